@@ -1,0 +1,30 @@
+package dev.rnn4j.tensor;
+
+/** Element types of host tensors, named as PyTorch names them. */
+public enum DType {
+  FLOAT32("float32", 4),
+  FLOAT64("float64", 8);
+
+  private final String torchName;
+  private final int byteSize;
+
+  DType(String torchName, int byteSize) {
+    this.torchName = torchName;
+    this.byteSize = byteSize;
+  }
+
+  /** PyTorch's name without the {@code torch.} prefix: {@code float32}, {@code float64}. */
+  public String torchName() {
+    return torchName;
+  }
+
+  /** Bytes per element. */
+  public int byteSize() {
+    return byteSize;
+  }
+
+  @Override
+  public String toString() {
+    return torchName;
+  }
+}
