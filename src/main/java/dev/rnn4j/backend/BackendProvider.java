@@ -1,0 +1,18 @@
+package dev.rnn4j.backend;
+
+/**
+ * The service interface through which backends are found ({@code META-INF/services/dev.rnn4j.backend.BackendProvider}).
+ *
+ * <p>{@link #probe()} must never throw and must not load native code that the CPU path could do without:
+ * a missing driver is an answer, not an error.
+ */
+public interface BackendProvider {
+  /** The device type this provider serves. */
+  Device.Type type();
+
+  /** Whether this provider can create a backend here, and why not. Never throws. */
+  Availability probe();
+
+  /** Creates the backend for {@code device}, whose type is {@link #type()}. */
+  Backend create(Device device);
+}

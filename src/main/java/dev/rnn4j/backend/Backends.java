@@ -1,0 +1,64 @@
+package dev.rnn4j.backend;
+
+import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses a backend from a device string: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}.
+ *
+ * <p>{@code auto} takes CUDA device 0 when its provider says it is available, and otherwise the CPU with
+ * one WARN line that says why. {@code cuda} never falls back: it fails with the reason.
+ */
+public final class Backends {
+  private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+
+  private Backends() {}
+
+  /** The backend for {@code spec}; see the class comment. */
+  public static Backend select(String spec) {
+    if ("auto".equals(spec)) {
+      BackendProvider cuda = provider(Device.Type.CUDA);
+      Availability a = cuda == null
+          ? Availability.no("this build of rnn4j has no CUDA backend")
+          : cuda.probe();
+      if (a.available()) {
+        return cuda.create(Device.cuda(0));
+      }
+      LOG.warn("device auto: running on the CPU because CUDA is unavailable: {}", a.reason());
+      return cpu();
+    }
+    Device device = Device.parse(spec);
+    BackendProvider provider = provider(device.type());
+    if (provider == null) {
+      throw new BackendUnavailableException(
+          "device '" + spec + "' was requested, but this build of rnn4j has no "
+              + device.type().name() + " backend");
+    }
+    Availability a = provider.probe();
+    if (!a.available()) {
+      throw new BackendUnavailableException(
+          "device '" + spec + "' was requested, but it is unavailable: " + a.reason());
+    }
+    return provider.create(device);
+  }
+
+  /** The CPU backend, which is always available. */
+  public static Backend cpu() {
+    BackendProvider provider = provider(Device.Type.CPU);
+    if (provider == null) {
+      throw new IllegalStateException(
+          "no CPU BackendProvider registered in META-INF/services/" + BackendProvider.class.getName());
+    }
+    return provider.create(Device.CPU);
+  }
+
+  private static BackendProvider provider(Device.Type type) {
+    for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
+      if (p.type() == type) {
+        return p;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Files in the formats PyTorch users already have: safetensors for tensors
+ * ({@link dev.rnn4j.io.Safetensors}, {@link dev.rnn4j.io.SafetensorsFile},
+ * {@link dev.rnn4j.io.SafetensorsWriter}) and a JSON model config holding the constructor arguments of
+ * {@code torch.nn.RNN / LSTM / GRU} ({@link dev.rnn4j.io.ModelConfigJson}).
+ *
+ * <p>A safetensors file is treated as untrusted input. Before any data is decoded, the reader checks
+ * every rule the reference Rust crate checks: the 8-byte header length against the file and a 100 MB
+ * bound (before allocating from it), UTF-8 and JSON syntax, each entry's dtype, shape and
+ * {@code data_offsets}, that each byte range matches its dtype and shape (with overflow-safe
+ * arithmetic), and that the ranges tile the data section with no gap or overlap. Every failure is an
+ * {@link java.lang.IllegalArgumentException} whose message names the file, the rule and the values.
+ *
+ * <p>Limits:
+ * <ul>
+ *   <li>Files are read whole into memory: at most 2 GiB, with no memory mapping and no lazy or
+ *       partial loading.
+ *   <li>Only F32 and F64 decode to a {@link dev.rnn4j.tensor.Tensor}, and I64 and I32 to
+ *       {@code long[]}. Every other dtype of the format (BF16, F16, U8, BOOL, the FP8 and sub-byte
+ *       formats...) is parsed, validated and listed, but not decoded.
+ *   <li>Dimensions are at most {@code Integer.MAX_VALUE}, and a decoded tensor holds at most
+ *       {@code Integer.MAX_VALUE} elements, as {@link dev.rnn4j.tensor.Tensor} does.
+ *   <li>The writer lays tensors out in insertion order, where the Python library sorts them by
+ *       descending dtype and then by name; both are valid files, byte-identical when the insertion
+ *       order is the Python order. Tensors are not individually aligned beyond the 8-byte header
+ *       padding (the Python library does the same).
+ *   <li>The model config describes the module's constructor only: not weights, not training state,
+ *       and not a Hugging Face {@code config.json}.
+ * </ul>
+ */
+package dev.rnn4j.io;
