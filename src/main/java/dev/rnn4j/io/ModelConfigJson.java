@@ -7,13 +7,13 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.rnn4j.internal.PythonText;
 import dev.rnn4j.nn.Nonlinearity;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -175,7 +175,7 @@ public final class ModelConfigJson {
     sb.append("  \"num_layers\": ").append(config.numLayers()).append(",\n");
     sb.append("  \"bias\": ").append(config.bias()).append(",\n");
     sb.append("  \"batch_first\": ").append(config.batchFirst()).append(",\n");
-    sb.append("  \"dropout\": ").append(pythonFloat(config.dropout())).append(",\n");
+    sb.append("  \"dropout\": ").append(PythonText.floatRepr(config.dropout())).append(",\n");
     sb.append("  \"bidirectional\": ").append(config.bidirectional());
     switch (config.mode()) {
       case RNN_TANH:
@@ -230,26 +230,5 @@ public final class ModelConfigJson {
       throw new IllegalArgumentException(key + " must be a boolean, got " + v);
     }
     return v.booleanValue();
-  }
-
-  /**
-   * Python's {@code repr(float)}, which {@code json.dumps} writes: {@code 0.0}, {@code 0.5},
-   * {@code 1e-05}. Java's shortest-repr digits and Python's agree for every value a dropout takes in
-   * practice; both always parse back to the same double.
-   */
-  static String pythonFloat(double x) {
-    if (x == 0) {
-      return (1 / x < 0) ? "-0.0" : "0.0";
-    }
-    BigDecimal d = new BigDecimal(Double.toString(x)).stripTrailingZeros();
-    int exponent = d.precision() - d.scale() - 1;
-    if (exponent >= -4 && exponent < 16) {
-      String plain = d.toPlainString();
-      return plain.contains(".") ? plain : plain + ".0";
-    }
-    String digits = d.unscaledValue().abs().toString();
-    String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-    return (d.signum() < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+")
-        + String.format("%02d", Math.abs(exponent));
   }
 }

@@ -2,7 +2,7 @@ package dev.rnn4j.nn;
 
 import static dev.rnn4j.internal.Checks.checkArgument;
 
-import java.math.BigDecimal;
+import dev.rnn4j.internal.PythonText;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,29 +159,12 @@ public final class RnnConfig {
       s.append(", batch_first=True");
     }
     if (dropout != 0) {
-      s.append(", dropout=").append(pythonFloat(dropout));
+      s.append(", dropout=").append(PythonText.floatRepr(dropout));
     }
     if (bidirectional) {
       s.append(", bidirectional=True");
     }
     return s.append(')').toString();
-  }
-
-  /** Python's {@code repr(float)}: shortest digits, scientific below 1e-4 and from 1e16. */
-  static String pythonFloat(double x) {
-    if (x == 0) {
-      return "0.0";
-    }
-    BigDecimal d = new BigDecimal(Double.toString(x)).stripTrailingZeros();
-    int exponent = d.precision() - d.scale() - 1;
-    if (exponent >= -4 && exponent < 16) {
-      String plain = d.toPlainString();
-      return plain.contains(".") ? plain : plain + ".0";
-    }
-    String digits = d.unscaledValue().abs().toString();
-    String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-    return (d.signum() < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+")
-        + String.format("%02d", Math.abs(exponent));
   }
 
   @Override
@@ -288,7 +271,7 @@ public final class RnnConfig {
       if (dropout > 0 && numLayers == 1) {
         LOG.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
             + "expects num_layers greater than 1, but got dropout={} and num_layers={}",
-            pythonFloat(dropout), numLayers);
+            PythonText.floatRepr(dropout), numLayers);
       }
       return new RnnConfig(this);
     }

@@ -1,0 +1,43 @@
+package dev.rnn4j.cli;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+
+/** Turns the exceptions that bad input causes into the one-line reasons the commands print. */
+final class Failures {
+  private Failures() {}
+
+  /** {@code e}'s message on one line; the exception's name when it has none. */
+  static String oneLine(Throwable e) {
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      return e.getClass().getSimpleName();
+    }
+    // Some messages (Jackson's, a few JDK ones) span lines; the command promises a single line.
+    return message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /**
+   * Why {@code path}, given as {@code option}, could not be read or written: the JDK reports a missing file
+   * with nothing but its path as the message.
+   */
+  static String describe(String option, Path path, IOException e) {
+    String reason;
+    if (e instanceof NoSuchFileException) {
+      reason = "no such file or directory";
+    } else if (e instanceof AccessDeniedException) {
+      reason = "permission denied";
+    } else if (e instanceof NotDirectoryException) {
+      reason = "not a directory";
+    } else if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
+      reason = ((FileSystemException) e).getReason();
+    } else {
+      reason = oneLine(e);
+    }
+    return option + " " + path + ": " + reason;
+  }
+}

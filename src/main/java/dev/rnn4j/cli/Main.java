@@ -1,0 +1,90 @@
+package dev.rnn4j.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+
+/**
+ * The {@code rnn4j} command: the entry point of the runnable jar, and the parent of the subcommands.
+ *
+ * <p>It has no behaviour of its own: without a subcommand picocli reports a usage error.
+ */
+@Command(
+    name = "rnn4j",
+    description = "PyTorch-exact RNN, LSTM and GRU forward passes on the JVM.",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    subcommands = {DemoCommand.class, ForwardCommand.class, HelpCommand.class})
+public final class Main {
+  /** slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads. */
+  private static final String[][] LOG_DEFAULTS = {
+    {"slf4j.provider", "org.slf4j.simple.SimpleServiceProvider"},
+    // slf4j-api otherwise announces, at INFO, that it honours slf4j.provider.
+    {"slf4j.internal.verbosity", "WARN"},
+    {"org.slf4j.simpleLogger.logFile", "System.err"},
+    {"org.slf4j.simpleLogger.showDateTime", "false"},
+    {"org.slf4j.simpleLogger.showThreadName", "false"},
+    {"org.slf4j.simpleLogger.showShortLogName", "true"},
+    {"org.slf4j.simpleLogger.levelInBrackets", "false"},
+    // java.util.logging (netlib's) in the same one-line form: LEVEL logger - message.
+    {"java.util.logging.SimpleFormatter.format", "%4$s %3$s - %5$s%6$s%n"},
+  };
+
+  /**
+   * netlib-java logs a JUL warning for each faster BLAS it could not load, which is the normal case for the
+   * pure-Java build: two warnings on every run. The CPU backend's description names the BLAS in use instead.
+   * Held here because JUL keeps only weak references to loggers, and a collected logger forgets its level.
+   */
+  private static Logger netlibLog;
+
+  public static void main(String[] args) {
+    // Before any class that holds a logger is loaded: slf4j binds its provider on the first getLogger.
+    configureLogging();
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, for {@code main} and for tests that run commands in-process. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main());
+  }
+
+  /**
+   * Selects slf4j-simple explicitly, since the shaded jar leaves out its service registration, and sets its
+   * format. A value already given (say with {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=debug} or
+   * another provider) is kept.
+   */
+  static void configureLogging() {
+    boolean julConfigured = System.getProperty("java.util.logging.config.file") != null
+        || System.getProperty("java.util.logging.config.class") != null;
+    for (String[] kv : LOG_DEFAULTS) {
+      if (System.getProperty(kv[0]) == null) {
+        System.setProperty(kv[0], kv[1]);
+      }
+    }
+    if (!julConfigured) {
+      netlibLog = Logger.getLogger("dev.ludovic.netlib");
+      netlibLog.setLevel(Level.SEVERE);
+    }
+  }
+
+  /** The version Maven records in the jar; unknown when run from a build's classes folder. */
+  static final class Version implements CommandLine.IVersionProvider {
+    private static final String POM_PROPERTIES = "/META-INF/maven/dev.rnn4j/rnn4j/pom.properties";
+
+    @Override
+    public String[] getVersion() throws IOException {
+      Properties pom = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream(POM_PROPERTIES)) {
+        if (in != null) {
+          pom.load(in);
+        }
+      }
+      return new String[] {"rnn4j " + pom.getProperty("version", "(version unknown: not run from the jar)")};
+    }
+  }
+}
