@@ -13,11 +13,4 @@ public final class Checks {
       throw new IllegalArgumentException(String.format(format, args));
     }
   }
-
-  /** Throws {@link IllegalStateException} with {@code String.format(format, args)} unless {@code condition}. */
-  public static void checkState(boolean condition, String format, Object... args) {
-    if (!condition) {
-      throw new IllegalStateException(String.format(format, args));
-    }
-  }
 }

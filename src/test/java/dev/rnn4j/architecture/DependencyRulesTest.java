@@ -1,0 +1,90 @@
+package dev.rnn4j.architecture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering docs/architecture.md describes, checked on the sources' imports: lower packages never reach
+ * up, third-party libraries stay in the package that owns them, and only {@code backend.cuda} may import
+ * {@code jcuda.*} (JCuda's static initializers load native code, which the CPU path must never do).
+ */
+class DependencyRulesTest {
+  private static final Path SOURCES = Path.of("src/main/java");
+  private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+)", Pattern.MULTILINE);
+
+  /** For each package, the import prefixes it must not use. */
+  private static final Map<String, List<String>> FORBIDDEN = Map.of(
+      "dev.rnn4j.tensor", List.of("dev.rnn4j.nn", "dev.rnn4j.backend", "dev.rnn4j.io", "dev.rnn4j.cli"),
+      "dev.rnn4j.internal", List.of("dev.rnn4j.tensor", "dev.rnn4j.nn", "dev.rnn4j.backend", "dev.rnn4j.io",
+          "dev.rnn4j.cli"),
+      "dev.rnn4j.nn", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.io", "dev.rnn4j.cli"),
+      "dev.rnn4j.backend", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.io", "dev.rnn4j.cli"),
+      "dev.rnn4j.backend.cpu", List.of("dev.rnn4j.io", "dev.rnn4j.cli"),
+      "dev.rnn4j.io", List.of("dev.rnn4j.backend", "dev.rnn4j.cli"));
+
+  @Test
+  void packagesOnlyDependDownwards() throws IOException {
+    List<String> violations = new ArrayList<>();
+    forEachSource((pkg, imports, file) -> {
+      for (String imported : imports) {
+        for (String banned : FORBIDDEN.getOrDefault(pkg, List.of())) {
+          if (imported.startsWith(banned + ".")) {
+            violations.add(file + " imports " + imported);
+          }
+        }
+      }
+    });
+    assertEquals(List.of(), violations);
+  }
+
+  @Test
+  void librariesStayWithTheirOwners() throws IOException {
+    List<String> violations = new ArrayList<>();
+    forEachSource((pkg, imports, file) -> {
+      for (String imported : imports) {
+        if (imported.startsWith("jcuda.") && !pkg.equals("dev.rnn4j.backend.cuda")) {
+          violations.add(file + " imports " + imported + " (only dev.rnn4j.backend.cuda may)");
+        }
+        if (imported.startsWith("picocli.") && !pkg.equals("dev.rnn4j.cli")) {
+          violations.add(file + " imports " + imported + " (only dev.rnn4j.cli may)");
+        }
+        if (imported.startsWith("com.fasterxml.jackson.") && !pkg.equals("dev.rnn4j.io")) {
+          violations.add(file + " imports " + imported + " (only dev.rnn4j.io may)");
+        }
+        if (imported.startsWith("dev.ludovic.netlib.") && !pkg.equals("dev.rnn4j.backend.cpu")) {
+          violations.add(file + " imports " + imported + " (only dev.rnn4j.backend.cpu may)");
+        }
+      }
+    });
+    assertEquals(List.of(), violations);
+  }
+
+  private interface SourceVisitor {
+    void visit(String pkg, List<String> imports, Path file);
+  }
+
+  private static void forEachSource(SourceVisitor visitor) throws IOException {
+    try (Stream<Path> files = Files.walk(SOURCES)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        String text = Files.readString(file);
+        String pkg = SOURCES.relativize(file.getParent()).toString().replace('/', '.');
+        List<String> imports = new ArrayList<>();
+        Matcher m = IMPORT.matcher(text);
+        while (m.find()) {
+          imports.add(m.group(1));
+        }
+        visitor.visit(pkg, imports, file);
+      }
+    }
+  }
+}
