@@ -33,16 +33,16 @@ How to run
 and shapes against a freshly built module, reruns the module on the stored weights and inputs,
 and checks ``expected`` against an independent numpy (float64) implementation of the recurrences.
 
-Safetensors files are written with ``safetensors.torch.save_file`` when that package is importable
-and with the minimal writer below otherwise (8-byte little-endian header length, JSON header padded
-with spaces to a multiple of 8, raw little-endian row-major data).
+Safetensors files are written by ``fixture_io.py`` (this folder; shared with the other generators):
+with ``safetensors.torch.save_file`` when that package is importable and with a minimal writer
+otherwise (8-byte little-endian header length, JSON header padded with spaces to a multiple of 8,
+raw little-endian row-major data).
 """
 
 import argparse
 import json
 import os
 import shutil
-import struct
 import sys
 import zlib
 from collections import OrderedDict
@@ -52,10 +52,9 @@ import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-try:  # pragma: no cover - depends on the environment
-    from safetensors.torch import save_file as _st_save_file
-except ImportError:  # the Debian environment has no safetensors package
-    _st_save_file = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixture_io  # noqa: E402  (this folder's shared safetensors I/O)
+from fixture_io import read_safetensors  # noqa: E402,F401  (re-exported for the other scripts)
 
 GENERATOR = "src/test/python/generate_forward_fixtures.py"
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -65,68 +64,17 @@ OUT_DIR = os.path.join(REPO_ROOT, "src", "test", "resources", "fixtures", "forwa
 METADATA = {"generator": GENERATOR, "torch_version": TORCH_VERSION}
 
 TOLERANCES = {"float32": (2e-5, 1e-4), "float64": (1e-9, 1e-9)}  # (atol, rtol)
-ST_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}
-NP_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "I64": np.dtype("<i8")}
 MODE_TOKEN = {"RNN_TANH": "rnntanh", "RNN_RELU": "rnnrelu", "LSTM": "lstm", "GRU": "gru"}
 MODES = ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"]
 
 
 # --------------------------------------------------------------------------------------------
-# Safetensors I/O
+# Safetensors I/O (shared with the other generators in fixture_io.py)
 # --------------------------------------------------------------------------------------------
 
 def write_safetensors(path, tensors):
     """Write an ordered dict name -> tensor as a safetensors file, tensors in the given order."""
-    tensors = OrderedDict((k, v.detach().cpu().contiguous()) for k, v in tensors.items())
-    if _st_save_file is not None:
-        _st_save_file(dict(tensors), path, metadata=dict(METADATA))
-        return
-    header = OrderedDict([("__metadata__", dict(METADATA))])
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        data = t.numpy().astype(NP_DTYPES[ST_DTYPES[t.dtype]], copy=False).tobytes(order="C")
-        header[name] = OrderedDict([
-            ("dtype", ST_DTYPES[t.dtype]),
-            ("shape", list(t.shape)),
-            ("data_offsets", [offset, offset + len(data)]),
-        ])
-        blobs.append(data)
-        offset += len(data)
-    head = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head)
-        for b in blobs:
-            f.write(b)
-
-
-def read_safetensors(path):
-    """Independent reader: returns (metadata, OrderedDict name -> (st_dtype, numpy array)) in file order.
-
-    Checks the format strictly: header length, padding, contiguous in-order offsets, file size.
-    """
-    with open(path, "rb") as f:
-        raw = f.read()
-    assert len(raw) >= 8, path
-    (n,) = struct.unpack("<Q", raw[:8])
-    assert n % 8 == 0, (path, "header length not a multiple of 8", n)
-    header = json.loads(raw[8:8 + n].decode("utf-8"), object_pairs_hook=OrderedDict)
-    body = raw[8 + n:]
-    meta = header.pop("__metadata__", None)
-    out, expected_begin = OrderedDict(), 0
-    entries = sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0])
-    for name, info in entries:
-        begin, end = info["data_offsets"]
-        assert begin == expected_begin, (path, name, "offsets not contiguous")
-        dt = NP_DTYPES[info["dtype"]]
-        count = int(np.prod(info["shape"], dtype=np.int64))
-        assert end - begin == count * dt.itemsize, (path, name, "byte size does not match shape")
-        out[name] = (info["dtype"], np.frombuffer(body[begin:end], dtype=dt).reshape(info["shape"]))
-        expected_begin = end
-    assert expected_begin == len(body), (path, "trailing bytes after the last tensor")
-    # Return in header order (what the writer wrote), which for our writer is also file order.
-    return meta, OrderedDict((k, out[k]) for k in header.keys())
+    fixture_io.write_safetensors(path, tensors, METADATA)
 
 
 # --------------------------------------------------------------------------------------------

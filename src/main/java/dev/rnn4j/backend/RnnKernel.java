@@ -1,6 +1,7 @@
 package dev.rnn4j.backend;
 
 import dev.rnn4j.tensor.Tensor;
+import java.util.List;
 
 /**
  * One configuration's recurrent stack with its weights, prepared on a backend. Inputs reach it already
@@ -9,6 +10,12 @@ import dev.rnn4j.tensor.Tensor;
 public interface RnnKernel extends AutoCloseable {
   /** Runs the forward pass; see {@link ForwardArgs} for the shapes. Safe to call from several threads. */
   ForwardResult forward(ForwardArgs args);
+
+  /**
+   * Runs the forward pass and keeps what its backward pass needs (activations, dropout masks). The caller
+   * owns the tape; its results equal {@link #forward}'s for the same arguments.
+   */
+  Tape forwardForBackward(ForwardArgs args);
 
   /** Releases what the kernel holds (device memory, descriptors); idempotent. */
   @Override
@@ -31,4 +38,25 @@ public interface RnnKernel extends AutoCloseable {
    * {@code cN} is null except for LSTM.
    */
   record ForwardResult(Tensor output, Tensor hN, Tensor cN) {}
+
+  /** A forward pass that can be differentiated once. */
+  interface Tape {
+    ForwardResult result();
+
+    /**
+     * The gradients of {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)}; the three
+     * have the shapes of the forward results, and null stands for zeros. Gradients at the padded steps of
+     * variable-length sequences are ignored, as {@code pad_packed_sequence}'s backward ignores them.
+     *
+     * @throws IllegalStateException when called a second time
+     */
+    BackwardResult backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN);
+  }
+
+  /**
+   * Gradients with respect to the forward's inputs and parameters: {@code gradInput} in the input's shape,
+   * {@code gradH0} and {@code gradC0} (null except for LSTM) in the initial states' batched shapes (also when
+   * the states were zeros), {@code parameterGrads} in {@link dev.rnn4j.nn.ParamKey#all} order.
+   */
+  record BackwardResult(Tensor gradInput, Tensor gradH0, Tensor gradC0, List<Tensor> parameterGrads) {}
 }

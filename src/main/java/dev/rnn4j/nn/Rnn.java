@@ -12,6 +12,7 @@ import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,8 @@ public final class Rnn implements AutoCloseable {
   private final RnnConfig config;
   private final List<ParamKey> keys;
   private List<Tensor> parameters;
+  // Accumulated gradients, one per parameter; null where none has arrived since the last zeroGrad().
+  private List<Tensor> grads;
   private Backend backend;
   private RnnKernel kernel;
   private boolean training = true;
@@ -75,6 +78,7 @@ public final class Rnn implements AutoCloseable {
     this.config = config;
     this.keys = ParamKey.all(config);
     this.parameters = parameters;
+    this.grads = new ArrayList<>(Collections.nCopies(parameters.size(), null));
     this.backend = Backends.cpu();
     this.dropoutSeeds = new SplittableRandom(seed);
   }
@@ -154,12 +158,40 @@ public final class Rnn implements AutoCloseable {
     }
   }
 
+  /**
+   * The gradients accumulated since the last {@link #zeroGrad()}, under the parameters' names: like
+   * {@code {name: p.grad for name, p in module.named_parameters() if p.grad is not None}}.
+   */
+  public synchronized StateDict grad() {
+    Map<String, Tensor> map = new LinkedHashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (grads.get(i) != null) {
+        map.put(keys.get(i).name(), grads.get(i));
+      }
+    }
+    return StateDict.of(map);
+  }
+
+  /** Forgets the accumulated gradients, as {@code module.zero_grad()} (set to None). */
+  public synchronized void zeroGrad() {
+    Collections.fill(grads, null);
+  }
+
+  /** Adds one backward pass's parameter gradients, in {@link ParamKey#all} order. */
+  synchronized void accumulateGrad(List<Tensor> parameterGrads) {
+    for (int i = 0; i < grads.size(); i++) {
+      Tensor g = parameterGrads.get(i).to(dtype());
+      grads.set(i, grads.get(i) == null ? g : grads.get(i).add(g));
+    }
+  }
+
   /** Converts the parameters to {@code dtype}, as {@code module.to(dtype)}. */
   public synchronized Rnn to(DType dtype) {
     if (dtype != dtype()) {
       List<Tensor> converted = new ArrayList<>();
       parameters.forEach(p -> converted.add(p.to(dtype)));
       parameters = converted;
+      grads.replaceAll(g -> g == null ? null : g.to(dtype));
       closeKernel();
     }
     return this;
@@ -222,17 +254,58 @@ public final class Rnn implements AutoCloseable {
    * @throws IllegalArgumentException on any shape, dtype or length problem, in PyTorch's words
    */
   public RnnOutput forward(Tensor input, RnnState state, int[] lengths) {
-    Objects.requireNonNull(input, "input");
-    RnnKernel k;
-    DType dtype;
-    boolean dropout;
-    long dropoutSeed;
-    synchronized (this) {
-      dtype = dtype();
-      dropout = training && config.dropout() > 0 && config.numLayers() > 1;
-      dropoutSeed = dropout ? dropoutSeeds.nextLong() : 0;
-      k = kernel();
+    Call call = prepare(input, state, lengths);
+    return call.output(call.kernel().forward(call.args()));
+  }
+
+  /**
+   * The forward pass of {@link #forward(Tensor, RnnState, int[])}, keeping what its backward pass needs:
+   * {@link RnnTape#backward} then gives the gradients with respect to the input and the initial state, and
+   * adds those of the parameters to {@link #grad()}, as autograd does for a PyTorch module.
+   */
+  public RnnTape forwardForBackward(Tensor input, RnnState state, int[] lengths) {
+    Call call = prepare(input, state, lengths);
+    return new RnnTape(this, call, call.kernel().forwardForBackward(call.args()));
+  }
+
+  /**
+   * One validated call: what the kernel receives, and how its batched results go back to the caller's
+   * shapes (unbatched input is a batch of one inside).
+   */
+  record Call(RnnConfig config, RnnKernel kernel, ForwardArgs args, boolean batched, int steps, DType dtype,
+      boolean hasH0, boolean hasC0) {
+    RnnOutput output(ForwardResult r) {
+      return new RnnOutput(config, unbatch(r.output(), config.numDirections() * config.outputSize(), true),
+          unbatch(r.hN(), config.outputSize(), false),
+          r.cN() == null ? null : unbatch(r.cN(), config.hiddenSize(), false));
     }
+
+    /** A batched result in the caller's form: unchanged, or without its batch dimension of one. */
+    Tensor unbatch(Tensor t, int width, boolean sequence) {
+      if (batched) {
+        return t;
+      }
+      return t.view(sequence ? steps : config.numLayers() * config.numDirections(), width);
+    }
+
+    /** A tensor in the caller's form as the kernel's batched form. */
+    Tensor batch(Tensor t, int width, boolean sequence) {
+      if (batched || t == null) {
+        return t;
+      }
+      if (!sequence) {
+        return t.view(config.numLayers() * config.numDirections(), 1, width);
+      }
+      // Unbatched input is (L, H) whatever batch_first says; the kernel sees a batch of one in the
+      // configured layout.
+      return config.batchFirst() ? t.view(1, steps, width) : t.view(steps, 1, width);
+    }
+  }
+
+  /** Validates a call completely before anything changes, then draws its dropout seed. */
+  private Call prepare(Tensor input, RnnState state, int[] lengths) {
+    Objects.requireNonNull(input, "input");
+    DType dtype = dtype();
     String module = config.mode().moduleName();
     checkArgument(input.dim() == 2 || input.dim() == 3,
         "%s: Expected input to be 2D or 3D, got %dD instead", module, input.dim());
@@ -246,7 +319,6 @@ public final class Rnn implements AutoCloseable {
     checkArgument(steps > 0 && batch > 0,
         "Expected input with at least one sequence of at least one step, got size %s",
         Shape.list(input.shape()));
-
     Tensor h0 = state == null ? null : state.h0();
     Tensor c0 = state == null ? null : state.c0().orElse(null);
     if (state != null) {
@@ -255,23 +327,19 @@ public final class Rnn implements AutoCloseable {
     if (lengths != null) {
       checkLengths(lengths, batched, batch, steps);
     }
-
-    // Unbatched input is (L, H_in) whatever batch_first says; the kernel sees a batch of one in the
-    // configured layout.
-    Tensor in = batched ? input
-        : config.batchFirst() ? input.view(1, steps, config.inputSize()) : input.view(steps, 1, config.inputSize());
-    int states = config.numLayers() * config.numDirections();
-    Tensor h0b = h0 == null || batched ? h0 : h0.view(states, 1, config.outputSize());
-    Tensor c0b = c0 == null || batched ? c0 : c0.view(states, 1, config.hiddenSize());
-    ForwardResult r = k.forward(new ForwardArgs(
-        in, h0b, c0b, lengths == null ? null : lengths.clone(), dropout, dropoutSeed));
-    if (batched) {
-      return new RnnOutput(config, r.output(), r.hN(), r.cN());
+    RnnKernel k;
+    boolean dropout;
+    long dropoutSeed;
+    synchronized (this) {
+      dropout = training && config.dropout() > 0 && config.numLayers() > 1;
+      dropoutSeed = dropout ? dropoutSeeds.nextLong() : 0;
+      k = kernel();
     }
-    return new RnnOutput(config,
-        r.output().view(steps, config.numDirections() * config.outputSize()),
-        r.hN().view(states, config.outputSize()),
-        r.cN() == null ? null : r.cN().view(states, config.hiddenSize()));
+    Call shapes = new Call(config, k, null, batched, steps, dtype, h0 != null, c0 != null);
+    ForwardArgs args = new ForwardArgs(shapes.batch(input, config.inputSize(), true),
+        shapes.batch(h0, config.outputSize(), false), shapes.batch(c0, config.hiddenSize(), false),
+        lengths == null ? null : lengths.clone(), dropout, dropoutSeed);
+    return new Call(config, k, args, batched, steps, dtype, h0 != null, c0 != null);
   }
 
   private void checkStateShapes(Tensor h0, Tensor c0, boolean batched, int batch, DType dtype) {

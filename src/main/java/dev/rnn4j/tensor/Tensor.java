@@ -203,6 +203,26 @@ public final class Tensor {
     return target == DType.FLOAT32 ? wrap(toFloatArray(), shape) : wrap(toDoubleArray(), shape);
   }
 
+  /** The element-wise sum with a tensor of the same dtype and shape, as {@code torch.add}. */
+  public Tensor add(Tensor other) {
+    if (other.dtype != dtype || !Arrays.equals(shape, other.shape)) {
+      throw new IllegalArgumentException("add needs tensors of one dtype and shape, got " + dtype + " "
+          + Shape.list(shape) + " and " + other.dtype + " " + Shape.list(other.shape));
+    }
+    if (floats != null) {
+      float[] out = new float[floats.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = floats[i] + other.floats[i];
+      }
+      return new Tensor(dtype, shape, out, null);
+    }
+    double[] out = new double[doubles.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = doubles[i] + other.doubles[i];
+    }
+    return new Tensor(dtype, shape, null, out);
+  }
+
   /**
    * Whether both tensors have the same shape and every pair of elements satisfies
    * {@code |a - b| <= atol + rtol * |b|}, as {@code torch.allclose(this, other, rtol, atol)}.

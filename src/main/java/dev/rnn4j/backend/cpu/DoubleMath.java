@@ -5,7 +5,10 @@ import dev.rnn4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** {@link CpuMath} for float64: dgemm and double arithmetic throughout. */
+/**
+ * {@link CpuMath} for float64: dgemm and double arithmetic throughout. {@link FloatMath} is its
+ * float32 twin, line for line: change both together.
+ */
 final class DoubleMath implements CpuMath<double[]> {
   private final BLAS blas;
 
@@ -34,10 +37,15 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void gemmNt(int m, int n, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
-      boolean accumulate, double[] c, int cOff, int ldc) {
-    // Row-major C = A B^T is column-major C^T = B A^T: B's buffer read transposed, A's as is.
-    blas.dgemm("T", "N", n, m, k, 1.0, b, bOff, ldb, a, aOff, lda, accumulate ? 1.0 : 0.0, c, cOff, ldc);
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, double[] a, int aOff, int lda,
+      double[] b, int bOff, int ldb, boolean accumulate, double[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T, and a row-major matrix read as
+    // column-major is its own transpose: swap the operands, keep the flags.
+    blas.dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, 1.0, b, bOff, ldb, a, aOff, lda,
+        accumulate ? 1.0 : 0.0, c, cOff, ldc);
   }
 
   @Override
@@ -52,11 +60,33 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
+  public void addRows(int rows, int cols, double[] src, int srcOff, int srcStride, double[] dst, int dstOff,
+      int dstStride) {
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * srcStride;
+      int d = dstOff + r * dstStride;
+      for (int j = 0; j < cols; j++) {
+        dst[d + j] += src[s + j];
+      }
+    }
+  }
+
+  @Override
+  public void addColumnSums(int rows, int cols, double[] src, int srcOff, double[] dst) {
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * cols;
+      for (int j = 0; j < cols; j++) {
+        dst[j] += src[s + j];
+      }
+    }
+  }
+
+  @Override
   public void rnnCell(boolean relu, int rows, int hidden, double[] xp, int xpOff, double[] gates, double[] h) {
     int n = rows * hidden;
     for (int i = 0; i < n; i++) {
       double v = xp[xpOff + i] + gates[i];
-      h[i] = relu ? (v > 0 ? v : 0) : Math.tanh(v);
+      h[i] = relu ? (v > 0.0 ? v : 0.0) : Math.tanh(v);
     }
   }
 
@@ -74,6 +104,10 @@ final class DoubleMath implements CpuMath<double[]> {
         double cy = f * c[r * hidden + j] + i * cand;
         c[r * hidden + j] = cy;
         hOut[r * hidden + j] = o * Math.tanh(cy);
+        xp[x + j] = i;
+        xp[x + hidden + j] = f;
+        xp[x + 2 * hidden + j] = cand;
+        xp[x + 3 * hidden + j] = o;
       }
     }
   }
@@ -90,15 +124,95 @@ final class DoubleMath implements CpuMath<double[]> {
         double n = Math.tanh(xp[x + 2 * hidden + j] + reset * gates[g + 2 * hidden + j]);
         int k = r * hidden + j;
         h[k] = n + update * (h[k] - n);
+        xp[x + j] = reset;
+        xp[x + hidden + j] = update;
+        xp[x + 2 * hidden + j] = n;
       }
     }
   }
 
   @Override
-  public void dropout(double[] data, int n, double p, SplittableRandom random) {
-    double scale = p < 1 ? (1 / (1 - p)) : 0;
+  public void rnnCellBackward(boolean relu, int rows, int hidden, double[] h, double[] dh, double[] dA, int dAOff) {
+    int n = rows * hidden;
     for (int i = 0; i < n; i++) {
-      data[i] = random.nextDouble() < p ? 0 : data[i] * scale;
+      double v = h[i];
+      dA[dAOff + i] = dh[i] * (relu ? (v > 0.0 ? 1.0 : 0.0) : 1.0 - v * v);
+    }
+  }
+
+  @Override
+  public void lstmCellOutput(int rows, int hidden, double[] act, int actOff, double[] c, int cOff, double[] out) {
+    for (int r = 0; r < rows; r++) {
+      int x = actOff + r * 4 * hidden;
+      for (int j = 0; j < hidden; j++) {
+        out[r * hidden + j] = act[x + 3 * hidden + j] * Math.tanh(c[cOff + r * hidden + j]);
+      }
+    }
+  }
+
+  @Override
+  public void lstmCellBackward(int rows, int hidden, double[] act, int actOff, double[] c, int cOff,
+      double[] cPrev, double[] dOut, double[] dc, double[] dA, int dAOff) {
+    int gh = 4 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = actOff + r * gh;
+      int d = dAOff + r * gh;
+      for (int j = 0; j < hidden; j++) {
+        int k = r * hidden + j;
+        double i = act[x + j];
+        double f = act[x + hidden + j];
+        double g = act[x + 2 * hidden + j];
+        double o = act[x + 3 * hidden + j];
+        double tc = Math.tanh(c[cOff + k]);
+        double dcTotal = dc[k] + dOut[k] * o * (1.0 - tc * tc);
+        dA[d + j] = dcTotal * g * i * (1.0 - i);
+        dA[d + hidden + j] = dcTotal * cPrev[k] * f * (1.0 - f);
+        dA[d + 2 * hidden + j] = dcTotal * i * (1.0 - g * g);
+        dA[d + 3 * hidden + j] = dOut[k] * tc * o * (1.0 - o);
+        dc[k] = dcTotal * f;
+      }
+    }
+  }
+
+  @Override
+  public void gruCellBackward(int rows, int hidden, double[] act, int actOff, double[] ghn, int ghnOff,
+      double[] hPrev, double[] dh, double[] dXp, int dXpOff, double[] dGh) {
+    int gh = 3 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = actOff + r * gh;
+      int d = dXpOff + r * gh;
+      for (int j = 0; j < hidden; j++) {
+        int k = r * hidden + j;
+        double reset = act[x + j];
+        double update = act[x + hidden + j];
+        double n = act[x + 2 * hidden + j];
+        double grad = dh[k];
+        double dn = grad * (1.0 - update) * (1.0 - n * n);
+        double dr = dn * ghn[ghnOff + k] * reset * (1.0 - reset);
+        double dz = grad * (hPrev[k] - n) * update * (1.0 - update);
+        dXp[d + j] = dr;
+        dXp[d + hidden + j] = dz;
+        dXp[d + 2 * hidden + j] = dn;
+        dGh[r * gh + j] = dr;
+        dGh[r * gh + hidden + j] = dz;
+        dGh[r * gh + 2 * hidden + j] = dn * reset;
+        dh[k] = grad * update;
+      }
+    }
+  }
+
+  @Override
+  public void dropoutMask(double[] mask, int n, double p, SplittableRandom random) {
+    double scale = p < 1 ? (1 / (1 - p)) : 0.0;
+    for (int i = 0; i < n; i++) {
+      mask[i] = random.nextDouble() < p ? 0.0 : scale;
+    }
+  }
+
+  @Override
+  public void multiply(int n, double[] a, double[] b, double[] out) {
+    for (int i = 0; i < n; i++) {
+      out[i] = a[i] * b[i];
     }
   }
 

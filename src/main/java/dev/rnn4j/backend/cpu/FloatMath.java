@@ -5,7 +5,10 @@ import dev.rnn4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** {@link CpuMath} for float32: sgemm, with the transcendental functions evaluated in double and rounded. */
+/**
+ * {@link CpuMath} for float32: sgemm, float arithmetic, with the transcendental functions evaluated in
+ * double and rounded. {@link DoubleMath} is its float64 twin, line for line: change both together.
+ */
 final class FloatMath implements CpuMath<float[]> {
   private final BLAS blas;
 
@@ -34,10 +37,15 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void gemmNt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      boolean accumulate, float[] c, int cOff, int ldc) {
-    // Row-major C = A B^T is column-major C^T = B A^T: B's buffer read transposed, A's as is.
-    blas.sgemm("T", "N", n, m, k, 1f, b, bOff, ldb, a, aOff, lda, accumulate ? 1f : 0f, c, cOff, ldc);
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, boolean accumulate, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T, and a row-major matrix read as
+    // column-major is its own transpose: swap the operands, keep the flags.
+    blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, 1f, b, bOff, ldb, a, aOff, lda,
+        accumulate ? 1f : 0f, c, cOff, ldc);
   }
 
   @Override
@@ -48,6 +56,28 @@ final class FloatMath implements CpuMath<float[]> {
     }
     for (int r = 0; r < rows; r++) {
       System.arraycopy(row, 0, dst, r * width, width);
+    }
+  }
+
+  @Override
+  public void addRows(int rows, int cols, float[] src, int srcOff, int srcStride, float[] dst, int dstOff,
+      int dstStride) {
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * srcStride;
+      int d = dstOff + r * dstStride;
+      for (int j = 0; j < cols; j++) {
+        dst[d + j] += src[s + j];
+      }
+    }
+  }
+
+  @Override
+  public void addColumnSums(int rows, int cols, float[] src, int srcOff, float[] dst) {
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * cols;
+      for (int j = 0; j < cols; j++) {
+        dst[j] += src[s + j];
+      }
     }
   }
 
@@ -74,6 +104,10 @@ final class FloatMath implements CpuMath<float[]> {
         float cy = f * c[r * hidden + j] + i * cand;
         c[r * hidden + j] = cy;
         hOut[r * hidden + j] = o * (float) Math.tanh(cy);
+        xp[x + j] = i;
+        xp[x + hidden + j] = f;
+        xp[x + 2 * hidden + j] = cand;
+        xp[x + 3 * hidden + j] = o;
       }
     }
   }
@@ -90,15 +124,95 @@ final class FloatMath implements CpuMath<float[]> {
         float n = (float) Math.tanh(xp[x + 2 * hidden + j] + reset * gates[g + 2 * hidden + j]);
         int k = r * hidden + j;
         h[k] = n + update * (h[k] - n);
+        xp[x + j] = reset;
+        xp[x + hidden + j] = update;
+        xp[x + 2 * hidden + j] = n;
       }
     }
   }
 
   @Override
-  public void dropout(float[] data, int n, double p, SplittableRandom random) {
+  public void rnnCellBackward(boolean relu, int rows, int hidden, float[] h, float[] dh, float[] dA, int dAOff) {
+    int n = rows * hidden;
+    for (int i = 0; i < n; i++) {
+      float v = h[i];
+      dA[dAOff + i] = dh[i] * (relu ? (v > 0f ? 1f : 0f) : 1f - v * v);
+    }
+  }
+
+  @Override
+  public void lstmCellOutput(int rows, int hidden, float[] act, int actOff, float[] c, int cOff, float[] out) {
+    for (int r = 0; r < rows; r++) {
+      int x = actOff + r * 4 * hidden;
+      for (int j = 0; j < hidden; j++) {
+        out[r * hidden + j] = act[x + 3 * hidden + j] * (float) Math.tanh(c[cOff + r * hidden + j]);
+      }
+    }
+  }
+
+  @Override
+  public void lstmCellBackward(int rows, int hidden, float[] act, int actOff, float[] c, int cOff,
+      float[] cPrev, float[] dOut, float[] dc, float[] dA, int dAOff) {
+    int gh = 4 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = actOff + r * gh;
+      int d = dAOff + r * gh;
+      for (int j = 0; j < hidden; j++) {
+        int k = r * hidden + j;
+        float i = act[x + j];
+        float f = act[x + hidden + j];
+        float g = act[x + 2 * hidden + j];
+        float o = act[x + 3 * hidden + j];
+        float tc = (float) Math.tanh(c[cOff + k]);
+        float dcTotal = dc[k] + dOut[k] * o * (1f - tc * tc);
+        dA[d + j] = dcTotal * g * i * (1f - i);
+        dA[d + hidden + j] = dcTotal * cPrev[k] * f * (1f - f);
+        dA[d + 2 * hidden + j] = dcTotal * i * (1f - g * g);
+        dA[d + 3 * hidden + j] = dOut[k] * tc * o * (1f - o);
+        dc[k] = dcTotal * f;
+      }
+    }
+  }
+
+  @Override
+  public void gruCellBackward(int rows, int hidden, float[] act, int actOff, float[] ghn, int ghnOff,
+      float[] hPrev, float[] dh, float[] dXp, int dXpOff, float[] dGh) {
+    int gh = 3 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = actOff + r * gh;
+      int d = dXpOff + r * gh;
+      for (int j = 0; j < hidden; j++) {
+        int k = r * hidden + j;
+        float reset = act[x + j];
+        float update = act[x + hidden + j];
+        float n = act[x + 2 * hidden + j];
+        float grad = dh[k];
+        float dn = grad * (1f - update) * (1f - n * n);
+        float dr = dn * ghn[ghnOff + k] * reset * (1f - reset);
+        float dz = grad * (hPrev[k] - n) * update * (1f - update);
+        dXp[d + j] = dr;
+        dXp[d + hidden + j] = dz;
+        dXp[d + 2 * hidden + j] = dn;
+        dGh[r * gh + j] = dr;
+        dGh[r * gh + hidden + j] = dz;
+        dGh[r * gh + 2 * hidden + j] = dn * reset;
+        dh[k] = grad * update;
+      }
+    }
+  }
+
+  @Override
+  public void dropoutMask(float[] mask, int n, double p, SplittableRandom random) {
     float scale = p < 1 ? (float) (1 / (1 - p)) : 0f;
     for (int i = 0; i < n; i++) {
-      data[i] = random.nextDouble() < p ? 0f : data[i] * scale;
+      mask[i] = random.nextDouble() < p ? 0f : scale;
+    }
+  }
+
+  @Override
+  public void multiply(int n, float[] a, float[] b, float[] out) {
+    for (int i = 0; i < n; i++) {
+      out[i] = a[i] * b[i];
     }
   }
 

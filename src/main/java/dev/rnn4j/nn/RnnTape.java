@@ -1,0 +1,109 @@
+package dev.rnn4j.nn;
+
+import static dev.rnn4j.internal.Checks.checkArgument;
+
+import dev.rnn4j.backend.RnnKernel;
+import dev.rnn4j.backend.RnnKernel.BackwardResult;
+import dev.rnn4j.tensor.Shape;
+import dev.rnn4j.tensor.Tensor;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * A forward pass that remembers what its backward pass needs: what {@link Rnn#forwardForBackward} returns.
+ * It plays the part of autograd's graph for one call: {@link #backward} may run once.
+ *
+ * <pre>{@code
+ * RnnTape tape = rnn.forwardForBackward(x, null, lengths);
+ * Tensor y = tape.output().output();
+ * RnnGradients g = tape.backward(dLossDy, null, null);   // rnn.grad() now holds the parameter gradients
+ * }</pre>
+ */
+public final class RnnTape {
+  private final Rnn module;
+  private final Rnn.Call call;
+  private final RnnKernel.Tape tape;
+  private final RnnOutput output;
+
+  RnnTape(Rnn module, Rnn.Call call, RnnKernel.Tape tape) {
+    this.module = module;
+    this.call = call;
+    this.tape = tape;
+    this.output = call.output(tape.result());
+  }
+
+  /** The forward pass's results, as {@link Rnn#forward} returns them. */
+  public RnnOutput output() {
+    return output;
+  }
+
+  /**
+   * Backpropagates {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)}: returns the
+   * gradients with respect to the input and the given initial states, and adds those of the parameters to
+   * the module's {@link Rnn#grad()}. Each argument has the shape and dtype of the result it belongs to;
+   * null stands for zeros. Gradients at the padded steps of variable-length sequences have no effect.
+   *
+   * @throws IllegalArgumentException on a shape or dtype mismatch, before anything changes
+   * @throws IllegalStateException when this tape was already used
+   */
+  public RnnGradients backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
+    checkGrad("grad_output", gradOutput, "output", output.output());
+    checkGrad("grad_h_n", gradHN, "h_n", output.hN());
+    checkArgument(gradCN == null || call.config().mode() == RnnMode.LSTM,
+        "grad_c_n was given, but %s has no c_n (a cell state exists only for LSTM)",
+        call.config().mode().moduleName());
+    if (gradCN != null) {
+      checkGrad("grad_c_n", gradCN, "c_n", output.cN());
+    }
+    RnnConfig c = call.config();
+    BackwardResult r = tape.backward(
+        call.batch(gradOutput, c.numDirections() * c.outputSize(), true),
+        call.batch(gradHN, c.outputSize(), false),
+        call.batch(gradCN, c.hiddenSize(), false));
+    module.accumulateGrad(r.parameterGrads());
+    return new RnnGradients(
+        call.unbatch(r.gradInput(), c.inputSize(), true),
+        call.hasH0() ? call.unbatch(r.gradH0(), c.outputSize(), false) : null,
+        call.hasC0() ? call.unbatch(r.gradC0(), c.hiddenSize(), false) : null);
+  }
+
+  private static void checkGrad(String name, Tensor grad, String resultName, Tensor result) {
+    if (grad == null) {
+      return;
+    }
+    checkArgument(Arrays.equals(grad.shape(), result.shape()),
+        "Mismatch in shape: %s has a shape of %s and %s has a shape of %s.",
+        name, Shape.list(grad.shape()), resultName, Shape.list(result.shape()));
+    checkArgument(grad.dtype() == result.dtype(),
+        "%s must have the type torch.%s (the %s's), got type torch.%s",
+        name, result.dtype(), resultName, grad.dtype());
+  }
+
+  /** The gradients {@link RnnTape#backward} returns, in the shapes of the forward pass's inputs. */
+  public static final class RnnGradients {
+    private final Tensor input;
+    private final Tensor h0;
+    private final Tensor c0;
+
+    RnnGradients(Tensor input, Tensor h0, Tensor c0) {
+      this.input = input;
+      this.h0 = h0;
+      this.c0 = c0;
+    }
+
+    /** d loss / d input; zero at the padded steps of variable-length sequences. */
+    public Tensor input() {
+      return input;
+    }
+
+    /** d loss / d h0, present when the forward pass was given h0. */
+    public Optional<Tensor> h0() {
+      return Optional.ofNullable(h0);
+    }
+
+    /** d loss / d c0, present when the forward pass was given c0 (LSTM). */
+    public Optional<Tensor> c0() {
+      return Optional.ofNullable(c0);
+    }
+  }
+}
