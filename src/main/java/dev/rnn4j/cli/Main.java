@@ -19,7 +19,7 @@ import picocli.CommandLine.HelpCommand;
     description = "PyTorch-exact RNN, LSTM and GRU forward passes on the JVM.",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {DemoCommand.class, ForwardCommand.class, HelpCommand.class})
+    subcommands = {DemoCommand.class, ForwardCommand.class, BackwardCommand.class, HelpCommand.class})
 public final class Main {
   /** slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads. */
   private static final String[][] LOG_DEFAULTS = {

@@ -19,7 +19,7 @@ import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
-import dev.rnn4j.testing.Fixtures.ForwardCase;
+import dev.rnn4j.testing.Fixtures.FixtureCase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class ForwardCommandTest {
    * its own, so that a test can see everything a run leaves there.
    */
   record CaseFiles(Path config, Path weights, Path input, Path output) {
-    static CaseFiles copy(ForwardCase c, Path dir) throws IOException {
+    static CaseFiles copy(FixtureCase c, Path dir) throws IOException {
       Files.createDirectories(dir.resolve("out"));
       CaseFiles f = new CaseFiles(dir.resolve("config.json"), dir.resolve("weights.safetensors"),
           dir.resolve("input.safetensors"), dir.resolve("out").resolve("out.safetensors"));
@@ -75,7 +75,7 @@ class ForwardCommandTest {
     return Fixtures.forwardCases().stream().map(c -> dynamicTest(c.id(), () -> checkFixture(c)));
   }
 
-  private void checkFixture(ForwardCase c) throws IOException {
+  private void checkFixture(FixtureCase c) throws IOException {
     CaseFiles f = CaseFiles.copy(c, tmp.resolve(c.id()));
     CliRun run = f.run("--device", "cpu");
     assertEquals(0, run.exitCode(), run.describe());
@@ -95,7 +95,7 @@ class ForwardCommandTest {
 
   @Test
   void lengthsMayBeInt32() throws IOException {
-    ForwardCase c = Fixtures.forwardCase("lstm_len_l2_bi_bf_h0");
+    FixtureCase c = Fixtures.forwardCase("lstm_len_l2_bi_bf_h0");
     CaseFiles f = CaseFiles.copy(c, tmp);
     SafetensorsFile in = Safetensors.read(f.input());
     long[] lengths = in.int64s("lengths");

@@ -11,7 +11,7 @@ import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.StateDictFiles;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
-import dev.rnn4j.testing.Fixtures.ForwardCase;
+import dev.rnn4j.testing.Fixtures.FixtureCase;
 import java.io.IOException;
 import java.util.List;
 import java.util.stream.Stream;
@@ -32,7 +32,7 @@ class ForwardParityTest {
 
   @Test
   void theGridCoversWhatTheContractPromises() {
-    List<ForwardCase> cases = Fixtures.forwardCases();
+    List<FixtureCase> cases = Fixtures.forwardCases();
     assertTrue(cases.size() >= 128 + 4, "cases: " + cases.size());
     for (String mode : List.of("RNN_TANH", "RNN_RELU", "LSTM", "GRU")) {
       assertTrue(cases.stream().anyMatch(c -> c.entry().get("mode").asText().equals(mode)
@@ -45,7 +45,7 @@ class ForwardParityTest {
     assertTrue(cases.stream().anyMatch(c -> c.entry().get("config").path("proj_size").asInt() > 0));
   }
 
-  static void check(ForwardCase c) throws IOException {
+  static void check(FixtureCase c) throws IOException {
     RnnConfig config = ModelConfigJson.read(c.dir().resolve("config.json"));
     SafetensorsFile in = Safetensors.read(c.dir().resolve("input.safetensors"));
     SafetensorsFile expected = Safetensors.read(c.dir().resolve("expected.safetensors"));

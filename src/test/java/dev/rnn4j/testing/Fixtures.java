@@ -15,14 +15,15 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Finds the PyTorch-generated forward fixtures ({@code src/test/python/generate_forward_fixtures.py}) on the
- * test classpath: the newest {@code fixtures/forward/torch-<version>} folder and its manifest.
+ * Finds the PyTorch-generated fixtures ({@code src/test/python/generate_*_fixtures.py}) on the test
+ * classpath: for a kind ({@code forward}, {@code backward}, {@code model}), the newest
+ * {@code fixtures/<kind>/torch-<version>} folder and its manifest.
  */
 public final class Fixtures {
   private Fixtures() {}
 
-  /** One case of the manifest: its folder and its manifest entry. */
-  public record ForwardCase(String id, Path dir, JsonNode entry) {
+  /** One case of a manifest: its folder and its manifest entry. */
+  public record FixtureCase(String id, Path dir, JsonNode entry) {
     public double atol() {
       return entry.get("atol").asDouble();
     }
@@ -37,12 +38,12 @@ public final class Fixtures {
     }
   }
 
-  /** The folder of the newest torch version's forward fixtures. */
-  public static Path forwardRoot() {
-    URL url = Fixtures.class.getResource("/fixtures/forward");
+  /** The folder of the newest torch version's fixtures of {@code kind}. */
+  public static Path root(String kind) {
+    URL url = Fixtures.class.getResource("/fixtures/" + kind);
     if (url == null) {
-      throw new IllegalStateException(
-          "no fixtures/forward on the test classpath: run src/test/python/generate_forward_fixtures.py");
+      throw new IllegalStateException("no fixtures/" + kind + " on the test classpath: run "
+          + "src/test/python/generate_" + kind + "_fixtures.py");
     }
     try (Stream<Path> dirs = Files.list(Paths.get(url.toURI()))) {
       return dirs.filter(p -> p.getFileName().toString().startsWith("torch-"))
@@ -55,15 +56,15 @@ public final class Fixtures {
     }
   }
 
-  /** Every case in the manifest, in manifest order. */
-  public static List<ForwardCase> forwardCases() {
-    Path root = forwardRoot();
+  /** Every case of {@code kind}'s manifest, in manifest order. */
+  public static List<FixtureCase> cases(String kind) {
+    Path root = root(kind);
     try {
       JsonNode manifest = new ObjectMapper().readTree(root.resolve("manifest.json").toFile());
-      List<ForwardCase> cases = new ArrayList<>();
+      List<FixtureCase> cases = new ArrayList<>();
       for (JsonNode c : manifest.get("cases")) {
         String id = c.get("id").asText();
-        cases.add(new ForwardCase(id, root.resolve(id), c));
+        cases.add(new FixtureCase(id, root.resolve(id), c));
       }
       return cases;
     } catch (IOException e) {
@@ -71,8 +72,13 @@ public final class Fixtures {
     }
   }
 
-  /** The case with the given id. */
-  public static ForwardCase forwardCase(String id) {
+  /** Every forward case. */
+  public static List<FixtureCase> forwardCases() {
+    return cases("forward");
+  }
+
+  /** The forward case with the given id. */
+  public static FixtureCase forwardCase(String id) {
     return forwardCases().stream().filter(c -> c.id().equals(id)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no forward fixture named " + id));
   }

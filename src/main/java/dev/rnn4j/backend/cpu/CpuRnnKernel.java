@@ -247,7 +247,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
     int width = directions * hOut;
     int[] running = b.running();
     ParamArrays<A> grads = new ParamArrays<>(config, key -> math.allocate(Shape.numel(key.shape(config))));
-    A dy = gatherRows(math.copyOf(gradOutput), b, width);
+    A dy = gradOutput == null
+        ? math.allocate(steps * batch * width) : gatherRows(math.copyOf(gradOutput), b, width);
     A dhN = gradHN == null ? null : math.copyOf(gradHN);
     A dcN = gradCN == null ? null : math.copyOf(gradCN);
     A dh0 = math.allocate(layers * directions * batch * hOut);
