@@ -66,6 +66,14 @@ public final class ModelConfigJson {
 
   /** Parses and validates a model config. */
   public static RnnConfig parse(String json) {
+    return fromTree(readTree(json, "model config"));
+  }
+
+  /**
+   * One JSON value, strictly: duplicate keys and trailing content are errors, and messages name
+   * {@code what} and the parser's location.
+   */
+  static JsonNode readTree(String json, String what) {
     Objects.requireNonNull(json, "json");
     JsonNode root;
     try (JsonParser p = MAPPER.createParser(json)) {
@@ -73,20 +81,27 @@ public final class ModelConfigJson {
       if (root != null && p.nextToken() != null) {
         JsonLocation at = p.currentTokenLocation();
         throw new IllegalArgumentException(String.format(
-            "model config is not valid JSON: content after the config object (line %d, column %d)",
-            at.getLineNr(), at.getColumnNr()));
+            "%s is not valid JSON: content after the %s object (line %d, column %d)",
+            what, what.replace("model ", ""), at.getLineNr(), at.getColumnNr()));
       }
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       throw new IllegalArgumentException(String.format(
-          "model config is not valid JSON: %s (line %d, column %d)", e.getOriginalMessage(),
+          "%s is not valid JSON: %s (line %d, column %d)", what, e.getOriginalMessage(),
           at == null ? -1 : at.getLineNr(), at == null ? -1 : at.getColumnNr()), e);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a parser over a String does no I/O
     }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("model config must be a JSON object, got "
-          + (root == null || root.isMissingNode() ? "no JSON value" : root.toString()));
+    if (root == null || root.isMissingNode()) {
+      throw new IllegalArgumentException(what + " must be a JSON object, got no JSON value");
+    }
+    return root;
+  }
+
+  /** A config from its parsed JSON object; the parser already rejected duplicate keys. */
+  static RnnConfig fromTree(JsonNode root) {
+    if (!root.isObject()) {
+      throw new IllegalArgumentException("model config must be a JSON object, got " + root);
     }
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
@@ -96,9 +111,9 @@ public final class ModelConfigJson {
             String.join(", ", KEYS)));
       }
     }
-    RnnMode mode = mode(required(root, "mode"));
-    int inputSize = intValue(required(root, "input_size"), "input_size");
-    int hiddenSize = intValue(required(root, "hidden_size"), "hidden_size");
+    RnnMode mode = mode(required(root, "mode", "model config"));
+    int inputSize = intValue(required(root, "input_size", "model config"), "input_size");
+    int hiddenSize = intValue(required(root, "hidden_size", "model config"), "hidden_size");
     RnnConfig.Builder b = RnnConfig.builder(mode, inputSize, hiddenSize);
     if (root.has("num_layers")) {
       b.numLayers(intValue(root.get("num_layers"), "num_layers"));
@@ -137,28 +152,32 @@ public final class ModelConfigJson {
    * {@link IllegalArgumentException}s whose message starts with the path.
    */
   public static RnnConfig read(Path path) throws IOException {
+    String json = readText(path, "a model config");
+    try {
+      return parse(json);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A small UTF-8 JSON file (at most 1 MiB) as text; {@code what} names it in messages. */
+  static String readText(Path path, String what) throws IOException {
     byte[] bytes;
     try (InputStream in = Files.newInputStream(path)) {
       bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
     }
     if (bytes.length > MAX_FILE_BYTES) {
       throw new IllegalArgumentException(String.format(
-          "%s: file is over the %d bytes a model config may have", path, MAX_FILE_BYTES));
+          "%s: file is over the %d bytes %s may have", path, MAX_FILE_BYTES, what));
     }
-    String json;
     try {
-      json = StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(path + ": file is not valid UTF-8", e);
-    }
-    try {
-      return parse(json);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
     }
   }
 
@@ -191,10 +210,11 @@ public final class ModelConfigJson {
     return sb.append("\n}\n").toString();
   }
 
-  private static JsonNode required(JsonNode root, String key) {
-    JsonNode v = root.get(key);
+  /** {@code node.get(key)}, which must be present; {@code what} names the object in the message. */
+  static JsonNode required(JsonNode node, String key, String what) {
+    JsonNode v = node.get(key);
     if (v == null) {
-      throw new IllegalArgumentException("model config is missing required key \"" + key + "\"");
+      throw new IllegalArgumentException(what + " is missing required key \"" + key + "\"");
     }
     return v;
   }
@@ -214,7 +234,7 @@ public final class ModelConfigJson {
     }
   }
 
-  private static int intValue(JsonNode v, String key) {
+  static int intValue(JsonNode v, String key) {
     if (!v.isIntegralNumber()) {
       throw new IllegalArgumentException(key + " must be an integer, got " + v);
     }
@@ -225,7 +245,7 @@ public final class ModelConfigJson {
     return v.intValue();
   }
 
-  private static boolean boolValue(JsonNode v, String key) {
+  static boolean boolValue(JsonNode v, String key) {
     if (!v.isBoolean()) {
       throw new IllegalArgumentException(key + " must be a boolean, got " + v);
     }

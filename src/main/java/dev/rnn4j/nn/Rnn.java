@@ -108,13 +108,25 @@ public final class Rnn implements AutoCloseable {
    * and shapes are exactly the configuration's.
    */
   public static Rnn fromStateDict(RnnConfig config, StateDict stateDict) {
-    DType dtype = stateDict.size() == 0 ? DType.FLOAT32 : stateDict.asMap().values().iterator().next().dtype();
-    for (Map.Entry<String, Tensor> e : stateDict.asMap().entrySet()) {
-      checkArgument(e.getValue().dtype() == dtype,
-          "Error(s) in loading state_dict for %s: every tensor must have one dtype, expected %s (the dtype "
-              + "of the first), got %s for \"%s\"", config, dtype, e.getValue().dtype(), e.getKey());
+    DType dtype = StateDictLoader.commonDtype(stateDict, config.toString());
+    StateDictLoader loader = new StateDictLoader(stateDict, dtype);
+    List<Tensor> params = take(config, loader, "");
+    loader.finish(config.toString());
+    return new Rnn(config, params, 0);
+  }
+
+  /** A module holding parameters already checked against {@code config}, its dropout seeded with {@code seed}. */
+  static Rnn of(RnnConfig config, List<Tensor> parameters, long seed) {
+    return new Rnn(config, List.copyOf(parameters), seed);
+  }
+
+  /** This configuration's parameters from {@code loader}, under {@code prefix} (as a submodule's). */
+  static List<Tensor> take(RnnConfig config, StateDictLoader loader, String prefix) {
+    List<Tensor> params = new ArrayList<>();
+    for (ParamKey key : ParamKey.all(config)) {
+      params.add(loader.take(prefix + key.name(), key.shape(config)));
     }
-    return new Rnn(config, checkedParameters(config, stateDict, dtype), 0);
+    return params;
   }
 
   public RnnConfig config() {
@@ -151,11 +163,16 @@ public final class Rnn implements AutoCloseable {
    * nothing changes.
    */
   public void loadStateDict(StateDict stateDict) {
-    List<Tensor> checked = checkedParameters(config, stateDict, dtype());
-    synchronized (this) {
-      parameters = checked;
-      closeKernel();
-    }
+    StateDictLoader loader = new StateDictLoader(stateDict, dtype());
+    List<Tensor> checked = take(config, loader, "");
+    loader.finish(config.toString());
+    setParameters(checked);
+  }
+
+  /** Replaces every parameter with tensors already checked against the configuration. */
+  synchronized void setParameters(List<Tensor> checked) {
+    parameters = List.copyOf(checked);
+    closeKernel();
   }
 
   /**
@@ -387,46 +404,6 @@ public final class Rnn implements AutoCloseable {
           "Expected every length to be at most the sequence length %d, got lengths[%d] = %d",
           steps, i, lengths[i]);
     }
-  }
-
-  private static List<Tensor> checkedParameters(RnnConfig config, StateDict stateDict, DType dtype) {
-    List<ParamKey> keys = ParamKey.all(config);
-    List<String> missing = new ArrayList<>();
-    List<String> mismatched = new ArrayList<>();
-    List<Tensor> params = new ArrayList<>();
-    for (ParamKey key : keys) {
-      if (!stateDict.contains(key.name())) {
-        missing.add('"' + key.name() + '"');
-        continue;
-      }
-      Tensor t = stateDict.get(key.name());
-      int[] expected = key.shape(config);
-      if (!Arrays.equals(t.shape(), expected)) {
-        mismatched.add("size mismatch for " + key.name() + ": copying a param with shape "
-            + Shape.list(t.shape()) + " from checkpoint, the shape in current model is " + Shape.list(expected)
-            + ".");
-      }
-      params.add(t.to(dtype));
-    }
-    List<String> unexpected = new ArrayList<>();
-    List<String> expectedNames = keys.stream().map(ParamKey::name).toList();
-    for (String name : stateDict.names()) {
-      if (!expectedNames.contains(name)) {
-        unexpected.add('"' + name + '"');
-      }
-    }
-    if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
-      StringBuilder msg = new StringBuilder("Error(s) in loading state_dict for ").append(config).append(':');
-      if (!missing.isEmpty()) {
-        msg.append(" Missing key(s) in state_dict: ").append(String.join(", ", missing)).append('.');
-      }
-      if (!unexpected.isEmpty()) {
-        msg.append(" Unexpected key(s) in state_dict: ").append(String.join(", ", unexpected)).append('.');
-      }
-      mismatched.forEach(m -> msg.append(' ').append(m));
-      throw new IllegalArgumentException(msg.toString());
-    }
-    return List.copyOf(params);
   }
 
   private RnnKernel kernel() {
