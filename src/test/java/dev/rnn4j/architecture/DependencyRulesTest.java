@@ -58,8 +58,9 @@ class DependencyRulesTest {
         if (imported.startsWith("picocli.") && !pkg.equals("dev.rnn4j.cli")) {
           violations.add(file + " imports " + imported + " (only dev.rnn4j.cli may)");
         }
-        if (imported.startsWith("com.fasterxml.jackson.") && !pkg.equals("dev.rnn4j.io")) {
-          violations.add(file + " imports " + imported + " (only dev.rnn4j.io may)");
+        if (imported.startsWith("com.fasterxml.jackson.") && !pkg.equals("dev.rnn4j.io")
+            && !pkg.equals("dev.rnn4j.train")) {
+          violations.add(file + " imports " + imported + " (only dev.rnn4j.io and dev.rnn4j.train may)");
         }
         if (imported.startsWith("dev.ludovic.netlib.") && !pkg.equals("dev.rnn4j.backend.cpu")) {
           violations.add(file + " imports " + imported + " (only dev.rnn4j.backend.cpu may)");

@@ -1,0 +1,51 @@
+package dev.rnn4j.io;
+
+import dev.rnn4j.nn.SequenceModel;
+import dev.rnn4j.nn.SequenceModelConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * A sequence model as PyTorch reads it: a folder with {@code model.json} (the constructor arguments, see
+ * {@link SequenceModelJson}) and {@code weights.safetensors} (the model's {@code state_dict}:
+ * {@code rnn.weight_ih_l0}, ..., {@code head.bias}). In Python:
+ *
+ * <pre>{@code
+ * cfg = json.load(open("model.json"))
+ * model = SequenceModel(getattr(nn, cfg["rnn"].pop("mode"))(**cfg["rnn"]), cfg["head"]["out_features"],
+ *                       cfg["many_to_one"])
+ * model.load_state_dict(safetensors.torch.load_file("weights.safetensors"))
+ * }</pre>
+ *
+ * <p>({@code src/test/python/generate_model_fixtures.py} defines that {@code SequenceModel}.)
+ */
+public final class ModelFiles {
+  public static final String CONFIG = "model.json";
+  public static final String WEIGHTS = "weights.safetensors";
+
+  private ModelFiles() {}
+
+  /** Writes {@code model}'s config and weights into {@code dir} (created if missing), each atomically. */
+  public static void write(Path dir, SequenceModel model) throws IOException {
+    Files.createDirectories(dir);
+    StateDictFiles.write(dir.resolve(WEIGHTS), model.stateDict(),
+        Map.of("producer", "rnn4j", "model", model.config().toString()));
+    Path tmp = Files.createTempFile(dir, CONFIG, ".tmp");
+    try {
+      Files.writeString(tmp, SequenceModelJson.toJson(model.config()), StandardCharsets.UTF_8);
+      Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Reads a model folder written by {@link #write} or by PyTorch. */
+  public static SequenceModel read(Path dir) throws IOException {
+    SequenceModelConfig config = SequenceModelJson.read(dir.resolve(CONFIG));
+    return SequenceModel.fromStateDict(config, StateDictFiles.read(dir.resolve(WEIGHTS)));
+  }
+}

@@ -1,0 +1,152 @@
+package dev.rnn4j.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.rnn4j.io.Safetensors;
+import dev.rnn4j.io.SafetensorsFile;
+import dev.rnn4j.io.SafetensorsWriter;
+import dev.rnn4j.io.SequenceModelJson;
+import dev.rnn4j.nn.StateDict;
+import dev.rnn4j.tensor.DType;
+import dev.rnn4j.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A training run's state in one safetensors file: the model's weights under PyTorch's names
+ * ({@code rnn.weight_ih_l0}, ..., {@code head.bias}), the optimizer's state under {@code optimizer.},
+ * and in the header's metadata the training configuration (model, data, optimizer, schedule),
+ * the normalization statistics, the epoch, the loss history and a SHA-256 checksum of all of it.
+ *
+ * <p>{@code safetensors.torch.load_file} reads it as is; the weights are the entries without a prefix.
+ * {@link #write} replaces the file atomically, so a crash while saving leaves the previous checkpoint whole.
+ * {@link #read} fails with a message on a truncated, corrupt or foreign file.
+ *
+ * @param epoch the number of epochs completed
+ */
+public record Checkpoint(TrainingConfig config, Normalization normalization, StateDict weights,
+    StateDict optimizerState, int epoch, List<EpochStats> history) {
+  static final String FORMAT = "rnn4j-checkpoint-1";
+  private static final String OPTIMIZER_PREFIX = "optimizer.";
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .build();
+
+  public Checkpoint {
+    history = List.copyOf(history);
+  }
+
+  /** Writes the checkpoint to {@code path}, atomically (a temporary file, then a rename). */
+  public void write(Path path) throws IOException {
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", FORMAT);
+    meta.put("model", SequenceModelJson.toJson(config.model()));
+    meta.put("data", json(config.data()));
+    meta.put("optimizer", config.optimizer().toJson());
+    meta.put("schedule", json(new Schedule(config.epochs(), config.batchSize(), config.seed(), config.clipNorm())));
+    meta.put("normalization", normalization.toJson());
+    meta.put("epoch", Integer.toString(epoch));
+    meta.put("history", json(history));
+    Map<String, Tensor> tensors = new LinkedHashMap<>(weights.asMap());
+    optimizerState.asMap().forEach((name, t) -> tensors.put(OPTIMIZER_PREFIX + name, t));
+    SafetensorsWriter writer = Safetensors.writer();
+    tensors.forEach(writer::put);
+    meta.forEach(writer::metadata);
+    writer.metadata("checksum", checksum(tensors, meta));
+    writer.write(path);
+  }
+
+  /** Reads and verifies a checkpoint; every problem is an {@link IllegalArgumentException} naming the file. */
+  public static Checkpoint read(Path path) throws IOException {
+    SafetensorsFile file;
+    try {
+      file = Safetensors.read(path);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a readable checkpoint: " + e.getMessage(), e);
+    }
+    Map<String, String> meta = new LinkedHashMap<>(file.metadata());
+    if (!FORMAT.equals(meta.get("format"))) {
+      throw new IllegalArgumentException(String.format("%s: not an rnn4j checkpoint: expected format \"%s\", "
+          + "got %s", path, FORMAT, meta.containsKey("format") ? '"' + meta.get("format") + '"' : "none"));
+    }
+    String stored = meta.remove("checksum");
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (String name : file.names()) {
+      tensors.put(name, file.tensor(name));
+    }
+    String actual = checksum(tensors, meta);
+    if (!actual.equals(stored)) {
+      throw new IllegalArgumentException(String.format("%s: checkpoint is corrupt: its checksum is %s, but "
+          + "its content hashes to %s", path, stored, actual));
+    }
+    try {
+      Schedule schedule = JSON.readValue(meta.get("schedule"), Schedule.class);
+      TrainingConfig config = new TrainingConfig(
+          SequenceModelJson.parse(meta.get("model")),
+          JSON.readValue(meta.get("data"), DataConfig.class),
+          OptimizerConfig.fromJson(meta.get("optimizer")),
+          schedule.epochs(), schedule.batchSize(), schedule.seed(), schedule.clipNorm());
+      Map<String, Tensor> weights = new LinkedHashMap<>();
+      Map<String, Tensor> optimizer = new LinkedHashMap<>();
+      tensors.forEach((name, t) -> {
+        if (name.startsWith(OPTIMIZER_PREFIX)) {
+          optimizer.put(name.substring(OPTIMIZER_PREFIX.length()), t);
+        } else {
+          weights.put(name, t);
+        }
+      });
+      return new Checkpoint(config, Normalization.fromJson(meta.get("normalization")), StateDict.of(weights),
+          StateDict.of(optimizer), Integer.parseInt(meta.get("epoch")),
+          JSON.readValue(meta.get("history"), new TypeReference<List<EpochStats>>() {}));
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new IllegalArgumentException(path + ": checkpoint metadata is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  /** The schedule part of the configuration, as the checkpoint stores it. */
+  record Schedule(int epochs, int batchSize, long seed, double clipNorm) {}
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("records of numbers and strings always serialize", e);
+    }
+  }
+
+  /** SHA-256 over the metadata (sorted by key) and every tensor's name, dtype, shape and values. */
+  static String checksum(Map<String, Tensor> tensors, Map<String, String> meta) {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    new TreeMap<>(meta).forEach((k, v) -> sha.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8)));
+    tensors.forEach((name, t) -> {
+      sha.update((name + ":" + t.dtype() + ":" + java.util.Arrays.toString(t.shape()) + "\n")
+          .getBytes(StandardCharsets.UTF_8));
+      ByteBuffer bytes = ByteBuffer.allocate(t.numel() * t.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+      if (t.dtype() == DType.FLOAT32) {
+        bytes.asFloatBuffer().put(t.toFloatArray());
+      } else {
+        bytes.asDoubleBuffer().put(t.toDoubleArray());
+      }
+      sha.update(bytes);
+    });
+    return HexFormat.of().formatHex(sha.digest());
+  }
+}

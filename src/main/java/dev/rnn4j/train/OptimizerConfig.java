@@ -1,0 +1,271 @@
+package dev.rnn4j.train;
+
+import dev.rnn4j.internal.PythonText;
+import java.util.Objects;
+
+/**
+ * The arguments of one {@code torch.optim} optimizer with one parameter group: {@code torch.optim.SGD},
+ * {@code Adam} or {@code AdamW} ({@code maximize=False}, {@code foreach=False}), as an immutable,
+ * validated value.
+ *
+ * <p>Build one with a factory, which takes PyTorch's defaults, and the withers:
+ *
+ * <pre>{@code
+ * OptimizerConfig sgd = OptimizerConfig.sgd(0.1).withMomentum(0.9).withNesterov(true);
+ * OptimizerConfig adam = OptimizerConfig.adam(1e-3).withBetas(0.9, 0.98).withAmsgrad(true);
+ * Optimizer optimizer = adam.create();
+ * }</pre>
+ *
+ * <table>
+ *   <caption>Arguments and defaults</caption>
+ *   <tr><th>type</th><th>arguments (PyTorch's defaults)</th></tr>
+ *   <tr><td>{@code "sgd"}</td><td>{@code lr} (required), {@code momentum=0}, {@code dampening=0},
+ *       {@code weight_decay=0}, {@code nesterov=False}</td></tr>
+ *   <tr><td>{@code "adam"}</td><td>{@code lr=1e-3}, {@code betas=(0.9, 0.999)}, {@code eps=1e-8},
+ *       {@code weight_decay=0}, {@code amsgrad=False}</td></tr>
+ *   <tr><td>{@code "adamw"}</td><td>as Adam, but {@code weight_decay=1e-2} (decoupled)</td></tr>
+ * </table>
+ *
+ * <p>Fields that the type does not take ({@code momentum}, {@code dampening} and {@code nesterov} for
+ * Adam and AdamW; {@code beta1}, {@code beta2}, {@code eps} and {@code amsgrad} for SGD) must be zero
+ * and false, so that equal optimizers have equal configs and {@link #toJson} loses nothing.
+ *
+ * <p>Validation raises {@link IllegalArgumentException} with torch.optim's messages, in its order:
+ * {@code "Invalid learning rate: -1.0"}, {@code "Invalid momentum value: -0.5"},
+ * {@code "Invalid weight_decay value: -0.1"}, {@code "Nesterov momentum requires a momentum and zero
+ * dampening"}, {@code "Invalid epsilon value: -1e-08"}, {@code "Invalid beta parameter at index 0: 1.5"}.
+ * Unlike PyTorch, NaN and infinities are rejected everywhere ({@code "Invalid learning rate: nan"});
+ * PyTorch lets some through (SGD's {@code lr < 0.0} is false for NaN).
+ *
+ * @param type {@code "sgd"}, {@code "adam"} or {@code "adamw"}
+ * @param lr the learning rate
+ * @param momentum SGD's momentum factor
+ * @param dampening SGD's dampening for momentum
+ * @param weightDecay L2 penalty (SGD, Adam) or decoupled weight decay (AdamW)
+ * @param nesterov SGD's Nesterov momentum
+ * @param beta1 Adam's {@code betas[0]}
+ * @param beta2 Adam's {@code betas[1]}
+ * @param eps Adam's term added to the denominator
+ * @param amsgrad Adam's AMSGrad variant
+ */
+public record OptimizerConfig(String type, double lr, double momentum, double dampening,
+    double weightDecay, boolean nesterov, double beta1, double beta2, double eps, boolean amsgrad) {
+
+  public static final String SGD = "sgd";
+  public static final String ADAM = "adam";
+  public static final String ADAMW = "adamw";
+
+  /** Validates in torch.optim's order; see the class documentation. */
+  public OptimizerConfig {
+    if (!SGD.equals(type) && !ADAM.equals(type) && !ADAMW.equals(type)) {
+      throw new IllegalArgumentException("type must be one of \"sgd\", \"adam\", \"adamw\", got "
+          + (type == null ? "null" : "\"" + type + "\""));
+    }
+    if (type.equals(SGD)) {
+      check(lr >= 0.0, "Invalid learning rate: %s", lr);
+      check(momentum >= 0.0, "Invalid momentum value: %s", momentum);
+      check(weightDecay >= 0.0, "Invalid weight_decay value: %s", weightDecay);
+      check(Double.isFinite(dampening), "Invalid dampening value: %s", dampening); // any sign, as PyTorch
+      if (nesterov && (momentum <= 0 || dampening != 0)) {
+        throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+      }
+      unused(type, beta1, "beta1");
+      unused(type, beta2, "beta2");
+      unused(type, eps, "eps");
+      if (amsgrad) {
+        throw new IllegalArgumentException(
+            "amsgrad is not an argument of torch.optim.SGD: it must be false for type \"sgd\"");
+      }
+    } else {
+      check(lr >= 0.0, "Invalid learning rate: %s", lr);
+      check(eps >= 0.0, "Invalid epsilon value: %s", eps);
+      check(0.0 <= beta1 && beta1 < 1.0, "Invalid beta parameter at index 0: %s", beta1);
+      check(0.0 <= beta2 && beta2 < 1.0, "Invalid beta parameter at index 1: %s", beta2);
+      check(weightDecay >= 0.0, "Invalid weight_decay value: %s", weightDecay);
+      unused(type, momentum, "momentum");
+      unused(type, dampening, "dampening");
+      if (nesterov) {
+        throw new IllegalArgumentException("nesterov is not an argument of torch.optim." + torchName(type)
+            + ": it must be false for type \"" + type + "\"");
+      }
+    }
+  }
+
+  /** {@code torch.optim.SGD(params, lr)}: no momentum, dampening or weight decay, no Nesterov. */
+  public static OptimizerConfig sgd(double lr) {
+    return new OptimizerConfig(SGD, lr, 0.0, 0.0, 0.0, false, 0.0, 0.0, 0.0, false);
+  }
+
+  /** {@code torch.optim.Adam(params, lr)}: betas (0.9, 0.999), eps 1e-8, no weight decay, no AMSGrad. */
+  public static OptimizerConfig adam(double lr) {
+    return new OptimizerConfig(ADAM, lr, 0.0, 0.0, 0.0, false, 0.9, 0.999, 1e-8, false);
+  }
+
+  /** {@code torch.optim.AdamW(params, lr)}: as {@link #adam} but with weight decay 1e-2. */
+  public static OptimizerConfig adamw(double lr) {
+    return new OptimizerConfig(ADAMW, lr, 0.0, 0.0, 1e-2, false, 0.9, 0.999, 1e-8, false);
+  }
+
+  public OptimizerConfig withLr(double lr) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  /** SGD only. */
+  public OptimizerConfig withMomentum(double momentum) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  /** SGD only. */
+  public OptimizerConfig withDampening(double dampening) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  public OptimizerConfig withWeightDecay(double weightDecay) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  /** SGD only; needs a positive momentum and zero dampening, so set those first. */
+  public OptimizerConfig withNesterov(boolean nesterov) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  /** Adam and AdamW only: {@code betas=(beta1, beta2)}. */
+  public OptimizerConfig withBetas(double beta1, double beta2) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  /** Adam and AdamW only. */
+  public OptimizerConfig withEps(double eps) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  /** Adam and AdamW only. */
+  public OptimizerConfig withAmsgrad(boolean amsgrad) {
+    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
+        amsgrad);
+  }
+
+  /** A new optimizer with empty state: {@link Sgd}, {@link Adam} or {@link AdamW}. */
+  public Optimizer create() {
+    switch (type) {
+      case SGD:
+        return new Sgd(this);
+      case ADAM:
+        return new Adam(this);
+      default:
+        return new AdamW(this);
+    }
+  }
+
+  /**
+   * This config as JSON with torch.optim's argument names, in the form Python's
+   * {@code json.dump(cfg, f, indent=2)} writes, followed by a newline; only the type's own arguments:
+   *
+   * <pre>{@code
+   * {
+   *   "type": "adam",
+   *   "lr": 0.001,
+   *   "betas": [
+   *     0.9,
+   *     0.999
+   *   ],
+   *   "eps": 1e-08,
+   *   "weight_decay": 0.0,
+   *   "amsgrad": false
+   * }
+   * }</pre>
+   *
+   * <p>SGD writes {@code type, lr, momentum, dampening, weight_decay, nesterov}. So Python rebuilds the
+   * optimizer with {@code getattr(torch.optim, name)(params, **args)} (betas as a tuple).
+   */
+  public String toJson() {
+    StringBuilder sb = new StringBuilder("{\n");
+    sb.append("  \"type\": \"").append(type).append("\",\n");
+    sb.append("  \"lr\": ").append(PythonText.floatRepr(lr)).append(",\n");
+    if (type.equals(SGD)) {
+      sb.append("  \"momentum\": ").append(PythonText.floatRepr(momentum)).append(",\n");
+      sb.append("  \"dampening\": ").append(PythonText.floatRepr(dampening)).append(",\n");
+      sb.append("  \"weight_decay\": ").append(PythonText.floatRepr(weightDecay)).append(",\n");
+      sb.append("  \"nesterov\": ").append(nesterov).append('\n');
+    } else {
+      sb.append("  \"betas\": [\n    ").append(PythonText.floatRepr(beta1)).append(",\n    ")
+          .append(PythonText.floatRepr(beta2)).append("\n  ],\n");
+      sb.append("  \"eps\": ").append(PythonText.floatRepr(eps)).append(",\n");
+      sb.append("  \"weight_decay\": ").append(PythonText.floatRepr(weightDecay)).append(",\n");
+      sb.append("  \"amsgrad\": ").append(amsgrad).append('\n');
+    }
+    return sb.append("}\n").toString();
+  }
+
+  /**
+   * Parses what {@link #toJson} writes (any JSON layout). Strict: {@code type} is required, and so is
+   * {@code lr} for SGD; a missing optional key takes PyTorch's default; an unknown key (including
+   * another type's argument), a duplicate key, a value of the wrong JSON type ({@code "0.1"} for a
+   * number, {@code 1} for a boolean) or {@code betas} that are not two numbers is an
+   * {@link IllegalArgumentException}, and the values are then validated with torch.optim's messages.
+   */
+  public static OptimizerConfig fromJson(String json) {
+    return OptimizerConfigJson.parse(Objects.requireNonNull(json, "json"));
+  }
+
+  /** As PyTorch prints the optimizer's defaults: {@code Adam(lr=0.001, betas=(0.9, 0.999), ...)}. */
+  @Override
+  public String toString() {
+    String head = torchName(type) + "(lr=" + PythonText.floatRepr(lr);
+    if (type.equals(SGD)) {
+      return head + ", momentum=" + PythonText.floatRepr(momentum) + ", dampening="
+          + PythonText.floatRepr(dampening) + ", weight_decay=" + PythonText.floatRepr(weightDecay)
+          + ", nesterov=" + (nesterov ? "True" : "False") + ")";
+    }
+    return head + ", betas=(" + PythonText.floatRepr(beta1) + ", " + PythonText.floatRepr(beta2)
+        + "), eps=" + PythonText.floatRepr(eps) + ", weight_decay=" + PythonText.floatRepr(weightDecay)
+        + ", amsgrad=" + (amsgrad ? "True" : "False") + ")";
+  }
+
+  /** The class name in {@code torch.optim}: {@code SGD}, {@code Adam}, {@code AdamW}. */
+  static String torchName(String type) {
+    switch (type) {
+      case SGD:
+        return "SGD";
+      case ADAM:
+        return "Adam";
+      default:
+        return "AdamW";
+    }
+  }
+
+  /** Python's {@code repr(float)}, including {@code nan}, {@code inf} and {@code -inf}. */
+  static String repr(double x) {
+    if (Double.isNaN(x)) {
+      return "nan";
+    }
+    if (Double.isInfinite(x)) {
+      return x > 0 ? "inf" : "-inf";
+    }
+    return PythonText.floatRepr(x);
+  }
+
+  // `ok` is the condition torch.optim accepts. Non-finite values fail too: NaN slips through some of
+  // PyTorch's checks and infinities through all, but neither is a usable setting nor valid JSON.
+  private static void check(boolean ok, String format, double value) {
+    if (!ok || !Double.isFinite(value)) {
+      throw new IllegalArgumentException(String.format(format, repr(value)));
+    }
+  }
+
+  private static void unused(String type, double value, String name) {
+    // Compared bitwise so that -0.0 and NaN count as set: a config equal to another must mean the same.
+    if (Double.doubleToRawLongBits(value) != 0L) {
+      throw new IllegalArgumentException(String.format(
+          "%s is not an argument of torch.optim.%s: it must be 0.0 for type \"%s\", got %s", name,
+          torchName(type), type, repr(value)));
+    }
+  }
+}

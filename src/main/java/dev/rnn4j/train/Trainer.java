@@ -1,0 +1,138 @@
+package dev.rnn4j.train;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.nn.SequenceModel;
+import dev.rnn4j.nn.SequenceModel.SequenceTape;
+import dev.rnn4j.nn.StateDict;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Trains a forecaster: mini-batches shuffled by (seed, epoch), mean squared error on normalized (and
+ * anchored) targets, the optimizer's step after optional global-norm clipping, validation after each
+ * epoch, and a checkpoint after each epoch. Every random choice derives from the seed and the epoch, so a
+ * run resumed from a checkpoint ends bit for bit where the uninterrupted run ends.
+ */
+public final class Trainer {
+  /** Progress, for a command line or a log. */
+  public interface Listener {
+    /** After each step: the mean loss of the epoch so far. */
+    void onStep(int epoch, int step, int steps, double runningLoss);
+
+    /** After each epoch and its checkpoint. */
+    void onEpoch(EpochStats stats);
+  }
+
+  /** What a run leaves: the forecaster, its data, and the history of every epoch (resumed ones included). */
+  public record Result(Forecaster forecaster, WindowDataset.Split split, List<EpochStats> history) {}
+
+  private Trainer() {}
+
+  /**
+   * Trains up to {@code config.epochs()}, writing {@code checkpoint} after every epoch.
+   *
+   * @param resume the checkpoint to continue from, or null for a new run; its model and data settings and
+   *     optimizer type must be {@code config}'s
+   * @throws TrainingDivergedException when a loss is not finite; the last checkpoint stays as it was
+   */
+  public static Result train(TrainingConfig config, Checkpoint resume, Path checkpoint, Backend backend,
+      Listener listener) throws IOException {
+    WindowDataset.Split split = config.data().split(config.data().readSeries());
+    SequenceModel model;
+    Optimizer optimizer = config.optimizer().create();
+    List<EpochStats> history = new ArrayList<>();
+    int start = 0;
+    if (resume == null) {
+      model = SequenceModel.create(config.model(), config.seed());
+    } else {
+      checkResumable(config, resume, split.normalization());
+      model = SequenceModel.fromStateDict(config.model(), resume.weights());
+      optimizer.loadState(resume.optimizerState());
+      history.addAll(resume.history());
+      start = resume.epoch();
+    }
+    model.to(backend);
+    Forecaster forecaster = new Forecaster(model, config.data().anchored());
+    for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
+      double trainLoss = trainEpoch(config, forecaster, optimizer, split.train(), epoch, listener);
+      EpochStats stats = validate(config, forecaster, split.validation(), epoch, trainLoss);
+      history.add(stats);
+      new Checkpoint(config, split.normalization(), model.stateDict(), optimizer.state(), epoch, history)
+          .write(checkpoint);
+      listener.onEpoch(stats);
+    }
+    return new Result(forecaster, split, history);
+  }
+
+  private static void checkResumable(TrainingConfig config, Checkpoint resume, Normalization normalization) {
+    TrainingConfig saved = resume.config();
+    require(saved.model().equals(config.model()), "model", saved.model(), config.model());
+    require(saved.data().equals(config.data()), "data", saved.data(), config.data());
+    require(saved.optimizer().type().equals(config.optimizer().type()), "optimizer",
+        saved.optimizer().type(), config.optimizer().type());
+    require(resume.normalization().equals(normalization), "normalization statistics (the data changed)",
+        resume.normalization().toJson(), normalization.toJson());
+    if (resume.epoch() >= config.epochs()) {
+      throw new IllegalArgumentException(String.format("the checkpoint has already completed %d epochs; "
+          + "ask for more than that to continue", resume.epoch()));
+    }
+  }
+
+  private static void require(boolean same, String what, Object saved, Object asked) {
+    if (!same) {
+      throw new IllegalArgumentException(String.format(
+          "the checkpoint does not match this run: its %s is %s, this run's is %s", what, saved, asked));
+    }
+  }
+
+  private static double trainEpoch(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,
+      WindowDataset train, int epoch, Listener listener) {
+    SequenceModel model = forecaster.model();
+    model.train();
+    // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved RNG state.
+    model.manualSeed(config.seed() * 1_000_003L + epoch);
+    BatchIterator batches = BatchIterator.shuffled(train, config.batchSize(), config.seed(), epoch);
+    int steps = batches.numBatches();
+    double sum = 0;
+    int samples = 0;
+    for (int step = 1; batches.hasNext(); step++) {
+      Batch batch = batches.next();
+      Forecaster.ModelBatch mb = forecaster.modelBatch(batch, train);
+      SequenceTape tape = model.forwardForBackward(mb.input(), null);
+      LossResult loss = MseLoss.compute(tape.prediction(), mb.target());
+      if (!Double.isFinite(loss.value())) {
+        throw new TrainingDivergedException(String.format("the training loss became %s at epoch %d, step %d "
+            + "of %d; stopped, and the last checkpoint was left as it was", loss.value(), epoch, step, steps));
+      }
+      model.zeroGrad();
+      tape.backward(loss.gradient());
+      StateDict grads = model.grad();
+      if (config.clipNorm() > 0) {
+        grads = GradClipping.clipGradNorm(grads, config.clipNorm()).grads();
+      }
+      model.loadStateDict(optimizer.step(model.stateDict(), grads));
+      sum += loss.value() * batch.size();
+      samples += batch.size();
+      listener.onStep(epoch, step, steps, sum / samples);
+    }
+    return sum / samples;
+  }
+
+  private static EpochStats validate(TrainingConfig config, Forecaster forecaster, WindowDataset validation,
+      int epoch, double trainLoss) {
+    SequenceModel model = forecaster.model();
+    model.eval();
+    double sum = 0;
+    for (BatchIterator it = BatchIterator.inOrder(validation, config.batchSize()); it.hasNext(); ) {
+      Batch batch = it.next();
+      Forecaster.ModelBatch mb = forecaster.modelBatch(batch, validation);
+      sum += MseLoss.compute(model.forward(mb.input(), null), mb.target()).value() * batch.size();
+    }
+    var actual = Forecaster.actual(validation);
+    double rmse = Forecaster.rmse(forecaster.forecast(validation, config.batchSize()), actual);
+    double naive = Forecaster.rmse(Forecaster.naiveForecast(validation), actual);
+    return new EpochStats(epoch, trainLoss, sum / validation.size(), rmse, naive);
+  }
+}

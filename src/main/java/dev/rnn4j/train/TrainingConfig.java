@@ -1,0 +1,66 @@
+package dev.rnn4j.train;
+
+import static dev.rnn4j.internal.Checks.checkArgument;
+
+import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.nn.SequenceModelConfig;
+import java.util.Objects;
+
+/**
+ * Everything that determines a training run, so that the same configuration gives the same model bit for
+ * bit: the model, the data, the optimizer, the schedule and the seed.
+ *
+ * @param model the forecaster; its input size is the number of data columns, its output size the horizon
+ *     times the number of target columns
+ * @param data where the windows come from
+ * @param optimizer the optimizer and its settings
+ * @param epochs the epoch to train up to (a resumed run continues to it)
+ * @param batchSize samples per mini-batch
+ * @param seed seeds initialization, shuffling and dropout
+ * @param clipNorm the maximum global gradient norm, or 0 for no clipping
+ */
+public record TrainingConfig(SequenceModelConfig model, DataConfig data, OptimizerConfig optimizer, int epochs,
+    int batchSize, long seed, double clipNorm) {
+  public TrainingConfig {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(optimizer, "optimizer");
+    checkArgument(epochs > 0, "epochs must be greater than zero, got %d", epochs);
+    checkArgument(batchSize > 0, "batch size must be greater than zero, got %d", batchSize);
+    checkArgument(clipNorm >= 0, "clip norm must be positive, or 0 for none, got %s", clipNorm);
+    checkArgument(model.rnn().inputSize() == data.columns().size(),
+        "the model's input_size must be the number of data columns. Expected %d, got %d",
+        data.columns().size(), model.rnn().inputSize());
+    checkArgument(model.manyToOne() && model.outFeatures() == data.horizon(),
+        "a forecaster is many-to-one with out_features equal to the horizon. Expected %d, got %d%s",
+        data.horizon(), model.outFeatures(), model.manyToOne() ? "" : " (many-to-many)");
+    checkArgument(model.rnn().batchFirst(), "a forecaster reads batch-first windows; set batch_first");
+  }
+
+  /**
+   * The default run: an LSTM forecaster (hidden size 32, 2 layers) on the shipped CO2 series, Adam with
+   * learning rate 0.005, 30 epochs of batches of 32, gradients clipped at norm 1.
+   */
+  public static TrainingConfig defaults() {
+    DataConfig data = DataConfig.defaults();
+    return forData(data, RnnConfig.lstm(data.columns().size(), 32).numLayers(2).batchFirst(true).build());
+  }
+
+  /** The default schedule and optimizer for {@code data} and a recurrent stack of the right input size. */
+  public static TrainingConfig forData(DataConfig data, RnnConfig rnn) {
+    return new TrainingConfig(SequenceModelConfig.manyToOne(rnn, data.horizon()), data,
+        OptimizerConfig.adam(0.005), 30, 32, 42, 1.0);
+  }
+
+  public TrainingConfig withEpochs(int epochs) {
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm);
+  }
+
+  public TrainingConfig withOptimizer(OptimizerConfig optimizer) {
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm);
+  }
+
+  public TrainingConfig withSchedule(int epochs, int batchSize, long seed, double clipNorm) {
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm);
+  }
+}
