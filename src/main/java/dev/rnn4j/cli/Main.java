@@ -16,10 +16,12 @@ import picocli.CommandLine.HelpCommand;
  */
 @Command(
     name = "rnn4j",
-    description = "PyTorch-exact RNN, LSTM and GRU forward passes on the JVM.",
+    description = "PyTorch-exact RNN, LSTM and GRU on the JVM: forward and backward passes, and forecasters "
+        + "trained on time series.",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {DemoCommand.class, ForwardCommand.class, BackwardCommand.class, HelpCommand.class})
+    subcommands = {DemoCommand.class, ForwardCommand.class, BackwardCommand.class, TrainCommand.class,
+      PredictCommand.class, HelpCommand.class})
 public final class Main {
   /** slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads. */
   private static final String[][] LOG_DEFAULTS = {

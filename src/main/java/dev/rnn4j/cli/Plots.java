@@ -3,14 +3,19 @@ package dev.rnn4j.cli;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Locale;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -20,19 +25,22 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class Plots {
   private static final int WIDTH = 900;
   private static final int HEIGHT = 500;
+  private static final int MAX_MARKED_POINTS = 40;
 
   private Plots() {}
 
-  /** One named line: y values at x = xs[i] (or i + 1 when xs is null). */
+  /** One named line: y values at x = xs[i] (or i + 1 when xs is null); a non-finite y leaves a gap. */
   record Line(String name, double[] xs, double[] ys) {}
 
-  /** A line chart of the given lines, written atomically to {@code png}. */
+  /** A line chart of the given lines, later lines drawn over earlier ones, written atomically to {@code png}. */
   static void lines(Path png, String title, String xLabel, String yLabel, List<Line> lines) throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
     for (Line line : lines) {
       XYSeries series = new XYSeries(line.name(), false, true);
       for (int i = 0; i < line.ys().length; i++) {
-        series.add(line.xs() == null ? i + 1 : line.xs()[i], line.ys()[i]);
+        double y = line.ys()[i];
+        // A gap for NaN and infinities (a diverging loss), which JFreeChart cannot put on an axis.
+        series.add(line.xs() == null ? i + 1 : line.xs()[i], Double.isFinite(y) ? (Number) y : null);
       }
       data.addSeries(series);
     }
@@ -47,16 +55,37 @@ final class Plots {
     for (int i = 0; i < lines.size(); i++) {
       renderer.setSeriesPaint(i, colors[i % colors.length]);
       renderer.setSeriesStroke(i, new BasicStroke(2f));
+      // Markers where points are few enough to tell apart, so that a one-point line still shows.
+      renderer.setSeriesShapesVisible(i, lines.get(i).ys().length <= MAX_MARKED_POINTS);
     }
     plot.setRenderer(renderer);
-    plot.getRangeAxis().setAutoRange(true);
-    ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
-    Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), png.getFileName().toString(), ".tmp");
+    plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
+    NumberAxis x = (NumberAxis) plot.getDomainAxis();
+    // x is an epoch, a row or a year: no thousands separator ("2,013"), and whole ticks for whole values.
+    x.setNumberFormatOverride(new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+    if (lines.stream().allMatch(line -> line.xs() == null || allWhole(line.xs()))) {
+      x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+    }
+    NumberAxis y = (NumberAxis) plot.getRangeAxis();
+    y.setAutoRange(true);
+    y.setAutoRangeIncludesZero(false);
+    // A name of our own rather than createTempFile's, whose owner-only permissions the rename would keep.
+    Path tmp = png.toAbsolutePath().resolveSibling(
+        "." + png.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
     try {
       ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
       Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  private static boolean allWhole(double[] xs) {
+    for (double v : xs) {
+      if (v != Math.rint(v)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

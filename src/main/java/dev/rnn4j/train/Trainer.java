@@ -58,6 +58,10 @@ public final class Trainer {
     for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
       double trainLoss = trainEpoch(config, forecaster, optimizer, split.train(), epoch, listener);
       EpochStats stats = validate(config, forecaster, split.validation(), epoch, trainLoss);
+      if (!Double.isFinite(stats.validationLoss())) {
+        throw new TrainingDivergedException(String.format("the validation loss became %s at epoch %d; "
+            + "stopped, and the last checkpoint was left as it was", stats.validationLoss(), epoch));
+      }
       history.add(stats);
       new Checkpoint(config, split.normalization(), model.stateDict(), optimizer.state(), epoch, history)
           .write(checkpoint);

@@ -40,7 +40,7 @@ class MainTest {
   void usageErrorsExitWith2() {
     for (List<String> args : List.of(
         List.<String>of(),
-        List.of("train"),
+        List.of("predict"),
         List.of("--verbose", "demo"),
         List.of("demo", "--sed", "1"),
         List.of("demo", "--seed", "one"),

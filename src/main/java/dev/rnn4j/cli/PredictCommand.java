@@ -1,0 +1,172 @@
+package dev.rnn4j.cli;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.BackendUnavailableException;
+import dev.rnn4j.nn.SequenceModel;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.DataConfig;
+import dev.rnn4j.train.Forecaster;
+import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.TrainingConfig;
+import dev.rnn4j.train.WindowDataset;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rnn4j predict}: a trained checkpoint's forecasts for every window of a series, the window that
+ * ends with the series' last row included, whose forecast lies wholly beyond the end.
+ *
+ * <p>The checkpoint's window, horizon, columns, normalization statistics and anchoring apply, so the numbers
+ * are those {@link Forecaster} computes in training.
+ */
+@Command(
+    name = "predict",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Forecasts every window of a time series with a checkpoint of train.",
+    customSynopsis = {
+      "rnn4j predict --checkpoint=CKPT [--csv=FILE] [--output=OUT.csv]",
+      "                     [--device=DEVICE] [-hV]"
+    },
+    description = {
+      "Reads the checkpoint's columns from FILE (default: the CSV the checkpoint was trained on, or the "
+          + "shipped CO2 series) and forecasts the next H rows (H: the checkpoint's horizon) from every "
+          + "window of W consecutive rows (W: its window), normalized and anchored as in training.",
+      "",
+      "Writes CSV with the header row,h1,...,hH: one line per window, where row is the index (from 0) of "
+          + "the first row forecast and h1..hH are in the series' units. The last line, row = the number of "
+          + "rows, forecasts beyond the end of the series from its last W rows; the H - 1 lines before it "
+          + "forecast partly beyond the end.",
+      "",
+      "On any error: one line on stderr, exit code 1, and the output file is left as it was."
+    })
+final class PredictCommand implements Callable<Integer> {
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
+      description = "A checkpoint that train wrote.")
+  private Path checkpoint;
+
+  @Option(names = "--csv", paramLabel = "FILE",
+      description = "The series, with the checkpoint's columns (default: the checkpoint's own).")
+  private Path csv;
+
+  @Option(names = "--output", paramLabel = "OUT.csv",
+      description = "Receives the forecasts, replaced atomically (default: standard output).")
+  private Path output;
+
+  @Mixin
+  private DeviceOption device;
+
+  @Override
+  public Integer call() {
+    try {
+      run();
+      return 0;
+    } catch (IllegalArgumentException | BackendUnavailableException e) {
+      spec.commandLine().getErr().println("rnn4j predict: " + Failures.oneLine(e));
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
+  }
+
+  private void run() {
+    Checkpoint ckpt = TrainingFiles.readCheckpoint("--checkpoint", checkpoint);
+    TrainingConfig config = ckpt.config();
+    DataConfig data = config.data();
+    Backend backend = device.select();
+    TimeSeries series = TrainingFiles.readSeries(data, csv == null ? null : csv.toString(),
+        csv == null ? "the checkpoint's CSV" : "--csv");
+    if (series.length() < data.window()) {
+      throw new IllegalArgumentException(String.format("%s has %d rows, too few for one window of the "
+          + "checkpoint: %d rows needed", series.source(), series.length(), data.window()));
+    }
+    WindowDataset windows = WindowDataset.builder(padded(series, data.horizon()), data.window(), data.horizon())
+        .build()
+        .normalized(ckpt.normalization());
+    Tensor forecast;
+    try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
+      model.to(backend);
+      forecast = new Forecaster(model, data.anchored()).forecast(windows, config.batchSize());
+    }
+    String text = toCsv(windows, forecast);
+    if (output == null) {
+      spec.commandLine().getOut().print(text);
+      spec.commandLine().getOut().flush();
+    } else {
+      write(text);
+    }
+  }
+
+  /**
+   * The series followed by {@code horizon} copies of its last row, so that every window of the series, the
+   * last one included, is a sample of a {@link WindowDataset}. The copies are only ever read as targets,
+   * which a forecast does not use: {@link Forecaster#forecast} reads a sample's input rows alone.
+   */
+  private static TimeSeries padded(TimeSeries series, int horizon) {
+    int t = series.length();
+    int f = series.numColumns();
+    double[][] rows = new double[t + horizon][f];
+    for (int r = 0; r < rows.length; r++) {
+      for (int j = 0; j < f; j++) {
+        rows[r][j] = series.get(Math.min(r, t - 1), j);
+      }
+    }
+    return TimeSeries.of(series.columns(), rows);
+  }
+
+  /**
+   * The CSV text. Written by hand: the cells are numbers and fixed names that never need quoting, and
+   * commons-csv stays with dev.rnn4j.train (DependencyRulesTest). Float32 digits: the model computes in
+   * float32, so further digits would be noise.
+   */
+  private static String toCsv(WindowDataset windows, Tensor forecast) {
+    int per = windows.targetSize();
+    StringBuilder text = new StringBuilder("row");
+    for (int h = 1; h <= per; h++) {
+      text.append(",h").append(h);
+    }
+    text.append('\n');
+    for (int i = 0; i < windows.size(); i++) {
+      text.append(windows.start(i) + windows.window());
+      for (int h = 0; h < per; h++) {
+        text.append(',').append(Float.toString((float) forecast.getFlat(i * per + h)));
+      }
+      text.append('\n');
+    }
+    return text.toString();
+  }
+
+  private void write(String text) {
+    Path tmp = null;
+    try {
+      // A name of our own rather than createTempFile's, whose owner-only permissions the rename would keep.
+      tmp = output.toAbsolutePath().resolveSibling(
+          "." + output.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+      Files.writeString(tmp, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+      Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe("--output", output, e), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          // The move failed too, and that is what the caller hears about.
+        }
+      }
+    }
+  }
+}

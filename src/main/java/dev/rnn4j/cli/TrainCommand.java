@@ -1,0 +1,506 @@
+package dev.rnn4j.cli;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.BackendUnavailableException;
+import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.nn.RnnMode;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.DataConfig;
+import dev.rnn4j.train.EpochStats;
+import dev.rnn4j.train.Forecaster;
+import dev.rnn4j.train.OptimizerConfig;
+import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.Trainer;
+import dev.rnn4j.train.TrainingConfig;
+import dev.rnn4j.train.TrainingDivergedException;
+import dev.rnn4j.train.WindowDataset;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rnn4j train}: trains a forecaster with {@link Trainer}, printing one line per epoch, and draws its
+ * loss curves and its one-step-ahead forecast of the validation part as PNG charts.
+ *
+ * <p>Every default is {@link TrainingConfig#defaults()}'s, so {@code rnn4j train} alone is the default run.
+ * A resumed run takes everything but its length from the checkpoint, which is what makes it end bit for bit
+ * where the uninterrupted run ends.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    sortOptions = false,
+    header = "Trains a forecaster on a time series: by default an LSTM on the shipped monthly CO2 series.",
+    description = {
+      "Cuts the series into sliding windows (--window rows of every column as input, the next --horizon "
+          + "rows of the first column as target), holds out the end of the series for validation, and "
+          + "trains a recurrent stack with a linear head on the mean squared error of normalized values "
+          + "anchored to each window's last value.",
+      "",
+      "Prints one line per epoch, with the validation RMSE in the series' units next to the RMSE of the "
+          + "naive forecast (each window's last value). DIR/checkpoint.safetensors is replaced after every "
+          + "epoch; DIR/loss.png and DIR/forecast.png are drawn at the end.",
+      "",
+      "--resume continues the checkpoint's run with its own model, data, optimizer and schedule, up to "
+          + "--epochs, and ends bit for bit where the uninterrupted run ends.",
+      "",
+      "On any error: one line on stderr and exit code 1. When the loss becomes NaN or infinite, training "
+          + "stops and the last checkpoint is left as it was."
+    })
+final class TrainCommand implements Callable<Integer> {
+  static final String CHECKPOINT = "checkpoint.safetensors";
+  static final String LOSS_PNG = "loss.png";
+  static final String FORECAST_PNG = "forecast.png";
+
+  private static final TrainingConfig DEFAULTS = TrainingConfig.defaults();
+  /** What may accompany --resume: everything else comes from the checkpoint. */
+  private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--out", "--device");
+
+  @Spec
+  private CommandSpec spec;
+
+  @ArgGroup(validate = false, heading = "%nModel:%n", order = 1)
+  private ModelOptions model = new ModelOptions();
+
+  @ArgGroup(validate = false, heading = "%nData:%n", order = 2)
+  private DataOptions data = new DataOptions();
+
+  @ArgGroup(validate = false, heading = "%nOptimizer:%n", order = 3)
+  private OptimizerOptions optimizer = new OptimizerOptions();
+
+  @ArgGroup(validate = false, heading = "%nSchedule:%n", order = 4)
+  private ScheduleOptions schedule = new ScheduleOptions();
+
+  @Option(names = "--out", paramLabel = "DIR", order = 5,
+      description = "Receives checkpoint.safetensors, loss.png and forecast.png; created if missing "
+          + "(default: runs/latest, or with --resume the checkpoint's folder).")
+  private Path out;
+
+  @Option(names = "--resume", paramLabel = "CKPT", order = 6,
+      description = "Continues the run of this checkpoint up to --epochs (default: the epochs it was "
+          + "started with). Only --epochs, --out and --device may be given with it.")
+  private Path resume;
+
+  @Mixin
+  private DeviceOption device;
+
+  private Progress progress;
+
+  /** The model options; defaults from {@link TrainingConfig#defaults()}. */
+  static final class ModelOptions {
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "lstm", converter = ModeConverter.class,
+        description = "lstm, gru, rnn-tanh or rnn-relu (default: ${DEFAULT-VALUE}).")
+    RnnMode mode;
+
+    @Option(names = "--hidden-size", paramLabel = "N", description = "(default: ${DEFAULT-VALUE})")
+    int hiddenSize = DEFAULTS.model().rnn().hiddenSize();
+
+    @Option(names = "--num-layers", paramLabel = "N", description = "(default: ${DEFAULT-VALUE})")
+    int numLayers = DEFAULTS.model().rnn().numLayers();
+
+    @Option(names = "--bidirectional", description = "Runs each layer in both directions.")
+    boolean bidirectional = DEFAULTS.model().rnn().bidirectional();
+
+    @Option(names = "--dropout", paramLabel = "P",
+        description = "Dropout between layers, in training (default: ${DEFAULT-VALUE}).")
+    double dropout = DEFAULTS.model().rnn().dropout();
+
+    @Option(names = "--proj-size", paramLabel = "N",
+        description = "LSTM only: projects h to this size (default: ${DEFAULT-VALUE}, none).")
+    int projSize = DEFAULTS.model().rnn().projSize();
+  }
+
+  /** The data options; defaults from {@link DataConfig#defaults()}. */
+  static final class DataOptions {
+    @Option(names = "--csv", paramLabel = "FILE",
+        description = "A CSV file with a header row (default: the shipped monthly CO2 series at Mauna Loa).")
+    Path csv;
+
+    @Option(names = "--columns", paramLabel = "COLUMN", split = ",",
+        description = "The input columns, comma-separated; the first is forecast (default: "
+            + TimeSeries.DEFAULT_COLUMN + ").")
+    List<String> columns = DEFAULTS.data().columns();
+
+    @Option(names = "--window", paramLabel = "N", description = "Input rows per sample (default: "
+        + "${DEFAULT-VALUE}).")
+    int window = DEFAULTS.data().window();
+
+    @Option(names = "--horizon", paramLabel = "N", description = "Rows forecast per sample (default: "
+        + "${DEFAULT-VALUE}).")
+    int horizon = DEFAULTS.data().horizon();
+
+    @Option(names = "--stride", paramLabel = "N", description = "Rows between samples (default: "
+        + "${DEFAULT-VALUE}).")
+    int stride = DEFAULTS.data().stride();
+
+    @Option(names = "--validation-fraction", paramLabel = "F",
+        description = "The share of the series, at its end, held out for validation (default: "
+            + "${DEFAULT-VALUE}).")
+    double validationFraction = DEFAULTS.data().validationFraction();
+
+    @Option(names = "--no-normalize", description = "Does not z-score the columns with training statistics.")
+    boolean noNormalize = !DEFAULTS.data().normalize();
+
+    @Option(names = "--no-anchor",
+        description = "Does not make windows relative to their last value: the model forecasts levels.")
+    boolean noAnchor = !DEFAULTS.data().anchored();
+  }
+
+  /** The optimizer options; defaults from {@link TrainingConfig#defaults()} and torch.optim. */
+  static final class OptimizerOptions {
+    @Option(names = "--optimizer", paramLabel = "NAME",
+        description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).")
+    String type = DEFAULTS.optimizer().type();
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr = DEFAULTS.optimizer().lr();
+
+    @Option(names = "--momentum", paramLabel = "M", description = "SGD only (default: 0).")
+    Double momentum;
+
+    @Option(names = "--weight-decay", paramLabel = "W",
+        description = "L2 penalty; decoupled for adamw (default: PyTorch's, 0 and for adamw 0.01).")
+    Double weightDecay;
+  }
+
+  /** The schedule options; defaults from {@link TrainingConfig#defaults()}. */
+  static final class ScheduleOptions {
+    @Option(names = "--epochs", paramLabel = "N",
+        description = "The epoch to train up to (default: ${DEFAULT-VALUE}).")
+    int epochs = DEFAULTS.epochs();
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "(default: ${DEFAULT-VALUE})")
+    int batchSize = DEFAULTS.batchSize();
+
+    @Option(names = "--seed", paramLabel = "N",
+        description = "Seeds initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).")
+    long seed = DEFAULTS.seed();
+
+    @Option(names = "--clip-norm", paramLabel = "X",
+        description = "Clips the gradients' global norm at X; 0 for none (default: ${DEFAULT-VALUE}).")
+    double clipNorm = DEFAULTS.clipNorm();
+  }
+
+  /** PyTorch's mode names in the command line's spelling. */
+  static final class ModeConverter implements CommandLine.ITypeConverter<RnnMode> {
+    @Override
+    public RnnMode convert(String value) {
+      return switch (value) {
+        case "lstm" -> RnnMode.LSTM;
+        case "gru" -> RnnMode.GRU;
+        case "rnn-tanh" -> RnnMode.RNN_TANH;
+        case "rnn-relu" -> RnnMode.RNN_RELU;
+        default -> throw new CommandLine.TypeConversionException(
+            "expected lstm, gru, rnn-tanh or rnn-relu, got '" + value + "'");
+      };
+    }
+  }
+
+  @Override
+  public Integer call() {
+    try {
+      run();
+      return 0;
+    } catch (IllegalArgumentException | BackendUnavailableException | TrainingDivergedException e) {
+      if (progress != null) {
+        progress.clear();
+      }
+      spec.commandLine().getErr().println("rnn4j train: " + Failures.oneLine(e));
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
+  }
+
+  private void run() {
+    PrintWriter stdout = spec.commandLine().getOut();
+    Checkpoint checkpoint = null;
+    TrainingConfig config;
+    Path dir;
+    if (resume == null) {
+      config = newConfig();
+      dir = out != null ? out : Path.of("runs", "latest");
+    } else {
+      checkResumeOptions();
+      checkpoint = TrainingFiles.readCheckpoint("--resume", resume);
+      config = checkpoint.config();
+      if (spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
+        try {
+          config = config.withEpochs(schedule.epochs);
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
+        }
+      }
+      dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
+    }
+    Backend backend = device.select();
+    // Read and split here, not only in the trainer: a bad CSV fails before anything is written, and the
+    // header can give the sizes.
+    TimeSeries series = TrainingFiles.readSeries(config.data(), null,
+        resume == null ? "--csv" : "the checkpoint's CSV");
+    WindowDataset.Split split = config.data().split(series);
+    printHeader(stdout, config, series, split, backend, checkpoint);
+
+    Path checkpointPath = dir.resolve(CHECKPOINT);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe("--out", dir, e), e);
+    }
+    progress = new Progress(stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
+    Trainer.Result result;
+    try {
+      result = Trainer.train(config, checkpoint, checkpointPath, backend, progress);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe("--out", checkpointPath, e), e);
+    }
+    try {
+      Path lossPng = dir.resolve(LOSS_PNG);
+      Path forecastPng = dir.resolve(FORECAST_PNG);
+      drawLoss(lossPng, result.history());
+      drawForecast(forecastPng, config, result);
+      printSummary(stdout, result.history(), checkpointPath, lossPng, forecastPng);
+    } finally {
+      result.forecaster().model().close();
+    }
+  }
+
+  /** Everything but the run's length, its output and its device is the checkpoint's. */
+  private void checkResumeOptions() {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    for (OptionSpec option : spec.options()) {
+      if (parsed.hasMatchedOption(option) && !RESUME_OPTIONS.contains(option.longestName())) {
+        throw new ParameterException(spec.commandLine(), String.format("%s cannot be given with --resume: "
+            + "a resumed run keeps the checkpoint's model, data, optimizer and schedule (only --epochs, "
+            + "--out and --device may be given)", option.longestName()));
+      }
+    }
+  }
+
+  /** The configuration the options describe; an invalid value is a usage error. */
+  private TrainingConfig newConfig() {
+    try {
+      RnnConfig.Builder rnn = RnnConfig.builder(model.mode, data.columns.size(), model.hiddenSize)
+          .numLayers(model.numLayers)
+          .bidirectional(model.bidirectional)
+          .dropout(model.dropout)
+          .batchFirst(true);
+      if (model.projSize != 0) {
+        rnn.projSize(model.projSize);
+      }
+      // Absolute, so that the checkpoint's run can be resumed and predicted from any working directory.
+      DataConfig dataConfig = new DataConfig(data.csv == null ? null : data.csv.toAbsolutePath().toString(),
+          data.columns, data.window, data.horizon, data.stride, data.validationFraction, !data.noNormalize, !data.noAnchor);
+      OptimizerConfig opt = switch (optimizer.type) {
+        case OptimizerConfig.SGD -> OptimizerConfig.sgd(optimizer.lr);
+        case OptimizerConfig.ADAM -> OptimizerConfig.adam(optimizer.lr);
+        case OptimizerConfig.ADAMW -> OptimizerConfig.adamw(optimizer.lr);
+        default -> throw new IllegalArgumentException(
+            "Invalid value for option '--optimizer': expected sgd, adam or adamw, got '" + optimizer.type + "'");
+      };
+      if (optimizer.momentum != null) {
+        opt = opt.withMomentum(optimizer.momentum);
+      }
+      if (optimizer.weightDecay != null) {
+        opt = opt.withWeightDecay(optimizer.weightDecay);
+      }
+      return TrainingConfig.forData(dataConfig, rnn.build())
+          .withOptimizer(opt)
+          .withSchedule(schedule.epochs, schedule.batchSize, schedule.seed, schedule.clipNorm);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
+    }
+  }
+
+  private static void printHeader(PrintWriter out, TrainingConfig config, TimeSeries series,
+      WindowDataset.Split split, Backend backend, Checkpoint checkpoint) {
+    DataConfig d = config.data();
+    out.println("model: " + config.model());
+    out.printf(Locale.ROOT, "data: %s, %d rows of %s; window %d, horizon %d, stride %d%s%s: %d training "
+            + "samples, %d validation samples (targets from row %d on)%n",
+        series.source(), series.length(), String.join(", ", d.columns()), d.window(), d.horizon(),
+        d.stride(), d.normalize() ? ", normalized" : "", d.anchored() ? ", anchored" : "",
+        split.train().size(), split.validation().size(), split.boundary());
+    out.printf(Locale.ROOT, "optimizer: %s; batch size %d, seed %d, %s%n", config.optimizer(),
+        config.batchSize(), config.seed(),
+        config.clipNorm() > 0 ? "gradient norm clipped at " + config.clipNorm() : "no gradient clipping");
+    out.println("device: " + backend.description());
+    if (checkpoint != null) {
+      EpochStats last = checkpoint.history().get(checkpoint.history().size() - 1);
+      out.printf(Locale.ROOT, "resuming after epoch %d (val RMSE %s), up to epoch %d%n", checkpoint.epoch(),
+          number(last.validationRmse()), config.epochs());
+    }
+    out.flush();
+  }
+
+  private static void printSummary(PrintWriter out, List<EpochStats> history, Path checkpoint, Path lossPng,
+      Path forecastPng) {
+    EpochStats best = history.stream().min(Comparator.comparingDouble(EpochStats::validationRmse)).get();
+    EpochStats last = history.get(history.size() - 1);
+    boolean beats = last.validationRmse() < last.naiveRmse();
+    out.printf(Locale.ROOT, "validation RMSE: best %s (epoch %d), final %s; naive forecast %s: the final "
+            + "model %s%n", number(best.validationRmse()), best.epoch(), number(last.validationRmse()),
+        number(last.naiveRmse()), beats
+            ? String.format(Locale.ROOT, "beats the naive forecast (RMSE %.0f%% lower)",
+                100 * (1 - last.validationRmse() / last.naiveRmse()))
+            : "does not beat the naive forecast");
+    out.printf("wrote %s (epoch %d), %s, %s%n", checkpoint, last.epoch(), lossPng, forecastPng);
+    out.flush();
+  }
+
+  /** An error: three decimals, or four significant digits when that would hide it or run long. */
+  static String number(double x) {
+    boolean fixed = x == 0 || (Math.abs(x) >= 0.1 && Math.abs(x) < 1e6) || !Double.isFinite(x);
+    return String.format(Locale.ROOT, fixed ? "%.3f" : "%.4g", x);
+  }
+
+  /** A loss: six decimals, as long as that stays short and shows something. */
+  static String loss(double x) {
+    boolean fixed = x == 0 || (Math.abs(x) >= 1e-4 && Math.abs(x) < 1e6) || !Double.isFinite(x);
+    return String.format(Locale.ROOT, fixed ? "%.6f" : "%.4e", x);
+  }
+
+  private static String epochLine(EpochStats s, int epochs) {
+    int width = Integer.toString(epochs).length();
+    return String.format(Locale.ROOT, "epoch %" + width + "d/%d  train loss %s  val loss %s  val RMSE %s "
+        + "(naive %s)", s.epoch(), epochs, loss(s.trainLoss()), loss(s.validationLoss()),
+        number(s.validationRmse()), number(s.naiveRmse()));
+  }
+
+  private static void drawLoss(Path png, List<EpochStats> history) {
+    double[] epochs = history.stream().mapToDouble(EpochStats::epoch).toArray();
+    write(png, () -> Plots.lines(png, "Loss per epoch", "epoch", "mean squared error (model units)", List.of(
+        new Plots.Line("training loss", epochs, history.stream().mapToDouble(EpochStats::trainLoss).toArray()),
+        new Plots.Line("validation loss", epochs,
+            history.stream().mapToDouble(EpochStats::validationLoss).toArray()))));
+  }
+
+  /**
+   * The validation rows of the forecast column, with each validation sample's first forecast step and the
+   * naive forecast of the same row (the value before it), at the row they forecast.
+   */
+  private static void drawForecast(Path png, TrainingConfig config, Trainer.Result result) {
+    WindowDataset validation = result.split().validation();
+    TimeSeries series = validation.series();
+    String column = validation.targetColumns().get(0);
+    int columnIndex = series.columnIndex(column);
+    int per = validation.targetSize();
+    Tensor model = result.forecaster().forecast(validation, config.batchSize());
+    Tensor naive = Forecaster.naiveForecast(validation);
+    // The shipped series has a date column; a user's CSV gets row numbers (its time column is unknown).
+    double[] time = config.data().csv() == null
+        ? TimeSeries.defaultDataset(List.of("decimal_date")).column("decimal_date")
+        : null;
+    String xLabel = time == null ? "row" : "year";
+    int n = validation.size();
+    double[] xs = new double[n];
+    double[] modelYs = new double[n];
+    double[] naiveYs = new double[n];
+    double modelSq = 0;
+    double naiveSq = 0;
+    for (int i = 0; i < n; i++) {
+      int row = validation.start(i) + validation.window();
+      double actual = series.get(row, columnIndex);
+      xs[i] = time == null ? row : time[row];
+      modelYs[i] = model.getFlat(i * per);
+      naiveYs[i] = naive.getFlat(i * per);
+      modelSq += (modelYs[i] - actual) * (modelYs[i] - actual);
+      naiveSq += (naiveYs[i] - actual) * (naiveYs[i] - actual);
+    }
+    int from = result.split().boundary();
+    double[] actualXs = new double[series.length() - from];
+    double[] actualYs = new double[actualXs.length];
+    for (int r = from; r < series.length(); r++) {
+      actualXs[r - from] = time == null ? r : time[r];
+      actualYs[r - from] = series.get(r, columnIndex);
+    }
+    String title = String.format(Locale.ROOT, "%s, validation part: one step ahead (RMSE model %s, naive %s)",
+        column, number(Math.sqrt(modelSq / n)), number(Math.sqrt(naiveSq / n)));
+    write(png, () -> Plots.lines(png, title, xLabel, column, List.of(
+        new Plots.Line("actual", actualXs, actualYs),
+        new Plots.Line("naive (previous value)", xs, naiveYs),
+        new Plots.Line("model, 1 step ahead", xs, modelYs))));
+  }
+
+  @FunctionalInterface
+  private interface PngWriter {
+    void write() throws IOException;
+  }
+
+  private static void write(Path png, PngWriter writer) {
+    try {
+      writer.write();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe("--out", png, e), e);
+    }
+  }
+
+  /**
+   * One line per epoch on stdout, and while an epoch runs a progress bar on stderr, redrawn in place; the
+   * bar only on a terminal, so that logs and captured output hold the epoch lines alone.
+   */
+  private static final class Progress implements Trainer.Listener {
+    private static final int BAR = 30;
+    private static final long REDRAW_NANOS = 100_000_000L;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final boolean bar;
+    private final int epochs;
+    private int drawn; // characters of the bar now on the screen
+    private long lastDraw;
+
+    Progress(PrintWriter out, PrintWriter err, boolean bar, int epochs) {
+      this.out = out;
+      this.err = err;
+      this.bar = bar;
+      this.epochs = epochs;
+    }
+
+    @Override
+    public void onStep(int epoch, int step, int steps, double runningLoss) {
+      long now = System.nanoTime();
+      if (!bar || (step < steps && drawn > 0 && now - lastDraw < REDRAW_NANOS)) {
+        return;
+      }
+      lastDraw = now;
+      int done = (int) ((long) BAR * step / steps);
+      int width = Integer.toString(epochs).length();
+      String line = String.format(Locale.ROOT, "epoch %" + width + "d/%d [%s%s] %d/%d  loss %s", epoch, epochs,
+          "=".repeat(done), " ".repeat(BAR - done), step, steps, loss(runningLoss));
+      err.print("\r" + line + " ".repeat(Math.max(0, drawn - line.length())));
+      err.flush();
+      drawn = line.length();
+    }
+
+    @Override
+    public void onEpoch(EpochStats stats) {
+      clear();
+      out.println(epochLine(stats, epochs));
+      out.flush();
+    }
+
+    void clear() {
+      if (drawn > 0) {
+        err.print("\r" + " ".repeat(drawn) + "\r");
+        err.flush();
+        drawn = 0;
+      }
+    }
+  }
+}
