@@ -21,7 +21,7 @@ import picocli.CommandLine.HelpCommand;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     subcommands = {DemoCommand.class, ForwardCommand.class, BackwardCommand.class, TrainCommand.class,
-      PredictCommand.class, HelpCommand.class})
+      PredictCommand.class, ExportCommand.class, HelpCommand.class})
 public final class Main {
   /** slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads. */
   private static final String[][] LOG_DEFAULTS = {
