@@ -3,8 +3,6 @@ package dev.rnn4j.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -21,7 +19,7 @@ import picocli.CommandLine.HelpCommand;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     subcommands = {DemoCommand.class, ForwardCommand.class, BackwardCommand.class, TrainCommand.class,
-      PredictCommand.class, ExportCommand.class, HelpCommand.class})
+      PredictCommand.class, ExportCommand.class, BenchCommand.class, HelpCommand.class})
 public final class Main {
   /** slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads. */
   private static final String[][] LOG_DEFAULTS = {
@@ -33,16 +31,7 @@ public final class Main {
     {"org.slf4j.simpleLogger.showThreadName", "false"},
     {"org.slf4j.simpleLogger.showShortLogName", "true"},
     {"org.slf4j.simpleLogger.levelInBrackets", "false"},
-    // java.util.logging (netlib's) in the same one-line form: LEVEL logger - message.
-    {"java.util.logging.SimpleFormatter.format", "%4$s %3$s - %5$s%6$s%n"},
   };
-
-  /**
-   * netlib-java logs a JUL warning for each faster BLAS it could not load, which is the normal case for the
-   * pure-Java build: two warnings on every run. The CPU backend's description names the BLAS in use instead.
-   * Held here because JUL keeps only weak references to loggers, and a collected logger forgets its level.
-   */
-  private static Logger netlibLog;
 
   public static void main(String[] args) {
     // Before any class that holds a logger is loaded: slf4j binds its provider on the first getLogger.
@@ -61,16 +50,10 @@ public final class Main {
    * another provider) is kept.
    */
   static void configureLogging() {
-    boolean julConfigured = System.getProperty("java.util.logging.config.file") != null
-        || System.getProperty("java.util.logging.config.class") != null;
     for (String[] kv : LOG_DEFAULTS) {
       if (System.getProperty(kv[0]) == null) {
         System.setProperty(kv[0], kv[1]);
       }
-    }
-    if (!julConfigured) {
-      netlibLog = Logger.getLogger("dev.ludovic.netlib");
-      netlibLog.setLevel(Level.SEVERE);
     }
   }
 

@@ -31,7 +31,8 @@ class DependencyRulesTest {
       "dev.rnn4j.backend", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.io", "dev.rnn4j.cli"),
       "dev.rnn4j.backend.cpu", List.of("dev.rnn4j.io", "dev.rnn4j.cli"),
       "dev.rnn4j.io", List.of("dev.rnn4j.backend", "dev.rnn4j.train", "dev.rnn4j.cli"),
-      "dev.rnn4j.train", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.cli"));
+      "dev.rnn4j.train", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.cli"),
+      "dev.rnn4j.bench", List.of("dev.rnn4j.cli"));
 
   @Test
   void packagesOnlyDependDownwards() throws IOException {
@@ -60,8 +61,9 @@ class DependencyRulesTest {
           violations.add(file + " imports " + imported + " (only dev.rnn4j.cli may)");
         }
         if (imported.startsWith("com.fasterxml.jackson.") && !pkg.equals("dev.rnn4j.io")
-            && !pkg.equals("dev.rnn4j.train")) {
-          violations.add(file + " imports " + imported + " (only dev.rnn4j.io and dev.rnn4j.train may)");
+            && !pkg.equals("dev.rnn4j.train") && !pkg.equals("dev.rnn4j.bench")) {
+          violations.add(file + " imports " + imported
+              + " (only dev.rnn4j.io, dev.rnn4j.train and dev.rnn4j.bench may)");
         }
         if (imported.startsWith("org.apache.commons.csv.") && !pkg.equals("dev.rnn4j.train")) {
           violations.add(file + " imports " + imported + " (only dev.rnn4j.train may)");

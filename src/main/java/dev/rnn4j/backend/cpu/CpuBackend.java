@@ -1,6 +1,7 @@
 package dev.rnn4j.backend.cpu;
 
-import dev.ludovic.netlib.blas.BLAS;
+import static dev.rnn4j.internal.Checks.checkArgument;
+
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.backend.RnnKernel;
@@ -10,19 +11,37 @@ import dev.rnn4j.tensor.Tensor;
 import java.util.List;
 
 /**
- * The pure-Java backend: the parity reference for every other backend. Matrix products go through
- * {@code dev.ludovic.netlib} BLAS (the implementation Spark uses: a native BLAS when one is installed, the
- * Vector API when its module is present, plain Java otherwise); everything else is plain Java.
+ * The pure-Java backend: the parity reference for every other backend. Matrix products are rnn4j's own
+ * (weights packed once per kernel into one array per row, which the JIT vectorizes); a call's batch is split
+ * into blocks of sequences that run on up to {@link #threads()} threads. Results depend on neither the
+ * thread count nor the split: each sequence's arithmetic is the same wherever it runs, and sums over the
+ * batch (weight gradients) are taken block by block in a fixed order for a given thread count.
  */
 public final class CpuBackend implements Backend {
-  static final CpuBackend INSTANCE = new CpuBackend(BLAS.getInstance());
+  private static final CpuBackend DEFAULT = new CpuBackend(Runtime.getRuntime().availableProcessors());
 
-  private final FloatMath floatMath;
-  private final DoubleMath doubleMath;
+  private final Parallel parallel;
+  private final FloatMath floatMath = new FloatMath();
+  private final DoubleMath doubleMath = new DoubleMath();
 
-  private CpuBackend(BLAS blas) {
-    this.floatMath = new FloatMath(blas);
-    this.doubleMath = new DoubleMath(blas);
+  private CpuBackend(int threads) {
+    this.parallel = new Parallel(threads);
+  }
+
+  /** The backend with one thread per available processor, shared by everyone who asks for the CPU. */
+  static CpuBackend shared() {
+    return DEFAULT;
+  }
+
+  /** A backend of its own that uses at most {@code threads} threads per call. */
+  public static CpuBackend withThreads(int threads) {
+    checkArgument(threads > 0, "threads must be greater than zero, got %d", threads);
+    return threads == DEFAULT.threads() ? DEFAULT : new CpuBackend(threads);
+  }
+
+  /** The most threads one call uses. */
+  public int threads() {
+    return parallel.threads();
   }
 
   @Override
@@ -32,15 +51,16 @@ public final class CpuBackend implements Backend {
 
   @Override
   public String description() {
-    return "cpu (BLAS: " + floatMath.blasName() + ")";
+    return "cpu (" + threads() + (threads() == 1 ? " thread" : " threads")
+        + ", GEMM: rnn4j packed rows, JIT-vectorized, Java " + Runtime.version().feature() + ")";
   }
 
   @Override
   public RnnKernel createRnnKernel(RnnConfig config, List<Tensor> parameters) {
     if (parameters.get(0).dtype() == DType.FLOAT32) {
-      return new CpuRnnKernel<>(config, floatMath, parameters);
+      return new CpuRnnKernel<>(config, floatMath, parameters, parallel);
     }
-    return new CpuRnnKernel<>(config, doubleMath, parameters);
+    return new CpuRnnKernel<>(config, doubleMath, parameters, parallel);
   }
 
   @Override

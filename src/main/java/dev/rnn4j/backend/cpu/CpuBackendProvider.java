@@ -22,6 +22,6 @@ public final class CpuBackendProvider implements BackendProvider {
     if (device.type() != Device.Type.CPU) {
       throw new IllegalArgumentException("the CPU provider creates cpu backends only, got " + device);
     }
-    return CpuBackend.INSTANCE;
+    return CpuBackend.shared();
   }
 }

@@ -22,16 +22,31 @@ interface CpuMath<A> {
   /** A tensor adopting {@code data}. */
   Tensor wrap(A data, int... shape);
 
-  /** The name of the BLAS implementation in use, for logs and benchmarks. */
-  String blasName();
+  /** {@code rows} arrays of {@code cols} zeros. */
+  A[] allocateRows(int rows, int cols);
 
   /**
-   * {@code C[m x n] = op(A) op(B)}, or {@code C += ...} when {@code accumulate}, where {@code op(X)} is X or
-   * its transpose as {@code transA}/{@code transB} say; {@code lda}, {@code ldb}, {@code ldc} are the row
-   * lengths of the matrices as stored.
+   * A row-major {@code rows x cols} matrix at {@code src[0..]} as one array per row, or per column when
+   * {@code transpose}: the packed form {@link #gemm} reads. Each row its own array, indexed from 0, is
+   * what lets the JIT vectorize the inner loops (it cannot prove two slices of one array disjoint).
    */
-  void gemm(boolean transA, boolean transB, int m, int n, int k, A a, int aOff, int lda, A b, int bOff,
-      int ldb, boolean accumulate, A c, int cOff, int ldc);
+  A[] pack(A src, int rows, int cols, boolean transpose);
+
+  /** The rows back as one row-major array. */
+  A flatten(A[] rows, int cols);
+
+  /**
+   * {@code C[m x n] = A[m x k] B}, or {@code C += ...} when {@code accumulate}, where B is {@code k} packed
+   * rows of {@code n}; A and C are row-major with row lengths {@code lda}, {@code ldc}. Each element of C
+   * sums its k products in order, whatever m is, so results do not depend on how rows are split.
+   */
+  void gemm(int m, int n, int k, A a, int aOff, int lda, A[] b, boolean accumulate, A c, int cOff, int ldc);
+
+  /**
+   * {@code C[p x n] += A^T B} over {@code m} rows, with C packed: {@code c[j][i] += sum over r of
+   * a[aOff + r * lda + j] * b[bOff + r * ldb + i]}, the rows r taken in order: a weight's gradient.
+   */
+  void addTransposedProduct(int m, int p, int n, A a, int aOff, int lda, A b, int bOff, int ldb, A[] c);
 
   /** Copies {@code row} (width elements) into each of {@code rows} rows of {@code dst}; zeros when null. */
   void broadcastRows(A row, int width, A dst, int rows);
@@ -82,8 +97,8 @@ interface CpuMath<A> {
   void gruCellBackward(int rows, int hidden, A act, int actOff, A ghn, int ghnOff, A hPrev, A dh, A dXp,
       int dXpOff, A dGh);
 
-  /** Inverted dropout's mask over {@code [0, n)}: 0 with probability p, otherwise 1 / (1 - p). */
-  void dropoutMask(A mask, int n, double p, SplittableRandom random);
+  /** Inverted dropout's mask over {@code [off, off + n)}: 0 with probability p, otherwise 1 / (1 - p). */
+  void dropoutMask(A mask, int off, int n, double p, SplittableRandom random);
 
   /** {@code out[i] = a[i] * b[i]} over {@code [0, n)}. */
   void multiply(int n, A a, A b, A out);

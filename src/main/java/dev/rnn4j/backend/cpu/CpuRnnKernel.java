@@ -4,54 +4,62 @@ import dev.rnn4j.backend.RnnKernel;
 import dev.rnn4j.nn.ParamKey;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnMode;
-import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.IntStream;
 
 /**
  * The reference forward and backward passes on the CPU, written once for float32 and float64 over
  * {@link CpuMath}.
  *
- * <p>Per layer and direction, the input projection of all T steps is one GEMM; each step then does one
- * recurrent GEMM, the cell's elementwise update and, for LSTM with projection, one more GEMM. Backward runs
- * the steps in the opposite order with the transposed products, and again turns the input side into single
- * GEMMs over all steps. Work buffers are allocated per call, never per step, so concurrent calls share
- * nothing but the read-only weights.
+ * <p>Per layer and direction, the input projection of all T steps is one product; each step then does one
+ * recurrent product, the cell's elementwise update and, for LSTM with projection, one more product.
+ * Backward runs the steps in the opposite order with the transposed products, and again turns the input
+ * side into single products over all steps. Buffers are allocated per call, never per step.
  *
  * <p>Variable lengths follow {@code pack_padded_sequence(enforce_sorted=False)}: the batch is sorted by
  * length, longest first, so that at step t the sequences still running are a prefix of the rows and each
- * GEMM covers exactly them. A finished sequence's state is never touched again, which leaves each
+ * product covers exactly them. A finished sequence's state is never touched again, which leaves each
  * sequence's own last state in {@code h_n}; the reverse direction meets each sequence first at its own last
  * element, from the initial state. Results return in the caller's batch order.
+ *
+ * <p>Sequences are independent through every layer, so the sorted batch is cut into contiguous blocks that
+ * run on their own threads with their own buffers; only the weight gradients meet again, summed block by
+ * block. Dropout masks are drawn per sequence, so they too do not depend on the cut.
  */
 final class CpuRnnKernel<A> implements RnnKernel {
+  // Multiply-adds below which a block is not worth a thread of its own.
+  private static final long MIN_BLOCK_WORK = 2_000_000;
+
   private final RnnConfig config;
   private final CpuMath<A> math;
-  private final ParamArrays<A> weights;
+  private final Parallel parallel;
+  private final PackedWeights<A> w;
+  private final int layers;
   private final int directions;
   private final int hidden;
   private final int hOut;
   private final int gh;
+  private final int width;
   private final boolean lstm;
   private final boolean gru;
   private final boolean proj;
 
-  CpuRnnKernel(RnnConfig config, CpuMath<A> math, List<Tensor> parameters) {
+  CpuRnnKernel(RnnConfig config, CpuMath<A> math, List<Tensor> parameters, Parallel parallel) {
     this.config = config;
     this.math = math;
-    List<ParamKey> keys = ParamKey.all(config);
-    this.weights = new ParamArrays<>(config, key -> math.copyOf(parameters.get(keys.indexOf(key))));
+    this.parallel = parallel;
+    this.w = new PackedWeights<>(config, math, parameters);
+    this.layers = config.numLayers();
     this.directions = config.numDirections();
     this.hidden = config.hiddenSize();
     this.hOut = config.outputSize();
     this.gh = config.mode().gateCount() * hidden;
+    this.width = directions * hOut;
     this.lstm = config.mode() == RnnMode.LSTM;
     this.gru = config.mode() == RnnMode.GRU;
     this.proj = config.projSize() > 0;
@@ -59,92 +67,132 @@ final class CpuRnnKernel<A> implements RnnKernel {
 
   @Override
   public ForwardResult forward(ForwardArgs args) {
-    return run(args, null);
+    Call call = new Call(args);
+    parallel.forEach(call.blocks.size(), p -> forwardBlock(call, call.blocks.get(p), null));
+    return call.result();
   }
 
   @Override
   public Tape forwardForBackward(ForwardArgs args) {
-    CpuTape tape = new CpuTape();
-    tape.result = run(args, tape);
-    return tape;
+    Call call = new Call(args);
+    List<BlockTape> tapes = new ArrayList<>();
+    call.blocks.forEach(b -> tapes.add(new BlockTape()));
+    parallel.forEach(call.blocks.size(), p -> forwardBlock(call, call.blocks.get(p), tapes.get(p)));
+    return new CpuTape(call, tapes);
   }
 
-  /** The sorted batch: row r holds sequence order[r]; running[t] rows are still running at step t. */
-  private record Batch(int steps, int size, int[] order, int[] running) {}
-
-  private Batch batchOf(ForwardArgs args) {
-    int[] shape = args.input().shape();
-    int steps = config.batchFirst() ? shape[1] : shape[0];
-    int size = config.batchFirst() ? shape[0] : shape[1];
-    int[] lengths = args.lengths();
-    if (lengths == null) {
-      lengths = new int[size];
-      Arrays.fill(lengths, steps);
+  /** A run of sorted rows: {@code callers[r]} is the caller's index of row r; running[t] rows run at t. */
+  private record Block(int[] callers, int[] running) {
+    int size() {
+      return callers.length;
     }
-    int[] len = lengths;
-    int[] order = IntStream.range(0, size).boxed()
-        .sorted(Comparator.comparingInt((Integer b) -> len[b]).reversed())
-        .mapToInt(Integer::intValue).toArray();
-    int[] running = new int[steps];
-    for (int b = 0; b < size; b++) {
-      for (int t = 0; t < len[b]; t++) {
-        running[t]++;
+  }
+
+  /** One call: its inputs in the caller's layout, its results, and its cut into blocks. */
+  private final class Call {
+    final int steps;
+    final int batch;
+    final boolean dropout;
+    final long dropoutSeed;
+    final A input;
+    final A h0;
+    final A c0;
+    final A output;
+    final A hN;
+    final A cN;
+    final List<Block> blocks = new ArrayList<>();
+
+    Call(ForwardArgs args) {
+      int[] shape = args.input().shape();
+      steps = config.batchFirst() ? shape[1] : shape[0];
+      batch = config.batchFirst() ? shape[0] : shape[1];
+      dropout = args.dropout();
+      dropoutSeed = args.dropoutSeed();
+      input = math.copyOf(args.input());
+      h0 = args.h0() == null ? null : math.copyOf(args.h0());
+      c0 = args.c0() == null ? null : math.copyOf(args.c0());
+      output = math.allocate(steps * batch * width);
+      hN = math.allocate(layers * directions * batch * hOut);
+      cN = lstm ? math.allocate(layers * directions * batch * hidden) : null;
+      int[] lengths = args.lengths();
+      int[] order = sortedByLength(lengths, batch, steps);
+      long work = (long) steps * batch * gh * (config.inputSize() + hOut) * directions * layers;
+      int parts = (int) Math.max(1, Math.min(Math.min(parallel.threads(), batch), work / MIN_BLOCK_WORK));
+      for (int p = 0; p < parts; p++) {
+        int[] callers = Arrays.copyOfRange(order, p * batch / parts, (p + 1) * batch / parts);
+        int[] running = new int[steps];
+        for (int b : callers) {
+          int len = lengths == null ? steps : lengths[b];
+          for (int t = 0; t < len; t++) {
+            running[t]++;
+          }
+        }
+        blocks.add(new Block(callers, running));
       }
     }
-    return new Batch(steps, size, order, running);
+
+    ForwardResult result() {
+      int states = layers * directions;
+      return new ForwardResult(math.wrap(output, layout(steps, batch, width)),
+          math.wrap(hN, states, batch, hOut),
+          lstm ? math.wrap(cN, states, batch, hidden) : null);
+    }
   }
 
-  /** The forward pass; with a tape, every activation backward needs is kept in it. */
-  private ForwardResult run(ForwardArgs args, CpuTape tape) {
-    Batch b = batchOf(args);
-    int steps = b.steps();
-    int batch = b.size();
-    int layers = config.numLayers();
-    int width = directions * hOut;
-    A x = gatherRows(math.copyOf(args.input()), b, config.inputSize());
-    A h0 = args.h0() == null ? null : math.copyOf(args.h0());
-    A c0 = args.c0() == null ? null : math.copyOf(args.c0());
-    A hN = math.allocate(layers * directions * batch * hOut);
-    A cN = lstm ? math.allocate(layers * directions * batch * hidden) : null;
-    A sharedXp = tape == null ? math.allocate(steps * batch * gh) : null;
-    A gates = math.allocate(batch * gh);
-    A h = math.allocate(batch * hOut);
-    A c = lstm ? math.allocate(batch * hidden) : null;
-    A cellOut = proj ? math.allocate(batch * hidden) : h;
-    SplittableRandom dropoutRandom = args.dropout() ? new SplittableRandom(args.dropoutSeed()) : null;
-    if (tape != null) {
-      tape.batch = b;
-    }
+  /** What the forward pass of one block kept for its backward pass. */
+  private final class BlockTape {
+    // Per layer: its input (after the dropout below it), its output (before dropout), its dropout mask.
+    final List<A> inputs = nulls(layers);
+    final List<A> outputs = nulls(layers);
+    final List<A> masks = nulls(layers);
+    // Per k = layer * D + d: gate activations, LSTM cell states, GRU's W_hn h + b_hn, initial states.
+    final List<A> act = nulls(layers * directions);
+    final List<A> cs = nulls(layers * directions);
+    final List<A> ghn = nulls(layers * directions);
+    final List<A> h0 = nulls(layers * directions);
+    final List<A> c0 = nulls(layers * directions);
+  }
 
+  /** The forward pass of one block; with a tape, every activation backward needs is kept in it. */
+  private void forwardBlock(Call call, Block blk, BlockTape tape) {
+    int steps = call.steps;
+    int nb = blk.size();
+    int[] running = blk.running();
+    A x = gather(call.input, call, blk, config.inputSize());
+    A sharedXp = tape == null ? math.allocate(steps * nb * gh) : null;
+    A gates = math.allocate(nb * gh);
+    A h = math.allocate(nb * hOut);
+    A c = lstm ? math.allocate(nb * hidden) : null;
+    A cellOut = proj ? math.allocate(nb * hidden) : h;
     A y = null;
     for (int layer = 0; layer < layers; layer++) {
       int in = config.layerInputSize(layer);
-      y = math.allocate(steps * batch * width);
+      y = math.allocate(steps * nb * width);
       for (int d = 0; d < directions; d++) {
         int k = layer * directions + d;
         // With a tape, each direction keeps its projections, which the cell turns into activations.
-        A xp = tape == null ? sharedXp : math.allocate(steps * batch * gh);
-        A cs = tape != null && lstm ? math.allocate(steps * batch * hidden) : null;
-        A ghn = tape != null && gru ? math.allocate(steps * batch * hidden) : null;
-        math.broadcastRows(weights.biasIh(k), gh, xp, steps * batch);
-        math.gemm(false, true, steps * batch, gh, in, x, 0, in, weights.weightIh(k), 0, in, true, xp, 0, gh);
-        loadState(h0, k, batch, hOut, b.order(), h);
+        A xp = tape == null ? sharedXp : math.allocate(steps * nb * gh);
+        A cs = tape != null && lstm ? math.allocate(steps * nb * hidden) : null;
+        A ghn = tape != null && gru ? math.allocate(steps * nb * hidden) : null;
+        math.broadcastRows(w.biasIh(k), gh, xp, steps * nb);
+        math.gemm(steps * nb, gh, in, x, 0, in, w.ihT.get(k), true, xp, 0, gh);
+        loadState(call.h0, k, call.batch, hOut, blk, h);
         if (lstm) {
-          loadState(c0, k, batch, hidden, b.order(), c);
+          loadState(call.c0, k, call.batch, hidden, blk, c);
         }
         if (tape != null) {
-          tape.h0.set(k, copy(h, batch * hOut));
-          tape.c0.set(k, lstm ? copy(c, batch * hidden) : null);
+          tape.h0.set(k, copy(h, nb * hOut));
+          tape.c0.set(k, lstm ? copy(c, nb * hidden) : null);
         }
         for (int s = 0; s < steps; s++) {
           int t = d == 0 ? s : steps - 1 - s;
-          int rows = b.running()[t];
+          int rows = running[t];
           if (rows == 0) {
             continue;
           }
-          math.broadcastRows(weights.biasHh(k), gh, gates, rows);
-          math.gemm(false, true, rows, gh, hOut, h, 0, hOut, weights.weightHh(k), 0, hOut, true, gates, 0, gh);
-          int xpOff = t * batch * gh;
+          math.broadcastRows(w.biasHh(k), gh, gates, rows);
+          math.gemm(rows, gh, hOut, h, 0, hOut, w.hhT.get(k), true, gates, 0, gh);
+          int xpOff = t * nb * gh;
           switch (config.mode()) {
             case RNN_TANH:
             case RNN_RELU:
@@ -153,18 +201,17 @@ final class CpuRnnKernel<A> implements RnnKernel {
             case LSTM:
               math.lstmCell(rows, hidden, xp, xpOff, gates, c, cellOut);
               if (proj) {
-                math.gemm(false, true, rows, hOut, hidden, cellOut, 0, hidden, weights.weightHr(k), 0, hidden,
-                    false, h, 0, hOut);
+                math.gemm(rows, hOut, hidden, cellOut, 0, hidden, w.hrT.get(k), false, h, 0, hOut);
               }
               if (cs != null) {
-                System.arraycopy(c, 0, cs, t * batch * hidden, rows * hidden);
+                System.arraycopy(c, 0, cs, t * nb * hidden, rows * hidden);
               }
               break;
             case GRU:
               math.gruCell(rows, hidden, xp, xpOff, gates, h);
               if (ghn != null) {
                 for (int r = 0; r < rows; r++) {
-                  System.arraycopy(gates, r * gh + 2 * hidden, ghn, (t * batch + r) * hidden, hidden);
+                  System.arraycopy(gates, r * gh + 2 * hidden, ghn, (t * nb + r) * hidden, hidden);
                 }
               }
               break;
@@ -172,12 +219,12 @@ final class CpuRnnKernel<A> implements RnnKernel {
               throw new AssertionError(config.mode());
           }
           for (int r = 0; r < rows; r++) {
-            System.arraycopy(h, r * hOut, y, (t * batch + r) * width + d * hOut, hOut);
+            System.arraycopy(h, r * hOut, y, (t * nb + r) * width + d * hOut, hOut);
           }
         }
-        System.arraycopy(h, 0, hN, k * batch * hOut, batch * hOut);
+        storeState(h, k, call.batch, hOut, blk, call.hN);
         if (lstm) {
-          System.arraycopy(c, 0, cN, k * batch * hidden, batch * hidden);
+          storeState(c, k, call.batch, hidden, blk, call.cN);
         }
         if (tape != null) {
           tape.act.set(k, xp);
@@ -187,11 +234,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
       }
       A next = y;
       A mask = null;
-      if (dropoutRandom != null && layer < layers - 1) {
-        mask = math.allocate(steps * batch * width);
-        math.dropoutMask(mask, steps * batch * width, config.dropout(), dropoutRandom);
-        next = math.allocate(steps * batch * width);
-        math.multiply(steps * batch * width, y, mask, next);
+      if (call.dropout && layer < layers - 1) {
+        mask = dropoutMask(call, blk, layer);
+        next = math.allocate(steps * nb * width);
+        math.multiply(steps * nb * width, y, mask, next);
       }
       if (tape != null) {
         tape.inputs.set(layer, x);
@@ -200,33 +246,37 @@ final class CpuRnnKernel<A> implements RnnKernel {
       }
       x = next;
     }
-    int states = layers * directions;
-    return new ForwardResult(
-        math.wrap(scatterRows(y, b, width), layout(b, width)),
-        math.wrap(unsortStates(hN, states, batch, hOut, b.order()), states, batch, hOut),
-        lstm ? math.wrap(unsortStates(cN, states, batch, hidden, b.order()), states, batch, hidden) : null);
+    scatter(y, call, blk, width, call.output);
   }
 
-  /** What the forward pass of one call kept for its backward pass. */
+  /** The mask of one layer's output for this block: each sequence's from its own generator. */
+  private A dropoutMask(Call call, Block blk, int layer) {
+    int nb = blk.size();
+    A mask = math.allocate(call.steps * nb * width);
+    for (int r = 0; r < nb; r++) {
+      long stream = (long) layer * call.batch + blk.callers()[r];
+      SplittableRandom random = new SplittableRandom(call.dropoutSeed + 0x9E3779B97F4A7C15L * (stream + 1));
+      for (int t = 0; t < call.steps; t++) {
+        math.dropoutMask(mask, (t * nb + r) * width, width, config.dropout(), random);
+      }
+    }
+    return mask;
+  }
+
+  /** A forward pass that can be differentiated once. */
   private final class CpuTape implements Tape {
-    private final int layers = config.numLayers();
+    private final Call call;
+    private final List<BlockTape> tapes;
     private final AtomicBoolean used = new AtomicBoolean();
-    private ForwardResult result;
-    private Batch batch;
-    // Per layer: its input (after the dropout below it), its output (before dropout), its dropout mask.
-    private final List<A> inputs = nulls(layers);
-    private final List<A> outputs = nulls(layers);
-    private final List<A> masks = nulls(layers);
-    // Per k = layer * D + d: gate activations, LSTM cell states, GRU's W_hn h + b_hn, initial states.
-    private final List<A> act = nulls(layers * directions);
-    private final List<A> cs = nulls(layers * directions);
-    private final List<A> ghn = nulls(layers * directions);
-    private final List<A> h0 = nulls(layers * directions);
-    private final List<A> c0 = nulls(layers * directions);
+
+    CpuTape(Call call, List<BlockTape> tapes) {
+      this.call = call;
+      this.tapes = tapes;
+    }
 
     @Override
     public ForwardResult result() {
-      return result;
+      return call.result();
     }
 
     @Override
@@ -235,48 +285,144 @@ final class CpuRnnKernel<A> implements RnnKernel {
         throw new IllegalStateException("Trying to backward through the graph a second time: a tape "
             + "is consumed by its backward pass; run the forward pass again");
       }
-      return backwardPass(this, gradOutput, gradHN, gradCN);
+      Grads g = new Grads(call, gradOutput, gradHN, gradCN);
+      List<ParamGrads> perBlock = new ArrayList<>(nulls(call.blocks.size()));
+      parallel.forEach(call.blocks.size(),
+          p -> perBlock.set(p, backwardBlock(call, call.blocks.get(p), tapes.get(p), g)));
+      ParamGrads total = perBlock.get(0);
+      for (int p = 1; p < perBlock.size(); p++) {
+        total.add(perBlock.get(p));
+      }
+      int states = layers * directions;
+      return new BackwardResult(
+          math.wrap(g.input, layout(call.steps, call.batch, config.inputSize())),
+          math.wrap(g.h0, states, call.batch, hOut),
+          lstm ? math.wrap(g.c0, states, call.batch, hidden) : null,
+          total.tensors());
     }
   }
 
-  private BackwardResult backwardPass(CpuTape tape, Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
-    Batch b = tape.batch;
-    int steps = b.steps();
-    int batch = b.size();
-    int layers = config.numLayers();
-    int width = directions * hOut;
-    int[] running = b.running();
-    ParamArrays<A> grads = new ParamArrays<>(config, key -> math.allocate(Shape.numel(key.shape(config))));
-    A dy = gradOutput == null
-        ? math.allocate(steps * batch * width) : gatherRows(math.copyOf(gradOutput), b, width);
-    A dhN = gradHN == null ? null : math.copyOf(gradHN);
-    A dcN = gradCN == null ? null : math.copyOf(gradCN);
-    A dh0 = math.allocate(layers * directions * batch * hOut);
-    A dc0 = lstm ? math.allocate(layers * directions * batch * hidden) : null;
-    A dh = math.allocate(batch * hOut);
-    A dc = lstm ? math.allocate(batch * hidden) : null;
-    A hPrev = math.allocate(batch * hOut);
-    A cPrev = lstm ? math.allocate(batch * hidden) : null;
-    A hCur = lstm || gru ? null : math.allocate(batch * hOut);
-    A cellOut = proj ? math.allocate(batch * hidden) : null;
-    A dCellOut = proj ? math.allocate(batch * hidden) : dh;
-    A dGhScratch = gru ? math.allocate(batch * gh) : null;
-    A dXp = math.allocate(steps * batch * gh);
-    A dInput = null;
+  /** The incoming gradients of a backward pass, and the outgoing ones whose rows the blocks write. */
+  private final class Grads {
+    final A output;
+    final A hN;
+    final A cN;
+    final A input;
+    final A h0;
+    final A c0;
 
+    Grads(Call call, Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
+      int states = layers * directions;
+      output = gradOutput == null ? null : math.copyOf(gradOutput);
+      hN = gradHN == null ? null : math.copyOf(gradHN);
+      cN = gradCN == null ? null : math.copyOf(gradCN);
+      input = math.allocate(call.steps * call.batch * config.inputSize());
+      h0 = math.allocate(states * call.batch * hOut);
+      c0 = lstm ? math.allocate(states * call.batch * hidden) : null;
+    }
+  }
+
+  /** One block's parameter gradients: matrices packed (row per output unit), biases flat. */
+  private final class ParamGrads {
+    final List<A[]> ih = new ArrayList<>();
+    final List<A[]> hh = new ArrayList<>();
+    final List<A[]> hr = new ArrayList<>();
+    final List<A> biasIh = new ArrayList<>();
+    final List<A> biasHh = new ArrayList<>();
+
+    ParamGrads() {
+      for (int layer = 0; layer < layers; layer++) {
+        for (int d = 0; d < directions; d++) {
+          ih.add(math.allocateRows(gh, config.layerInputSize(layer)));
+          hh.add(math.allocateRows(gh, hOut));
+          hr.add(proj ? math.allocateRows(hOut, hidden) : null);
+          biasIh.add(config.bias() ? math.allocate(gh) : null);
+          biasHh.add(config.bias() ? math.allocate(gh) : null);
+        }
+      }
+    }
+
+    /** Adds another block's gradients into these. */
+    void add(ParamGrads other) {
+      for (int k = 0; k < ih.size(); k++) {
+        addRows(ih.get(k), other.ih.get(k), config.layerInputSize(k / directions));
+        addRows(hh.get(k), other.hh.get(k), hOut);
+        if (proj) {
+          addRows(hr.get(k), other.hr.get(k), hidden);
+        }
+        if (config.bias()) {
+          math.addRows(1, gh, other.biasIh.get(k), 0, gh, biasIh.get(k), 0, gh);
+          math.addRows(1, gh, other.biasHh.get(k), 0, gh, biasHh.get(k), 0, gh);
+        }
+      }
+    }
+
+    private void addRows(A[] into, A[] from, int cols) {
+      for (int r = 0; r < into.length; r++) {
+        math.addRows(1, cols, from[r], 0, cols, into[r], 0, cols);
+      }
+    }
+
+    /** The gradients as tensors, in {@link ParamKey#all} order. */
+    List<Tensor> tensors() {
+      List<Tensor> out = new ArrayList<>();
+      for (ParamKey key : ParamKey.all(config)) {
+        int k = key.layer() * directions + key.direction();
+        int[] shape = key.shape(config);
+        A data;
+        switch (key.kind()) {
+          case WEIGHT_IH:
+            data = math.flatten(ih.get(k), shape[1]);
+            break;
+          case WEIGHT_HH:
+            data = math.flatten(hh.get(k), shape[1]);
+            break;
+          case WEIGHT_HR:
+            data = math.flatten(hr.get(k), shape[1]);
+            break;
+          case BIAS_IH:
+            data = biasIh.get(k);
+            break;
+          case BIAS_HH:
+            data = biasHh.get(k);
+            break;
+          default:
+            throw new AssertionError(key);
+        }
+        out.add(math.wrap(data, shape));
+      }
+      return out;
+    }
+  }
+
+  private ParamGrads backwardBlock(Call call, Block blk, BlockTape tape, Grads g) {
+    int steps = call.steps;
+    int nb = blk.size();
+    int[] running = blk.running();
+    ParamGrads grads = new ParamGrads();
+    A dy = g.output == null ? math.allocate(steps * nb * width) : gather(g.output, call, blk, width);
+    A dh = math.allocate(nb * hOut);
+    A dc = lstm ? math.allocate(nb * hidden) : null;
+    A hPrev = math.allocate(nb * hOut);
+    A cPrev = lstm ? math.allocate(nb * hidden) : null;
+    A hCur = lstm || gru ? null : math.allocate(nb * hOut);
+    A cellOut = proj ? math.allocate(nb * hidden) : null;
+    A dCellOut = proj ? math.allocate(nb * hidden) : dh;
+    A dGhScratch = gru ? math.allocate(nb * gh) : null;
+    A dXp = math.allocate(steps * nb * gh);
     for (int layer = layers - 1; layer >= 0; layer--) {
       int in = config.layerInputSize(layer);
       A x = tape.inputs.get(layer);
       A y = tape.outputs.get(layer);
-      A dx = math.allocate(steps * batch * in);
+      A dx = math.allocate(steps * nb * in);
       for (int d = 0; d < directions; d++) {
         int k = layer * directions + d;
         A act = tape.act.get(k);
         A cs = tape.cs.get(k);
-        math.broadcastRows(null, gh, dXp, steps * batch);
-        loadState(dhN, k, batch, hOut, b.order(), dh);
+        math.broadcastRows(null, gh, dXp, steps * nb);
+        loadState(g.hN, k, call.batch, hOut, blk, dh);
         if (lstm) {
-          loadState(dcN, k, batch, hidden, b.order(), dc);
+          loadState(g.cN, k, call.batch, hidden, blk, dc);
         }
         for (int s = 0; s < steps; s++) {
           // The reverse of the forward order: the forward direction from the last step, the reverse from 0.
@@ -285,151 +431,163 @@ final class CpuRnnKernel<A> implements RnnKernel {
           if (rows == 0) {
             continue;
           }
-          math.addRows(rows, hOut, dy, t * batch * width + d * hOut, width, dh, 0, hOut);
+          math.addRows(rows, hOut, dy, t * nb * width + d * hOut, width, dh, 0, hOut);
           int prev = d == 0 ? t - 1 : t + 1;
           int prevRows = prev >= 0 && prev < steps ? Math.min(rows, running[prev]) : 0;
-          gatherPrevious(hPrev, y, width, d * hOut, hOut, prev, prevRows, rows, batch, tape.h0.get(k));
+          gatherPrevious(hPrev, y, width, d * hOut, hOut, prev, prevRows, rows, nb, tape.h0.get(k));
           if (lstm) {
-            gatherPrevious(cPrev, cs, hidden, 0, hidden, prev, prevRows, rows, batch, tape.c0.get(k));
+            gatherPrevious(cPrev, cs, hidden, 0, hidden, prev, prevRows, rows, nb, tape.c0.get(k));
           }
-          int xpOff = t * batch * gh;
+          int xpOff = t * nb * gh;
           A dGh = dXp;
           int dGhOff = xpOff;
           switch (config.mode()) {
             case RNN_TANH:
             case RNN_RELU:
               for (int r = 0; r < rows; r++) {
-                System.arraycopy(y, (t * batch + r) * width + d * hOut, hCur, r * hOut, hOut);
+                System.arraycopy(y, (t * nb + r) * width + d * hOut, hCur, r * hOut, hOut);
               }
               math.rnnCellBackward(config.mode() == RnnMode.RNN_RELU, rows, hidden, hCur, dh, dXp, xpOff);
               break;
             case LSTM:
               if (proj) {
-                math.lstmCellOutput(rows, hidden, act, xpOff, cs, t * batch * hidden, cellOut);
-                math.gemm(true, false, hOut, hidden, rows, dh, 0, hOut, cellOut, 0, hidden, true,
-                    grads.weightHr(k), 0, hidden);
-                math.gemm(false, false, rows, hidden, hOut, dh, 0, hOut, weights.weightHr(k), 0, hidden, false,
-                    dCellOut, 0, hidden);
+                math.lstmCellOutput(rows, hidden, act, xpOff, cs, t * nb * hidden, cellOut);
+                math.addTransposedProduct(rows, hOut, hidden, dh, 0, hOut, cellOut, 0, hidden, grads.hr.get(k));
+                math.gemm(rows, hidden, hOut, dh, 0, hOut, w.hr.get(k), false, dCellOut, 0, hidden);
               }
-              math.lstmCellBackward(rows, hidden, act, xpOff, cs, t * batch * hidden, cPrev, dCellOut, dc, dXp,
+              math.lstmCellBackward(rows, hidden, act, xpOff, cs, t * nb * hidden, cPrev, dCellOut, dc, dXp,
                   xpOff);
               break;
             case GRU:
-              math.gruCellBackward(rows, hidden, act, xpOff, tape.ghn.get(k), t * batch * hidden, hPrev,
-                  dh, dXp, xpOff, dGhScratch);
+              math.gruCellBackward(rows, hidden, act, xpOff, tape.ghn.get(k), t * nb * hidden, hPrev, dh, dXp,
+                  xpOff, dGhScratch);
               dGh = dGhScratch;
               dGhOff = 0;
               break;
             default:
               throw new AssertionError(config.mode());
           }
-          math.gemm(true, false, gh, hOut, rows, dGh, dGhOff, gh, hPrev, 0, hOut, true, grads.weightHh(k), 0,
-              hOut);
+          math.addTransposedProduct(rows, gh, hOut, dGh, dGhOff, gh, hPrev, 0, hOut, grads.hh.get(k));
           if (config.bias()) {
-            math.addColumnSums(rows, gh, dGh, dGhOff, grads.biasHh(k));
+            math.addColumnSums(rows, gh, dGh, dGhOff, grads.biasHh.get(k));
           }
           // GRU's gate-free path (dh * z) is already in dh; the other cells replace dh.
-          math.gemm(false, false, rows, hOut, gh, dGh, dGhOff, gh, weights.weightHh(k), 0, hOut, gru, dh, 0,
-              hOut);
+          math.gemm(rows, hOut, gh, dGh, dGhOff, gh, w.hh.get(k), gru, dh, 0, hOut);
         }
-        System.arraycopy(dh, 0, dh0, k * batch * hOut, batch * hOut);
+        storeState(dh, k, call.batch, hOut, blk, g.h0);
         if (lstm) {
-          System.arraycopy(dc, 0, dc0, k * batch * hidden, batch * hidden);
+          storeState(dc, k, call.batch, hidden, blk, g.c0);
         }
-        math.gemm(true, false, gh, in, steps * batch, dXp, 0, gh, x, 0, in, true, grads.weightIh(k), 0, in);
+        math.addTransposedProduct(steps * nb, gh, in, dXp, 0, gh, x, 0, in, grads.ih.get(k));
         if (config.bias()) {
-          math.addColumnSums(steps * batch, gh, dXp, 0, grads.biasIh(k));
+          math.addColumnSums(steps * nb, gh, dXp, 0, grads.biasIh.get(k));
         }
-        math.gemm(false, false, steps * batch, in, gh, dXp, 0, gh, weights.weightIh(k), 0, in, d > 0, dx, 0, in);
+        math.gemm(steps * nb, in, gh, dXp, 0, gh, w.ih.get(k), d > 0, dx, 0, in);
       }
       if (layer > 0) {
         A mask = tape.masks.get(layer - 1);
         if (mask != null) {
-          math.multiply(steps * batch * in, dx, mask, dx);
+          math.multiply(steps * nb * in, dx, mask, dx);
         }
         dy = dx;
       } else {
-        dInput = dx;
+        scatter(dx, call, blk, config.inputSize(), g.input);
       }
     }
-    int states = layers * directions;
-    List<Tensor> parameterGrads = new ArrayList<>();
-    List<ParamKey> keys = ParamKey.all(config);
-    for (int i = 0; i < keys.size(); i++) {
-      parameterGrads.add(math.wrap(grads.inOrder().get(i), keys.get(i).shape(config)));
-    }
-    return new BackwardResult(
-        math.wrap(scatterRows(dInput, b, config.inputSize()), layout(b, config.inputSize())),
-        math.wrap(unsortStates(dh0, states, batch, hOut, b.order()), states, batch, hOut),
-        lstm ? math.wrap(unsortStates(dc0, states, batch, hidden, b.order()), states, batch, hidden) : null,
-        parameterGrads);
+    return grads;
   }
 
   /**
-   * The state before step t of the first {@code rows} sorted rows: step {@code prev}'s (row stride
+   * The state before step t of the first {@code rows} rows: step {@code prev}'s (row stride
    * {@code stride}, columns from {@code colOff}) for the {@code prevRows} rows that ran then, the initial
    * state for the rest, which start at t.
    */
   private void gatherPrevious(A dst, A src, int stride, int colOff, int cols, int prev, int prevRows, int rows,
-      int batch, A initial) {
+      int nb, A initial) {
     for (int r = 0; r < rows; r++) {
       if (r < prevRows) {
-        System.arraycopy(src, (prev * batch + r) * stride + colOff, dst, r * cols, cols);
+        System.arraycopy(src, (prev * nb + r) * stride + colOff, dst, r * cols, cols);
       } else {
         System.arraycopy(initial, r * cols, dst, r * cols, cols);
       }
     }
   }
 
-  private int[] layout(Batch b, int width) {
-    return config.batchFirst() ? new int[] {b.size(), b.steps(), width} : new int[] {b.steps(), b.size(), width};
+  /**
+   * The caller's batch indices, longest sequence first, ties in caller order: a counting sort over the
+   * lengths, which lie in [1, steps], with no boxing on the per-call path.
+   */
+  private static int[] sortedByLength(int[] lengths, int batch, int steps) {
+    int[] order = new int[batch];
+    if (lengths == null) {
+      for (int i = 0; i < batch; i++) {
+        order[i] = i;
+      }
+      return order;
+    }
+    // start[len] = the first position of sequences of length len, longest first.
+    int[] start = new int[steps + 2];
+    for (int len : lengths) {
+      start[len]++;
+    }
+    int position = 0;
+    for (int len = steps; len >= 1; len--) {
+      int count = start[len];
+      start[len] = position;
+      position += count;
+    }
+    for (int i = 0; i < batch; i++) {
+      order[start[lengths[i]]++] = i;
+    }
+    return order;
   }
 
-  /** Caller-layout rows of {@code width} as (T, N, width) in sorted row order. */
-  private A gatherRows(A data, Batch b, int width) {
-    A out = math.allocate(b.steps() * b.size() * width);
-    for (int t = 0; t < b.steps(); t++) {
-      for (int r = 0; r < b.size(); r++) {
-        System.arraycopy(data, callerRow(b, t, r) * width, out, (t * b.size() + r) * width, width);
+  private int[] layout(int steps, int batch, int cols) {
+    return config.batchFirst() ? new int[] {batch, steps, cols} : new int[] {steps, batch, cols};
+  }
+
+  /** The block's rows of a caller-layout (T, N, cols) or (N, T, cols) array, as (T, nb, cols). */
+  private A gather(A data, Call call, Block blk, int cols) {
+    int nb = blk.size();
+    A out = math.allocate(call.steps * nb * cols);
+    for (int t = 0; t < call.steps; t++) {
+      for (int r = 0; r < nb; r++) {
+        System.arraycopy(data, callerRow(call, t, blk.callers()[r]) * cols, out, (t * nb + r) * cols, cols);
       }
     }
     return out;
   }
 
-  /** The inverse of {@link #gatherRows}: sorted (T, N, width) back to the caller's order and layout. */
-  private A scatterRows(A sorted, Batch b, int width) {
-    A out = math.allocate(b.steps() * b.size() * width);
-    for (int t = 0; t < b.steps(); t++) {
-      for (int r = 0; r < b.size(); r++) {
-        System.arraycopy(sorted, (t * b.size() + r) * width, out, callerRow(b, t, r) * width, width);
+  /** The inverse of {@link #gather}: the block's (T, nb, cols) rows into the caller's layout. */
+  private void scatter(A rows, Call call, Block blk, int cols, A data) {
+    int nb = blk.size();
+    for (int t = 0; t < call.steps; t++) {
+      for (int r = 0; r < nb; r++) {
+        System.arraycopy(rows, (t * nb + r) * cols, data, callerRow(call, t, blk.callers()[r]) * cols, cols);
       }
     }
-    return out;
   }
 
-  private int callerRow(Batch b, int t, int r) {
-    return config.batchFirst() ? b.order()[r] * b.steps() + t : t * b.size() + b.order()[r];
+  private int callerRow(Call call, int t, int b) {
+    return config.batchFirst() ? b * call.steps + t : t * call.batch + b;
   }
 
-  /** Row r of {@code state} gets slice k of the caller's {@code initial} for sequence order[r], or zeros. */
-  private void loadState(A initial, int k, int batch, int size, int[] order, A state) {
+  /** Row r of {@code state} gets slice k of the caller's {@code initial} for its sequence, or zeros. */
+  private void loadState(A initial, int k, int batch, int size, Block blk, A state) {
     if (initial == null) {
-      math.broadcastRows(null, size, state, batch);
+      math.broadcastRows(null, size, state, blk.size());
       return;
     }
-    for (int r = 0; r < batch; r++) {
-      System.arraycopy(initial, (k * batch + order[r]) * size, state, r * size, size);
+    for (int r = 0; r < blk.size(); r++) {
+      System.arraycopy(initial, (k * batch + blk.callers()[r]) * size, state, r * size, size);
     }
   }
 
-  private A unsortStates(A sorted, int slices, int batch, int size, int[] order) {
-    A out = math.allocate(slices * batch * size);
-    for (int k = 0; k < slices; k++) {
-      for (int r = 0; r < batch; r++) {
-        System.arraycopy(sorted, (k * batch + r) * size, out, (k * batch + order[r]) * size, size);
-      }
+  /** The inverse of {@link #loadState}: the block's rows into slice k of a caller-order state array. */
+  private void storeState(A state, int k, int batch, int size, Block blk, A into) {
+    for (int r = 0; r < blk.size(); r++) {
+      System.arraycopy(state, r * size, into, (k * batch + blk.callers()[r]) * size, size);
     }
-    return out;
   }
 
   private A copy(A source, int n) {

@@ -1,20 +1,15 @@
 package dev.rnn4j.backend.cpu;
 
-import dev.ludovic.netlib.blas.BLAS;
 import dev.rnn4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * {@link CpuMath} for float64: dgemm and double arithmetic throughout. {@link FloatMath} is its
- * float32 twin, line for line: change both together.
+ * {@link CpuMath} for float64: double arithmetic throughout. {@link FloatMath} is its float32 twin,
+ * line for line: change both together.
  */
 final class DoubleMath implements CpuMath<double[]> {
-  private final BLAS blas;
-
-  DoubleMath(BLAS blas) {
-    this.blas = blas;
-  }
+  private final ThreadLocal<double[]> scratch = ThreadLocal.withInitial(() -> new double[0]);
 
   @Override
   public double[] allocate(int n) {
@@ -32,20 +27,82 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public String blasName() {
-    return blas.getClass().getName();
+  public double[][] allocateRows(int rows, int cols) {
+    return new double[rows][cols];
   }
 
   @Override
-  public void gemm(boolean transA, boolean transB, int m, int n, int k, double[] a, int aOff, int lda,
-      double[] b, int bOff, int ldb, boolean accumulate, double[] c, int cOff, int ldc) {
-    if (m == 0 || n == 0) {
-      return;
+  public double[][] pack(double[] src, int rows, int cols, boolean transpose) {
+    double[][] out = new double[transpose ? cols : rows][transpose ? rows : cols];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        if (transpose) {
+          out[c][r] = src[r * cols + c];
+        } else {
+          out[r][c] = src[r * cols + c];
+        }
+      }
     }
-    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T, and a row-major matrix read as
-    // column-major is its own transpose: swap the operands, keep the flags.
-    blas.dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, 1.0, b, bOff, ldb, a, aOff, lda,
-        accumulate ? 1.0 : 0.0, c, cOff, ldc);
+    return out;
+  }
+
+  @Override
+  public double[] flatten(double[][] rows, int cols) {
+    double[] out = new double[rows.length * cols];
+    for (int r = 0; r < rows.length; r++) {
+      System.arraycopy(rows[r], 0, out, r * cols, cols);
+    }
+    return out;
+  }
+
+  @Override
+  public void gemm(int m, int n, int k, double[] a, int aOff, int lda, double[][] b, boolean accumulate,
+      double[] c, int cOff, int ldc) {
+    double[] y = scratch(n);
+    for (int r = 0; r < m; r++) {
+      int row = cOff + r * ldc;
+      if (accumulate) {
+        System.arraycopy(c, row, y, 0, n);
+      } else {
+        Arrays.fill(y, 0, n, 0.0);
+      }
+      int ar = aOff + r * lda;
+      for (int p = 0; p < k; p++) {
+        double s = a[ar + p];
+        double[] x = b[p];
+        for (int j = 0; j < n; j++) {
+          y[j] += s * x[j];
+        }
+      }
+      System.arraycopy(y, 0, c, row, n);
+    }
+  }
+
+  @Override
+  public void addTransposedProduct(int m, int p, int n, double[] a, int aOff, int lda, double[] b, int bOff,
+      int ldb, double[][] c) {
+    double[] x = scratch(n);
+    for (int r = 0; r < m; r++) {
+      System.arraycopy(b, bOff + r * ldb, x, 0, n);
+      int ar = aOff + r * lda;
+      for (int q = 0; q < p; q++) {
+        double s = a[ar + q];
+        double[] y = c[q];
+        for (int i = 0; i < n; i++) {
+          y[i] += s * x[i];
+        }
+      }
+    }
+  }
+
+  /** A row of at least n doubles for this thread: the one place the inner loops write to. */
+  private double[] scratch(int n) {
+    double[] s = scratch.get();
+    if (s.length < n) {
+      s = new double[n];
+      scratch.set(s);
+    }
+    return s;
   }
 
   @Override
@@ -202,10 +259,10 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void dropoutMask(double[] mask, int n, double p, SplittableRandom random) {
+  public void dropoutMask(double[] mask, int off, int n, double p, SplittableRandom random) {
     double scale = p < 1 ? (1 / (1 - p)) : 0.0;
     for (int i = 0; i < n; i++) {
-      mask[i] = random.nextDouble() < p ? 0.0 : scale;
+      mask[off + i] = random.nextDouble() < p ? 0.0 : scale;
     }
   }
 

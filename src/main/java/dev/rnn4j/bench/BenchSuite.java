@@ -1,0 +1,122 @@
+package dev.rnn4j.bench;
+
+import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.nn.RnnMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The fixed benchmark sets. Every case is float32 with {@code batch_first=True}; the ids never change
+ * meaning, so results files from different runs and tools can be matched by id.
+ *
+ * <ul>
+ *   <li>S1..S5: the issue's configurations, with PyTorch CPU anchors (performance anchors, section 5);
+ *   <li>C1..C8: the CPU matrix (section 4);
+ *   <li>G1..G13: the GPU matrix (section 3), for {@code --device cuda}; on the CPU most take seconds to
+ *       minutes per call.
+ * </ul>
+ */
+public final class BenchSuite {
+  /** The set names {@link #set} accepts. */
+  public static final List<String> SET_NAMES = List.of("S", "C", "G", "all");
+
+  private static final List<BenchCase> ALL = List.of(
+      c("S1", RnnMode.RNN_TANH, 1, 2, 1, false, 4, 5, "the seed article's RNN: per-call overhead only"),
+      c("S2", RnnMode.LSTM, 32, 64, 1, false, 32, 50, "small LSTM"),
+      c("S3", RnnMode.LSTM, 256, 256, 2, false, 64, 100, "stacked LSTM"),
+      c("S4", RnnMode.LSTM, 256, 256, 2, true, 64, 100, "S3, bidirectional"),
+      c("S5", RnnMode.GRU, 256, 256, 2, false, 64, 100, "GRU with S3's sizes"),
+
+      c("C1", RnnMode.LSTM, 128, 128, 1, false, 1, 100, "batch-1 inference (GEMV regime)"),
+      c("C2", RnnMode.LSTM, 256, 256, 1, false, 1, 1, "single step, overhead-dominated"),
+      c("C3", RnnMode.LSTM, 256, 256, 1, false, 32, 50, "small training"),
+      c("C4", RnnMode.LSTM, 512, 512, 1, false, 64, 100, "fastrnns default"),
+      c("C5", RnnMode.GRU, 256, 256, 2, false, 32, 100, "stacked GRU"),
+      c("C6", RnnMode.RNN_TANH, 512, 512, 1, false, 64, 100, "vanilla"),
+      c("C7", RnnMode.LSTM, 64, 128, 2, true, 16, 200, "stacked bidirectional"),
+      c("C8", RnnMode.LSTM, 1024, 1024, 1, false, 16, 25, "17 MB of weights, beyond L2"),
+
+      c("G1", RnnMode.LSTM, 512, 512, 1, false, 64, 100, "PyTorch benchmarks/fastrnns default"),
+      c("G2", RnnMode.LSTM, 1024, 1024, 1, false, 64, 25, "DeepBench"),
+      c("G3", RnnMode.LSTM, 2048, 2048, 1, false, 128, 25, "compute-bound"),
+      c("G4", RnnMode.LSTM, 256, 256, 1, false, 16, 150, "latency-bound"),
+      c("G5", RnnMode.GRU, 1024, 1024, 1, false, 32, 1500, "long T"),
+      c("G6", RnnMode.GRU, 2048, 2048, 1, false, 32, 375, "DeepBench speech"),
+      c("G7", RnnMode.RNN_TANH, 1760, 1760, 1, false, 16, 50, "DeepBench vanilla"),
+      c("G8", RnnMode.LSTM, 123, 320, 4, true, 32, 1000, "4x320 BiLSTM"),
+      c("G9", RnnMode.LSTM, 64, 128, 2, true, 32, 1000, "small H (PERSIST_STATIC_SMALL_H)"),
+      c("G10", RnnMode.LSTM, 512, 512, 2, true, 64, 100, "typical encoder"),
+      c("G11", RnnMode.LSTM, 512, 512, 1, false, 1, 1, "single-step latency"),
+      c("G12", RnnMode.LSTM, 1024, 1024, 1, false, 1, 25, "batch-1 inference"),
+      c("G13", RnnMode.LSTM, 1024, 1024, 2, false, 256, 128, "large-batch throughput"));
+
+  private BenchSuite() {}
+
+  /** Every case, in the order S, C, G and by number. */
+  public static List<BenchCase> all() {
+    return ALL;
+  }
+
+  /** The case with this id (case-insensitive: {@code s3} is S3). */
+  public static Optional<BenchCase> byId(String id) {
+    return ALL.stream().filter(c -> c.id().equalsIgnoreCase(id.strip())).findFirst();
+  }
+
+  /**
+   * The cases of a set: {@code S}, {@code C}, {@code G}, or {@code all}, which is S and C on the CPU and
+   * S, C and G on a GPU (the G set is sized for a GPU).
+   *
+   * @throws IllegalArgumentException for any other name
+   */
+  public static List<BenchCase> set(String name, boolean gpu) {
+    String upper = name.strip().toUpperCase(Locale.ROOT);
+    List<String> sets = switch (upper) {
+      case "S", "C", "G" -> List.of(upper);
+      case "ALL" -> gpu ? List.of("S", "C", "G") : List.of("S", "C");
+      default -> throw new IllegalArgumentException(
+          "set must be one of S, C, G or all, got '" + name + "'");
+    };
+    List<BenchCase> cases = new ArrayList<>();
+    for (BenchCase c : ALL) {
+      if (sets.contains(c.set())) {
+        cases.add(c);
+      }
+    }
+    return cases;
+  }
+
+  /**
+   * The cases with these ids, in the order given, without repeats.
+   *
+   * @throws IllegalArgumentException naming every unknown id
+   */
+  public static List<BenchCase> byIds(List<String> ids) {
+    List<BenchCase> cases = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
+    for (String id : ids) {
+      Optional<BenchCase> c = byId(id);
+      if (c.isEmpty()) {
+        unknown.add("'" + id + "'");
+      } else if (!cases.contains(c.get())) {
+        cases.add(c.get());
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown benchmark id" + (unknown.size() > 1 ? "s " : " ")
+          + String.join(", ", unknown) + ": expected S1..S5, C1..C8 or G1..G13");
+    }
+    return cases;
+  }
+
+  private static BenchCase c(String id, RnnMode mode, int inputSize, int hiddenSize, int numLayers,
+      boolean bidirectional, int batch, int seq, String note) {
+    RnnConfig config = RnnConfig.builder(mode, inputSize, hiddenSize)
+        .numLayers(numLayers)
+        .bidirectional(bidirectional)
+        .batchFirst(true)
+        .build();
+    return new BenchCase(id, config, batch, seq, note);
+  }
+}

@@ -1,0 +1,214 @@
+package dev.rnn4j.cli;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.BackendUnavailableException;
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.bench.BenchCase;
+import dev.rnn4j.bench.BenchJson;
+import dev.rnn4j.bench.BenchProtocol;
+import dev.rnn4j.bench.BenchResult;
+import dev.rnn4j.bench.BenchRunner;
+import dev.rnn4j.bench.BenchSuite;
+import dev.rnn4j.bench.Comparison;
+import dev.rnn4j.bench.MachineInfo;
+import dev.rnn4j.bench.Phase;
+import dev.rnn4j.bench.ResultTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rnn4j bench}: times the fixed benchmark configurations (forward and training step) and prints
+ * them as a table, optionally writing the results JSON; or, with {@code --compare}, sets two results files
+ * side by side. Everything but option parsing lives in {@link dev.rnn4j.bench}.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Times RNN, LSTM and GRU configurations, or compares two results files.",
+    customSynopsis = {
+      "rnn4j bench [--device=cpu|cuda] [--set=S|C|G|all | --only=ID[,ID...]]",
+      "                   [--threads=N] [--json=FILE] [--repetitions=N]",
+      "                   [--warmup-seconds=X] [-hV]",
+      "       rnn4j bench --compare A.json B.json"
+    },
+    description = {
+      "Each configuration runs in two phases: forward (rnn.eval().forward(x)) and train_step (forward, then "
+          + "backward of sum(output) to the input and every weight, no optimizer), float32, "
+          + "batch_first=True, standard normal input, weights initialized as PyTorch does.",
+      "Per phase: a warm-up (time-based, at least 3 calls; its first call is reported as the cold start), "
+          + "then timed repetitions; the table gives median, p10, p90, min, the cold start, the repetitions "
+          + "and GFLOP/s from the median, under a header naming the machine, JDK, BLAS and threads.",
+      "Sets: S (S1..S5, the issue's), C (C1..C8, the CPU matrix), G (G1..G13, the GPU matrix, sized for "
+          + "--device cuda), all (S and C on the CPU, S, C and G on a GPU).",
+      "",
+      "--compare matches A's and B's entries by (id, phase) and prints both medians and A/B; when B was "
+          + "measured with PyTorch, S1..S5 are checked against the issue's targets.",
+      "",
+      "Exit codes: 0 done, 1 failure (device unavailable, unreadable file), 2 usage error."
+    })
+final class BenchCommand implements Callable<Integer> {
+  /** The options a comparison takes: the rest are about running benchmarks. */
+  private static final Set<String> COMPARE_OPTIONS = Set.of("--compare", "--help", "--version");
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}); cuda never falls back to the CPU.")
+  private String device;
+
+  @Option(names = "--set", paramLabel = "SET", defaultValue = "S",
+      description = "S, C, G or all (default: ${DEFAULT-VALUE}).")
+  private String set;
+
+  @Option(names = "--only", paramLabel = "ID", split = ",",
+      description = "Only these ids, e.g. S1,C4 (instead of --set).")
+  private List<String> only;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "CPU threads (default: the available processors).")
+  private Integer threads;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also writes the results to FILE as JSON.")
+  private Path json;
+
+  @Option(names = "--repetitions", paramLabel = "N",
+      description = "Timed calls per phase (default: enough for about 1.5 s, 5 to 1000).")
+  private Integer repetitions;
+
+  @Option(names = "--warmup-seconds", paramLabel = "X", defaultValue = "1.0",
+      description = "Least warm-up time per phase, in seconds, after at least 3 calls (default: "
+          + "${DEFAULT-VALUE}).")
+  private double warmupSeconds;
+
+  @Option(names = "--compare", paramLabel = "FILE", arity = "2",
+      description = "Compares two results files, A and B, instead of running benchmarks.")
+  private List<Path> compare;
+
+  @Override
+  public Integer call() {
+    try {
+      if (compare != null) {
+        checkCompareOptions();
+        compare(compare.get(0), compare.get(1));
+      } else {
+        run();
+      }
+      return 0;
+    } catch (IllegalArgumentException | BackendUnavailableException e) {
+      spec.commandLine().getErr().println("rnn4j bench: " + Failures.oneLine(e));
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
+  }
+
+  private void run() {
+    List<BenchCase> cases = cases();
+    BenchProtocol protocol = protocol();
+    int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    if (n < 1) {
+      throw usage("Invalid value for option '--threads': must be at least 1, got " + n);
+    }
+    if (json != null) {
+      Path dir = json.toAbsolutePath().getParent();
+      if (dir != null && !Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("--json " + json + ": no such directory: " + dir);
+      }
+    }
+    // The device first: an unavailable one fails before anything is printed.
+    Backend backend = BenchRunner.selectBackend(device, n);
+    BenchRunner runner = new BenchRunner(backend, n, protocol);
+    PrintWriter out = spec.commandLine().getOut();
+    ResultTable table = new ResultTable(out);
+    List<Phase> phases = List.of(Phase.values());
+    table.printHeader(MachineInfo.current(), runner, cases, phases);
+    List<BenchResult> results = runner.runAll(cases, phases, table::printRow);
+    if (json != null) {
+      try {
+        BenchJson.write(json, results);
+      } catch (IOException e) {
+        throw new IllegalArgumentException(Failures.describe("--json", json, e), e);
+      }
+      out.println();
+      out.println("wrote " + results.size() + " results to " + json);
+      out.flush();
+    }
+  }
+
+  /** The cases the options select; a bad device, set or id is a usage error. */
+  private List<BenchCase> cases() {
+    ParseResult parsed = spec.commandLine().getParseResult();
+    if (!device.equals("cpu")) {
+      try {
+        if (device.equals("auto")) {
+          throw new IllegalArgumentException("a benchmark needs an explicit device: cpu, cuda or cuda:N, "
+              + "got 'auto'");
+        }
+        Device.parse(device);
+      } catch (IllegalArgumentException e) {
+        throw usage("Invalid value for option '--device': " + e.getMessage());
+      }
+    }
+    try {
+      if (only != null) {
+        if (parsed.hasMatchedOption("--set")) {
+          throw usage("--only and --set cannot be given together");
+        }
+        return BenchSuite.byIds(only);
+      }
+      return BenchSuite.set(set, !device.equals("cpu"));
+    } catch (IllegalArgumentException e) {
+      throw usage("Invalid value for option '" + (only != null ? "--only" : "--set") + "': " + e.getMessage());
+    }
+  }
+
+  private BenchProtocol protocol() {
+    try {
+      BenchProtocol p = BenchProtocol.defaults().withWarmupSeconds(warmupSeconds);
+      return repetitions == null ? p : p.withRepetitions(repetitions);
+    } catch (IllegalArgumentException e) {
+      throw usage(Failures.oneLine(e));
+    }
+  }
+
+  private void checkCompareOptions() {
+    ParseResult parsed = spec.commandLine().getParseResult();
+    for (OptionSpec option : spec.options()) {
+      if (parsed.hasMatchedOption(option) && !COMPARE_OPTIONS.contains(option.longestName())) {
+        throw usage(option.longestName() + " cannot be given with --compare, which only reads two "
+            + "results files");
+      }
+    }
+  }
+
+  private void compare(Path a, Path b) {
+    List<BenchResult> ra = read(a);
+    List<BenchResult> rb = read(b);
+    Comparison.of(ra, rb).print(spec.commandLine().getOut(), a.toString(), b.toString(), ra, rb);
+  }
+
+  private static List<BenchResult> read(Path file) {
+    try {
+      return BenchJson.read(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe("--compare", file, e), e);
+    }
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+}

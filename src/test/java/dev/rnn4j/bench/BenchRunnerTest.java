@@ -1,0 +1,62 @@
+package dev.rnn4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.BackendUnavailableException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BenchRunnerTest {
+  @Test
+  void timesBothPhasesOfTheSmallestCase() {
+    Backend cpu = BenchRunner.selectBackend("cpu", 1);
+    BenchRunner runner = new BenchRunner(cpu, 1, BenchProtocol.defaults().withWarmupSeconds(0).withRepetitions(5));
+    List<BenchResult> seen = new ArrayList<>();
+    BenchCase s1 = BenchSuite.byId("S1").orElseThrow();
+    List<BenchResult> results = runner.runAll(List.of(s1), List.of(Phase.values()), seen::add);
+    assertEquals(results, seen);
+    assertEquals(List.of("forward", "train_step"), results.stream().map(BenchResult::phase).toList());
+    for (BenchResult r : results) {
+      assertEquals("S1", r.id());
+      assertEquals(5, r.reps());
+      assertEquals(1, r.threads());
+      assertEquals("cpu", r.device());
+      assertEquals("float32", r.dtype());
+      assertTrue(r.impl().startsWith("rnn4j "), r.impl());
+      assertTrue(r.impl().contains(cpu.description()), r.impl());
+      assertTrue(r.minMs() > 0 && r.minMs() <= r.p10Ms() && r.p10Ms() <= r.medianMs()
+          && r.medianMs() <= r.p90Ms(), r.toString());
+      assertTrue(r.firstMs() > 0, r.toString());
+      assertEquals(r.flops() / (r.medianMs() * 1e6), r.gflops(), 1e-9 * r.gflops());
+      assertEquals(BenchResult.Config.of(s1.config(), 4, 5), r.config());
+    }
+    assertEquals(240, results.get(0).flops());
+    assertEquals(720, results.get(1).flops());
+  }
+
+  @Test
+  void automaticRepetitionsStayInBounds() {
+    BenchRunner runner = new BenchRunner(BenchRunner.selectBackend("cpu", 1), 1,
+        new BenchProtocol(0, 0.001, 0, 0));
+    BenchResult r = runner.run(BenchSuite.byId("S1").orElseThrow(), Phase.FORWARD);
+    assertTrue(r.reps() >= BenchProtocol.MIN_REPETITIONS && r.reps() <= BenchProtocol.MAX_REPETITIONS,
+        r.toString());
+  }
+
+  @Test
+  void devices() {
+    assertEquals("cpu", BenchRunner.selectBackend("cpu", 2).device().toString());
+    assertEquals("a benchmark needs an explicit device: cpu, cuda or cuda:N, got 'auto'",
+        assertThrows(IllegalArgumentException.class, () -> BenchRunner.selectBackend("auto", 1)).getMessage());
+    assertEquals("threads must be at least 1, got 0",
+        assertThrows(IllegalArgumentException.class, () -> BenchRunner.selectBackend("cpu", 0)).getMessage());
+    // This build has no CUDA backend: the reason, never a fallback.
+    BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+        () -> BenchRunner.selectBackend("cuda", 1));
+    assertTrue(e.getMessage().startsWith("device 'cuda' was requested, but "), e.getMessage());
+  }
+}
