@@ -34,6 +34,9 @@ public final class Main {
   };
 
   public static void main(String[] args) {
+    if (VectorRelaunch.wanted()) {
+      System.exit(VectorRelaunch.run(Main.class, args));
+    }
     // Before any class that holds a logger is loaded: slf4j binds its provider on the first getLogger.
     configureLogging();
     System.exit(commandLine().execute(args));

@@ -11,9 +11,11 @@ import dev.rnn4j.tensor.Tensor;
 import java.util.List;
 
 /**
- * The pure-Java backend: the parity reference for every other backend. Matrix products are rnn4j's own
- * (weights packed once per kernel into one array per row, which the JIT vectorizes); a call's batch is split
- * into blocks of sequences that run on up to {@link #threads()} threads. Results depend on neither the
+ * The pure-Java backend: the parity reference for every other backend. Matrix products are rnn4j's own,
+ * over weights packed once per kernel into one array per row: through the Vector API when the JVM has its
+ * module (the command line relaunches itself with {@code --add-modules jdk.incubator.vector}), otherwise
+ * through loops the JIT vectorizes; {@link #description()} says which. A call's batch is split into blocks
+ * of sequences that run on up to {@link #threads()} threads. Results depend on neither the
  * thread count nor the split: each sequence's arithmetic is the same wherever it runs, and sums over the
  * batch (weight gradients) are taken block by block in a fixed order for a given thread count.
  */
@@ -52,7 +54,7 @@ public final class CpuBackend implements Backend {
   @Override
   public String description() {
     return "cpu (" + threads() + (threads() == 1 ? " thread" : " threads")
-        + ", GEMM: rnn4j packed rows, JIT-vectorized, Java " + Runtime.version().feature() + ")";
+        + ", float32 kernels: " + floatMath.path() + ", Java " + Runtime.version().feature() + ")";
   }
 
   @Override

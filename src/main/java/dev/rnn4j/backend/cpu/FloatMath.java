@@ -9,6 +9,30 @@ import java.util.SplittableRandom;
  * and rounded. {@link DoubleMath} is its float64 twin, line for line: change both together.
  */
 final class FloatMath implements CpuMath<float[]> {
+  /**
+   * Whether the Vector API's module is in the boot layer, so that {@link VectorKernels} (the only class that
+   * refers to it) may be loaded.
+   */
+  static final boolean VECTOR_API_PRESENT =
+      ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+  private final boolean vectorApi;
+
+  /** Uses the Vector API when its module is present. */
+  FloatMath() {
+    this(VECTOR_API_PRESENT);
+  }
+
+  /** Uses the Vector API only when asked to (and present): the tests compare both paths. */
+  FloatMath(boolean vectorApi) {
+    this.vectorApi = vectorApi && VECTOR_API_PRESENT;
+  }
+
+  /** The path the products and cells take, for logs and benchmarks. */
+  String path() {
+    return vectorApi ? "Vector API (jdk.incubator.vector)" : "JIT-vectorized loops";
+  }
+
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
 
   @Override
@@ -58,6 +82,10 @@ final class FloatMath implements CpuMath<float[]> {
   @Override
   public void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[][] b, boolean accumulate,
       float[] c, int cOff, int ldc) {
+    if (vectorApi) {
+      VectorKernels.gemm(m, n, k, a, aOff, lda, b, accumulate, c, cOff, ldc);
+      return;
+    }
     float[] y = scratch(n);
     for (int r = 0; r < m; r++) {
       int row = cOff + r * ldc;
@@ -81,6 +109,10 @@ final class FloatMath implements CpuMath<float[]> {
   @Override
   public void addTransposedProduct(int m, int p, int n, float[] a, int aOff, int lda, float[] b, int bOff,
       int ldb, float[][] c) {
+    if (vectorApi) {
+      VectorKernels.addTransposedProduct(m, p, n, a, aOff, lda, b, bOff, ldb, c);
+      return;
+    }
     float[] x = scratch(n);
     for (int r = 0; r < m; r++) {
       System.arraycopy(b, bOff + r * ldb, x, 0, n);
@@ -149,11 +181,12 @@ final class FloatMath implements CpuMath<float[]> {
 
   @Override
   public void lstmCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
+    int start = vectorApi ? VectorKernels.lstmCell(rows, hidden, xp, xpOff, gates, c, hOut) : 0;
     int gh = 4 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
       int g = r * gh;
-      for (int j = 0; j < hidden; j++) {
+      for (int j = start; j < hidden; j++) {
         float i = sigmoid(xp[x + j] + gates[g + j]);
         float f = sigmoid(xp[x + hidden + j] + gates[g + hidden + j]);
         float cand = tanh(xp[x + 2 * hidden + j] + gates[g + 2 * hidden + j]);
@@ -171,11 +204,12 @@ final class FloatMath implements CpuMath<float[]> {
 
   @Override
   public void gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
+    int start = vectorApi ? VectorKernels.gruCell(rows, hidden, xp, xpOff, gates, h) : 0;
     int gh = 3 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
       int g = r * gh;
-      for (int j = 0; j < hidden; j++) {
+      for (int j = start; j < hidden; j++) {
         float reset = sigmoid(xp[x + j] + gates[g + j]);
         float update = sigmoid(xp[x + hidden + j] + gates[g + hidden + j]);
         float n = tanh(xp[x + 2 * hidden + j] + reset * gates[g + 2 * hidden + j]);

@@ -1,0 +1,260 @@
+package dev.rnn4j.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link FloatMath}'s products and LSTM and GRU cells through the Vector API, when the JVM has its module
+ * ({@code --add-modules jdk.incubator.vector}; the command line relaunches itself with it). Loaded only
+ * then: {@link FloatMath} checks {@link FloatMath#VECTOR_API_PRESENT} before it refers to this class.
+ *
+ * <p>The kernel keeps a tile of 4 rows x 2 vectors of C in registers over the whole k loop, so each packed
+ * row of B is loaded once for 8 fused multiply-adds; columns are blocked so that the rows of B stay in
+ * cache. Each element of C still sums its k products in order, so results do not depend on how rows are
+ * split, and fused multiply-adds make them differ from the scalar path's only in rounding.
+ */
+final class VectorKernels {
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  // Columns per block: 512 floats of each of the k packed rows (512 KB for k = 256) stay in L2.
+  private static final int COLUMN_BLOCK = 512;
+
+  private VectorKernels() {}
+
+  /** As {@link CpuMath#gemm}, for float32. */
+  static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[][] b, boolean accumulate,
+      float[] c, int cOff, int ldc) {
+    int vectorEnd = n - n % (2 * LANES);
+    for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
+      int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
+      int r = 0;
+      for (; r + 4 <= m; r += 4) {
+        tile4(r, n0, n1, k, a, aOff, lda, b, accumulate, c, cOff, ldc);
+      }
+      for (; r < m; r++) {
+        tile1(r, n0, n1, k, a, aOff, lda, b, accumulate, c, cOff, ldc);
+      }
+    }
+    if (vectorEnd < n) {
+      for (int r = 0; r < m; r++) {
+        int row = cOff + r * ldc;
+        int ar = aOff + r * lda;
+        for (int j = vectorEnd; j < n; j++) {
+          float s = accumulate ? c[row + j] : 0f;
+          for (int p = 0; p < k; p++) {
+            s = Math.fma(a[ar + p], b[p][j], s);
+          }
+          c[row + j] = s;
+        }
+      }
+    }
+  }
+
+  private static void tile4(int r, int n0, int n1, int k, float[] a, int aOff, int lda, float[][] b,
+      boolean accumulate, float[] c, int cOff, int ldc) {
+    int a0 = aOff + r * lda;
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int c0 = cOff + r * ldc;
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    for (int j = n0; j < n1; j += 2 * LANES) {
+      FloatVector x00 = load(accumulate, c, c0 + j);
+      FloatVector x01 = load(accumulate, c, c0 + j + LANES);
+      FloatVector x10 = load(accumulate, c, c1 + j);
+      FloatVector x11 = load(accumulate, c, c1 + j + LANES);
+      FloatVector x20 = load(accumulate, c, c2 + j);
+      FloatVector x21 = load(accumulate, c, c2 + j + LANES);
+      FloatVector x30 = load(accumulate, c, c3 + j);
+      FloatVector x31 = load(accumulate, c, c3 + j + LANES);
+      for (int p = 0; p < k; p++) {
+        float[] row = b[p];
+        FloatVector b0 = FloatVector.fromArray(SPECIES, row, j);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, row, j + LANES);
+        FloatVector s = FloatVector.broadcast(SPECIES, a[a0 + p]);
+        x00 = b0.fma(s, x00);
+        x01 = b1.fma(s, x01);
+        s = FloatVector.broadcast(SPECIES, a[a1 + p]);
+        x10 = b0.fma(s, x10);
+        x11 = b1.fma(s, x11);
+        s = FloatVector.broadcast(SPECIES, a[a2 + p]);
+        x20 = b0.fma(s, x20);
+        x21 = b1.fma(s, x21);
+        s = FloatVector.broadcast(SPECIES, a[a3 + p]);
+        x30 = b0.fma(s, x30);
+        x31 = b1.fma(s, x31);
+      }
+      x00.intoArray(c, c0 + j);
+      x01.intoArray(c, c0 + j + LANES);
+      x10.intoArray(c, c1 + j);
+      x11.intoArray(c, c1 + j + LANES);
+      x20.intoArray(c, c2 + j);
+      x21.intoArray(c, c2 + j + LANES);
+      x30.intoArray(c, c3 + j);
+      x31.intoArray(c, c3 + j + LANES);
+    }
+  }
+
+  private static void tile1(int r, int n0, int n1, int k, float[] a, int aOff, int lda, float[][] b,
+      boolean accumulate, float[] c, int cOff, int ldc) {
+    int ar = aOff + r * lda;
+    int cr = cOff + r * ldc;
+    for (int j = n0; j < n1; j += 2 * LANES) {
+      FloatVector x0 = load(accumulate, c, cr + j);
+      FloatVector x1 = load(accumulate, c, cr + j + LANES);
+      for (int p = 0; p < k; p++) {
+        FloatVector s = FloatVector.broadcast(SPECIES, a[ar + p]);
+        x0 = FloatVector.fromArray(SPECIES, b[p], j).fma(s, x0);
+        x1 = FloatVector.fromArray(SPECIES, b[p], j + LANES).fma(s, x1);
+      }
+      x0.intoArray(c, cr + j);
+      x1.intoArray(c, cr + j + LANES);
+    }
+  }
+
+  private static FloatVector load(boolean accumulate, float[] c, int at) {
+    return accumulate ? FloatVector.fromArray(SPECIES, c, at) : FloatVector.zero(SPECIES);
+  }
+
+  /**
+   * As {@link CpuMath#addTransposedProduct}, for float32: the same register tiles as {@link #gemm}, over
+   * 4 rows of C (q) and 2 vectors of columns, with the sum over r innermost and in order.
+   */
+  static void addTransposedProduct(int m, int p, int n, float[] a, int aOff, int lda, float[] b, int bOff,
+      int ldb, float[][] c) {
+    int vectorEnd = n - n % (2 * LANES);
+    for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
+      int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
+      int q = 0;
+      for (; q + 4 <= p; q += 4) {
+        float[] y0 = c[q];
+        float[] y1 = c[q + 1];
+        float[] y2 = c[q + 2];
+        float[] y3 = c[q + 3];
+        for (int j = n0; j < n1; j += 2 * LANES) {
+          FloatVector x00 = FloatVector.fromArray(SPECIES, y0, j);
+          FloatVector x01 = FloatVector.fromArray(SPECIES, y0, j + LANES);
+          FloatVector x10 = FloatVector.fromArray(SPECIES, y1, j);
+          FloatVector x11 = FloatVector.fromArray(SPECIES, y1, j + LANES);
+          FloatVector x20 = FloatVector.fromArray(SPECIES, y2, j);
+          FloatVector x21 = FloatVector.fromArray(SPECIES, y2, j + LANES);
+          FloatVector x30 = FloatVector.fromArray(SPECIES, y3, j);
+          FloatVector x31 = FloatVector.fromArray(SPECIES, y3, j + LANES);
+          for (int r = 0; r < m; r++) {
+            int br = bOff + r * ldb + j;
+            int ar = aOff + r * lda + q;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, br);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, br + LANES);
+            FloatVector s = FloatVector.broadcast(SPECIES, a[ar]);
+            x00 = b0.fma(s, x00);
+            x01 = b1.fma(s, x01);
+            s = FloatVector.broadcast(SPECIES, a[ar + 1]);
+            x10 = b0.fma(s, x10);
+            x11 = b1.fma(s, x11);
+            s = FloatVector.broadcast(SPECIES, a[ar + 2]);
+            x20 = b0.fma(s, x20);
+            x21 = b1.fma(s, x21);
+            s = FloatVector.broadcast(SPECIES, a[ar + 3]);
+            x30 = b0.fma(s, x30);
+            x31 = b1.fma(s, x31);
+          }
+          x00.intoArray(y0, j);
+          x01.intoArray(y0, j + LANES);
+          x10.intoArray(y1, j);
+          x11.intoArray(y1, j + LANES);
+          x20.intoArray(y2, j);
+          x21.intoArray(y2, j + LANES);
+          x30.intoArray(y3, j);
+          x31.intoArray(y3, j + LANES);
+        }
+      }
+      for (; q < p; q++) {
+        float[] y = c[q];
+        for (int j = n0; j < n1; j += LANES) {
+          FloatVector x = FloatVector.fromArray(SPECIES, y, j);
+          for (int r = 0; r < m; r++) {
+            x = FloatVector.fromArray(SPECIES, b, bOff + r * ldb + j)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + r * lda + q]), x);
+          }
+          x.intoArray(y, j);
+        }
+      }
+    }
+    for (int q = 0; q < p && vectorEnd < n; q++) {
+      float[] y = c[q];
+      for (int i = vectorEnd; i < n; i++) {
+        float s = y[i];
+        for (int r = 0; r < m; r++) {
+          s = Math.fma(a[aOff + r * lda + q], b[bOff + r * ldb + i], s);
+        }
+        y[i] = s;
+      }
+    }
+  }
+
+  /**
+   * The vector part of {@link FloatMath#lstmCell}: columns {@code [0, end)} of every row, with the
+   * exponential and tanh the Vector API computes (SVML on x86); returns {@code end}, where the scalar loop
+   * takes over.
+   */
+  static int lstmCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
+    int end = hidden - hidden % LANES;
+    int gh = 4 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = xpOff + r * gh;
+      int g = r * gh;
+      int s = r * hidden;
+      for (int j = 0; j < end; j += LANES) {
+        FloatVector i = sigmoid(preActivation(xp, x + j, gates, g + j));
+        FloatVector f = sigmoid(preActivation(xp, x + hidden + j, gates, g + hidden + j));
+        FloatVector cand = preActivation(xp, x + 2 * hidden + j, gates, g + 2 * hidden + j)
+            .lanewise(VectorOperators.TANH);
+        FloatVector o = sigmoid(preActivation(xp, x + 3 * hidden + j, gates, g + 3 * hidden + j));
+        FloatVector cy = f.mul(FloatVector.fromArray(SPECIES, c, s + j)).add(i.mul(cand));
+        cy.intoArray(c, s + j);
+        o.mul(cy.lanewise(VectorOperators.TANH)).intoArray(hOut, s + j);
+        i.intoArray(xp, x + j);
+        f.intoArray(xp, x + hidden + j);
+        cand.intoArray(xp, x + 2 * hidden + j);
+        o.intoArray(xp, x + 3 * hidden + j);
+      }
+    }
+    return end;
+  }
+
+  /** The vector part of {@link FloatMath#gruCell}, as {@link #lstmCell}. */
+  static int gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
+    int end = hidden - hidden % LANES;
+    int gh = 3 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = xpOff + r * gh;
+      int g = r * gh;
+      int s = r * hidden;
+      for (int j = 0; j < end; j += LANES) {
+        FloatVector reset = sigmoid(preActivation(xp, x + j, gates, g + j));
+        FloatVector update = sigmoid(preActivation(xp, x + hidden + j, gates, g + hidden + j));
+        FloatVector n = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j)
+            .add(reset.mul(FloatVector.fromArray(SPECIES, gates, g + 2 * hidden + j)))
+            .lanewise(VectorOperators.TANH);
+        FloatVector prev = FloatVector.fromArray(SPECIES, h, s + j);
+        n.add(update.mul(prev.sub(n))).intoArray(h, s + j);
+        reset.intoArray(xp, x + j);
+        update.intoArray(xp, x + hidden + j);
+        n.intoArray(xp, x + 2 * hidden + j);
+      }
+    }
+    return end;
+  }
+
+  private static FloatVector preActivation(float[] xp, int x, float[] gates, int g) {
+    return FloatVector.fromArray(SPECIES, xp, x).add(FloatVector.fromArray(SPECIES, gates, g));
+  }
+
+  private static FloatVector sigmoid(FloatVector v) {
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    return one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+  }
+}
