@@ -69,9 +69,7 @@ final class BackwardCommand implements Callable<Integer> {
       run();
       return 0;
     } catch (IllegalArgumentException | BackendUnavailableException e) {
-      spec.commandLine().getErr().println("rnn4j backward: " + Failures.oneLine(e));
-      spec.commandLine().getErr().flush();
-      return 1;
+      return Failures.report(spec, e);
     }
   }
 

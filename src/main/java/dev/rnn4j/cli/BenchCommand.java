@@ -109,9 +109,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       return 0;
     } catch (IllegalArgumentException | BackendUnavailableException e) {
-      spec.commandLine().getErr().println("rnn4j bench: " + Failures.oneLine(e));
-      spec.commandLine().getErr().flush();
-      return 1;
+      return Failures.report(spec, e);
     }
   }
 

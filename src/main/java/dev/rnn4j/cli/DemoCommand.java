@@ -87,8 +87,7 @@ final class DemoCommand implements Callable<Integer> {
     try {
       backend = device.select();
     } catch (BackendUnavailableException e) {
-      spec.commandLine().getErr().println("rnn4j demo: " + Failures.oneLine(e));
-      return 1;
+      return Failures.report(spec, e);
     }
     printHeader(out, backend);
     // One generator for all four, so that each network has its own weights and a seed names all of them.

@@ -51,8 +51,7 @@ final class ExportCommand implements Callable<Integer> {
           + output.resolve(ModelFiles.WEIGHTS));
       return 0;
     } catch (IllegalArgumentException e) {
-      spec.commandLine().getErr().println("rnn4j export: " + Failures.oneLine(e));
-      return 1;
+      return Failures.report(spec, e);
     }
   }
 }

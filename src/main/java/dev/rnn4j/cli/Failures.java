@@ -1,15 +1,25 @@
 package dev.rnn4j.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Turns the exceptions that bad input causes into the one-line reasons the commands print. */
 final class Failures {
   private Failures() {}
+
+  /** Prints {@code rnn4j <command>: <reason>} on the command's stderr and returns exit code 1. */
+  static int report(CommandSpec spec, RuntimeException e) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("rnn4j " + spec.name() + ": " + oneLine(e));
+    err.flush();
+    return 1;
+  }
 
   /** {@code e}'s message on one line; the exception's name when it has none. */
   static String oneLine(Throwable e) {

@@ -56,9 +56,7 @@ final class ForwardCommand implements Callable<Integer> {
       run();
       return 0;
     } catch (IllegalArgumentException | BackendUnavailableException e) {
-      spec.commandLine().getErr().println("rnn4j forward: " + Failures.oneLine(e));
-      spec.commandLine().getErr().flush();
-      return 1;
+      return Failures.report(spec, e);
     }
   }
 

@@ -76,9 +76,7 @@ final class PredictCommand implements Callable<Integer> {
       run();
       return 0;
     } catch (IllegalArgumentException | BackendUnavailableException e) {
-      spec.commandLine().getErr().println("rnn4j predict: " + Failures.oneLine(e));
-      spec.commandLine().getErr().flush();
-      return 1;
+      return Failures.report(spec, e);
     }
   }
 

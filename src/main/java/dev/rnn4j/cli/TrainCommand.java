@@ -222,9 +222,7 @@ final class TrainCommand implements Callable<Integer> {
       if (progress != null) {
         progress.clear();
       }
-      spec.commandLine().getErr().println("rnn4j train: " + Failures.oneLine(e));
-      spec.commandLine().getErr().flush();
-      return 1;
+      return Failures.report(spec, e);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.rnn4j.train;
 
+import dev.rnn4j.testing.Fixtures;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rnn4j.io.Safetensors;
@@ -68,20 +70,7 @@ final class OptimFixtures {
   }
 
   static Path root() {
-    URL url = OptimFixtures.class.getResource("/fixtures/optim");
-    if (url == null) {
-      throw new IllegalStateException(
-          "no fixtures/optim on the test classpath: run src/test/python/generate_optim_fixtures.py");
-    }
-    try (Stream<Path> dirs = Files.list(Paths.get(url.toURI()))) {
-      return dirs.filter(p -> p.getFileName().toString().startsWith("torch-"))
-          .max(Comparator.comparing(p -> p.getFileName().toString()))
-          .orElseThrow(() -> new IllegalStateException("no torch-* folder under " + url));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return Fixtures.root("optim");
   }
 
   static JsonNode manifest() {
