@@ -28,8 +28,19 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(3)
 public class CpuKernelBenchmark {
-  /** M x K x N: S2, S3 and C4 recurrent steps, S3's input projection, C8's step (weights beyond L2). */
-  @Param({"32x64x256", "64x256x1024", "6400x256x1024", "64x512x2048", "16x1024x4096"})
+  /**
+   * M x K x N, every distinct product of the sets S and C: per step (M = batch, K = H_out, N = G * H) and per
+   * layer's input projection (M = batch * seq, K = the layer's input size).
+   */
+  @Param({
+    "32x64x256", "1600x32x256", // S2
+    "64x256x1024", "6400x256x1024", "6400x512x1024", // S3, S4
+    "64x256x768", "6400x256x768", // S5
+    "1x128x512", "100x128x512", "1x256x1024", // C1, C2
+    "32x256x1024", "1600x256x1024", "64x512x2048", "6400x512x2048", // C3, C4
+    "32x256x768", "3200x256x768", "64x512x512", "6400x512x512", // C5, C6
+    "16x128x512", "3200x64x512", "3200x256x512", "16x1024x4096", "400x1024x4096" // C7, C8
+  })
   public String shape;
 
   private final FloatMath math = new FloatMath();
