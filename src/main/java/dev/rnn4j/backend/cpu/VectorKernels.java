@@ -9,23 +9,24 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@code --add-modules jdk.incubator.vector}; the command line relaunches itself with it). Loaded only
  * then: {@link FloatMath} checks {@link FloatMath#VECTOR_API_PRESENT} before it refers to this class.
  *
- * <p>The kernel keeps a tile of 4 rows x 2 vectors of C in registers over the whole k loop, so each packed
- * row of B is loaded once for 8 fused multiply-adds; columns are blocked so that the rows of B stay in
- * cache. Each element of C still sums its k products in order, so results do not depend on how rows are
+ * <p>The kernel keeps a tile of 4 rows x 3 vectors of C in registers over the whole k loop, so each packed
+ * row of B is loaded once per vector for 4 fused multiply-adds; columns are blocked so that the rows of B
+ * stay in cache. Each element of C still sums its k products in order, so results do not depend on how rows are
  * split, and fused multiply-adds make them differ from the scalar path's only in rounding.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  // Columns per block: 512 floats of each of the k packed rows (512 KB for k = 256) stay in L2.
-  private static final int COLUMN_BLOCK = 512;
+  // Columns per block, a multiple of the 4 x 3 tile's width: 24 vectors (384 floats with AVX-512) of each of
+  // the k packed rows stay in L2.
+  private static final int COLUMN_BLOCK = 24 * LANES;
 
   private VectorKernels() {}
 
   /** As {@link CpuMath#gemm}, for float32. */
   static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[][] b, boolean accumulate,
       float[] c, int cOff, int ldc) {
-    int vectorEnd = n - n % (2 * LANES);
+    int vectorEnd = n - n % LANES;
     for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
       int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
       int r = 0;
@@ -51,6 +52,7 @@ final class VectorKernels {
     }
   }
 
+  /** Rows r..r+3, columns [n0, n1) (a multiple of the vector length): 4 x 3 vector tiles, then 4 x 1. */
   private static void tile4(int r, int n0, int n1, int k, float[] a, int aOff, int lda, float[][] b,
       boolean accumulate, float[] c, int cOff, int ldc) {
     int a0 = aOff + r * lda;
@@ -61,57 +63,87 @@ final class VectorKernels {
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
     int c3 = c2 + ldc;
-    for (int j = n0; j < n1; j += 2 * LANES) {
+    int j = n0;
+    for (; j + 3 * LANES <= n1; j += 3 * LANES) {
+      int j1 = j + LANES;
+      int j2 = j + 2 * LANES;
       FloatVector x00 = load(accumulate, c, c0 + j);
-      FloatVector x01 = load(accumulate, c, c0 + j + LANES);
+      FloatVector x01 = load(accumulate, c, c0 + j1);
+      FloatVector x02 = load(accumulate, c, c0 + j2);
       FloatVector x10 = load(accumulate, c, c1 + j);
-      FloatVector x11 = load(accumulate, c, c1 + j + LANES);
+      FloatVector x11 = load(accumulate, c, c1 + j1);
+      FloatVector x12 = load(accumulate, c, c1 + j2);
       FloatVector x20 = load(accumulate, c, c2 + j);
-      FloatVector x21 = load(accumulate, c, c2 + j + LANES);
+      FloatVector x21 = load(accumulate, c, c2 + j1);
+      FloatVector x22 = load(accumulate, c, c2 + j2);
       FloatVector x30 = load(accumulate, c, c3 + j);
-      FloatVector x31 = load(accumulate, c, c3 + j + LANES);
+      FloatVector x31 = load(accumulate, c, c3 + j1);
+      FloatVector x32 = load(accumulate, c, c3 + j2);
       for (int p = 0; p < k; p++) {
         float[] row = b[p];
         FloatVector b0 = FloatVector.fromArray(SPECIES, row, j);
-        FloatVector b1 = FloatVector.fromArray(SPECIES, row, j + LANES);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, row, j1);
+        FloatVector b2 = FloatVector.fromArray(SPECIES, row, j2);
         FloatVector s = FloatVector.broadcast(SPECIES, a[a0 + p]);
         x00 = b0.fma(s, x00);
         x01 = b1.fma(s, x01);
+        x02 = b2.fma(s, x02);
         s = FloatVector.broadcast(SPECIES, a[a1 + p]);
         x10 = b0.fma(s, x10);
         x11 = b1.fma(s, x11);
+        x12 = b2.fma(s, x12);
         s = FloatVector.broadcast(SPECIES, a[a2 + p]);
         x20 = b0.fma(s, x20);
         x21 = b1.fma(s, x21);
+        x22 = b2.fma(s, x22);
         s = FloatVector.broadcast(SPECIES, a[a3 + p]);
         x30 = b0.fma(s, x30);
         x31 = b1.fma(s, x31);
+        x32 = b2.fma(s, x32);
       }
       x00.intoArray(c, c0 + j);
-      x01.intoArray(c, c0 + j + LANES);
+      x01.intoArray(c, c0 + j1);
+      x02.intoArray(c, c0 + j2);
       x10.intoArray(c, c1 + j);
-      x11.intoArray(c, c1 + j + LANES);
+      x11.intoArray(c, c1 + j1);
+      x12.intoArray(c, c1 + j2);
       x20.intoArray(c, c2 + j);
-      x21.intoArray(c, c2 + j + LANES);
+      x21.intoArray(c, c2 + j1);
+      x22.intoArray(c, c2 + j2);
       x30.intoArray(c, c3 + j);
-      x31.intoArray(c, c3 + j + LANES);
+      x31.intoArray(c, c3 + j1);
+      x32.intoArray(c, c3 + j2);
+    }
+    for (; j < n1; j += LANES) {
+      FloatVector x0 = load(accumulate, c, c0 + j);
+      FloatVector x1 = load(accumulate, c, c1 + j);
+      FloatVector x2 = load(accumulate, c, c2 + j);
+      FloatVector x3 = load(accumulate, c, c3 + j);
+      for (int p = 0; p < k; p++) {
+        FloatVector v = FloatVector.fromArray(SPECIES, b[p], j);
+        x0 = v.fma(FloatVector.broadcast(SPECIES, a[a0 + p]), x0);
+        x1 = v.fma(FloatVector.broadcast(SPECIES, a[a1 + p]), x1);
+        x2 = v.fma(FloatVector.broadcast(SPECIES, a[a2 + p]), x2);
+        x3 = v.fma(FloatVector.broadcast(SPECIES, a[a3 + p]), x3);
+      }
+      x0.intoArray(c, c0 + j);
+      x1.intoArray(c, c1 + j);
+      x2.intoArray(c, c2 + j);
+      x3.intoArray(c, c3 + j);
     }
   }
 
+  /** One row, columns [n0, n1): one vector at a time. */
   private static void tile1(int r, int n0, int n1, int k, float[] a, int aOff, int lda, float[][] b,
       boolean accumulate, float[] c, int cOff, int ldc) {
     int ar = aOff + r * lda;
     int cr = cOff + r * ldc;
-    for (int j = n0; j < n1; j += 2 * LANES) {
-      FloatVector x0 = load(accumulate, c, cr + j);
-      FloatVector x1 = load(accumulate, c, cr + j + LANES);
+    for (int j = n0; j < n1; j += LANES) {
+      FloatVector x = load(accumulate, c, cr + j);
       for (int p = 0; p < k; p++) {
-        FloatVector s = FloatVector.broadcast(SPECIES, a[ar + p]);
-        x0 = FloatVector.fromArray(SPECIES, b[p], j).fma(s, x0);
-        x1 = FloatVector.fromArray(SPECIES, b[p], j + LANES).fma(s, x1);
+        x = FloatVector.fromArray(SPECIES, b[p], j).fma(FloatVector.broadcast(SPECIES, a[ar + p]), x);
       }
-      x0.intoArray(c, cr + j);
-      x1.intoArray(c, cr + j + LANES);
+      x.intoArray(c, cr + j);
     }
   }
 
