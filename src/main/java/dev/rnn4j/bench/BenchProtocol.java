@@ -7,7 +7,8 @@ import static dev.rnn4j.internal.Checks.checkArgument;
  * at least {@code warmupSeconds} (its first call is the reported cold start), then timed repetitions, each
  * call measured on its own with {@link System#nanoTime()}.
  *
- * @param warmupSeconds the least warm-up time, 0 or more (default 1)
+ * @param warmupSeconds the least warm-up time, 0 or more (default 5: the JIT needs seconds to finish
+ *     compiling the vector kernels on two cores)
  * @param measureSeconds with automatic repetitions, about how long the timed repetitions should last
  *     (default 1.5)
  * @param repetitions a fixed number of timed calls, at least 1; 0 for automatic: enough for
@@ -30,7 +31,7 @@ public record BenchProtocol(double warmupSeconds, double measureSeconds, int rep
 
   /** One second of warm-up, automatic repetitions for about 1.5 s, seed 0. */
   public static BenchProtocol defaults() {
-    return new BenchProtocol(1.0, 1.5, 0, 0);
+    return new BenchProtocol(5.0, 1.5, 0, 0);
   }
 
   public BenchProtocol withWarmupSeconds(double seconds) {

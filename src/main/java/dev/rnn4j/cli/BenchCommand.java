@@ -89,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
       description = "Timed calls per phase (default: enough for about 1.5 s, 5 to 1000).")
   private Integer repetitions;
 
-  @Option(names = "--warmup-seconds", paramLabel = "X", defaultValue = "1.0",
+  @Option(names = "--warmup-seconds", paramLabel = "X", defaultValue = "5.0",
       description = "Least warm-up time per phase, in seconds, after at least 3 calls (default: "
           + "${DEFAULT-VALUE}).")
   private double warmupSeconds;

@@ -9,6 +9,8 @@ import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Tensor;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The pure-Java backend: the parity reference for every other backend. Matrix products are rnn4j's own,
@@ -21,6 +23,8 @@ import java.util.List;
  */
 public final class CpuBackend implements Backend {
   private static final CpuBackend DEFAULT = new CpuBackend(Runtime.getRuntime().availableProcessors());
+  // One backend, and so one set of worker threads, per thread count for the life of the JVM.
+  private static final Map<Integer, CpuBackend> BY_THREADS = new ConcurrentHashMap<>();
 
   private final Parallel parallel;
   private final FloatMath floatMath = new FloatMath();
@@ -35,10 +39,10 @@ public final class CpuBackend implements Backend {
     return DEFAULT;
   }
 
-  /** A backend of its own that uses at most {@code threads} threads per call. */
+  /** The backend that uses at most {@code threads} threads per call (one instance per count). */
   public static CpuBackend withThreads(int threads) {
     checkArgument(threads > 0, "threads must be greater than zero, got %d", threads);
-    return threads == DEFAULT.threads() ? DEFAULT : new CpuBackend(threads);
+    return threads == DEFAULT.threads() ? DEFAULT : BY_THREADS.computeIfAbsent(threads, CpuBackend::new);
   }
 
   /** The most threads one call uses. */
