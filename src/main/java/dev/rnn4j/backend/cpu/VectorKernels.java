@@ -20,6 +20,9 @@ final class VectorKernels {
   // Columns per block, a multiple of the 4 x 3 tile's width: 24 vectors (384 floats with AVX-512) of each of
   // the k packed rows stay in L2.
   private static final int COLUMN_BLOCK = 24 * LANES;
+  // Rows of A transposed at a time for a weight gradient, and the thread's buffer for them.
+  private static final int CHUNK = 64;
+  private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
 
   private VectorKernels() {}
 
@@ -152,78 +155,136 @@ final class VectorKernels {
   }
 
   /**
-   * As {@link CpuMath#addTransposedProduct}, for float32: the same register tiles as {@link #gemm}, over
-   * 4 rows of C (q) and 2 vectors of columns, with the sum over r innermost and in order.
+   * As {@link CpuMath#addTransposedProduct}, for float32: the sum over r runs in chunks of {@link #CHUNK}
+   * rows, each chunk of A transposed first so that the tiles (4 rows of C x 3 vectors) read it
+   * sequentially; every element of C still adds its products in r order.
    */
   static void addTransposedProduct(int m, int p, int n, float[] a, int aOff, int lda, float[] b, int bOff,
       int ldb, float[][] c) {
-    int vectorEnd = n - n % (2 * LANES);
-    for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
-      int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
-      int q = 0;
-      for (; q + 4 <= p; q += 4) {
-        float[] y0 = c[q];
-        float[] y1 = c[q + 1];
-        float[] y2 = c[q + 2];
-        float[] y3 = c[q + 3];
-        for (int j = n0; j < n1; j += 2 * LANES) {
-          FloatVector x00 = FloatVector.fromArray(SPECIES, y0, j);
-          FloatVector x01 = FloatVector.fromArray(SPECIES, y0, j + LANES);
-          FloatVector x10 = FloatVector.fromArray(SPECIES, y1, j);
-          FloatVector x11 = FloatVector.fromArray(SPECIES, y1, j + LANES);
-          FloatVector x20 = FloatVector.fromArray(SPECIES, y2, j);
-          FloatVector x21 = FloatVector.fromArray(SPECIES, y2, j + LANES);
-          FloatVector x30 = FloatVector.fromArray(SPECIES, y3, j);
-          FloatVector x31 = FloatVector.fromArray(SPECIES, y3, j + LANES);
-          for (int r = 0; r < m; r++) {
-            int br = bOff + r * ldb + j;
-            int ar = aOff + r * lda + q;
-            FloatVector b0 = FloatVector.fromArray(SPECIES, b, br);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, b, br + LANES);
-            FloatVector s = FloatVector.broadcast(SPECIES, a[ar]);
-            x00 = b0.fma(s, x00);
-            x01 = b1.fma(s, x01);
-            s = FloatVector.broadcast(SPECIES, a[ar + 1]);
-            x10 = b0.fma(s, x10);
-            x11 = b1.fma(s, x11);
-            s = FloatVector.broadcast(SPECIES, a[ar + 2]);
-            x20 = b0.fma(s, x20);
-            x21 = b1.fma(s, x21);
-            s = FloatVector.broadcast(SPECIES, a[ar + 3]);
-            x30 = b0.fma(s, x30);
-            x31 = b1.fma(s, x31);
-          }
-          x00.intoArray(y0, j);
-          x01.intoArray(y0, j + LANES);
-          x10.intoArray(y1, j);
-          x11.intoArray(y1, j + LANES);
-          x20.intoArray(y2, j);
-          x21.intoArray(y2, j + LANES);
-          x30.intoArray(y3, j);
-          x31.intoArray(y3, j + LANES);
+    float[] at = TRANSPOSED.get();
+    if (at.length < p * CHUNK) {
+      at = new float[p * CHUNK];
+      TRANSPOSED.set(at);
+    }
+    int vectorEnd = n - n % LANES;
+    for (int r0 = 0; r0 < m; r0 += CHUNK) {
+      int rows = Math.min(CHUNK, m - r0);
+      for (int i = 0; i < rows; i++) {
+        int ar = aOff + (r0 + i) * lda;
+        for (int q = 0; q < p; q++) {
+          at[q * rows + i] = a[ar + q];
         }
       }
-      for (; q < p; q++) {
-        float[] y = c[q];
-        for (int j = n0; j < n1; j += LANES) {
-          FloatVector x = FloatVector.fromArray(SPECIES, y, j);
-          for (int r = 0; r < m; r++) {
-            x = FloatVector.fromArray(SPECIES, b, bOff + r * ldb + j)
-                .fma(FloatVector.broadcast(SPECIES, a[aOff + r * lda + q]), x);
+      int br = bOff + r0 * ldb;
+      for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
+        int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
+        int q = 0;
+        for (; q + 4 <= p; q += 4) {
+          gradTile4(at, q, rows, b, br, ldb, c, n0, n1);
+        }
+        for (; q < p; q++) {
+          float[] y = c[q];
+          for (int j = n0; j < n1; j += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, y, j);
+            for (int i = 0; i < rows; i++) {
+              x = FloatVector.fromArray(SPECIES, b, br + i * ldb + j)
+                  .fma(FloatVector.broadcast(SPECIES, at[q * rows + i]), x);
+            }
+            x.intoArray(y, j);
           }
-          x.intoArray(y, j);
+        }
+      }
+      for (int q = 0; q < p && vectorEnd < n; q++) {
+        float[] y = c[q];
+        for (int j = vectorEnd; j < n; j++) {
+          float sum = y[j];
+          for (int i = 0; i < rows; i++) {
+            sum = Math.fma(at[q * rows + i], b[br + i * ldb + j], sum);
+          }
+          y[j] = sum;
         }
       }
     }
-    for (int q = 0; q < p && vectorEnd < n; q++) {
-      float[] y = c[q];
-      for (int i = vectorEnd; i < n; i++) {
-        float s = y[i];
-        for (int r = 0; r < m; r++) {
-          s = Math.fma(a[aOff + r * lda + q], b[bOff + r * ldb + i], s);
-        }
-        y[i] = s;
+  }
+
+  /** Rows q..q+3 of C, columns [n0, n1): 4 x 3 vector tiles, then 4 x 1, over one chunk of rows of B. */
+  private static void gradTile4(float[] at, int q, int rows, float[] b, int br, int ldb, float[][] c, int n0,
+      int n1) {
+    float[] y0 = c[q];
+    float[] y1 = c[q + 1];
+    float[] y2 = c[q + 2];
+    float[] y3 = c[q + 3];
+    int t0 = q * rows;
+    int t1 = t0 + rows;
+    int t2 = t1 + rows;
+    int t3 = t2 + rows;
+    int j = n0;
+    for (; j + 3 * LANES <= n1; j += 3 * LANES) {
+      int j1 = j + LANES;
+      int j2 = j + 2 * LANES;
+      FloatVector x00 = FloatVector.fromArray(SPECIES, y0, j);
+      FloatVector x01 = FloatVector.fromArray(SPECIES, y0, j1);
+      FloatVector x02 = FloatVector.fromArray(SPECIES, y0, j2);
+      FloatVector x10 = FloatVector.fromArray(SPECIES, y1, j);
+      FloatVector x11 = FloatVector.fromArray(SPECIES, y1, j1);
+      FloatVector x12 = FloatVector.fromArray(SPECIES, y1, j2);
+      FloatVector x20 = FloatVector.fromArray(SPECIES, y2, j);
+      FloatVector x21 = FloatVector.fromArray(SPECIES, y2, j1);
+      FloatVector x22 = FloatVector.fromArray(SPECIES, y2, j2);
+      FloatVector x30 = FloatVector.fromArray(SPECIES, y3, j);
+      FloatVector x31 = FloatVector.fromArray(SPECIES, y3, j1);
+      FloatVector x32 = FloatVector.fromArray(SPECIES, y3, j2);
+      for (int i = 0; i < rows; i++) {
+        int bi = br + i * ldb;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi + j);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + j1);
+        FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + j2);
+        FloatVector s = FloatVector.broadcast(SPECIES, at[t0 + i]);
+        x00 = b0.fma(s, x00);
+        x01 = b1.fma(s, x01);
+        x02 = b2.fma(s, x02);
+        s = FloatVector.broadcast(SPECIES, at[t1 + i]);
+        x10 = b0.fma(s, x10);
+        x11 = b1.fma(s, x11);
+        x12 = b2.fma(s, x12);
+        s = FloatVector.broadcast(SPECIES, at[t2 + i]);
+        x20 = b0.fma(s, x20);
+        x21 = b1.fma(s, x21);
+        x22 = b2.fma(s, x22);
+        s = FloatVector.broadcast(SPECIES, at[t3 + i]);
+        x30 = b0.fma(s, x30);
+        x31 = b1.fma(s, x31);
+        x32 = b2.fma(s, x32);
       }
+      x00.intoArray(y0, j);
+      x01.intoArray(y0, j1);
+      x02.intoArray(y0, j2);
+      x10.intoArray(y1, j);
+      x11.intoArray(y1, j1);
+      x12.intoArray(y1, j2);
+      x20.intoArray(y2, j);
+      x21.intoArray(y2, j1);
+      x22.intoArray(y2, j2);
+      x30.intoArray(y3, j);
+      x31.intoArray(y3, j1);
+      x32.intoArray(y3, j2);
+    }
+    for (; j < n1; j += LANES) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, y0, j);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, y1, j);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, y2, j);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, y3, j);
+      for (int i = 0; i < rows; i++) {
+        FloatVector v = FloatVector.fromArray(SPECIES, b, br + i * ldb + j);
+        x0 = v.fma(FloatVector.broadcast(SPECIES, at[t0 + i]), x0);
+        x1 = v.fma(FloatVector.broadcast(SPECIES, at[t1 + i]), x1);
+        x2 = v.fma(FloatVector.broadcast(SPECIES, at[t2 + i]), x2);
+        x3 = v.fma(FloatVector.broadcast(SPECIES, at[t3 + i]), x3);
+      }
+      x0.intoArray(y0, j);
+      x1.intoArray(y1, j);
+      x2.intoArray(y2, j);
+      x3.intoArray(y3, j);
     }
   }
 
