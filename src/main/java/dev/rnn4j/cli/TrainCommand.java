@@ -248,7 +248,7 @@ final class TrainCommand implements Callable<Integer> {
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
     }
     Backend backend = device.select();
-    // Read and split here, not only in the trainer: a bad CSV fails before anything is written, and the
+    // Read and split here, once, before the trainer: a bad CSV fails before anything is written, and the
     // header can give the sizes.
     TimeSeries series = TrainingFiles.readSeries(config.data(), null,
         resume == null ? "--csv" : "the checkpoint's CSV");
@@ -264,7 +264,7 @@ final class TrainCommand implements Callable<Integer> {
     progress = new Progress(stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
     Trainer.Result result;
     try {
-      result = Trainer.train(config, checkpoint, checkpointPath, backend, progress);
+      result = Trainer.train(config, split, checkpoint, checkpointPath, backend, progress);
     } catch (IOException e) {
       throw new IllegalArgumentException(Failures.describe("--out", checkpointPath, e), e);
     }

@@ -39,7 +39,16 @@ public final class Trainer {
    */
   public static Result train(TrainingConfig config, Checkpoint resume, Path checkpoint, Backend backend,
       Listener listener) throws IOException {
-    WindowDataset.Split split = config.data().split(config.data().readSeries());
+    return train(config, config.data().split(config.data().readSeries()), resume, checkpoint, backend,
+        listener);
+  }
+
+  /**
+   * As {@link #train(TrainingConfig, Checkpoint, Path, Backend, Listener)}, on data the caller has already
+   * read and split with {@code config.data()}.
+   */
+  public static Result train(TrainingConfig config, WindowDataset.Split split, Checkpoint resume,
+      Path checkpoint, Backend backend, Listener listener) throws IOException {
     SequenceModel model;
     Optimizer optimizer = config.optimizer().create();
     List<EpochStats> history = new ArrayList<>();
