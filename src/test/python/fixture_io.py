@@ -12,6 +12,7 @@ Only F32, F64 and I64 are written; the reader also accepts I32 (rnn4j can write 
 Import it with this folder on ``sys.path`` (scripts run from here have it there already).
 """
 
+import argparse
 import json
 import struct
 from collections import OrderedDict
@@ -84,3 +85,15 @@ def read_safetensors(path):
     assert expected_begin == len(body), (path, "trailing bytes after the last tensor")
     # Return in header order (what the writer wrote), which for our writer is also file order.
     return meta, OrderedDict((k, out[k]) for k in header.keys())
+
+
+def run_generator(doc, generate, verify, argv=None):
+    """The command line every generator shares: regenerate the fixtures, or ``--verify`` those on disk."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--verify", action="store_true",
+                        help="check the fixtures on disk instead of regenerating them")
+    args = parser.parse_args(argv)
+    if args.verify:
+        verify()
+    else:
+        generate()

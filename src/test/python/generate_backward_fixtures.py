@@ -51,7 +51,6 @@ gradient against central finite differences of the forward script's independent 
 reference of the recurrences.
 """
 
-import argparse
 import json
 import math
 import os
@@ -392,16 +391,5 @@ def verify():
           % (len(cases), os.path.relpath(OUT_DIR, REPO_ROOT), worst_fd["float32"], worst_fd["float64"]))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--verify", action="store_true",
-                        help="check the fixtures on disk instead of regenerating them")
-    args = parser.parse_args(argv)
-    if args.verify:
-        verify()
-    else:
-        generate()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fixture_io.run_generator(__doc__, generate, verify))

@@ -39,7 +39,6 @@ otherwise (8-byte little-endian header length, JSON header padded with spaces to
 raw little-endian row-major data).
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -479,16 +478,5 @@ def verify():
           % (len(cases), os.path.relpath(OUT_DIR, REPO_ROOT), worst["float32"], worst["float64"]))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--verify", action="store_true",
-                        help="check the fixtures on disk instead of regenerating them")
-    args = parser.parse_args(argv)
-    if args.verify:
-        verify()
-    else:
-        generate()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fixture_io.run_generator(__doc__, generate, verify))

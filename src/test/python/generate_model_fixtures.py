@@ -59,7 +59,6 @@ padded many-to-many predictions equal to head.bias, and runs ``check_rnn4j_expor
 every case folder.
 """
 
-import argparse
 import json
 import math
 import os
@@ -518,16 +517,5 @@ def verify():
           % (len(cases), os.path.relpath(OUT_DIR, REPO_ROOT), worst["float32"], worst["float64"]))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--verify", action="store_true",
-                        help="check the fixtures on disk instead of regenerating them")
-    args = parser.parse_args(argv)
-    if args.verify:
-        verify()
-    else:
-        generate()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fixture_io.run_generator(__doc__, generate, verify))

@@ -49,7 +49,6 @@ torch.optim's documentation (within a tolerance that allows for float32 rounding
 Safetensors files are written by ``generate_forward_fixtures.write_safetensors`` (imported, not copied).
 """
 
-import argparse
 import json
 import math
 import os
@@ -509,16 +508,5 @@ def verify():
           % (len(cases), os.path.relpath(OUT_DIR, REPO_ROOT), worst["float32"], worst["float64"]))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--verify", action="store_true",
-                        help="check the fixtures on disk instead of regenerating them")
-    args = parser.parse_args(argv)
-    if args.verify:
-        verify()
-    else:
-        generate()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(forward.fixture_io.run_generator(__doc__, generate, verify))
