@@ -14,6 +14,7 @@ Import it with this folder on ``sys.path`` (scripts run from here have it there 
 
 import argparse
 import json
+import os
 import struct
 from collections import OrderedDict
 
@@ -85,6 +86,22 @@ def read_safetensors(path):
     assert expected_begin == len(body), (path, "trailing bytes after the last tensor")
     # Return in header order (what the writer wrote), which for our writer is also file order.
     return meta, OrderedDict((k, out[k]) for k in header.keys())
+
+
+def write_json(path, value):
+    """JSON as the generators write it: indented by 2, keys in the given order, a final newline."""
+    with open(path, "w") as f:
+        json.dump(value, f, indent=2)
+        f.write("\n")
+
+
+def write_manifest(out_dir, generator, torch_version, entries):
+    """Writes out_dir/manifest.json (generator, versions, case entries) and returns the folder's size."""
+    write_json(os.path.join(out_dir, "manifest.json"), OrderedDict([
+        ("generator", generator), ("torch_version", torch_version),
+        ("numpy_version", np.__version__), ("cases", entries),
+    ]))
+    return sum(os.path.getsize(os.path.join(d, fn)) for d, _, fns in os.walk(out_dir) for fn in fns)
 
 
 def run_generator(doc, generate, verify, argv=None):

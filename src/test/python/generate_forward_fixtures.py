@@ -299,20 +299,11 @@ def generate():
         module = build_module(case)
         inputs = make_inputs(case)
         expected = run_module(case, module, inputs)
-        with open(os.path.join(case_dir, "config.json"), "w") as f:
-            json.dump(torch_config(case), f, indent=2)
-            f.write("\n")
+        fixture_io.write_json(os.path.join(case_dir, "config.json"), torch_config(case))
         write_safetensors(os.path.join(case_dir, "weights.safetensors"), module.state_dict())
         write_safetensors(os.path.join(case_dir, "input.safetensors"), inputs)
         write_safetensors(os.path.join(case_dir, "expected.safetensors"), expected)
-    manifest = OrderedDict([
-        ("generator", GENERATOR), ("torch_version", TORCH_VERSION),
-        ("numpy_version", np.__version__), ("cases", [manifest_entry(c) for c in cases]),
-    ])
-    with open(os.path.join(OUT_DIR, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
-    size = sum(os.path.getsize(os.path.join(d, fn)) for d, _, fns in os.walk(OUT_DIR) for fn in fns)
+    size = fixture_io.write_manifest(OUT_DIR, GENERATOR, TORCH_VERSION, [manifest_entry(c) for c in cases])
     print("wrote %d cases (%d bytes) to %s with torch %s" % (
         len(cases), size, os.path.relpath(OUT_DIR, REPO_ROOT), TORCH_VERSION))
 

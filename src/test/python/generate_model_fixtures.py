@@ -340,20 +340,11 @@ def generate():
         if info is not None:
             notes.append("%s: training MSE %.4f -> %.4f, held-out batch MSE %.4f" % (
                 case["id"], info[0], info[1], float(expected["loss"])))
-        with open(os.path.join(case_dir, "model.json"), "w") as f:
-            json.dump(model_json(case), f, indent=2)
-            f.write("\n")
+        fixture_io.write_json(os.path.join(case_dir, "model.json"), model_json(case))
         write_safetensors(os.path.join(case_dir, "weights.safetensors"), model.state_dict())
         write_safetensors(os.path.join(case_dir, "input.safetensors"), inputs)
         write_safetensors(os.path.join(case_dir, "expected.safetensors"), expected)
-    manifest = OrderedDict([
-        ("generator", GENERATOR), ("torch_version", TORCH_VERSION),
-        ("numpy_version", np.__version__), ("cases", [manifest_entry(c) for c in cases]),
-    ])
-    with open(os.path.join(OUT_DIR, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
-    size = sum(os.path.getsize(os.path.join(d, fn)) for d, _, fns in os.walk(OUT_DIR) for fn in fns)
+    size = fixture_io.write_manifest(OUT_DIR, GENERATOR, TORCH_VERSION, [manifest_entry(c) for c in cases])
     print("wrote %d cases (%d bytes) to %s with torch %s; %s" % (
         len(cases), size, os.path.relpath(OUT_DIR, REPO_ROOT), TORCH_VERSION, "; ".join(notes)))
 

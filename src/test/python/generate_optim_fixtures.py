@@ -278,9 +278,7 @@ def generate_case(case):
         os.makedirs(case_dir)
         initial, grads = optimizer_inputs(case)
         trajectory, state = run_optimizer(case, initial, grads)
-        with open(os.path.join(case_dir, "config.json"), "w") as f:
-            json.dump(case["config"], f, indent=2)
-            f.write("\n")
+        forward.fixture_io.write_json(os.path.join(case_dir, "config.json"), case["config"])
         tensors = OrderedDict(("initial." + n, t) for n, t in initial.items())
         for k in range(STEPS):
             tensors.update(("grad.%d.%s" % (k, n), g) for n, g in grads[k].items())
@@ -327,14 +325,7 @@ def generate():
     os.makedirs(OUT_DIR)
     for case in cases:
         generate_case(case)
-    manifest = OrderedDict([
-        ("generator", GENERATOR), ("torch_version", TORCH_VERSION),
-        ("numpy_version", np.__version__), ("cases", [manifest_entry(c) for c in cases]),
-    ])
-    with open(os.path.join(OUT_DIR, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
-    size = sum(os.path.getsize(os.path.join(d, fn)) for d, _, fns in os.walk(OUT_DIR) for fn in fns)
+    size = forward.fixture_io.write_manifest(OUT_DIR, GENERATOR, TORCH_VERSION, [manifest_entry(c) for c in cases])
     print("wrote %d cases (%d bytes) to %s with torch %s" % (
         len(cases), size, os.path.relpath(OUT_DIR, REPO_ROOT), TORCH_VERSION))
 
