@@ -3,6 +3,7 @@ package dev.rnn4j.nn;
 import static dev.rnn4j.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,6 +132,31 @@ class RnnTest {
     assertThrows(IllegalStateException.class, out::cN);
     RnnConfigTest.assertMessage("direction must be in [0, 1] for RNN(1, 2, num_layers=3, batch_first=True, "
         + "bidirectional=True), got 2", () -> out.outputDirection(2));
+  }
+
+  @Test
+  void cellStatesSplitLikeHiddenStates() {
+    Rnn rnn = Rnn.create(RnnConfig.lstm(3, 4).numLayers(2).bidirectional(true).build(), 6).eval();
+    RnnOutput out = rnn.forward(randn(10, 5, 2, 3));
+    assertArrayEquals(new int[] {2, 2, 4}, out.cellDirection(1).shape());
+    for (int layer = 0; layer < 2; layer++) {
+      for (int d = 0; d < 2; d++) {
+        assertEquals(out.cN().select(0, layer * 2 + d), out.cellDirection(d).select(0, layer),
+            "c_n.view(L, D, N, H)[" + layer + ", " + d + "]");
+      }
+    }
+    RnnOutput unbatched = rnn.forward(randn(11, 5, 3));
+    assertArrayEquals(new int[] {2, 4}, unbatched.cellDirection(0).shape());
+  }
+
+  @Test
+  void allCloseIsTorchAllclose() {
+    Tensor a = Tensor.of(new float[] {1f, 2f, 100f}, 3);
+    assertTrue(a.allClose(Tensor.of(new float[] {1f, 2.00001f, 100.001f}, 3), 1e-5, 1e-5));
+    assertFalse(a.allClose(Tensor.of(new float[] {1f, 2.001f, 100f}, 3), 1e-5, 1e-5));
+    assertFalse(a.allClose(a.view(1, 3), 1e-5, 1e-5), "shapes must agree");
+    assertFalse(Tensor.of(new float[] {Float.NaN}, 1).allClose(Tensor.of(new float[] {Float.NaN}, 1), 1, 1),
+        "NaN is close to nothing, as with equal_nan=False");
   }
 
   @Test
