@@ -17,6 +17,30 @@ public interface RnnKernel extends AutoCloseable {
    */
   Tape forwardForBackward(ForwardArgs args);
 
+  /**
+   * Prepares a pass that benchmarks repeat: the forward pass on {@code args} or, with a
+   * {@code gradOutput}, the forward and backward passes (gradients of the input and every parameter). A
+   * backend that computes elsewhere than the host (a GPU) moves the inputs there once and keeps every
+   * result there, so that a run times the computation alone, as a PyTorch benchmark on device tensors
+   * does. The host backend's runs are its ordinary calls.
+   */
+  default ResidentPass resident(ForwardArgs args, Tensor gradOutput) {
+    if (gradOutput == null) {
+      return () -> forward(args);
+    }
+    return () -> forwardForBackward(args).backward(gradOutput, null, null);
+  }
+
+  /** A pass whose inputs and results stay where the backend computes; see {@link #resident}. */
+  interface ResidentPass extends AutoCloseable {
+    /** Runs the pass and returns once its results exist. */
+    void run();
+
+    /** Frees what the pass holds; the host backend's hold nothing. */
+    @Override
+    default void close() {}
+  }
+
   /** Releases what the kernel holds (device memory, descriptors); idempotent. */
   @Override
   void close();

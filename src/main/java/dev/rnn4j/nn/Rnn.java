@@ -286,6 +286,18 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
+   * A pass for benchmarks to repeat: {@link #forward(Tensor)} on {@code input} or, with
+   * {@code gradOutput} (shaped like the output), the forward and backward passes, with inputs and results
+   * kept where the backend computes (see {@link RnnKernel#resident}). The parameters' gradients of these
+   * runs are not accumulated into {@link #grad()}. Close it when done.
+   */
+  public RnnKernel.ResidentPass resident(Tensor input, Tensor gradOutput) {
+    Call call = prepare(input, null, null);
+    return call.kernel().resident(call.args(), call.batch(gradOutput,
+        config.numDirections() * config.outputSize(), true));
+  }
+
+  /**
    * One validated call: what the kernel receives, and how its batched results go back to the caller's
    * shapes (unbatched input is a batch of one inside).
    */

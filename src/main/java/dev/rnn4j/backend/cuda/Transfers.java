@@ -1,0 +1,59 @@
+package dev.rnn4j.backend.cuda;
+
+import dev.rnn4j.tensor.DType;
+import dev.rnn4j.tensor.Tensor;
+import jcuda.driver.CUdeviceptr;
+
+/** Host tensors to device buffers and back, through a worker's pinned staging buffer. */
+final class Transfers {
+  private Transfers() {}
+
+  /** Allocates a buffer and queues the upload of {@code t} into it. */
+  static DeviceBuffer upload(CudaWorker w, Tensor t) {
+    DeviceBuffer b = w.allocate(t.dtype(), t.numel());
+    upload(w, t, b.pointer());
+    return b;
+  }
+
+  /** Queues the upload of {@code t} to {@code dst}. */
+  static void upload(CudaWorker w, Tensor t, CUdeviceptr dst) {
+    if (t.dtype() == DType.FLOAT32) {
+      float[] a = t.toFloatArray();
+      w.upload(a, 0, a.length, dst);
+    } else {
+      double[] a = t.toDoubleArray();
+      w.upload(a, 0, a.length, dst);
+    }
+  }
+
+  /** A host tensor that a queued download fills; read it after {@link CudaWorker#finishDownloads()}. */
+  static final class Pending {
+    private final Object data;
+    private final int[] shape;
+
+    private Pending(Object data, int[] shape) {
+      this.data = data;
+      this.shape = shape;
+    }
+
+    Tensor tensor() {
+      return data instanceof float[] f ? Tensor.wrap(f, shape) : Tensor.wrap((double[]) data, shape);
+    }
+  }
+
+  /** Queues the download of a tensor of {@code shape} from {@code src}. */
+  static Pending download(CudaWorker w, CUdeviceptr src, DType dtype, int... shape) {
+    int n = 1;
+    for (int s : shape) {
+      n *= s;
+    }
+    if (dtype == DType.FLOAT32) {
+      float[] a = new float[n];
+      w.download(src, a, 0, n);
+      return new Pending(a, shape);
+    }
+    double[] a = new double[n];
+    w.download(src, a, 0, n);
+    return new Pending(a, shape);
+  }
+}
