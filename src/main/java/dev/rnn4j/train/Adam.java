@@ -1,5 +1,6 @@
 package dev.rnn4j.train;
 
+import dev.rnn4j.internal.ExactMath;
 import java.util.List;
 
 /**
@@ -53,8 +54,8 @@ public final class Adam extends AbstractOptimizer {
    * {@code _single_tensor_adam} / {@code _single_tensor_adamw} of torch 1.13 line by line.
    */
   static void update(OptimizerConfig c, boolean decoupled, float[] p, float[] g, ParamState s) {
-    double biasCorrection1 = 1 - powInt(c.beta1(), s.step);
-    double biasCorrection2 = 1 - powInt(c.beta2(), s.step);
+    double biasCorrection1 = 1 - ExactMath.powInt(c.beta1(), s.step);
+    double biasCorrection2 = 1 - ExactMath.powInt(c.beta2(), s.step);
     float negStepSize = (float) -(c.lr() / biasCorrection1);
     float biasCorrection2Sqrt = (float) Math.sqrt(biasCorrection2);
     float eps = (float) c.eps();
@@ -89,8 +90,8 @@ public final class Adam extends AbstractOptimizer {
 
   /** The float64 twin of {@link #update(OptimizerConfig, boolean, float[], float[], ParamState)}. */
   static void update(OptimizerConfig c, boolean decoupled, double[] p, double[] g, ParamState s) {
-    double biasCorrection1 = 1 - powInt(c.beta1(), s.step);
-    double biasCorrection2 = 1 - powInt(c.beta2(), s.step);
+    double biasCorrection1 = 1 - ExactMath.powInt(c.beta1(), s.step);
+    double biasCorrection2 = 1 - ExactMath.powInt(c.beta2(), s.step);
     double negStepSize = -(c.lr() / biasCorrection1);
     double biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
     double eps = c.eps();
@@ -120,34 +121,6 @@ public final class Adam extends AbstractOptimizer {
       }
       double denom = Math.sqrt(second) / biasCorrection2Sqrt + eps;
       p[i] += negStepSize * m[i] / denom;
-    }
-  }
-
-  /**
-   * {@code base ** n} for {@code n >= 1}, correctly rounded but for inputs within about 2^-100 of a
-   * rounding boundary: binary exponentiation in double-double arithmetic (a head and a tail whose sum
-   * carries about 106 bits), which, unlike {@code Math.pow}, gives the same bits on every JVM.
-   */
-  static double powInt(double base, long n) {
-    double rh = 1;
-    double rl = 0;
-    double bh = base;
-    double bl = 0;
-    while (true) {
-      if ((n & 1) != 0) {
-        double p = rh * bh;
-        double e = Math.fma(rh, bh, -p) + (rh * bl + rl * bh);
-        rh = p + e;
-        rl = e - (rh - p);
-      }
-      n >>>= 1;
-      if (n == 0) {
-        return rh;
-      }
-      double p = bh * bh;
-      double e = Math.fma(bh, bh, -p) + 2 * bh * bl;
-      bh = p + e;
-      bl = e - (bh - p);
     }
   }
 }

@@ -1,14 +1,17 @@
 package dev.rnn4j.backend.cuda;
 
+import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.cublasStatus;
 import jcuda.jcudnn.JCudnn;
 
 /**
- * A failed CUDA, cuDNN or cuBLAS call. The message names the call and carries the library's own text for
- * the status: {@code cuGetErrorName}/{@code cuGetErrorString} for the driver and {@code cudnnGetErrorString}
- * for cuDNN, which answers for cuDNN 9's renumbered codes (JCudnn's own {@code cudnnStatus} table is
- * cuDNN 8's and mislabels them).
+ * A failed CUDA driver, cuDNN or cuBLAS call, or a kernel module that could not be used. The message names
+ * the call and carries the library's own text for the status: {@code cuGetErrorName}/{@code
+ * cuGetErrorString} for the driver, e.g. {@code "cuModuleLoadData(training.ptx) failed:
+ * CUDA_ERROR_UNSUPPORTED_PTX_VERSION (222): the provided PTX was compiled with an unsupported toolchain."},
+ * and {@code cudnnGetErrorString} for cuDNN, which answers for cuDNN 9's renumbered codes (JCudnn's own
+ * {@code cudnnStatus} table is cuDNN 8's and mislabels them).
  */
 public final class CudaException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -17,21 +20,22 @@ public final class CudaException extends RuntimeException {
     super(message);
   }
 
-  /** Throws unless a driver API call returned {@code CUDA_SUCCESS}. */
+  /** Throws a {@code CudaException} naming {@code call} unless {@code status} is {@code CUDA_SUCCESS}. */
   static void checkDriver(String call, int status) {
-    if (status != 0) {
-      throw new CudaException(call + " failed: " + driverError(status));
+    if (status != CUresult.CUDA_SUCCESS) {
+      throw new CudaException(call + " failed: " + describe(status));
     }
   }
 
-  /** The driver's name and text for a status, e.g. {@code CUDA_ERROR_OUT_OF_MEMORY (2): out of memory}. */
-  static String driverError(int status) {
+  /** {@code "NAME (status): text"}, from the driver when it knows the status. */
+  static String describe(int status) {
     String[] name = new String[1];
     String[] text = new String[1];
-    JCudaDriver.cuGetErrorName(status, name);
-    JCudaDriver.cuGetErrorString(status, text);
-    return (name[0] == null ? "CUDA error" : name[0]) + " (" + status + ")"
-        + (text[0] == null ? "" : ": " + text[0]);
+    boolean named = JCudaDriver.cuGetErrorName(status, name) == CUresult.CUDA_SUCCESS && name[0] != null;
+    boolean described =
+        JCudaDriver.cuGetErrorString(status, text) == CUresult.CUDA_SUCCESS && text[0] != null;
+    return (named ? name[0] : CUresult.stringFor(status)) + " (" + status + ")"
+        + (described ? ": " + text[0] : "");
   }
 
   /** Throws unless a cuDNN call returned {@code CUDNN_STATUS_SUCCESS}. */

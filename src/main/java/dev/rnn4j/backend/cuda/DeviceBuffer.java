@@ -38,7 +38,7 @@ final class DeviceBuffer implements AutoCloseable {
     int status = JCudaDriver.cuMemAlloc(pointer, size);
     if (status != 0) {
       throw new CudaException(String.format("cuMemAlloc of %d bytes on %s failed: %s", size, device,
-          CudaException.driverError(status)));
+          CudaException.describe(status)));
     }
     device.allocated();
     return new DeviceBuffer(device, bytes, pointer);

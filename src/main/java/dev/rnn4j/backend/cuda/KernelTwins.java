@@ -1,0 +1,425 @@
+package dev.rnn4j.backend.cuda;
+
+import java.util.Arrays;
+
+/**
+ * The CPU twins of rnn4j's CUDA kernels ({@code kernels/layout.cu}, {@code kernels/training.cu}): one
+ * method per kernel and dtype, doing the same arithmetic in the same order, so a GPU result can be
+ * compared with its twin element by element. Data movement and the optimizers' updates agree bit for
+ * bit; so do the reductions, because the twins replay the kernels' block structure (per-thread
+ * grid-stride sums in float64, then the 256-thread tree, then the one-block pass over the partials) for
+ * the grid {@link #gridSize} gives, which is the grid {@link CudaKernels} launches.
+ *
+ * <p>Layouts are row-major, with PyTorch's symbols: T steps, N batch, C features per row, H_out the
+ * hidden size per direction, R = T·N rows. Lengths are per batch element, as the kernels' int32 arrays.
+ * Pure Java: nothing here touches JCuda.
+ */
+final class KernelTwins {
+  /** Threads per block of every launch; the reductions' tree assumes exactly this many. */
+  static final int BLOCK = 256;
+
+  /** The most blocks of a grid-stride launch, and so the most partials of one reduction launch. */
+  static final int GRID_CAP = 1024;
+
+  private KernelTwins() {}
+
+  /** The grid of a launch over {@code n} elements: {@code min(ceil(n / 256), 1024)}, 0 when n is 0. */
+  static int gridSize(long n) {
+    return (int) Math.min((n + BLOCK - 1) / BLOCK, GRID_CAP);
+  }
+
+  // ---- layout.cu ----
+
+  /** {@code in [A, B, C] -> out [B, A, C]}. */
+  static void transpose01(float[] in, float[] out, int a, int b, int c) {
+    for (int ia = 0; ia < a; ia++) {
+      for (int ib = 0; ib < b; ib++) {
+        System.arraycopy(in, (ia * b + ib) * c, out, (ib * a + ia) * c, c);
+      }
+    }
+  }
+
+  /** {@code in [A, B, C] -> out [B, A, C]}. */
+  static void transpose01(double[] in, double[] out, int a, int b, int c) {
+    for (int ia = 0; ia < a; ia++) {
+      for (int ib = 0; ib < b; ib++) {
+        System.arraycopy(in, (ia * b + ib) * c, out, (ib * a + ia) * c, c);
+      }
+    }
+  }
+
+  /** {@code y [R, 2*H_out] -> out0, out1 [R, H_out]}; a null output is skipped. */
+  static void splitDirections(float[] y, float[] out0, float[] out1, int rows, int h) {
+    for (int r = 0; r < rows; r++) {
+      if (out0 != null) {
+        System.arraycopy(y, r * 2 * h, out0, r * h, h);
+      }
+      if (out1 != null) {
+        System.arraycopy(y, r * 2 * h + h, out1, r * h, h);
+      }
+    }
+  }
+
+  /** {@code y [R, 2*H_out] -> out0, out1 [R, H_out]}; a null output is skipped. */
+  static void splitDirections(double[] y, double[] out0, double[] out1, int rows, int h) {
+    for (int r = 0; r < rows; r++) {
+      if (out0 != null) {
+        System.arraycopy(y, r * 2 * h, out0, r * h, h);
+      }
+      if (out1 != null) {
+        System.arraycopy(y, r * 2 * h + h, out1, r * h, h);
+      }
+    }
+  }
+
+  /** {@code in0, in1 [R, H_out] -> y [R, 2*H_out]}; a null input stands for zeros. */
+  static void mergeDirections(float[] in0, float[] in1, float[] y, int rows, int h) {
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < h; j++) {
+        y[r * 2 * h + j] = in0 != null ? in0[r * h + j] : 0f;
+        y[r * 2 * h + h + j] = in1 != null ? in1[r * h + j] : 0f;
+      }
+    }
+  }
+
+  /** {@code in0, in1 [R, H_out] -> y [R, 2*H_out]}; a null input stands for zeros. */
+  static void mergeDirections(double[] in0, double[] in1, double[] y, int rows, int h) {
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < h; j++) {
+        y[r * 2 * h + j] = in0 != null ? in0[r * h + j] : 0d;
+        y[r * 2 * h + h + j] = in1 != null ? in1[r * h + j] : 0d;
+      }
+    }
+  }
+
+  /** Zeroes {@code y[t, b, :]} of {@code y [T, N, C]} for {@code t >= lengths[b]}. */
+  static void maskPadding(float[] y, int[] lengths, int t, int n, int c) {
+    for (int step = 0; step < t; step++) {
+      for (int b = 0; b < n; b++) {
+        if (step >= lengths[b]) {
+          Arrays.fill(y, (step * n + b) * c, (step * n + b + 1) * c, 0f);
+        }
+      }
+    }
+  }
+
+  /** Zeroes {@code y[t, b, :]} of {@code y [T, N, C]} for {@code t >= lengths[b]}. */
+  static void maskPadding(double[] y, int[] lengths, int t, int n, int c) {
+    for (int step = 0; step < t; step++) {
+      for (int b = 0; b < n; b++) {
+        if (step >= lengths[b]) {
+          Arrays.fill(y, (step * n + b) * c, (step * n + b + 1) * c, 0d);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code out[b, :] = y[lengths[b] - 1, b, :]} from {@code y [T, N, C]} into {@code out [N, C]}; a
+   * length outside {@code [1, T]} gives a row of NaN, as the kernel writes.
+   */
+  static void gatherLast(float[] y, int[] lengths, float[] out, int t, int n, int c) {
+    for (int b = 0; b < n; b++) {
+      int len = lengths[b];
+      for (int j = 0; j < c; j++) {
+        out[b * c + j] = len >= 1 && len <= t ? y[((len - 1) * n + b) * c + j] : Float.NaN;
+      }
+    }
+  }
+
+  /** The float64 twin of {@link #gatherLast(float[], int[], float[], int, int, int)}. */
+  static void gatherLast(double[] y, int[] lengths, double[] out, int t, int n, int c) {
+    for (int b = 0; b < n; b++) {
+      int len = lengths[b];
+      for (int j = 0; j < c; j++) {
+        out[b * c + j] = len >= 1 && len <= t ? y[((len - 1) * n + b) * c + j] : Double.NaN;
+      }
+    }
+  }
+
+  /** {@code dy [T, N, C]}: {@code dLast[b, :]} at {@code t = lengths[b] - 1}, zeros elsewhere. */
+  static void scatterLast(float[] dLast, int[] lengths, float[] dy, int t, int n, int c) {
+    for (int step = 0; step < t; step++) {
+      for (int b = 0; b < n; b++) {
+        for (int j = 0; j < c; j++) {
+          dy[(step * n + b) * c + j] = step == lengths[b] - 1 ? dLast[b * c + j] : 0f;
+        }
+      }
+    }
+  }
+
+  /** {@code dy [T, N, C]}: {@code dLast[b, :]} at {@code t = lengths[b] - 1}, zeros elsewhere. */
+  static void scatterLast(double[] dLast, int[] lengths, double[] dy, int t, int n, int c) {
+    for (int step = 0; step < t; step++) {
+      for (int b = 0; b < n; b++) {
+        for (int j = 0; j < c; j++) {
+          dy[(step * n + b) * c + j] = step == lengths[b] - 1 ? dLast[b * c + j] : 0d;
+        }
+      }
+    }
+  }
+
+  // ---- training.cu ----
+
+  /** {@code y [M, K] += b [K]} on each row. */
+  static void addRowBias(float[] y, float[] b, int m, int k) {
+    for (int i = 0; i < m * k; i++) {
+      y[i] = y[i] + b[i % k];
+    }
+  }
+
+  /** {@code y [M, K] += b [K]} on each row. */
+  static void addRowBias(double[] y, double[] b, int m, int k) {
+    for (int i = 0; i < m * k; i++) {
+      y[i] = y[i] + b[i % k];
+    }
+  }
+
+  /** Column sums of {@code x [M, K]} into {@code out [K]}: one block's float64 sum per column. */
+  static void sumRows(float[] x, float[] out, int m, int k) {
+    for (int col = 0; col < k; col++) {
+      double[] shared = new double[BLOCK];
+      for (int tid = 0; tid < BLOCK; tid++) {
+        double s = 0;
+        for (long r = tid; r < m; r += BLOCK) {
+          s += (double) x[(int) (r * k + col)];
+        }
+        shared[tid] = s;
+      }
+      out[col] = (float) tree(shared);
+    }
+  }
+
+  /** Column sums of {@code x [M, K]} into {@code out [K]}: one block's float64 sum per column. */
+  static void sumRows(double[] x, double[] out, int m, int k) {
+    for (int col = 0; col < k; col++) {
+      double[] shared = new double[BLOCK];
+      for (int tid = 0; tid < BLOCK; tid++) {
+        double s = 0;
+        for (long r = tid; r < m; r += BLOCK) {
+          s += x[(int) (r * k + col)];
+        }
+        shared[tid] = s;
+      }
+      out[col] = tree(shared);
+    }
+  }
+
+  /**
+   * The first pass of the MSE loss over {@code p, t [n]}: writes {@code dp = 2 (p - t) / n} (computed
+   * in float64, rounded once, as {@code MseLoss}) and returns the per-block partial sums of
+   * {@code (p - t)^2}, {@code gridSize(n)} of them.
+   */
+  static double[] mse(float[] p, float[] t, float[] dp) {
+    int n = p.length;
+    double dn = n;
+    return blockPartials(n, i -> {
+      double d = (double) p[i] - (double) t[i];
+      dp[i] = (float) (2 * d / dn);
+      return d * d;
+    });
+  }
+
+  /** The float64 twin of {@link #mse(float[], float[], float[])}. */
+  static double[] mse(double[] p, double[] t, double[] dp) {
+    int n = p.length;
+    double dn = n;
+    return blockPartials(n, i -> {
+      double d = p[i] - t[i];
+      dp[i] = 2 * d / dn;
+      return d * d;
+    });
+  }
+
+  /**
+   * The second pass: {@code sum(partials) / n} in float64, NaN for n = 0. The float32 kernel stores it
+   * rounded to float32, as {@code MseLoss} returns a float32 loss.
+   */
+  static double mseFinish(double[] partials, long n) {
+    return sumPartials(partials) / (double) n;
+  }
+
+  /** Per-block partial sums of {@code x^2} in float64, {@code gridSize(x.length)} of them. */
+  static double[] sumSquares(float[] x) {
+    return blockPartials(x.length, i -> {
+      double v = x[i];
+      return v * v;
+    });
+  }
+
+  /** Per-block partial sums of {@code x^2} in float64, {@code gridSize(x.length)} of them. */
+  static double[] sumSquares(double[] x) {
+    return blockPartials(x.length, i -> x[i] * x[i]);
+  }
+
+  /**
+   * {@code {total_norm, coef}} from the partials of all gradients: {@code total_norm =
+   * sqrt(sum(partials))}, {@code coef = max_norm / (total_norm + 1e-6)} capped at 1 (NaN stays NaN), as
+   * {@code GradClipping}. The float32 kernel stores {@code total_norm} rounded to float32.
+   */
+  static double[] clipCoefficient(double[] partials, double maxNorm) {
+    double norm = Math.sqrt(sumPartials(partials));
+    double coef = maxNorm / (norm + 1e-6);
+    return new double[] {norm, coef >= 1 ? 1.0 : coef};
+  }
+
+  /** {@code x *= coef}, in float32 as {@code GradClipping} scales float32 gradients. */
+  static void scale(float[] x, double coef) {
+    float c = (float) coef;
+    for (int i = 0; i < x.length; i++) {
+      x[i] = x[i] * c;
+    }
+  }
+
+  /** {@code x *= coef}. */
+  static void scale(double[] x, double coef) {
+    for (int i = 0; i < x.length; i++) {
+      x[i] = x[i] * coef;
+    }
+  }
+
+  /** One {@code torch.optim.SGD} update of {@code p} in place; {@code buf} is null without momentum. */
+  static void sgdStep(float[] p, float[] g, float[] buf, SgdScalars s) {
+    float weightDecay = (float) s.weightDecay();
+    float momentum = (float) s.momentum();
+    float keep = (float) s.keep();
+    float negLr = (float) s.negLr();
+    for (int i = 0; i < p.length; i++) {
+      float d = g[i];
+      if (s.decay()) {
+        d = Math.fma(p[i], weightDecay, d);
+      }
+      if (buf != null) {
+        float b = s.first() ? d : Math.fma(d, keep, buf[i] * momentum);
+        buf[i] = b;
+        d = s.nesterov() ? Math.fma(b, momentum, d) : b;
+      }
+      p[i] = Math.fma(d, negLr, p[i]);
+    }
+  }
+
+  /** The float64 twin of {@link #sgdStep(float[], float[], float[], SgdScalars)}. */
+  static void sgdStep(double[] p, double[] g, double[] buf, SgdScalars s) {
+    for (int i = 0; i < p.length; i++) {
+      double d = g[i];
+      if (s.decay()) {
+        d = Math.fma(p[i], s.weightDecay(), d);
+      }
+      if (buf != null) {
+        double b = s.first() ? d : Math.fma(d, s.keep(), buf[i] * s.momentum());
+        buf[i] = b;
+        d = s.nesterov() ? Math.fma(b, s.momentum(), d) : b;
+      }
+      p[i] = Math.fma(d, s.negLr(), p[i]);
+    }
+  }
+
+  /**
+   * One Adam or AdamW update of {@code p} in place, with its moments {@code m}, {@code v} and (AMSGrad
+   * only, else null) {@code vmax}.
+   */
+  static void adamStep(float[] p, float[] g, float[] m, float[] v, float[] vmax, AdamScalars s) {
+    float negStepSize = (float) s.negStepSize();
+    float biasCorrection2Sqrt = (float) s.biasCorrection2Sqrt();
+    float eps = (float) s.eps();
+    float beta1 = (float) s.beta1();
+    float oneMinusBeta1 = (float) s.oneMinusBeta1();
+    float beta2 = (float) s.beta2();
+    float oneMinusBeta2 = (float) s.oneMinusBeta2();
+    float weightDecay = (float) s.weightDecay();
+    float decay = (float) s.decay();
+    for (int i = 0; i < p.length; i++) {
+      float gi = g[i];
+      float pi = p[i];
+      if (s.mode() == AdamScalars.DECOUPLED) {
+        pi = pi * decay;
+      } else if (s.mode() == AdamScalars.L2) {
+        gi = Math.fma(pi, weightDecay, gi);
+      }
+      float mi = Math.fma(gi, oneMinusBeta1, m[i] * beta1);
+      float vi = Math.fma(oneMinusBeta2 * gi, gi, v[i] * beta2);
+      m[i] = mi;
+      v[i] = vi;
+      float second = vi;
+      if (vmax != null) {
+        second = Math.max(vmax[i], vi);
+        vmax[i] = second;
+      }
+      float denom = (float) Math.sqrt(second) / biasCorrection2Sqrt + eps;
+      p[i] = pi + negStepSize * mi / denom;
+    }
+  }
+
+  /** The float64 twin of {@link #adamStep(float[], float[], float[], float[], float[], AdamScalars)}. */
+  static void adamStep(double[] p, double[] g, double[] m, double[] v, double[] vmax, AdamScalars s) {
+    for (int i = 0; i < p.length; i++) {
+      double gi = g[i];
+      double pi = p[i];
+      if (s.mode() == AdamScalars.DECOUPLED) {
+        pi = pi * s.decay();
+      } else if (s.mode() == AdamScalars.L2) {
+        gi = Math.fma(pi, s.weightDecay(), gi);
+      }
+      double mi = Math.fma(gi, s.oneMinusBeta1(), m[i] * s.beta1());
+      double vi = Math.fma(s.oneMinusBeta2() * gi, gi, v[i] * s.beta2());
+      m[i] = mi;
+      v[i] = vi;
+      double second = vi;
+      if (vmax != null) {
+        second = Math.max(vmax[i], vi);
+        vmax[i] = second;
+      }
+      double denom = Math.sqrt(second) / s.biasCorrection2Sqrt() + s.eps();
+      p[i] = pi + s.negStepSize() * mi / denom;
+    }
+  }
+
+  // ---- the reductions' fixed order ----
+
+  /** One element's contribution to a sum (and any element-wise output written on the way). */
+  private interface Term {
+    double at(int i);
+  }
+
+  /** The kernels' first pass: block b's threads sum elements b*256 + tid + k*grid*256, then the tree. */
+  private static double[] blockPartials(int n, Term term) {
+    int grid = gridSize(n);
+    long stride = (long) grid * BLOCK;
+    double[] partials = new double[grid];
+    double[] shared = new double[BLOCK];
+    for (int block = 0; block < grid; block++) {
+      for (int tid = 0; tid < BLOCK; tid++) {
+        double s = 0;
+        for (long i = (long) block * BLOCK + tid; i < n; i += stride) {
+          s += term.at((int) i);
+        }
+        shared[tid] = s;
+      }
+      partials[block] = tree(shared);
+    }
+    return partials;
+  }
+
+  /** The one-block final pass: thread tid sums partials tid, tid + 256, ..., then the tree. */
+  private static double sumPartials(double[] partials) {
+    double[] shared = new double[BLOCK];
+    for (int tid = 0; tid < BLOCK; tid++) {
+      double s = 0;
+      for (int i = tid; i < partials.length; i += BLOCK) {
+        s += partials[i];
+      }
+      shared[tid] = s;
+    }
+    return tree(shared);
+  }
+
+  /** The shared-memory tree of training.cu's block_sum; overwrites {@code shared}. */
+  private static double tree(double[] shared) {
+    for (int width = BLOCK / 2; width > 0; width >>= 1) {
+      for (int tid = 0; tid < width; tid++) {
+        shared[tid] += shared[tid + width];
+      }
+    }
+    return shared[0];
+  }
+}
