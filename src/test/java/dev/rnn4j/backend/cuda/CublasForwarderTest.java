@@ -59,12 +59,7 @@ class CublasForwarderTest {
   @Test
   void importsResourceListsWhatTheJniLibraryImports() throws Exception {
     assumeTrue(hasTool("readelf"), "no readelf on this machine");
-    String name = "lib/libJCublas2-" + JCudaVersion.get() + "-linux-x86_64.so";
-    Path so = tmp.resolve("libJCublas2.so");
-    try (InputStream in = CublasForwarderTest.class.getClassLoader().getResourceAsStream(name)) {
-      assertTrue(in != null, name + " is not on the test classpath (jcublas-natives)");
-      Files.copy(in, so);
-    }
+    Path so = jniLibrary();
     List<String> imported = new ArrayList<>();
     for (String line : run(tmp, "readelf", "--dyn-syms", "-W", so.toString()).split("\n")) {
       String[] f = line.trim().split("\\s+");
@@ -158,10 +153,11 @@ class CublasForwarderTest {
         "-Wl,-rpath," + dir);
     assertEquals("status 0 version 130000", run(tmp, program.toString()).strip());
 
-    // In a JVM, load() makes a later library that needs libcublas.so.12 (without any path to it) load.
+    // In a JVM, load() makes a later library that needs libcublas.so.12 (without any path to it) load, and
+    // so does JCublas2's JNI library, whose imports carry the version libcublas.so.12.
     Path consumer = consumer(forwarder);
     assertEquals("cublasGetProperty status 0 major 13",
-        runJvm(fake, out, consumer).strip().lines().reduce((a, b) -> b).orElse(""));
+        runJvm(fake, out, consumer, jniLibrary()).strip().lines().reduce((a, b) -> b).orElse(""));
   }
 
   @Test
@@ -175,8 +171,21 @@ class CublasForwarderTest {
     assertTrue(forwarder.unresolved().size() < CublasForwarder.imports().size() / 2,
         "most imports should resolve: " + forwarder.unresolved());
     assertFalse(forwarder.unresolved().contains("cublasGetProperty"));
-    String output = runJvm(cublas13.get(), out, consumer(forwarder));
+    String output = runJvm(cublas13.get(), out, consumer(forwarder), jniLibrary());
     assertTrue(output.contains("cublasGetProperty status 0 major 13"), output);
+  }
+
+  /** JCublas2's JNI library, copied out of the jcublas-natives jar. */
+  private Path jniLibrary() throws IOException {
+    String name = "lib/libJCublas2-" + JCudaVersion.get() + "-linux-x86_64.so";
+    Path so = tmp.resolve(name.substring("lib/".length()));
+    if (!Files.exists(so)) {
+      try (InputStream in = CublasForwarderTest.class.getClassLoader().getResourceAsStream(name)) {
+        assertTrue(in != null, name + " is not on the test classpath (jcublas-natives)");
+        Files.copy(in, so);
+      }
+    }
+    return so;
   }
 
   private Path fakeCublas13() throws Exception {
@@ -199,10 +208,15 @@ class CublasForwarderTest {
   }
 
   /** Runs {@link LoadCheck} in a fresh JVM and returns its output. */
-  private String runJvm(Path cublas13, Path out, Path consumer) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return run(tmp, java, "-cp", System.getProperty("java.class.path"), LoadCheck.class.getName(),
-        cublas13.toString(), out.toString(), consumer.toString());
+  private String runJvm(Path cublas13, Path out, Path... libraries) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), LoadCheck.class.getName(),
+        cublas13.toString(), out.toString()));
+    for (Path library : libraries) {
+      command.add(library.toString());
+    }
+    return run(tmp, command.toArray(String[]::new));
   }
 
   /** How many of a library's defined functions each symbol version holds. */
@@ -240,11 +254,13 @@ class CublasForwarderTest {
     return out;
   }
 
-  /** The child JVM: builds (reusing the cache) and loads the forwarder, then the consumer library. */
+  /** The child JVM: builds (reusing the cache) and loads the forwarder, then the given libraries. */
   static final class LoadCheck {
     public static void main(String[] args) throws IOException {
       CublasForwarder.build(Path.of(args[0]), Path.of(args[1])).load();
-      System.load(Path.of(args[2]).toAbsolutePath().toString());
+      for (int i = 2; i < args.length; i++) {
+        System.load(Path.of(args[i]).toAbsolutePath().toString());
+      }
     }
   }
 }
