@@ -108,10 +108,10 @@ final class CudaLibraries {
     }
     lines.add(count[0] + (count[0] == 1 ? " CUDA device" : " CUDA devices"));
 
-    Optional<Path> cudnn = find("libcudnn.so.9");
+    Optional<Path> cudnn = LibrarySearch.find("libcudnn.so.9");
     if (cudnn.isEmpty()) {
-      return "cuDNN 9 not found: libcudnn.so.9 is not in LD_LIBRARY_PATH or the loader's directories "
-          + "(docs/gpu.md says how to install it; PyTorch wheels carry it in site-packages/nvidia/cudnn/lib)";
+      return "cuDNN 9 not found: libcudnn.so.9 is not in LD_LIBRARY_PATH, the loader cache, python3's nvidia "
+          + "packages or /usr/local/cuda* (docs/gpu.md says how to install it)";
     }
     System.load(cudnn.get().toString());
     lines.add("cuDNN library: " + cudnn.get());
@@ -134,16 +134,16 @@ final class CudaLibraries {
   }
 
   private static String loadCublas(List<String> lines) {
-    Optional<Path> cublas12 = find("libcublas.so.12");
+    Optional<Path> cublas12 = LibrarySearch.find("libcublas.so.12");
     if (cublas12.isPresent()) {
       loadWithLt(cublas12.get());
       lines.add("cuBLAS library: " + cublas12.get());
       return null;
     }
-    Optional<Path> cublas13 = find("libcublas.so.13");
+    Optional<Path> cublas13 = LibrarySearch.find("libcublas.so.13");
     if (cublas13.isEmpty()) {
-      return "cuBLAS not found: neither libcublas.so.12 nor libcublas.so.13 is in LD_LIBRARY_PATH or the "
-          + "loader's directories";
+      return "cuBLAS not found: neither libcublas.so.12 nor libcublas.so.13 is in LD_LIBRARY_PATH, the loader "
+          + "cache, python3's nvidia packages or /usr/local/cuda* (docs/gpu.md says how to install it)";
     }
     CublasForwarder forwarder;
     try {
@@ -173,8 +173,8 @@ final class CudaLibraries {
     System.load(cublas.toString());
   }
 
-  /** The first directory of the search path that holds {@code name}. */
-  static Optional<Path> find(String name) {
+  /** The first directory of the driver's search path that holds {@code name}; starts no process. */
+  private static Optional<Path> find(String name) {
     for (String dir : searchPath()) {
       Path p = Paths.get(dir, name);
       if (Files.exists(p)) {
@@ -184,8 +184,11 @@ final class CudaLibraries {
     return Optional.empty();
   }
 
-  /** LD_LIBRARY_PATH, then the directories of /etc/ld.so.conf.d, then the usual system directories. */
-  static List<String> searchPath() {
+  /**
+   * Where the driver's library lives: LD_LIBRARY_PATH, the directories of /etc/ld.so.conf.d, then the usual
+   * system directories. Read from files only, so that a machine without a driver answers quickly.
+   */
+  private static List<String> searchPath() {
     Set<String> dirs = new LinkedHashSet<>();
     String env = System.getenv("LD_LIBRARY_PATH");
     if (env != null) {
