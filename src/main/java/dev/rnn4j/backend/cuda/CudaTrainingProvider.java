@@ -1,0 +1,54 @@
+package dev.rnn4j.backend.cuda;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.nn.StateDict;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.DeviceTraining;
+import dev.rnn4j.train.TrainingConfig;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains on the GPU, all on the device, when the model is on a {@link CudaBackend} and is a batch-first
+ * many-to-one forecaster whose optimizer state (if resumed) counts the same steps for every parameter. Any
+ * other run trains through the host loop on the same backend, and says so once in the log.
+ */
+public final class CudaTrainingProvider implements DeviceTraining.Provider {
+  private static final Logger LOG = LoggerFactory.getLogger(CudaTrainingProvider.class);
+
+  @Override
+  public Optional<DeviceTraining> open(Backend backend, TrainingConfig config, StateDict weights,
+      StateDict optimizerState, Tensor inputs, Tensor targets) {
+    if (!(backend instanceof CudaBackend cuda)) {
+      return Optional.empty();
+    }
+    String why = unsupported(config, optimizerState);
+    if (why != null) {
+      LOG.info("training on {} through host tensors: device-resident training {}", backend.device(), why);
+      return Optional.empty();
+    }
+    return Optional.of(new CudaForecasterTraining(cuda, config, weights, optimizerState, inputs, targets));
+  }
+
+  private static String unsupported(TrainingConfig config, StateDict optimizerState) {
+    if (!config.model().manyToOne()) {
+      return "covers many-to-one models only";
+    }
+    if (!config.model().rnn().batchFirst()) {
+      return "covers batch-first models only";
+    }
+    Set<Double> counts = new HashSet<>();
+    for (String name : optimizerState.names()) {
+      if (name.startsWith("step.")) {
+        counts.add(optimizerState.get(name).getFlat(0));
+      }
+    }
+    if (counts.size() > 1) {
+      return "needs one step count for every parameter, and the checkpoint has " + counts;
+    }
+    return null;
+  }
+}
