@@ -1,5 +1,7 @@
 package dev.rnn4j.backend;
 
+import java.util.List;
+
 /**
  * The service interface through which backends are found ({@code META-INF/services/dev.rnn4j.backend.BackendProvider}).
  *
@@ -12,6 +14,16 @@ public interface BackendProvider {
 
   /** Whether this provider can create a backend here, and why not. Never throws. */
   Availability probe();
+
+  /**
+   * What {@code doctor} prints about this backend: what was found (versions, files, devices) and, when the
+   * backend is unavailable, what is missing and why. May load native code, like {@link #probe()} when it
+   * finds the libraries. Never throws.
+   */
+  default List<String> diagnose() {
+    Availability a = probe();
+    return List.of((a.available() ? "available: " : "unavailable: ") + a.reason());
+  }
 
   /** Creates the backend for {@code device}, whose type is {@link #type()}. */
   Backend create(Device device);

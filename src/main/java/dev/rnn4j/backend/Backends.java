@@ -53,6 +53,11 @@ public final class Backends {
     return provider.create(Device.CPU);
   }
 
+  /** The provider registered for {@code type}, if this build has one (for {@code doctor}). */
+  public static java.util.Optional<BackendProvider> providerFor(Device.Type type) {
+    return java.util.Optional.ofNullable(provider(type));
+  }
+
   private static BackendProvider provider(Device.Type type) {
     for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
       if (p.type() == type) {

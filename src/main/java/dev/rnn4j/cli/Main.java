@@ -18,7 +18,7 @@ import picocli.CommandLine.HelpCommand;
         + "trained on time series.",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {DemoCommand.class, ForwardCommand.class, BackwardCommand.class, TrainCommand.class,
+    subcommands = {DemoCommand.class, DoctorCommand.class, ForwardCommand.class, BackwardCommand.class, TrainCommand.class,
       PredictCommand.class, ExportCommand.class, BenchCommand.class, HelpCommand.class})
 public final class Main {
   /** slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads. */

@@ -7,13 +7,19 @@ import dev.rnn4j.nn.StateDict;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
 
 /**
  * Trains a forecaster: mini-batches shuffled by (seed, epoch), mean squared error on normalized (and
  * anchored) targets, the optimizer's step after optional global-norm clipping, validation after each
  * epoch, and a checkpoint after each epoch. Every random choice derives from the seed and the epoch, so a
  * run resumed from a checkpoint ends bit for bit where the uninterrupted run ends.
+ *
+ * <p>On a backend that offers a {@link DeviceTraining} (CUDA), the steps run there with everything on the
+ * device; validation and checkpoints are the same as on the host.
  */
 public final class Trainer {
   /** Progress, for a command line or a log. */
@@ -64,19 +70,63 @@ public final class Trainer {
     }
     model.to(backend);
     Forecaster forecaster = new Forecaster(model, config.data().anchored());
-    for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
-      double trainLoss = trainEpoch(config, forecaster, optimizer, split.train(), epoch, listener);
-      EpochStats stats = validate(config, forecaster, split.validation(), epoch, trainLoss);
-      if (!Double.isFinite(stats.validationLoss())) {
-        throw new TrainingDivergedException(String.format("the validation loss became %s at epoch %d; "
-            + "stopped, and the last checkpoint was left as it was", stats.validationLoss(), epoch));
+    Optional<DeviceTraining> device = start < config.epochs()
+        ? openDevice(config, forecaster, optimizer, split.train(), backend) : Optional.empty();
+    try {
+      for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
+        double trainLoss = device.isPresent()
+            ? trainEpochOnDevice(config, forecaster, optimizer, device.get(), split.train(), epoch, listener)
+            : trainEpoch(config, forecaster, optimizer, split.train(), epoch, listener);
+        EpochStats stats = validate(config, forecaster, split.validation(), epoch, trainLoss);
+        if (!Double.isFinite(stats.validationLoss())) {
+          throw new TrainingDivergedException(String.format("the validation loss became %s at epoch %d; "
+              + "stopped, and the last checkpoint was left as it was", stats.validationLoss(), epoch));
+        }
+        history.add(stats);
+        new Checkpoint(config, split.normalization(), model.stateDict(), optimizer.state(), epoch, history)
+            .write(checkpoint);
+        listener.onEpoch(stats);
       }
-      history.add(stats);
-      new Checkpoint(config, split.normalization(), model.stateDict(), optimizer.state(), epoch, history)
-          .write(checkpoint);
-      listener.onEpoch(stats);
+    } finally {
+      device.ifPresent(DeviceTraining::close);
     }
     return new Result(forecaster, split, history);
+  }
+
+  /** A device training for this run when the backend offers one, holding the whole training set. */
+  private static Optional<DeviceTraining> openDevice(TrainingConfig config, Forecaster forecaster,
+      Optimizer optimizer, WindowDataset train, Backend backend) {
+    Forecaster.ModelBatch all = forecaster.modelBatch(BatchIterator.inOrder(train, train.size()).next(), train);
+    return DeviceTraining.open(backend, config, forecaster.model().stateDict(), optimizer.state(), all.input(),
+        all.target());
+  }
+
+  /**
+   * {@link #trainEpoch} on the device: the same batches in the same order, each step's loss the only
+   * transfer; the weights and the optimizer's state come back once, at the end of the epoch.
+   */
+  private static double trainEpochOnDevice(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,
+      DeviceTraining device, WindowDataset train, int epoch, Listener listener) {
+    int[] order = BatchIterator.permutation(train.size(), config.seed(), epoch);
+    int batchSize = config.batchSize();
+    int steps = (order.length + batchSize - 1) / batchSize;
+    SplittableRandom dropoutSeeds = new SplittableRandom(config.seed() * 1_000_003L + epoch);
+    double sum = 0;
+    int samples = 0;
+    for (int step = 1; samples < order.length; step++) {
+      int[] batch = Arrays.copyOfRange(order, samples, Math.min(order.length, samples + batchSize));
+      double loss = device.step(batch, dropoutSeeds.nextLong());
+      if (!Double.isFinite(loss)) {
+        throw new TrainingDivergedException(String.format("the training loss became %s at epoch %d, step %d "
+            + "of %d; stopped, and the last checkpoint was left as it was", loss, epoch, step, steps));
+      }
+      sum += loss * batch.length;
+      samples += batch.length;
+      listener.onStep(epoch, step, steps, sum / samples);
+    }
+    forecaster.model().loadStateDict(device.weights());
+    optimizer.loadState(device.optimizerState());
+    return sum / samples;
   }
 
   private static void checkResumable(TrainingConfig config, Checkpoint resume, Normalization normalization) {

@@ -1,6 +1,6 @@
 package dev.rnn4j.backend.cuda;
 
-import static dev.rnn4j.backend.cuda.CudaException.checkDriver;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -135,6 +135,15 @@ final class CudaDevice {
   /** The compute capability as {@code major * 10 + minor}, e.g. 90 for Hopper. */
   int computeCapability() {
     return major * 10 + minor;
+  }
+
+  /** The device's free memory now, in bytes, as the driver reports it. */
+  long freeMemory() {
+    makeCurrent();
+    long[] free = new long[1];
+    long[] total = new long[1];
+    checkDriver("cuMemGetInfo", JCudaDriver.cuMemGetInfo(free, total));
+    return free[0];
   }
 
   int multiprocessors() {

@@ -1,7 +1,7 @@
 package dev.rnn4j.backend.cuda;
 
-import static dev.rnn4j.backend.cuda.CudaException.checkCublas;
-import static dev.rnn4j.backend.cuda.CudaException.checkDriver;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkCublas;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
 import dev.rnn4j.nn.ParamKey;
 import dev.rnn4j.nn.RnnConfig;

@@ -2,6 +2,7 @@ package dev.rnn4j.backend.cuda;
 
 import static dev.rnn4j.internal.Checks.checkArgument;
 
+import dev.rnn4j.backend.RnnNativeException;
 import dev.rnn4j.tensor.DType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -110,7 +111,7 @@ final class CudaKernels implements AutoCloseable {
   /**
    * Loads every PTX resource into the current context and resolves all entry points.
    *
-   * @throws CudaException if a module does not load (the message names the resource, its PTX
+   * @throws RnnNativeException if a module does not load (the message names the resource, its PTX
    *     {@code .version} and {@code .target}, and the driver's version) or entry points are missing
    *     (all of them are listed)
    */
@@ -134,7 +135,7 @@ final class CudaKernels implements AutoCloseable {
             if (status == CUresult.CUDA_ERROR_NOT_FOUND) {
               missing.add(resource + ":" + name);
             } else {
-              CudaException.checkDriver("cuModuleGetFunction(" + name + ")", status);
+              NativeCalls.checkDriver("cuModuleGetFunction(" + name + ")", status);
             }
             byDtype[dtype.ordinal()] = f;
           }
@@ -142,7 +143,7 @@ final class CudaKernels implements AutoCloseable {
         }
       }
       if (!missing.isEmpty()) {
-        throw new CudaException("rnn4j's PTX lacks the entry points " + missing
+        throw new RnnNativeException("rnn4j's PTX lacks the entry points " + missing
             + ": the resources do not match this build of CudaKernels");
       }
       return new CudaKernels(List.copyOf(loaded), functions);
@@ -166,8 +167,8 @@ final class CudaKernels implements AutoCloseable {
       String driverVersion = JCudaDriver.cuDriverGetVersion(driver) == CUresult.CUDA_SUCCESS
           ? driver[0] / 1000 + "." + driver[0] % 1000 / 10 + " (" + driver[0] + ")"
           : "unknown";
-      throw new CudaException("cuModuleLoadData(" + RESOURCE_DIR + resource + ") failed: "
-          + CudaException.describe(status) + "; the PTX has .version " + header(VERSION, text)
+      throw new RnnNativeException("cuModuleLoadData(" + RESOURCE_DIR + resource + ") failed: "
+          + NativeCalls.describe(status) + "; the PTX has .version " + header(VERSION, text)
           + " and .target " + header(TARGET, text) + ", the driver supports CUDA " + driverVersion);
     }
     return module;
@@ -182,12 +183,26 @@ final class CudaKernels implements AutoCloseable {
     String path = RESOURCE_DIR + resource;
     try (InputStream in = CudaKernels.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) {
-        throw new CudaException("PTX resource " + path + " is not on the classpath");
+        throw new RnnNativeException("PTX resource " + path + " is not on the classpath");
       }
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read PTX resource " + path, e);
     }
+  }
+
+  /**
+   * What is loaded, for {@code doctor}: each resource with its PTX header and entry-point count, e.g.
+   * {@code layout.ptx (.version 7.0, .target sm_75, 14 entry points)}.
+   */
+  String describe() {
+    List<String> parts = new ArrayList<>();
+    for (String resource : resources()) {
+      String text = new String(readResource(resource), StandardCharsets.US_ASCII);
+      parts.add(resource + " (.version " + header(VERSION, text) + ", .target " + header(TARGET, text) + ", "
+          + entryPoints(resource).size() + " entry points)");
+    }
+    return String.join(", ", parts);
   }
 
   /** Unloads the modules; later calls do nothing. */
@@ -198,7 +213,7 @@ final class CudaKernels implements AutoCloseable {
       return;
     }
     for (CUmodule m : ms) {
-      CudaException.checkDriver("cuModuleUnload", JCudaDriver.cuModuleUnload(m));
+      NativeCalls.checkDriver("cuModuleUnload", JCudaDriver.cuModuleUnload(m));
     }
   }
 
@@ -420,7 +435,7 @@ final class CudaKernels implements AutoCloseable {
       return; // nothing to do, and a zero grid is an invalid launch
     }
     CUfunction f = functions.get(kernel)[dtype.ordinal()];
-    CudaException.checkDriver("cuLaunchKernel(" + kernel.entryPoint(dtype) + ")",
+    NativeCalls.checkDriver("cuLaunchKernel(" + kernel.entryPoint(dtype) + ")",
         JCudaDriver.cuLaunchKernel(f, grid, 1, 1, KernelTwins.BLOCK, 1, 1, 0, stream,
             Pointer.to(params), null));
   }

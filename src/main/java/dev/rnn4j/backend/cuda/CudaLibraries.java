@@ -93,7 +93,7 @@ final class CudaLibraries {
     lines.add("driver library: " + driver.get());
     int status = JCudaDriver.cuInit(0);
     if (status != 0) {
-      return "cuInit failed: " + CudaException.describe(status);
+      return "cuInit failed: " + NativeCalls.describe(status);
     }
     int[] version = new int[1];
     JCudaDriver.cuDriverGetVersion(version);
@@ -101,7 +101,7 @@ final class CudaLibraries {
     int[] count = new int[1];
     status = JCudaDriver.cuDeviceGetCount(count);
     if (status != 0) {
-      return "cuDeviceGetCount failed: " + CudaException.describe(status);
+      return "cuDeviceGetCount failed: " + NativeCalls.describe(status);
     }
     if (count[0] == 0) {
       return "the driver sees no CUDA device";

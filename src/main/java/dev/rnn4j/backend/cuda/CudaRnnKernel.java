@@ -361,7 +361,7 @@ final class CudaRnnKernel implements RnnKernel {
               device.kernels().transpose01(w.stream(), dtype, dOut.pointer(), pass.dy.pointer(), pass.batch,
                   pass.steps, width);
             } else {
-              CudaException.checkDriver("cuMemcpyDtoDAsync", jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync(
+              NativeCalls.checkDriver("cuMemcpyDtoDAsync", jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync(
                   pass.dy.pointer(), dOut.pointer(), dOut.bytes(), w.stream()));
             }
             w.memsetZero(grads.pointer(), grads.bytes());

@@ -1,8 +1,8 @@
 package dev.rnn4j.backend.cuda;
 
-import static dev.rnn4j.backend.cuda.CudaException.checkCublas;
-import static dev.rnn4j.backend.cuda.CudaException.checkCudnn;
-import static dev.rnn4j.backend.cuda.CudaException.checkDriver;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkCublas;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkCudnn;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
 import dev.rnn4j.tensor.DType;
 import jcuda.Pointer;

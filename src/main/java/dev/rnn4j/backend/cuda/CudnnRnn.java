@@ -1,7 +1,8 @@
 package dev.rnn4j.backend.cuda;
 
-import static dev.rnn4j.backend.cuda.CudaException.checkCudnn;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkCudnn;
 
+import dev.rnn4j.backend.RnnNativeException;
 import dev.rnn4j.nn.ParamKey;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnMode;
@@ -403,7 +404,7 @@ final class CudnnRnn implements AutoCloseable {
       count *= dims[i];
     }
     if (count != expected) {
-      throw new CudaException(String.format("cuDNN's block for %s (pseudo-layer %d, linLayerID %d) has %d "
+      throw new RnnNativeException(String.format("cuDNN's block for %s (pseudo-layer %d, linLayerID %d) has %d "
           + "elements, expected %d", key == null ? "an unused bias" : key.name(), pseudoLayer, id, count,
           expected));
     }

@@ -1,7 +1,8 @@
 package dev.rnn4j.backend.cuda;
 
-import static dev.rnn4j.backend.cuda.CudaException.checkDriver;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
+import dev.rnn4j.backend.RnnNativeException;
 import java.lang.ref.Cleaner;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
@@ -37,8 +38,8 @@ final class DeviceBuffer implements AutoCloseable {
     long size = Math.max(bytes, 8);
     int status = JCudaDriver.cuMemAlloc(pointer, size);
     if (status != 0) {
-      throw new CudaException(String.format("cuMemAlloc of %d bytes on %s failed: %s", size, device,
-          CudaException.describe(status)));
+      throw new RnnNativeException(String.format("cuMemAlloc of %d bytes on %s failed: %s", size, device,
+          NativeCalls.describe(status)));
     }
     device.allocated();
     return new DeviceBuffer(device, bytes, pointer);

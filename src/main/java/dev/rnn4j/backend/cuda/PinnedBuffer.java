@@ -1,6 +1,6 @@
 package dev.rnn4j.backend.cuda;
 
-import static dev.rnn4j.backend.cuda.CudaException.checkDriver;
+import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

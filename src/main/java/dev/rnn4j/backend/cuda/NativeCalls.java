@@ -1,29 +1,26 @@
 package dev.rnn4j.backend.cuda;
 
+import dev.rnn4j.backend.RnnNativeException;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.cublasStatus;
 import jcuda.jcudnn.JCudnn;
 
 /**
- * A failed CUDA driver, cuDNN or cuBLAS call, or a kernel module that could not be used. The message names
- * the call and carries the library's own text for the status: {@code cuGetErrorName}/{@code
+ * Checks the status of every CUDA driver, cuDNN and cuBLAS call, and turns a failure into an
+ * {@link RnnNativeException} that names the call and carries the library's own text for the status: {@code cuGetErrorName}/{@code
  * cuGetErrorString} for the driver, e.g. {@code "cuModuleLoadData(training.ptx) failed:
  * CUDA_ERROR_UNSUPPORTED_PTX_VERSION (222): the provided PTX was compiled with an unsupported toolchain."},
  * and {@code cudnnGetErrorString} for cuDNN, which answers for cuDNN 9's renumbered codes (JCudnn's own
  * {@code cudnnStatus} table is cuDNN 8's and mislabels them).
  */
-public final class CudaException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+final class NativeCalls {
+  private NativeCalls() {}
 
-  public CudaException(String message) {
-    super(message);
-  }
-
-  /** Throws a {@code CudaException} naming {@code call} unless {@code status} is {@code CUDA_SUCCESS}. */
+  /** Throws an {@link RnnNativeException} naming {@code call} unless {@code status} is {@code CUDA_SUCCESS}. */
   static void checkDriver(String call, int status) {
     if (status != CUresult.CUDA_SUCCESS) {
-      throw new CudaException(call + " failed: " + describe(status));
+      throw new RnnNativeException(call + " failed: " + describe(status));
     }
   }
 
@@ -41,14 +38,14 @@ public final class CudaException extends RuntimeException {
   /** Throws unless a cuDNN call returned {@code CUDNN_STATUS_SUCCESS}. */
   static void checkCudnn(String call, int status) {
     if (status != 0) {
-      throw new CudaException(call + " failed: " + JCudnn.cudnnGetErrorString(status) + " (" + status + ")");
+      throw new RnnNativeException(call + " failed: " + JCudnn.cudnnGetErrorString(status) + " (" + status + ")");
     }
   }
 
   /** Throws unless a cuBLAS call returned {@code CUBLAS_STATUS_SUCCESS}. */
   static void checkCublas(String call, int status) {
     if (status != 0) {
-      throw new CudaException(call + " failed: " + cublasStatus.stringFor(status) + " (" + status + ")");
+      throw new RnnNativeException(call + " failed: " + cublasStatus.stringFor(status) + " (" + status + ")");
     }
   }
 }
