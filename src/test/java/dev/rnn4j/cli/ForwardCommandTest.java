@@ -277,8 +277,10 @@ class ForwardCommandTest {
     CaseFiles f = CaseFiles.copy(Fixtures.forwardCase("seed_vanilla"), tmp);
     CliRun run = f.run("--device", "cuda:1");
     assertEquals(1, run.exitCode(), run.describe());
-    assertEquals(List.of("rnn4j forward: device 'cuda:1' was requested, but this build of rnn4j has no CUDA "
-        + "backend"), run.errLines());
+    // Without a driver the reason is the driver; on a machine with one, device 1 may still be missing.
+    assertEquals(1, run.errLines().size(), run.describe());
+    assertTrue(run.errLines().get(0).startsWith(
+        "rnn4j forward: device 'cuda:1' was requested, but it is unavailable: "), run.describe());
     assertFalse(Files.exists(f.output()));
   }
 

@@ -87,8 +87,8 @@ final class CudaLibraries {
     }
     Optional<Path> driver = find("libcuda.so.1");
     if (driver.isEmpty()) {
-      return "no NVIDIA driver: libcuda.so.1 is not in LD_LIBRARY_PATH or the loader's directories ("
-          + String.join(", ", searchPath()) + ")";
+      return "no NVIDIA driver: libcuda.so.1 was not found in LD_LIBRARY_PATH, the loader's configured "
+          + "directories or the usual system directories";
     }
     lines.add("driver library: " + driver.get());
     int status = JCudaDriver.cuInit(0);
