@@ -170,9 +170,9 @@ class CublasForwarderTest {
     assumeTrue(hasTool("gcc"), "no gcc on this machine");
     Path out = tmp.resolve("out");
     CublasForwarder forwarder = CublasForwarder.build(cublas13.get(), out);
-    System.out.println(forwarder + "; not in cuBLAS 13: " + forwarder.unresolved());
+    System.out.println(forwarder);
     assertTrue(forwarder.unresolved().size() < CublasForwarder.imports().size() / 2,
-        "most imports should resolve: " + forwarder.unresolved());
+        forwarder.unresolved().size() + " of " + CublasForwarder.imports().size() + " imports unresolved");
     assertFalse(forwarder.unresolved().contains("cublasGetProperty"));
     String output = runJvm(cublas13.get(), out, consumer(forwarder), jniLibrary());
     assertTrue(output.contains("cublasGetProperty status 0 major 13"), output);
