@@ -24,7 +24,14 @@ C7    LSTM      64     128    2    yes    16    200
 C8    LSTM      1024   1024   1    no     16    25
 ====  ========  =====  =====  ===  =====  ====  ====
 
+plus G1..G13, the GPU matrix (``dev.rnn4j.bench.BenchSuite`` lists them), for ``--device cuda``.
 (C1..C8 are the CPU matrix of ``shared/notes/performance-anchors.md`` §4.)
+
+On ``--device cuda`` the module and input live on ``cuda:0``, every timed call ends with
+``torch.cuda.synchronize()`` (so a call's time is its GPU time, as rnn4j's), and ``--tf32 on|off`` sets
+``torch.backends.cudnn.allow_tf32`` and ``torch.backends.cuda.matmul.allow_tf32`` (default off: plain
+float32, as rnn4j's default math). ``device`` in the JSON is then ``cuda:0`` and ``impl`` names the GPU, CUDA,
+cuDNN and the TF32 setting.
 
 Two phases per case:
 
@@ -45,7 +52,7 @@ FLOP convention (notes §1, "full"): per layer and direction ``F_l = 2*G*H*(I_l 
 I_0 = input size, I_l = D*H_out for l >= 1. ``forward`` GFLOP/s = F / median; ``train_step`` = 3F / median.
 
 JSON (``--json FILE``): an array with one object per (case, phase) and the keys ``id, phase, median_ms,
-p10_ms, p90_ms, min_ms, first_ms, reps, gflops, threads, device ("cpu"), dtype ("float32"),
+p10_ms, p90_ms, min_ms, first_ms, reps, gflops, threads, device ("cpu" or "cuda:0"), dtype ("float32"),
 impl ("pytorch <torch.__version__>"), config {mode, input_size, hidden_size, num_layers, bidirectional,
 batch, seq, batch_first, proj_size}``, plus the extras ``gflop_per_call``, ``flop_convention``,
 ``interop_threads`` and ``mean_ms``. The file is rewritten after every phase, so an interrupted run keeps
@@ -56,6 +63,7 @@ How to run
     /usr/bin/python3 src/test/python/bench_torch.py --set S --threads 2 --json /tmp/torch-S.json
     /usr/bin/python3 src/test/python/bench_torch.py --set C --threads 1 --json /tmp/torch-C-1t.json
     /usr/bin/python3 src/test/python/bench_torch.py --only S2,C3 --phases forward
+    python3 src/test/python/bench_torch.py --device cuda --set G --tf32 off --json /tmp/torch-G.json
 
 Needs only PyTorch (any version; LSTM ``proj_size`` needs >= 1.8). Debian's ``python3-torch`` 1.13 (generic
 BLAS, no oneDNN LSTM path) is roughly 60x slower than PyTorch 2.x on LSTMs: a numerical oracle, not a
@@ -107,6 +115,19 @@ CASES = [
     _case("C6", "RNN_TANH", 512, 512, 1, False, 64, 100),
     _case("C7", "LSTM", 64, 128, 2, True, 16, 200),
     _case("C8", "LSTM", 1024, 1024, 1, False, 16, 25),
+    _case("G1", "LSTM", 512, 512, 1, False, 64, 100),
+    _case("G2", "LSTM", 1024, 1024, 1, False, 64, 25),
+    _case("G3", "LSTM", 2048, 2048, 1, False, 128, 25),
+    _case("G4", "LSTM", 256, 256, 1, False, 16, 150),
+    _case("G5", "GRU", 1024, 1024, 1, False, 32, 1500),
+    _case("G6", "GRU", 2048, 2048, 1, False, 32, 375),
+    _case("G7", "RNN_TANH", 1760, 1760, 1, False, 16, 50),
+    _case("G8", "LSTM", 123, 320, 4, True, 32, 1000),
+    _case("G9", "LSTM", 64, 128, 2, True, 32, 1000),
+    _case("G10", "LSTM", 512, 512, 2, True, 64, 100),
+    _case("G11", "LSTM", 512, 512, 1, False, 1, 1),
+    _case("G12", "LSTM", 1024, 1024, 1, False, 1, 25),
+    _case("G13", "LSTM", 1024, 1024, 2, False, 256, 128),
 ]
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -171,8 +192,9 @@ def percentile(sorted_values, q):
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
 
 
-def make_call(module, x, phase):
-    """Returns (prepare, call): prepare runs outside the timed region, call is what is timed."""
+def make_call(module, x, phase, sync):
+    """Returns (prepare, call): prepare runs outside the timed region, call is what is timed (and ends with
+    ``sync()``, which waits for the GPU on cuda)."""
     if phase == "forward":
         module.eval()
 
@@ -182,6 +204,7 @@ def make_call(module, x, phase):
         def call():
             with torch.no_grad():
                 out, _ = module(x)
+            sync()
             return out
         return prepare, call
 
@@ -195,12 +218,13 @@ def make_call(module, x, phase):
     def call():
         out, _ = module(xg)
         out.sum().backward()
+        sync()
         return out
     return prepare, call
 
 
 def time_phase(module, x, phase, args):
-    prepare, call = make_call(module, x, phase)
+    prepare, call = make_call(module, x, phase, args.sync)
     gc.collect()
 
     phase_start = time.perf_counter_ns()
@@ -348,14 +372,17 @@ def select_cases(args):
         return [by_id[w] for w in wanted]
     s = args.set.upper()
     if s == "ALL":
-        return list(CASES)
+        return [c for c in CASES if args.device == "cuda" or not c["id"].startswith("G")]
     return [c for c in CASES if c["id"].startswith(s)]
 
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(description="PyTorch side of rnn4j's CPU benchmark comparison.")
-    ap.add_argument("--set", default="S", type=str.upper, choices=["S", "C", "ALL"],
-                    help="case set: S, C or all (default S)")
+    ap = argparse.ArgumentParser(description="PyTorch side of rnn4j's benchmark comparison (CPU or CUDA).")
+    ap.add_argument("--set", default="S", type=str.upper, choices=["S", "C", "G", "ALL"],
+                    help="case set: S, C, G or all (default S; all is S and C, plus G on cuda)")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cpu or cuda (cuda:0; default cpu)")
+    ap.add_argument("--tf32", default="off", choices=["on", "off"],
+                    help="on cuda: allow TF32 in cuDNN and matmul (default off)")
     ap.add_argument("--only", default=None, help="comma-separated case ids, e.g. S2,C3 (overrides --set)")
     ap.add_argument("--phases", default="forward,train_step", help="comma-separated: forward, train_step")
     ap.add_argument("--threads", type=int, default=None,
@@ -374,6 +401,9 @@ def parse_args(argv):
         if p not in PHASES:
             ap.error("unknown phase %r (known: %s)" % (p, ", ".join(PHASES)))
     args.phase_list = phases
+    if args.device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: torch.cuda.is_available() is False (torch %s, built for CUDA %s)" % (
+            torch.__version__, torch.version.cuda))
     if args.repetitions < 1 or args.max_repetitions < args.repetitions:
         ap.error("need 1 <= --repetitions <= --max-repetitions")
     if args.threads is not None and args.threads < 1:
@@ -393,16 +423,30 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     thread_notes = set_threads(args.threads)
     print(describe_torch(thread_notes))
+    impl = "pytorch " + torch.__version__
+    if args.device == "cuda":
+        device = torch.device("cuda:0")
+        torch.backends.cudnn.allow_tf32 = args.tf32 == "on"
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "on"
+        args.sync = torch.cuda.synchronize
+        gpu = "%s, CUDA %s, cuDNN %s, TF32 %s" % (torch.cuda.get_device_name(device), torch.version.cuda,
+                                                  torch.backends.cudnn.version(), args.tf32)
+        impl += " (" + gpu + ")"
+        print("GPU: " + gpu)
+    else:
+        device = torch.device("cpu")
+        args.sync = lambda: None
     print()
     sys.stdout.flush()
 
-    impl = "pytorch " + torch.__version__
     threads = torch.get_num_threads()
     rows = []
     for cfg in select_cases(args):
         torch.manual_seed(args.seed)
-        module = build_module(cfg)
-        x = torch.randn(cfg["batch"], cfg["seq"], cfg["input_size"], dtype=torch.float32)
+        module = build_module(cfg).to(device)
+        x = torch.randn(cfg["batch"], cfg["seq"], cfg["input_size"], dtype=torch.float32).to(device)
+        if hasattr(module, "flatten_parameters"):
+            module.flatten_parameters()
         f = forward_flop(cfg)
         for phase in args.phase_list:
             stats = time_phase(module, x, phase, args)
@@ -418,7 +462,7 @@ def main(argv=None):
                 "reps": stats["reps"],
                 "gflops": flop / (stats["median_ms"] * 1e6),
                 "threads": threads,
-                "device": "cpu",
+                "device": str(device) if device.type == "cuda" else "cpu",
                 "dtype": "float32",
                 "impl": impl,
                 "config": dict((k, cfg[k]) for k in ("mode", "input_size", "hidden_size", "num_layers",

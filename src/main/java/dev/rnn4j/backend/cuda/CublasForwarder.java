@@ -291,7 +291,10 @@ public final class CublasForwarder {
       System.err.println(forwarder.library() + " forwards " + (imports().size() - forwarder.unresolved().size())
           + " of " + imports().size() + " functions to " + forwarder.target()
           + (forwarder.unresolved().isEmpty() ? "" : "; not in cuBLAS 13: "
-              + String.join(", ", forwarder.unresolved())));
+              + String.join(", ", forwarder.unresolved().subList(0, Math.min(20,
+                  forwarder.unresolved().size())))
+              + (forwarder.unresolved().size() > 20 ? " and " + (forwarder.unresolved().size() - 20)
+                  + " more" : "")));
       System.out.println(forwarder.library());
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("cannot build the cuBLAS forwarder: " + e.getMessage());

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Runs rnn4j's GPU checks on a CUDA machine, from the bundle native-test/prepare.sh built elsewhere (this
+# machine needs no Maven and no network). Run from the repository root: the tests read src/test/resources
+# and src/main/java there.
+#
+#   bash native-test/run.sh [OUT_DIR]          (OUT_DIR default: native-test/out)
+#
+# Steps, each logged under OUT_DIR:
+#   1. java: $JAVA, else the bundle's jlinked runtime (unpacked from bundle/jre.tar.gz), else a Java 17+ on
+#      the PATH or under /usr/lib/jvm;
+#   2. libraries: libcudnn.so.9, and libcublas.so.12, or else libcublas.so.13 with the forwarding library
+#      built by dev.rnn4j.backend.cuda.CublasForwarder (OUT_DIR/forwarder); their folders go first on
+#      LD_LIBRARY_PATH (env.txt records them); nvidia-smi and `rnn4j doctor` are logged;
+#   3. the tests tagged gpu or native, through JUnit's console launcher with -Drnn4j.gpu=true
+#      (tests.log, junit/ XML reports);
+#   4. the benchmark: `rnn4j bench --device cuda` (rnn4j.json), PyTorch's side on the same GPU when
+#      python3 has torch with CUDA (torch.json), and `bench --compare` of the two (compare.txt).
+# The benchmark runs even when tests fail. Exit status: 0 when every step passed, 1 otherwise.
+#
+# Environment:
+#   JAVA            the java to use
+#   CUDNN_DIR       folder holding libcudnn.so.9 (default: searched)
+#   CUBLAS_DIR      folder holding libcublas.so.12 or libcublas.so.13 (default: searched)
+#   BENCH_SET       rnn4j bench --set (default G); BENCH_ONLY, when set, is passed as --only instead
+#   BENCH_ARGS      extra options for both benchmarks' timing (default: 0.5 s warm-up, 5 repetitions)
+#   TORCH_TF32      on|off for PyTorch's side (default off: plain float32)
+#   TEST_TIMEOUT, BENCH_TIMEOUT  seconds per step (default 240 and 150 per benchmark); the whole run is
+#                   meant to fit in about 6 minutes on an H100
+set -uo pipefail
+
+readonly BUNDLE=native-test/bundle
+OUT_DIR=${1:-native-test/out}
+mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
+readonly OUT_DIR
+status=0
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+[[ -f $BUNDLE/rnn4j.jar && -d src/test/resources ]] \
+  || die "run from the repository root, with the bundle in $BUNDLE (bash native-test/prepare.sh builds it)"
+
+# --- 1. java -------------------------------------------------------------------------------------------
+java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+find_java() {
+  if [[ -n ${JAVA:-} ]]; then echo "$JAVA"; return; fi
+  if [[ ! -x $BUNDLE/jre/bin/java && -f $BUNDLE/jre.tar.gz ]]; then
+    tar -C "$BUNDLE" -xzf "$BUNDLE/jre.tar.gz"
+  fi
+  local candidate
+  for candidate in "$BUNDLE/jre/bin/java" "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
+    if [[ -x $candidate ]] && (( $(java_major "$candidate" || echo 0) >= 17 )); then
+      echo "$candidate"; return
+    fi
+  done
+}
+JAVA_BIN=$(find_java)
+[[ -n $JAVA_BIN ]] || die "no Java 17 or later: set JAVA, or rebuild the bundle with prepare.sh"
+say "java: $JAVA_BIN"
+"$JAVA_BIN" -version 2>&1
+
+# --- 2. libraries --------------------------------------------------------------------------------------
+python_nvidia_dirs() {
+  python3 -c 'import nvidia; print("\n".join(nvidia.__path__))' 2>/dev/null
+  python3 -c 'import site; print("\n".join(site.getsitepackages()))' 2>/dev/null | sed 's|$|/nvidia|'
+}
+# Prints the first NAME found: LD_LIBRARY_PATH, the loader cache, Python's nvidia packages, /usr/local/cuda*,
+# then a search of /usr and /opt.
+find_lib() {
+  local name=$1 dir hit
+  IFS=: read -ra dirs <<<"${LD_LIBRARY_PATH:-}"
+  for dir in "${dirs[@]}"; do [[ -n $dir && -f $dir/$name ]] && { echo "$dir/$name"; return; }; done
+  hit=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | awk -v n="$name" '$1 == n && /x86-64/ { print $NF; exit }')
+  [[ -n $hit && -f $hit ]] && { echo "$hit"; return; }
+  while read -r dir; do
+    [[ -d $dir ]] || continue
+    hit=$(find "$dir" -maxdepth 3 -name "$name" 2>/dev/null | sort | head -1)
+    [[ -n $hit ]] && { echo "$hit"; return; }
+  done < <(python_nvidia_dirs)
+  for dir in /usr/local/cuda*/lib64 /usr/local/cuda*/targets/x86_64-linux/lib; do
+    [[ -f $dir/$name ]] && { echo "$dir/$name"; return; }
+  done
+  find /usr /opt -xdev -name "$name" 2>/dev/null | sort | head -1
+}
+
+say "CUDA libraries"
+if [[ -n ${CUDNN_DIR:-} ]]; then cudnn="$CUDNN_DIR/libcudnn.so.9"; else cudnn=$(find_lib libcudnn.so.9); fi
+[[ -f $cudnn ]] || die "no libcudnn.so.9 (set CUDNN_DIR, or: pip install nvidia-cudnn-cu12 / nvidia-cudnn-cu13)"
+echo "cuDNN: $cudnn"
+lib_dirs=("$(dirname "$cudnn")")
+
+cublas12=""; cublas13=""
+if [[ -n ${CUBLAS_DIR:-} ]]; then
+  [[ -f $CUBLAS_DIR/libcublas.so.12 ]] && cublas12=$CUBLAS_DIR/libcublas.so.12
+  [[ -z $cublas12 && -f $CUBLAS_DIR/libcublas.so.13 ]] && cublas13=$CUBLAS_DIR/libcublas.so.13
+else
+  cublas12=$(find_lib libcublas.so.12)
+  [[ -z $cublas12 ]] && cublas13=$(find_lib libcublas.so.13)
+fi
+if [[ -n $cublas12 ]]; then
+  echo "cuBLAS 12: $cublas12"
+  lib_dirs+=("$(dirname "$cublas12")")
+elif [[ -n $cublas13 ]]; then
+  echo "cuBLAS 13: $cublas13; building the forwarding library libcublas.so.12"
+  forwarder=$("$JAVA_BIN" -cp "$BUNDLE/rnn4j.jar" dev.rnn4j.backend.cuda.CublasForwarder \
+      "$cublas13" "$OUT_DIR/forwarder" 2> >(tee "$OUT_DIR/forwarder.log" >&2)) \
+    || die "cannot build the cuBLAS forwarder (forwarder.log)"
+  echo "forwarder: $forwarder"
+  lib_dirs+=("$(dirname "$forwarder")" "$(dirname "$cublas13")")
+else
+  die "no libcublas.so.12 or libcublas.so.13 (set CUBLAS_DIR, or: pip install nvidia-cublas-cu12 / nvidia-cublas)"
+fi
+LD_LIBRARY_PATH=$(IFS=:; echo "${lib_dirs[*]}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
+{
+  echo "java=$JAVA_BIN"
+  echo "cudnn=$cudnn"
+  echo "cublas=${cublas12:-$cublas13}"
+  echo "forwarder=${forwarder:-}"
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+} | tee "$OUT_DIR/env.txt"
+
+say "nvidia-smi"
+nvidia-smi 2>&1 | tee "$OUT_DIR/nvidia-smi.txt" || echo "nvidia-smi failed"
+say "rnn4j doctor"
+"$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" doctor 2>&1 | tee "$OUT_DIR/doctor.txt" || echo "(doctor failed; see above)"
+
+# --- 3. tests ------------------------------------------------------------------------------------------
+say "tests tagged gpu or native (tests.log)"
+test_cp="$BUNDLE/test/test-classes:src/test/resources:$BUNDLE/test/classes:$(printf '%s:' "$BUNDLE"/test/lib/*.jar)$BUNDLE/rnn4j.jar"
+timeout "${TEST_TIMEOUT:-240}" "$JAVA_BIN" --add-modules jdk.incubator.vector -Drnn4j.gpu=true \
+  -jar "$BUNDLE/junit-platform-console-standalone.jar" execute --disable-banner \
+  --class-path "$test_cp" --scan-class-path="$BUNDLE/test/test-classes" \
+  --include-tag gpu --include-tag native --details=tree --reports-dir "$OUT_DIR/junit" \
+  2>&1 | tee "$OUT_DIR/tests.log"
+test_rc=${PIPESTATUS[0]}
+(( test_rc == 0 )) || { echo "TESTS FAILED (exit $test_rc)"; status=1; }
+
+# --- 4. benchmark --------------------------------------------------------------------------------------
+read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 0.5 --repetitions 5}"
+if [[ -n ${BENCH_ONLY:-} ]]; then select_rnn4j=(--only "$BENCH_ONLY"); select_torch=(--only "$BENCH_ONLY")
+else select_rnn4j=(--set "${BENCH_SET:-G}"); select_torch=(--set "${BENCH_SET:-G}"); fi
+
+say "rnn4j bench --device cuda (rnn4j.json)"
+rm -f "$OUT_DIR/rnn4j.json" "$OUT_DIR/torch.json"
+timeout "${BENCH_TIMEOUT:-150}" "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --device cuda "${select_rnn4j[@]}" \
+  "${bench_args[@]}" --json "$OUT_DIR/rnn4j.json" 2>&1 | tee "$OUT_DIR/bench-rnn4j.log"
+(( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED"; status=1; }
+
+if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  say "PyTorch on the same GPU (torch.json)"
+  # bench_torch.py names the warm-up and repetition options as rnn4j does; --min-seconds keeps it as short.
+  timeout "${BENCH_TIMEOUT:-150}" python3 src/test/python/bench_torch.py --device cuda \
+    --tf32 "${TORCH_TF32:-off}" "${select_torch[@]}" "${bench_args[@]}" --min-seconds 0.2 \
+    --json "$OUT_DIR/torch.json" 2>&1 | tee "$OUT_DIR/bench-torch.log"
+  (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED"; status=1; }
+else
+  say "PyTorch with CUDA not available to python3: no comparison"
+fi
+
+if [[ -s $OUT_DIR/rnn4j.json && -s $OUT_DIR/torch.json ]]; then
+  say "rnn4j (A) against PyTorch (B) (compare.txt)"
+  "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --compare "$OUT_DIR/rnn4j.json" "$OUT_DIR/torch.json" \
+    2>&1 | tee "$OUT_DIR/compare.txt"
+fi
+
+say "done: $OUT_DIR ($([[ $status == 0 ]] && echo passed || echo FAILED))"
+exit "$status"
