@@ -12,9 +12,11 @@
 #      built by dev.rnn4j.backend.cuda.CublasForwarder (OUT_DIR/forwarder); their folders go first on
 #      LD_LIBRARY_PATH (env.txt records them); nvidia-smi and `rnn4j doctor` are logged;
 #   3. the tests tagged gpu or native, through JUnit's console launcher with -Drnn4j.gpu=true
-#      (tests.log, junit/ XML reports);
-#   4. the benchmark: `rnn4j bench --device cuda` (rnn4j.json), PyTorch's side on the same GPU when
-#      python3 has torch with CUDA (torch.json), and `bench --compare` of the two (compare.txt).
+#      (tests.log, junit/ XML reports, parity.md: the largest CPU-GPU difference per fixture, training.md:
+#      the CPU and GPU training runs);
+#   4. the benchmark, TF32 allowed on both sides and strict FP32 on both: `rnn4j bench --device cuda`
+#      (rnn4j-MODE.json), PyTorch's side on the same GPU when python3 has torch with CUDA
+#      (torch-MODE.json), and `bench --compare` of the two (compare-MODE.txt), MODE tf32 or fp32.
 # The benchmark runs even when tests fail. Exit status: 0 when every step passed, 1 otherwise.
 #
 # Environment:
@@ -22,8 +24,7 @@
 #   CUDNN_DIR       folder holding libcudnn.so.9 (default: searched)
 #   CUBLAS_DIR      folder holding libcublas.so.12 or libcublas.so.13 (default: searched)
 #   BENCH_SET       rnn4j bench --set (default G); BENCH_ONLY, when set, is passed as --only instead
-#   BENCH_ARGS      extra options for both benchmarks' timing (default: 0.5 s warm-up, 5 repetitions)
-#   TORCH_TF32      on|off for PyTorch's side (default off: plain float32)
+#   BENCH_ARGS      extra options for both benchmarks' timing (default: 1 s warm-up, 20 repetitions)
 #   TEST_TIMEOUT, BENCH_TIMEOUT  seconds per step (default 240 and 150 per benchmark); the whole run is
 #                   meant to fit in about 6 minutes on an H100
 set -uo pipefail
@@ -130,6 +131,7 @@ say "rnn4j doctor"
 say "tests tagged gpu or native (tests.log)"
 test_cp="$BUNDLE/test/test-classes:src/test/resources:$BUNDLE/test/classes:$(printf '%s:' "$BUNDLE"/test/lib/*.jar)$BUNDLE/rnn4j.jar"
 timeout "${TEST_TIMEOUT:-240}" "$JAVA_BIN" --add-modules jdk.incubator.vector -Drnn4j.gpu=true \
+  -Drnn4j.gpu.report="$OUT_DIR/parity.md" -Drnn4j.gpu.training-report="$OUT_DIR/training.md" \
   -jar "$BUNDLE/junit-platform-console-standalone.jar" execute --disable-banner \
   --class-path "$test_cp" --scan-class-path="$BUNDLE/test/test-classes" \
   --include-tag gpu --include-tag native --details=tree --reports-dir "$OUT_DIR/junit" \
@@ -138,32 +140,36 @@ test_rc=${PIPESTATUS[0]}
 (( test_rc == 0 )) || { echo "TESTS FAILED (exit $test_rc)"; status=1; }
 
 # --- 4. benchmark --------------------------------------------------------------------------------------
-read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 0.5 --repetitions 5}"
-if [[ -n ${BENCH_ONLY:-} ]]; then select_rnn4j=(--only "$BENCH_ONLY"); select_torch=(--only "$BENCH_ONLY")
-else select_rnn4j=(--set "${BENCH_SET:-G}"); select_torch=(--set "${BENCH_SET:-G}"); fi
+# Two runs of each side on the same GPU: TF32 allowed on both (PyTorch's cuDNN default; rnn4j's default),
+# and strict FP32 on both (allow_tf32 off; rnn4j -Drnn4j.cuda.allowTf32=false).
+read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 1 --repetitions 20}"
+if [[ -n ${BENCH_ONLY:-} ]]; then select_cases=(--only "$BENCH_ONLY")
+else select_cases=(--set "${BENCH_SET:-G}"); fi
+have_torch=0
+python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && have_torch=1
 
-say "rnn4j bench --device cuda (rnn4j.json)"
-rm -f "$OUT_DIR/rnn4j.json" "$OUT_DIR/torch.json"
-timeout "${BENCH_TIMEOUT:-150}" "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --device cuda "${select_rnn4j[@]}" \
-  "${bench_args[@]}" --json "$OUT_DIR/rnn4j.json" 2>&1 | tee "$OUT_DIR/bench-rnn4j.log"
-(( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED"; status=1; }
-
-if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  say "PyTorch on the same GPU (torch.json)"
-  # bench_torch.py names the warm-up and repetition options as rnn4j does; --min-seconds keeps it as short.
-  timeout "${BENCH_TIMEOUT:-150}" python3 src/test/python/bench_torch.py --device cuda \
-    --tf32 "${TORCH_TF32:-off}" "${select_torch[@]}" "${bench_args[@]}" --min-seconds 0.2 \
-    --json "$OUT_DIR/torch.json" 2>&1 | tee "$OUT_DIR/bench-torch.log"
-  (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED"; status=1; }
-else
-  say "PyTorch with CUDA not available to python3: no comparison"
-fi
-
-if [[ -s $OUT_DIR/rnn4j.json && -s $OUT_DIR/torch.json ]]; then
-  say "rnn4j (A) against PyTorch (B) (compare.txt)"
-  "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --compare "$OUT_DIR/rnn4j.json" "$OUT_DIR/torch.json" \
-    2>&1 | tee "$OUT_DIR/compare.txt"
-fi
+for mode in tf32 fp32; do
+  if [[ $mode == tf32 ]]; then allow=true; torch_tf32=on; else allow=false; torch_tf32=off; fi
+  say "rnn4j bench --device cuda, $mode (rnn4j-$mode.json)"
+  rm -f "$OUT_DIR/rnn4j-$mode.json" "$OUT_DIR/torch-$mode.json"
+  timeout "${BENCH_TIMEOUT:-150}" "$JAVA_BIN" -Drnn4j.cuda.allowTf32=$allow -jar "$BUNDLE/rnn4j.jar" bench \
+    --device cuda "${select_cases[@]}" "${bench_args[@]}" --json "$OUT_DIR/rnn4j-$mode.json" 2>&1 \
+    | tee "$OUT_DIR/bench-rnn4j-$mode.log"
+  (( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED ($mode)"; status=1; }
+  if (( have_torch )); then
+    say "PyTorch on the same GPU, $mode (torch-$mode.json)"
+    timeout "${BENCH_TIMEOUT:-150}" python3 src/test/python/bench_torch.py --device cuda \
+      --tf32 "$torch_tf32" "${select_cases[@]}" "${bench_args[@]}" --min-seconds 0.2 \
+      --json "$OUT_DIR/torch-$mode.json" 2>&1 | tee "$OUT_DIR/bench-torch-$mode.log"
+    (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($mode)"; status=1; }
+  fi
+  if [[ -s $OUT_DIR/rnn4j-$mode.json && -s $OUT_DIR/torch-$mode.json ]]; then
+    say "rnn4j (A) against PyTorch (B), $mode (compare-$mode.txt)"
+    "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --compare "$OUT_DIR/rnn4j-$mode.json" \
+      "$OUT_DIR/torch-$mode.json" 2>&1 | tee "$OUT_DIR/compare-$mode.txt"
+  fi
+done
+(( have_torch )) || say "PyTorch with CUDA not available to python3: no comparison"
 
 say "done: $OUT_DIR ($([[ $status == 0 ]] && echo passed || echo FAILED))"
 exit "$status"

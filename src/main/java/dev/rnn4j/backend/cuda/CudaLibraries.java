@@ -91,6 +91,8 @@ final class CudaLibraries {
           + "directories or the usual system directories";
     }
     lines.add("driver library: " + driver.get());
+    // Loaded by path, so that JCuda's JNI library finds it even where the loader's cache does not list it.
+    System.load(driver.get().toString());
     int status = JCudaDriver.cuInit(0);
     if (status != 0) {
       return "cuInit failed: " + NativeCalls.describe(status);
@@ -200,8 +202,8 @@ final class CudaLibraries {
     }
     Path conf = Paths.get("/etc/ld.so.conf.d");
     if (Files.isDirectory(conf)) {
-      try (Stream<Path> files = Files.list(conf)) {
-        files.filter(f -> f.toString().endsWith(".conf")).sorted().forEach(f -> {
+      try (Stream<Path> files = Stream.concat(Stream.of(Paths.get("/etc/ld.so.conf")), Files.list(conf))) {
+        files.filter(f -> f.toString().endsWith(".conf") && Files.isRegularFile(f)).sorted().forEach(f -> {
           try {
             for (String line : Files.readAllLines(f)) {
               String d = line.strip();
