@@ -197,9 +197,14 @@ final class CudaKernels implements AutoCloseable {
     if (ms == null) {
       return;
     }
+    int failed = CUresult.CUDA_SUCCESS;
     for (CUmodule m : ms) {
-      CudaException.checkDriver("cuModuleUnload", JCudaDriver.cuModuleUnload(m));
+      int status = JCudaDriver.cuModuleUnload(m); // every module, even after a failure
+      if (failed == CUresult.CUDA_SUCCESS) {
+        failed = status;
+      }
     }
+    CudaException.checkDriver("cuModuleUnload", failed);
   }
 
   // ---- layout.cu ----
