@@ -66,19 +66,20 @@ python_nvidia_dirs() {
   python3 -c 'import nvidia; print("\n".join(nvidia.__path__))' 2>/dev/null
   python3 -c 'import site; print("\n".join(site.getsitepackages()))' 2>/dev/null | sed 's|$|/nvidia|'
 }
-# Prints the first NAME found: LD_LIBRARY_PATH, the loader cache, Python's nvidia packages, /usr/local/cuda*,
-# then a search of /usr and /opt.
+# Prints the first NAME found: LD_LIBRARY_PATH, Python's nvidia packages (PyTorch's), the loader cache,
+# /usr/local/cuda*, then a search of /usr and /opt.
 find_lib() {
   local name=$1 dir hit
   IFS=: read -ra dirs <<<"${LD_LIBRARY_PATH:-}"
   for dir in "${dirs[@]}"; do [[ -n $dir && -f $dir/$name ]] && { echo "$dir/$name"; return; }; done
-  hit=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | awk -v n="$name" '$1 == n && /x86-64/ { print $NF; exit }')
-  [[ -n $hit && -f $hit ]] && { echo "$hit"; return; }
+  # PyTorch's own copies first: rnn4j and PyTorch then time the same cuDNN and cuBLAS.
   while read -r dir; do
     [[ -d $dir ]] || continue
     hit=$(find "$dir" -maxdepth 3 -name "$name" 2>/dev/null | sort | head -1)
     [[ -n $hit ]] && { echo "$hit"; return; }
   done < <(python_nvidia_dirs)
+  hit=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) | awk -v n="$name" '$1 == n && /x86-64/ { print $NF; exit }')
+  [[ -n $hit && -f $hit ]] && { echo "$hit"; return; }
   for dir in /usr/local/cuda*/lib64 /usr/local/cuda*/targets/x86_64-linux/lib; do
     [[ -f $dir/$name ]] && { echo "$dir/$name"; return; }
   done
@@ -112,6 +113,7 @@ elif [[ -n $cublas13 ]]; then
 else
   die "no libcublas.so.12 or libcublas.so.13 (set CUBLAS_DIR, or: pip install nvidia-cublas-cu12 / nvidia-cublas)"
 fi
+ORIGINAL_LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
 LD_LIBRARY_PATH=$(IFS=:; echo "${lib_dirs[*]}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
 {
@@ -146,7 +148,8 @@ read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 1 --repetitions 20}"
 if [[ -n ${BENCH_ONLY:-} ]]; then select_cases=(--only "$BENCH_ONLY")
 else select_cases=(--set "${BENCH_SET:-G}"); fi
 have_torch=0
-python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && have_torch=1
+LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH python3 -c \
+  'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && have_torch=1
 
 for mode in tf32 fp32; do
   if [[ $mode == tf32 ]]; then allow=true; torch_tf32=on; else allow=false; torch_tf32=off; fi
@@ -158,7 +161,9 @@ for mode in tf32 fp32; do
   (( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED ($mode)"; status=1; }
   if (( have_torch )); then
     say "PyTorch on the same GPU, $mode (torch-$mode.json)"
-    timeout "${BENCH_TIMEOUT:-150}" python3 src/test/python/bench_torch.py --device cuda \
+    # PyTorch loads its own cuDNN; the folders added above must not shadow it.
+    LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${BENCH_TIMEOUT:-150}" python3 \
+      src/test/python/bench_torch.py --device cuda \
       --tf32 "$torch_tf32" "${select_cases[@]}" "${bench_args[@]}" --min-seconds 0.2 \
       --json "$OUT_DIR/torch-$mode.json" 2>&1 | tee "$OUT_DIR/bench-torch-$mode.log"
     (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($mode)"; status=1; }

@@ -187,7 +187,7 @@ final class CudaForecasterTraining implements DeviceTraining {
       CudaKernels k = device.kernels();
       RnnPass pass = b.pass;
       k.transpose01(w.stream(), dtype, b.batchInput.pointer(), pass.x.pointer(), n, steps, features);
-      boolean dropout = rnnConfig.dropout() > 0 && rnnConfig.numLayers() > 1;
+      boolean dropout = dropout();
       rnn.forward(w, params.pointer(), pass, dropout, dropoutSeed);
       k.gatherLast(w.stream(), dtype, pass.y.pointer(), pass.devLengths.pointer(), b.last.pointer(), steps, n,
           width);
@@ -277,8 +277,13 @@ final class CudaForecasterTraining implements DeviceTraining {
     }
   }
 
+  /** Whether steps drop between layers, as the host's training mode does. */
+  private boolean dropout() {
+    return rnnConfig.dropout() > 0 && rnnConfig.numLayers() > 1;
+  }
+
   private StepBuffers buffers(CudaWorker w, int n) {
-    RnnPass pass = rnn.prepare(w, steps, n, null, true, false, false);
+    RnnPass pass = rnn.prepare(w, steps, n, null, true, false, false, dropout(), config.seed());
     List<DeviceBuffer> made = new ArrayList<>();
     try {
       made.add(w.allocate(dtype, (long) n * steps * features));

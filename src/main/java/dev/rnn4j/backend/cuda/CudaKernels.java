@@ -212,9 +212,14 @@ final class CudaKernels implements AutoCloseable {
     if (ms == null) {
       return;
     }
+    int failed = CUresult.CUDA_SUCCESS;
     for (CUmodule m : ms) {
-      NativeCalls.checkDriver("cuModuleUnload", JCudaDriver.cuModuleUnload(m));
+      int status = JCudaDriver.cuModuleUnload(m); // every module, even after a failure
+      if (failed == CUresult.CUDA_SUCCESS) {
+        failed = status;
+      }
     }
+    NativeCalls.checkDriver("cuModuleUnload", failed);
   }
 
   // ---- layout.cu ----

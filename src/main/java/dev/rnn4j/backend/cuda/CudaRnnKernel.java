@@ -145,7 +145,8 @@ final class CudaRnnKernel implements RnnKernel {
     int steps = config.batchFirst() ? input.size(1) : input.size(0);
     int batch = config.batchFirst() ? input.size(0) : input.size(1);
     boolean states = args.h0() != null || args.c0() != null;
-    RnnPass pass = rnn.prepare(w, steps, batch, args.lengths(), training, states, false);
+    RnnPass pass = rnn.prepare(w, steps, batch, args.lengths(), training, states, false,
+        training && args.dropout(), args.dropoutSeed());
     try {
       toSequenceMajor(w, input, pass.x, steps, batch);
       if (states) {

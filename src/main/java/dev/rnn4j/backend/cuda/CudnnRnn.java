@@ -187,9 +187,10 @@ final class CudnnRnn implements AutoCloseable {
    * runs {@link #forward} and {@link #backward} on the pass as often as it likes.
    *
    * @param lengths N lengths in [1, L], or null when all are L
+   * @param dropout whether the passes will drop between layers (training mode, positive dropout)
    */
   RnnPass prepare(CudaWorker w, int steps, int batch, int[] lengths, boolean training,
-      boolean withInitialStates, boolean withStateGrads) {
+      boolean withInitialStates, boolean withStateGrads, boolean dropout, long dropoutSeed) {
     RnnPass pass = new RnnPass(steps, batch, lengths, training);
     boolean ok = false;
     try {
@@ -198,8 +199,9 @@ final class CudnnRnn implements AutoCloseable {
       w.upload(all, pass.devLengths.pointer());
       int algo = standardOnly ? cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD
           : chooseAlgo(config, dtype, device.computeCapability(), training, lengths != null);
-      // Sizes do not depend on the dropout probability: measure them without dropout.
-      configure(w, algo, noDropout);
+      // The reserve space holds the dropout masks too: size it with the descriptor the passes will use.
+      cudnnDropoutDescriptor drop = dropout ? w.dropout((float) config.dropout(), dropoutSeed) : noDropout;
+      configure(w, algo, drop);
       setData(pass);
       long[] work = new long[1];
       long[] reserve = new long[1];
@@ -210,7 +212,7 @@ final class CudnnRnn implements AutoCloseable {
         // heuristic does not know; the standard algorithm computes the same function.
         standardOnly = true;
         algo = cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
-        configure(w, algo, noDropout);
+        configure(w, algo, drop);
         status = JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode, xDesc, work, reserve);
       }
       pass.algo = algo;
@@ -254,16 +256,48 @@ final class CudnnRnn implements AutoCloseable {
    * leaves them.
    */
   void forward(CudaWorker w, CUdeviceptr weights, RnnPass pass, boolean dropout, long dropoutSeed) {
-    configure(w, pass.algo, dropout ? w.dropout((float) config.dropout(), dropoutSeed) : noDropout);
+    cudnnDropoutDescriptor drop = dropout ? w.dropout((float) config.dropout(), dropoutSeed) : noDropout;
+    configure(w, pass.algo, drop);
     setData(pass);
-    int mode = pass.training ? cudnnForwardMode.CUDNN_FWD_MODE_TRAINING : cudnnForwardMode.CUDNN_FWD_MODE_INFERENCE;
-    checkCudnn(call("cudnnRNNForward", pass), JCudnn.cudnnRNNForward(w.cudnn(), desc, mode,
-        pass.devLengths.pointer(), xDesc, pass.x.pointer(), yDesc, pass.y.pointer(), hDesc, ptr(pass.hx),
-        pass.hy.pointer(), cDesc, ptr(pass.cx), ptr(pass.cy), weightSpaceBytes, weights,
-        pass.workspace.bytes(), pass.workspace.pointer(), pass.reserveBytes, ptr(pass.reserve)));
+    int status = runForward(w, weights, pass);
+    if (status / 1000 * 1000 == NOT_SUPPORTED_CATEGORY && pass.algo != cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD) {
+      // As in prepare: a persistent algorithm cuDNN turns down at run time; the pass moves to the standard
+      // one, with the workspace and reserve sizes that one needs.
+      standardOnly = true;
+      pass.algo = cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
+      configure(w, pass.algo, drop);
+      resize(w, pass);
+      status = runForward(w, weights, pass);
+    }
+    checkCudnn(call("cudnnRNNForward", pass), status);
     if (pass.lengths != null) {
       device.kernels().maskPadding(w.stream(), dtype, pass.y.pointer(), pass.devLengths.pointer(), pass.steps,
           pass.batch, config.numDirections() * config.outputSize());
+    }
+  }
+
+  private int runForward(CudaWorker w, CUdeviceptr weights, RnnPass pass) {
+    int mode = pass.training ? cudnnForwardMode.CUDNN_FWD_MODE_TRAINING : cudnnForwardMode.CUDNN_FWD_MODE_INFERENCE;
+    return JCudnn.cudnnRNNForward(w.cudnn(), desc, mode, pass.devLengths.pointer(), xDesc, pass.x.pointer(),
+        yDesc, pass.y.pointer(), hDesc, ptr(pass.hx), pass.hy.pointer(), cDesc, ptr(pass.cx), ptr(pass.cy),
+        weightSpaceBytes, weights, pass.workspace.bytes(), pass.workspace.pointer(), pass.reserveBytes,
+        ptr(pass.reserve));
+  }
+
+  /** Reallocates a pass's workspace and reserve space for its (changed) algorithm. */
+  private void resize(CudaWorker w, RnnPass pass) {
+    long[] work = new long[1];
+    long[] reserve = new long[1];
+    int mode = pass.training ? cudnnForwardMode.CUDNN_FWD_MODE_TRAINING : cudnnForwardMode.CUDNN_FWD_MODE_INFERENCE;
+    checkCudnn(call("cudnnGetRNNTempSpaceSizes", pass),
+        JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode, xDesc, work, reserve));
+    w.synchronize();
+    pass.workspace.close();
+    pass.workspace = DeviceBuffer.allocate(device, work[0]);
+    if (pass.training) {
+      pass.reserve.close();
+      pass.reserve = DeviceBuffer.allocate(device, reserve[0]);
+      pass.reserveBytes = reserve[0];
     }
   }
 
@@ -363,33 +397,35 @@ final class CudnnRnn implements AutoCloseable {
 
   private CUdeviceptr matrix(CudaWorker w, CUdeviceptr base, int pseudoLayer, int id, long expected,
       ParamKey key) {
-    cudnnTensorDescriptor m = new cudnnTensorDescriptor();
-    checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(m));
-    try {
-      CUdeviceptr at = new CUdeviceptr();
-      checkCudnn("cudnnGetRNNWeightParams(layer " + pseudoLayer + ", id " + id + ")",
-          JCudnn.cudnnGetRNNWeightParams(w.cudnn(), desc, pseudoLayer, weightSpaceBytes, base, id, m, at,
-              null, null));
-      checkCount(m, expected, key, pseudoLayer, id);
-      return at;
-    } finally {
-      checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(m));
-    }
+    return block(w, base, pseudoLayer, id, expected, key, true);
   }
 
   private CUdeviceptr bias(CudaWorker w, CUdeviceptr base, int pseudoLayer, int id, long expected,
       ParamKey key) {
+    return block(w, base, pseudoLayer, id, expected, key, false);
+  }
+
+  /**
+   * The address of one matrix or bias block. cuDNN is always asked for both, as PyTorch asks: cuDNN 9
+   * refuses null descriptors ({@code CUDNN_STATUS_BAD_PARAM}).
+   */
+  private CUdeviceptr block(CudaWorker w, CUdeviceptr base, int pseudoLayer, int id, long expected,
+      ParamKey key, boolean matrix) {
+    cudnnTensorDescriptor m = new cudnnTensorDescriptor();
     cudnnTensorDescriptor b = new cudnnTensorDescriptor();
+    checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(m));
     checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(b));
     try {
-      CUdeviceptr at = new CUdeviceptr();
-      checkCudnn("cudnnGetRNNWeightParams(layer " + pseudoLayer + ", id " + id + ", bias)",
-          JCudnn.cudnnGetRNNWeightParams(w.cudnn(), desc, pseudoLayer, weightSpaceBytes, base, id, null, null,
-              b, at));
-      checkCount(b, expected, key, pseudoLayer, id);
-      return at;
+      CUdeviceptr mAddr = new CUdeviceptr();
+      CUdeviceptr bAddr = new CUdeviceptr();
+      checkCudnn("cudnnGetRNNWeightParams(pseudo-layer " + pseudoLayer + ", linLayerID " + id + ") for " + this,
+          JCudnn.cudnnGetRNNWeightParams(w.cudnn(), desc, pseudoLayer, weightSpaceBytes, base, id, m, mAddr, b,
+              bAddr));
+      checkCount(matrix ? m : b, expected, key, pseudoLayer, id);
+      return matrix ? mAddr : bAddr;
     } finally {
       checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(b));
+      checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(m));
     }
   }
 
