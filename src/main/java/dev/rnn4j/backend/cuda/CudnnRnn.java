@@ -219,7 +219,8 @@ final class CudnnRnn implements AutoCloseable {
       checkCudnn(call("cudnnGetRNNTempSpaceSizes", pass), status);
       pass.workspace = DeviceBuffer.allocate(device, work[0]);
       pass.reserveBytes = training ? reserve[0] : 0;
-      pass.reserve = training ? DeviceBuffer.allocate(device, reserve[0]) : null;
+      // JCudnn refuses a null reserve space even where cuDNN ignores it (inference): a word stands in.
+      pass.reserve = DeviceBuffer.allocate(device, pass.reserveBytes);
       long width = (long) config.numDirections() * config.outputSize();
       long hStates = stateElements(batch, config.outputSize());
       long cStates = stateElements(batch, config.hiddenSize());
@@ -294,11 +295,9 @@ final class CudnnRnn implements AutoCloseable {
     w.synchronize();
     pass.workspace.close();
     pass.workspace = DeviceBuffer.allocate(device, work[0]);
-    if (pass.training) {
-      pass.reserve.close();
-      pass.reserve = DeviceBuffer.allocate(device, reserve[0]);
-      pass.reserveBytes = reserve[0];
-    }
+    pass.reserveBytes = pass.training ? reserve[0] : 0;
+    pass.reserve.close();
+    pass.reserve = DeviceBuffer.allocate(device, pass.reserveBytes);
   }
 
   /**
