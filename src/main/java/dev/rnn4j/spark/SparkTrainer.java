@@ -253,6 +253,15 @@ public final class SparkTrainer {
     private double lossSum;
     private int samples;
 
+    Partial() {}
+
+    private Partial(double[] values, double lossSum, int samples) {
+      this.values = values;
+      this.lossSum = lossSum;
+      this.samples = samples;
+    }
+
+    /** Adds a share's gradient, flattened in the order of {@code params}. */
     Partial add(StateDict params, Forecaster.ShareGradient g) {
       Map<String, Tensor> grads = g.grads().asMap();
       int size = 0;
@@ -269,14 +278,6 @@ public final class SparkTrainer {
         at += e.getValue().numel();
       }
       return merge(this, new Partial(flat, g.lossSum(), g.samples()));
-    }
-
-    Partial() {}
-
-    private Partial(double[] values, double lossSum, int samples) {
-      this.values = values;
-      this.lossSum = lossSum;
-      this.samples = samples;
     }
 
     static Partial merge(Partial a, Partial b) {

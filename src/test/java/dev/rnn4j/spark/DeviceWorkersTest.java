@@ -83,9 +83,18 @@ class DeviceWorkersTest {
         }));
       }
       assertTrue(busy.await(10, TimeUnit.SECONDS));
-      Future<?> queued = tasks.submit(() -> DeviceWorkers.run("cuda:7", ranQueued::incrementAndGet));
+      CountDownLatch handled = new CountDownLatch(1);
+      Future<?> queued = tasks.submit(() -> {
+        try {
+          return DeviceWorkers.run("cuda:7", ranQueued::incrementAndGet);
+        } finally {
+          handled.countDown();
+        }
+      });
       Thread.sleep(100);
       queued.cancel(true); // Spark kills a task by interrupting its thread
+      // The batch is cancelled when the task's thread sees the interrupt; only then may a worker free up.
+      assertTrue(handled.await(10, TimeUnit.SECONDS));
       release.countDown();
       assertEquals(1, DeviceWorkers.run("cuda:7", () -> 1), "the workers still serve");
       assertEquals(0, ranQueued.get(), "the cancelled batch never ran");
