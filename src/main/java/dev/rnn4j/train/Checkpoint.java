@@ -51,6 +51,18 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
 
   /** Writes the checkpoint to {@code path}, atomically (a temporary file, then a rename). */
   public void write(Path path) throws IOException {
+    writer().write(path);
+  }
+
+  /**
+   * The file's bytes, as {@link #write} would write them: for file systems other than the local one (a
+   * Spark job's HDFS or object store) and for shipping a checkpoint to other processes.
+   */
+  public byte[] toByteArray() {
+    return writer().toByteArray();
+  }
+
+  private SafetensorsWriter writer() {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", FORMAT);
     meta.put("model", SequenceModelJson.toJson(config.model()));
@@ -66,7 +78,7 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
     tensors.forEach(writer::put);
     meta.forEach(writer::metadata);
     writer.metadata("checksum", checksum(tensors, meta));
-    writer.write(path);
+    return writer;
   }
 
   /** Reads and verifies a checkpoint; every problem is an {@link IllegalArgumentException} naming the file. */
@@ -77,6 +89,24 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("not a readable checkpoint: " + e.getMessage(), e);
     }
+    return of(file, path.toString());
+  }
+
+  /**
+   * Parses and verifies a checkpoint held in {@code bytes} ({@link #toByteArray()}'s form, or a file's
+   * content), as {@link #read} does; {@code source} names it in messages (a path or URI).
+   */
+  public static Checkpoint parse(byte[] bytes, String source) {
+    SafetensorsFile file;
+    try {
+      file = Safetensors.parse(bytes, source);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a readable checkpoint: " + e.getMessage(), e);
+    }
+    return of(file, source);
+  }
+
+  private static Checkpoint of(SafetensorsFile file, String path) {
     Map<String, String> meta = new LinkedHashMap<>(file.metadata());
     if (!FORMAT.equals(meta.get("format"))) {
       throw new IllegalArgumentException(String.format("%s: not an rnn4j checkpoint: expected format \"%s\", "

@@ -1,6 +1,11 @@
 package dev.rnn4j.train;
 
+import static dev.rnn4j.internal.Checks.checkArgument;
+
 import dev.rnn4j.nn.SequenceModel;
+import dev.rnn4j.nn.SequenceModel.SequenceTape;
+import dev.rnn4j.nn.StateDict;
+import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Tensor;
 import java.util.List;
 
@@ -30,13 +35,21 @@ public final class Forecaster {
    * target column's last value from the targets (step-major, K target columns).
    */
   static ModelBatch toModelUnits(Batch batch, WindowDataset dataset) {
-    int n = batch.size();
-    int window = dataset.window();
-    int features = dataset.numFeatures();
-    int k = dataset.targetColumns().size();
-    int[] targetFeature = targetFeatures(dataset);
     float[] x = batch.input().toFloatArray();
     float[] y = batch.target().toFloatArray();
+    double[] anchors = anchorInPlace(x, y, batch.size(), dataset.window(), dataset.numFeatures(),
+        targetFeatures(dataset));
+    return new ModelBatch(Tensor.wrap(x, batch.input().shape()), Tensor.wrap(y, batch.target().shape()),
+        anchors);
+  }
+
+  /**
+   * Anchors {@code n} windows in place, (n, window, features) float32 in {@code x} and, unless null, their
+   * targets (n, horizon * K) in {@code y}; returns the anchors (n, K). One routine for training, validation
+   * and {@link WindowForecaster}, so that all of them compute the same float32 numbers.
+   */
+  static double[] anchorInPlace(float[] x, float[] y, int n, int window, int features, int[] targetFeature) {
+    int k = targetFeature.length;
     double[] anchors = new double[n * k];
     for (int s = 0; s < n; s++) {
       float[] last = new float[features];
@@ -49,19 +62,64 @@ public final class Forecaster {
       for (int c = 0; c < k; c++) {
         anchors[s * k + c] = last[targetFeature[c]];
       }
-      int per = y.length / n;
-      for (int e = 0; e < per; e++) {
-        y[s * per + e] -= (float) anchors[s * k + e % k];
+      if (y != null) {
+        int per = y.length / n;
+        for (int e = 0; e < per; e++) {
+          y[s * per + e] -= (float) anchors[s * k + e % k];
+        }
       }
     }
-    return new ModelBatch(Tensor.wrap(x, batch.input().shape()), Tensor.wrap(y, batch.target().shape()),
-        anchors);
+    return anchors;
   }
 
   /** The batch as the model sees it. */
   ModelBatch modelBatch(Batch batch, WindowDataset dataset) {
-    return anchored ? toModelUnits(batch, dataset) : new ModelBatch(batch.input(), batch.target(), null);
+    ModelBatch mb = anchored ? toModelUnits(batch, dataset) : new ModelBatch(batch.input(), batch.target(), null);
+    // Batches hold float32 data; a float64 model computes on the same values widened (to() is a no-op for float32).
+    DType dtype = model.dtype();
+    return new ModelBatch(mb.input().to(dtype), mb.target().to(dtype), mb.anchors());
   }
+
+  /**
+   * One share of a mini-batch, for data-parallel training ({@code dev.rnn4j.spark.SparkTrainer}): the
+   * gradient, with respect to the model's parameters, of this share's part of the mini-batch's mean squared
+   * error, i.e. of {@code sum over the share's samples of their squared errors / (batchSize * targetSize)}.
+   * The gradients of shares that together make the mini-batch add up to the mini-batch's gradient, which is
+   * what {@link Trainer} computes in one piece.
+   *
+   * <p>Runs the model in whatever mode it is in (training mode, for dropout) and replaces its accumulated
+   * gradients.
+   *
+   * @param dataset the (normalized) training windows
+   * @param samples indices into {@code dataset}: this share's samples, at least one
+   * @param batchSize the number of samples of the whole mini-batch, at least {@code samples.length}
+   */
+  public ShareGradient shareGradient(WindowDataset dataset, int[] samples, int batchSize) {
+    checkArgument(samples.length >= 1 && samples.length <= batchSize,
+        "a share must hold between 1 and batchSize samples. Expected 1 to %d, got %d", batchSize,
+        samples.length);
+    Batch batch = BatchIterator.of(dataset, samples, samples.length).next();
+    ModelBatch mb = modelBatch(batch, dataset);
+    SequenceTape tape = model.forwardForBackward(mb.input(), null);
+    LossResult loss = MseLoss.compute(tape.prediction(), mb.target());
+    double share = (double) samples.length / batchSize;
+    double[] gradient = loss.gradient().toDoubleArray();
+    for (int i = 0; i < gradient.length; i++) {
+      gradient[i] *= share;
+    }
+    model.zeroGrad();
+    tape.backward(Tensor.wrap(gradient, loss.gradient().shape()).to(model.dtype()));
+    return new ShareGradient(model.grad(), loss.value() * samples.length, samples.length);
+  }
+
+  /**
+   * What {@link #shareGradient} returns.
+   *
+   * @param grads the share's gradient, under the model's parameter names, in the model's dtype
+   * @param lossSum the sum over the share's samples of each sample's mean squared error
+   * @param samples the number of samples in the share
+   */
+  public record ShareGradient(StateDict grads, double lossSum, int samples) {}
 
   /**
    * Forecasts for every sample of {@code dataset}, in the series' units: (samples, horizon * K), float64,
@@ -119,7 +177,7 @@ public final class Forecaster {
     return Math.sqrt(sum / a.numel());
   }
 
-  private static void restore(double[] prediction, double[] anchors, int k) {
+  static void restore(double[] prediction, double[] anchors, int k) {
     if (anchors == null) {
       return;
     }
@@ -132,7 +190,7 @@ public final class Forecaster {
     }
   }
 
-  private static int[] targetFeatures(WindowDataset dataset) {
+  static int[] targetFeatures(WindowDataset dataset) {
     List<String> columns = dataset.series().columns();
     return dataset.targetColumns().stream().mapToInt(columns::indexOf).toArray();
   }

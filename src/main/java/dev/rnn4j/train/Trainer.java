@@ -4,6 +4,7 @@ import dev.rnn4j.backend.Backend;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModel.SequenceTape;
 import dev.rnn4j.nn.StateDict;
+import dev.rnn4j.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +35,33 @@ public final class Trainer {
   /** What a run leaves: the forecaster, its data, and the history of every epoch (resumed ones included). */
   public record Result(Forecaster forecaster, WindowDataset.Split split, List<EpochStats> history) {}
 
+  /**
+   * Where a step's gradient is computed: in this process ({@link #local()}), or spread over a cluster
+   * ({@code dev.rnn4j.spark.SparkTrainer}). Everything else about a run (order of samples, clipping, the
+   * optimizer, validation, checkpoints) is the trainer's, so every source trains the same way.
+   */
+  public interface StepGradients {
+    /**
+     * The mean loss over one mini-batch at the forecaster's current weights and its gradient.
+     *
+     * @param forecaster the model being trained, in training mode, its dropout seeded for the epoch
+     * @param train the training windows (normalized)
+     * @param epoch the epoch, from 1
+     * @param step the step within the epoch, from 1
+     * @param samples the mini-batch: indices into {@code train}, in the epoch's shuffled order
+     * @return the loss, and the gradients under the model's parameter names (null if the loss is not finite)
+     */
+    StepGradient compute(Forecaster forecaster, WindowDataset train, int epoch, int step, int[] samples);
+  }
+
+  /**
+   * A mini-batch's mean squared error and its gradient.
+   *
+   * @param loss the mean squared error over the mini-batch
+   * @param grads d loss / d parameters, in the model's dtype; null when {@code loss} is not finite
+   */
+  public record StepGradient(double loss, StateDict grads) {}
+
   private Trainer() {}
 
   /**
@@ -55,28 +83,42 @@ public final class Trainer {
    */
   public static Result train(TrainingConfig config, WindowDataset.Split split, Checkpoint resume,
       Path checkpoint, Backend backend, Listener listener) throws IOException {
+    return train(config, split, resume, checkpoint, backend, DType.FLOAT32, local(), listener);
+  }
+
+  /**
+   * As {@link #train(TrainingConfig, WindowDataset.Split, Checkpoint, Path, Backend, Listener)}, with the
+   * parameters in {@code dtype} and each step's gradient from {@code gradients}. The data stay float32 (the
+   * batches' dtype) and are widened for a float64 model.
+   *
+   * @param backend where this process runs the model: every step with {@link #local()}, and validation
+   */
+  public static Result train(TrainingConfig config, WindowDataset.Split split, Checkpoint resume,
+      Path checkpoint, Backend backend, DType dtype, StepGradients gradients, Listener listener)
+      throws IOException {
     SequenceModel model;
     Optimizer optimizer = config.optimizer().create();
     List<EpochStats> history = new ArrayList<>();
     int start = 0;
     if (resume == null) {
-      model = SequenceModel.create(config.model(), config.seed());
+      model = SequenceModel.create(config.model(), config.seed()).to(dtype);
     } else {
       checkResumable(config, resume, split.normalization());
-      model = SequenceModel.fromStateDict(config.model(), resume.weights());
+      model = SequenceModel.fromStateDict(config.model(), resume.weights()).to(dtype);
       optimizer.loadState(resume.optimizerState());
       history.addAll(resume.history());
       start = resume.epoch();
     }
     model.to(backend);
     Forecaster forecaster = new Forecaster(model, config.data().anchored());
-    Optional<DeviceTraining> device = start < config.epochs()
+    // Steps run on the device when the backend offers it and they are this process's own.
+    Optional<DeviceTraining> device = gradients == LOCAL && start < config.epochs()
         ? openDevice(config, forecaster, optimizer, split.train(), backend) : Optional.empty();
     try {
       for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
         double trainLoss = device.isPresent()
             ? trainEpochOnDevice(config, forecaster, optimizer, device.get(), split.train(), epoch, listener)
-            : trainEpoch(config, forecaster, optimizer, split.train(), epoch, listener);
+            : trainEpoch(config, forecaster, optimizer, split.train(), epoch, gradients, listener);
         EpochStats stats = validate(config, forecaster, split.validation(), epoch, trainLoss);
         if (!Double.isFinite(stats.validationLoss())) {
           throw new TrainingDivergedException(String.format("the validation loss became %s at epoch %d; "
@@ -150,34 +192,50 @@ public final class Trainer {
     }
   }
 
+  /** Gradients computed in this process, on the backend the model is on: one piece per mini-batch. */
+  public static StepGradients local() {
+    return LOCAL;
+  }
+
+  private static final StepGradients LOCAL = (forecaster, train, epoch, step, samples) -> {
+    SequenceModel model = forecaster.model();
+    Batch batch = BatchIterator.of(train, samples, samples.length).next();
+    Forecaster.ModelBatch mb = forecaster.modelBatch(batch, train);
+    SequenceTape tape = model.forwardForBackward(mb.input(), null);
+    LossResult loss = MseLoss.compute(tape.prediction(), mb.target());
+    if (!Double.isFinite(loss.value())) {
+      return new StepGradient(loss.value(), null);
+    }
+    model.zeroGrad();
+    tape.backward(loss.gradient());
+    return new StepGradient(loss.value(), model.grad());
+  };
+
   private static double trainEpoch(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,
-      WindowDataset train, int epoch, Listener listener) {
+      WindowDataset train, int epoch, StepGradients gradients, Listener listener) {
     SequenceModel model = forecaster.model();
     model.train();
     // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved RNG state.
     model.manualSeed(config.seed() * 1_000_003L + epoch);
-    BatchIterator batches = BatchIterator.shuffled(train, config.batchSize(), config.seed(), epoch);
-    int steps = batches.numBatches();
+    int[] order = BatchIterator.permutation(train.size(), config.seed(), epoch);
+    int batchSize = config.batchSize();
+    int steps = (order.length + batchSize - 1) / batchSize;
     double sum = 0;
     int samples = 0;
-    for (int step = 1; batches.hasNext(); step++) {
-      Batch batch = batches.next();
-      Forecaster.ModelBatch mb = forecaster.modelBatch(batch, train);
-      SequenceTape tape = model.forwardForBackward(mb.input(), null);
-      LossResult loss = MseLoss.compute(tape.prediction(), mb.target());
-      if (!Double.isFinite(loss.value())) {
+    for (int step = 1; samples < order.length; step++) {
+      int[] batch = Arrays.copyOfRange(order, samples, Math.min(order.length, samples + batchSize));
+      StepGradient g = gradients.compute(forecaster, train, epoch, step, batch);
+      if (!Double.isFinite(g.loss())) {
         throw new TrainingDivergedException(String.format("the training loss became %s at epoch %d, step %d "
-            + "of %d; stopped, and the last checkpoint was left as it was", loss.value(), epoch, step, steps));
+            + "of %d; stopped, and the last checkpoint was left as it was", g.loss(), epoch, step, steps));
       }
-      model.zeroGrad();
-      tape.backward(loss.gradient());
-      StateDict grads = model.grad();
+      StateDict grads = g.grads();
       if (config.clipNorm() > 0) {
         grads = GradClipping.clipGradNorm(grads, config.clipNorm()).grads();
       }
       model.loadStateDict(optimizer.step(model.stateDict(), grads));
-      sum += loss.value() * batch.size();
-      samples += batch.size();
+      sum += g.loss() * batch.length;
+      samples += batch.length;
       listener.onStep(epoch, step, steps, sum / samples);
     }
     return sum / samples;

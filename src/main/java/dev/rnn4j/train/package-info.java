@@ -9,7 +9,9 @@
  * {@link dev.rnn4j.train.Forecaster}).
  *
  * <p>Limits: forecasting (many-to-one, regression) is the packaged workflow; classification has its loss but
- * no trainer. One optimizer param group. Training is single-process and deterministic for a seed: every
- * random choice derives from (seed, epoch), which is what makes a resumed run equal the uninterrupted one.
+ * no trainer. One optimizer param group. Training is deterministic for a seed: every random choice derives
+ * from (seed, epoch), which is what makes a resumed run equal the uninterrupted one. A step's gradient comes
+ * from a {@link dev.rnn4j.train.Trainer.StepGradients}: this process, or (through
+ * {@link dev.rnn4j.train.Forecaster#shareGradient}) a cluster's tasks ({@code dev.rnn4j.spark.SparkTrainer}).
  */
 package dev.rnn4j.train;

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layering docs/architecture.md describes, checked on the sources' imports: lower packages never reach
- * up, third-party libraries stay in the packages that own them, and only {@code backend.cuda} may import
- * {@code jcuda.*} (JCuda's static initializers load native code, which the CPU path must never do).
+ * up, third-party libraries stay in the packages that own them, only {@code backend.cuda} may import
+ * {@code jcuda.*} (JCuda's static initializers load native code, which the CPU path must never do), and
+ * only {@code spark} may import Spark, Hadoop or Scala (provided dependencies, absent outside a cluster).
  */
 class DependencyRulesTest {
   private static final Path SOURCES = Path.of("src/main/java");
@@ -31,8 +32,10 @@ class DependencyRulesTest {
       "dev.rnn4j.backend", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.io", "dev.rnn4j.cli"),
       "dev.rnn4j.backend.cpu", List.of("dev.rnn4j.io", "dev.rnn4j.cli"),
       "dev.rnn4j.io", List.of("dev.rnn4j.backend", "dev.rnn4j.train", "dev.rnn4j.cli"),
-      "dev.rnn4j.train", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.cli"),
-      "dev.rnn4j.bench", List.of("dev.rnn4j.cli"));
+      "dev.rnn4j.train", List.of("dev.rnn4j.backend.cpu", "dev.rnn4j.cli", "dev.rnn4j.spark"),
+      "dev.rnn4j.bench", List.of("dev.rnn4j.cli", "dev.rnn4j.spark"),
+      "dev.rnn4j.spark", List.of("dev.rnn4j.cli", "dev.rnn4j.bench", "dev.rnn4j.backend.cpu",
+          "dev.rnn4j.backend.cuda"));
 
   @Test
   void packagesOnlyDependDownwards() throws IOException {
@@ -70,6 +73,11 @@ class DependencyRulesTest {
         }
         if (imported.startsWith("org.jfree.") && !pkg.equals("dev.rnn4j.cli")) {
           violations.add(file + " imports " + imported + " (only dev.rnn4j.cli may)");
+        }
+        if ((imported.startsWith("org.apache.spark.") || imported.startsWith("org.apache.hadoop.")
+            || imported.startsWith("scala.")) && !pkg.equals("dev.rnn4j.spark")) {
+          violations.add(file + " imports " + imported + " (only dev.rnn4j.spark may: Spark is a provided "
+              + "dependency, absent outside a cluster)");
         }
         if (imported.startsWith("dev.ludovic.netlib.")) {
           violations.add(file + " imports " + imported + " (the CPU backend computes its own products; netlib "

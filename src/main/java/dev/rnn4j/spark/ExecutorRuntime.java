@@ -1,0 +1,168 @@
+package dev.rnn4j.spark;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.WindowForecaster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The executor's models: one per checkpoint content and device for the whole JVM, however many tasks ask
+ * for it and however often Spark deserializes the stage that asks. Task closures and Transformer params are
+ * deserialized per task, so a model held by them would be read again for every partition; this cache is
+ * static instead.
+ *
+ * <p>A checkpoint is named by a path on any Hadoop file system and keyed by the SHA-256 of its bytes, so
+ * a file replaced under the same name is a new model, and two copies of one file are one. Concurrent tasks
+ * that ask for a model not yet loaded wait for a single load; {@link #loadCount()} counts loads. A failed
+ * load is not cached: the next task tries again.
+ *
+ * <p>Cached models are read-only. {@link #clear()} closes them (the executor plugin calls it at shutdown).
+ */
+public final class ExecutorRuntime {
+  private static final Map<FileKey, String> HASHES = new ConcurrentHashMap<>();
+  private static final Map<ModelKey, CompletableFuture<Loaded>> MODELS = new ConcurrentHashMap<>();
+  private static final AtomicLong LOADS = new AtomicLong();
+
+  /** A file's identity as its file system reports it: a rewritten file gets a new length or time. */
+  private record FileKey(String uri, long length, long modificationTime) {}
+
+  private record ModelKey(String sha256, String device) {}
+
+  /**
+   * A cached model and the device it runs on.
+   *
+   * @param device {@code cpu} or {@code cuda:N}, for {@link DeviceWorkers#run}
+   */
+  record Loaded(WindowForecaster forecaster, String device, String sha256) {}
+
+  private ExecutorRuntime() {}
+
+  /** How many models this JVM has loaded (parsed and prepared) since it started. */
+  public static long loadCount() {
+    return LOADS.get();
+  }
+
+  /** Closes and forgets every cached model; later requests load again. */
+  public static void clear() {
+    List<CompletableFuture<Loaded>> all = new ArrayList<>(MODELS.values());
+    MODELS.clear();
+    HASHES.clear();
+    for (CompletableFuture<Loaded> f : all) {
+      Loaded loaded = f.getNow(null);
+      if (loaded != null) {
+        DeviceWorkers.run(loaded.device(), () -> {
+          loaded.forecaster().close();
+          return null;
+        });
+      }
+    }
+  }
+
+  /**
+   * The model of the checkpoint at {@code modelPath} on the device {@link ExecutorDevice} resolves for
+   * {@code device} in the current task, loading it if this JVM has not yet.
+   *
+   * @throws IllegalArgumentException if the file cannot be read or is not a checkpoint, naming the path
+   */
+  static Loaded model(String modelPath, Configuration hadoopConf, String device) {
+    ExecutorDevice.Choice choice = ExecutorDevice.forCurrentTask(device);
+    Path path = new Path(modelPath);
+    byte[] bytes = null;
+    String sha256;
+    try {
+      FileSystem fs = path.getFileSystem(hadoopConf);
+      FileStatus status = fs.getFileStatus(path);
+      FileKey fileKey = new FileKey(status.getPath().toString(), status.getLen(), status.getModificationTime());
+      sha256 = HASHES.get(fileKey);
+      if (sha256 == null) {
+        bytes = readAll(fs, path, status.getLen());
+        sha256 = sha256(bytes);
+        HASHES.put(fileKey, sha256);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException(String.format("modelPath %s cannot be read: %s", modelPath, e), e);
+    }
+    // Keyed by the resolved device, so an auto task on a GPU and one on the CPU get their own copies.
+    ModelKey key = new ModelKey(sha256, choice.device());
+    CompletableFuture<Loaded> mine = new CompletableFuture<>();
+    CompletableFuture<Loaded> existing = MODELS.putIfAbsent(key, mine);
+    if (existing != null) {
+      return join(existing);
+    }
+    try {
+      Checkpoint checkpoint = Checkpoint.parse(bytes != null ? bytes : readAll(path, hadoopConf), modelPath);
+      Backend backend = ExecutorDevice.backend(choice);
+      String runsOn = backend.device().toString();
+      WindowForecaster forecaster = DeviceWorkers.run(runsOn, () -> WindowForecaster.of(checkpoint, backend));
+      LOADS.incrementAndGet();
+      mine.complete(new Loaded(forecaster, runsOn, sha256));
+    } catch (RuntimeException | IOException | Error e) {
+      MODELS.remove(key, mine);
+      mine.completeExceptionally(e);
+    }
+    return join(mine);
+  }
+
+  private static Loaded join(CompletableFuture<Loaded> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new UncheckedIOException((IOException) cause);
+    }
+  }
+
+  private static byte[] readAll(Path path, Configuration conf) throws IOException {
+    FileSystem fs = path.getFileSystem(conf);
+    return readAll(fs, path, fs.getFileStatus(path).getLen());
+  }
+
+  private static byte[] readAll(FileSystem fs, Path path, long length) throws IOException {
+    if (length > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(String.format("modelPath %s is %d bytes, over the 2 GiB a "
+          + "checkpoint may have", path, length));
+    }
+    byte[] bytes = new byte[(int) length];
+    try (InputStream in = fs.open(path)) {
+      int at = 0;
+      while (at < bytes.length) {
+        int n = in.read(bytes, at, bytes.length - at);
+        if (n < 0) {
+          throw new IOException(String.format("%s ended after %d of its %d bytes", path, at, length));
+        }
+        at += n;
+      }
+    }
+    return bytes;
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+}

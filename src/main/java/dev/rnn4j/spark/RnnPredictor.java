@@ -1,0 +1,244 @@
+package dev.rnn4j.spark;
+
+import java.util.Arrays;
+import java.util.Locale;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A Spark ML {@code Transformer} that forecasts with an rnn4j checkpoint: each row's window in
+ * {@code inputCol} becomes the forecast of the next {@code horizon} values in {@code outputCol}, as
+ * {@code rnn4j predict} computes it (the checkpoint's normalization and anchoring apply).
+ *
+ * <pre>{@code
+ * RnnPredictor predictor = new RnnPredictor()
+ *     .setModelPath("hdfs:///models/co2.safetensors")   // a checkpoint that rnn4j train or SparkTrainer wrote
+ *     .setInputCol("window").setOutputCol("forecast").setBatchSize(512);
+ * Dataset<Row> scored = predictor.transform(windows);
+ * }</pre>
+ *
+ * <p>Params:
+ *
+ * <ul>
+ *   <li>{@code modelPath}: the checkpoint, on any Hadoop file system (required);
+ *   <li>{@code inputCol}: {@code array<float>} or {@code array<double>} of {@code window} values for a
+ *       one-column model, {@code array<array<float>>} (or of doubles) of {@code window} steps of F values for
+ *       F columns, in the checkpoint's column order (default {@code window});
+ *   <li>{@code outputCol}: {@code array<float>} of {@code horizon} values, nullable (default
+ *       {@code forecast});
+ *   <li>{@code batchSize}: rows per model call within a partition (default 512);
+ *   <li>{@code device}: {@code auto} (the task's GPU, else {@code spark.rnn4j.device}, else the CPU),
+ *       {@code cpu}, {@code cuda} or {@code cuda:N} (default {@code auto});
+ *   <li>{@code badRows}: {@code error} (the task fails, naming the row's position in its partition and the
+ *       problem) or {@code null} (the row's forecast is null), for a null window, a wrong number of steps
+ *       or values, or a NaN or infinite value (default {@code error}).
+ * </ul>
+ *
+ * <p>It saves and loads with ML pipelines ({@link DefaultParamsWritable}, {@link #read()}); the checkpoint
+ * itself is not copied, only its path. The model is loaded once per executor ({@link ExecutorRuntime}).
+ */
+public final class RnnPredictor extends Transformer implements DefaultParamsWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final Param<String> modelPath;
+  private final Param<String> inputCol;
+  private final Param<String> outputCol;
+  private final IntParam batchSize;
+  private final Param<String> device;
+  private final Param<String> badRows;
+
+  /** A predictor with a random uid. */
+  public RnnPredictor() {
+    this(Identifiable.randomUID("rnnPredictor"));
+  }
+
+  /** A predictor with the given uid (the form ML pipelines load). */
+  public RnnPredictor(String uid) {
+    this.uid = uid;
+    modelPath = new Param<>(this, "modelPath", "the rnn4j checkpoint, on any Hadoop file system");
+    inputCol = new Param<>(this, "inputCol", "the windows: array<float>, array<double> or array<array<float>>");
+    outputCol = new Param<>(this, "outputCol", "the forecasts, array<float>");
+    batchSize = new IntParam(this, "batchSize", "rows per model call within a partition (>= 1)",
+        ParamValidators.gtEq(1));
+    device = new Param<>(this, "device", "auto, cpu, cuda or cuda:N",
+        (String d) -> d.equals("auto") || RnnScorer.validDevice(d));
+    badRows = new Param<>(this, "badRows", "error or null: what a null, wrongly sized or NaN window gives",
+        ParamValidators.inArray(new String[] {"error", "null"}));
+    setDefault(inputCol, "window");
+    setDefault(outputCol, "forecast");
+    setDefault(batchSize, 512);
+    setDefault(device, "auto");
+    setDefault(badRows, "error");
+  }
+
+  /** Reads a predictor saved with {@code write().save(path)}. */
+  public static MLReader<RnnPredictor> read() {
+    return new DefaultParamsReader<>();
+  }
+
+  /** {@code read().load(path)}. */
+  public static RnnPredictor load(String path) {
+    return read().load(path);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public Param<String> modelPath() {
+    return modelPath;
+  }
+
+  public Param<String> inputCol() {
+    return inputCol;
+  }
+
+  public Param<String> outputCol() {
+    return outputCol;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  public Param<String> device() {
+    return device;
+  }
+
+  public Param<String> badRows() {
+    return badRows;
+  }
+
+  public RnnPredictor setModelPath(String value) {
+    set(modelPath, value);
+    return this;
+  }
+
+  public RnnPredictor setInputCol(String value) {
+    set(inputCol, value);
+    return this;
+  }
+
+  public RnnPredictor setOutputCol(String value) {
+    set(outputCol, value);
+    return this;
+  }
+
+  public RnnPredictor setBatchSize(int value) {
+    set(batchSize, value);
+    return this;
+  }
+
+  public RnnPredictor setDevice(String value) {
+    set(device, value);
+    return this;
+  }
+
+  public RnnPredictor setBadRows(String value) {
+    set(badRows, value.toLowerCase(Locale.ROOT));
+    return this;
+  }
+
+  public String getModelPath() {
+    return $(modelPath);
+  }
+
+  public String getInputCol() {
+    return $(inputCol);
+  }
+
+  public String getOutputCol() {
+    return $(outputCol);
+  }
+
+  public int getBatchSize() {
+    return (Integer) $(batchSize);
+  }
+
+  public String getDevice() {
+    return $(device);
+  }
+
+  public String getBadRows() {
+    return $(badRows);
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    if (!isDefined(modelPath)) {
+      throw new IllegalArgumentException("RnnPredictor needs modelPath: setModelPath(a checkpoint's path)");
+    }
+    String in = getInputCol();
+    if (!Arrays.asList(schema.fieldNames()).contains(in)) {
+      throw new IllegalArgumentException(String.format("inputCol \"%s\" is not a column; the columns are %s",
+          in, String.join(", ", schema.fieldNames())));
+    }
+    DataType type = schema.apply(in).dataType();
+    if (!acceptsInput(type)) {
+      throw new IllegalArgumentException(String.format("inputCol \"%s\" must be array<float>, array<double>, "
+          + "array<array<float>> or array<array<double>>, got %s", in, type.simpleString()));
+    }
+    return outputSchema(schema, getOutputCol());
+  }
+
+  /** {@code schema} with a nullable {@code array<float>} column {@code outputCol} appended. */
+  public static StructType outputSchema(StructType schema, String outputCol) {
+    if (Arrays.asList(schema.fieldNames()).contains(outputCol)) {
+      throw new IllegalArgumentException(String.format("outputCol \"%s\" already exists; the columns are %s",
+          outputCol, String.join(", ", schema.fieldNames())));
+    }
+    return schema.add(new StructField(outputCol, DataTypes.createArrayType(DataTypes.FloatType, false), true,
+        org.apache.spark.sql.types.Metadata.empty()));
+  }
+
+  private static boolean acceptsInput(DataType type) {
+    if (!(type instanceof ArrayType array)) {
+      return false;
+    }
+    DataType element = array.elementType();
+    if (element instanceof ArrayType inner) {
+      element = inner.elementType();
+    }
+    return element.equals(DataTypes.FloatType) || element.equals(DataTypes.DoubleType);
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType out = transformSchema(dataset.schema());
+    Dataset<Row> df = dataset.toDF();
+    RnnScorer scorer = RnnScorer.forModel(getModelPath(), df.sparkSession())
+        .batchSize(getBatchSize())
+        .device(getDevice())
+        .badRows(RnnScorer.BadRows.parse(getBadRows()))
+        .caller("RnnPredictor");
+    return df.mapPartitions(scorer.appendForecast(df.schema(), getInputCol()), Encoders.row(out));
+  }
+
+  @Override
+  public RnnPredictor copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  @Override
+  public String toString() {
+    return "RnnPredictor(uid=" + uid + ", modelPath=" + (isDefined(modelPath) ? getModelPath() : "unset")
+        + ", inputCol=" + getInputCol() + ", outputCol=" + getOutputCol() + ")";
+  }
+}

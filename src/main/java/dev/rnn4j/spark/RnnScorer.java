@@ -1,0 +1,348 @@
+package dev.rnn4j.spark;
+
+import static dev.rnn4j.internal.Checks.checkArgument;
+
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.train.WindowForecaster;
+import java.io.Serializable;
+import java.lang.reflect.Array;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Scores a partition with an rnn4j checkpoint, {@code batchSize} rows at a time: the function behind
+ * {@link RnnPredictor}, for users of {@code Dataset.mapPartitions} and {@code JavaRDD.mapPartitions}.
+ *
+ * <pre>{@code
+ * RnnScorer scorer = RnnScorer.forModel("hdfs:///models/co2.safetensors", spark).batchSize(512);
+ * JavaRDD<float[]> forecasts = windows.mapPartitions(
+ *     rows -> scorer.score(rows, w -> w, (w, forecast) -> forecast));        // JavaRDD<double[]> windows
+ * Dataset<Row> scored = df.mapPartitions(scorer.appendForecast(df.schema(), "window"),
+ *     Encoders.row(RnnPredictor.outputSchema(df.schema(), "forecast")));
+ * }</pre>
+ *
+ * <p>A row's input is a window of the series in its own units: for a one-column model {@code window}
+ * numbers ({@code double[]}, {@code float[]}, a {@code List} or Scala {@code Seq} of numbers: Spark's
+ * {@code array<float>} or {@code array<double>}), for F columns {@code window} steps of F numbers each
+ * (nested arrays or lists: {@code array<array<float>>}), in the checkpoint's column order. The result is
+ * the forecast of the next {@code horizon} values of the first column, in its units, as
+ * {@code rnn4j predict} computes it. Results come in input order; the partition is never held in memory
+ * beyond one batch.
+ *
+ * <p>A bad row (null, the wrong number of steps or values, a NaN or infinite value) fails the task under
+ * {@link BadRows#ERROR}, with a message that names the row's position in its partition and the problem;
+ * under {@link BadRows#NULL} its result is null. The model comes from {@link ExecutorRuntime} (once per
+ * executor) and runs on the device {@code device} resolves to in each task ({@code auto}: the task's GPU,
+ * else {@code spark.rnn4j.device}, else the CPU).
+ *
+ * <p>An immutable, serializable value: the with-style methods return copies.
+ */
+public final class RnnScorer implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** What a bad input row gives. */
+  public enum BadRows {
+    /** The task fails with a message naming the row's position and the problem (the default). */
+    ERROR,
+    /** The row's result is null. */
+    NULL;
+
+    /** The param value {@code error} or {@code null}. */
+    public static BadRows parse(String value) {
+      for (BadRows b : values()) {
+        if (b.name().toLowerCase(Locale.ROOT).equals(value)) {
+          return b;
+        }
+      }
+      throw new IllegalArgumentException("badRows must be one of error, null, got '" + value + "'");
+    }
+  }
+
+  private final String modelPath;
+  private final SerializableConfiguration hadoopConf;
+  private final int batchSize;
+  private final String device;
+  private final BadRows badRows;
+  private final String caller;
+
+  private RnnScorer(String modelPath, SerializableConfiguration hadoopConf, int batchSize, String device,
+      BadRows badRows, String caller) {
+    this.modelPath = modelPath;
+    this.hadoopConf = hadoopConf;
+    this.batchSize = batchSize;
+    this.device = device;
+    this.badRows = badRows;
+    this.caller = caller;
+  }
+
+  /**
+   * A scorer of the checkpoint at {@code modelPath} (any Hadoop file system, read with {@code spark}'s
+   * Hadoop configuration), with batches of 512 rows, device {@code auto} and bad rows as errors.
+   */
+  public static RnnScorer forModel(String modelPath, SparkSession spark) {
+    return forModel(modelPath, spark.sparkContext().hadoopConfiguration());
+  }
+
+  /** As {@link #forModel(String, SparkSession)}, with a Hadoop configuration of one's own. */
+  public static RnnScorer forModel(String modelPath, Configuration hadoopConf) {
+    Objects.requireNonNull(modelPath, "modelPath");
+    return new RnnScorer(modelPath, new SerializableConfiguration(new Configuration(hadoopConf)), 512, "auto",
+        BadRows.ERROR, "RnnScorer");
+  }
+
+  /** Rows per model call, at least 1. */
+  public RnnScorer batchSize(int batchSize) {
+    checkArgument(batchSize >= 1, "batchSize must be at least 1, got %d", batchSize);
+    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller);
+  }
+
+  /** {@code auto} (default), {@code cpu}, {@code cuda} or {@code cuda:N}. */
+  public RnnScorer device(String device) {
+    checkArgument(device != null && (device.equals("auto") || validDevice(device)),
+        "device must be one of auto, cpu, cuda, cuda:N, got '%s'", device);
+    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller);
+  }
+
+  /** What a bad row gives. */
+  public RnnScorer badRows(BadRows badRows) {
+    return new RnnScorer(modelPath, hadoopConf, batchSize, device, Objects.requireNonNull(badRows, "badRows"),
+        caller);
+  }
+
+  /** The name that starts error messages ({@code RnnPredictor} for the Transformer). */
+  RnnScorer caller(String caller) {
+    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller);
+  }
+
+  static boolean validDevice(String device) {
+    try {
+      Device.parse(device);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Scores one partition lazily, {@code batchSize} rows at a time.
+   *
+   * @param rows the partition
+   * @param input a row's window (see the class comment for the accepted forms)
+   * @param output a row and its forecast (null for a bad row under {@link BadRows#NULL}) to the result
+   */
+  public <T, R> Iterator<R> score(Iterator<T> rows, Function<T, Object> input, BiFunction<T, float[], R> output) {
+    return new Scoring<>(rows, input, output, "input");
+  }
+
+  /**
+   * The {@code Dataset<Row>} form: each row with its forecast appended as a last column
+   * ({@code array<float>}, null for a bad row under {@link BadRows#NULL}).
+   *
+   * @param schema the input's schema
+   * @param inputCol the column that holds the windows
+   */
+  public MapPartitionsFunction<Row, Row> appendForecast(StructType schema,
+      String inputCol) {
+    int index = schema.fieldIndex(inputCol);
+    return rows -> new Scoring<Row, Row>(rows, row -> row.get(index), RnnScorer::append,
+        "column \"" + inputCol + "\"");
+  }
+
+  private static Row append(Row row, float[] forecast) {
+    Object[] values = new Object[row.size() + 1];
+    for (int i = 0; i < row.size(); i++) {
+      values[i] = row.get(i);
+    }
+    values[row.size()] = forecast;
+    return RowFactory.create(values);
+  }
+
+  /** The lazy iterator over one partition's results. */
+  private final class Scoring<T, R> implements Iterator<R> {
+    private final Iterator<T> rows;
+    private final Function<T, Object> input;
+    private final BiFunction<T, float[], R> output;
+    private final String inputName;
+    private final ArrayDeque<R> ready = new ArrayDeque<>();
+    private final int partition;
+    private ExecutorRuntime.Loaded model;
+    private long position;
+
+    Scoring(Iterator<T> rows, Function<T, Object> input, BiFunction<T, float[], R> output, String inputName) {
+      this.rows = rows;
+      this.input = input;
+      this.output = output;
+      this.inputName = inputName;
+      TaskContext task = TaskContext.get();
+      this.partition = task == null ? 0 : task.partitionId();
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (ready.isEmpty() && rows.hasNext()) {
+        scoreBatch();
+      }
+      return !ready.isEmpty();
+    }
+
+    @Override
+    public R next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException("the partition has no more rows");
+      }
+      return ready.poll();
+    }
+
+    private void scoreBatch() {
+      if (model == null) {
+        // Loaded on the first row, so that an empty partition reads nothing.
+        model = ExecutorRuntime.model(modelPath, hadoopConf.value(), device);
+      }
+      WindowForecaster forecaster = model.forecaster();
+      int per = forecaster.window() * forecaster.columns().size();
+      List<T> batch = new ArrayList<>(batchSize);
+      double[] windows = new double[batchSize * per];
+      boolean[] good = new boolean[batchSize];
+      int n = 0;
+      while (batch.size() < batchSize && rows.hasNext()) {
+        T row = rows.next();
+        String problem = Windows.read(input.apply(row), forecaster, windows, n * per);
+        if (problem != null && badRows == BadRows.ERROR) {
+          throw new IllegalArgumentException(String.format("%s: row %d of partition %d: %s %s (badRows=error; "
+              + "badRows=null gives such rows a null forecast)", caller, position, partition, inputName, problem));
+        }
+        good[batch.size()] = problem == null;
+        n += problem == null ? 1 : 0;
+        batch.add(row);
+        position++;
+      }
+      double[] forecasts = new double[0];
+      if (n > 0) {
+        double[] valid = n * per == windows.length ? windows : Arrays.copyOf(windows, n * per);
+        int count = n;
+        forecasts = DeviceWorkers.run(model.device(), () -> forecaster.forecast(valid, count));
+      }
+      int horizon = forecaster.horizon();
+      int k = 0;
+      for (int i = 0; i < batch.size(); i++) {
+        float[] forecast = null;
+        if (good[i]) {
+          forecast = new float[horizon];
+          for (int h = 0; h < horizon; h++) {
+            forecast[h] = (float) forecasts[k * horizon + h];
+          }
+          k++;
+        }
+        ready.add(output.apply(batch.get(i), forecast));
+      }
+    }
+  }
+
+  /** Reading one row's window into the batch, or saying what is wrong with it. */
+  static final class Windows {
+    private Windows() {}
+
+    /**
+     * Copies {@code value}'s window into {@code out} from {@code at}; returns null, or the problem
+     * (completing "column \"x\" ...").
+     */
+    static String read(Object value, WindowForecaster model, double[] out, int at) {
+      int window = model.window();
+      int f = model.columns().size();
+      if (value == null) {
+        return "is null";
+      }
+      List<?> steps = asList(value);
+      if (steps == null) {
+        return "is a " + value.getClass().getSimpleName() + ", expected an array of numbers or of arrays";
+      }
+      if (steps.size() != window) {
+        return String.format("has %d steps, expected %d (the model's window)", steps.size(), window);
+      }
+      for (int t = 0; t < window; t++) {
+        Object step = steps.get(t);
+        if (step instanceof Number number) {
+          if (f != 1) {
+            return String.format("holds single numbers, but the model reads %d columns %s: expected "
+                + "array<array<float>>, %d steps of %d values", f, model.columns(), window, f);
+          }
+          String bad = check(number.doubleValue(), "[" + t + "]");
+          if (bad != null) {
+            return bad;
+          }
+          out[at + t] = number.doubleValue();
+          continue;
+        }
+        if (step == null) {
+          return "value [" + t + "] is null";
+        }
+        List<?> values = asList(step);
+        if (values == null) {
+          return "step [" + t + "] is a " + step.getClass().getSimpleName() + ", expected a number or an array";
+        }
+        if (values.size() != f) {
+          return String.format("step [%d] has %d values, expected %d (the model's columns %s)", t,
+              values.size(), f, model.columns());
+        }
+        for (int j = 0; j < f; j++) {
+          Object v = values.get(j);
+          if (!(v instanceof Number number)) {
+            return String.format("value [%d, %d] is %s", t, j, v == null ? "null" : "not a number: " + v);
+          }
+          String bad = check(number.doubleValue(), "[" + t + ", " + j + "]");
+          if (bad != null) {
+            return bad;
+          }
+          out[at + t * f + j] = number.doubleValue();
+        }
+      }
+      return null;
+    }
+
+    private static String check(double v, String where) {
+      if (Double.isNaN(v)) {
+        return "value " + where + " is NaN";
+      }
+      if (Double.isInfinite(v)) {
+        return "value " + where + " is " + v;
+      }
+      return null;
+    }
+
+    /** Lists, Scala sequences and Java arrays (primitive or not) as a list; null for anything else. */
+    private static List<?> asList(Object value) {
+      if (value instanceof List<?> list) {
+        return list;
+      }
+      if (value instanceof scala.collection.Seq<?> seq) {
+        return CollectionConverters.asJava(seq);
+      }
+      if (value.getClass().isArray()) {
+        int n = Array.getLength(value);
+        List<Object> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          list.add(Array.get(value, i));
+        }
+        return list;
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package dev.rnn4j.spark;
+
+import static dev.rnn4j.internal.Checks.checkArgument;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.nn.SequenceModel;
+import dev.rnn4j.nn.StateDict;
+import dev.rnn4j.tensor.DType;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.EpochStats;
+import dev.rnn4j.train.Forecaster;
+import dev.rnn4j.train.Normalization;
+import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.Trainer;
+import dev.rnn4j.train.TrainingConfig;
+import dev.rnn4j.train.WindowDataset;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Synchronous data-parallel training of a forecaster on a Spark cluster: {@link Trainer}'s run, with each
+ * step's gradient computed by the cluster.
+ *
+ * <p>Each step, the driver broadcasts the current weights (as checkpoint bytes) and splits the step's
+ * mini-batch (the samples {@link Trainer} would take, in its order) into {@code partitions} contiguous
+ * shares. One Spark task per share rebuilds the model from the bytes, computes its share's part of the
+ * mini-batch's mean loss and the gradient of that part ({@link Forecaster#shareGradient}) on the device its
+ * {@code device} resolves to (the task's GPU, or the CPU), and {@code treeAggregate} sums the parts. The
+ * driver then clips the sum, steps the optimizer, validates after each epoch and writes a checkpoint after
+ * each epoch, all as {@link Trainer} does. The series travels once, as a broadcast; each task reads only its
+ * share's windows of it.
+ *
+ * <p>Because the shares together are the single-process mini-batch and the loss is one mean over it, a run
+ * equals {@link Trainer}'s with the same configuration and dtype up to the order of floating-point sums (in
+ * float64, within 1e-9 over a few epochs), and a task that Spark retries recomputes the same part from the
+ * same broadcast. Dropout is the exception: its masks are drawn per share (seeded by seed, epoch, step and
+ * share), so a model with dropout trains as well but not identically.
+ *
+ * <pre>{@code
+ * Trainer.Result r = SparkTrainer.on(spark).partitions(8)
+ *     .train(TrainingConfig.defaults(), TimeSeries.defaultDataset(), null, Path.of("ckpt.safetensors"));
+ * }</pre>
+ *
+ * <p>An immutable value: the with-style methods return copies.
+ */
+public final class SparkTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
+  private static final Trainer.Listener SILENT = new Trainer.Listener() {
+    @Override
+    public void onStep(int epoch, int step, int steps, double runningLoss) {}
+
+    @Override
+    public void onEpoch(EpochStats stats) {}
+  };
+
+  private final SparkSession spark;
+  private final int partitions;
+  private final DType dtype;
+  private final String device;
+  private final Trainer.Listener listener;
+
+  private SparkTrainer(SparkSession spark, int partitions, DType dtype, String device, Trainer.Listener listener) {
+    this.spark = spark;
+    this.partitions = partitions;
+    this.dtype = dtype;
+    this.device = device;
+    this.listener = listener;
+  }
+
+  /**
+   * A trainer on {@code spark}'s cluster: as many shares per step as the context's default parallelism,
+   * float32, device {@code auto}, no progress listener.
+   */
+  public static SparkTrainer on(SparkSession spark) {
+    Objects.requireNonNull(spark, "spark");
+    return new SparkTrainer(spark, spark.sparkContext().defaultParallelism(), DType.FLOAT32, "auto", SILENT);
+  }
+
+  /** Shares (Spark tasks) per step, at least 1; a mini-batch smaller than this has one share per sample. */
+  public SparkTrainer partitions(int partitions) {
+    checkArgument(partitions >= 1, "partitions must be at least 1, got %d", partitions);
+    return new SparkTrainer(spark, partitions, dtype, device, listener);
+  }
+
+  /** The parameters' dtype (the data stay float32); float64 for parity checks. */
+  public SparkTrainer dtype(DType dtype) {
+    return new SparkTrainer(spark, partitions, Objects.requireNonNull(dtype, "dtype"), device, listener);
+  }
+
+  /** Where the tasks compute: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
+  public SparkTrainer device(String device) {
+    checkArgument(device != null && (device.equals("auto") || RnnScorer.validDevice(device)),
+        "device must be one of auto, cpu, cuda, cuda:N, got '%s'", device);
+    return new SparkTrainer(spark, partitions, dtype, device, listener);
+  }
+
+  /** Progress, called on the driver. */
+  public SparkTrainer listener(Trainer.Listener listener) {
+    return new SparkTrainer(spark, partitions, dtype, device, Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Trains on {@code series} up to {@code config.epochs()}, writing {@code checkpoint} (a path on the
+   * driver) after every epoch. {@code config.data()} says how {@code series} is cut; its {@code csv} is not
+   * read. Validation runs on the driver's CPU.
+   *
+   * @param resume the checkpoint to continue from, or null; as for {@link Trainer}
+   * @throws dev.rnn4j.train.TrainingDivergedException when a loss is not finite
+   */
+  public Trainer.Result train(TrainingConfig config, TimeSeries series, Checkpoint resume, Path checkpoint)
+      throws IOException {
+    WindowDataset.Split split = config.data().split(series);
+    if (config.model().rnn().dropout() > 0 && config.model().rnn().numLayers() > 1) {
+      LOG.warn("dropout {} on Spark: masks are drawn per share, so this run will not equal a single-process "
+          + "run bit for bit", config.model().rnn().dropout());
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<SeriesData> data = jsc.broadcast(SeriesData.of(series));
+    try {
+      return Trainer.train(config, split, resume, checkpoint, Backends.cpu(), dtype,
+          new ClusterGradients(jsc, data, config, split.normalization(), partitions, device), listener);
+    } finally {
+      data.destroy();
+    }
+  }
+
+  /** The series as it travels to executors. */
+  private record SeriesData(ArrayList<String> columns, double[][] rows) implements Serializable {
+    static SeriesData of(TimeSeries series) {
+      double[][] rows = new double[series.length()][series.numColumns()];
+      for (int t = 0; t < rows.length; t++) {
+        for (int j = 0; j < rows[t].length; j++) {
+          rows[t][j] = series.get(t, j);
+        }
+      }
+      return new SeriesData(new ArrayList<>(series.columns()), rows);
+    }
+
+    TimeSeries toSeries() {
+      return TimeSeries.of(columns, rows);
+    }
+  }
+
+  /** One task's share of a step's mini-batch. */
+  private record Share(int index, int[] samples) implements Serializable {}
+
+  /** Gradients of one step, computed by the cluster. Lives on the driver. */
+  private static final class ClusterGradients implements Trainer.StepGradients {
+    private final JavaSparkContext jsc;
+    private final Broadcast<SeriesData> data;
+    private final TrainingConfig config;
+    private final Normalization normalization;
+    private final int partitions;
+    private final String device;
+
+    ClusterGradients(JavaSparkContext jsc, Broadcast<SeriesData> data, TrainingConfig config,
+        Normalization normalization, int partitions, String device) {
+      this.jsc = jsc;
+      this.data = data;
+      this.config = config;
+      this.normalization = normalization;
+      this.partitions = partitions;
+      this.device = device;
+    }
+
+    @Override
+    public Trainer.StepGradient compute(Forecaster forecaster, WindowDataset train, int epoch, int step,
+        int[] samples) {
+      StateDict params = forecaster.model().stateDict();
+      // The weights travel with the configuration and statistics, in the one format rnn4j already verifies.
+      byte[] weights = new Checkpoint(config, normalization, params, StateDict.of(Map.of()), epoch - 1, List.of())
+          .toByteArray();
+      Broadcast<byte[]> broadcast = jsc.broadcast(weights);
+      try {
+        int n = samples.length;
+        int shares = Math.min(partitions, n);
+        List<Share> list = new ArrayList<>(shares);
+        for (int p = 0; p < shares; p++) {
+          list.add(new Share(p, Arrays.copyOfRange(samples, (int) ((long) p * n / shares),
+              (int) ((long) (p + 1) * n / shares))));
+        }
+        ShareTask task = new ShareTask(data, broadcast, n, epoch, step, device);
+        Partial total = jsc.parallelize(list, shares).treeAggregate(new Partial(), task, Partial::merge, 2);
+        double loss = total.lossSum / n;
+        if (!Double.isFinite(loss)) {
+          return new Trainer.StepGradient(loss, null);
+        }
+        return new Trainer.StepGradient(loss, total.toStateDict(params));
+      } finally {
+        broadcast.destroy();
+      }
+    }
+  }
+
+  /** What a task computes for its share; a pure function of the broadcasts and the share. */
+  private static final class ShareTask implements Function2<Partial, Share, Partial> {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<SeriesData> data;
+    private final Broadcast<byte[]> weights;
+    private final int batchSize;
+    private final int epoch;
+    private final int step;
+    private final String device;
+
+    ShareTask(Broadcast<SeriesData> data, Broadcast<byte[]> weights, int batchSize, int epoch, int step,
+        String device) {
+      this.data = data;
+      this.weights = weights;
+      this.batchSize = batchSize;
+      this.epoch = epoch;
+      this.step = step;
+      this.device = device;
+    }
+
+    @Override
+    public Partial call(Partial partial, Share share) {
+      Checkpoint ckpt = Checkpoint.parse(weights.value(), "SparkTrainer's weights of epoch " + epoch + ", step "
+          + step);
+      TrainingConfig config = ckpt.config();
+      Backend backend = ExecutorDevice.backend(ExecutorDevice.forCurrentTask(device));
+      Forecaster.ShareGradient g = DeviceWorkers.run(backend.device().toString(), () -> {
+        WindowDataset train = config.data().split(data.value().toSeries()).train();
+        try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
+          model.to(backend).train();
+          model.manualSeed(((config.seed() * 1_000_003L + epoch) * 1_000_003L + step) * 1_000_003L
+              + share.index());
+          return new Forecaster(model, config.data().anchored()).shareGradient(train, share.samples(), batchSize);
+        }
+      });
+      return partial.add(ckpt.weights(), g);
+    }
+  }
+
+  /** A running sum of shares' gradients (flattened in parameter order) and losses. */
+  private static final class Partial implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private double[] values;
+    private double lossSum;
+    private int samples;
+
+    Partial() {}
+
+    private Partial(double[] values, double lossSum, int samples) {
+      this.values = values;
+      this.lossSum = lossSum;
+      this.samples = samples;
+    }
+
+    /** Adds a share's gradient, flattened in the order of {@code params}. */
+    Partial add(StateDict params, Forecaster.ShareGradient g) {
+      Map<String, Tensor> grads = g.grads().asMap();
+      int size = 0;
+      for (Tensor p : params.asMap().values()) {
+        size += p.numel();
+      }
+      double[] flat = new double[size];
+      int at = 0;
+      for (Map.Entry<String, Tensor> e : params.asMap().entrySet()) {
+        Tensor grad = grads.get(e.getKey());
+        if (grad != null) {
+          System.arraycopy(grad.toDoubleArray(), 0, flat, at, grad.numel());
+        }
+        at += e.getValue().numel();
+      }
+      return merge(this, new Partial(flat, g.lossSum(), g.samples()));
+    }
+
+    static Partial merge(Partial a, Partial b) {
+      if (b.values != null) {
+        if (a.values == null) {
+          a.values = b.values.clone();
+        } else {
+          for (int i = 0; i < a.values.length; i++) {
+            a.values[i] += b.values[i];
+          }
+        }
+      }
+      a.lossSum += b.lossSum;
+      a.samples += b.samples;
+      return a;
+    }
+
+    /** The sum as gradients of {@code params}: the same names, shapes and dtypes. */
+    StateDict toStateDict(StateDict params) {
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      int at = 0;
+      for (Map.Entry<String, Tensor> e : params.asMap().entrySet()) {
+        Tensor p = e.getValue();
+        out.put(e.getKey(), Tensor.wrap(Arrays.copyOfRange(values, at, at + p.numel()), p.shape()).to(p.dtype()));
+        at += p.numel();
+      }
+      return StateDict.of(out);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.rnn4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * rnn4j's device threads, with work that touches no GPU: the device name only picks the pool, so these
+ * run anywhere.
+ */
+class DeviceWorkersTest {
+  @AfterEach
+  void stopWorkers() {
+    DeviceWorkers.shutdown();
+  }
+
+  @Test
+  void cpuWorkRunsOnTheCallersThread() {
+    assertEquals(Thread.currentThread().getName(), DeviceWorkers.run("cpu", () -> Thread.currentThread().getName()));
+  }
+
+  @Test
+  void gpuWorkRunsOnLongLivedWorkersAtMostTheCapAtOnce() throws Exception {
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    Set<String> threads = ConcurrentHashMap.newKeySet();
+    ExecutorService tasks = Executors.newFixedThreadPool(6);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        futures.add(tasks.submit(() -> DeviceWorkers.run("cuda:7", () -> {
+          most.accumulateAndGet(running.incrementAndGet(), Math::max);
+          threads.add(Thread.currentThread().getName());
+          Thread.sleep(20);
+          running.decrementAndGet();
+          return null;
+        })));
+      }
+      for (Future<?> f : futures) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      tasks.shutdownNow();
+    }
+    assertEquals(DeviceWorkers.concurrency(), most.get(), "spark.rnn4j.gpu.concurrentTasks at once");
+    assertEquals(Set.of("rnn4j-cuda:7-worker-1", "rnn4j-cuda:7-worker-2"), threads);
+  }
+
+  @Test
+  void exceptionsReachTheCallerUnchanged() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DeviceWorkers.run("cuda:7", () -> {
+          throw new IllegalArgumentException("bad window");
+        }));
+    assertEquals("bad window", e.getMessage());
+  }
+
+  @Test
+  void anInterruptedTaskCancelsItsQueuedBatchAndTheWorkersSurvive() throws Exception {
+    CountDownLatch busy = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService tasks = Executors.newFixedThreadPool(3);
+    AtomicInteger ranQueued = new AtomicInteger();
+    try {
+      for (int i = 0; i < 2; i++) {
+        tasks.submit(() -> DeviceWorkers.run("cuda:7", () -> {
+          busy.countDown();
+          release.await();
+          return null;
+        }));
+      }
+      assertTrue(busy.await(10, TimeUnit.SECONDS));
+      CountDownLatch handled = new CountDownLatch(1);
+      Future<?> queued = tasks.submit(() -> {
+        try {
+          return DeviceWorkers.run("cuda:7", ranQueued::incrementAndGet);
+        } finally {
+          handled.countDown();
+        }
+      });
+      Thread.sleep(100);
+      queued.cancel(true); // Spark kills a task by interrupting its thread
+      // The batch is cancelled when the task's thread sees the interrupt; only then may a worker free up.
+      assertTrue(handled.await(10, TimeUnit.SECONDS));
+      release.countDown();
+      assertEquals(1, DeviceWorkers.run("cuda:7", () -> 1), "the workers still serve");
+      assertEquals(0, ranQueued.get(), "the cancelled batch never ran");
+    } finally {
+      tasks.shutdownNow();
+    }
+  }
+
+  @Test
+  void shutdownStopsTheWorkers() {
+    DeviceWorkers.run("cuda:7", () -> null);
+    assertEquals(1, DeviceWorkers.devices());
+    DeviceWorkers.shutdown();
+    assertEquals(0, DeviceWorkers.devices());
+    assertTrue(Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().startsWith("rnn4j-cuda:7") && t.isAlive()));
+  }
+}

@@ -1,0 +1,54 @@
+package dev.rnn4j.spark;
+
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.DataConfig;
+import dev.rnn4j.train.EpochStats;
+import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.Trainer;
+import dev.rnn4j.train.TrainingConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/** Small series and checkpoints for the Spark tests: seconds to train, and random weights are enough. */
+final class Models {
+  static final Trainer.Listener QUIET = new Trainer.Listener() {
+    @Override
+    public void onStep(int epoch, int step, int steps, double runningLoss) {}
+
+    @Override
+    public void onEpoch(EpochStats stats) {}
+  };
+
+  private Models() {}
+
+  /** {@code rows} rows of a trend with a seasonal wave per column, columns c0, c1, ... */
+  static TimeSeries series(int columns, int rows) {
+    List<String> names = IntStream.range(0, columns).mapToObj(j -> "c" + j).toList();
+    double[][] values = new double[rows][columns];
+    for (int t = 0; t < rows; t++) {
+      for (int j = 0; j < columns; j++) {
+        values[t][j] = 50 + 10 * Math.sin(t / (4.0 + j)) + 0.3 * t + j;
+      }
+    }
+    return TimeSeries.of(names, values);
+  }
+
+  /** A GRU forecaster of {@code columns} columns, window 12, horizon 3, after one epoch; seeded. */
+  static TrainingConfig config(int columns, long seed) {
+    List<String> names = IntStream.range(0, columns).mapToObj(j -> "c" + j).toList();
+    DataConfig data = new DataConfig(null, names, 12, 3, 1, 0.2, true, true);
+    return TrainingConfig.forData(data, RnnConfig.gru(columns, 8).batchFirst(true).build())
+        .withSchedule(1, 16, seed, 1.0);
+  }
+
+  /** Trains {@link #config} on {@link #series} into {@code path} and reads it back. */
+  static Checkpoint train(int columns, long seed, Path path) throws IOException {
+    TrainingConfig config = config(columns, seed);
+    Trainer.train(config, config.data().split(series(columns, 120)), null, path, Backends.cpu(), QUIET);
+    return Checkpoint.read(path);
+  }
+}

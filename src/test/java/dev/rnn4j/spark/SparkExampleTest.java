@@ -1,0 +1,45 @@
+package dev.rnn4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.spark.example.SparkForecastExample;
+import dev.rnn4j.train.Checkpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** docs/spark.md's example: the document shows this file as it is, and it runs. */
+class SparkExampleTest {
+  private static final Path EXAMPLE =
+      Path.of("src/test/java/dev/rnn4j/spark/example/SparkForecastExample.java");
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void theDocumentShowsTheExampleAsItIs() throws Exception {
+    String doc = Files.readString(Path.of("docs/spark.md"));
+    String code = Files.readString(EXAMPLE);
+    assertTrue(doc.contains("```java\n" + code + "```\n"),
+        "docs/spark.md must quote " + EXAMPLE + " whole, in a java block");
+  }
+
+  @Test
+  void theExampleTrainsOnSparkThenScoresADataFrame() throws Exception {
+    Path checkpoint = tmp.resolve("co2.safetensors");
+    List<Row> scored = SparkForecastExample.run(LocalSpark.get(), checkpoint).collectAsList();
+    assertEquals(3, Checkpoint.read(checkpoint).epoch());
+    assertEquals(821 - 24 + 1, scored.size());
+    Row last = scored.get(scored.size() - 1);
+    assertEquals(821, last.getInt(0));
+    List<Float> forecast = last.getList(1);
+    assertEquals(6, forecast.size());
+    for (float v : forecast) {
+      assertTrue(v > 400 && v < 450, "a forecast in ppm near the series' end: " + forecast);
+    }
+  }
+}

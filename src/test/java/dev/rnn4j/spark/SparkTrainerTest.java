@@ -1,0 +1,101 @@
+package dev.rnn4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.tensor.DType;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.EpochStats;
+import dev.rnn4j.train.OptimizerConfig;
+import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.Trainer;
+import dev.rnn4j.train.TrainingConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Data-parallel training on local[2] equals single-process training. */
+class SparkTrainerTest {
+  @TempDir
+  Path tmp;
+
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void setUp() {
+    spark = LocalSpark.get();
+  }
+
+  /** A stacked LSTM on two columns, Adam with clipping: every part of a step takes part. */
+  private static TrainingConfig config() {
+    TrainingConfig base = Models.config(2, 5);
+    return new TrainingConfig(
+        dev.rnn4j.nn.SequenceModelConfig.manyToOne(
+            RnnConfig.lstm(2, 6).numLayers(2).batchFirst(true).build(), base.data().horizon()),
+        base.data(), OptimizerConfig.adam(0.01), 2, 24, 5, 0.5);
+  }
+
+  @Test
+  void sharesOfTheMiniBatchTrainAsOneProcessInFloat64() throws IOException {
+    TrainingConfig config = config();
+    TimeSeries series = Models.series(2, 120);
+    Path single = tmp.resolve("single.safetensors");
+    Trainer.Result expected = Trainer.train(config, config.data().split(series), null, single, Backends.cpu(),
+        DType.FLOAT64, Trainer.local(), Models.QUIET);
+    Path spread = tmp.resolve("spark.safetensors");
+    int[] epochs = new int[1];
+    Trainer.Result actual = SparkTrainer.on(spark).partitions(3).dtype(DType.FLOAT64).device("cpu")
+        .listener(new Trainer.Listener() {
+          @Override
+          public void onStep(int epoch, int step, int steps, double runningLoss) {}
+
+          @Override
+          public void onEpoch(EpochStats stats) {
+            epochs[0]++;
+          }
+        })
+        .train(config, series, null, spread);
+    assertEquals(2, epochs[0], "one checkpoint and one listener call per epoch");
+    Checkpoint a = Checkpoint.read(single);
+    Checkpoint b = Checkpoint.read(spread);
+    assertEquals(2, b.epoch());
+    Map<String, Tensor> want = a.weights().asMap();
+    Map<String, Tensor> got = b.weights().asMap();
+    assertEquals(want.keySet(), got.keySet());
+    for (String name : want.keySet()) {
+      assertEquals(DType.FLOAT64, got.get(name).dtype(), name);
+      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), 1e-9, name);
+    }
+    for (int e = 0; e < 2; e++) {
+      EpochStats x = expected.history().get(e);
+      EpochStats y = actual.history().get(e);
+      assertEquals(x.trainLoss(), y.trainLoss(), 1e-9);
+      assertEquals(x.validationLoss(), y.validationLoss(), 1e-9);
+    }
+    assertTrue(expected.history().get(1).trainLoss() < expected.history().get(0).trainLoss(), "it learns");
+  }
+
+  @Test
+  void aMiniBatchSmallerThanThePartitionsHasOneSharePerSample() throws IOException {
+    TrainingConfig config = config().withSchedule(1, 2, 5, 0);
+    TimeSeries series = Models.series(2, 40);
+    Path single = tmp.resolve("single.safetensors");
+    Trainer.train(config, config.data().split(series), null, single, Backends.cpu(), DType.FLOAT64,
+        Trainer.local(), Models.QUIET);
+    Path spread = tmp.resolve("spark.safetensors");
+    SparkTrainer.on(spark).partitions(5).dtype(DType.FLOAT64).train(config, series, null, spread);
+    Map<String, Tensor> want = Checkpoint.read(single).weights().asMap();
+    Map<String, Tensor> got = Checkpoint.read(spread).weights().asMap();
+    for (String name : want.keySet()) {
+      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), 1e-9, name);
+    }
+  }
+}
