@@ -58,9 +58,14 @@ cp "$jar" "$BUNDLE/rnn4j.jar"
 cp -r target/classes "$BUNDLE/test/classes"
 cp -r target/test-classes "$BUNDLE/test/test-classes"
 rm -rf "$BUNDLE/test/test-classes/fixtures"
+# Spark is provided (a cluster brings it) and its tests need no GPU: neither travels.
+rm -rf "$BUNDLE/test/test-classes/dev/rnn4j/spark"
 
 say "test-scope jars"
-mvn -B -ntp -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$BUNDLE/test/lib" \
+# Runtime scope: the test-only jars are JUnit (in the launcher), JMH and netlib (benchmarks only), and Spark is
+# provided.
+mvn -B -ntp -q dependency:copy-dependencies -DincludeScope=runtime \
+  -DoutputDirectory="$BUNDLE/test/lib" \
   -DexcludeArtifactIds=jcuda-natives,jcublas-natives,jcudnn-natives,junit-jupiter,junit-jupiter-api,junit-jupiter-engine,junit-jupiter-params,junit-platform-commons,junit-platform-engine,opentest4j,apiguardian-api,jmh-core,jmh-generator-annprocess,jopt-simple,commons-math3,blas,arpack_combined_all
 mvn -B -ntp -q dependency:copy -Dartifact="$JUNIT_CONSOLE" -DoutputDirectory="$BUNDLE" -Dmdep.stripVersion=true
 

@@ -102,14 +102,21 @@ final class CudnnRnn implements AutoCloseable {
   }
 
   /**
-   * PyTorch's algorithm choice ({@code get_algo} in ATen's cudnn/RNN.cpp): projections and variable lengths
-   * take the standard algorithm; float32 with a small hidden size on compute capability 6.0 and later takes
+   * The algorithm. With TF32 allowed (PyTorch's default) it is PyTorch's choice ({@code get_algo} in ATen's
+   * cudnn/RNN.cpp), so that timings compare: projections and variable lengths take the standard
+   * algorithm; float32 with a small hidden size on compute capability 6.0 and later takes
    * {@code PERSIST_STATIC_SMALL_H}. Training passes use the backward pass's (smaller) thresholds for their
    * forward too, so that the reserve space is written and read by one algorithm.
+   *
+   * <p>Strict FP32 always takes the standard algorithm: the persistent small-H kernels evaluate their
+   * activations approximately (seen on an H200 with cuDNN 9.19: outputs 3e-6 to 1e-5 and gradients up to
+   * 2e-4 from the CPU's, where the standard algorithm stays within 2e-7 and 1.2e-6), which is not what
+   * strict FP32 promises.
    */
-  static int chooseAlgo(RnnConfig config, DType dtype, int computeCapability, boolean training,
-      boolean variableLengths) {
-    if (config.projSize() > 0 || variableLengths || dtype == DType.FLOAT64 || computeCapability < 60) {
+  static int chooseAlgo(RnnConfig config, DType dtype, MathMode math, int computeCapability,
+      boolean training, boolean variableLengths) {
+    if (config.projSize() > 0 || variableLengths || dtype == DType.FLOAT64 || math == MathMode.STRICT_FP32
+        || computeCapability < 60) {
       return cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
     }
     boolean vanilla = config.mode() == RnnMode.RNN_TANH || config.mode() == RnnMode.RNN_RELU;
@@ -198,7 +205,7 @@ final class CudnnRnn implements AutoCloseable {
       pass.devLengths = DeviceBuffer.allocate(device, 4L * batch);
       w.upload(all, pass.devLengths.pointer());
       int algo = standardOnly ? cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD
-          : chooseAlgo(config, dtype, device.computeCapability(), training, lengths != null);
+          : chooseAlgo(config, dtype, math, device.computeCapability(), training, lengths != null);
       // The reserve space holds the dropout masks too: size it with the descriptor the passes will use.
       cudnnDropoutDescriptor drop = dropout ? w.dropout((float) config.dropout(), dropoutSeed) : noDropout;
       configure(w, algo, drop);
