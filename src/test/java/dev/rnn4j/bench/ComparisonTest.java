@@ -48,6 +48,23 @@ class ComparisonTest {
   }
 
   @Test
+  void gpuCasesAreHeldToTenPercentOfPyTorch() {
+    String cuda = "rnn4j 0.1.0-SNAPSHOT (cuda:0 (NVIDIA H200, TF32 allowed))";
+    String torchGpu = "pytorch 2.11.0+cu130 (NVIDIA H200, CUDA 13.0, cuDNN 91900, TF32 on)";
+    Comparison c = Comparison.of(
+        List.of(result("G1", "forward", 2.187, cuda), result("G10", "forward", 8.486, cuda),
+            result("G3", "forward", 50.0, cuda)),
+        List.of(result("G1", "forward", 2.783, torchGpu), result("G10", "forward", 7.542, torchGpu),
+            result("G3", "forward", 10.0, torchGpu)));
+    List<Comparison.Row> rows = c.rows();
+    assertEquals(new Comparison.Target("A/B <= 1.10", true), rows.get(0).target());
+    // 8.486 / 7.542 = 1.125.
+    assertEquals(new Comparison.Target("A/B <= 1.10", false), rows.get(1).target());
+    // G3 has no target.
+    assertNull(rows.get(2).target());
+  }
+
+  @Test
   void noTargetsUnlessBIsPyTorch() {
     Comparison c = Comparison.of(a, a);
     assertFalse(c.bIsPyTorch());
