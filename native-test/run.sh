@@ -14,9 +14,10 @@
 #   3. the tests tagged gpu or native, through JUnit's console launcher with -Drnn4j.gpu=true
 #      (tests.log, junit/ XML reports, parity.md: the largest CPU-GPU difference per fixture, training.md:
 #      the CPU and GPU training runs);
-#   4. the benchmark, TF32 allowed on both sides and strict FP32 on both: `rnn4j bench --device cuda`
-#      (rnn4j-MODE.json), PyTorch's side on the same GPU when python3 has torch with CUDA
-#      (torch-MODE.json), and `bench --compare` of the two (compare-MODE.txt), MODE tf32 or fp32.
+#   4. the benchmark, TF32 allowed on both sides and strict FP32 on both, in rounds of alternating order:
+#      `rnn4j bench --device cuda` (rnn4j-MODE-rN.json), PyTorch's side on the same GPU when python3 has
+#      torch with CUDA (torch-MODE-rN.json), and `bench --compare` of the two (compare-MODE-rN.txt), MODE
+#      tf32 or fp32, N the round.
 # The benchmark runs even when tests fail. Exit status: 0 when every step passed, 1 otherwise.
 #
 # Environment:
@@ -24,7 +25,8 @@
 #   CUDNN_DIR       folder holding libcudnn.so.9 (default: searched)
 #   CUBLAS_DIR      folder holding libcublas.so.12 or libcublas.so.13 (default: searched)
 #   BENCH_SET       rnn4j bench --set (default G); BENCH_ONLY, when set, is passed as --only instead
-#   BENCH_ARGS      extra options for both benchmarks' timing (default: 1 s warm-up, 20 repetitions)
+#   BENCH_ARGS      extra options for both benchmarks' timing (default: 2 s warm-up, 20 repetitions)
+#   BENCH_ROUNDS    rounds per math mode, alternating which side runs first (default 2)
 #   TEST_TIMEOUT, BENCH_TIMEOUT  seconds per step (default 240 and 150 per benchmark); the whole run is
 #                   meant to fit in about 6 minutes on an H100
 set -uo pipefail
@@ -142,37 +144,47 @@ test_rc=${PIPESTATUS[0]}
 (( test_rc == 0 )) || { echo "TESTS FAILED (exit $test_rc)"; status=1; }
 
 # --- 4. benchmark --------------------------------------------------------------------------------------
-# Two runs of each side on the same GPU: TF32 allowed on both (PyTorch's cuDNN default; rnn4j's default),
-# and strict FP32 on both (allow_tf32 off; rnn4j -Drnn4j.cuda.allowTf32=false).
-read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 1 --repetitions 20}"
+# TF32 allowed on both sides (PyTorch's cuDNN default; rnn4j's default), then strict FP32 on both
+# (allow_tf32 off; rnn4j -Drnn4j.cuda.allowTf32=false). The GPU's speed drifts over minutes on shared
+# machines, so each mode runs in BENCH_ROUNDS rounds whose order alternates (rnn4j first, then PyTorch
+# first), and each round is compared on its own: a ratio is only as good as the two sides' closeness in time.
+read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 2 --repetitions 20}"
 if [[ -n ${BENCH_ONLY:-} ]]; then select_cases=(--only "$BENCH_ONLY")
 else select_cases=(--set "${BENCH_SET:-G}"); fi
 have_torch=0
 LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH python3 -c \
   'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && have_torch=1
 
-for mode in tf32 fp32; do
-  if [[ $mode == tf32 ]]; then allow=true; torch_tf32=on; else allow=false; torch_tf32=off; fi
-  say "rnn4j bench --device cuda, $mode (rnn4j-$mode.json)"
-  rm -f "$OUT_DIR/rnn4j-$mode.json" "$OUT_DIR/torch-$mode.json"
+bench_rnn4j() { # MODE ROUND
+  local allow=true; [[ $1 == fp32 ]] && allow=false
+  say "rnn4j bench --device cuda, $1, round $2 (rnn4j-$1-r$2.json)"
   timeout "${BENCH_TIMEOUT:-150}" "$JAVA_BIN" -Drnn4j.cuda.allowTf32=$allow -jar "$BUNDLE/rnn4j.jar" bench \
-    --device cuda "${select_cases[@]}" "${bench_args[@]}" --json "$OUT_DIR/rnn4j-$mode.json" 2>&1 \
-    | tee "$OUT_DIR/bench-rnn4j-$mode.log"
-  (( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED ($mode)"; status=1; }
-  if (( have_torch )); then
-    say "PyTorch on the same GPU, $mode (torch-$mode.json)"
-    # PyTorch loads its own cuDNN; the folders added above must not shadow it.
-    LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${BENCH_TIMEOUT:-150}" python3 \
-      src/test/python/bench_torch.py --device cuda \
-      --tf32 "$torch_tf32" "${select_cases[@]}" "${bench_args[@]}" --min-seconds 0.2 \
-      --json "$OUT_DIR/torch-$mode.json" 2>&1 | tee "$OUT_DIR/bench-torch-$mode.log"
-    (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($mode)"; status=1; }
-  fi
-  if [[ -s $OUT_DIR/rnn4j-$mode.json && -s $OUT_DIR/torch-$mode.json ]]; then
-    say "rnn4j (A) against PyTorch (B), $mode (compare-$mode.txt)"
-    "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --compare "$OUT_DIR/rnn4j-$mode.json" \
-      "$OUT_DIR/torch-$mode.json" 2>&1 | tee "$OUT_DIR/compare-$mode.txt"
-  fi
+    --device cuda "${select_cases[@]}" "${bench_args[@]}" --json "$OUT_DIR/rnn4j-$1-r$2.json" 2>&1 \
+    | tee "$OUT_DIR/bench-rnn4j-$1-r$2.log"
+  (( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED ($1, round $2)"; status=1; }
+}
+bench_torch() { # MODE ROUND
+  (( have_torch )) || return 0
+  local tf32=on; [[ $1 == fp32 ]] && tf32=off
+  say "PyTorch on the same GPU, $1, round $2 (torch-$1-r$2.json)"
+  # PyTorch loads its own cuDNN; the folders added above must not shadow it.
+  LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${BENCH_TIMEOUT:-150}" python3 \
+    src/test/python/bench_torch.py --device cuda --tf32 "$tf32" "${select_cases[@]}" "${bench_args[@]}" \
+    --min-seconds 0.2 --json "$OUT_DIR/torch-$1-r$2.json" 2>&1 | tee "$OUT_DIR/bench-torch-$1-r$2.log"
+  (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($1, round $2)"; status=1; }
+}
+
+for mode in tf32 fp32; do
+  for (( round = 1; round <= ${BENCH_ROUNDS:-2}; round++ )); do
+    rm -f "$OUT_DIR/rnn4j-$mode-r$round.json" "$OUT_DIR/torch-$mode-r$round.json"
+    if (( round % 2 == 1 )); then bench_rnn4j $mode $round; bench_torch $mode $round
+    else bench_torch $mode $round; bench_rnn4j $mode $round; fi
+    if [[ -s $OUT_DIR/rnn4j-$mode-r$round.json && -s $OUT_DIR/torch-$mode-r$round.json ]]; then
+      say "rnn4j (A) against PyTorch (B), $mode, round $round (compare-$mode-r$round.txt)"
+      "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --compare "$OUT_DIR/rnn4j-$mode-r$round.json" \
+        "$OUT_DIR/torch-$mode-r$round.json" 2>&1 | tee "$OUT_DIR/compare-$mode-r$round.txt"
+    fi
+  done
 done
 (( have_torch )) || say "PyTorch with CUDA not available to python3: no comparison"
 

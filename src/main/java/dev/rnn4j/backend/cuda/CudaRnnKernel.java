@@ -7,6 +7,7 @@ import dev.rnn4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
 
 /**
  * The {@link RnnKernel} of the CUDA backend: host tensors in and out, cuDNN in between. The weights live
@@ -362,7 +363,7 @@ final class CudaRnnKernel implements RnnKernel {
               device.kernels().transpose01(w.stream(), dtype, dOut.pointer(), pass.dy.pointer(), pass.batch,
                   pass.steps, width);
             } else {
-              NativeCalls.checkDriver("cuMemcpyDtoDAsync", jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync(
+              NativeCalls.checkDriver("cuMemcpyDtoDAsync", JCudaDriver.cuMemcpyDtoDAsync(
                   pass.dy.pointer(), dOut.pointer(), dOut.bytes(), w.stream()));
             }
             w.memsetZero(grads.pointer(), grads.bytes());

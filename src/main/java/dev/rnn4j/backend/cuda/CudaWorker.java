@@ -5,6 +5,8 @@ import static dev.rnn4j.backend.cuda.NativeCalls.checkCudnn;
 import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
 import dev.rnn4j.tensor.DType;
+import java.util.ArrayList;
+import java.util.List;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
@@ -36,7 +38,7 @@ final class CudaWorker implements AutoCloseable {
   private final cublasHandle cublas = new cublasHandle();
   private PinnedBuffer staging;
   private long stagingUsed;
-  private final java.util.List<Runnable> pendingDownloads = new java.util.ArrayList<>();
+  private final List<Runnable> pendingDownloads = new ArrayList<>();
   private DeviceBuffer dropoutStates;
   private cudnnDropoutDescriptor dropout;
 

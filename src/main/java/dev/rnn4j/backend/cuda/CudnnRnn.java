@@ -8,6 +8,7 @@ import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnMode;
 import dev.rnn4j.tensor.DType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -16,6 +17,7 @@ import jcuda.jcudnn.cudnnDataType;
 import jcuda.jcudnn.cudnnDirectionMode;
 import jcuda.jcudnn.cudnnDropoutDescriptor;
 import jcuda.jcudnn.cudnnForwardMode;
+import jcuda.jcudnn.cudnnMathType;
 import jcuda.jcudnn.cudnnRNNAlgo;
 import jcuda.jcudnn.cudnnRNNBiasMode;
 import jcuda.jcudnn.cudnnRNNDataDescriptor;
@@ -369,7 +371,7 @@ final class CudnnRnn implements AutoCloseable {
       case LSTM -> cudnnRNNMode.CUDNN_LSTM;
       case GRU -> cudnnRNNMode.CUDNN_GRU;
     };
-    int mathType = dtype == DType.FLOAT64 ? jcuda.jcudnn.cudnnMathType.CUDNN_DEFAULT_MATH : math.cudnnMathType();
+    int mathType = dtype == DType.FLOAT64 ? cudnnMathType.CUDNN_DEFAULT_MATH : math.cudnnMathType();
     int projSize = config.projSize() > 0 ? config.projSize() : config.hiddenSize();
     checkCudnn("cudnnSetRNNDescriptor_v8 for " + this, JCudnn.cudnnSetRNNDescriptor_v8(desc, algo, cellMode,
         cudnnRNNBiasMode.CUDNN_RNN_DOUBLE_BIAS,
@@ -470,7 +472,7 @@ final class CudnnRnn implements AutoCloseable {
 
   private static int[] filled(int n, int value) {
     int[] a = new int[n];
-    java.util.Arrays.fill(a, value);
+    Arrays.fill(a, value);
     return a;
   }
 }
