@@ -302,7 +302,7 @@ final class CudaForecasterTraining implements DeviceTraining {
 
   @Override
   public synchronized StateDict weights() {
-    return read(params, "");
+    return read(params);
   }
 
   @Override
@@ -314,7 +314,7 @@ final class CudaForecasterTraining implements DeviceTraining {
     List<String> kinds = kinds(config.optimizer());
     List<StateDict> buffers = new ArrayList<>();
     for (int k = 0; k < kinds.size(); k++) {
-      buffers.add(read(moments.get(k), ""));
+      buffers.add(read(moments.get(k)));
     }
     for (String name : names()) {
       out.put("step." + name, Tensor.wrap(new double[] {step}));
@@ -361,60 +361,33 @@ final class CudaForecasterTraining implements DeviceTraining {
 
   /** Writes {@code prefix + name} tensors of {@code source} into a flat buffer laid out as the parameters. */
   private void writeParams(CudaWorker w, DeviceBuffer flat, StateDict source, String prefix) {
-    for (CudnnRnn.Segment s : rnn.locate(w, flat.pointer())) {
-      upload(w, source.get(prefix + "rnn." + keys.get(s.param()).name()), (int) s.offset(), (int) s.count(),
-          s.at());
-    }
+    List<Tensor> rnnParams = new ArrayList<>();
+    keys.forEach(k -> rnnParams.add(source.get(prefix + "rnn." + k.name())));
+    rnn.write(w, rnn.locate(w, flat.pointer()), rnnParams);
     Tensor weight = source.get(prefix + "head.weight");
-    upload(w, weight, 0, weight.numel(), at(flat, headWeightAt));
+    Transfers.upload(w, weight, dtype, 0, weight.numel(), at(flat, headWeightAt));
     if (model.headBias()) {
       Tensor bias = source.get(prefix + "head.bias");
-      upload(w, bias, 0, bias.numel(), at(flat, headBiasAt));
-    }
-  }
-
-  private void upload(CudaWorker w, Tensor t, int from, int count, CUdeviceptr dst) {
-    if (dtype == DType.FLOAT32) {
-      w.upload(t.toFloatArray(), from, count, dst);
-    } else {
-      w.upload(t.to(DType.FLOAT64).toDoubleArray(), from, count, dst);
+      Transfers.upload(w, bias, dtype, 0, bias.numel(), at(flat, headBiasAt));
     }
   }
 
   /** Reads a flat buffer laid out as the parameters back into named tensors. */
-  private StateDict read(DeviceBuffer flat, String prefix) {
+  private StateDict read(DeviceBuffer flat) {
     CudaWorker w = device.acquire();
     try {
-      List<Object> arrays = new ArrayList<>();
-      for (ParamKey key : keys) {
-        int numel = 1;
-        for (int d : key.shape(rnnConfig)) {
-          numel *= d;
-        }
-        arrays.add(dtype == DType.FLOAT32 ? new float[numel] : new double[numel]);
-      }
-      for (CudnnRnn.Segment s : rnn.locate(w, flat.pointer())) {
-        Object a = arrays.get(s.param());
-        if (a instanceof float[] f) {
-          w.download(s.at(), f, (int) s.offset(), (int) s.count());
-        } else {
-          w.download(s.at(), (double[]) a, (int) s.offset(), (int) s.count());
-        }
-      }
+      List<Transfers.Pending> rnnParams = rnn.read(w, rnn.locate(w, flat.pointer()));
       Transfers.Pending weight = Transfers.download(w, at(flat, headWeightAt), dtype, outFeatures, width);
       Transfers.Pending bias = model.headBias()
           ? Transfers.download(w, at(flat, headBiasAt), dtype, outFeatures) : null;
       w.finishDownloads();
       Map<String, Tensor> out = new LinkedHashMap<>();
       for (int i = 0; i < keys.size(); i++) {
-        Object a = arrays.get(i);
-        int[] shape = keys.get(i).shape(rnnConfig);
-        out.put(prefix + "rnn." + keys.get(i).name(),
-            a instanceof float[] f ? Tensor.wrap(f, shape) : Tensor.wrap((double[]) a, shape));
+        out.put("rnn." + keys.get(i).name(), rnnParams.get(i).tensor());
       }
-      out.put(prefix + "head.weight", weight.tensor());
+      out.put("head.weight", weight.tensor());
       if (bias != null) {
-        out.put(prefix + "head.bias", bias.tensor());
+        out.put("head.bias", bias.tensor());
       }
       return StateDict.of(out);
     } finally {

@@ -22,7 +22,6 @@ final class CudaRnnKernel implements RnnKernel {
   private final CudaDevice device;
   private final RnnConfig config;
   private final DType dtype;
-  private final List<int[]> shapes = new ArrayList<>();
   private final CudnnRnn rnn;
   private final DeviceBuffer weights;
   private final DeviceBuffer grads;
@@ -34,9 +33,6 @@ final class CudaRnnKernel implements RnnKernel {
     this.device = device;
     this.config = config;
     this.dtype = parameters.get(0).dtype();
-    for (Tensor p : parameters) {
-      shapes.add(p.shape());
-    }
     CudaWorker w = device.acquire();
     CudnnRnn r = null;
     DeviceBuffer wb = null;
@@ -45,14 +41,7 @@ final class CudaRnnKernel implements RnnKernel {
       r = new CudnnRnn(w, config, dtype, math);
       wb = w.zeros(dtype, r.weightSpaceElements());
       gb = w.zeros(dtype, r.weightSpaceElements());
-      for (CudnnRnn.Segment s : r.locate(w, wb.pointer())) {
-        Tensor p = parameters.get(s.param());
-        if (dtype == DType.FLOAT32) {
-          w.upload(p.toFloatArray(), (int) s.offset(), (int) s.count(), s.at());
-        } else {
-          w.upload(p.toDoubleArray(), (int) s.offset(), (int) s.count(), s.at());
-        }
-      }
+      r.write(w, r.locate(w, wb.pointer()), parameters);
       this.gradSegments = r.locate(w, gb.pointer());
       this.unusedBiasGrads = r.unusedBiasSlots(w, gb.pointer());
       w.finishDownloads();
@@ -217,29 +206,9 @@ final class CudaRnnKernel implements RnnKernel {
 
   /** Downloads the parameter-shaped tensors that {@code segments} locate. */
   private List<Tensor> readParameters(CudaWorker w, List<CudnnRnn.Segment> segments) {
-    List<Object> arrays = new ArrayList<>();
-    for (int[] shape : shapes) {
-      int n = 1;
-      for (int s : shape) {
-        n *= s;
-      }
-      arrays.add(dtype == DType.FLOAT32 ? new float[n] : new double[n]);
-    }
-    for (CudnnRnn.Segment s : segments) {
-      Object a = arrays.get(s.param());
-      if (a instanceof float[] f) {
-        w.download(s.at(), f, (int) s.offset(), (int) s.count());
-      } else {
-        w.download(s.at(), (double[]) a, (int) s.offset(), (int) s.count());
-      }
-    }
+    List<Transfers.Pending> pending = rnn.read(w, segments);
     w.finishDownloads();
-    List<Tensor> tensors = new ArrayList<>();
-    for (int i = 0; i < arrays.size(); i++) {
-      Object a = arrays.get(i);
-      tensors.add(a instanceof float[] f ? Tensor.wrap(f, shapes.get(i)) : Tensor.wrap((double[]) a, shapes.get(i)));
-    }
-    return tensors;
+    return pending.stream().map(Transfers.Pending::tensor).toList();
   }
 
   private static void closeAll(DeviceBuffer... buffers) {

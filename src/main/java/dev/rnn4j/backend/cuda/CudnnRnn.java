@@ -7,6 +7,7 @@ import dev.rnn4j.nn.ParamKey;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnMode;
 import dev.rnn4j.tensor.DType;
+import dev.rnn4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -168,6 +169,42 @@ final class CudnnRnn implements AutoCloseable {
       }
     }
     return segments;
+  }
+
+  /**
+   * Queues the upload of PyTorch-layout parameters, in {@link ParamKey#all} order and converted to this
+   * configuration's dtype, into the blocks that {@code segments} locate.
+   */
+  void write(CudaWorker w, List<Segment> segments, List<Tensor> parameters) {
+    // Each tensor's values are taken out once, not once per gate block.
+    Object[] values = new Object[parameters.size()];
+    for (Segment s : segments) {
+      int i = s.param();
+      if (values[i] == null) {
+        Tensor t = parameters.get(i).to(dtype);
+        values[i] = dtype == DType.FLOAT32 ? t.toFloatArray() : t.toDoubleArray();
+      }
+      if (values[i] instanceof float[] f) {
+        w.upload(f, (int) s.offset(), (int) s.count(), s.at());
+      } else {
+        w.upload((double[]) values[i], (int) s.offset(), (int) s.count(), s.at());
+      }
+    }
+  }
+
+  /**
+   * Queues the download of the blocks that {@code segments} locate into PyTorch-layout parameters, in
+   * {@link ParamKey#all} order; they hold the values after the worker's {@link CudaWorker#finishDownloads()}.
+   */
+  List<Transfers.Pending> read(CudaWorker w, List<Segment> segments) {
+    List<Transfers.Pending> out = new ArrayList<>();
+    for (ParamKey key : ParamKey.all(config)) {
+      out.add(Transfers.Pending.of(dtype, key.shape(config)));
+    }
+    for (Segment s : segments) {
+      out.get(s.param()).fill(w, s.at(), (int) s.offset(), (int) s.count());
+    }
+    return out;
   }
 
   /**

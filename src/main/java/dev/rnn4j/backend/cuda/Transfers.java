@@ -36,6 +36,24 @@ final class Transfers {
       this.shape = shape;
     }
 
+    /** A host tensor of {@code shape} that downloads fill piece by piece with {@link #fill}. */
+    static Pending of(DType dtype, int... shape) {
+      int n = 1;
+      for (int s : shape) {
+        n *= s;
+      }
+      return new Pending(dtype == DType.FLOAT32 ? new float[n] : new double[n], shape);
+    }
+
+    /** Queues the download of {@code count} elements from {@code src} into this tensor's {@code offset..}. */
+    void fill(CudaWorker w, CUdeviceptr src, int offset, int count) {
+      if (data instanceof float[] f) {
+        w.download(src, f, offset, count);
+      } else {
+        w.download(src, (double[]) data, offset, count);
+      }
+    }
+
     Tensor tensor() {
       return data instanceof float[] f ? Tensor.wrap(f, shape) : Tensor.wrap((double[]) data, shape);
     }
@@ -43,17 +61,21 @@ final class Transfers {
 
   /** Queues the download of a tensor of {@code shape} from {@code src}. */
   static Pending download(CudaWorker w, CUdeviceptr src, DType dtype, int... shape) {
+    Pending p = Pending.of(dtype, shape);
     int n = 1;
     for (int s : shape) {
       n *= s;
     }
+    p.fill(w, src, 0, n);
+    return p;
+  }
+
+  /** Queues the upload of {@code count} elements of {@code t} (converted to {@code dtype}) from {@code from}. */
+  static void upload(CudaWorker w, Tensor t, DType dtype, int from, int count, CUdeviceptr dst) {
     if (dtype == DType.FLOAT32) {
-      float[] a = new float[n];
-      w.download(src, a, 0, n);
-      return new Pending(a, shape);
+      w.upload(t.to(dtype).toFloatArray(), from, count, dst);
+    } else {
+      w.upload(t.to(dtype).toDoubleArray(), from, count, dst);
     }
-    double[] a = new double[n];
-    w.download(src, a, 0, n);
-    return new Pending(a, shape);
   }
 }
