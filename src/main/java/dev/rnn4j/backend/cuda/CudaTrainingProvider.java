@@ -12,9 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains on the GPU, all on the device, when the model is on a {@link CudaBackend} and is a batch-first
- * many-to-one forecaster whose optimizer state (if resumed) counts the same steps for every parameter. Any
- * other run trains through the host loop on the same backend, and says so once in the log.
+ * Trains on the GPU, all on the device, when the model is on a {@link CudaBackend} (a forecaster is always
+ * a batch-first many-to-one model, which is what {@link CudaForecasterTraining} runs) and its optimizer
+ * state, if resumed, counts the same steps for every parameter, as the device's one flat update does. A
+ * checkpoint that does not (one written by another tool) trains through the host loop on the same backend,
+ * and the log says so.
  */
 public final class CudaTrainingProvider implements DeviceTraining.Provider {
   private static final Logger LOG = LoggerFactory.getLogger(CudaTrainingProvider.class);
@@ -33,13 +35,8 @@ public final class CudaTrainingProvider implements DeviceTraining.Provider {
     return Optional.of(new CudaForecasterTraining(cuda, config, weights, optimizerState, inputs, targets));
   }
 
-  private static String unsupported(TrainingConfig config, StateDict optimizerState) {
-    if (!config.model().manyToOne()) {
-      return "covers many-to-one models only";
-    }
-    if (!config.model().rnn().batchFirst()) {
-      return "covers batch-first models only";
-    }
+  /** Why device training does not cover this run, or null when it does. */
+  static String unsupported(TrainingConfig config, StateDict optimizerState) {
     Set<Double> counts = new HashSet<>();
     for (String name : optimizerState.names()) {
       if (name.startsWith("step.")) {
