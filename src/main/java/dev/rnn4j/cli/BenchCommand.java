@@ -67,7 +67,9 @@ final class BenchCommand implements Callable<Integer> {
   private CommandSpec spec;
 
   @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
-      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}); cuda never falls back to the CPU.")
+      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}); cuda never falls back to the CPU. On "
+          + "CUDA, float32 may use TF32 as PyTorch's default does; java -Drnn4j.cuda.allowTf32=false -jar ... "
+          + "times strict FP32.")
   private String device;
 
   @Option(names = "--set", paramLabel = "SET", defaultValue = "S",
