@@ -89,10 +89,11 @@ public final class ExecutorRuntime {
     Path path = new Path(modelPath);
     byte[] bytes = null;
     String sha256;
+    FileKey fileKey;
     try {
       FileSystem fs = path.getFileSystem(hadoopConf);
       FileStatus status = fs.getFileStatus(path);
-      FileKey fileKey = new FileKey(status.getPath().toString(), status.getLen(), status.getModificationTime());
+      fileKey = new FileKey(status.getPath().toString(), status.getLen(), status.getModificationTime());
       sha256 = HASHES.get(fileKey);
       if (sha256 == null) {
         bytes = readAll(fs, path, status.getLen());
@@ -107,7 +108,7 @@ public final class ExecutorRuntime {
     byte[] read = bytes;
     String expected = sha256;
     return MODELS.get(key, () -> {
-      byte[] content = read != null ? read : readAgain(path, modelPath, hadoopConf, expected);
+      byte[] content = read != null ? read : readAgain(path, modelPath, hadoopConf, fileKey, expected);
       Checkpoint checkpoint = Checkpoint.parse(content, modelPath);
       Backend backend = ExecutorDevice.backend(choice);
       String runsOn = backend.device().toString();
@@ -121,7 +122,8 @@ public final class ExecutorRuntime {
    * The file's bytes once more, when its hash was known from an earlier read: they must still have that
    * hash, or the cache would file them under another file's content.
    */
-  private static byte[] readAgain(Path path, String modelPath, Configuration conf, String sha256) {
+  private static byte[] readAgain(Path path, String modelPath, Configuration conf, FileKey fileKey,
+      String sha256) {
     byte[] bytes;
     try {
       bytes = readAll(path, conf);
@@ -130,7 +132,7 @@ public final class ExecutorRuntime {
     }
     String actual = sha256(bytes);
     if (!actual.equals(sha256)) {
-      HASHES.values().remove(sha256);
+      HASHES.remove(fileKey, sha256);
       throw new IllegalArgumentException(String.format("modelPath %s changed while it was read: its content "
           + "has SHA-256 %s, expected %s from its length and modification time; read it again", modelPath,
           actual, sha256));

@@ -41,15 +41,17 @@ import org.slf4j.LoggerFactory;
  * shares. One Spark task per share rebuilds the model from the bytes, computes its share's part of the
  * mini-batch's mean loss and the gradient of that part ({@link Forecaster#shareGradient}) on the device its
  * {@code device} resolves to (the task's GPU, or the CPU); the driver collects the parts and sums them in
- * share order, so the sum's bits do not depend on which task finishes first. The driver then clips the sum, steps the optimizer, validates after each epoch and writes a checkpoint after
- * each epoch, all as {@link Trainer} does. The series travels once, as a broadcast; each task reads only its
- * share's windows of it.
+ * share order, so the sum's bits do not depend on which task finishes first. The driver then clips the sum,
+ * steps the optimizer, validates after each epoch and writes a checkpoint after each epoch, all as
+ * {@link Trainer} does. The series travels once, as a broadcast; each task reads only its share's windows
+ * of it.
  *
  * <p>Because the shares together are the single-process mini-batch and the loss is one mean over it, a run
  * equals {@link Trainer}'s with the same configuration and dtype up to the order of floating-point sums (in
  * float64, within 1e-9 over a few epochs), and a task that Spark retries recomputes the same part from the
- * same broadcast: a run with retries equals one without, bit for bit. Dropout is the exception: its masks are drawn per share (seeded by seed, epoch, step and
- * share), so a model with dropout trains as well but not identically.
+ * same broadcast: a run with retries equals one without, bit for bit. Dropout is the exception: its masks
+ * are drawn per share (seeded by seed, epoch, step and share), so a model with dropout trains as well but
+ * not identically.
  *
  * <pre>{@code
  * Trainer.Result r = SparkTrainer.on(spark).partitions(8)

@@ -160,6 +160,10 @@ class DeviceWorkersTest {
       }));
       DeviceWorkers.run("cuda:8", () -> null);
       assertTrue(busy.await(10, TimeUnit.SECONDS));
+      // A batch can start before the map records its new pool (submitted inside compute()): wait for it.
+      for (int i = 0; i < 100 && DeviceWorkers.devices() < 2; i++) {
+        Thread.sleep(10);
+      }
       assertEquals(2, DeviceWorkers.devices());
       Thread.currentThread().interrupt();
       DeviceWorkers.shutdown();

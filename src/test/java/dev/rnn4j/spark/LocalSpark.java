@@ -5,9 +5,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The tests' one SparkSession: {@code local[2,2]} (two task threads in this JVM, like a two-core executor,
  * and a failed task is tried once more, as on a cluster), no UI, two shuffle partitions, and the
- * {@link TaskFaults} plugin, idle until a test arms it. Starting Spark costs seconds, so every test class shares this session, and
- * it stops when the JVM does. No {@code spark.*.resource.gpu.*} setting: local mode never schedules GPU
- * resources, and a task set that asks for them never starts.
+ * {@link TaskFaults} plugin, idle until a test arms it. Starting Spark costs seconds, so every test class
+ * shares this session, and it stops when the JVM does. No {@code spark.*.resource.gpu.*} setting: local
+ * mode never schedules GPU resources, and a task set that asks for them never starts.
  */
 final class LocalSpark {
   private static SparkSession session;

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Scoring DataFrames on local[2]: parity with single-process forecasts, bad rows, pipelines, the cache. */
+/** Scoring DataFrames on local[2,2]: parity with single-process forecasts, bad rows, pipelines, the cache. */
 class RnnPredictorTest {
   @TempDir
   static Path tmp;

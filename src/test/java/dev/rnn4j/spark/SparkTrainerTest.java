@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Data-parallel training on local[2] equals single-process training. */
+/** Data-parallel training on local[2,2] equals single-process training, and Spark's retries change nothing. */
 class SparkTrainerTest {
   @TempDir
   Path tmp;
