@@ -89,8 +89,9 @@ final class DeviceWorkers {
   /**
    * Stops every device's workers after the batches they are running (which are not interrupted); queued
    * batches are cancelled, and their callers get an {@link IllegalStateException}. Later calls of
-   * {@link #run} start new workers. Interrupted while it waits for running batches, it still stops every
-   * pool and sets the interrupt flag again.
+   * {@link #run} start new workers, as does a call that creates its device's pool while this runs. Waits up
+   * to 10 s per device for running batches; interrupted meanwhile, it still stops every pool and sets the
+   * interrupt flag again.
    */
   static synchronized void shutdown() {
     List<ThreadPoolExecutor> stopping = new ArrayList<>();
@@ -108,12 +109,11 @@ final class DeviceWorkers {
         stopping.add(pool);
       }
     }
+    // Every pool is already shut down: an interrupt only ends the waiting for running batches.
     boolean interrupted = false;
-    for (ThreadPoolExecutor pool : stopping) {
+    for (int i = 0; i < stopping.size() && !interrupted; i++) {
       try {
-        if (!interrupted) {
-          pool.awaitTermination(10, TimeUnit.SECONDS);
-        }
+        stopping.get(i).awaitTermination(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         interrupted = true;
       }
