@@ -21,16 +21,19 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * Synchronous data-parallel training of a forecaster on a Spark cluster: {@link Trainer}'s run, with each
@@ -40,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * mini-batch (the samples {@link Trainer} would take, in its order) into {@code partitions} contiguous
  * shares. One Spark task per share rebuilds the model from the bytes, computes its share's part of the
  * mini-batch's mean loss and the gradient of that part ({@link Forecaster#shareGradient}) on the device its
- * {@code device} resolves to (the task's GPU, or the CPU); the driver collects the parts and sums them in
- * share order, so the sum's bits do not depend on which task finishes first. The driver then clips the sum,
- * steps the optimizer, validates after each epoch and writes a checkpoint after each epoch, all as
+ * {@code device} resolves to (the task's GPU, or the CPU); executors sum groups of shares and the driver
+ * sums the groups, every addition in share order, so the sum's bits do not depend on which task finishes
+ * first (see {@code treeSum}). The driver then clips the sum, steps the optimizer, validates after each
+ * epoch and writes a checkpoint after each epoch, all as
  * {@link Trainer} does. The series travels once, as a broadcast; each task reads only its share's windows
  * of it.
  *
@@ -198,9 +202,7 @@ public final class SparkTrainer {
         }
         ArrayList<String> names = new ArrayList<>(params.asMap().keySet());
         ShareTask task = new ShareTask(data, broadcast, names, n, epoch, step, device);
-        // collect() keeps share order, and the parts are summed in that order on the driver: the same bits
-        // however Spark schedules, finishes or retries the tasks (treeAggregate merges as tasks finish).
-        Partial total = Partial.sum(jsc.parallelize(list, shares).map(task).collect());
+        Partial total = treeSum(jsc.parallelize(list, shares).map(task), shares);
         if (total.samples() != n) {
           throw new IllegalStateException(String.format("the shares' gradients must cover the mini-batch. "
               + "Expected %d samples, got %d", n, total.samples()));
@@ -214,6 +216,25 @@ public final class SparkTrainer {
         broadcast.destroy();
       }
     }
+  }
+
+  /**
+   * The sum of the shares' parts as a two-level tree: executors add groups of about sqrt(shares)
+   * consecutive shares, and the driver adds the groups' sums, so the driver receives sqrt(shares) vectors
+   * rather than one per share. Each addition runs in share order. Spark's own {@code treeAggregate} merges
+   * parts in the order tasks finish, which moves the last bits of a floating-point sum from run to run;
+   * here the bits depend on nothing Spark schedules, so a retried task or a resumed run changes nothing.
+   */
+  private static Partial treeSum(JavaRDD<Partial> parts, int shares) {
+    int groups = (int) Math.ceil(Math.sqrt(shares));
+    List<Tuple2<Integer, Partial>> sums = parts
+        .mapToPair(p -> new Tuple2<>(p.share() * groups / shares, p))
+        .groupByKey(groups)
+        .mapValues(Partial::sum)
+        .collect();
+    List<Partial> inOrder = new ArrayList<>();
+    sums.stream().sorted(Comparator.comparing(Tuple2::_1)).forEach(t -> inOrder.add(t._2()));
+    return Partial.sum(inOrder);
   }
 
   /** What a task computes for its share; a pure function of the broadcasts and the share. */
@@ -264,9 +285,10 @@ public final class SparkTrainer {
   /**
    * A share's gradient flattened in the driver's parameter order, its loss sum and its sample count.
    *
+   * @param share the (first) share summed in
    * @param values the gradient, parameter after parameter in the driver's order
    */
-  private record Partial(double[] values, double lossSum, int samples) implements Serializable {
+  private record Partial(int share, double[] values, double lossSum, int samples) implements Serializable {
     /** {@code g} flattened in the order of {@code names}; every name must have a gradient. */
     static Partial of(int share, List<String> names, Forecaster.ShareGradient g) {
       Map<String, Tensor> grads = g.grads().asMap();
@@ -287,22 +309,26 @@ public final class SparkTrainer {
         System.arraycopy(part, 0, flat, at, part.length);
         at += part.length;
       }
-      return new Partial(flat, g.lossSum(), g.samples());
+      return new Partial(share, flat, g.lossSum(), g.samples());
     }
 
-    /** The sum of {@code parts}, added in list order. */
-    static Partial sum(List<Partial> parts) {
-      double[] values = parts.get(0).values().clone();
-      double lossSum = parts.get(0).lossSum();
-      int samples = parts.get(0).samples();
-      for (Partial p : parts.subList(1, parts.size())) {
+    /** The sum of {@code parts}, added in share order; it carries the first share's index. */
+    static Partial sum(Iterable<Partial> parts) {
+      List<Partial> sorted = new ArrayList<>();
+      parts.forEach(sorted::add);
+      sorted.sort(Comparator.comparingInt(Partial::share));
+      Partial first = sorted.get(0);
+      double[] values = first.values().clone();
+      double lossSum = first.lossSum();
+      int samples = first.samples();
+      for (Partial p : sorted.subList(1, sorted.size())) {
         for (int i = 0; i < values.length; i++) {
           values[i] += p.values()[i];
         }
         lossSum += p.lossSum();
         samples += p.samples();
       }
-      return new Partial(values, lossSum, samples);
+      return new Partial(first.share(), values, lossSum, samples);
     }
 
     /** The sum as gradients of {@code params}: the same names, shapes and dtypes. */
