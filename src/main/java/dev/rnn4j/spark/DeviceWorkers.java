@@ -2,12 +2,12 @@ package dev.rnn4j.spark;
 
 import static dev.rnn4j.internal.Checks.checkArgument;
 
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -16,22 +16,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkEnv;
 
 /**
- * rnn4j's own threads for GPU work. Spark's task threads come from a cached pool that reaps idle threads,
- * so anything a backend binds to a thread (a current CUDA context, streams, library handles) would leak
- * with them; every GPU call therefore runs on one of a few long-lived daemon threads per device, named
- * {@code rnn4j-cuda:N-worker-K}. Their number, {@value #CONCURRENCY_CONF} (default 2), caps how many
- * batches run on one GPU at once; further tasks queue. CPU work runs on the caller's thread.
+ * rnn4j's own threads for GPU work, a few long-lived daemon threads per device named
+ * {@code rnn4j-cuda:N-worker-K}. Their number, {@value #CONCURRENCY_CONF} (default 2), caps how many batches
+ * run on one GPU at once, whichever tasks and models they come from; further batches queue. The CUDA backend
+ * binds nothing to threads and serializes the calls on one model, so the cap matters across models: it
+ * bounds the device memory that concurrent batches take and their contention for the GPU, and it keeps the
+ * threads that make GPU calls a small, fixed set rather than Spark's task threads, which come and go. CPU
+ * work runs on the caller's thread.
  *
  * <p>A task interrupted while it waits (Spark killed it) cancels its queued batch; a batch already running
  * finishes and the worker stays. {@link #shutdown} stops the workers: {@link Rnn4jPlugin} calls it when the
- * executor stops, and a JVM shutdown hook otherwise.
+ * executor stops, and a JVM shutdown hook otherwise (after closing the cached models,
+ * {@link ExecutorRuntime#shutdown}).
  */
 final class DeviceWorkers {
   static final String CONCURRENCY_CONF = "spark.rnn4j.gpu.concurrentTasks";
-  private static final Map<String, ExecutorService> POOLS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, ThreadPoolExecutor> POOLS = new ConcurrentHashMap<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(DeviceWorkers::shutdown, "rnn4j-device-workers-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(ExecutorRuntime::shutdown, "rnn4j-shutdown"));
   }
 
   private DeviceWorkers() {}
@@ -42,13 +45,13 @@ final class DeviceWorkers {
    * {@link IllegalStateException}).
    *
    * @throws IllegalStateException if the caller is interrupted while waiting (its batch is then cancelled,
-   *     and the interrupt flag is set again) or the workers were shut down
+   *     and the interrupt flag is set again) or the workers were shut down while the batch was queued
    */
   static <T> T run(String device, Callable<T> work) {
     if (device.equals("cpu")) {
       return call(work);
     }
-    Future<T> future = pool(device).submit(work);
+    Future<T> future = submit(device, work);
     try {
       return future.get();
     } catch (InterruptedException e) {
@@ -56,7 +59,8 @@ final class DeviceWorkers {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for " + device + "; its batch was cancelled", e);
     } catch (CancellationException e) {
-      throw new IllegalStateException("the batch for " + device + " was cancelled", e);
+      throw new IllegalStateException("the batch for " + device + " was cancelled: rnn4j's workers were shut "
+          + "down while it was queued", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException r) {
@@ -83,35 +87,63 @@ final class DeviceWorkers {
   }
 
   /**
-   * Stops every device's workers after the batches they are running; queued batches are cancelled. Later
-   * calls of {@link #run} start new workers.
+   * Stops every device's workers after the batches they are running (which are not interrupted); queued
+   * batches are cancelled, and their callers get an {@link IllegalStateException}. Later calls of
+   * {@link #run} start new workers, as does a call that creates its device's pool while this runs. Waits up
+   * to 10 s per device for running batches; interrupted meanwhile, it still stops every pool and sets the
+   * interrupt flag again.
    */
   static synchronized void shutdown() {
+    List<ThreadPoolExecutor> stopping = new ArrayList<>();
     for (String device : POOLS.keySet()) {
-      ExecutorService pool = POOLS.remove(device);
-      pool.shutdownNow();
-      try {
-        pool.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+      // remove() takes the lock that submit()'s compute() holds: a batch is either queued on this pool, and
+      // cancelled below, or it goes to a new pool; it is never rejected.
+      ThreadPoolExecutor pool = POOLS.remove(device);
+      if (pool != null) {
+        pool.shutdown();
+        List<Runnable> queued = new ArrayList<>();
+        pool.getQueue().drainTo(queued);
+        for (Runnable r : queued) {
+          ((Future<?>) r).cancel(false);
+        }
+        stopping.add(pool);
       }
+    }
+    // Every pool is already shut down: an interrupt only ends the waiting for running batches.
+    boolean interrupted = false;
+    for (int i = 0; i < stopping.size() && !interrupted; i++) {
+      try {
+        stopping.get(i).awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
-  private static ExecutorService pool(String device) {
-    return POOLS.computeIfAbsent(device, d -> {
-      int n = concurrency();
-      AtomicInteger count = new AtomicInteger();
-      ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-          r -> {
-            Thread t = new Thread(r, "rnn4j-" + d + "-worker-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
-      pool.prestartAllCoreThreads();
-      return pool;
+  private static <T> Future<T> submit(String device, Callable<T> work) {
+    List<Future<T>> submitted = new ArrayList<>(1);
+    POOLS.compute(device, (d, pool) -> {
+      ThreadPoolExecutor p = pool != null ? pool : newPool(d);
+      submitted.add(p.submit(work));
+      return p;
     });
+    return submitted.get(0);
+  }
+
+  private static ThreadPoolExecutor newPool(String device) {
+    int n = concurrency();
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "rnn4j-" + device + "-worker-" + count.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.prestartAllCoreThreads();
+    return pool;
   }
 
   private static <T> T call(Callable<T> work) {

@@ -43,9 +43,10 @@ final class ExecutorDevice {
    *
    * @param device {@code cpu} or {@code cuda:N}
    * @param mayFallBack whether an unavailable CUDA backend means the CPU (auto) rather than an error
+   * @param cpuForLackOfGpu whether {@code auto} found no GPU and took the CPU, which is worth a warning
    * @param reason how it was chosen, for messages
    */
-  record Choice(String device, boolean mayFallBack, String reason) {}
+  record Choice(String device, boolean mayFallBack, boolean cpuForLackOfGpu, String reason) {}
 
   private ExecutorDevice() {}
 
@@ -82,36 +83,36 @@ final class ExecutorDevice {
         ? taskResources.get(resourceName).addresses() : new String[0];
     if (requested.equals("auto")) {
       if (task.length > 0) {
-        return new Choice(cuda(task, "the task's " + resourceName + " resource"), true,
+        return new Choice(cuda(task, "the task's " + resourceName + " resource"), true, false,
             "the task's " + resourceName + " resource");
       }
       if (pluginAddresses.length > 0) {
-        return new Choice(cuda(pluginAddresses, "the executor's " + resourceName + " resource"), true,
+        return new Choice(cuda(pluginAddresses, "the executor's " + resourceName + " resource"), true, false,
             "the executor's " + resourceName + " resource");
       }
       if (configured != null && !configured.equals("auto")) {
-        return new Choice(Device.parse(configured).toString(), true, DEVICE_CONF + "=" + configured);
+        return new Choice(Device.parse(configured).toString(), true, false, DEVICE_CONF + "=" + configured);
       }
-      return new Choice("cpu", false, "no " + resourceName + " resource is assigned to the task and "
+      return new Choice("cpu", false, true, "no " + resourceName + " resource is assigned to the task and "
           + DEVICE_CONF + " is not set");
     }
     Device device = Device.parse(requested);
     if (requested.equals("cuda")) {
       if (task.length > 0) {
-        return new Choice(cuda(task, "the task's " + resourceName + " resource"), false,
+        return new Choice(cuda(task, "the task's " + resourceName + " resource"), false, false,
             "device=cuda and the task's " + resourceName + " resource");
       }
       if (configured != null && configured.startsWith("cuda")) {
-        return new Choice(Device.parse(configured).toString(), false, "device=cuda and " + DEVICE_CONF);
+        return new Choice(Device.parse(configured).toString(), false, false, "device=cuda and " + DEVICE_CONF);
       }
     }
-    return new Choice(device.toString(), false, "device=" + requested);
+    return new Choice(device.toString(), false, false, "device=" + requested);
   }
 
   /** The backend for {@code choice}: an unavailable GPU means the CPU only when the choice may fall back. */
   static Backend backend(Choice choice) {
     if (choice.device().equals("cpu")) {
-      if (choice.reason().startsWith("no ")) {
+      if (choice.cpuForLackOfGpu()) {
         warnOnce("rnn4j runs on the CPU: " + choice.reason());
       }
       return Backends.cpu();

@@ -5,15 +5,10 @@ import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.WindowForecaster;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
@@ -30,13 +25,15 @@ import org.apache.hadoop.fs.Path;
  * <p>A checkpoint is named by a path on any Hadoop file system and keyed by the SHA-256 of its bytes, so
  * a file replaced under the same name is a new model, and two copies of one file are one. Concurrent tasks
  * that ask for a model not yet loaded wait for a single load; {@link #loadCount()} counts loads. A failed
- * load is not cached: the next task tries again.
+ * load is not cached: the next task tries again. A task killed while it loads fails alone: the tasks
+ * waiting for its load load the model themselves.
  *
- * <p>Cached models are read-only. {@link #clear()} closes them (the executor plugin calls it at shutdown).
+ * <p>Cached models are read-only and stay until the executor's JVM ends or {@link #clear()} closes them
+ * ({@link Rnn4jPlugin} calls it when the executor stops, a JVM shutdown hook otherwise).
  */
 public final class ExecutorRuntime {
   private static final Map<FileKey, String> HASHES = new ConcurrentHashMap<>();
-  private static final Map<ModelKey, CompletableFuture<Loaded>> MODELS = new ConcurrentHashMap<>();
+  private static final SharedLoads<ModelKey, Loaded> MODELS = new SharedLoads<>();
   private static final AtomicLong LOADS = new AtomicLong();
 
   /** A file's identity as its file system reports it: a rewritten file gets a new length or time. */
@@ -58,19 +55,26 @@ public final class ExecutorRuntime {
     return LOADS.get();
   }
 
-  /** Closes and forgets every cached model; later requests load again. */
+  /**
+   * Closes and forgets every cached model, waiting for loads in progress and closing their models too;
+   * later requests load again. Every model is closed even if closing one fails.
+   *
+   * @throws RuntimeException the first failure to close a model, later ones suppressed in it
+   */
   public static void clear() {
-    List<CompletableFuture<Loaded>> all = new ArrayList<>(MODELS.values());
-    MODELS.clear();
     HASHES.clear();
-    for (CompletableFuture<Loaded> f : all) {
-      Loaded loaded = f.getNow(null);
-      if (loaded != null) {
-        DeviceWorkers.run(loaded.device(), () -> {
-          loaded.forecaster().close();
-          return null;
-        });
-      }
+    MODELS.clear(loaded -> DeviceWorkers.run(loaded.device(), () -> {
+      loaded.forecaster().close();
+      return null;
+    }));
+  }
+
+  /** The executor's end: closes the cached models, then stops rnn4j's GPU workers whatever happened. */
+  static void shutdown() {
+    try {
+      clear();
+    } finally {
+      DeviceWorkers.shutdown();
     }
   }
 
@@ -85,10 +89,11 @@ public final class ExecutorRuntime {
     Path path = new Path(modelPath);
     byte[] bytes = null;
     String sha256;
+    FileKey fileKey;
     try {
       FileSystem fs = path.getFileSystem(hadoopConf);
       FileStatus status = fs.getFileStatus(path);
-      FileKey fileKey = new FileKey(status.getPath().toString(), status.getLen(), status.getModificationTime());
+      fileKey = new FileKey(status.getPath().toString(), status.getLen(), status.getModificationTime());
       sha256 = HASHES.get(fileKey);
       if (sha256 == null) {
         bytes = readAll(fs, path, status.getLen());
@@ -100,38 +105,39 @@ public final class ExecutorRuntime {
     }
     // Keyed by the resolved device, so an auto task on a GPU and one on the CPU get their own copies.
     ModelKey key = new ModelKey(sha256, choice.device());
-    CompletableFuture<Loaded> mine = new CompletableFuture<>();
-    CompletableFuture<Loaded> existing = MODELS.putIfAbsent(key, mine);
-    if (existing != null) {
-      return join(existing);
-    }
-    try {
-      Checkpoint checkpoint = Checkpoint.parse(bytes != null ? bytes : readAll(path, hadoopConf), modelPath);
+    byte[] read = bytes;
+    String expected = sha256;
+    return MODELS.get(key, () -> {
+      byte[] content = read != null ? read : readAgain(path, modelPath, hadoopConf, fileKey, expected);
+      Checkpoint checkpoint = Checkpoint.parse(content, modelPath);
       Backend backend = ExecutorDevice.backend(choice);
       String runsOn = backend.device().toString();
       WindowForecaster forecaster = DeviceWorkers.run(runsOn, () -> WindowForecaster.of(checkpoint, backend));
       LOADS.incrementAndGet();
-      mine.complete(new Loaded(forecaster, runsOn, sha256));
-    } catch (RuntimeException | IOException | Error e) {
-      MODELS.remove(key, mine);
-      mine.completeExceptionally(e);
-    }
-    return join(mine);
+      return new Loaded(forecaster, runsOn, expected);
+    });
   }
 
-  private static Loaded join(CompletableFuture<Loaded> future) {
+  /**
+   * The file's bytes once more, when its hash was known from an earlier read: they must still have that
+   * hash, or the cache would file them under another file's content.
+   */
+  private static byte[] readAgain(Path path, String modelPath, Configuration conf, FileKey fileKey,
+      String sha256) {
+    byte[] bytes;
     try {
-      return future.join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new UncheckedIOException((IOException) cause);
+      bytes = readAll(path, conf);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(String.format("modelPath %s cannot be read: %s", modelPath, e), e);
     }
+    String actual = sha256(bytes);
+    if (!actual.equals(sha256)) {
+      HASHES.remove(fileKey, sha256);
+      throw new IllegalArgumentException(String.format("modelPath %s changed while it was read: its content "
+          + "has SHA-256 %s, expected %s from its length and modification time; read it again", modelPath,
+          actual, sha256));
+    }
+    return bytes;
   }
 
   private static byte[] readAll(Path path, Configuration conf) throws IOException {

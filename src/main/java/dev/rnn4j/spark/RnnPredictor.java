@@ -1,7 +1,9 @@
 package dev.rnn4j.spark;
 
+import static dev.rnn4j.internal.Checks.checkArgument;
+
+import java.io.Serializable;
 import java.util.Arrays;
-import java.util.Locale;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -17,8 +19,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.runtime.AbstractFunction1;
 
 /**
  * A Spark ML {@code Transformer} that forecasts with an rnn4j checkpoint: each row's window in
@@ -42,11 +46,13 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code outputCol}: {@code array<float>} of {@code horizon} values, nullable (default
  *       {@code forecast});
  *   <li>{@code batchSize}: rows per model call within a partition (default 512);
- *   <li>{@code device}: {@code auto} (the task's GPU, else {@code spark.rnn4j.device}, else the CPU),
- *       {@code cpu}, {@code cuda} or {@code cuda:N} (default {@code auto});
- *   <li>{@code badRows}: {@code error} (the task fails, naming the row's position in its partition and the
+ *   <li>{@code device}: {@code auto} (the task's GPU, else the executor's GPU as {@link Rnn4jPlugin} saw it,
+ *       else {@code spark.rnn4j.device}, else the CPU), {@code cpu}, {@code cuda} or {@code cuda:N} (default
+ *       {@code auto});
+ *   <li>{@code badRows}: exactly {@code error} (the task fails, naming the row's position in its partition and the
  *       problem) or {@code null} (the row's forecast is null), for a null window, a wrong number of steps
- *       or values, or a NaN or infinite value (default {@code error}).
+ *       or values, a NaN or infinite value, a value that normalization takes beyond float32's range, or a
+ *       forecast that is not finite (default {@code error}).
  * </ul>
  *
  * <p>It saves and loads with ML pipelines ({@link DefaultParamsWritable}, {@link #read()}); the checkpoint
@@ -76,8 +82,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     outputCol = new Param<>(this, "outputCol", "the forecasts, array<float>");
     batchSize = new IntParam(this, "batchSize", "rows per model call within a partition (>= 1)",
         ParamValidators.gtEq(1));
-    device = new Param<>(this, "device", "auto, cpu, cuda or cuda:N",
-        (String d) -> d.equals("auto") || RnnScorer.validDevice(d));
+    device = new Param<>(this, "device", "auto, cpu, cuda or cuda:N", new DeviceValidator());
     badRows = new Param<>(this, "badRows", "error or null: what a null, wrongly sized or NaN window gives",
         ParamValidators.inArray(new String[] {"error", "null"}));
     setDefault(inputCol, "window");
@@ -85,6 +90,24 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     setDefault(batchSize, 512);
     setDefault(device, "auto");
     setDefault(badRows, "error");
+  }
+
+  /**
+   * The {@code device} param's check. Spark serializes a Transformer with its params (Java serialization,
+   * e.g. inside a closure), so the validator must be serializable, which a Java lambda over
+   * {@code scala.Function1} is not.
+   */
+  private static final class DeviceValidator extends AbstractFunction1<String, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object apply(String d) {
+      return validDevice(d);
+    }
+  }
+
+  private static boolean validDevice(String d) {
+    return d != null && (d.equals("auto") || RnnScorer.validDevice(d));
   }
 
   /** Reads a predictor saved with {@code write().save(path)}. */
@@ -146,13 +169,18 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     return this;
   }
 
+  /** {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
   public RnnPredictor setDevice(String value) {
+    checkArgument(validDevice(value), "device must be one of auto, cpu, cuda, cuda:N, got '%s'", value);
     set(device, value);
     return this;
   }
 
+  /** Exactly {@code error} or {@code null}, as the param is saved and as {@code set(badRows(), ...)} takes it. */
   public RnnPredictor setBadRows(String value) {
-    set(badRows, value.toLowerCase(Locale.ROOT));
+    checkArgument("error".equals(value) || "null".equals(value), "badRows must be one of error, null, got '%s'",
+        value);
+    set(badRows, value);
     return this;
   }
 
@@ -205,7 +233,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
           outputCol, String.join(", ", schema.fieldNames())));
     }
     return schema.add(new StructField(outputCol, DataTypes.createArrayType(DataTypes.FloatType, false), true,
-        org.apache.spark.sql.types.Metadata.empty()));
+        Metadata.empty()));
   }
 
   private static boolean acceptsInput(DataType type) {

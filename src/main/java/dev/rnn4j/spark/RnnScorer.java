@@ -46,11 +46,12 @@ import scala.jdk.javaapi.CollectionConverters;
  * {@code rnn4j predict} computes it. Results come in input order; the partition is never held in memory
  * beyond one batch.
  *
- * <p>A bad row (null, the wrong number of steps or values, a NaN or infinite value) fails the task under
- * {@link BadRows#ERROR}, with a message that names the row's position in its partition and the problem;
- * under {@link BadRows#NULL} its result is null. The model comes from {@link ExecutorRuntime} (once per
+ * <p>A bad row (null, the wrong number of steps or values, a NaN or infinite value, a value that the
+ * checkpoint's normalization takes beyond float32's range, or a window whose forecast is not finite) fails
+ * the task under {@link BadRows#ERROR}, with a message that names the row's position in its partition and
+ * the problem; under {@link BadRows#NULL} its result is null. The model comes from {@link ExecutorRuntime} (once per
  * executor) and runs on the device {@code device} resolves to in each task ({@code auto}: the task's GPU,
- * else {@code spark.rnn4j.device}, else the CPU).
+ * else the executor's GPU as {@link Rnn4jPlugin} saw it, else {@code spark.rnn4j.device}, else the CPU).
  *
  * <p>An immutable, serializable value: the with-style methods return copies.
  */
@@ -210,6 +211,11 @@ public final class RnnScorer implements Serializable {
       return ready.poll();
     }
 
+    private IllegalArgumentException badRow(long row, String problem) {
+      return new IllegalArgumentException(String.format("%s: row %d of partition %d: %s (badRows=error; "
+          + "badRows=null gives such rows a null forecast)", caller, row, partition, problem));
+    }
+
     private void scoreBatch() {
       if (model == null) {
         // Loaded on the first row, so that an empty partition reads nothing.
@@ -218,6 +224,7 @@ public final class RnnScorer implements Serializable {
       WindowForecaster forecaster = model.forecaster();
       int per = forecaster.window() * forecaster.columns().size();
       List<T> batch = new ArrayList<>(batchSize);
+      long first = position;
       double[] windows = new double[batchSize * per];
       boolean[] good = new boolean[batchSize];
       int n = 0;
@@ -225,8 +232,7 @@ public final class RnnScorer implements Serializable {
         T row = rows.next();
         String problem = Windows.read(input.apply(row), forecaster, windows, n * per);
         if (problem != null && badRows == BadRows.ERROR) {
-          throw new IllegalArgumentException(String.format("%s: row %d of partition %d: %s %s (badRows=error; "
-              + "badRows=null gives such rows a null forecast)", caller, position, partition, inputName, problem));
+          throw badRow(position, inputName + " " + problem);
         }
         good[batch.size()] = problem == null;
         n += problem == null ? 1 : 0;
@@ -249,10 +255,28 @@ public final class RnnScorer implements Serializable {
             forecast[h] = (float) forecasts[k * horizon + h];
           }
           k++;
+          // Finite inputs can still overflow inside the model (or in float32 on the way out).
+          String problem = nonFinite(forecast);
+          if (problem != null) {
+            if (badRows == BadRows.ERROR) {
+              throw badRow(first + i, inputName + " gives " + problem);
+            }
+            forecast = null;
+          }
         }
         ready.add(output.apply(batch.get(i), forecast));
       }
     }
+  }
+
+  /** The value and position of the first non-finite value of {@code forecast}, or null if there is none. */
+  private static String nonFinite(float[] forecast) {
+    for (int h = 0; h < forecast.length; h++) {
+      if (!Float.isFinite(forecast[h])) {
+        return String.format("a forecast that is not finite: value [%d] is %s", h, forecast[h]);
+      }
+    }
+    return null;
   }
 
   /** Reading one row's window into the batch, or saying what is wrong with it. */
@@ -283,7 +307,7 @@ public final class RnnScorer implements Serializable {
             return String.format("holds single numbers, but the model reads %d columns %s: expected "
                 + "array<array<float>>, %d steps of %d values", f, model.columns(), window, f);
           }
-          String bad = check(number.doubleValue(), "[" + t + "]");
+          String bad = check(number.doubleValue(), "[" + t + "]", model, 0);
           if (bad != null) {
             return bad;
           }
@@ -291,7 +315,7 @@ public final class RnnScorer implements Serializable {
           continue;
         }
         if (step == null) {
-          return "value [" + t + "] is null";
+          return f == 1 ? "value [" + t + "] is null" : "step [" + t + "] is null";
         }
         List<?> values = asList(step);
         if (values == null) {
@@ -306,7 +330,7 @@ public final class RnnScorer implements Serializable {
           if (!(v instanceof Number number)) {
             return String.format("value [%d, %d] is %s", t, j, v == null ? "null" : "not a number: " + v);
           }
-          String bad = check(number.doubleValue(), "[" + t + ", " + j + "]");
+          String bad = check(number.doubleValue(), "[" + t + ", " + j + "]", model, j);
           if (bad != null) {
             return bad;
           }
@@ -316,12 +340,17 @@ public final class RnnScorer implements Serializable {
       return null;
     }
 
-    private static String check(double v, String where) {
+    private static String check(double v, String where, WindowForecaster model, int column) {
       if (Double.isNaN(v)) {
         return "value " + where + " is NaN";
       }
       if (Double.isInfinite(v)) {
         return "value " + where + " is " + v;
+      }
+      float x = model.normalized(v, column);
+      if (!Float.isFinite(x)) {
+        return "value " + where + " is " + v + ", which the checkpoint's normalization makes " + x
+            + " in float32, the model's input";
       }
       return null;
     }

@@ -21,16 +21,19 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * Synchronous data-parallel training of a forecaster on a Spark cluster: {@link Trainer}'s run, with each
@@ -40,16 +43,19 @@ import org.slf4j.LoggerFactory;
  * mini-batch (the samples {@link Trainer} would take, in its order) into {@code partitions} contiguous
  * shares. One Spark task per share rebuilds the model from the bytes, computes its share's part of the
  * mini-batch's mean loss and the gradient of that part ({@link Forecaster#shareGradient}) on the device its
- * {@code device} resolves to (the task's GPU, or the CPU), and {@code treeAggregate} sums the parts. The
- * driver then clips the sum, steps the optimizer, validates after each epoch and writes a checkpoint after
- * each epoch, all as {@link Trainer} does. The series travels once, as a broadcast; each task reads only its
- * share's windows of it.
+ * {@code device} resolves to (the task's GPU, or the CPU); executors sum groups of shares and the driver
+ * sums the groups, every addition in share order, so the sum's bits do not depend on which task finishes
+ * first (see {@code treeSum}). The driver then clips the sum, steps the optimizer, validates after each
+ * epoch and writes a checkpoint after each epoch, all as
+ * {@link Trainer} does. The series travels once, as a broadcast; each task reads only its share's windows
+ * of it.
  *
  * <p>Because the shares together are the single-process mini-batch and the loss is one mean over it, a run
  * equals {@link Trainer}'s with the same configuration and dtype up to the order of floating-point sums (in
  * float64, within 1e-9 over a few epochs), and a task that Spark retries recomputes the same part from the
- * same broadcast. Dropout is the exception: its masks are drawn per share (seeded by seed, epoch, step and
- * share), so a model with dropout trains as well but not identically.
+ * same broadcast: a run with retries equals one without, bit for bit. Dropout is the exception: its masks
+ * are drawn per share (seeded by seed, epoch, step and share), so a model with dropout trains as well but
+ * not identically.
  *
  * <pre>{@code
  * Trainer.Result r = SparkTrainer.on(spark).partitions(8)
@@ -194,9 +200,14 @@ public final class SparkTrainer {
           list.add(new Share(p, Arrays.copyOfRange(samples, (int) ((long) p * n / shares),
               (int) ((long) (p + 1) * n / shares))));
         }
-        ShareTask task = new ShareTask(data, broadcast, n, epoch, step, device);
-        Partial total = jsc.parallelize(list, shares).treeAggregate(new Partial(), task, Partial::merge, 2);
-        double loss = total.lossSum / n;
+        ArrayList<String> names = new ArrayList<>(params.asMap().keySet());
+        ShareTask task = new ShareTask(data, broadcast, names, n, epoch, step, device);
+        Partial total = treeSum(jsc.parallelize(list, shares).map(task), shares);
+        if (total.samples() != n) {
+          throw new IllegalStateException(String.format("the shares' gradients must cover the mini-batch. "
+              + "Expected %d samples, got %d", n, total.samples()));
+        }
+        double loss = total.lossSum() / n;
         if (!Double.isFinite(loss)) {
           return new Trainer.StepGradient(loss, null);
         }
@@ -207,20 +218,45 @@ public final class SparkTrainer {
     }
   }
 
+  /**
+   * The sum of the shares' parts as a two-level tree: executors add groups of about sqrt(shares)
+   * consecutive shares, and the driver adds the groups' sums, so the driver receives sqrt(shares) vectors
+   * rather than one per share. Each addition runs in share order. Spark's own {@code treeAggregate} merges
+   * parts in the order tasks finish, which moves the last bits of a floating-point sum from run to run;
+   * here the bits depend on nothing Spark schedules, so a retried task or a resumed run changes nothing.
+   */
+  private static Partial treeSum(JavaRDD<Partial> parts, int shares) {
+    int groups = (int) Math.ceil(Math.sqrt(shares));
+    List<Tuple2<Integer, Partial>> sums = parts
+        .mapToPair(p -> new Tuple2<>(p.share() * groups / shares, p))
+        .groupByKey(groups)
+        .mapValues(Partial::sum)
+        .collect();
+    List<Partial> inOrder = new ArrayList<>();
+    sums.stream().sorted(Comparator.comparing(Tuple2::_1)).forEach(t -> inOrder.add(t._2()));
+    return Partial.sum(inOrder);
+  }
+
   /** What a task computes for its share; a pure function of the broadcasts and the share. */
-  private static final class ShareTask implements Function2<Partial, Share, Partial> {
+  private static final class ShareTask implements Function<Share, Partial> {
     private static final long serialVersionUID = 1L;
     private final Broadcast<SeriesData> data;
     private final Broadcast<byte[]> weights;
+    private final ArrayList<String> names;
     private final int batchSize;
     private final int epoch;
     private final int step;
     private final String device;
 
-    ShareTask(Broadcast<SeriesData> data, Broadcast<byte[]> weights, int batchSize, int epoch, int step,
-        String device) {
+    /**
+     * @param names the driver's parameter names, in its order: the gradients are flattened in this order,
+     *     whatever order the checkpoint's bytes hold them in
+     */
+    ShareTask(Broadcast<SeriesData> data, Broadcast<byte[]> weights, ArrayList<String> names, int batchSize,
+        int epoch, int step, String device) {
       this.data = data;
       this.weights = weights;
+      this.names = names;
       this.batchSize = batchSize;
       this.epoch = epoch;
       this.step = step;
@@ -228,7 +264,7 @@ public final class SparkTrainer {
     }
 
     @Override
-    public Partial call(Partial partial, Share share) {
+    public Partial call(Share share) {
       Checkpoint ckpt = Checkpoint.parse(weights.value(), "SparkTrainer's weights of epoch " + epoch + ", step "
           + step);
       TrainingConfig config = ckpt.config();
@@ -242,57 +278,57 @@ public final class SparkTrainer {
           return new Forecaster(model, config.data().anchored()).shareGradient(train, share.samples(), batchSize);
         }
       });
-      return partial.add(ckpt.weights(), g);
+      return Partial.of(share.index(), names, g);
     }
   }
 
-  /** A running sum of shares' gradients (flattened in parameter order) and losses. */
-  private static final class Partial implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private double[] values;
-    private double lossSum;
-    private int samples;
-
-    Partial() {}
-
-    private Partial(double[] values, double lossSum, int samples) {
-      this.values = values;
-      this.lossSum = lossSum;
-      this.samples = samples;
-    }
-
-    /** Adds a share's gradient, flattened in the order of {@code params}. */
-    Partial add(StateDict params, Forecaster.ShareGradient g) {
+  /**
+   * A share's gradient flattened in the driver's parameter order, its loss sum and its sample count.
+   *
+   * @param share the (first) share summed in
+   * @param values the gradient, parameter after parameter in the driver's order
+   */
+  private record Partial(int share, double[] values, double lossSum, int samples) implements Serializable {
+    /** {@code g} flattened in the order of {@code names}; every name must have a gradient. */
+    static Partial of(int share, List<String> names, Forecaster.ShareGradient g) {
       Map<String, Tensor> grads = g.grads().asMap();
+      double[][] parts = new double[names.size()][];
       int size = 0;
-      for (Tensor p : params.asMap().values()) {
-        size += p.numel();
+      for (int i = 0; i < parts.length; i++) {
+        Tensor grad = grads.get(names.get(i));
+        if (grad == null) {
+          throw new IllegalStateException(String.format("share %d has no gradient for parameter %s; it has %s",
+              share, names.get(i), grads.keySet()));
+        }
+        parts[i] = grad.toDoubleArray();
+        size += parts[i].length;
       }
       double[] flat = new double[size];
       int at = 0;
-      for (Map.Entry<String, Tensor> e : params.asMap().entrySet()) {
-        Tensor grad = grads.get(e.getKey());
-        if (grad != null) {
-          System.arraycopy(grad.toDoubleArray(), 0, flat, at, grad.numel());
-        }
-        at += e.getValue().numel();
+      for (double[] part : parts) {
+        System.arraycopy(part, 0, flat, at, part.length);
+        at += part.length;
       }
-      return merge(this, new Partial(flat, g.lossSum(), g.samples()));
+      return new Partial(share, flat, g.lossSum(), g.samples());
     }
 
-    static Partial merge(Partial a, Partial b) {
-      if (b.values != null) {
-        if (a.values == null) {
-          a.values = b.values.clone();
-        } else {
-          for (int i = 0; i < a.values.length; i++) {
-            a.values[i] += b.values[i];
-          }
+    /** The sum of {@code parts}, added in share order; it carries the first share's index. */
+    static Partial sum(Iterable<Partial> parts) {
+      List<Partial> sorted = new ArrayList<>();
+      parts.forEach(sorted::add);
+      sorted.sort(Comparator.comparingInt(Partial::share));
+      Partial first = sorted.get(0);
+      double[] values = first.values().clone();
+      double lossSum = first.lossSum();
+      int samples = first.samples();
+      for (Partial p : sorted.subList(1, sorted.size())) {
+        for (int i = 0; i < values.length; i++) {
+          values[i] += p.values()[i];
         }
+        lossSum += p.lossSum();
+        samples += p.samples();
       }
-      a.lossSum += b.lossSum;
-      a.samples += b.samples;
-      return a;
+      return new Partial(first.share(), values, lossSum, samples);
     }
 
     /** The sum as gradients of {@code params}: the same names, shapes and dtypes. */

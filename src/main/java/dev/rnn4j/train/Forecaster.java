@@ -95,6 +95,16 @@ public final class Forecaster {
    * @param batchSize the number of samples of the whole mini-batch, at least {@code samples.length}
    */
   public ShareGradient shareGradient(WindowDataset dataset, int[] samples, int batchSize) {
+    LossResult loss = backwardShare(dataset, samples, batchSize);
+    return new ShareGradient(model.grad(), loss.value() * samples.length, samples.length);
+  }
+
+  /**
+   * {@link #shareGradient}'s computation, for {@link Trainer#local()} too (a share that is the whole
+   * mini-batch): afterwards {@code model().grad()} holds the share's gradient. Returns the share's loss, the
+   * mean over its samples.
+   */
+  LossResult backwardShare(WindowDataset dataset, int[] samples, int batchSize) {
     checkArgument(samples.length >= 1 && samples.length <= batchSize,
         "a share must hold between 1 and batchSize samples. Expected 1 to %d, got %d", batchSize,
         samples.length);
@@ -109,7 +119,7 @@ public final class Forecaster {
     }
     model.zeroGrad();
     tape.backward(Tensor.wrap(gradient, loss.gradient().shape()).to(model.dtype()));
-    return new ShareGradient(model.grad(), loss.value() * samples.length, samples.length);
+    return loss;
   }
 
   /**

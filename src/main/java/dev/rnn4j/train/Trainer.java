@@ -2,7 +2,6 @@ package dev.rnn4j.train;
 
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.nn.SequenceModel;
-import dev.rnn4j.nn.SequenceModel.SequenceTape;
 import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.tensor.DType;
 import java.io.IOException;
@@ -197,18 +196,10 @@ public final class Trainer {
     return LOCAL;
   }
 
+  // Forecaster.shareGradient's computation with one share, the whole mini-batch (a factor of 1 changes no bit).
   private static final StepGradients LOCAL = (forecaster, train, epoch, step, samples) -> {
-    SequenceModel model = forecaster.model();
-    Batch batch = BatchIterator.of(train, samples, samples.length).next();
-    Forecaster.ModelBatch mb = forecaster.modelBatch(batch, train);
-    SequenceTape tape = model.forwardForBackward(mb.input(), null);
-    LossResult loss = MseLoss.compute(tape.prediction(), mb.target());
-    if (!Double.isFinite(loss.value())) {
-      return new StepGradient(loss.value(), null);
-    }
-    model.zeroGrad();
-    tape.backward(loss.gradient());
-    return new StepGradient(loss.value(), model.grad());
+    double loss = forecaster.backwardShare(train, samples, samples.length).value();
+    return new StepGradient(loss, Double.isFinite(loss) ? forecaster.model().grad() : null);
   };
 
   private static double trainEpoch(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,

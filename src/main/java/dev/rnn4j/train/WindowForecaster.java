@@ -80,6 +80,16 @@ public final class WindowForecaster implements AutoCloseable {
   }
 
   /**
+   * {@code value} of column {@code column} (an index into {@link #columns()}) as the model reads it:
+   * normalized with the checkpoint's statistics and rounded to float32. A finite value far outside the
+   * training data can become infinite here, and a window holding one has no finite forecast.
+   */
+  public float normalized(double value, int column) {
+    // The float32 rounding of WindowDataset's batches, so the numbers agree with Forecaster.forecast.
+    return (float) ((value - mean[column]) / std[column]);
+  }
+
+  /**
    * Forecasts {@code n} windows; see the class comment for the layout.
    *
    * @throws IllegalArgumentException if {@code windows} does not hold {@code n * window * F} values
@@ -89,11 +99,9 @@ public final class WindowForecaster implements AutoCloseable {
     checkArgument(n >= 1 && windows.length == n * window * f,
         "windows must hold n * window * F values. Expected %d * %d * %d = %d, got %d", n, window, f,
         (long) n * window * f, windows.length);
-    // The float32 rounding of WindowDataset's batches, so the numbers agree with Forecaster.forecast.
     float[] x = new float[windows.length];
     for (int e = 0; e < x.length; e++) {
-      int j = e % f;
-      x[e] = (float) ((windows[e] - mean[j]) / std[j]);
+      x[e] = normalized(windows[e], e % f);
     }
     double[] anchors = anchored ? Forecaster.anchorInPlace(x, null, n, window, f, targetFeature) : null;
     Tensor input = Tensor.wrap(x, n, window, f).to(model.dtype());

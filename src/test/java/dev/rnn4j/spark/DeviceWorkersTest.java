@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -111,5 +113,76 @@ class DeviceWorkersTest {
     assertEquals(0, DeviceWorkers.devices());
     assertTrue(Thread.getAllStackTraces().keySet().stream()
         .noneMatch(t -> t.getName().startsWith("rnn4j-cuda:7") && t.isAlive()));
+  }
+
+  @Test
+  void shutdownCancelsQueuedBatchesAndTheirCallersLeavePromptly() throws Exception {
+    CountDownLatch busy = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService tasks = Executors.newFixedThreadPool(4);
+    try {
+      for (int i = 0; i < 2; i++) {
+        tasks.submit(() -> DeviceWorkers.run("cuda:7", () -> {
+          busy.countDown();
+          release.await();
+          return null;
+        }));
+      }
+      assertTrue(busy.await(10, TimeUnit.SECONDS));
+      Future<Integer> queued = tasks.submit(() -> DeviceWorkers.run("cuda:7", () -> 1));
+      Thread.sleep(100);
+      // shutdown() waits for the running batches, which wait for the test: run it aside.
+      Future<?> stopping = tasks.submit(DeviceWorkers::shutdown);
+      ExecutionException e = assertThrows(ExecutionException.class, () -> queued.get(5, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+      assertEquals("the batch for cuda:7 was cancelled: rnn4j's workers were shut down while it was queued",
+          e.getCause().getMessage());
+      assertTrue(e.getCause().getCause() instanceof CancellationException);
+      release.countDown();
+      stopping.get(10, TimeUnit.SECONDS);
+      assertEquals(0, DeviceWorkers.devices());
+    } finally {
+      release.countDown();
+      tasks.shutdownNow();
+    }
+  }
+
+  @Test
+  void anInterruptedShutdownStillStopsEveryPoolAndKeepsTheInterrupt() throws Exception {
+    CountDownLatch busy = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService tasks = Executors.newFixedThreadPool(2);
+    try {
+      tasks.submit(() -> DeviceWorkers.run("cuda:7", () -> {
+        busy.countDown();
+        release.await();
+        return null;
+      }));
+      DeviceWorkers.run("cuda:8", () -> null);
+      assertTrue(busy.await(10, TimeUnit.SECONDS));
+      // A batch can start before the map records its new pool (submitted inside compute()): wait for it.
+      for (int i = 0; i < 100 && DeviceWorkers.devices() < 2; i++) {
+        Thread.sleep(10);
+      }
+      assertEquals(2, DeviceWorkers.devices());
+      Thread.currentThread().interrupt();
+      DeviceWorkers.shutdown();
+      assertTrue(Thread.interrupted(), "the interrupt flag is set again");
+      assertEquals(0, DeviceWorkers.devices());
+      release.countDown();
+      for (int i = 0; i < 100 && liveWorkers() > 0; i++) {
+        Thread.sleep(50);
+      }
+      assertEquals(0, liveWorkers(), "both pools stopped");
+    } finally {
+      Thread.interrupted();
+      release.countDown();
+      tasks.shutdownNow();
+    }
+  }
+
+  private static long liveWorkers() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("rnn4j-cuda:") && t.isAlive()).count();
   }
 }

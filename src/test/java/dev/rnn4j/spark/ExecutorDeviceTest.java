@@ -30,8 +30,10 @@ class ExecutorDeviceTest {
     assertEquals("cuda:1", resolve("auto", Map.of(), new String[] {"1"}, "cuda:2"));
     assertEquals("cuda:2", resolve("auto", Map.of(), NONE, "cuda:2"));
     assertEquals("cpu", resolve("auto", Map.of(), NONE, "cpu"));
+    assertEquals(false, ExecutorDevice.resolve("auto", Map.of(), "gpu", NONE, "cpu").cpuForLackOfGpu(),
+        "a configured CPU is no reason to warn");
     ExecutorDevice.Choice cpu = ExecutorDevice.resolve("auto", Map.of(), "gpu", NONE, null);
-    assertEquals(new ExecutorDevice.Choice("cpu", false,
+    assertEquals(new ExecutorDevice.Choice("cpu", false, true,
         "no gpu resource is assigned to the task and spark.rnn4j.device is not set"), cpu);
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -71,5 +72,24 @@ class ExecutorRuntimeTest {
           () -> ExecutorRuntime.model(bad.toString(), new Configuration(), "cpu"));
       assertTrue(e.getMessage().startsWith("not a readable checkpoint: " + bad), e.getMessage());
     }
+  }
+
+  @Test
+  void aSecondReadIsHashedAgain() throws IOException {
+    // A failed load leaves the file's hash known, so the next request reads the bytes a second time.
+    Path bad = Files.write(tmp.resolve("changing.safetensors"), new byte[] {1, 2, 3});
+    FileTime time = Files.getLastModifiedTime(bad);
+    assertThrows(IllegalArgumentException.class,
+        () -> ExecutorRuntime.model(bad.toString(), new Configuration(), "cpu"));
+    // Same length and time, other bytes: the file system's identity cannot tell, the hash can.
+    Files.write(bad, new byte[] {4, 5, 6});
+    Files.setLastModifiedTime(bad, time);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ExecutorRuntime.model(bad.toString(), new Configuration(), "cpu"));
+    assertTrue(e.getMessage().startsWith("modelPath " + bad + " changed while it was read: its content has "
+        + "SHA-256 " + ExecutorRuntime.sha256(new byte[] {4, 5, 6})), e.getMessage());
+    IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+        () -> ExecutorRuntime.model(bad.toString(), new Configuration(), "cpu"));
+    assertTrue(again.getMessage().startsWith("not a readable checkpoint: " + bad), again.getMessage());
   }
 }

@@ -13,7 +13,11 @@ import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.WindowDataset;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Scoring DataFrames on local[2]: parity with single-process forecasts, bad rows, pipelines, the cache. */
+/** Scoring DataFrames on local[2,2]: parity with single-process forecasts, bad rows, pipelines, the cache. */
 class RnnPredictorTest {
   @TempDir
   static Path tmp;
@@ -205,6 +209,117 @@ class RnnPredictorTest {
     assertNull(rows.get(2).get(2));
     assertNull(rows.get(3).get(2));
     assertEquals(rows.get(0).getList(2), rows.get(4).getList(2));
+  }
+
+  /**
+   * Two-column windows as {@code array<array<element>>}, rows 0..6: good, a step of one value, a null step,
+   * a null inside a step, a NaN, 1e300, good.
+   */
+  private static Dataset<Row> withBadSteps(DataType element) {
+    Object[][] good = new Object[12][];
+    for (int w = 0; w < 12; w++) {
+      good[w] = new Object[] {number(50 + w, element), number(51 + w, element)};
+    }
+    Object[][][] windows = new Object[7][][];
+    for (int i = 0; i < windows.length; i++) {
+      windows[i] = good.clone();
+    }
+    windows[1][3] = new Object[] {number(1, element)};
+    windows[2][4] = null;
+    windows[3][5] = new Object[] {number(1, element), null};
+    windows[4][6] = new Object[] {number(Double.NaN, element), number(1, element)};
+    windows[5][7] = new Object[] {number(1, element), number(1e300, element)};
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < windows.length; i++) {
+      rows.add(RowFactory.create(i, windows[i]));
+    }
+    StructType schema = new StructType().add("id", DataTypes.IntegerType)
+        .add("window", DataTypes.createArrayType(DataTypes.createArrayType(element)));
+    return spark.createDataFrame(rows, schema).coalesce(1);
+  }
+
+  @Test
+  void badStepsOfSeveralColumnsAreNamed() {
+    RnnPredictor predictor = new RnnPredictor().setModelPath(twoPath.toString());
+    for (DataType element : List.of(DataTypes.FloatType, DataTypes.DoubleType)) {
+      Dataset<Row> df = withBadSteps(element);
+      String huge = element.equals(DataTypes.FloatType) ? "Infinity" // 1e300 as a float
+          : "1.0E300, which the checkpoint's normalization makes Infinity in float32, the model's input";
+      String[] problems = {
+          "step [3] has 1 values, expected 2 (the model's columns [c0, c1])",
+          "step [4] is null",
+          "value [5, 1] is null",
+          "value [6, 0] is NaN",
+          "value [7, 1] is " + huge,
+      };
+      for (int id = 1; id <= 5; id++) {
+        Dataset<Row> one = df.filter("id = " + id);
+        SparkException e = assertThrows(SparkException.class, () -> predictor.transform(one).collect());
+        assertEquals("RnnPredictor: row 0 of partition 0: column \"window\" " + problems[id - 1]
+            + " (badRows=error; badRows=null gives such rows a null forecast)", rootCause(e).getMessage(),
+            element + " row " + id);
+      }
+      List<Row> scored = new RnnPredictor().setModelPath(twoPath.toString()).setBadRows("null").setBatchSize(3)
+          .transform(df).orderBy("id").collectAsList();
+      for (int id = 0; id < 7; id++) {
+        boolean bad = id >= 1 && id <= 5;
+        assertEquals(bad, scored.get(id).isNullAt(2), element + " row " + id);
+      }
+    }
+  }
+
+  @Test
+  void aFiniteWindowWhoseForecastIsNotFiniteIsABadRow() {
+    double[] huge = new double[12];
+    java.util.Arrays.fill(huge, 50);
+    huge[11] = 1e39; // finite in float32 once normalized, but an anchored forecast near it is not
+    List<Row> rows = List.of(RowFactory.create(0, boxed(huge)));
+    StructType schema = new StructType().add("id", DataTypes.IntegerType)
+        .add("window", DataTypes.createArrayType(DataTypes.DoubleType));
+    Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1);
+    SparkException e = assertThrows(SparkException.class,
+        () -> new RnnPredictor().setModelPath(onePath.toString()).transform(df).collect());
+    String message = rootCause(e).getMessage();
+    assertTrue(message.startsWith("RnnPredictor: row 0 of partition 0: column \"window\" gives a forecast that "
+        + "is not finite: value [0] is "), message);
+    assertTrue(new RnnPredictor().setModelPath(onePath.toString()).setBadRows("null").transform(df)
+        .collectAsList().get(0).isNullAt(2));
+  }
+
+  @Test
+  void aPredictorSurvivesJavaSerializationWithItsParams() throws Exception {
+    RnnPredictor predictor = new RnnPredictor().setModelPath(onePath.toString()).setInputCol("w")
+        .setOutputCol("f").setBatchSize(7).setDevice("cpu").setBadRows("null");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(predictor);
+    }
+    RnnPredictor back;
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      back = (RnnPredictor) in.readObject();
+    }
+    assertEquals(predictor.uid(), back.uid());
+    assertEquals(onePath.toString(), back.getModelPath());
+    assertEquals("w", back.getInputCol());
+    assertEquals("f", back.getOutputCol());
+    assertEquals(7, back.getBatchSize());
+    assertEquals("cpu", back.getDevice());
+    assertEquals("null", back.getBadRows());
+    assertEquals(true, back.device().isValid().apply("cuda:1"), "the validator still works");
+    assertEquals(false, back.device().isValid().apply("gpu0"));
+  }
+
+  @Test
+  void settersTakeExactlyTheDocumentedValues() {
+    RnnPredictor p = new RnnPredictor();
+    for (String bad : new String[] {"ERROR", "Null", "skip", null}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.setBadRows(bad));
+      assertEquals("badRows must be one of error, null, got '" + bad + "'", e.getMessage());
+    }
+    IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> p.setDevice(null));
+    assertEquals("device must be one of auto, cpu, cuda, cuda:N, got 'null'", d.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> p.set(p.badRows(), "ERROR"));
+    assertEquals("error", p.getBadRows());
   }
 
   @Test

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Data-parallel training on local[2] equals single-process training. */
+/** Data-parallel training on local[2,2] equals single-process training, and Spark's retries change nothing. */
 class SparkTrainerTest {
   @TempDir
   Path tmp;
@@ -96,6 +96,29 @@ class SparkTrainerTest {
     Map<String, Tensor> got = Checkpoint.read(spread).weights().asMap();
     for (String name : want.keySet()) {
       assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), 1e-9, name);
+    }
+  }
+
+  @Test
+  void aRetriedShareChangesNothingBitForBit() throws IOException {
+    TrainingConfig config = config().withSchedule(1, 24, 5, 0.5);
+    TimeSeries series = Models.series(2, 60);
+    SparkTrainer trainer = SparkTrainer.on(spark).partitions(3).device("cpu");
+    Path calm = tmp.resolve("calm.safetensors");
+    trainer.train(config, series, null, calm);
+    Path retried = tmp.resolve("retried.safetensors");
+    TaskFaults.reset();
+    try {
+      TaskFaults.failFirstAttemptOnce(1); // the first step's second share fails once, then Spark retries it
+      trainer.train(config, series, null, retried);
+    } finally {
+      assertEquals(1, TaskFaults.reset(), "one task attempt failed on purpose");
+    }
+    Map<String, Tensor> want = Checkpoint.read(calm).weights().asMap();
+    Map<String, Tensor> got = Checkpoint.read(retried).weights().asMap();
+    assertEquals(want.keySet(), got.keySet());
+    for (String name : want.keySet()) {
+      assertArrayEquals(want.get(name).toFloatArray(), got.get(name).toFloatArray(), name);
     }
   }
 }
