@@ -9,11 +9,14 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkEnv;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * rnn4j's own threads for GPU work, a few long-lived daemon threads per device named
@@ -30,6 +33,7 @@ import org.apache.spark.SparkEnv;
  * {@link ExecutorRuntime#shutdown}).
  */
 final class DeviceWorkers {
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceWorkers.class);
   static final String CONCURRENCY_CONF = "spark.rnn4j.gpu.concurrentTasks";
   private static final ConcurrentHashMap<String, ThreadPoolExecutor> POOLS = new ConcurrentHashMap<>();
 
@@ -51,11 +55,11 @@ final class DeviceWorkers {
     if (device.equals("cpu")) {
       return call(work);
     }
-    Future<T> future = submit(device, work);
+    Batch<T> future = submit(device, work);
     try {
       return future.get();
     } catch (InterruptedException e) {
-      future.cancel(false);
+      future.abandon();
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for " + device + "; its batch was cancelled", e);
     } catch (CancellationException e) {
@@ -123,14 +127,57 @@ final class DeviceWorkers {
     }
   }
 
-  private static <T> Future<T> submit(String device, Callable<T> work) {
-    List<Future<T>> submitted = new ArrayList<>(1);
+  private static <T> Batch<T> submit(String device, Callable<T> work) {
+    Batch<T> batch = new Batch<>(work);
     POOLS.compute(device, (d, pool) -> {
       ThreadPoolExecutor p = pool != null ? pool : newPool(d);
-      submitted.add(p.submit(work));
+      p.execute(batch);
       return p;
     });
-    return submitted.get(0);
+    return batch;
+  }
+
+  /**
+   * A queued batch that its caller may abandon (a killed task). Abandoned before it runs, it never runs;
+   * abandoned while or after it runs, what it produced is closed when it is {@link AutoCloseable} (a model
+   * loaded onto a GPU), since nobody else will ever see it.
+   */
+  static final class Batch<T> extends FutureTask<T> {
+    private boolean abandoned;
+    private T produced;
+
+    Batch(Callable<T> work) {
+      super(work);
+    }
+
+    synchronized void abandon() {
+      abandoned = true;
+      if (!cancel(false) && produced != null) {
+        closeQuietly(produced);
+      }
+    }
+
+    @Override
+    protected void set(T value) {
+      synchronized (this) {
+        if (abandoned) {
+          closeQuietly(value);
+          return;
+        }
+        produced = value;
+      }
+      super.set(value);
+    }
+
+    private static void closeQuietly(Object value) {
+      if (value instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.warn("closing the result of an abandoned batch failed: {}", e.toString());
+        }
+      }
+    }
   }
 
   private static ThreadPoolExecutor newPool(String device) {

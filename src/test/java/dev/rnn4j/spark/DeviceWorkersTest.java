@@ -106,6 +106,36 @@ class DeviceWorkersTest {
   }
 
   @Test
+  void whatAnAbandonedBatchProducesIsClosed() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch left = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    ExecutorService tasks = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> task = tasks.submit(() -> {
+        try {
+          return DeviceWorkers.run("cuda:7", () -> {
+            running.countDown();
+            release.await();
+            return (AutoCloseable) closed::countDown; // stands for a model loaded onto the GPU
+          });
+        } finally {
+          left.countDown();
+        }
+      });
+      assertTrue(running.await(10, TimeUnit.SECONDS));
+      task.cancel(true); // Spark kills the task while its batch runs on a worker
+      assertTrue(left.await(10, TimeUnit.SECONDS), "the killed task stopped waiting");
+      assertEquals(1, closed.getCount(), "nothing is closed before the batch ends");
+      release.countDown();
+      assertTrue(closed.await(10, TimeUnit.SECONDS), "the batch's result was closed, since nobody receives it");
+    } finally {
+      tasks.shutdownNow();
+    }
+  }
+
+  @Test
   void shutdownStopsTheWorkers() {
     DeviceWorkers.run("cuda:7", () -> null);
     assertEquals(1, DeviceWorkers.devices());
