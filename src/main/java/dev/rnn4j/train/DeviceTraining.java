@@ -37,9 +37,12 @@ public interface DeviceTraining extends AutoCloseable {
 
   /** Creates device trainings for one kind of backend. */
   interface Provider {
+    /** Whether {@code backend} is this provider's kind, for which it may {@link #open} a training. */
+    boolean takes(Backend backend);
+
     /**
-     * A device training for this run, or empty when {@code backend} is not this provider's or the run is
-     * one it does not support (the host loop then trains on {@code backend}).
+     * A device training for this run on a backend the provider {@link #takes}, or empty when the run is one
+     * it does not support (the host loop then trains on {@code backend}).
      *
      * @param weights the model's parameters to start from
      * @param optimizerState the optimizer's state to continue from ({@link Optimizer#state()}); empty for a
@@ -51,13 +54,14 @@ public interface DeviceTraining extends AutoCloseable {
         StateDict optimizerState, Tensor inputs, Tensor targets);
   }
 
-  /** The first registered provider's training for this run, if any provider takes it. */
-  static Optional<DeviceTraining> open(Backend backend, TrainingConfig config, StateDict weights,
-      StateDict optimizerState, Tensor inputs, Tensor targets) {
+  /**
+   * The registered provider that takes {@code backend}, if any. Asked before the training set is gathered
+   * for {@link Provider#open}, so that a backend without one (the CPU) costs nothing.
+   */
+  static Optional<Provider> providerFor(Backend backend) {
     for (Provider p : ServiceLoader.load(Provider.class, DeviceTraining.class.getClassLoader())) {
-      Optional<DeviceTraining> t = p.open(backend, config, weights, optimizerState, inputs, targets);
-      if (t.isPresent()) {
-        return t;
+      if (p.takes(backend)) {
+        return Optional.of(p);
       }
     }
     return Optional.empty();

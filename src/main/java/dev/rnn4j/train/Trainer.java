@@ -137,8 +137,12 @@ public final class Trainer {
   /** A device training for this run when the backend offers one, holding the whole training set. */
   private static Optional<DeviceTraining> openDevice(TrainingConfig config, Forecaster forecaster,
       Optimizer optimizer, WindowDataset train, Backend backend) {
+    Optional<DeviceTraining.Provider> provider = DeviceTraining.providerFor(backend);
+    if (provider.isEmpty()) {
+      return Optional.empty();
+    }
     Forecaster.ModelBatch all = forecaster.modelBatch(BatchIterator.inOrder(train, train.size()).next(), train);
-    return DeviceTraining.open(backend, config, forecaster.model().stateDict(), optimizer.state(), all.input(),
+    return provider.get().open(backend, config, forecaster.model().stateDict(), optimizer.state(), all.input(),
         all.target());
   }
 

@@ -22,17 +22,19 @@ public final class CudaTrainingProvider implements DeviceTraining.Provider {
   private static final Logger LOG = LoggerFactory.getLogger(CudaTrainingProvider.class);
 
   @Override
+  public boolean takes(Backend backend) {
+    return backend instanceof CudaBackend;
+  }
+
+  @Override
   public Optional<DeviceTraining> open(Backend backend, TrainingConfig config, StateDict weights,
       StateDict optimizerState, Tensor inputs, Tensor targets) {
-    if (!(backend instanceof CudaBackend cuda)) {
-      return Optional.empty();
-    }
     String why = unsupported(config, optimizerState);
     if (why != null) {
       LOG.info("training on {} through host tensors: device-resident training {}", backend.device(), why);
       return Optional.empty();
     }
-    return Optional.of(new CudaForecasterTraining(cuda, config, weights, optimizerState, inputs, targets));
+    return Optional.of(new CudaForecasterTraining((CudaBackend) backend, config, weights, optimizerState, inputs, targets));
   }
 
   /** Why device training does not cover this run, or null when it does. */

@@ -30,10 +30,12 @@ final class Transfers {
   static final class Pending {
     private final Object data;
     private final int[] shape;
+    private final int numel;
 
-    private Pending(Object data, int[] shape) {
+    private Pending(Object data, int[] shape, int numel) {
       this.data = data;
       this.shape = shape;
+      this.numel = numel;
     }
 
     /** A host tensor of {@code shape} that downloads fill piece by piece with {@link #fill}. */
@@ -42,7 +44,7 @@ final class Transfers {
       for (int s : shape) {
         n *= s;
       }
-      return new Pending(dtype == DType.FLOAT32 ? new float[n] : new double[n], shape);
+      return new Pending(dtype == DType.FLOAT32 ? new float[n] : new double[n], shape, n);
     }
 
     /** Queues the download of {@code count} elements from {@code src} into this tensor's {@code offset..}. */
@@ -62,11 +64,7 @@ final class Transfers {
   /** Queues the download of a tensor of {@code shape} from {@code src}. */
   static Pending download(CudaWorker w, CUdeviceptr src, DType dtype, int... shape) {
     Pending p = Pending.of(dtype, shape);
-    int n = 1;
-    for (int s : shape) {
-      n *= s;
-    }
-    p.fill(w, src, 0, n);
+    p.fill(w, src, 0, p.numel);
     return p;
   }
 
