@@ -12,12 +12,17 @@
 #      built by dev.rnn4j.backend.cuda.CublasForwarder (OUT_DIR/forwarder); their folders go first on
 #      LD_LIBRARY_PATH (env.txt records them); nvidia-smi and `rnn4j doctor` are logged;
 #   3. the tests tagged gpu or native, through JUnit's console launcher with -Drnn4j.gpu=true
-#      (tests.log, junit/ XML reports, parity.md: the largest CPU-GPU difference per fixture, training.md:
-#      the CPU and GPU training runs);
-#   4. the benchmark, TF32 allowed on both sides and strict FP32 on both, in rounds of alternating order:
+#      (tests.log, junit/ XML reports, parity.md: the largest CPU-GPU difference per fixture and each side's
+#      own float32 error, training.md: the CPU and GPU training runs); then, when python3 has torch with
+#      CUDA, PyTorch's own GPU-against-CPU differences on the same float32 fixtures (torch-parity.md, from
+#      src/test/python/torch_cuda_parity.py), the yardstick for parity.md's float32 columns;
+#   4. the command line on the GPU (cli.log): `demo --device cuda`, a short `train --device cuda` and
+#      `predict` of its checkpoint, and a short training with dropout between layers (cuDNN's dropout);
+#   5. the benchmark, TF32 allowed on both sides and strict FP32 on both, in rounds of alternating order:
 #      `rnn4j bench --device cuda` (rnn4j-MODE-rN.json), PyTorch's side on the same GPU when python3 has
 #      torch with CUDA (torch-MODE-rN.json), and `bench --compare` of the two (compare-MODE-rN.txt), MODE
-#      tf32 or fp32, N the round.
+#      tf32 or fp32, N the round; rounds-MODE.txt puts each case's ratios of all rounds side by side, with
+#      their median.
 # The benchmark runs even when tests fail. Exit status: 0 when every step passed, 1 otherwise.
 #
 # Environment:
@@ -26,7 +31,7 @@
 #   CUBLAS_DIR      folder holding libcublas.so.12 or libcublas.so.13 (default: searched)
 #   BENCH_SET       rnn4j bench --set (default G); BENCH_ONLY, when set, is passed as --only instead
 #   BENCH_ARGS      extra options for both benchmarks' timing (default: 2 s warm-up, 20 repetitions)
-#   BENCH_ROUNDS    rounds per math mode, alternating which side runs first (default 2)
+#   TF32_ROUNDS, FP32_ROUNDS  rounds per math mode, alternating which side runs first (default 2 each)
 #   TEST_TIMEOUT, BENCH_TIMEOUT  seconds per step (default 240 and 150 per benchmark); the whole run is
 #                   meant to fit in about 6 minutes on an H100
 set -uo pipefail
@@ -38,7 +43,7 @@ OUT_DIR=$(cd "$OUT_DIR" && pwd)
 readonly OUT_DIR
 status=0
 
-say() { printf '\n== %s\n' "$*"; }
+say() { printf '\n== %s  [%s]\n' "$*" "$(date -u +%T)"; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 [[ -f $BUNDLE/rnn4j.jar && -d src/test/resources ]] \
@@ -143,7 +148,36 @@ timeout "${TEST_TIMEOUT:-240}" "$JAVA_BIN" --add-modules jdk.incubator.vector -D
 test_rc=${PIPESTATUS[0]}
 (( test_rc == 0 )) || { echo "TESTS FAILED (exit $test_rc)"; status=1; }
 
-# --- 4. benchmark --------------------------------------------------------------------------------------
+have_torch=0
+LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH python3 -c \
+  'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && have_torch=1
+if (( have_torch )); then
+  say "PyTorch's own GPU against its CPU on the float32 fixtures (torch-parity.md)"
+  # PyTorch loads its own cuDNN; the folders added above must not shadow it.
+  LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${TEST_TIMEOUT:-240}" python3 \
+    src/test/python/torch_cuda_parity.py --out "$OUT_DIR/torch-parity.md" 2>&1 \
+    || { echo "PYTORCH PARITY FAILED"; status=1; }
+fi
+
+# --- 4. the command line ------------------------------------------------------------------------------
+say "the command line with --device cuda (cli.log)"
+cli() { # ARGS...: one rnn4j command, logged with its exit status
+  printf '\n$ rnn4j %s\n' "$*"
+  "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" "$@" 2>&1
+  local rc=$?
+  echo "(exit $rc)"
+  (( rc == 0 )) || { echo "COMMAND FAILED: rnn4j $*"; status=1; }
+}
+{
+  cli demo --device cuda
+  cli train --device cuda --epochs 3 --out "$OUT_DIR/cli-train"
+  cli predict --device cuda --checkpoint "$OUT_DIR/cli-train/checkpoint.safetensors" \
+    --output "$OUT_DIR/cli-train/forecast.csv"
+  cli train --device cuda --dropout 0.25 --epochs 2 --out "$OUT_DIR/cli-dropout"
+} > "$OUT_DIR/cli.log"
+grep -E '^(\$ rnn4j|\(exit|COMMAND FAILED|device:|epoch|validation)' "$OUT_DIR/cli.log"
+
+# --- 5. benchmark --------------------------------------------------------------------------------------
 # TF32 allowed on both sides (PyTorch's cuDNN default; rnn4j's default), then strict FP32 on both
 # (allow_tf32 off; rnn4j -Drnn4j.cuda.allowTf32=false). The GPU's speed drifts over minutes on shared
 # machines, so each mode runs in BENCH_ROUNDS rounds whose order alternates (rnn4j first, then PyTorch
@@ -151,9 +185,6 @@ test_rc=${PIPESTATUS[0]}
 read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 2 --repetitions 20}"
 if [[ -n ${BENCH_ONLY:-} ]]; then select_cases=(--only "$BENCH_ONLY")
 else select_cases=(--set "${BENCH_SET:-G}"); fi
-have_torch=0
-LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH python3 -c \
-  'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && have_torch=1
 
 bench_rnn4j() { # MODE ROUND
   local allow=true; [[ $1 == fp32 ]] && allow=false
@@ -167,15 +198,40 @@ bench_torch() { # MODE ROUND
   (( have_torch )) || return 0
   local tf32=on; [[ $1 == fp32 ]] && tf32=off
   say "PyTorch on the same GPU, $1, round $2 (torch-$1-r$2.json)"
-  # PyTorch loads its own cuDNN; the folders added above must not shadow it.
   LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${BENCH_TIMEOUT:-150}" python3 \
     src/test/python/bench_torch.py --device cuda --tf32 "$tf32" "${select_cases[@]}" "${bench_args[@]}" \
     --min-seconds 0.2 --json "$OUT_DIR/torch-$1-r$2.json" 2>&1 | tee "$OUT_DIR/bench-torch-$1-r$2.log"
   (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($1, round $2)"; status=1; }
 }
 
+# Each case's A/B ratio of every round of MODE (from compare-MODE-rN.txt), and their median.
+summarize_rounds() { # MODE
+  local files=("$OUT_DIR"/compare-$1-r*.txt)
+  [[ -f ${files[0]} ]] || return 0
+  say "ratios rnn4j / PyTorch by round, $1 (rounds-$1.txt)"
+  awk 'FNR == 1 { r++ }
+       $1 ~ /^[A-Z][0-9]+$/ && ($2 == "forward" || $2 == "train_step") {
+         key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+         ratio[key, r] = $5 }
+       END {
+         printf "%-5s %-10s", "id", "phase"; for (i = 1; i <= r; i++) printf "  round %d", i
+         printf "   median\n"
+         for (k = 1; k <= n; k++) {
+           split(order[k], f, " "); printf "%-5s %-10s", f[1], f[2]; m = 0
+           for (i = 1; i <= r; i++) {
+             if ((order[k], i) in ratio) { printf "  %7s", ratio[order[k], i]; v[++m] = ratio[order[k], i] + 0 }
+             else printf "  %7s", "-"
+           }
+           for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+           med = m == 0 ? 0 : (m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2)
+           printf "   %6.3f\n", med
+         }
+       }' "${files[@]}" | tee "$OUT_DIR/rounds-$1.txt"
+}
+
 for mode in tf32 fp32; do
-  for (( round = 1; round <= ${BENCH_ROUNDS:-2}; round++ )); do
+  rounds=${TF32_ROUNDS:-2}; [[ $mode == fp32 ]] && rounds=${FP32_ROUNDS:-2}
+  for (( round = 1; round <= rounds; round++ )); do
     rm -f "$OUT_DIR/rnn4j-$mode-r$round.json" "$OUT_DIR/torch-$mode-r$round.json"
     if (( round % 2 == 1 )); then bench_rnn4j $mode $round; bench_torch $mode $round
     else bench_torch $mode $round; bench_rnn4j $mode $round; fi
@@ -185,6 +241,7 @@ for mode in tf32 fp32; do
         "$OUT_DIR/torch-$mode-r$round.json" 2>&1 | tee "$OUT_DIR/compare-$mode-r$round.txt"
     fi
   done
+  summarize_rounds $mode
 done
 (( have_torch )) || say "PyTorch with CUDA not available to python3: no comparison"
 

@@ -46,14 +46,16 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>The table ({@code -Drnn4j.gpu.report=FILE}, which {@code native-test/run.sh} writes for
  * docs/gpu-results.md) gives for each case the largest absolute difference of the outputs and states and of
- * the gradients, with the value where the gradients' largest difference occurs.
+ * the gradients, with the value where the gradients' largest difference occurs, and each backend's own
+ * float32 error: its largest distance from the CPU's float64 run of the same float32 values, which says
+ * which side a float32 difference comes from.
  */
 @GpuTest
 class CudaParityGpuTest {
   private static final double FP32_ATOL = 1e-5;
   private static final double FP64_ATOL = 1e-10;
   private static final Map<String, String> ROWS = Collections.synchronizedMap(new LinkedHashMap<>());
-  private static final double[] WORST = new double[4];
+  private static final double[] WORST = new double[6];
 
   private static CudaBackend gpu;
 
@@ -72,11 +74,12 @@ class CudaParityGpuTest {
     synchronized (ROWS) {
       lines.add(String.format("%d cases. Largest |cpu - cuda|: float32 outputs and states %.3g, float32 gradients "
           + "%.3g, and %.3g beyond the CPU's own float32 rounding (bar 1e-5); float64, everything, %.3g "
-          + "(bar 1e-10).", ROWS.size(), WORST[0], WORST[1], WORST[3], WORST[2]));
+          + "(bar 1e-10). Largest own float32 error (distance from the CPU's float64 run of the same values): "
+          + "CPU %.3g, CUDA %.3g.", ROWS.size(), WORST[0], WORST[1], WORST[3], WORST[2], WORST[4], WORST[5]));
       lines.add("");
       lines.add("| fixture | kind | f32 outputs, states | f32 gradients (at a value of) | f32 beyond CPU rounding "
-          + "| f64 max |");
-      lines.add("|---|---|---|---|---|---|");
+          + "| CPU f32 own error | CUDA f32 own error | f64 max |");
+      lines.add("|---|---|---|---|---|---|---|---|");
       lines.addAll(ROWS.values());
     }
     Path p = Paths.get(file);
@@ -204,11 +207,12 @@ class CudaParityGpuTest {
   }
 
   /**
-   * The largest |cpu - cuda| over some tensors and the CPU's value there, and the largest excess of
-   * |cpu - cuda| over the CPU's own float32 rounding |cpu - cpu64| (when the float64 results are given).
+   * The largest |cpu - cuda| over some tensors and the CPU's value there, the largest excess of |cpu - cuda|
+   * over the CPU's own float32 rounding |cpu - cpu64|, and the largest |cpu - cpu64| and |cuda - cpu64| (the
+   * last three when the float64 results are given).
    */
-  private record Diff(double abs, double at, double excess) {
-    static final Diff NONE = new Diff(0, 0, 0);
+  private record Diff(double abs, double at, double excess, double cpuOwn, double cudaOwn) {
+    static final Diff NONE = new Diff(0, 0, 0, 0, 0);
 
     static Diff of(List<Tensor> cpu, List<Tensor> cuda, List<Tensor> cpu64) {
       assertEquals(cpu.size(), cuda.size(), "result count");
@@ -220,18 +224,22 @@ class CudaParityGpuTest {
         for (int i = 0; i < a.numel(); i++) {
           double ref = a.getFlat(i);
           double e = Math.abs(ref - b.getFlat(i));
+          double inf = Double.POSITIVE_INFINITY;
           if (Double.isNaN(e)) {
-            return new Diff(Double.POSITIVE_INFINITY, ref, Double.POSITIVE_INFINITY);
+            return new Diff(inf, ref, inf, inf, inf);
           }
-          double own = cpu64 == null ? 0 : Math.abs(ref - cpu64.get(t).getFlat(i));
-          d = d.and(new Diff(e, ref, e - own));
+          double exact = cpu64 == null ? Double.NaN : cpu64.get(t).getFlat(i);
+          double own = cpu64 == null ? 0 : Math.abs(ref - exact);
+          double cudaOwn = cpu64 == null ? 0 : Math.abs(b.getFlat(i) - exact);
+          d = d.and(new Diff(e, ref, e - own, own, cudaOwn));
         }
       }
       return d;
     }
 
     Diff and(Diff o) {
-      return new Diff(Math.max(abs, o.abs), o.abs > abs ? o.at : at, Math.max(excess, o.excess));
+      return new Diff(Math.max(abs, o.abs), o.abs > abs ? o.at : at, Math.max(excess, o.excess),
+          Math.max(cpuOwn, o.cpuOwn), Math.max(cudaOwn, o.cudaOwn));
     }
   }
 
@@ -241,14 +249,18 @@ class CudaParityGpuTest {
       WORST[0] = Math.max(WORST[0], values32 == null ? 0 : values32.abs());
       WORST[1] = Math.max(WORST[1], grads32 == null ? 0 : grads32.abs());
       WORST[2] = Math.max(WORST[2], all64.abs());
-      for (Diff d : new Diff[] {values32, grads32}) {
-        WORST[3] = Math.max(WORST[3], d == null ? 0 : d.excess());
+      Diff f32 = values32 == null ? null : grads32 == null ? values32 : values32.and(grads32);
+      if (f32 != null) {
+        WORST[3] = Math.max(WORST[3], f32.excess());
+        WORST[4] = Math.max(WORST[4], f32.cpuOwn());
+        WORST[5] = Math.max(WORST[5], f32.cudaOwn());
       }
-      ROWS.put(kind + ":" + c.id(), String.format("| %s | %s | %s | %s | %s | %.3g |", c.id(), kind,
+      ROWS.put(kind + ":" + c.id(), String.format("| %s | %s | %s | %s | %s | %s | %s | %.3g |", c.id(), kind,
           values32 == null ? "-" : String.format("%.3g", values32.abs()),
           grads32 == null ? "-" : String.format("%.3g (%.3g)", grads32.abs(), grads32.at()),
-          values32 == null ? "-" : String.format("%.3g",
-              Math.max(values32.excess(), grads32 == null ? 0 : grads32.excess())),
+          f32 == null ? "-" : String.format("%.3g", f32.excess()),
+          f32 == null ? "-" : String.format("%.3g", f32.cpuOwn()),
+          f32 == null ? "-" : String.format("%.3g", f32.cudaOwn()),
           all64.abs()));
     }
     for (Diff d : new Diff[] {values32, grads32}) {
