@@ -13,7 +13,8 @@
 #      LD_LIBRARY_PATH (env.txt records them); nvidia-smi and `rnn4j doctor` are logged;
 #   3. the tests tagged gpu or native, through JUnit's console launcher with -Drnn4j.gpu=true
 #      (tests.log, junit/ XML reports, parity.md: the largest CPU-GPU difference per fixture and each side's
-#      own float32 error, training.md: the CPU and GPU training runs); then, when python3 has torch with
+#      own float32 error, gpu-f32/: the GPU's float32 results of the backward fixtures, training.md: the
+#      CPU and GPU training runs); then, when python3 has torch with
 #      CUDA, PyTorch's own GPU-against-CPU differences on the same float32 fixtures (torch-parity.md, from
 #      src/test/python/torch_cuda_parity.py), the yardstick for parity.md's float32 columns;
 #   4. the command line on the GPU (cli.log): `demo --device cuda`, a short `train --device cuda` and
@@ -141,6 +142,7 @@ say "tests tagged gpu or native (tests.log)"
 test_cp="$BUNDLE/test/test-classes:src/test/resources:$BUNDLE/test/classes:$(printf '%s:' "$BUNDLE"/test/lib/*.jar)$BUNDLE/rnn4j.jar"
 timeout "${TEST_TIMEOUT:-240}" "$JAVA_BIN" --add-modules jdk.incubator.vector -Drnn4j.gpu=true \
   -Drnn4j.gpu.report="$OUT_DIR/parity.md" -Drnn4j.gpu.training-report="$OUT_DIR/training.md" \
+  -Drnn4j.gpu.dump="$OUT_DIR/gpu-f32" \
   -jar "$BUNDLE/junit-platform-console-standalone.jar" execute --disable-banner \
   --class-path "$test_cp" --scan-class-path="$BUNDLE/test/test-classes" \
   --include-tag gpu --include-tag native --details=tree --reports-dir "$OUT_DIR/junit" \

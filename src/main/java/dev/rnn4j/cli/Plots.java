@@ -32,8 +32,44 @@ final class Plots {
   /** One named line: y values at x = xs[i] (or i + 1 when xs is null); a non-finite y leaves a gap. */
   record Line(String name, double[] xs, double[] ys) {}
 
+  /**
+   * The Java runtime cannot draw here: AWT's native font or graphics libraries do not load (a runtime
+   * built against system libraries, such as Debian's, on a host without libharfbuzz or fontconfig).
+   */
+  static final class UnavailableException extends Exception {
+    UnavailableException(Throwable cause) {
+      super("the Java runtime cannot draw charts here: " + cause.getClass().getSimpleName() + ": "
+          + Failures.oneLine(cause), cause);
+    }
+  }
+
+  /** Something that draws, and may find that AWT cannot load. */
+  @FunctionalInterface
+  interface Drawing {
+    void draw() throws IOException;
+  }
+
+  /**
+   * Runs {@code drawing}, turning AWT's failure to load its native libraries into {@link
+   * UnavailableException}: the first use fails with the library's {@link UnsatisfiedLinkError}, later ones
+   * with {@link NoClassDefFoundError}, both {@link LinkageError}s, or with {@link java.awt.AWTError}.
+   */
+  static void guard(Drawing drawing) throws IOException, UnavailableException {
+    try {
+      drawing.draw();
+    } catch (LinkageError | java.awt.AWTError e) {
+      throw new UnavailableException(e);
+    }
+  }
+
   /** A line chart of the given lines, later lines drawn over earlier ones, written atomically to {@code png}. */
-  static void lines(Path png, String title, String xLabel, String yLabel, List<Line> lines) throws IOException {
+  static void lines(Path png, String title, String xLabel, String yLabel, List<Line> lines)
+      throws IOException, UnavailableException {
+    guard(() -> draw(png, title, xLabel, yLabel, lines));
+  }
+
+  private static void draw(Path png, String title, String xLabel, String yLabel, List<Line> lines)
+      throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
     for (Line line : lines) {
       XYSeries series = new XYSeries(line.name(), false, true);

@@ -271,9 +271,19 @@ final class TrainCommand implements Callable<Integer> {
     try {
       Path lossPng = dir.resolve(LOSS_PNG);
       Path forecastPng = dir.resolve(FORECAST_PNG);
-      drawLoss(lossPng, result.history());
-      drawForecast(forecastPng, config, result);
-      printSummary(stdout, result.history(), checkpointPath, lossPng, forecastPng);
+      String written;
+      try {
+        drawLoss(lossPng, result.history());
+        drawForecast(forecastPng, config, result);
+        written = lossPng + ", " + forecastPng;
+      } catch (Plots.UnavailableException e) {
+        // The trained model is the run's result; a runtime that cannot draw must not turn it into a failure.
+        written = "no charts (" + e.getMessage() + ")";
+        spec.commandLine().getErr().printf("rnn4j train: warning: %s and %s not drawn: %s%n", LOSS_PNG,
+            FORECAST_PNG, e.getMessage());
+        spec.commandLine().getErr().flush();
+      }
+      printSummary(stdout, result.history(), checkpointPath, written);
     } finally {
       result.forecaster().model().close();
     }
@@ -347,8 +357,7 @@ final class TrainCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private static void printSummary(PrintWriter out, List<EpochStats> history, Path checkpoint, Path lossPng,
-      Path forecastPng) {
+  private static void printSummary(PrintWriter out, List<EpochStats> history, Path checkpoint, String charts) {
     EpochStats best = history.stream().min(Comparator.comparingDouble(EpochStats::validationRmse)).get();
     EpochStats last = history.get(history.size() - 1);
     boolean beats = last.validationRmse() < last.naiveRmse();
@@ -358,7 +367,7 @@ final class TrainCommand implements Callable<Integer> {
             ? String.format(Locale.ROOT, "beats the naive forecast (RMSE %.0f%% lower)",
                 100 * (1 - last.validationRmse() / last.naiveRmse()))
             : "does not beat the naive forecast");
-    out.printf("wrote %s (epoch %d), %s, %s%n", checkpoint, last.epoch(), lossPng, forecastPng);
+    out.printf("wrote %s (epoch %d), %s%n", checkpoint, last.epoch(), charts);
     out.flush();
   }
 
@@ -381,7 +390,7 @@ final class TrainCommand implements Callable<Integer> {
         number(s.validationRmse()), number(s.naiveRmse()));
   }
 
-  private static void drawLoss(Path png, List<EpochStats> history) {
+  private static void drawLoss(Path png, List<EpochStats> history) throws Plots.UnavailableException {
     double[] epochs = history.stream().mapToDouble(EpochStats::epoch).toArray();
     write(png, () -> Plots.lines(png, "Loss per epoch", "epoch", "mean squared error (model units)", List.of(
         new Plots.Line("training loss", epochs, history.stream().mapToDouble(EpochStats::trainLoss).toArray()),
@@ -393,7 +402,8 @@ final class TrainCommand implements Callable<Integer> {
    * The validation rows of the forecast column, with each validation sample's first forecast step and the
    * naive forecast of the same row (the value before it), at the row they forecast.
    */
-  private static void drawForecast(Path png, TrainingConfig config, Trainer.Result result) {
+  private static void drawForecast(Path png, TrainingConfig config, Trainer.Result result)
+      throws Plots.UnavailableException {
     WindowDataset validation = result.split().validation();
     TimeSeries series = validation.series();
     String column = validation.targetColumns().get(0);
@@ -438,10 +448,10 @@ final class TrainCommand implements Callable<Integer> {
 
   @FunctionalInterface
   private interface PngWriter {
-    void write() throws IOException;
+    void write() throws IOException, Plots.UnavailableException;
   }
 
-  private static void write(Path png, PngWriter writer) {
+  private static void write(Path png, PngWriter writer) throws Plots.UnavailableException {
     try {
       writer.write();
     } catch (IOException e) {

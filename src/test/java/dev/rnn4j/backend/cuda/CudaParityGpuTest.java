@@ -8,6 +8,7 @@ import dev.rnn4j.backend.Backends;
 import dev.rnn4j.io.ModelConfigJson;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
+import dev.rnn4j.io.SafetensorsWriter;
 import dev.rnn4j.io.StateDictFiles;
 import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnConfig;
@@ -48,7 +49,9 @@ import org.junit.jupiter.api.TestFactory;
  * docs/gpu-results.md) gives for each case the largest absolute difference of the outputs and states and of
  * the gradients, with the value where the gradients' largest difference occurs, and each backend's own
  * float32 error: its largest distance from the CPU's float64 run of the same float32 values, which says
- * which side a float32 difference comes from.
+ * which side a float32 difference comes from. With {@code -Drnn4j.gpu.dump=DIR} the CUDA backend's float32
+ * results of each backward case go to {@code DIR/<case>.safetensors} ({@code value.0..}, {@code grad.0..} in
+ * the order {@link #backward} lists them), so that a float32 difference can be studied where there is no GPU.
  */
 @GpuTest
 class CudaParityGpuTest {
@@ -186,10 +189,27 @@ class CudaParityGpuTest {
     if (fp32) {
       Results cpu32 = pass.run(DType.FLOAT32, Backends.cpu());
       Results gpu32 = pass.run(DType.FLOAT32, gpu);
+      dump(c, kind, gpu32);
       values32 = Diff.of(cpu32.values(), gpu32.values(), cpu64.values());
       grads32 = cpu32.grads().isEmpty() ? null : Diff.of(cpu32.grads(), gpu32.grads(), cpu64.grads());
     }
     record(c, kind, values32, grads32, all64);
+  }
+
+  private static void dump(FixtureCase c, String kind, Results gpu32) throws IOException {
+    String dir = System.getProperty("rnn4j.gpu.dump");
+    if (dir == null || !kind.equals("backward")) {
+      return;
+    }
+    SafetensorsWriter file = Safetensors.writer().metadata("case", c.id());
+    for (int i = 0; i < gpu32.values().size(); i++) {
+      file.put("value." + i, gpu32.values().get(i));
+    }
+    for (int i = 0; i < gpu32.grads().size(); i++) {
+      file.put("grad." + i, gpu32.grads().get(i));
+    }
+    Files.createDirectories(Paths.get(dir));
+    file.write(Paths.get(dir, c.id() + ".safetensors"));
   }
 
   private static RnnState state(SafetensorsFile in, DType dtype) {
