@@ -33,6 +33,7 @@
 #   BENCH_SET       rnn4j bench --set (default G); BENCH_ONLY, when set, is passed as --only instead
 #   BENCH_ARGS      extra options for both benchmarks' timing (default: 2 s warm-up, 20 repetitions)
 #   TF32_ROUNDS, FP32_ROUNDS  rounds per math mode, alternating which side runs first (default 2 each)
+#   BENCH_ONLY_RUN  1 skips steps 3 and 4 (a benchmark-only rerun)
 #   TEST_TIMEOUT, BENCH_TIMEOUT  seconds per step (default 240 and 150 per benchmark); the whole run is
 #                   meant to fit in about 6 minutes on an H100
 set -uo pipefail
@@ -137,52 +138,57 @@ nvidia-smi 2>&1 | tee "$OUT_DIR/nvidia-smi.txt" || echo "nvidia-smi failed"
 say "rnn4j doctor"
 "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" doctor 2>&1 | tee "$OUT_DIR/doctor.txt" || echo "(doctor failed; see above)"
 
-# --- 3. tests ------------------------------------------------------------------------------------------
-say "tests tagged gpu or native (tests.log)"
-test_cp="$BUNDLE/test/test-classes:src/test/resources:$BUNDLE/test/classes:$(printf '%s:' "$BUNDLE"/test/lib/*.jar)$BUNDLE/rnn4j.jar"
-timeout "${TEST_TIMEOUT:-240}" "$JAVA_BIN" --add-modules jdk.incubator.vector -Drnn4j.gpu=true \
-  -Drnn4j.gpu.report="$OUT_DIR/parity.md" -Drnn4j.gpu.training-report="$OUT_DIR/training.md" \
-  -Drnn4j.gpu.dump="$OUT_DIR/gpu-f32" \
-  -jar "$BUNDLE/junit-platform-console-standalone.jar" execute --disable-banner \
-  --class-path "$test_cp" --scan-class-path="$BUNDLE/test/test-classes" \
-  --include-tag gpu --include-tag native --details=tree --reports-dir "$OUT_DIR/junit" \
-  2>&1 | tee "$OUT_DIR/tests.log"
-test_rc=${PIPESTATUS[0]}
-(( test_rc == 0 )) || { echo "TESTS FAILED (exit $test_rc)"; status=1; }
-
 have_torch=0
 LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH python3 -c \
   'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && have_torch=1
-if (( have_torch )); then
-  say "PyTorch's own GPU against its CPU on the float32 fixtures (torch-parity.md)"
-  # PyTorch loads its own cuDNN; the folders added above must not shadow it.
-  LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${TEST_TIMEOUT:-240}" python3 \
-    src/test/python/torch_cuda_parity.py --out "$OUT_DIR/torch-parity.md" 2>&1 \
-    || { echo "PYTORCH PARITY FAILED"; status=1; }
-fi
 
-# --- 4. the command line ------------------------------------------------------------------------------
-say "the command line with --device cuda (cli.log)"
-cli() { # ARGS...: one rnn4j command, logged with its exit status
-  printf '\n$ rnn4j %s\n' "$*"
-  "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" "$@" 2>&1
-  local rc=$?
-  echo "(exit $rc)"
-  (( rc == 0 )) || { echo "COMMAND FAILED: rnn4j $*"; status=1; }
-}
-{
-  cli demo --device cuda
-  cli train --device cuda --epochs 3 --out "$OUT_DIR/cli-train"
-  cli predict --device cuda --checkpoint "$OUT_DIR/cli-train/checkpoint.safetensors" \
-    --output "$OUT_DIR/cli-train/forecast.csv"
-  cli train --device cuda --dropout 0.25 --epochs 2 --out "$OUT_DIR/cli-dropout"
-} > "$OUT_DIR/cli.log"
-grep -E '^(\$ rnn4j|\(exit|COMMAND FAILED|device:|epoch|validation)' "$OUT_DIR/cli.log"
+if [[ ${BENCH_ONLY_RUN:-0} == 1 ]]; then
+  say "BENCH_ONLY_RUN=1: tests and the command line skipped"
+else
+  # --- 3. tests ------------------------------------------------------------------------------------------
+  say "tests tagged gpu or native (tests.log)"
+  test_cp="$BUNDLE/test/test-classes:src/test/resources:$BUNDLE/test/classes:$(printf '%s:' "$BUNDLE"/test/lib/*.jar)$BUNDLE/rnn4j.jar"
+  timeout "${TEST_TIMEOUT:-240}" "$JAVA_BIN" --add-modules jdk.incubator.vector -Drnn4j.gpu=true \
+    -Drnn4j.gpu.report="$OUT_DIR/parity.md" -Drnn4j.gpu.training-report="$OUT_DIR/training.md" \
+    -Drnn4j.gpu.dump="$OUT_DIR/gpu-f32" \
+    -jar "$BUNDLE/junit-platform-console-standalone.jar" execute --disable-banner \
+    --class-path "$test_cp" --scan-class-path="$BUNDLE/test/test-classes" \
+    --include-tag gpu --include-tag native --details=tree --reports-dir "$OUT_DIR/junit" \
+    2>&1 | tee "$OUT_DIR/tests.log"
+  test_rc=${PIPESTATUS[0]}
+  (( test_rc == 0 )) || { echo "TESTS FAILED (exit $test_rc)"; status=1; }
+
+  if (( have_torch )); then
+    say "PyTorch's own GPU against its CPU on the float32 fixtures (torch-parity.md)"
+    # PyTorch loads its own cuDNN; the folders added above must not shadow it.
+    LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${TEST_TIMEOUT:-240}" python3 \
+      src/test/python/torch_cuda_parity.py --out "$OUT_DIR/torch-parity.md" 2>&1 \
+      || { echo "PYTORCH PARITY FAILED"; status=1; }
+  fi
+
+  # --- 4. the command line ------------------------------------------------------------------------------
+  say "the command line with --device cuda (cli.log)"
+  cli() { # ARGS...: one rnn4j command, logged with its exit status
+    printf '\n$ rnn4j %s\n' "$*"
+    "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" "$@" 2>&1
+    local rc=$?
+    echo "(exit $rc)"
+    (( rc == 0 )) || { echo "COMMAND FAILED: rnn4j $*"; status=1; }
+  }
+  {
+    cli demo --device cuda
+    cli train --device cuda --epochs 3 --out "$OUT_DIR/cli-train"
+    cli predict --device cuda --checkpoint "$OUT_DIR/cli-train/checkpoint.safetensors" \
+      --output "$OUT_DIR/cli-train/forecast.csv"
+    cli train --device cuda --dropout 0.25 --epochs 2 --out "$OUT_DIR/cli-dropout"
+  } > "$OUT_DIR/cli.log"
+  grep -E '^(\$ rnn4j|\(exit|COMMAND FAILED|device:|epoch|validation)' "$OUT_DIR/cli.log"
+fi
 
 # --- 5. benchmark --------------------------------------------------------------------------------------
 # TF32 allowed on both sides (PyTorch's cuDNN default; rnn4j's default), then strict FP32 on both
 # (allow_tf32 off; rnn4j -Drnn4j.cuda.allowTf32=false). The GPU's speed drifts over minutes on shared
-# machines, so each mode runs in BENCH_ROUNDS rounds whose order alternates (rnn4j first, then PyTorch
+# machines, so each mode runs in TF32_ROUNDS / FP32_ROUNDS rounds whose order alternates (rnn4j first, then PyTorch
 # first), and each round is compared on its own: a ratio is only as good as the two sides' closeness in time.
 read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 2 --repetitions 20}"
 if [[ -n ${BENCH_ONLY:-} ]]; then select_cases=(--only "$BENCH_ONLY")
