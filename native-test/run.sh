@@ -23,7 +23,7 @@
 #      `rnn4j bench --device cuda` (rnn4j-MODE-rN.json), PyTorch's side on the same GPU when python3 has
 #      torch with CUDA (torch-MODE-rN.json), and `bench --compare` of the two (compare-MODE-rN.txt), MODE
 #      tf32 or fp32, N the round; rounds-MODE.txt puts each case's ratios of all rounds side by side, with
-#      their median.
+#      their median and the ratio of each side's fastest round.
 # The benchmark runs even when tests fail. Exit status: 0 when every step passed, 1 otherwise.
 #
 # Environment:
@@ -212,7 +212,10 @@ bench_torch() { # MODE ROUND
   (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($1, round $2)"; status=1; }
 }
 
-# Each case's A/B ratio of every round of MODE (from compare-MODE-rN.txt), and their median.
+# Each case's A/B ratio in every round of MODE (from compare-MODE-rN.txt), their median, and the ratio of
+# the two sides' fastest rounds. On the lent machines a process's speed is set when it starts (rounds of
+# one side differ by up to 2x while the timed calls inside a round agree within a few percent), so each
+# side's fastest round is what it can do there, and the last column compares those.
 summarize_rounds() { # MODE
   local files=("$OUT_DIR"/compare-$1-r*.txt)
   [[ -f ${files[0]} ]] || return 0
@@ -220,19 +223,21 @@ summarize_rounds() { # MODE
   awk 'FNR == 1 { r++ }
        $1 ~ /^[A-Z][0-9]+$/ && ($2 == "forward" || $2 == "train_step") {
          key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
-         ratio[key, r] = $5 }
+         ratio[key, r] = $5
+         if (!(key in bestA) || $3 + 0 < bestA[key]) bestA[key] = $3 + 0
+         if (!(key in bestB) || $4 + 0 < bestB[key]) bestB[key] = $4 + 0 }
        END {
          printf "%-5s %-10s", "id", "phase"; for (i = 1; i <= r; i++) printf "  round %d", i
-         printf "   median\n"
+         printf "   median   fastest A ms  fastest B ms  ratio\n"
          for (k = 1; k <= n; k++) {
-           split(order[k], f, " "); printf "%-5s %-10s", f[1], f[2]; m = 0
+           key = order[k]; split(key, f, " "); printf "%-5s %-10s", f[1], f[2]; m = 0
            for (i = 1; i <= r; i++) {
-             if ((order[k], i) in ratio) { printf "  %7s", ratio[order[k], i]; v[++m] = ratio[order[k], i] + 0 }
+             if ((key, i) in ratio) { printf "  %7s", ratio[key, i]; v[++m] = ratio[key, i] + 0 }
              else printf "  %7s", "-"
            }
            for (i = 2; i <= m; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
            med = m == 0 ? 0 : (m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2)
-           printf "   %6.3f\n", med
+           printf "   %6.3f   %12.4g  %12.4g  %5.3f\n", med, bestA[key], bestB[key], bestA[key] / bestB[key]
          }
        }' "${files[@]}" | tee "$OUT_DIR/rounds-$1.txt"
 }

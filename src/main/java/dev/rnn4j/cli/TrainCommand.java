@@ -278,7 +278,7 @@ final class TrainCommand implements Callable<Integer> {
         written = lossPng + ", " + forecastPng;
       } catch (Plots.UnavailableException e) {
         // The trained model is the run's result; a runtime that cannot draw must not turn it into a failure.
-        written = "no charts (" + e.getMessage() + ")";
+        written = "no charts (see the warning above)";
         spec.commandLine().getErr().printf("rnn4j train: warning: %s and %s not drawn: %s%n", LOSS_PNG,
             FORECAST_PNG, e.getMessage());
         spec.commandLine().getErr().flush();

@@ -43,8 +43,18 @@ interface CpuMath<A> {
   void gemm(int m, int n, int k, A a, int aOff, int lda, A[] b, boolean accumulate, A c, int cOff, int ldc);
 
   /**
+   * Rows per block of the sums over rows ({@link #addTransposedProduct}, {@link #addColumnSums}): each
+   * block's terms are added in order from zero, then the block sums are added to the result in order. A
+   * weight's gradient sums N·L terms (every sequence's every step); in one running float32 sum its rounding
+   * error grows with their count, in blocks with SUM_BLOCK + N·L / SUM_BLOCK, as in the blocked products of
+   * BLAS and cuDNN that PyTorch's gradients come from.
+   */
+  int SUM_BLOCK = 32;
+
+  /**
    * {@code C[p x n] += A^T B} over {@code m} rows, with C packed: {@code c[j][i] += sum over r of
-   * a[aOff + r * lda + j] * b[bOff + r * ldb + i]}, the rows r taken in order: a weight's gradient.
+   * a[aOff + r * lda + j] * b[bOff + r * ldb + i]}, the rows r in blocks of {@link #SUM_BLOCK}: a weight's
+   * gradient.
    */
   void addTransposedProduct(int m, int p, int n, A a, int aOff, int lda, A b, int bOff, int ldb, A[] c);
 
@@ -54,7 +64,10 @@ interface CpuMath<A> {
   /** {@code dst[r][j] += src[r][j]} for rows × cols elements, each side with its own offset and row stride. */
   void addRows(int rows, int cols, A src, int srcOff, int srcStride, A dst, int dstOff, int dstStride);
 
-  /** {@code dst[j] += sum over r of src[srcOff + r * cols + j]}: the gradient of a broadcast bias. */
+  /**
+   * {@code dst[j] += sum over r of src[srcOff + r * cols + j]}, the rows r in blocks of {@link #SUM_BLOCK}:
+   * the gradient of a broadcast bias.
+   */
   void addColumnSums(int rows, int cols, A src, int srcOff, A dst);
 
   /** Elman cell on rows {@code [0, rows)}: {@code h = act(xp + gates)}. */

@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
  */
 final class DoubleMath implements CpuMath<double[]> {
   private final ThreadLocal<double[]> scratch = ThreadLocal.withInitial(() -> new double[0]);
+  private final ThreadLocal<double[][]> blockRows = ThreadLocal.withInitial(() -> new double[SUM_BLOCK][0]);
 
   @Override
   public double[] allocate(int n) {
@@ -81,18 +82,39 @@ final class DoubleMath implements CpuMath<double[]> {
   @Override
   public void addTransposedProduct(int m, int p, int n, double[] a, int aOff, int lda, double[] b, int bOff,
       int ldb, double[][] c) {
-    double[] x = scratch(n);
-    for (int r = 0; r < m; r++) {
-      System.arraycopy(b, bOff + r * ldb, x, 0, n);
-      int ar = aOff + r * lda;
+    // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT vectorizes.
+    double[][] rows = blockRows(n);
+    double[] sum = scratch(n);
+    for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
+      int count = Math.min(SUM_BLOCK, m - r0);
+      for (int i = 0; i < count; i++) {
+        System.arraycopy(b, bOff + (r0 + i) * ldb, rows[i], 0, n);
+      }
       for (int q = 0; q < p; q++) {
-        double s = a[ar + q];
+        Arrays.fill(sum, 0, n, 0.0);
+        for (int i = 0; i < count; i++) {
+          double s = a[aOff + (r0 + i) * lda + q];
+          double[] x = rows[i];
+          for (int j = 0; j < n; j++) {
+            sum[j] += s * x[j];
+          }
+        }
         double[] y = c[q];
-        for (int i = 0; i < n; i++) {
-          y[i] += s * x[i];
+        for (int j = 0; j < n; j++) {
+          y[j] += sum[j];
         }
       }
     }
+  }
+
+  /** {@link #SUM_BLOCK} rows of at least n elements for this thread. */
+  private double[][] blockRows(int n) {
+    double[][] r = blockRows.get();
+    if (r[0].length < n) {
+      r = new double[SUM_BLOCK][n];
+      blockRows.set(r);
+    }
+    return r;
   }
 
   /** A row of at least n doubles for this thread: the one place the inner loops write to. */
@@ -130,10 +152,17 @@ final class DoubleMath implements CpuMath<double[]> {
 
   @Override
   public void addColumnSums(int rows, int cols, double[] src, int srcOff, double[] dst) {
-    for (int r = 0; r < rows; r++) {
-      int s = srcOff + r * cols;
+    double[] sum = scratch(cols);
+    for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+      Arrays.fill(sum, 0, cols, 0.0);
+      for (int r = r0; r < Math.min(rows, r0 + SUM_BLOCK); r++) {
+        int s = srcOff + r * cols;
+        for (int j = 0; j < cols; j++) {
+          sum[j] += src[s + j];
+        }
+      }
       for (int j = 0; j < cols; j++) {
-        dst[j] += src[s + j];
+        dst[j] += sum[j];
       }
     }
   }

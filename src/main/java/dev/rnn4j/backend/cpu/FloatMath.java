@@ -34,6 +34,7 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
+  private final ThreadLocal<float[][]> blockRows = ThreadLocal.withInitial(() -> new float[SUM_BLOCK][0]);
 
   @Override
   public float[] allocate(int n) {
@@ -113,18 +114,39 @@ final class FloatMath implements CpuMath<float[]> {
       VectorKernels.addTransposedProduct(m, p, n, a, aOff, lda, b, bOff, ldb, c);
       return;
     }
-    float[] x = scratch(n);
-    for (int r = 0; r < m; r++) {
-      System.arraycopy(b, bOff + r * ldb, x, 0, n);
-      int ar = aOff + r * lda;
+    // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT vectorizes.
+    float[][] rows = blockRows(n);
+    float[] sum = scratch(n);
+    for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
+      int count = Math.min(SUM_BLOCK, m - r0);
+      for (int i = 0; i < count; i++) {
+        System.arraycopy(b, bOff + (r0 + i) * ldb, rows[i], 0, n);
+      }
       for (int q = 0; q < p; q++) {
-        float s = a[ar + q];
+        Arrays.fill(sum, 0, n, 0f);
+        for (int i = 0; i < count; i++) {
+          float s = a[aOff + (r0 + i) * lda + q];
+          float[] x = rows[i];
+          for (int j = 0; j < n; j++) {
+            sum[j] += s * x[j];
+          }
+        }
         float[] y = c[q];
-        for (int i = 0; i < n; i++) {
-          y[i] += s * x[i];
+        for (int j = 0; j < n; j++) {
+          y[j] += sum[j];
         }
       }
     }
+  }
+
+  /** {@link #SUM_BLOCK} rows of at least n elements for this thread. */
+  private float[][] blockRows(int n) {
+    float[][] r = blockRows.get();
+    if (r[0].length < n) {
+      r = new float[SUM_BLOCK][n];
+      blockRows.set(r);
+    }
+    return r;
   }
 
   /** A row of at least n floats for this thread: the one place the inner loops write to. */
@@ -162,10 +184,17 @@ final class FloatMath implements CpuMath<float[]> {
 
   @Override
   public void addColumnSums(int rows, int cols, float[] src, int srcOff, float[] dst) {
-    for (int r = 0; r < rows; r++) {
-      int s = srcOff + r * cols;
+    float[] sum = scratch(cols);
+    for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+      Arrays.fill(sum, 0, cols, 0f);
+      for (int r = r0; r < Math.min(rows, r0 + SUM_BLOCK); r++) {
+        int s = srcOff + r * cols;
+        for (int j = 0; j < cols; j++) {
+          sum[j] += src[s + j];
+        }
+      }
       for (int j = 0; j < cols; j++) {
-        dst[j] += src[s + j];
+        dst[j] += sum[j];
       }
     }
   }

@@ -20,8 +20,9 @@ final class VectorKernels {
   // Columns per block, a multiple of the 4 x 3 tile's width: 24 vectors (384 floats with AVX-512) of each of
   // the k packed rows stay in L2.
   private static final int COLUMN_BLOCK = 24 * LANES;
-  // Rows of A transposed at a time for a weight gradient, and the thread's buffer for them.
-  private static final int CHUNK = 64;
+  // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one block of
+  // CpuMath's two-level sums over rows. The thread's buffer for them below.
+  private static final int CHUNK = CpuMath.SUM_BLOCK;
   private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
 
   private VectorKernels() {}
@@ -157,7 +158,7 @@ final class VectorKernels {
   /**
    * As {@link CpuMath#addTransposedProduct}, for float32: the sum over r runs in chunks of {@link #CHUNK}
    * rows, each chunk of A transposed first so that the tiles (4 rows of C x 3 vectors) read it
-   * sequentially; every element of C still adds its products in r order.
+   * sequentially; a tile sums its chunk's products in r order from zero, then adds them to C.
    */
   static void addTransposedProduct(int m, int p, int n, float[] a, int aOff, int lda, float[] b, int bOff,
       int ldb, float[][] c) {
@@ -185,23 +186,23 @@ final class VectorKernels {
         for (; q < p; q++) {
           float[] y = c[q];
           for (int j = n0; j < n1; j += LANES) {
-            FloatVector x = FloatVector.fromArray(SPECIES, y, j);
+            FloatVector x = FloatVector.zero(SPECIES);
             for (int i = 0; i < rows; i++) {
               x = FloatVector.fromArray(SPECIES, b, br + i * ldb + j)
                   .fma(FloatVector.broadcast(SPECIES, at[q * rows + i]), x);
             }
-            x.intoArray(y, j);
+            FloatVector.fromArray(SPECIES, y, j).add(x).intoArray(y, j);
           }
         }
       }
       for (int q = 0; q < p && vectorEnd < n; q++) {
         float[] y = c[q];
         for (int j = vectorEnd; j < n; j++) {
-          float sum = y[j];
+          float sum = 0f;
           for (int i = 0; i < rows; i++) {
             sum = Math.fma(at[q * rows + i], b[br + i * ldb + j], sum);
           }
-          y[j] = sum;
+          y[j] += sum;
         }
       }
     }
@@ -222,18 +223,18 @@ final class VectorKernels {
     for (; j + 3 * LANES <= n1; j += 3 * LANES) {
       int j1 = j + LANES;
       int j2 = j + 2 * LANES;
-      FloatVector x00 = FloatVector.fromArray(SPECIES, y0, j);
-      FloatVector x01 = FloatVector.fromArray(SPECIES, y0, j1);
-      FloatVector x02 = FloatVector.fromArray(SPECIES, y0, j2);
-      FloatVector x10 = FloatVector.fromArray(SPECIES, y1, j);
-      FloatVector x11 = FloatVector.fromArray(SPECIES, y1, j1);
-      FloatVector x12 = FloatVector.fromArray(SPECIES, y1, j2);
-      FloatVector x20 = FloatVector.fromArray(SPECIES, y2, j);
-      FloatVector x21 = FloatVector.fromArray(SPECIES, y2, j1);
-      FloatVector x22 = FloatVector.fromArray(SPECIES, y2, j2);
-      FloatVector x30 = FloatVector.fromArray(SPECIES, y3, j);
-      FloatVector x31 = FloatVector.fromArray(SPECIES, y3, j1);
-      FloatVector x32 = FloatVector.fromArray(SPECIES, y3, j2);
+      FloatVector x00 = FloatVector.zero(SPECIES);
+      FloatVector x01 = FloatVector.zero(SPECIES);
+      FloatVector x02 = FloatVector.zero(SPECIES);
+      FloatVector x10 = FloatVector.zero(SPECIES);
+      FloatVector x11 = FloatVector.zero(SPECIES);
+      FloatVector x12 = FloatVector.zero(SPECIES);
+      FloatVector x20 = FloatVector.zero(SPECIES);
+      FloatVector x21 = FloatVector.zero(SPECIES);
+      FloatVector x22 = FloatVector.zero(SPECIES);
+      FloatVector x30 = FloatVector.zero(SPECIES);
+      FloatVector x31 = FloatVector.zero(SPECIES);
+      FloatVector x32 = FloatVector.zero(SPECIES);
       for (int i = 0; i < rows; i++) {
         int bi = br + i * ldb;
         FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi + j);
@@ -256,24 +257,24 @@ final class VectorKernels {
         x31 = b1.fma(s, x31);
         x32 = b2.fma(s, x32);
       }
-      x00.intoArray(y0, j);
-      x01.intoArray(y0, j1);
-      x02.intoArray(y0, j2);
-      x10.intoArray(y1, j);
-      x11.intoArray(y1, j1);
-      x12.intoArray(y1, j2);
-      x20.intoArray(y2, j);
-      x21.intoArray(y2, j1);
-      x22.intoArray(y2, j2);
-      x30.intoArray(y3, j);
-      x31.intoArray(y3, j1);
-      x32.intoArray(y3, j2);
+      FloatVector.fromArray(SPECIES, y0, j).add(x00).intoArray(y0, j);
+      FloatVector.fromArray(SPECIES, y0, j1).add(x01).intoArray(y0, j1);
+      FloatVector.fromArray(SPECIES, y0, j2).add(x02).intoArray(y0, j2);
+      FloatVector.fromArray(SPECIES, y1, j).add(x10).intoArray(y1, j);
+      FloatVector.fromArray(SPECIES, y1, j1).add(x11).intoArray(y1, j1);
+      FloatVector.fromArray(SPECIES, y1, j2).add(x12).intoArray(y1, j2);
+      FloatVector.fromArray(SPECIES, y2, j).add(x20).intoArray(y2, j);
+      FloatVector.fromArray(SPECIES, y2, j1).add(x21).intoArray(y2, j1);
+      FloatVector.fromArray(SPECIES, y2, j2).add(x22).intoArray(y2, j2);
+      FloatVector.fromArray(SPECIES, y3, j).add(x30).intoArray(y3, j);
+      FloatVector.fromArray(SPECIES, y3, j1).add(x31).intoArray(y3, j1);
+      FloatVector.fromArray(SPECIES, y3, j2).add(x32).intoArray(y3, j2);
     }
     for (; j < n1; j += LANES) {
-      FloatVector x0 = FloatVector.fromArray(SPECIES, y0, j);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, y1, j);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, y2, j);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, y3, j);
+      FloatVector x0 = FloatVector.zero(SPECIES);
+      FloatVector x1 = FloatVector.zero(SPECIES);
+      FloatVector x2 = FloatVector.zero(SPECIES);
+      FloatVector x3 = FloatVector.zero(SPECIES);
       for (int i = 0; i < rows; i++) {
         FloatVector v = FloatVector.fromArray(SPECIES, b, br + i * ldb + j);
         x0 = v.fma(FloatVector.broadcast(SPECIES, at[t0 + i]), x0);
@@ -281,10 +282,10 @@ final class VectorKernels {
         x2 = v.fma(FloatVector.broadcast(SPECIES, at[t2 + i]), x2);
         x3 = v.fma(FloatVector.broadcast(SPECIES, at[t3 + i]), x3);
       }
-      x0.intoArray(y0, j);
-      x1.intoArray(y1, j);
-      x2.intoArray(y2, j);
-      x3.intoArray(y3, j);
+      FloatVector.fromArray(SPECIES, y0, j).add(x0).intoArray(y0, j);
+      FloatVector.fromArray(SPECIES, y1, j).add(x1).intoArray(y1, j);
+      FloatVector.fromArray(SPECIES, y2, j).add(x2).intoArray(y2, j);
+      FloatVector.fromArray(SPECIES, y3, j).add(x3).intoArray(y3, j);
     }
   }
 

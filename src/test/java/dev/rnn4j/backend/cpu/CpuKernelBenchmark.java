@@ -17,7 +17,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The CPU backend's own inner kernels, as the kernel calls them (same package, so the package-private
  * {@link FloatMath} is reachable): the float32 product over packed weights at the benchmark set's shapes
- * (M x K x N, with N = G * H), and the LSTM and GRU cell updates at M x H. Compare with
+ * (M x K x N, with N = G * H), the weight gradient of the same product (the N x K sum over M rows of
+ * outer products, {@link FloatMath#addTransposedProduct}), and the LSTM and GRU cell updates at M x H.
+ * Compare with
  * {@code dev.rnn4j.jmh.GemmBenchmark} (netlib's BLAS, plain loops) at the same shapes; the run commands are
  * in {@code dev.rnn4j.jmh}'s package documentation.
  */
@@ -50,6 +52,7 @@ public class CpuKernelBenchmark {
   private float[] a;
   private float[][] packed;
   private float[] c;
+  private float[][] grad;
   private float[] xp;
   private float[] gates;
   private float[] state;
@@ -65,6 +68,7 @@ public class CpuKernelBenchmark {
     a = randoms(random, m * k);
     packed = math.pack(randoms(random, n * k), n, k, true);
     c = new float[m * n];
+    grad = new float[n][k];
     // The cells read N = 4H (LSTM) of pre-activations per row; GRU uses the first 3H of the same buffers.
     xp = randoms(random, m * n);
     gates = randoms(random, m * n);
@@ -84,6 +88,13 @@ public class CpuKernelBenchmark {
   public float[] gemm() {
     math.gemm(m, n, k, a, 0, k, packed, true, c, 0, n);
     return c;
+  }
+
+  /** The gradient of B: the M rows of the product's output gradient (here xp) against the M rows of A. */
+  @Benchmark
+  public float[][] weightGradient() {
+    math.addTransposedProduct(m, n, k, xp, 0, n, a, 0, k, grad);
+    return grad;
   }
 
   @Benchmark
