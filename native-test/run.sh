@@ -213,9 +213,9 @@ bench_torch() { # MODE ROUND
 }
 
 # Each case's A/B ratio in every round of MODE (from compare-MODE-rN.txt), their median, and the ratio of
-# the two sides' fastest rounds. On the lent machines a process's speed is set when it starts (rounds of
-# one side differ by up to 2x while the timed calls inside a round agree within a few percent), so each
-# side's fastest round is what it can do there, and the last column compares those.
+# the two sides' fastest rounds. On the lent machines one side's median of a case moves by up to 2x from
+# round to round with the GPU at full clock throughout, so one round's ratio says little: the median of the
+# ratios and the fastest rounds (what each side can do there) say more.
 summarize_rounds() { # MODE
   local files=("$OUT_DIR"/compare-$1-r*.txt)
   [[ -f ${files[0]} ]] || return 0

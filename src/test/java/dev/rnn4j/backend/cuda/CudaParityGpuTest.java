@@ -127,7 +127,7 @@ class CudaParityGpuTest {
   /**
    * Runs a case on both backends in float64 and, for a float32 fixture, in float32, and holds the results
    * to the bars. The float32 bar leaves room for each side's own rounding: the float32 gradients of the
-   * largest fixtures lie up to about 6e-6 (CPU) and 7e-6 (CUDA) from the float64 results of the same
+   * largest fixtures lie up to about 7e-6 (either side) from the float64 results of the same
    * values (docs/gpu-results.md), so the bar needs the CPU's blocked sums over rows ({@code
    * CpuMath.SUM_BLOCK}), without which the CPU alone was 1.1e-5 off.
    */
