@@ -14,9 +14,9 @@
 #   3. the tests tagged gpu or native, through JUnit's console launcher with -Drnn4j.gpu=true
 #      (tests.log, junit/ XML reports, parity.md: the largest CPU-GPU difference per fixture and each side's
 #      own float32 error, gpu-f32/: the GPU's float32 results of the backward fixtures, training.md: the
-#      CPU and GPU training runs); then, when python3 has torch with
-#      CUDA, PyTorch's own GPU-against-CPU differences on the same float32 fixtures (torch-parity.md, from
-#      src/test/python/torch_cuda_parity.py), the yardstick for parity.md's float32 columns;
+#      CPU and GPU training runs); then, when python3 has torch with CUDA, PyTorch's own GPU-against-CPU
+#      differences on the same float32 fixtures (torch-parity.md, from src/test/python/torch_cuda_parity.py),
+#      the yardstick for parity.md's float32 columns;
 #   4. the command line on the GPU (cli.log): `demo --device cuda`, a short `train --device cuda` and
 #      `predict` of its checkpoint, and a short training with dropout between layers (cuDNN's dropout);
 #   5. the benchmark, TF32 allowed on both sides and strict FP32 on both, in rounds of alternating order:
