@@ -31,8 +31,9 @@
 #   CUDNN_DIR       folder holding libcudnn.so.9 (default: searched)
 #   CUBLAS_DIR      folder holding libcublas.so.12 or libcublas.so.13 (default: searched)
 #   BENCH_SET       rnn4j bench --set (default G); BENCH_ONLY, when set, is passed as --only instead
-#   BENCH_ARGS      extra options for both benchmarks' timing (default: 2 s warm-up, 20 repetitions)
-#   TF32_ROUNDS, FP32_ROUNDS  rounds per math mode, alternating which side runs first (default 2 each)
+#   BENCH_ARGS      extra options for both benchmarks' timing (default: 1 s warm-up, 20 repetitions)
+#   TF32_ROUNDS, FP32_ROUNDS  rounds per math mode, alternating which side runs first (default 5 and 1:
+#                   the TF32 comparison is the one with a target)
 #   BENCH_ONLY_RUN  1 skips steps 3 and 4 (a benchmark-only rerun)
 #   TEST_TIMEOUT, BENCH_TIMEOUT  seconds per step (default 240 and 150 per benchmark); the whole run is
 #                   meant to fit in about 6 minutes on an H100
@@ -188,9 +189,10 @@ fi
 # --- 5. benchmark --------------------------------------------------------------------------------------
 # TF32 allowed on both sides (PyTorch's cuDNN default; rnn4j's default), then strict FP32 on both
 # (allow_tf32 off; rnn4j -Drnn4j.cuda.allowTf32=false). The GPU's speed drifts over minutes on shared
-# machines, so each mode runs in TF32_ROUNDS / FP32_ROUNDS rounds whose order alternates (rnn4j first, then PyTorch
-# first), and each round is compared on its own: a ratio is only as good as the two sides' closeness in time.
-read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 2 --repetitions 20}"
+# machines, so each mode runs in TF32_ROUNDS / FP32_ROUNDS rounds whose order alternates (rnn4j first, then
+# PyTorch first), and each round is compared on its own: a ratio is only as good as the two sides' closeness
+# in time.
+read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 1 --repetitions 20}"
 if [[ -n ${BENCH_ONLY:-} ]]; then select_cases=(--only "$BENCH_ONLY")
 else select_cases=(--set "${BENCH_SET:-G}"); fi
 
@@ -243,7 +245,7 @@ summarize_rounds() { # MODE
 }
 
 for mode in tf32 fp32; do
-  rounds=${TF32_ROUNDS:-2}; [[ $mode == fp32 ]] && rounds=${FP32_ROUNDS:-2}
+  rounds=${TF32_ROUNDS:-5}; [[ $mode == fp32 ]] && rounds=${FP32_ROUNDS:-1}
   for (( round = 1; round <= rounds; round++ )); do
     rm -f "$OUT_DIR/rnn4j-$mode-r$round.json" "$OUT_DIR/torch-$mode-r$round.json"
     if (( round % 2 == 1 )); then bench_rnn4j $mode $round; bench_torch $mode $round
