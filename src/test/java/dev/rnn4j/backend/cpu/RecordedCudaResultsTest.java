@@ -51,6 +51,9 @@ class RecordedCudaResultsTest {
   @Test
   void theRecordingCoversEveryFloat32BackwardFixture() throws IOException {
     JsonNode manifest = new ObjectMapper().readTree(recordedRun().resolve("manifest.json").toFile());
+    assertEquals("backward/" + Fixtures.root("backward").getFileName(), manifest.get("fixtures").asText(),
+        "the recording was made on other fixtures: record the new ones on a GPU (native-test/run.sh writes "
+            + "gpu-f32/)");
     List<String> recorded = new ArrayList<>();
     manifest.get("cases").forEach(n -> recorded.add(n.asText()));
     assertEquals(float32Cases().stream().map(FixtureCase::id).sorted().toList(), recorded);
