@@ -1,6 +1,5 @@
 package dev.rnn4j.cli;
 
-import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.SafetensorsWriter;
@@ -13,12 +12,9 @@ import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code rnn4j backward}: one evaluation-mode forward pass, as {@code forward}, then its backward pass:
@@ -49,12 +45,9 @@ import picocli.CommandLine.Spec;
       "",
       "On any error: one line on stderr, exit code 1, and the output file is left as it was."
     })
-final class BackwardCommand implements Callable<Integer> {
+final class BackwardCommand implements Runnable {
   /** The tensors a gradient file may hold; only {@code grad_output} is required. */
   private static final List<String> GRAD_NAMES = List.of("grad_output", "grad_h_n", "grad_c_n");
-
-  @Spec
-  private CommandSpec spec;
 
   @Mixin
   private ModuleFiles files;
@@ -64,16 +57,7 @@ final class BackwardCommand implements Callable<Integer> {
   private Path grad;
 
   @Override
-  public Integer call() {
-    try {
-      run();
-      return 0;
-    } catch (IllegalArgumentException | BackendUnavailableException e) {
-      return Failures.report(spec, e);
-    }
-  }
-
-  private void run() {
+  public void run() {
     ModuleFiles.Loaded in = files.load();
     SafetensorsFile g = ModuleFiles.readSafetensors("--grad", grad);
     ModuleFiles.checkNames(g, grad, "a gradient file", GRAD_NAMES);

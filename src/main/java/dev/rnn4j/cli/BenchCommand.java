@@ -1,7 +1,6 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
-import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.bench.BenchCase;
 import dev.rnn4j.bench.BenchJson;
@@ -19,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -59,7 +57,7 @@ import picocli.CommandLine.Spec;
       "",
       "Exit codes: 0 done, 1 failure (device unavailable, unreadable file), 2 usage error."
     })
-final class BenchCommand implements Callable<Integer> {
+final class BenchCommand implements Runnable {
   /** The options a comparison takes: the rest are about running benchmarks. */
   private static final Set<String> COMPARE_OPTIONS = Set.of("--compare", "--help", "--version");
 
@@ -101,21 +99,16 @@ final class BenchCommand implements Callable<Integer> {
   private List<Path> compare;
 
   @Override
-  public Integer call() {
-    try {
-      if (compare != null) {
-        checkCompareOptions();
-        compare(compare.get(0), compare.get(1));
-      } else {
-        run();
-      }
-      return 0;
-    } catch (IllegalArgumentException | BackendUnavailableException e) {
-      return Failures.report(spec, e);
+  public void run() {
+    if (compare != null) {
+      checkCompareOptions();
+      compare(compare.get(0), compare.get(1));
+    } else {
+      runBenchmarks();
     }
   }
 
-  private void run() {
+  private void runBenchmarks() {
     List<BenchCase> cases = cases();
     BenchProtocol protocol = protocol();
     int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();

@@ -1,7 +1,6 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
-import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnOutput;
@@ -83,12 +82,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Backend backend;
-    try {
-      backend = device.select();
-    } catch (BackendUnavailableException e) {
-      return Failures.report(spec, e);
-    }
+    Backend backend = device.select();
     printHeader(out, backend);
     // One generator for all four, so that each network has its own weights and a seed names all of them.
     SplittableRandom seeds = new SplittableRandom(seed);

@@ -5,7 +5,6 @@ import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.train.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,7 +27,7 @@ import picocli.CommandLine.Spec;
       "",
       "On any error: one line on stderr and exit code 1."
     })
-final class ExportCommand implements Callable<Integer> {
+final class ExportCommand implements Runnable {
   @Spec
   private CommandSpec spec;
 
@@ -39,19 +38,14 @@ final class ExportCommand implements Callable<Integer> {
   private Path output;
 
   @Override
-  public Integer call() {
-    try {
-      Checkpoint c = TrainingFiles.readCheckpoint("--checkpoint", checkpoint);
-      try (SequenceModel model = SequenceModel.fromStateDict(c.config().model(), c.weights())) {
-        ModelFiles.write(output, model);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(Failures.describe("--output", output, e), e);
-      }
-      spec.commandLine().getOut().println("wrote " + output.resolve(ModelFiles.CONFIG) + " and "
-          + output.resolve(ModelFiles.WEIGHTS));
-      return 0;
-    } catch (IllegalArgumentException e) {
-      return Failures.report(spec, e);
+  public void run() {
+    Checkpoint c = TrainingFiles.readCheckpoint("--checkpoint", checkpoint);
+    try (SequenceModel model = SequenceModel.fromStateDict(c.config().model(), c.weights())) {
+      ModelFiles.write(output, model);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe("--output", output, e), e);
     }
+    spec.commandLine().getOut().println("wrote " + output.resolve(ModelFiles.CONFIG) + " and "
+        + output.resolve(ModelFiles.WEIGHTS));
   }
 }

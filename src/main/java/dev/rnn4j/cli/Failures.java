@@ -1,5 +1,7 @@
 package dev.rnn4j.cli;
 
+import dev.rnn4j.backend.BackendUnavailableException;
+import dev.rnn4j.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -7,16 +9,25 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 
 /** Turns the exceptions that bad input causes into the one-line reasons the commands print. */
 final class Failures {
   private Failures() {}
 
-  /** Prints {@code rnn4j <command>: <reason>} on the command's stderr and returns exit code 1. */
-  static int report(CommandSpec spec, RuntimeException e) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("rnn4j " + spec.name() + ": " + oneLine(e));
+  /**
+   * Picocli's handler for what a command throws. The failures that the user's input or machine causes (bad
+   * input, an unavailable device, a diverged training) print {@code rnn4j <command>: <reason>} on the
+   * command's stderr and exit with 1; anything else is a bug and keeps picocli's stack trace.
+   */
+  static int handle(Exception e, CommandLine commandLine, ParseResult parsed) throws Exception {
+    if (!(e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
+        || e instanceof TrainingDivergedException)) {
+      throw e;
+    }
+    PrintWriter err = commandLine.getErr();
+    err.println("rnn4j " + commandLine.getCommandName() + ": " + oneLine(e));
     err.flush();
     return 1;
   }

@@ -1,16 +1,12 @@
 package dev.rnn4j.cli;
 
-import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsWriter;
 import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnMode;
 import dev.rnn4j.nn.RnnOutput;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code rnn4j forward}: one evaluation-mode forward pass of a module whose config, weights and inputs are
@@ -43,24 +39,12 @@ import picocli.CommandLine.Spec;
       "",
       "On any error: one line on stderr, exit code 1, and the output file is left as it was."
     })
-final class ForwardCommand implements Callable<Integer> {
-  @Spec
-  private CommandSpec spec;
-
+final class ForwardCommand implements Runnable {
   @Mixin
   private ModuleFiles files;
 
   @Override
-  public Integer call() {
-    try {
-      run();
-      return 0;
-    } catch (IllegalArgumentException | BackendUnavailableException e) {
-      return Failures.report(spec, e);
-    }
-  }
-
-  private void run() {
+  public void run() {
     ModuleFiles.Loaded in = files.load();
     try (Rnn rnn = in.module()) {
       RnnOutput result = rnn.forward(in.input(), in.state(), in.lengths());

@@ -1,7 +1,6 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
-import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,7 +49,7 @@ import picocli.CommandLine.Spec;
       "",
       "On any error: one line on stderr, exit code 1, and the output file is left as it was."
     })
-final class PredictCommand implements Callable<Integer> {
+final class PredictCommand implements Runnable {
   @Spec
   private CommandSpec spec;
 
@@ -71,16 +69,7 @@ final class PredictCommand implements Callable<Integer> {
   private DeviceOption device;
 
   @Override
-  public Integer call() {
-    try {
-      run();
-      return 0;
-    } catch (IllegalArgumentException | BackendUnavailableException e) {
-      return Failures.report(spec, e);
-    }
-  }
-
-  private void run() {
+  public void run() {
     Checkpoint ckpt = TrainingFiles.readCheckpoint("--checkpoint", checkpoint);
     TrainingConfig config = ckpt.config();
     DataConfig data = config.data();

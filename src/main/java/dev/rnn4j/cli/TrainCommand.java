@@ -1,7 +1,6 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
-import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnMode;
 import dev.rnn4j.tensor.Tensor;
@@ -13,7 +12,6 @@ import dev.rnn4j.train.OptimizerConfig;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
-import dev.rnn4j.train.TrainingDivergedException;
 import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,7 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -64,7 +61,7 @@ import picocli.CommandLine.Spec;
       "On any error: one line on stderr and exit code 1. When the loss becomes NaN or infinite, training "
           + "stops and the last checkpoint is left as it was."
     })
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Runnable {
   static final String CHECKPOINT = "checkpoint.safetensors";
   static final String LOSS_PNG = "loss.png";
   static final String FORECAST_PNG = "forecast.png";
@@ -214,19 +211,19 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() {
+  public void run() {
     try {
-      run();
-      return 0;
-    } catch (IllegalArgumentException | BackendUnavailableException | TrainingDivergedException e) {
+      train();
+    } catch (RuntimeException e) {
+      // The failure's line goes to the same stream; it must not be appended to a half-drawn progress line.
       if (progress != null) {
         progress.clear();
       }
-      return Failures.report(spec, e);
+      throw e;
     }
   }
 
-  private void run() {
+  private void train() {
     PrintWriter stdout = spec.commandLine().getOut();
     Checkpoint checkpoint = null;
     TrainingConfig config;
