@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +41,8 @@ class DeviceWorkersTest {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
     Set<String> threads = ConcurrentHashMap.newKeySet();
+    // The first batches wait for each other, so that the cap is reached however slowly the tasks start.
+    CountDownLatch together = new CountDownLatch(DeviceWorkers.concurrency());
     ExecutorService tasks = Executors.newFixedThreadPool(6);
     try {
       List<Future<?>> futures = new ArrayList<>();
@@ -46,6 +50,8 @@ class DeviceWorkersTest {
         futures.add(tasks.submit(() -> DeviceWorkers.run("cuda:7", () -> {
           most.accumulateAndGet(running.incrementAndGet(), Math::max);
           threads.add(Thread.currentThread().getName());
+          together.countDown();
+          assertTrue(together.await(10, TimeUnit.SECONDS), "the first batches ran together");
           Thread.sleep(20);
           running.decrementAndGet();
           return null;
@@ -86,14 +92,16 @@ class DeviceWorkersTest {
       }
       assertTrue(busy.await(10, TimeUnit.SECONDS));
       CountDownLatch handled = new CountDownLatch(1);
+      BlockingQueue<Thread> waiting = new LinkedBlockingQueue<>();
       Future<?> queued = tasks.submit(() -> {
+        waiting.add(Thread.currentThread());
         try {
           return DeviceWorkers.run("cuda:7", ranQueued::incrementAndGet);
         } finally {
           handled.countDown();
         }
       });
-      Thread.sleep(100);
+      Parked.await(waiting, 1);
       queued.cancel(true); // Spark kills a task by interrupting its thread
       // The batch is cancelled when the task's thread sees the interrupt; only then may a worker free up.
       assertTrue(handled.await(10, TimeUnit.SECONDS));
@@ -136,13 +144,12 @@ class DeviceWorkersTest {
   }
 
   @Test
-  void shutdownStopsTheWorkers() {
+  void shutdownStopsTheWorkers() throws Exception {
     DeviceWorkers.run("cuda:7", () -> null);
     assertEquals(1, DeviceWorkers.devices());
     DeviceWorkers.shutdown();
     assertEquals(0, DeviceWorkers.devices());
-    assertTrue(Thread.getAllStackTraces().keySet().stream()
-        .noneMatch(t -> t.getName().startsWith("rnn4j-cuda:7") && t.isAlive()));
+    assertWorkersEnd();
   }
 
   @Test
@@ -159,8 +166,12 @@ class DeviceWorkersTest {
         }));
       }
       assertTrue(busy.await(10, TimeUnit.SECONDS));
-      Future<Integer> queued = tasks.submit(() -> DeviceWorkers.run("cuda:7", () -> 1));
-      Thread.sleep(100);
+      BlockingQueue<Thread> waiting = new LinkedBlockingQueue<>();
+      Future<Integer> queued = tasks.submit(() -> {
+        waiting.add(Thread.currentThread());
+        return DeviceWorkers.run("cuda:7", () -> 1);
+      });
+      Parked.await(waiting, 1);
       // shutdown() waits for the running batches, which wait for the test: run it aside.
       Future<?> stopping = tasks.submit(DeviceWorkers::shutdown);
       ExecutionException e = assertThrows(ExecutionException.class, () -> queued.get(5, TimeUnit.SECONDS));
@@ -200,15 +211,25 @@ class DeviceWorkersTest {
       assertTrue(Thread.interrupted(), "the interrupt flag is set again");
       assertEquals(0, DeviceWorkers.devices());
       release.countDown();
-      for (int i = 0; i < 100 && liveWorkers() > 0; i++) {
-        Thread.sleep(50);
-      }
-      assertEquals(0, liveWorkers(), "both pools stopped");
+      assertWorkersEnd();
     } finally {
       Thread.interrupted();
       release.countDown();
       tasks.shutdownNow();
     }
+  }
+
+  /**
+   * Fails unless every worker thread ends within 5 s: a stopped pool's last thread exits just after the pool
+   * reports itself terminated, so the threads are waited for rather than checked at once.
+   */
+  private static void assertWorkersEnd() throws InterruptedException {
+    long live = liveWorkers();
+    for (int i = 0; i < 100 && live > 0; i++) {
+      Thread.sleep(50);
+      live = liveWorkers();
+    }
+    assertEquals(0, live, "live rnn4j worker threads");
   }
 
   private static long liveWorkers() {

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -27,12 +29,6 @@ class SharedLoadsTest {
     threads.shutdownNow();
   }
 
-  /** Waits until {@code n} threads wait for a load (their futures' get), or fails. */
-  private static void awaitWaiters(CountDownLatch started, int n) throws InterruptedException {
-    assertTrue(started.await(10, TimeUnit.SECONDS));
-    Thread.sleep(100 * n);
-  }
-
   @Test
   void aKilledLoaderFailsAloneAndItsWaitersLoadAgain() throws Exception {
     SharedLoads<String, Integer> loads = new SharedLoads<>();
@@ -44,16 +40,17 @@ class SharedLoadsTest {
       Thread.sleep(60_000); // a load that a kill interrupts
       return 1;
     }));
-    CountDownLatch waiting = new CountDownLatch(3);
+    // Waiters start only once the loader is inside its load: started together, a waiter could ask first.
+    assertTrue(loading.await(10, TimeUnit.SECONDS));
+    BlockingQueue<Thread> waiting = new LinkedBlockingQueue<>();
     List<Future<Integer>> waiters = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       waiters.add(threads.submit(() -> {
-        waiting.countDown();
+        waiting.add(Thread.currentThread());
         return loads.get("m", () -> 10 + calls.incrementAndGet());
       }));
     }
-    assertTrue(loading.await(10, TimeUnit.SECONDS));
-    awaitWaiters(waiting, 3);
+    Parked.await(waiting, 3);
     loader.cancel(true); // Spark kills a task by interrupting its thread
     int[] got = new int[3];
     for (int i = 0; i < 3; i++) {
@@ -91,12 +88,12 @@ class SharedLoadsTest {
       return 1;
     }));
     assertTrue(loading.await(10, TimeUnit.SECONDS));
-    CountDownLatch waiting = new CountDownLatch(1);
+    BlockingQueue<Thread> waiting = new LinkedBlockingQueue<>();
     CountDownLatch left = new CountDownLatch(1);
     Throwable[] seen = new Throwable[1];
     boolean[] flag = new boolean[1];
     Future<?> waiter = threads.submit(() -> {
-      waiting.countDown();
+      waiting.add(Thread.currentThread());
       try {
         loads.get("m", () -> 2);
       } catch (IllegalStateException e) {
@@ -106,7 +103,7 @@ class SharedLoadsTest {
         left.countDown();
       }
     });
-    awaitWaiters(waiting, 1);
+    Parked.await(waiting, 1);
     waiter.cancel(true);
     assertTrue(left.await(5, TimeUnit.SECONDS), "the killed waiter left");
     assertTrue(seen[0].getCause() instanceof InterruptedException, String.valueOf(seen[0]));
@@ -127,12 +124,12 @@ class SharedLoadsTest {
       throw new IllegalArgumentException("not a readable checkpoint");
     }));
     assertTrue(loading.await(10, TimeUnit.SECONDS));
-    CountDownLatch waiting = new CountDownLatch(1);
+    BlockingQueue<Thread> waiting = new LinkedBlockingQueue<>();
     Future<Integer> waiter = threads.submit(() -> {
-      waiting.countDown();
+      waiting.add(Thread.currentThread());
       return loads.get("m", () -> 2);
     });
-    awaitWaiters(waiting, 1);
+    Parked.await(waiting, 1);
     fail.countDown();
     for (Future<Integer> f : List.of(loader, waiter)) {
       ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
@@ -155,15 +152,19 @@ class SharedLoadsTest {
     }));
     assertTrue(loading.await(10, TimeUnit.SECONDS));
     List<Integer> closed = new ArrayList<>();
-    Future<?> clearing = threads.submit(() -> loads.clear(v -> {
-      synchronized (closed) {
-        closed.add(v);
-      }
-      if (v != 3) {
-        throw new IllegalStateException("close " + v + " failed");
-      }
-    }));
-    Thread.sleep(100);
+    BlockingQueue<Thread> clearer = new LinkedBlockingQueue<>();
+    Future<?> clearing = threads.submit(() -> {
+      clearer.add(Thread.currentThread());
+      loads.clear(v -> {
+        synchronized (closed) {
+          closed.add(v);
+        }
+        if (v != 3) {
+          throw new IllegalStateException("close " + v + " failed");
+        }
+      });
+    });
+    Parked.await(clearer, 1);
     assertFalse(clearing.isDone(), "clear waits for the load in progress");
     finish.countDown();
     ExecutionException e = assertThrows(ExecutionException.class, () -> clearing.get(10, TimeUnit.SECONDS));
