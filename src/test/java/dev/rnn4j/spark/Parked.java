@@ -19,7 +19,7 @@ final class Parked {
   /** Takes {@code n} threads from {@code started} and waits until each is parked, failing after 10 s. */
   static void await(BlockingQueue<Thread> started, int n) throws InterruptedException {
     for (int i = 0; i < n; i++) {
-      Thread t = started.poll(10, TimeUnit.SECONDS);
+      Thread t = started.poll(LIMIT_NANOS, TimeUnit.NANOSECONDS);
       assertNotNull(t, "only " + i + " of " + n + " threads started");
       long deadline = System.nanoTime() + LIMIT_NANOS;
       while (t.getState() != Thread.State.WAITING) {
