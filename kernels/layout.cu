@@ -2,44 +2,34 @@
 //
 // Purpose: cuDNN reads and writes sequence-major tensors (x [T, N, H_in], y [T, N, D*H_out], rows of the
 // two directions interleaved); rnn4j's callers use batch_first layouts, per-direction outputs, padded
-// batches of varying lengths and many-to-one heads. These kernels only move (or zero) elements, so their
-// results are bit for bit those of the CPU twins in dev.rnn4j.backend.cuda.KernelTwins.
+// batches of varying lengths and many-to-one heads (a gather of each sequence's last row). These kernels
+// only move, fill or add elements, so their results are bit for bit those of the CPU twins in
+// src/test/java/dev/rnn4j/backend/cuda/KernelTwins.java.
 //
 // Launch geometry: 1-D, 256 threads per block, grid = min(ceil(n / 256), 1024) where n is the number of
-// output elements (KernelTwins.gridSize); every kernel loops grid-stride over 64-bit indices, so any grid
+// output elements (LaunchGeometry.gridSize); every kernel loops grid-stride over 64-bit indices, so any grid
 // covers any n.
 //
 // Layouts (row-major, element counts, never bytes):
 //   transpose01        in [A, B, C] -> out [B, A, C]
 //   split_directions   y [R, 2*H_out] -> out0, out1 [R, H_out]       (R = T*N rows)
-//   merge_directions   in0, in1 [R, H_out] -> y [R, 2*H_out]         (a null input stands for zeros)
 //   mask_padding       y [T, N, C], lengths [N] int32: zero y[t, b, :] for t >= lengths[b]
-//   gather_last        y [T, N, C], lengths [N] -> out [N, C] = y[lengths[b] - 1, b, :]
-//   scatter_last       dLast [N, C], lengths [N] -> dy [T, N, C], dLast[b] at t = lengths[b] - 1, else 0
-// gather_last needs 1 <= lengths[b] <= T; a length outside writes NaN into that row instead of reading
-// outside y, so the error shows in the results.
+//   gather_rows        source [S, W], rows [R] int32 -> out [R, W], out[r] = source[rows[r]]
+//   scatter_rows       source [R, W], rows [R] int32 -> into [S, W], into[rows[r]] = source[r]; other rows
+//                      keep their values; rows must be distinct (the launcher checks), so no two threads
+//                      write one element
+//   fill               x [n] = value
+//   add                into [n] += x [n]
+// The launcher checks every row index against S before the launch: the kernels trust them.
 //
-// Java launcher: dev.rnn4j.backend.cuda.CudaKernels (transpose01, splitDirections, mergeDirections,
-// maskPadding, gatherLast, scatterLast). Compiled by kernels/generate-ptx.sh.
+// Java launcher: dev.rnn4j.backend.cuda.CudaKernels (transpose01, splitDirections, maskPadding,
+// gatherRows, scatterRows, fill, add). Compiled by kernels/generate-ptx.sh.
 
 #include <cstdint>
 
 namespace rnn4j {
 
 typedef long long i64;
-
-template <typename T>
-__device__ __forceinline__ T quiet_nan();
-
-template <>
-__device__ __forceinline__ float quiet_nan<float>() {
-  return __int_as_float(0x7fc00000);
-}
-
-template <>
-__device__ __forceinline__ double quiet_nan<double>() {
-  return __longlong_as_double(0x7ff8000000000000LL);
-}
 
 __device__ __forceinline__ i64 first_index() {
   return (i64)blockIdx.x * blockDim.x + threadIdx.x;
@@ -79,18 +69,6 @@ __device__ void split_directions(const T* y, T* out0, T* out1, i64 rows, i64 h) 
 }
 
 template <typename T>
-__device__ void merge_directions(const T* in0, const T* in1, T* y, i64 rows, i64 h) {
-  i64 n = rows * h;
-  for (i64 i = first_index(); i < n; i += stride()) {
-    i64 r = i / h;
-    i64 j = i - r * h;
-    T* row = y + r * 2 * h;
-    row[j] = in0 != nullptr ? in0[i] : T(0);
-    row[h + j] = in1 != nullptr ? in1[i] : T(0);
-  }
-}
-
-template <typename T>
 __device__ void mask_padding(T* y, const int32_t* lengths, i64 t, i64 n, i64 c) {
   i64 total = t * n * c;
   for (i64 i = first_index(); i < total; i += stride()) {
@@ -104,25 +82,34 @@ __device__ void mask_padding(T* y, const int32_t* lengths, i64 t, i64 n, i64 c) 
 }
 
 template <typename T>
-__device__ void gather_last(const T* y, const int32_t* lengths, T* out, i64 t, i64 n, i64 c) {
-  i64 total = n * c;
-  for (i64 i = first_index(); i < total; i += stride()) {
-    i64 b = i / c;
-    i64 j = i - b * c;
-    i64 len = lengths[b];
-    out[i] = len >= 1 && len <= t ? y[((len - 1) * n + b) * c + j] : quiet_nan<T>();
+__device__ void gather_rows(const T* source, const int32_t* rows, T* out, i64 count, i64 width) {
+  i64 n = count * width;
+  for (i64 i = first_index(); i < n; i += stride()) {
+    i64 r = i / width;
+    out[i] = source[(i64)rows[r] * width + (i - r * width)];
   }
 }
 
 template <typename T>
-__device__ void scatter_last(const T* d_last, const int32_t* lengths, T* dy, i64 t, i64 n, i64 c) {
-  i64 total = t * n * c;
-  for (i64 i = first_index(); i < total; i += stride()) {
-    i64 row = i / c;
-    i64 step = row / n;
-    i64 b = row - step * n;
-    i64 j = i - row * c;
-    dy[i] = step == (i64)lengths[b] - 1 ? d_last[b * c + j] : T(0);
+__device__ void scatter_rows(const T* source, const int32_t* rows, T* into, i64 count, i64 width) {
+  i64 n = count * width;
+  for (i64 i = first_index(); i < n; i += stride()) {
+    i64 r = i / width;
+    into[(i64)rows[r] * width + (i - r * width)] = source[i];
+  }
+}
+
+template <typename T>
+__device__ void fill(T* x, i64 n, T value) {
+  for (i64 i = first_index(); i < n; i += stride()) {
+    x[i] = value;
+  }
+}
+
+template <typename T>
+__device__ void add(T* into, const T* x, i64 n) {
+  for (i64 i = first_index(); i < n; i += stride()) {
+    into[i] = into[i] + x[i];
   }
 }
 
@@ -139,21 +126,23 @@ using namespace rnn4j;
                                                              i64 rows, i64 h) {                    \
     split_directions<T>(y, out0, out1, rows, h);                                                   \
   }                                                                                                \
-  extern "C" __global__ void rnn4j_merge_directions_##SUFFIX(const T* in0, const T* in1, T* y,     \
-                                                             i64 rows, i64 h) {                    \
-    merge_directions<T>(in0, in1, y, rows, h);                                                     \
-  }                                                                                                \
   extern "C" __global__ void rnn4j_mask_padding_##SUFFIX(T* y, const int32_t* lengths, i64 t,      \
                                                          i64 n, i64 c) {                           \
     mask_padding<T>(y, lengths, t, n, c);                                                          \
   }                                                                                                \
-  extern "C" __global__ void rnn4j_gather_last_##SUFFIX(const T* y, const int32_t* lengths, T* out,\
-                                                        i64 t, i64 n, i64 c) {                     \
-    gather_last<T>(y, lengths, out, t, n, c);                                                      \
+  extern "C" __global__ void rnn4j_gather_rows_##SUFFIX(const T* source, const int32_t* rows,     \
+                                                        T* out, i64 count, i64 width) {            \
+    gather_rows<T>(source, rows, out, count, width);                                               \
   }                                                                                                \
-  extern "C" __global__ void rnn4j_scatter_last_##SUFFIX(const T* d_last, const int32_t* lengths,  \
-                                                         T* dy, i64 t, i64 n, i64 c) {             \
-    scatter_last<T>(d_last, lengths, dy, t, n, c);                                                 \
+  extern "C" __global__ void rnn4j_scatter_rows_##SUFFIX(const T* source, const int32_t* rows,    \
+                                                         T* into, i64 count, i64 width) {          \
+    scatter_rows<T>(source, rows, into, count, width);                                             \
+  }                                                                                                \
+  extern "C" __global__ void rnn4j_fill_##SUFFIX(T* x, i64 n, T value) {                           \
+    fill<T>(x, n, value);                                                                          \
+  }                                                                                                \
+  extern "C" __global__ void rnn4j_add_##SUFFIX(T* into, const T* x, i64 n) {                      \
+    add<T>(into, x, n);                                                                            \
   }
 
 RNN4J_LAYOUT_KERNELS(float, f32)

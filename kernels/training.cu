@@ -1,6 +1,6 @@
-// rnn4j element-wise training kernels: the head's bias, the MSE loss, gradient clipping and the
-// optimizers' updates, in the exact arithmetic of dev.rnn4j.train (MseLoss, GradClipping, Sgd, Adam,
-// AdamW) and of their CPU twins in dev.rnn4j.backend.cuda.KernelTwins.
+// rnn4j element-wise training kernels: the linear layer's bias, the losses (MSE, cross-entropy),
+// gradient clipping and the optimizers' updates, in the arithmetic of the CPU backend's operations
+// (dev.rnn4j.backend.Backend) and of their CPU twins in src/test/java/dev/rnn4j/backend/cuda/KernelTwins.java.
 //
 // Numerics: compiled with --fmad=false (kernels/generate-ptx.sh), so no a*b+c is fused behind our back;
 // where the CPU code calls Math.fma, the kernel calls __fma_rn / __fmaf_rn at the same place. Square
@@ -8,32 +8,43 @@
 // explicitly). The optimizers' scalars (1 - beta^t, step sizes, 1 - dampening, ...) are computed on the
 // host in float64 and rounded to the dtype by the launcher, as the CPU optimizers compute them.
 //
-// Reductions (sum_rows, mse, sum_squares) never use atomics: each block reduces its own elements in a
-// fixed order (each thread sums its grid-stride elements in float64, then a shared-memory tree over the
-// 256 threads) and writes one partial per block; a one-block pass (mse_finish, clip_coefficient) then
-// reduces the partials in the same fixed way. For a given grid the result is reproducible, and
-// KernelTwins replays the same order, so the twins agree bit for bit. The CPU classes sum sequentially:
-// they agree to rounding only.
+// Reductions (sum_rows, mse, sum_squares and the final passes) never use atomics: each block reduces its
+// own elements in a fixed order (each thread sums its grid-stride elements in float64, then a
+// shared-memory tree over the 256 threads) and writes one partial per block; a one-block pass
+// (mse_finish, clip_coefficient, cross_entropy_finish) then reduces the partials in the same fixed way.
+// For a given grid the result is reproducible, and KernelTwins replays the same order, so the twins agree
+// bit for bit. The CPU backend sums sequentially: it agrees to rounding only.
+//
+// cross_entropy gives each row to one thread, which walks the row's C logits in the CPU's order (max,
+// then sum of exp, then log; all in float64): per row the arithmetic is the CPU's, and only exp/log's
+// last-ulp differences and the final sum's order (the one-block tree over the rows' terms instead of a
+// sequential sum) separate the two.
 //
 // Launch geometry: 1-D, blockDim.x must be 256 (the reductions' tree assumes it); grid = min(ceil(n /
-// 256), 1024) (KernelTwins.gridSize), except sum_rows (one block per column, grid = min(K, 1024)) and
-// the final passes (one block). Element loops are grid-stride over 64-bit indices.
+// 256), 1024) (LaunchGeometry.gridSize; n = rows for cross_entropy), except sum_rows (one block per
+// column, grid = min(K, 1024)) and the final passes (one block). Element loops are grid-stride over
+// 64-bit indices.
 //
 // Layouts (row-major; every buffer of one call has the kernel's dtype unless stated):
-//   add_row_bias       y [M, K] += b [K] on each row
-//   sum_rows           x [M, K] -> out [K], column sums (the bias gradient of the head)
-//   mse                p, t [n] -> dp [n] = 2 (p - t) / n; partials [grid] (float64) of sum (p - t)^2
-//   mse_finish         partials [count] (float64) -> loss [1] = (dtype) (sum / n)
-//   sum_squares        x [n] -> partials [grid] (float64) of sum x^2; several buffers may write to
-//                      consecutive slices of one partials array before one clip_coefficient
-//   clip_coefficient   partials [count] -> total_norm [1] (dtype), coef [1] (float64) = min(1, max_norm /
-//                      (total_norm + 1e-6)), NaN kept
-//   scale              x [n] *= (dtype) coef[0]
-//   sgd_step           p, g, buf [n] (buf null without momentum)
-//   adam_step          p, g, m, v [n], vmax [n] (null without AMSGrad)
+//   add_row_bias          y [M, K] += b [K] on each row
+//   sum_rows              x [M, K] -> out [K] += column sums (accumulates: the bias gradient of linear)
+//   mse                   p, t [n] -> dp [n] = 2 (p - t) / n; partials [grid] (float64) of sum (p - t)^2
+//   mse_finish            partials [count] (float64) -> loss [1] = (dtype) (sum / n)
+//   cross_entropy         logits [N, C], target [N] int32 (-100 = ignored), count = rows not ignored ->
+//                         grad [N, C] = (softmax - onehot) / count (0 on ignored rows), terms [N]
+//                         (float64) = log_softmax[n, target[n]] (0 on ignored rows)
+//   cross_entropy_finish  terms [N] (float64) -> loss [1] = (dtype) (-sum / count), NaN for count 0
+//   sum_squares           x [n] -> partials [grid] (float64) of sum x^2; several buffers may write to
+//                         consecutive slices of one partials array before one clip_coefficient
+//   clip_coefficient      partials [count] -> total_norm [1] (dtype), coef [1] (float64) = min(1,
+//                         max_norm / (total_norm + 1e-6)), NaN kept
+//   scale                 x [n] *= (dtype) coef[0]
+//   sgd_step              p, g, buf [n] (buf null without momentum)
+//   adam_step             p, g, m, v [n], vmax [n] (null without AMSGrad)
 //
-// Java launcher: dev.rnn4j.backend.cuda.CudaKernels (addRowBias, sumRows, mse, mseFinish, sumSquares,
-// clipCoefficient, scale, sgdStep, adamStep). Compiled by kernels/generate-ptx.sh.
+// Java launcher: dev.rnn4j.backend.cuda.CudaKernels (addRowBias, sumRows, mse, mseFinish, crossEntropy,
+// crossEntropyFinish, sumSquares, clipCoefficient, scale, sgdStep, adamStep). Compiled by
+// kernels/generate-ptx.sh.
 
 namespace rnn4j {
 
@@ -44,6 +55,9 @@ constexpr int kBlock = 256;
 // Adam's handling of weight decay (CudaKernels' ADAM_* constants); 0 means none.
 constexpr int kAdamL2 = 1;
 constexpr int kAdamDecoupled = 2;
+
+// PyTorch's default ignore_index: rows with this target add nothing to the loss and get no gradient.
+constexpr int kIgnoreIndex = -100;
 
 __device__ __forceinline__ i64 first_index() {
   return (i64)blockIdx.x * blockDim.x + threadIdx.x;
@@ -122,7 +136,7 @@ __device__ void sum_rows(const T* x, T* out, i64 m, i64 k) {
     }
     double total = block_sum(s, shared);
     if (threadIdx.x == 0) {
-      out[col] = (T)total;
+      out[col] = out[col] + (T)total;  // a gradient accumulates, as PyTorch's .grad
     }
     __syncthreads();  // shared[0] is read above before the next column overwrites it
   }
@@ -150,6 +164,47 @@ __device__ void mse_finish(const double* partials, int count, i64 n, T* loss) {
   double total = sum_partials(partials, count, shared);
   if (threadIdx.x == 0) {
     loss[0] = (T)(total / (double)n);  // NaN for n = 0, as MseLoss
+  }
+}
+
+template <typename T>
+__device__ void cross_entropy(const T* logits, const int* target, T* grad, i64 n, i64 c, int count,
+                              double* terms) {
+  double dcount = (double)count;
+  for (i64 row = first_index(); row < n; row += stride()) {
+    const T* x = logits + row * c;
+    T* g = grad + row * c;
+    int t = target[row];
+    if (t == kIgnoreIndex) {
+      for (i64 j = 0; j < c; j++) {
+        g[j] = T(0);
+      }
+      terms[row] = 0;
+      continue;
+    }
+    double max = -INFINITY;
+    for (i64 j = 0; j < c; j++) {
+      max = java_max(max, (double)x[j]);
+    }
+    double sum = 0;
+    for (i64 j = 0; j < c; j++) {
+      sum += exp((double)x[j] - max);
+    }
+    double log_sum = log(sum);
+    for (i64 j = 0; j < c; j++) {
+      double softmax = exp(((double)x[j] - max) - log_sum);
+      g[j] = (T)((softmax - (j == t ? 1 : 0)) / dcount);
+    }
+    terms[row] = ((double)x[t] - max) - log_sum;
+  }
+}
+
+template <typename T>
+__device__ void cross_entropy_finish(const double* terms, int n, int count, T* loss) {
+  __shared__ double shared[kBlock];
+  double total = sum_partials(terms, n, shared);
+  if (threadIdx.x == 0) {
+    loss[0] = (T)(-total / (double)count);  // NaN when every row is ignored, as PyTorch
   }
 }
 
@@ -251,6 +306,15 @@ using namespace rnn4j;
   extern "C" __global__ void rnn4j_mse_finish_##SUFFIX(const double* partials, int count, i64 n,   \
                                                        T* loss) {                                  \
     mse_finish<T>(partials, count, n, loss);                                                       \
+  }                                                                                                \
+  extern "C" __global__ void rnn4j_cross_entropy_##SUFFIX(const T* logits, const int* target,     \
+                                                          T* grad, i64 n, i64 c, int count,       \
+                                                          double* terms) {                        \
+    cross_entropy<T>(logits, target, grad, n, c, count, terms);                                    \
+  }                                                                                                \
+  extern "C" __global__ void rnn4j_cross_entropy_finish_##SUFFIX(const double* terms, int n,       \
+                                                                 int count, T* loss) {             \
+    cross_entropy_finish<T>(terms, n, count, loss);                                                \
   }                                                                                                \
   extern "C" __global__ void rnn4j_sum_squares_##SUFFIX(const T* x, i64 n, double* partials) {     \
     sum_squares<T>(x, n, partials);                                                                \

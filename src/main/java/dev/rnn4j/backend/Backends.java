@@ -13,6 +13,9 @@ import org.slf4j.LoggerFactory;
 public final class Backends {
   private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
+  private static final java.util.Map<Device, Backend> BY_DEVICE =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private Backends() {}
 
   /** The backend for {@code spec}; see the class comment. */
@@ -41,6 +44,21 @@ public final class Backends {
           "device '" + spec + "' was requested, but it is unavailable: " + a.reason());
     }
     return provider.create(device);
+  }
+
+  /**
+   * The backend that computes on {@code device}, the same one on every call: what tensors on that device
+   * use for their own operations ({@code Tensor.to}, {@code select}). CUDA devices fail as {@link #select}
+   * fails when they are unavailable.
+   */
+  public static Backend forDevice(Device device) {
+    Backend b = BY_DEVICE.get(device);
+    if (b == null) {
+      b = device.type() == Device.Type.CPU ? cpu() : select(device.toString());
+      Backend previous = BY_DEVICE.putIfAbsent(device, b);
+      b = previous != null ? previous : b;
+    }
+    return b;
   }
 
   /** The CPU backend, which is always available. */

@@ -1,86 +1,86 @@
 package dev.rnn4j.backend;
 
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.spec.RnnShape;
 import java.util.List;
 
 /**
- * One configuration's recurrent stack with its weights, prepared on a backend. Inputs reach it already
- * validated by {@link dev.rnn4j.nn.Rnn}, in the batched 3-D form.
+ * One recurrent stack prepared on a backend: its parameters and their gradients live here, for its whole
+ * life, in the backend's storages (on CUDA, views into cuDNN's weight space and its gradient twin), so a
+ * training step updates them in place and nothing is rebuilt or copied per step. Inputs reach it already
+ * validated by {@code dev.rnn4j.nn.Rnn}, batched.
+ *
+ * <p>Layouts (L steps, N sequences; batch_first as the shape says): input (L, N, H_in) or (N, L, H_in);
+ * output (L, N, D * H_out) or (N, L, D * H_out); states (D * num_layers, N, H_out), and for LSTM
+ * (D * num_layers, N, H_cell).
  */
 public interface RnnKernel extends AutoCloseable {
-  /** Runs the forward pass; see {@link ForwardArgs} for the shapes. Safe to call from several threads. */
+  RnnShape shape();
+
+  DType dtype();
+
+  /**
+   * The parameters in {@link dev.rnn4j.spec.ParamKey#all} order, in PyTorch's layout and gate order: views
+   * owned by the kernel, to read and update in place.
+   */
+  List<Storage> parameters();
+
+  /** The parameters' gradients, in the same order: views owned by the kernel, accumulated by backward. */
+  List<Storage> gradients();
+
+  /** Runs the forward pass; the results belong to the caller. Safe to call from several threads. */
   ForwardResult forward(ForwardArgs args);
 
   /**
-   * Runs the forward pass and keeps what its backward pass needs (activations, dropout masks). The caller
-   * owns the tape; its results equal {@link #forward}'s for the same arguments.
+   * Runs the forward pass and keeps what its backward pass needs (activations, dropout masks, cuDNN's
+   * reserve space). The caller closes the tape; its results equal {@link #forward}'s for the same
+   * arguments.
    */
   Tape forwardForBackward(ForwardArgs args);
 
-  /**
-   * Prepares a pass that benchmarks repeat: the forward pass on {@code args} or, with a
-   * {@code gradOutput}, the forward and backward passes (gradients of the input and every parameter). A
-   * backend that computes elsewhere than the host (a GPU) moves the inputs there once and keeps every
-   * result there, so that a run times the computation alone, as a PyTorch benchmark on device tensors
-   * does. The host backend's runs are its ordinary calls.
-   */
-  default ResidentPass resident(ForwardArgs args, Tensor gradOutput) {
-    if (gradOutput == null) {
-      return () -> forward(args);
-    }
-    return () -> forwardForBackward(args).backward(gradOutput, null, null);
-  }
-
-  /** A pass whose inputs and results stay where the backend computes; see {@link #resident}. */
-  interface ResidentPass extends AutoCloseable {
-    /** Runs the pass and returns once its results exist. */
-    void run();
-
-    /** Frees what the pass holds; the host backend's hold nothing. */
-    @Override
-    default void close() {}
-  }
-
-  /** Releases what the kernel holds (device memory, descriptors); idempotent. */
+  /** Releases the parameters, gradients and everything prepared for them; idempotent. */
   @Override
   void close();
 
   /**
    * The inputs of one forward pass.
    *
-   * @param input (T, N, H_in), or (N, T, H_in) when the configuration is batch first
+   * @param input (L, N, H_in), or (N, L, H_in) when the shape is batch first
+   * @param steps L
+   * @param batch N
    * @param h0 (D * num_layers, N, H_out), or null for zeros
    * @param c0 (D * num_layers, N, H_cell) for LSTM, or null for zeros
-   * @param lengths N sequence lengths in [1, T] with packed-sequence semantics, or null when all are T
+   * @param lengths N sequence lengths in [1, L] with packed-sequence semantics, or null when all are L
    * @param dropout whether to drop between layers (training mode and a positive dropout)
    * @param dropoutSeed the seed of this pass's dropout masks
    */
-  record ForwardArgs(Tensor input, Tensor h0, Tensor c0, int[] lengths, boolean dropout, long dropoutSeed) {}
+  record ForwardArgs(Storage input, int steps, int batch, Storage h0, Storage c0, int[] lengths,
+      boolean dropout, long dropoutSeed) {}
 
-  /**
-   * The results of one forward pass, shaped as {@link dev.rnn4j.nn.RnnOutput} documents for batched input.
-   * {@code cN} is null except for LSTM.
-   */
-  record ForwardResult(Tensor output, Tensor hN, Tensor cN) {}
+  /** output, h_n and (LSTM only, else null) c_n, in the layouts of the class comment. */
+  record ForwardResult(Storage output, Storage hN, Storage cN) {}
 
-  /** A forward pass that can be differentiated once. */
-  interface Tape {
+  /** A forward pass that can be differentiated once. Closing it frees what it kept, results included. */
+  interface Tape extends AutoCloseable {
+    /** The forward pass's results, owned by the tape. */
     ForwardResult result();
 
     /**
-     * The gradients of {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)}; the three
-     * have the shapes of the forward results, and null stands for zeros. Gradients at the padded steps of
+     * The gradients of {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)} with
+     * respect to the inputs (returned; the caller owns them) and the parameters (added to
+     * {@link RnnKernel#gradients()}). Null stands for zeros. Gradients at the padded steps of
      * variable-length sequences are ignored, as {@code pad_packed_sequence}'s backward ignores them.
      *
      * @throws IllegalStateException when called a second time
      */
-    BackwardResult backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN);
+    BackwardResult backward(Storage gradOutput, Storage gradHN, Storage gradCN);
+
+    @Override
+    void close();
   }
 
   /**
-   * Gradients with respect to the forward's inputs and parameters: {@code gradInput} in the input's shape,
-   * {@code gradH0} and {@code gradC0} (null except for LSTM) in the initial states' batched shapes (also when
-   * the states were zeros), {@code parameterGrads} in {@link dev.rnn4j.nn.ParamKey#all} order.
+   * Gradients with respect to the forward's inputs: {@code gradInput} in the input's layout, {@code
+   * gradH0} and {@code gradC0} (null except for LSTM) in the initial states' (also when they were zeros).
    */
-  record BackwardResult(Tensor gradInput, Tensor gradH0, Tensor gradC0, List<Tensor> parameterGrads) {}
+  record BackwardResult(Storage gradInput, Storage gradH0, Storage gradC0) {}
 }

@@ -5,11 +5,12 @@ import static dev.rnn4j.internal.Checks.checkArgument;
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.backend.Backends;
-import dev.rnn4j.backend.RnnKernel;
 import dev.rnn4j.backend.cpu.CpuBackend;
 import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.nn.RnnTape;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.TensorScope;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -117,15 +118,42 @@ public final class BenchRunner {
     System.gc();
     try (Rnn rnn = Rnn.create(config, protocol.seed())) {
       rnn.to(backend);
+      // Inputs on the device once, as a PyTorch benchmark on device tensors has them; every call's results
+      // stay there too, and the timing waits for the device.
+      Tensor x = input.to(backend.device());
       Tensor gradOutput = null;
-      if (phase == Phase.FORWARD) {
-        rnn.eval();
-      } else {
-        rnn.train();
-        gradOutput = ones(c.batch(), c.seq(), config.numDirections() * config.outputSize());
-      }
-      try (RnnKernel.ResidentPass pass = rnn.resident(input, gradOutput)) {
-        return time(c, phase, pass::run);
+      try {
+        Runnable call;
+        if (phase == Phase.FORWARD) {
+          rnn.eval();
+          call = () -> {
+            try (TensorScope scope = TensorScope.open()) {
+              rnn.forward(x);
+              backend.synchronize();
+            }
+          };
+        } else {
+          rnn.train();
+          gradOutput = ones(c.batch(), c.seq(), config.numDirections() * config.outputSize())
+              .to(backend.device());
+          Tensor dy = gradOutput;
+          call = () -> {
+            try (TensorScope scope = TensorScope.open();
+                RnnTape tape = rnn.forwardForBackward(x, null, null)) {
+              tape.backward(dy, null, null);
+              rnn.zeroGrad();
+              backend.synchronize();
+            }
+          };
+        }
+        return time(c, phase, call);
+      } finally {
+        if (x != input) {
+          x.close();
+        }
+        if (gradOutput != null) {
+          gradOutput.close();
+        }
       }
     }
   }

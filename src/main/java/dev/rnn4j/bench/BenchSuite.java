@@ -1,7 +1,7 @@
 package dev.rnn4j.bench;
 
 import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.nn.RnnMode;
+import dev.rnn4j.spec.RnnMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

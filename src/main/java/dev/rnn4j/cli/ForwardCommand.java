@@ -3,7 +3,7 @@ package dev.rnn4j.cli;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsWriter;
 import dev.rnn4j.nn.Rnn;
-import dev.rnn4j.nn.RnnMode;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.nn.RnnOutput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -2,7 +2,7 @@ package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.nn.RnnMode;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.DataConfig;

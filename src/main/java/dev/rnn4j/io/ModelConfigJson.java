@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.rnn4j.internal.PythonText;
 import dev.rnn4j.nn.Nonlinearity;
 import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.nn.RnnMode;
+import dev.rnn4j.spec.RnnMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

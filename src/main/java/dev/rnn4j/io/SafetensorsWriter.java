@@ -2,7 +2,7 @@ package dev.rnn4j.io;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.io.IOException;

@@ -1,26 +1,46 @@
 package dev.rnn4j.nn;
 
-import static dev.rnn4j.internal.Checks.checkArgument;
-
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.HostStorage;
+import dev.rnn4j.backend.Storage;
 import dev.rnn4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * {@code torch.nn.Linear}'s arithmetic: {@code y = x W^T + b} over rows, with W (out_features, in_features)
- * and b (out_features), and its gradients. Stateless: the weights are arguments, so that the owner (a
- * {@link SequenceModel}) keeps them with the rest of its parameters.
- *
- * <p>Sums run in double and round once, so float32 results are as close to exact as float32 allows.
+ * {@code torch.nn.Linear(in_features, out_features, bias)}: {@code y = x W^T + b} over rows, with W
+ * (out_features, in_features) and b (out_features), its parameters and their gradients on a backend. The
+ * arithmetic is the backend's ({@link Backend#linear}): on the CPU each output is summed in double and
+ * rounded once; on CUDA, cuBLAS.
  */
-final class Linear {
-  private Linear() {}
+final class Linear implements AutoCloseable {
+  private final int inFeatures;
+  private final int outFeatures;
+  private final Parameter.Slot weight;
+  private final Parameter.Slot bias;
+
+  private Linear(int inFeatures, int outFeatures, Backend backend, HostStorage w, HostStorage b) {
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = slot(backend, w, new int[] {outFeatures, inFeatures});
+    this.bias = b == null ? null : slot(backend, b, new int[] {outFeatures});
+  }
+
+  private static Parameter.Slot slot(Backend backend, HostStorage values, int[] shape) {
+    Storage data = backend.upload(values);
+    Storage grad = backend.allocate(values.dtype(), values.numel());
+    return new Parameter.Slot(shape, backend, data, grad);
+  }
 
   /**
    * PyTorch's initialization of {@code nn.Linear(in, out)}: weight and bias both uniform in
-   * (-1/sqrt(in_features), 1/sqrt(in_features)) (kaiming_uniform with a = sqrt(5) gives the same bound).
+   * (-1/sqrt(in_features), 1/sqrt(in_features)) (kaiming_uniform with a = sqrt(5) gives the same bound),
+   * float32, on {@code backend}.
    */
-  static Tensor[] init(int inFeatures, int outFeatures, boolean bias, SplittableRandom random) {
+  static Linear create(int inFeatures, int outFeatures, boolean bias, SplittableRandom random,
+      Backend backend) {
     double bound = 1 / Math.sqrt(inFeatures);
     float[] w = new float[outFeatures * inFeatures];
     for (int i = 0; i < w.length; i++) {
@@ -30,58 +50,76 @@ final class Linear {
     for (int i = 0; i < b.length && bias; i++) {
       b[i] = (float) (bound * (2 * random.nextDouble() - 1));
     }
-    return new Tensor[] {Tensor.wrap(w, outFeatures, inFeatures), bias ? Tensor.wrap(b, outFeatures) : null};
+    return new Linear(inFeatures, outFeatures, backend, HostStorage.of(w), bias ? HostStorage.of(b) : null);
   }
 
-  /** {@code x (M, in) -> x W^T + b (M, out)}; {@code bias} may be null. */
-  static Tensor forward(Tensor x, Tensor weight, Tensor bias) {
-    int rows = x.size(0);
-    int in = weight.size(1);
-    int out = weight.size(0);
-    checkArgument(x.size(1) == in,
-        "mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", rows, x.size(1), in, out);
-    double[] xs = x.toDoubleArray();
-    double[] ws = weight.toDoubleArray();
-    double[] bs = bias == null ? null : bias.toDoubleArray();
-    double[] y = new double[rows * out];
-    for (int r = 0; r < rows; r++) {
-      for (int o = 0; o < out; o++) {
-        double s = bs == null ? 0 : bs[o];
-        for (int i = 0; i < in; i++) {
-          s += xs[r * in + i] * ws[o * in + i];
-        }
-        y[r * out + o] = s;
+  /** A layer holding {@code weight} and {@code bias} (null for none), already checked for shape. */
+  static Linear of(Tensor weight, Tensor bias, Backend backend) {
+    return new Linear(weight.size(1), weight.size(0), backend, Rnn.hostStorage(weight),
+        bias == null ? null : Rnn.hostStorage(bias));
+  }
+
+  /** The parameters, {@code weight} then {@code bias}, under {@code prefix}. */
+  List<Parameter> parameters(String prefix) {
+    List<Parameter> out = new ArrayList<>();
+    out.add(new Parameter(prefix + "weight", weight));
+    if (bias != null) {
+      out.add(new Parameter(prefix + "bias", bias));
+    }
+    return out;
+  }
+
+  /** {@code x (M, in) -> x W^T + b (M, out)}; the caller owns the result. */
+  Storage forward(Storage x, int rows) {
+    return weight.backend.linear(x, weight.data, bias == null ? null : bias.data, rows, inFeatures,
+        outFeatures);
+  }
+
+  /** Accumulates the parameters' gradients of {@code sum(y * dy)} and returns dx (M, in), owned by the caller. */
+  Storage backward(Storage x, Storage dy, int rows) {
+    Storage dx = weight.backend.linearBackward(x, weight.data, dy, rows, inFeatures, outFeatures,
+        weight.grad, bias == null ? null : bias.grad);
+    weight.hasGrad = true;
+    if (bias != null) {
+      bias.hasGrad = true;
+    }
+    return dx;
+  }
+
+  /** Moves the parameters and gradients to {@code backend} in {@code dtype}. */
+  void to(Backend backend, DType dtype) {
+    for (Parameter.Slot s : bias == null ? List.of(weight) : List.of(weight, bias)) {
+      Storage data = move(s, s.data, backend, dtype);
+      Storage grad = move(s, s.grad, backend, dtype);
+      s.data.close();
+      s.grad.close();
+      s.backend = backend;
+      s.data = data;
+      s.grad = grad;
+    }
+  }
+
+  private static Storage move(Parameter.Slot slot, Storage s, Backend target, DType dtype) {
+    HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
+    slot.backend.download(s, host);
+    HostStorage converted = HostStorage.zeros(dtype, (int) s.numel());
+    for (int i = 0; i < s.numel(); i++) {
+      if (dtype == DType.FLOAT32) {
+        converted.floats()[i] = (float) host.get(i);
+      } else {
+        converted.doubles()[i] = host.get(i);
       }
     }
-    return typed(y, x.dtype(), rows, out);
+    return target.upload(converted);
   }
 
-  /** Gradients of {@code sum(y * dy)}: {@code {dx (M, in), dW (out, in), db (out)}}. */
-  static Tensor[] backward(Tensor x, Tensor weight, Tensor dy) {
-    int rows = x.size(0);
-    int in = weight.size(1);
-    int out = weight.size(0);
-    double[] xs = x.toDoubleArray();
-    double[] ws = weight.toDoubleArray();
-    double[] g = dy.toDoubleArray();
-    double[] dx = new double[rows * in];
-    double[] dw = new double[out * in];
-    double[] db = new double[out];
-    for (int r = 0; r < rows; r++) {
-      for (int o = 0; o < out; o++) {
-        double go = g[r * out + o];
-        db[o] += go;
-        for (int i = 0; i < in; i++) {
-          dx[r * in + i] += go * ws[o * in + i];
-          dw[o * in + i] += go * xs[r * in + i];
-        }
-      }
+  @Override
+  public void close() {
+    weight.data.close();
+    weight.grad.close();
+    if (bias != null) {
+      bias.data.close();
+      bias.grad.close();
     }
-    DType dtype = x.dtype();
-    return new Tensor[] {typed(dx, dtype, rows, in), typed(dw, dtype, out, in), typed(db, dtype, out)};
-  }
-
-  private static Tensor typed(double[] data, DType dtype, int... shape) {
-    return Tensor.wrap(data, shape).to(dtype);
   }
 }

@@ -4,15 +4,19 @@ import static dev.rnn4j.internal.Checks.checkArgument;
 
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.backend.HostStorage;
 import dev.rnn4j.backend.RnnKernel;
 import dev.rnn4j.backend.RnnKernel.ForwardArgs;
 import dev.rnn4j.backend.RnnKernel.ForwardResult;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.Storage;
+import dev.rnn4j.spec.ParamKey;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,27 +64,36 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  *
- * <p>Thread safety: {@code forward} may be called from several threads at once; changing weights, dtype,
- * backend or mode while a forward runs is safe but the forward uses whichever state it started with.
+ * <p>Devices: the parameters live on the module's backend ({@link #to(Backend)}), and so do the results
+ * of a forward pass on input from that device. Input from the host given to a module on a GPU is copied
+ * there, and its results are copied back: {@code rnn(x.to('cuda')).cpu()} in one call.
+ *
+ * <p>Thread safety: {@code forward} may be called from several threads at once. Updating the parameters
+ * (an optimizer's step, {@link #loadStateDict}) or moving the module while a pass runs is not safe, as in
+ * PyTorch.
  */
 public final class Rnn implements AutoCloseable {
   private final RnnConfig config;
   private final List<ParamKey> keys;
-  private List<Tensor> parameters;
-  // Accumulated gradients, one per parameter; null where none has arrived since the last zeroGrad().
-  private List<Tensor> grads;
+  private final List<Parameter.Slot> slots = new ArrayList<>();
   private Backend backend;
   private RnnKernel kernel;
   private boolean training = true;
   private SplittableRandom dropoutSeeds;
 
-  private Rnn(RnnConfig config, List<Tensor> parameters, long seed) {
+  /** A module on {@code backend} in {@code dtype}, its parameters set from {@code values} (host arrays). */
+  private Rnn(RnnConfig config, Backend backend, DType dtype, List<HostStorage> values, long seed) {
     this.config = config;
     this.keys = ParamKey.all(config);
-    this.parameters = parameters;
-    this.grads = new ArrayList<>(Collections.nCopies(parameters.size(), null));
-    this.backend = Backends.cpu();
+    this.backend = backend;
+    this.kernel = backend.createRnnKernel(config, dtype);
     this.dropoutSeeds = new SplittableRandom(seed);
+    List<Storage> params = kernel.parameters();
+    List<Storage> grads = kernel.gradients();
+    for (int i = 0; i < keys.size(); i++) {
+      slots.add(new Parameter.Slot(keys.get(i).shape(config), backend, params.get(i), grads.get(i)));
+      backend.upload(values.get(i), params.get(i));
+    }
   }
 
   /**
@@ -90,16 +103,15 @@ public final class Rnn implements AutoCloseable {
   public static Rnn create(RnnConfig config, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     double bound = 1 / Math.sqrt(config.hiddenSize());
-    List<Tensor> params = new ArrayList<>();
+    List<HostStorage> params = new ArrayList<>();
     for (ParamKey key : ParamKey.all(config)) {
-      int[] shape = key.shape(config);
-      float[] data = new float[Shape.numel(shape)];
+      float[] data = new float[Shape.numel(key.shape(config))];
       for (int i = 0; i < data.length; i++) {
         data[i] = (float) (bound * (2 * random.nextDouble() - 1));
       }
-      params.add(Tensor.wrap(data, shape));
+      params.add(HostStorage.of(data));
     }
-    return new Rnn(config, params, random.nextLong());
+    return new Rnn(config, Backends.cpu(), DType.FLOAT32, params, random.nextLong());
   }
 
   /**
@@ -112,12 +124,14 @@ public final class Rnn implements AutoCloseable {
     StateDictLoader loader = new StateDictLoader(stateDict, dtype);
     List<Tensor> params = take(config, loader, "");
     loader.finish(config.toString());
-    return new Rnn(config, params, 0);
+    return of(config, params, 0);
   }
 
-  /** A module holding parameters already checked against {@code config}, its dropout seeded with {@code seed}. */
+  /** A CPU module holding parameters already checked against {@code config}, its dropout seeded with {@code seed}. */
   static Rnn of(RnnConfig config, List<Tensor> parameters, long seed) {
-    return new Rnn(config, List.copyOf(parameters), seed);
+    List<HostStorage> values = new ArrayList<>();
+    parameters.forEach(t -> values.add(hostStorage(t)));
+    return new Rnn(config, Backends.cpu(), parameters.get(0).dtype(), values, seed);
   }
 
   /** This configuration's parameters from {@code loader}, under {@code prefix} (as a submodule's). */
@@ -129,18 +143,28 @@ public final class Rnn implements AutoCloseable {
     return params;
   }
 
+  /** A host tensor's storage, for uploading (its values copied to the host first if need be). */
+  static HostStorage hostStorage(Tensor t) {
+    return (HostStorage) t.to(Device.CPU).storage();
+  }
+
   public RnnConfig config() {
     return config;
   }
 
   /** The dtype of the parameters, and therefore of inputs and outputs. */
   public synchronized DType dtype() {
-    return parameters.get(0).dtype();
+    return kernel.dtype();
   }
 
-  /** The backend computing this module's forward passes. */
+  /** The backend computing this module's passes and holding its parameters. */
   public synchronized Backend backend() {
     return backend;
+  }
+
+  /** Where the parameters live. */
+  public synchronized Device device() {
+    return backend.device();
   }
 
   /** The parameter keys, in {@code state_dict} order. */
@@ -148,19 +172,42 @@ public final class Rnn implements AutoCloseable {
     return keys;
   }
 
-  /** The parameters under PyTorch's names, in PyTorch's order. */
+  /**
+   * The parameters in PyTorch's order, under its names: {@code module.named_parameters()}. Optimizers and
+   * {@code clipGradNorm} take this list; the parameters stay valid while the module is open.
+   */
+  public synchronized List<Parameter> parameters() {
+    List<Parameter> out = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      out.add(new Parameter(keys.get(i).name(), slots.get(i)));
+    }
+    return out;
+  }
+
+  /** The parameters under PyTorch's names, in PyTorch's order: host copies, {@code state_dict()} then {@code .cpu()}. */
   public synchronized StateDict stateDict() {
     Map<String, Tensor> map = new LinkedHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
-      map.put(keys.get(i).name(), parameters.get(i));
+      map.put(keys.get(i).name(), download(slots.get(i).data, slots.get(i).shape));
     }
     return StateDict.of(map);
   }
 
+  private Tensor download(Storage s, int[] shape) {
+    HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
+    backend.download(s, host);
+    return hostTensor(host, shape);
+  }
+
+  /** A host tensor adopting {@code host}'s array: a copy handed to the caller, in no scope. */
+  static Tensor hostTensor(HostStorage host, int[] shape) {
+    return host.dtype() == DType.FLOAT32 ? Tensor.wrap(host.floats(), shape) : Tensor.wrap(host.doubles(), shape);
+  }
+
   /**
    * Replaces every parameter, as {@code load_state_dict(strict=True)}: values are converted to this
-   * module's dtype; missing, unexpected and mis-shaped tensors are all reported by name, and on any problem
-   * nothing changes.
+   * module's dtype and copied into the parameters in place; missing, unexpected and mis-shaped tensors are
+   * all reported by name, and on any problem nothing changes.
    */
   public void loadStateDict(StateDict stateDict) {
     StateDictLoader loader = new StateDictLoader(stateDict, dtype());
@@ -169,21 +216,23 @@ public final class Rnn implements AutoCloseable {
     setParameters(checked);
   }
 
-  /** Replaces every parameter with tensors already checked against the configuration. */
+  /** Copies tensors already checked against the configuration into the parameters. */
   synchronized void setParameters(List<Tensor> checked) {
-    parameters = List.copyOf(checked);
-    closeKernel();
+    for (int i = 0; i < slots.size(); i++) {
+      backend.upload(hostStorage(checked.get(i).to(dtype())), slots.get(i).data);
+    }
   }
 
   /**
-   * The gradients accumulated since the last {@link #zeroGrad()}, under the parameters' names: like
-   * {@code {name: p.grad for name, p in module.named_parameters() if p.grad is not None}}.
+   * The gradients accumulated since the last {@link #zeroGrad()}, under the parameters' names, as host
+   * copies: {@code {name: p.grad.cpu() for name, p in module.named_parameters() if p.grad is not None}}.
    */
   public synchronized StateDict grad() {
     Map<String, Tensor> map = new LinkedHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
-      if (grads.get(i) != null) {
-        map.put(keys.get(i).name(), grads.get(i));
+      Parameter.Slot slot = slots.get(i);
+      if (slot.hasGrad) {
+        map.put(keys.get(i).name(), download(slot.grad, slot.shape));
       }
     }
     return StateDict.of(map);
@@ -191,36 +240,81 @@ public final class Rnn implements AutoCloseable {
 
   /** Forgets the accumulated gradients, as {@code module.zero_grad()} (set to None). */
   public synchronized void zeroGrad() {
-    Collections.fill(grads, null);
+    slots.forEach(Parameter.Slot::zeroGrad);
   }
 
-  /** Adds one backward pass's parameter gradients, in {@link ParamKey#all} order. */
-  synchronized void accumulateGrad(List<Tensor> parameterGrads) {
-    for (int i = 0; i < grads.size(); i++) {
-      Tensor g = parameterGrads.get(i).to(dtype());
-      grads.set(i, grads.get(i) == null ? g : grads.get(i).add(g));
-    }
+  /** Marks every parameter as having a gradient: a backward pass has added to them all. */
+  synchronized void gradientsWritten() {
+    slots.forEach(s -> s.hasGrad = true);
   }
 
-  /** Converts the parameters to {@code dtype}, as {@code module.to(dtype)}. */
+  /** Converts the parameters (and gradients) to {@code dtype}, as {@code module.to(dtype)}. */
   public synchronized Rnn to(DType dtype) {
     if (dtype != dtype()) {
-      List<Tensor> converted = new ArrayList<>();
-      parameters.forEach(p -> converted.add(p.to(dtype)));
-      parameters = converted;
-      grads.replaceAll(g -> g == null ? null : g.to(dtype));
-      closeKernel();
+      rebuild(backend, dtype);
     }
     return this;
   }
 
-  /** Moves the module to {@code backend}; see {@link Backends#select}. */
+  /**
+   * Moves the parameters (and gradients) to {@code backend}, as {@code module.to(device)}: they are copied
+   * once, and the module's parameters, optimizers bound to them included, follow.
+   */
   public synchronized Rnn to(Backend backend) {
+    Objects.requireNonNull(backend, "backend");
     if (backend != this.backend) {
-      this.backend = Objects.requireNonNull(backend, "backend");
-      closeKernel();
+      rebuild(backend, dtype());
     }
     return this;
+  }
+
+  /** Moves the module to {@code device}'s backend ({@link Backends#forDevice}). */
+  public Rnn to(Device device) {
+    return to(Backends.forDevice(device));
+  }
+
+  /** A new kernel on {@code target} in {@code dtype} holding the current values and gradients. */
+  private void rebuild(Backend target, DType dtype) {
+    RnnKernel next = target.createRnnKernel(config, dtype);
+    try {
+      List<Storage> params = next.parameters();
+      List<Storage> grads = next.gradients();
+      for (int i = 0; i < slots.size(); i++) {
+        Parameter.Slot slot = slots.get(i);
+        target.upload(converted(slot.data, dtype), params.get(i));
+        target.upload(converted(slot.grad, dtype), grads.get(i));
+      }
+    } catch (RuntimeException e) {
+      next.close();
+      throw e;
+    }
+    kernel.close();
+    kernel = next;
+    backend = target;
+    for (int i = 0; i < slots.size(); i++) {
+      Parameter.Slot slot = slots.get(i);
+      slot.backend = target;
+      slot.data = next.parameters().get(i);
+      slot.grad = next.gradients().get(i);
+    }
+  }
+
+  /** {@code s}'s values on the host, in {@code dtype}. */
+  private HostStorage converted(Storage s, DType dtype) {
+    HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
+    backend.download(s, host);
+    if (host.dtype() == dtype) {
+      return host;
+    }
+    HostStorage out = HostStorage.zeros(dtype, (int) s.numel());
+    for (int i = 0; i < s.numel(); i++) {
+      if (dtype == DType.FLOAT32) {
+        out.floats()[i] = (float) host.get(i);
+      } else {
+        out.doubles()[i] = host.get(i);
+      }
+    }
+    return out;
   }
 
   /** Training mode: dropout (if configured) applies between layers. A new module starts in it. */
@@ -266,68 +360,139 @@ public final class Rnn implements AutoCloseable {
    * {@code c_n} hold each sequence's state after its own last element, and the reverse direction starts at
    * that element.
    *
+   * <p>The results are on the module's device when the input is (the caller owns them, or the open
+   * {@link dev.rnn4j.tensor.TensorScope} does); host input to a module on a GPU gives host results.
+   *
    * @param state the initial state, or null for zeros
    * @param lengths one length per sequence in [1, L], in any order; or null when every sequence has L steps
-   * @throws IllegalArgumentException on any shape, dtype or length problem, in PyTorch's words
+   * @throws IllegalArgumentException on any shape, dtype, device or length problem, in PyTorch's words
    */
   public RnnOutput forward(Tensor input, RnnState state, int[] lengths) {
     Call call = prepare(input, state, lengths);
-    return call.output(call.kernel().forward(call.args()));
+    try {
+      ForwardResult r = call.kernel().forward(call.args());
+      return call.output(r, true);
+    } finally {
+      call.closeUploads();
+    }
   }
 
   /**
    * The forward pass of {@link #forward(Tensor, RnnState, int[])}, keeping what its backward pass needs:
    * {@link RnnTape#backward} then gives the gradients with respect to the input and the initial state, and
-   * adds those of the parameters to {@link #grad()}, as autograd does for a PyTorch module.
+   * adds those of the parameters to their gradients, as autograd does for a PyTorch module. Close the tape
+   * when done with it (its results too are then released).
    */
   public RnnTape forwardForBackward(Tensor input, RnnState state, int[] lengths) {
     Call call = prepare(input, state, lengths);
-    return new RnnTape(this, call, call.kernel().forwardForBackward(call.args()));
-  }
-
-  /**
-   * A pass for benchmarks to repeat: {@link #forward(Tensor)} on {@code input} or, with
-   * {@code gradOutput} (shaped like the output), the forward and backward passes, with inputs and results
-   * kept where the backend computes (see {@link RnnKernel#resident}). The parameters' gradients of these
-   * runs are not accumulated into {@link #grad()}. Close it when done.
-   */
-  public RnnKernel.ResidentPass resident(Tensor input, Tensor gradOutput) {
-    Call call = prepare(input, null, null);
-    return call.kernel().resident(call.args(), call.batch(gradOutput,
-        config.numDirections() * config.outputSize(), true));
+    try {
+      return new RnnTape(this, call, call.kernel().forwardForBackward(call.args()));
+    } finally {
+      call.closeUploads();
+    }
   }
 
   /**
    * One validated call: what the kernel receives, and how its batched results go back to the caller's
-   * shapes (unbatched input is a batch of one inside).
+   * shapes (unbatched input is a batch of one inside) and device (host input to a GPU module gets host
+   * results).
    */
-  record Call(RnnConfig config, RnnKernel kernel, ForwardArgs args, boolean batched, int steps, DType dtype,
-      boolean hasH0, boolean hasC0) {
-    RnnOutput output(ForwardResult r) {
-      return new RnnOutput(config, unbatch(r.output(), config.numDirections() * config.outputSize(), true),
-          unbatch(r.hN(), config.outputSize(), false),
-          r.cN() == null ? null : unbatch(r.cN(), config.hiddenSize(), false));
+  static final class Call {
+    private final RnnConfig config;
+    private final RnnKernel kernel;
+    private final Backend backend;
+    private final boolean batched;
+    private final int steps;
+    private final int batch;
+    private final boolean hasH0;
+    private final boolean hasC0;
+    private final boolean hostIo;
+    private final List<Storage> uploads = new ArrayList<>();
+    private ForwardArgs args;
+
+    Call(RnnConfig config, RnnKernel kernel, Backend backend, boolean batched, int steps, int batch,
+        boolean hasH0, boolean hasC0, boolean hostIo) {
+      this.config = config;
+      this.kernel = kernel;
+      this.backend = backend;
+      this.batched = batched;
+      this.steps = steps;
+      this.batch = batch;
+      this.hasH0 = hasH0;
+      this.hasC0 = hasC0;
+      this.hostIo = hostIo;
     }
 
-    /** A batched result in the caller's form: unchanged, or without its batch dimension of one. */
-    Tensor unbatch(Tensor t, int width, boolean sequence) {
-      if (batched) {
-        return t;
-      }
-      return t.view(sequence ? steps : config.numLayers() * config.numDirections(), width);
+    RnnConfig config() {
+      return config;
     }
 
-    /** A tensor in the caller's form as the kernel's batched form. */
-    Tensor batch(Tensor t, int width, boolean sequence) {
-      if (batched || t == null) {
-        return t;
+    RnnKernel kernel() {
+      return kernel;
+    }
+
+    ForwardArgs args() {
+      return args;
+    }
+
+    boolean hasH0() {
+      return hasH0;
+    }
+
+    boolean hasC0() {
+      return hasC0;
+    }
+
+    /** The caller's results: with {@code owned}, tensors owning the storages, else views of them. */
+    RnnOutput output(ForwardResult r, boolean owned) {
+      int width = config.numDirections() * config.outputSize();
+      return new RnnOutput(config, result(r.output(), sequenceShape(width), owned),
+          result(r.hN(), stateShape(config.outputSize()), owned),
+          r.cN() == null ? null : result(r.cN(), stateShape(config.hiddenSize()), owned));
+    }
+
+    /** A kernel result in the caller's shape, on the caller's device. */
+    Tensor result(Storage s, int[] shape, boolean owned) {
+      if (hostIo) {
+        HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
+        backend.download(s, host);
+        if (owned) {
+          s.close();
+        }
+        return hostTensor(host, shape);
       }
-      if (!sequence) {
-        return t.view(config.numLayers() * config.numDirections(), 1, width);
+      return owned ? Tensor.of(s, shape) : Tensor.viewOf(s, shape);
+    }
+
+    int[] sequenceShape(int width) {
+      if (!batched) {
+        return new int[] {steps, width};
       }
-      // Unbatched input is (L, H) whatever batch_first says; the kernel sees a batch of one in the
-      // configured layout.
-      return config.batchFirst() ? t.view(1, steps, width) : t.view(steps, 1, width);
+      return config.batchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
+    }
+
+    int[] stateShape(int width) {
+      int states = config.numLayers() * config.numDirections();
+      return batched ? new int[] {states, batch, width} : new int[] {states, width};
+    }
+
+    /** A tensor from the caller as the kernel's storage: on the module's device (copied there if need be). */
+    Storage in(Tensor t) {
+      if (t == null) {
+        return null;
+      }
+      if (hostIo) {
+        Storage s = backend.upload(hostStorage(t));
+        uploads.add(s);
+        return s;
+      }
+      return t.storage();
+    }
+
+    /** Frees what this call copied to the device for the kernel. */
+    void closeUploads() {
+      uploads.forEach(Storage::close);
+      uploads.clear();
     }
   }
 
@@ -357,18 +522,39 @@ public final class Rnn implements AutoCloseable {
       checkLengths(lengths, batched, batch, steps);
     }
     RnnKernel k;
+    Backend b;
     boolean dropout;
     long dropoutSeed;
     synchronized (this) {
+      b = backend;
+      checkDevice("input", input, b);
+      if (h0 != null) {
+        checkDevice("hx", h0, b);
+        checkArgument(h0.device().equals(input.device()),
+            "Input and hidden tensors are not at the same device, found input tensor at %s and hidden "
+                + "tensor at %s", input.device(), h0.device());
+      }
+      if (c0 != null) {
+        checkArgument(c0.device().equals(input.device()),
+            "Input and hidden tensors are not at the same device, found input tensor at %s and hidden "
+                + "tensor at %s", input.device(), c0.device());
+      }
       dropout = training && config.dropout() > 0 && config.numLayers() > 1;
       dropoutSeed = dropout ? dropoutSeeds.nextLong() : 0;
-      k = kernel();
+      k = kernel;
     }
-    Call shapes = new Call(config, k, null, batched, steps, dtype, h0 != null, c0 != null);
-    ForwardArgs args = new ForwardArgs(shapes.batch(input, config.inputSize(), true),
-        shapes.batch(h0, config.outputSize(), false), shapes.batch(c0, config.hiddenSize(), false),
+    boolean hostIo = !input.device().equals(b.device());
+    Call call = new Call(config, k, b, batched, steps, batch, h0 != null, c0 != null, hostIo);
+    call.args = new ForwardArgs(call.in(input), steps, batch, call.in(h0), call.in(c0),
         lengths == null ? null : lengths.clone(), dropout, dropoutSeed);
-    return new Call(config, k, args, batched, steps, dtype, h0 != null, c0 != null);
+    return call;
+  }
+
+  /** Host tensors go anywhere (they are copied); a device tensor must be on the module's device. */
+  private static void checkDevice(String name, Tensor t, Backend backend) {
+    checkArgument(t.device().type() == Device.Type.CPU || t.device().equals(backend.device()),
+        "Input and parameter tensors are not at the same device, found %s tensor at %s and parameter "
+            + "tensor at %s", name, t.device(), backend.device());
   }
 
   private void checkStateShapes(Tensor h0, Tensor c0, boolean batched, int batch, DType dtype) {
@@ -418,24 +604,10 @@ public final class Rnn implements AutoCloseable {
     }
   }
 
-  private RnnKernel kernel() {
-    if (kernel == null) {
-      kernel = backend.createRnnKernel(config, parameters);
-    }
-    return kernel;
-  }
-
-  private void closeKernel() {
-    if (kernel != null) {
-      kernel.close();
-      kernel = null;
-    }
-  }
-
-  /** Releases the backend's copy of the weights; the module can still be used and prepares them again. */
+  /** Releases the parameters and what the backend prepared for them; the module cannot be used afterwards. */
   @Override
   public synchronized void close() {
-    closeKernel();
+    kernel.close();
   }
 
   /** PyTorch's repr of the module, e.g. {@code LSTM(10, 20, num_layers=2)}. */

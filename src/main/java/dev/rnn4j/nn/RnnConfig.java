@@ -1,5 +1,7 @@
 package dev.rnn4j.nn;
 
+import dev.rnn4j.spec.RnnShape;
+import dev.rnn4j.spec.RnnMode;
 import static dev.rnn4j.internal.Checks.checkArgument;
 
 import dev.rnn4j.internal.PythonText;
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code bidirectional} false, {@code projSize} 0 (LSTM only; H_out = projSize when it is positive,
  * otherwise hiddenSize).
  */
-public final class RnnConfig {
+public final class RnnConfig implements RnnShape {
   private static final Logger LOG = LoggerFactory.getLogger(RnnConfig.class);
 
   private final RnnMode mode;
@@ -85,18 +87,22 @@ public final class RnnConfig {
     return b;
   }
 
+  @Override
   public RnnMode mode() {
     return mode;
   }
 
+  @Override
   public int inputSize() {
     return inputSize;
   }
 
+  @Override
   public int hiddenSize() {
     return hiddenSize;
   }
 
+  @Override
   public int numLayers() {
     return numLayers;
   }
@@ -106,40 +112,33 @@ public final class RnnConfig {
     return mode == RnnMode.RNN_RELU ? Nonlinearity.RELU : Nonlinearity.TANH;
   }
 
+  @Override
   public boolean bias() {
     return bias;
   }
 
+  @Override
   public boolean batchFirst() {
     return batchFirst;
   }
 
+  @Override
   public double dropout() {
     return dropout;
   }
 
+  @Override
   public boolean bidirectional() {
     return bidirectional;
   }
 
+  @Override
   public int projSize() {
     return projSize;
   }
 
-  /** D: 2 when bidirectional, otherwise 1. */
-  public int numDirections() {
-    return bidirectional ? 2 : 1;
-  }
 
-  /** H_out: {@code projSize} when positive, otherwise {@code hiddenSize}. */
-  public int outputSize() {
-    return projSize > 0 ? projSize : hiddenSize;
-  }
 
-  /** The input width of layer {@code layer}: H_in for layer 0, D * H_out above it. */
-  public int layerInputSize(int layer) {
-    return layer == 0 ? inputSize : numDirections() * outputSize();
-  }
 
   /** PyTorch's repr, e.g. {@code LSTM(10, 20, num_layers=2, bidirectional=True)}. */
   @Override

@@ -1,5 +1,8 @@
 package dev.rnn4j.nn;
 
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.Storage;
 import dev.rnn4j.tensor.Tensor;
 
 /**
@@ -13,7 +16,8 @@ import dev.rnn4j.tensor.Tensor;
  *
  * <p>Note that for a bidirectional module {@code h_n} is not {@code output[-1]}: the reverse direction ends at
  * time step 0, so its final state is in {@code output[0]}. {@link #outputDirection} and
- * {@link #hiddenDirection} split the two directions as the PyTorch docs do with {@code view}.
+ * {@link #hiddenDirection} split the two directions as the PyTorch docs do with {@code view}, on the
+ * results' device (on a GPU, rnn4j's {@code split_directions} kernel and a row gather).
  */
 public final class RnnOutput {
   private final RnnConfig config;
@@ -54,13 +58,18 @@ public final class RnnOutput {
    */
   public Tensor outputDirection(int d) {
     checkDirection(d);
-    int[] s = output.shape();
     int directions = config.numDirections();
-    int hOut = config.outputSize();
-    if (s.length == 2) {
-      return output.view(s[0], directions, hOut).select(1, d);
+    if (directions == 1) {
+      return output.view(output.shape());
     }
-    return output.view(s[0], s[1], directions, hOut).select(2, d);
+    int hOut = config.outputSize();
+    int[] s = output.shape();
+    int[] shape = s.length == 2 ? new int[] {s[0], hOut} : new int[] {s[0], s[1], hOut};
+    int rows = output.numel() / (directions * hOut);
+    Backend backend = Backends.forDevice(output.device());
+    Storage half = backend.allocate(output.dtype(), (long) rows * hOut);
+    backend.splitDirection(output.storage(), rows, hOut, d, half);
+    return Tensor.of(half, shape);
   }
 
   /**

@@ -4,6 +4,8 @@ import static dev.rnn4j.internal.Checks.checkArgument;
 
 import dev.rnn4j.backend.RnnKernel;
 import dev.rnn4j.backend.RnnKernel.BackwardResult;
+import dev.rnn4j.backend.Storage;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.Arrays;
@@ -11,15 +13,17 @@ import java.util.Optional;
 
 /**
  * A forward pass that remembers what its backward pass needs: what {@link Rnn#forwardForBackward} returns.
- * It plays the part of autograd's graph for one call: {@link #backward} may run once.
+ * It plays the part of autograd's graph for one call: {@link #backward} may run once. It holds memory on the
+ * module's device (activations, cuDNN's reserve space, the results), which {@link #close()} releases.
  *
  * <pre>{@code
- * RnnTape tape = rnn.forwardForBackward(x, null, lengths);
- * Tensor y = tape.output().output();
- * RnnGradients g = tape.backward(dLossDy, null, null);   // rnn.grad() now holds the parameter gradients
+ * try (RnnTape tape = rnn.forwardForBackward(x, null, lengths)) {
+ *   Tensor y = tape.output().output();                   // valid until the tape is closed
+ *   RnnGradients g = tape.backward(dLossDy, null, null);   // the parameters' gradients accumulate
+ * }
  * }</pre>
  */
-public final class RnnTape {
+public final class RnnTape implements AutoCloseable {
   private final Rnn module;
   private final Rnn.Call call;
   private final RnnKernel.Tape tape;
@@ -29,21 +33,22 @@ public final class RnnTape {
     this.module = module;
     this.call = call;
     this.tape = tape;
-    this.output = call.output(tape.result());
+    this.output = call.output(tape.result(), false);
   }
 
-  /** The forward pass's results, as {@link Rnn#forward} returns them. */
+  /** The forward pass's results, as {@link Rnn#forward} returns them; they belong to the tape. */
   public RnnOutput output() {
     return output;
   }
 
   /**
    * Backpropagates {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)}: returns the
-   * gradients with respect to the input and the given initial states, and adds those of the parameters to
-   * the module's {@link Rnn#grad()}. Each argument has the shape and dtype of the result it belongs to;
-   * null stands for zeros. Gradients at the padded steps of variable-length sequences have no effect.
+   * gradients with respect to the input and the given initial states (the caller owns them), and adds those
+   * of the parameters to the module's parameters' gradients. Each argument has the shape, dtype and device
+   * of the result it belongs to; null stands for zeros. Gradients at the padded steps of variable-length
+   * sequences have no effect.
    *
-   * @throws IllegalArgumentException on a shape or dtype mismatch, before anything changes
+   * @throws IllegalArgumentException on a shape, dtype or device mismatch, before anything changes
    * @throws IllegalStateException when this tape was already used
    */
   public RnnGradients backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
@@ -56,15 +61,28 @@ public final class RnnTape {
       checkGrad("grad_c_n", gradCN, "c_n", output.cN());
     }
     RnnConfig c = call.config();
-    BackwardResult r = tape.backward(
-        call.batch(gradOutput, c.numDirections() * c.outputSize(), true),
-        call.batch(gradHN, c.outputSize(), false),
-        call.batch(gradCN, c.hiddenSize(), false));
-    module.accumulateGrad(r.parameterGrads());
-    return new RnnGradients(
-        call.unbatch(r.gradInput(), c.inputSize(), true),
-        call.hasH0() ? call.unbatch(r.gradH0(), c.outputSize(), false) : null,
-        call.hasC0() ? call.unbatch(r.gradC0(), c.hiddenSize(), false) : null);
+    BackwardResult r;
+    try {
+      r = tape.backward(call.in(gradOutput), call.in(gradHN), call.in(gradCN));
+    } finally {
+      call.closeUploads();
+    }
+    module.gradientsWritten();
+    Tensor input = call.result(r.gradInput(), call.sequenceShape(c.inputSize()), true);
+    Tensor h0 = result(r.gradH0(), call.hasH0(), c.outputSize());
+    Tensor c0 = result(r.gradC0(), call.hasC0(), c.hiddenSize());
+    return new RnnGradients(input, h0, c0);
+  }
+
+  private Tensor result(Storage s, boolean wanted, int width) {
+    if (s == null) {
+      return null;
+    }
+    if (!wanted) {
+      s.close();
+      return null;
+    }
+    return call.result(s, call.stateShape(width), true);
   }
 
   private static void checkGrad(String name, Tensor grad, String resultName, Tensor result) {
@@ -77,6 +95,15 @@ public final class RnnTape {
     checkArgument(grad.dtype() == result.dtype(),
         "%s must have the type torch.%s (the %s's), got type torch.%s",
         name, result.dtype(), resultName, grad.dtype());
+    checkArgument(grad.device().equals(result.device()),
+        "%s must be on %s (the %s's device), got a tensor on %s", name, result.device(), resultName,
+        grad.device());
+  }
+
+  /** Releases what the forward pass kept, its results included; idempotent. */
+  @Override
+  public void close() {
+    tape.close();
   }
 
   /** The gradients {@link RnnTape#backward} returns, in the shapes of the forward pass's inputs. */

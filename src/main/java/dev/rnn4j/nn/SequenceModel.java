@@ -3,9 +3,14 @@ package dev.rnn4j.nn;
 import static dev.rnn4j.internal.Checks.checkArgument;
 
 import dev.rnn4j.backend.Backend;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.backend.HostStorage;
+import dev.rnn4j.backend.Storage;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,20 +31,31 @@ import java.util.SplittableRandom;
  *
  * <p>Parameters carry the names PyTorch gives a module with submodules {@code rnn} and {@code head}:
  * {@code rnn.weight_ih_l0}, ..., {@code head.weight}, {@code head.bias}. See {@link SequenceModelConfig}.
+ * They live on the model's backend ({@link #to(Device)}), and so do the results of passes on input from
+ * that device; host input to a model on a GPU is copied there, and its prediction copied back.
+ *
+ * <pre>{@code
+ * try (SequenceModel model = SequenceModel.create(config, 7).to(device).train()) {
+ *   Optimizer optimizer = OptimizerConfig.adam(1e-2).create(model.parameters());
+ *   try (SequenceModel.SequenceTape tape = model.forwardForBackward(x, lengths)) {
+ *     LossResult loss = CrossEntropyLoss.compute(tape.prediction(), labels);
+ *     tape.backward(loss.gradient());
+ *   }
+ *   GradClipping.clipGradNorm(model.parameters(), 1.0);
+ *   optimizer.step();
+ *   optimizer.zeroGrad();
+ * }
+ * }</pre>
  */
 public final class SequenceModel implements AutoCloseable {
   private final SequenceModelConfig config;
   private final Rnn rnn;
-  private Tensor headWeight;
-  private Tensor headBias;
-  private Tensor headWeightGrad;
-  private Tensor headBiasGrad;
+  private final Linear head;
 
-  private SequenceModel(SequenceModelConfig config, Rnn rnn, Tensor headWeight, Tensor headBias) {
+  private SequenceModel(SequenceModelConfig config, Rnn rnn, Linear head) {
     this.config = config;
     this.rnn = rnn;
-    this.headWeight = headWeight;
-    this.headBias = headBias;
+    this.head = head;
   }
 
   /**
@@ -49,18 +65,20 @@ public final class SequenceModel implements AutoCloseable {
   public static SequenceModel create(SequenceModelConfig config, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     Rnn rnn = Rnn.create(config.rnn(), random.nextLong());
-    Tensor[] head = Linear.init(config.headInFeatures(), config.outFeatures(), config.headBias(), random);
-    return new SequenceModel(config, rnn, head[0], head[1]);
+    Linear head = Linear.create(config.headInFeatures(), config.outFeatures(), config.headBias(), random,
+        rnn.backend());
+    return new SequenceModel(config, rnn, head);
   }
 
-  /** A model holding {@code stateDict}'s tensors (names {@code rnn.*}, {@code head.*}), in their dtype. */
+  /** A model on the CPU holding {@code stateDict}'s tensors (names {@code rnn.*}, {@code head.*}), in their dtype. */
   public static SequenceModel fromStateDict(SequenceModelConfig config, StateDict stateDict) {
     DType dtype = StateDictLoader.commonDtype(stateDict, config.toString());
     StateDictLoader loader = new StateDictLoader(stateDict, dtype);
     List<Tensor> rnnParams = Rnn.take(config.rnn(), loader, "rnn.");
     Tensor[] head = takeHead(config, loader);
     loader.finish(config.toString());
-    return new SequenceModel(config, Rnn.of(config.rnn(), rnnParams, 0), head[0], head[1]);
+    Rnn rnn = Rnn.of(config.rnn(), rnnParams, 0);
+    return new SequenceModel(config, rnn, Linear.of(head[0], head[1], rnn.backend()));
   }
 
   private static Tensor[] takeHead(SequenceModelConfig config, StateDictLoader loader) {
@@ -82,32 +100,84 @@ public final class SequenceModel implements AutoCloseable {
     return rnn.dtype();
   }
 
-  /** Every parameter under PyTorch's names, the recurrent stack's first. */
+  /** Where the parameters live. */
+  public Device device() {
+    return rnn.device();
+  }
+
+  /** The backend holding the parameters and running the passes. */
+  public Backend backend() {
+    return rnn.backend();
+  }
+
+  /**
+   * Every parameter in PyTorch's order under its names ({@code rnn.weight_ih_l0}, ..., {@code head.weight},
+   * {@code head.bias}): {@code model.named_parameters()}, for optimizers and clipping.
+   */
+  public synchronized List<Parameter> parameters() {
+    List<Parameter> out = new ArrayList<>();
+    rnn.parameters().forEach(p -> out.add(p.prefixed("rnn.")));
+    out.addAll(head.parameters("head."));
+    return out;
+  }
+
+  /** The number of trainable elements, as {@code sum(p.numel() for p in model.parameters())}. */
+  public long parameterCount() {
+    long n = 0;
+    for (Parameter p : parameters()) {
+      n += p.numel();
+    }
+    return n;
+  }
+
+  /** Every parameter under PyTorch's names, the recurrent stack's first: host copies. */
   public synchronized StateDict stateDict() {
-    return join(rnn.stateDict(), headWeight, headBias);
+    Map<String, Tensor> all = new LinkedHashMap<>();
+    rnn.stateDict().asMap().forEach((name, t) -> all.put("rnn." + name, t));
+    for (Parameter p : head.parameters("head.")) {
+      Tensor data = p.data();
+      Tensor host = data.to(Device.CPU);
+      all.put(p.name(), host == data ? copy(data) : host);
+    }
+    return StateDict.of(all);
+  }
+
+  /** A host tensor's own copy (a view's values must not change under the caller). */
+  private static Tensor copy(Tensor host) {
+    return host.dtype() == DType.FLOAT32 ? Tensor.of(host.toFloatArray(), host.shape())
+        : Tensor.of(host.toDoubleArray(), host.shape());
   }
 
   /** Replaces every parameter, as {@code load_state_dict(strict=True)}; on any problem nothing changes. */
   public synchronized void loadStateDict(StateDict stateDict) {
     StateDictLoader loader = new StateDictLoader(stateDict, dtype());
     List<Tensor> rnnParams = Rnn.take(config.rnn(), loader, "rnn.");
-    Tensor[] head = takeHead(config, loader);
+    Tensor[] values = takeHead(config, loader);
     loader.finish(config.toString());
     rnn.setParameters(rnnParams);
-    headWeight = head[0];
-    headBias = head[1];
+    List<Parameter> headParams = head.parameters("head.");
+    for (int i = 0; i < headParams.size(); i++) {
+      Parameter p = headParams.get(i);
+      p.backend().upload(Rnn.hostStorage(values[i].to(dtype())), p.dataStorage());
+    }
   }
 
-  /** The accumulated gradients, as {@link Rnn#grad()}, under the model's names. */
+  /** The accumulated gradients, as {@link Rnn#grad()}, under the model's names: host copies. */
   public synchronized StateDict grad() {
-    return join(rnn.grad(), headWeightGrad, headBiasGrad);
+    Map<String, Tensor> all = new LinkedHashMap<>();
+    rnn.grad().asMap().forEach((name, t) -> all.put("rnn." + name, t));
+    for (Parameter p : head.parameters("head.")) {
+      if (p.hasGrad()) {
+        Tensor g = p.grad();
+        all.put(p.name(), g.device().equals(Device.CPU) ? copy(g) : g.to(Device.CPU));
+      }
+    }
+    return StateDict.of(all);
   }
 
   /** Forgets the accumulated gradients (set to None). */
   public synchronized void zeroGrad() {
-    rnn.zeroGrad();
-    headWeightGrad = null;
-    headBiasGrad = null;
+    parameters().forEach(Parameter::zeroGrad);
   }
 
   /** Training mode: dropout applies between recurrent layers. A new model starts in it. */
@@ -124,18 +194,25 @@ public final class SequenceModel implements AutoCloseable {
 
   /** Converts parameters and gradients to {@code dtype}. */
   public synchronized SequenceModel to(DType dtype) {
-    rnn.to(dtype);
-    headWeight = headWeight.to(dtype);
-    headBias = headBias == null ? null : headBias.to(dtype);
-    headWeightGrad = headWeightGrad == null ? null : headWeightGrad.to(dtype);
-    headBiasGrad = headBiasGrad == null ? null : headBiasGrad.to(dtype);
+    if (dtype != dtype()) {
+      rnn.to(dtype);
+      head.to(rnn.backend(), dtype);
+    }
     return this;
   }
 
-  /** Moves the recurrent stack to {@code backend}. */
-  public SequenceModel to(Backend backend) {
-    rnn.to(backend);
+  /** Moves parameters and gradients to {@code backend}, as {@code model.to(device)}. */
+  public synchronized SequenceModel to(Backend backend) {
+    if (backend != rnn.backend()) {
+      rnn.to(backend);
+      head.to(backend, dtype());
+    }
     return this;
+  }
+
+  /** Moves the model to {@code device}'s backend. */
+  public SequenceModel to(Device device) {
+    return to(Backends.forDevice(device));
   }
 
   /** Reseeds dropout; see {@link Rnn#manualSeed}. */
@@ -143,96 +220,63 @@ public final class SequenceModel implements AutoCloseable {
     rnn.manualSeed(seed);
   }
 
-  /** The model's prediction for a batch (shapes in the class comment). */
+  /**
+   * The model's prediction for a batch (shapes in the class comment), on the input's device; the caller
+   * (or the open scope) owns it.
+   */
   public Tensor forward(Tensor input, int[] lengths) {
-    checkBatched(input);
-    return predict(rnn.forward(input, null, lengths).output(), lengths).prediction();
+    try (SequenceTape tape = pass(input, lengths, false)) {
+      return tape.detachPrediction();
+    }
   }
 
-  /** The forward pass, keeping what {@link SequenceTape#backward} needs. */
+  /**
+   * The forward pass, keeping what {@link SequenceTape#backward} needs. Close the tape when done; its
+   * prediction is released with it.
+   */
   public SequenceTape forwardForBackward(Tensor input, int[] lengths) {
-    checkBatched(input);
-    RnnTape tape = rnn.forwardForBackward(input, null, lengths);
-    return new SequenceTape(this, tape, predict(tape.output().output(), lengths), lengths);
+    return pass(input, lengths, true);
   }
 
-  private void checkBatched(Tensor input) {
+  private SequenceTape pass(Tensor input, int[] lengths, boolean forBackward) {
     checkArgument(input.dim() == 3, "SequenceModel expects batched 3-D input, got %dD input of size %s",
         input.dim(), Shape.list(input.shape()));
-  }
-
-  /** What the head read and what it gave. */
-  record Head(Tensor features, Tensor weight, Tensor prediction) {}
-
-  private synchronized Head predict(Tensor output, int[] lengths) {
-    Tensor features = config.manyToOne()
-        ? lastSteps(output, lengths)
-        : output.view(-1, config.headInFeatures());
-    Tensor prediction = Linear.forward(features, headWeight, headBias);
-    if (!config.manyToOne()) {
-      prediction = prediction.view(output.size(0), output.size(1), config.outFeatures());
+    Device device = device();
+    boolean hostIo = !input.device().equals(device);
+    checkArgument(!hostIo || input.device().equals(Device.CPU),
+        "Input and parameter tensors are not at the same device, found input tensor at %s and parameter "
+            + "tensor at %s", input.device(), device);
+    Tensor x = hostIo ? input.to(device) : input;
+    RnnTape rnnTape = null;
+    try {
+      rnnTape = forBackward ? rnn.forwardForBackward(x, null, lengths) : null;
+      Tensor output = forBackward ? rnnTape.output().output() : rnn.forward(x, null, lengths).output();
+      return new SequenceTape(this, rnnTape, x == input ? null : x, output, lengths, hostIo);
+    } catch (RuntimeException e) {
+      if (rnnTape != null) {
+        rnnTape.close();
+      }
+      if (x != input) {
+        x.close();
+      }
+      throw e;
     }
-    return new Head(features, headWeight, prediction);
   }
 
-  /** {@code out[n, len_n - 1]} for each sequence n: (N, D * H_out). */
-  private Tensor lastSteps(Tensor output, int[] lengths) {
-    boolean batchFirst = config.rnn().batchFirst();
-    int batch = output.size(batchFirst ? 0 : 1);
-    int steps = output.size(batchFirst ? 1 : 0);
-    int width = config.headInFeatures();
-    double[] out = output.toDoubleArray();
-    double[] last = new double[batch * width];
+  /** The rows of {@code output} viewed as (L * N, width) that hold {@code out[n, len_n - 1]}. */
+  private int[] lastRows(int[] lengths, int batch, int steps) {
+    int[] rows = new int[batch];
     for (int n = 0; n < batch; n++) {
       int t = (lengths == null ? steps : lengths[n]) - 1;
-      System.arraycopy(out, stepRow(n, t, batch, steps) * width, last, n * width, width);
+      rows[n] = config.rnn().batchFirst() ? n * steps + t : t * batch + n;
     }
-    return Tensor.wrap(last, batch, width).to(output.dtype());
-  }
-
-  private int stepRow(int n, int t, int batch, int steps) {
-    return config.rnn().batchFirst() ? n * steps + t : t * batch + n;
-  }
-
-  /** Backpropagates the head: its gradients are accumulated, and d loss / d output is returned. */
-  synchronized Tensor backwardHead(Head head, Tensor gradPrediction, Tensor output, int[] lengths) {
-    Tensor dPred = gradPrediction.view(-1, config.outFeatures());
-    Tensor[] g = Linear.backward(head.features(), head.weight(), dPred);
-    headWeightGrad = headWeightGrad == null ? g[1] : headWeightGrad.add(g[1]);
-    if (config.headBias()) {
-      headBiasGrad = headBiasGrad == null ? g[2] : headBiasGrad.add(g[2]);
-    }
-    if (!config.manyToOne()) {
-      return g[0].view(output.shape());
-    }
-    boolean batchFirst = config.rnn().batchFirst();
-    int batch = output.size(batchFirst ? 0 : 1);
-    int steps = output.size(batchFirst ? 1 : 0);
-    int width = config.headInFeatures();
-    double[] dFeatures = g[0].toDoubleArray();
-    double[] dOutput = new double[output.numel()];
-    for (int n = 0; n < batch; n++) {
-      int t = (lengths == null ? steps : lengths[n]) - 1;
-      System.arraycopy(dFeatures, n * width, dOutput, stepRow(n, t, batch, steps) * width, width);
-    }
-    return Tensor.wrap(dOutput, output.shape()).to(output.dtype());
-  }
-
-  private StateDict join(StateDict rnnPart, Tensor weight, Tensor bias) {
-    Map<String, Tensor> all = new LinkedHashMap<>();
-    rnnPart.asMap().forEach((name, t) -> all.put("rnn." + name, t));
-    if (weight != null) {
-      all.put("head.weight", weight);
-    }
-    if (bias != null) {
-      all.put("head.bias", bias);
-    }
-    return StateDict.of(all);
+    return rows;
   }
 
   @Override
   public void close() {
     rnn.close();
+    head.close();
   }
 
   @Override
@@ -240,38 +284,146 @@ public final class SequenceModel implements AutoCloseable {
     return config.toString();
   }
 
-  /** A model's forward pass that can be differentiated once: what {@link #forwardForBackward} returns. */
-  public static final class SequenceTape {
+  /**
+   * A model's forward pass that can be differentiated once: what {@link #forwardForBackward} returns. It
+   * owns the pass's memory on the model's device, prediction included, until {@link #close()}.
+   */
+  public static final class SequenceTape implements AutoCloseable {
     private final SequenceModel model;
-    private final RnnTape tape;
-    private final Head head;
+    private final RnnTape rnnTape;
+    private final Tensor uploadedInput;
+    private final Tensor output;
     private final int[] lengths;
+    private final boolean hostIo;
+    private final int batch;
+    private final int[] lastRows;
+    private final Storage features;
+    private final boolean ownsFeatures;
+    private final int rows;
+    private final Storage predictionStorage;
+    private Tensor prediction;
 
-    SequenceTape(SequenceModel model, RnnTape tape, Head head, int[] lengths) {
+    SequenceTape(SequenceModel model, RnnTape rnnTape, Tensor uploadedInput, Tensor output, int[] lengths,
+        boolean hostIo) {
       this.model = model;
-      this.tape = tape;
-      this.head = head;
+      this.rnnTape = rnnTape;
+      this.uploadedInput = uploadedInput;
+      this.output = output;
       this.lengths = lengths == null ? null : lengths.clone();
+      this.hostIo = hostIo;
+      SequenceModelConfig config = model.config;
+      boolean batchFirst = config.rnn().batchFirst();
+      this.batch = output.size(batchFirst ? 0 : 1);
+      int steps = output.size(batchFirst ? 1 : 0);
+      int width = config.headInFeatures();
+      Backend backend = model.backend();
+      if (config.manyToOne()) {
+        this.lastRows = model.lastRows(lengths, batch, steps);
+        this.features = backend.allocate(output.dtype(), (long) batch * width);
+        backend.gatherRows(output.storage(), width, lastRows, features);
+        this.ownsFeatures = true;
+        this.rows = batch;
+      } else {
+        this.lastRows = null;
+        this.features = output.storage();
+        this.ownsFeatures = false;
+        this.rows = batch * steps;
+      }
+      this.predictionStorage = model.head.forward(features, rows);
+      int[] shape = config.manyToOne() ? new int[] {batch, config.outFeatures()}
+          : new int[] {output.size(0), output.size(1), config.outFeatures()};
+      this.prediction = hostIo ? download(predictionStorage, shape) : Tensor.viewOf(predictionStorage, shape);
     }
 
+    private Tensor download(Storage s, int[] shape) {
+      HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
+      model.backend().download(s, host);
+      return Rnn.hostTensor(host, shape);
+    }
+
+    /** The prediction, on the input's device; it belongs to the tape. */
     public Tensor prediction() {
-      return head.prediction();
+      return prediction;
+    }
+
+    /** The prediction as a tensor the caller owns (the tape keeps no claim on it). */
+    Tensor detachPrediction() {
+      if (hostIo) {
+        return prediction;
+      }
+      Tensor owned = Tensor.of(predictionStorage, prediction.shape());
+      prediction = null;
+      return owned;
     }
 
     /**
      * Backpropagates {@code sum(prediction * gradPrediction)} (pass d loss / d prediction): the model's
-     * parameter gradients accumulate in {@link SequenceModel#grad()}; returns d loss / d input.
+     * parameters' gradients accumulate; returns d loss / d input, on the input's device (the caller owns
+     * it).
+     *
+     * @throws IllegalStateException when the tape was made by {@code forward}, or already used
      */
     public Tensor backward(Tensor gradPrediction) {
-      checkArgument(Arrays.equals(gradPrediction.shape(), head.prediction().shape()),
+      checkArgument(Arrays.equals(gradPrediction.shape(), prediction.shape()),
           "Mismatch in shape: grad_prediction has a shape of %s and prediction has a shape of %s.",
-          Shape.list(gradPrediction.shape()), Shape.list(head.prediction().shape()));
-      checkArgument(gradPrediction.dtype() == head.prediction().dtype(),
+          Shape.list(gradPrediction.shape()), Shape.list(prediction.shape()));
+      checkArgument(gradPrediction.dtype() == prediction.dtype(),
           "grad_prediction must have the type torch.%s (the prediction's), got type torch.%s",
-          head.prediction().dtype(), gradPrediction.dtype());
-      Tensor output = tape.output().output();
-      Tensor gradOutput = model.backwardHead(head, gradPrediction, output, lengths);
-      return tape.backward(gradOutput, null, null).input();
+          prediction.dtype(), gradPrediction.dtype());
+      checkArgument(gradPrediction.device().equals(prediction.device()),
+          "grad_prediction must be on %s (the prediction's device), got a tensor on %s",
+          prediction.device(), gradPrediction.device());
+      if (rnnTape == null) {
+        throw new IllegalStateException("backward needs a tape from forwardForBackward");
+      }
+      Backend backend = model.backend();
+      SequenceModelConfig config = model.config;
+      int width = config.headInFeatures();
+      Storage dPrediction = hostIo ? backend.upload(Rnn.hostStorage(gradPrediction)) : null;
+      Storage dFeatures = null;
+      Storage dOutput = null;
+      try {
+        dFeatures = model.head.backward(features,
+            dPrediction != null ? dPrediction : gradPrediction.storage(), rows);
+        if (config.manyToOne()) {
+          dOutput = backend.allocate(output.dtype(), output.numel());
+          backend.scatterRows(dFeatures, width, lastRows, dOutput);
+        }
+        Tensor gradOutput = Tensor.viewOf(dOutput != null ? dOutput : dFeatures, output.shape());
+        Tensor dInput = rnnTape.backward(gradOutput, null, null).input();
+        return hostIo ? detachToHost(dInput) : dInput;
+      } finally {
+        for (Storage s : new Storage[] {dPrediction, dFeatures, dOutput}) {
+          if (s != null) {
+            s.close();
+          }
+        }
+      }
+    }
+
+    private Tensor detachToHost(Tensor t) {
+      Tensor host = t.to(Device.CPU);
+      t.close();
+      return host;
+    }
+
+    /** Releases the pass's memory, the prediction included; idempotent. */
+    @Override
+    public void close() {
+      if (hostIo || prediction != null) { // else forward handed it to its caller
+        predictionStorage.close();
+      }
+      if (ownsFeatures) {
+        features.close();
+      }
+      if (rnnTape != null) {
+        rnnTape.close();
+      } else {
+        output.close();
+      }
+      if (uploadedInput != null) {
+        uploadedInput.close();
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.rnn4j.nn;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.ArrayList;

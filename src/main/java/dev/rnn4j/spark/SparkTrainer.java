@@ -6,7 +6,7 @@ import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.EpochStats;

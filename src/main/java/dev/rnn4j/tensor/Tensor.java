@@ -1,28 +1,41 @@
 package dev.rnn4j.tensor;
 
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.backend.HostStorage;
+import dev.rnn4j.backend.Storage;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * A dense, row-major float32 or float64 tensor in host memory.
+ * A dense, row-major float32 or float64 tensor on a {@link Device}: a shape over a {@link Storage}.
  *
- * <p>Tensors are immutable values: factories copy the caller's array, accessors return copies, and
- * {@link #view} shares storage only because nothing can write to it. {@link #wrap} is the one exception
- * to copying: it adopts the caller's array, which the caller must not touch afterwards.
+ * <p>Host tensors made from Java arrays ({@link #of}, {@link #wrap}, {@link #zeros}) behave as values:
+ * factories copy the caller's array (except {@link #wrap}, which adopts it), accessors return copies, and
+ * nothing writes to them. Tensors that backends compute (a module's outputs, its parameters, a loss's
+ * gradient) may live on a GPU: {@link #device()} says where, {@link #to(Device)} copies, and the data stays
+ * on its device until copied back. Host accessors ({@link #get}, {@link #toFloatArray}, ...) of a device
+ * tensor fail and say so, as PyTorch's {@code .numpy()} does.
+ *
+ * <p>Ownership: a tensor made from a storage owns it, and {@link #close()} releases it (device memory goes
+ * back to the backend's caching allocator at once); a {@link #view} owns nothing. A tensor made while a
+ * {@link TensorScope} is open on the thread belongs to that scope, which closes it, in the manner of
+ * DJL's {@code NDManager}. A device tensor nobody closes is released when it is garbage collected.
  *
  * <p>{@link #toString()} prints as PyTorch prints ({@code tensor([[-0.0819,  0.8100]])}, precision 4,
- * with {@code dtype=torch.float64} appended for float64).
+ * with {@code device='cuda:0'} and {@code dtype=torch.float64} appended where they apply).
  */
-public final class Tensor {
-  private final DType dtype;
+public final class Tensor implements AutoCloseable {
+  private final Storage storage;
   private final int[] shape;
-  private final float[] floats;
-  private final double[] doubles;
+  private final boolean owner;
 
-  private Tensor(DType dtype, int[] shape, float[] floats, double[] doubles) {
-    this.dtype = dtype;
+  private Tensor(Storage storage, int[] shape, boolean owner) {
+    this.storage = storage;
     this.shape = shape;
-    this.floats = floats;
-    this.doubles = doubles;
+    this.owner = owner;
   }
 
   /** A float32 tensor holding a copy of {@code data}, of the given shape. */
@@ -38,19 +51,54 @@ public final class Tensor {
   /** A float32 tensor that adopts {@code data}: the caller hands the array over and must not modify it. */
   public static Tensor wrap(float[] data, int... shape) {
     checkLength(data.length, shape);
-    return new Tensor(DType.FLOAT32, shape.clone(), data, null);
+    return new Tensor(HostStorage.of(data), shape.clone(), true);
   }
 
   /** A float64 tensor that adopts {@code data}: the caller hands the array over and must not modify it. */
   public static Tensor wrap(double[] data, int... shape) {
     checkLength(data.length, shape);
-    return new Tensor(DType.FLOAT64, shape.clone(), null, data);
+    return new Tensor(HostStorage.of(data), shape.clone(), true);
   }
 
-  /** A tensor of zeros. */
+  /**
+   * A tensor that owns {@code storage} (a backend's result), of the given shape; it joins the thread's
+   * open {@link TensorScope}, if any.
+   */
+  public static Tensor of(Storage storage, int... shape) {
+    Objects.requireNonNull(storage, "storage");
+    long n = Shape.numel(shape);
+    if (n != storage.numel()) {
+      throw new IllegalArgumentException(
+          "shape '" + Shape.list(shape) + "' is invalid for a storage of size " + storage.numel());
+    }
+    return TensorScope.register(new Tensor(storage, shape.clone(), true));
+  }
+
+  /**
+   * A tensor over {@code storage} that does not own it (a module's parameter over its kernel's memory):
+   * closing it does nothing, and it is valid as long as the storage is.
+   */
+  public static Tensor viewOf(Storage storage, int... shape) {
+    Objects.requireNonNull(storage, "storage");
+    if (Shape.numel(shape) != storage.numel()) {
+      throw new IllegalArgumentException(
+          "shape '" + Shape.list(shape) + "' is invalid for a storage of size " + storage.numel());
+    }
+    return new Tensor(storage, shape.clone(), false);
+  }
+
+  /** A host tensor of zeros. */
   public static Tensor zeros(DType dtype, int... shape) {
     int n = Shape.numel(shape);
     return dtype == DType.FLOAT32 ? wrap(new float[n], shape) : wrap(new double[n], shape);
+  }
+
+  /** A tensor of zeros on {@code device}. */
+  public static Tensor zeros(DType dtype, Device device, int... shape) {
+    if (device.type() == Device.Type.CPU) {
+      return zeros(dtype, shape);
+    }
+    return of(Backends.forDevice(device).allocate(dtype, Shape.numel(shape)), shape);
   }
 
   private static void checkLength(int length, int[] shape) {
@@ -61,8 +109,19 @@ public final class Tensor {
     }
   }
 
+  /** The memory behind this tensor, for backends and modules; borrowed. */
+  public Storage storage() {
+    checkOpen();
+    return storage;
+  }
+
+  /** Where the data lives. */
+  public Device device() {
+    return storage.device();
+  }
+
   public DType dtype() {
-    return dtype;
+    return storage.dtype();
   }
 
   /** The shape, as a new array. */
@@ -82,14 +141,49 @@ public final class Tensor {
 
   /** The number of elements. */
   public int numel() {
-    return floats != null ? floats.length : doubles.length;
+    return (int) storage.numel();
+  }
+
+  /**
+   * This tensor on {@code device}: {@code this} when it is there already, else a copy (to the host, to a
+   * GPU, or between GPUs through the host), as {@code Tensor.to(device)}.
+   */
+  public Tensor to(Device device) {
+    Objects.requireNonNull(device, "device");
+    checkOpen();
+    if (device.equals(device())) {
+      return this;
+    }
+    HostStorage host = host();
+    if (host == null) {
+      host = HostStorage.zeros(dtype(), numel());
+      Backends.forDevice(device()).download(storage, host);
+    }
+    if (device.type() == Device.Type.CPU) {
+      return new Tensor(host, shape.clone(), true);
+    }
+    return of(Backends.forDevice(device).upload(host), shape);
+  }
+
+  /** Whether {@link #close()} has released this tensor's storage (never, for a view). */
+  public boolean isClosed() {
+    return owner && storage.isClosed();
+  }
+
+  /** Releases the storage if this tensor owns it; idempotent. Views close nothing. */
+  @Override
+  public void close() {
+    if (owner) {
+      storage.close();
+    }
   }
 
   /**
    * The same elements under another shape, as {@code Tensor.view}; one dimension may be -1 and is then
-   * inferred.
+   * inferred. The view shares the storage and does not own it.
    */
   public Tensor view(int... newShape) {
+    checkOpen();
     int[] resolved = newShape.clone();
     int infer = -1;
     long known = 1;
@@ -112,14 +206,15 @@ public final class Tensor {
       throw new IllegalArgumentException(
           "shape '" + Shape.list(newShape) + "' is invalid for input of size " + numel());
     }
-    return new Tensor(dtype, resolved, floats, doubles);
+    return new Tensor(storage, resolved, false);
   }
 
   /**
    * The slice at {@code index} along {@code dim}, which loses that dimension: {@code t.select(dim, index)}
-   * in PyTorch, and {@code t[:, index]} for {@code dim} 1.
+   * in PyTorch, and {@code t[:, index]} for {@code dim} 1. A new tensor on the same device.
    */
   public Tensor select(int dim, int index) {
+    checkOpen();
     if (shape.length == 0) {
       throw new IllegalArgumentException("select() cannot be applied to a 0-dim tensor.");
     }
@@ -142,24 +237,20 @@ public final class Tensor {
     int[] outShape = new int[shape.length - 1];
     System.arraycopy(shape, 0, outShape, 0, d);
     System.arraycopy(shape, d + 1, outShape, d, shape.length - d - 1);
-    if (floats != null) {
-      float[] out = new float[outer * inner];
-      for (int o = 0; o < outer; o++) {
-        System.arraycopy(floats, (o * size + i) * inner, out, o * inner, inner);
-      }
-      return new Tensor(dtype, outShape, out, null);
-    }
-    double[] out = new double[outer * inner];
+    int[] rows = new int[outer];
     for (int o = 0; o < outer; o++) {
-      System.arraycopy(doubles, (o * size + i) * inner, out, o * inner, inner);
+      rows[o] = o * size + i;
     }
-    return new Tensor(dtype, outShape, null, out);
+    Backend backend = Backends.forDevice(device());
+    Storage out = backend.allocate(dtype(), (long) outer * inner);
+    backend.gatherRows(storage, inner, rows, out);
+    return of(out, outShape);
   }
 
   /** The element at {@code index} (one index per dimension), widened to double. */
   public double get(int... index) {
     int flat = flatIndex(index);
-    return floats != null ? floats[flat] : doubles[flat];
+    return hostOrFail().get(flat);
   }
 
   /** The element at flat row-major position {@code i}, widened to double. */
@@ -168,14 +259,16 @@ public final class Tensor {
       throw new IndexOutOfBoundsException(
           "flat index " + i + " is out of bounds for a tensor of " + numel() + " elements");
     }
-    return floats != null ? floats[i] : doubles[i];
+    return hostOrFail().get(i);
   }
 
   /** The elements in row-major order as a new float array (float64 values are rounded). */
   public float[] toFloatArray() {
-    if (floats != null) {
-      return floats.clone();
+    HostStorage h = hostOrFail();
+    if (h.dtype() == DType.FLOAT32) {
+      return h.floats().clone();
     }
+    double[] doubles = h.doubles();
     float[] out = new float[doubles.length];
     for (int i = 0; i < out.length; i++) {
       out[i] = (float) doubles[i];
@@ -185,9 +278,11 @@ public final class Tensor {
 
   /** The elements in row-major order as a new double array. */
   public double[] toDoubleArray() {
-    if (doubles != null) {
-      return doubles.clone();
+    HostStorage h = hostOrFail();
+    if (h.dtype() == DType.FLOAT64) {
+      return h.doubles().clone();
     }
+    float[] floats = h.floats();
     double[] out = new double[floats.length];
     for (int i = 0; i < out.length; i++) {
       out[i] = floats[i];
@@ -197,30 +292,27 @@ public final class Tensor {
 
   /** This tensor in {@code target} dtype; {@code this} when it already is. */
   public Tensor to(DType target) {
-    if (target == dtype) {
+    if (target == dtype()) {
       return this;
     }
-    return target == DType.FLOAT32 ? wrap(toFloatArray(), shape) : wrap(toDoubleArray(), shape);
+    Tensor host = to(Device.CPU);
+    Tensor converted = target == DType.FLOAT32
+        ? wrap(host.toFloatArray(), shape) : wrap(host.toDoubleArray(), shape);
+    return converted.to(device());
   }
 
-  /** The element-wise sum with a tensor of the same dtype and shape, as {@code torch.add}. */
+  /** The element-wise sum with a tensor of the same dtype, shape and device, as {@code torch.add}. */
   public Tensor add(Tensor other) {
-    if (other.dtype != dtype || !Arrays.equals(shape, other.shape)) {
-      throw new IllegalArgumentException("add needs tensors of one dtype and shape, got " + dtype + " "
-          + Shape.list(shape) + " and " + other.dtype + " " + Shape.list(other.shape));
+    if (other.dtype() != dtype() || !Arrays.equals(shape, other.shape) || !other.device().equals(device())) {
+      throw new IllegalArgumentException("add needs tensors of one dtype, shape and device, got " + dtype()
+          + " " + Shape.list(shape) + " on " + device() + " and " + other.dtype() + " "
+          + Shape.list(other.shape) + " on " + other.device());
     }
-    if (floats != null) {
-      float[] out = new float[floats.length];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = floats[i] + other.floats[i];
-      }
-      return new Tensor(dtype, shape, out, null);
-    }
-    double[] out = new double[doubles.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = doubles[i] + other.doubles[i];
-    }
-    return new Tensor(dtype, shape, null, out);
+    Backend backend = Backends.forDevice(device());
+    Storage sum = backend.allocate(dtype(), numel());
+    backend.copy(storage, sum);
+    backend.addInPlace(sum, other.storage());
+    return of(sum, shape);
   }
 
   /**
@@ -228,6 +320,9 @@ public final class Tensor {
    * {@code |a - b| <= atol + rtol * |b|}, as {@code torch.allclose(this, other, rtol, atol)}.
    */
   public boolean allClose(Tensor other, double rtol, double atol) {
+    if (!device().equals(Device.CPU) || !other.device().equals(Device.CPU)) {
+      return to(Device.CPU).allClose(other.to(Device.CPU), rtol, atol);
+    }
     if (!Arrays.equals(shape, other.shape)) {
       return false;
     }
@@ -268,28 +363,60 @@ public final class Tensor {
     return flat;
   }
 
-  /** Value equality: same dtype, same shape, bitwise-equal elements. */
+  private HostStorage host() {
+    checkOpen();
+    return storage instanceof HostStorage h ? h : null;
+  }
+
+  private HostStorage hostOrFail() {
+    HostStorage h = host();
+    if (h == null) {
+      throw new IllegalStateException("can't convert " + device() + " device type tensor to a Java array. "
+          + "Use Tensor.to(Device.CPU) to copy the tensor to host memory first.");
+    }
+    return h;
+  }
+
+  private void checkOpen() {
+    if (owner && storage.isClosed()) {
+      throw new IllegalStateException("Tensor of size " + Shape.list(shape) + " on " + device()
+          + " used after close");
+    }
+  }
+
+  /**
+   * Value equality for host tensors: same dtype, same shape, bitwise-equal elements. A device tensor
+   * equals only itself (comparing would copy it to the host).
+   */
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof Tensor)) {
+    if (o == this) {
+      return true;
+    }
+    if (!(o instanceof Tensor t) || host() == null || t.host() == null) {
       return false;
     }
-    Tensor t = (Tensor) o;
-    return dtype == t.dtype
+    HostStorage a = host();
+    HostStorage b = t.host();
+    return a.dtype() == b.dtype()
         && Arrays.equals(shape, t.shape)
-        && Arrays.equals(floats, t.floats)
-        && Arrays.equals(doubles, t.doubles);
+        && (a.dtype() == DType.FLOAT32 ? Arrays.equals(a.floats(), b.floats())
+            : Arrays.equals(a.doubles(), b.doubles()));
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * dtype.hashCode() + Arrays.hashCode(shape))
-        + (floats != null ? Arrays.hashCode(floats) : Arrays.hashCode(doubles));
+    HostStorage h = host();
+    if (h == null) {
+      return System.identityHashCode(this);
+    }
+    return 31 * (31 * h.dtype().hashCode() + Arrays.hashCode(shape))
+        + (h.dtype() == DType.FLOAT32 ? Arrays.hashCode(h.floats()) : Arrays.hashCode(h.doubles()));
   }
 
   /** Prints as PyTorch's {@code print(t)} does with its default print options. */
   @Override
   public String toString() {
-    return TensorFormatter.format(this);
+    return host() != null ? TensorFormatter.format(this, null) : TensorFormatter.format(to(Device.CPU), device());
   }
 }

@@ -1,5 +1,7 @@
 package dev.rnn4j.tensor;
 
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -39,7 +41,8 @@ final class TensorFormatter {
     choose(values);
   }
 
-  static String format(Tensor t) {
+  /** {@code t} is a host tensor; {@code device} is where the printed tensor lives, null for the CPU. */
+  static String format(Tensor t, Device device) {
     int[] shape = t.shape();
     List<String> suffixes = new ArrayList<>();
     String body;
@@ -51,6 +54,9 @@ final class TensorFormatter {
       body = "[]";
     } else {
       body = new TensorFormatter(t).tensorStr(0, 0, PREFIX.length());
+    }
+    if (device != null) {
+      suffixes.add("device='" + device + "'");
     }
     if (t.dtype() != DType.FLOAT32) {
       suffixes.add("dtype=torch." + t.dtype().torchName());

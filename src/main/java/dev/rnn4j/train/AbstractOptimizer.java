@@ -1,18 +1,27 @@
 package dev.rnn4j.train;
 
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.backend.HostStorage;
+import dev.rnn4j.backend.Storage;
+import dev.rnn4j.nn.Parameter;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * What the three optimizers share: checking parameters against grads and state, keeping per-parameter
- * state by name, and {@link #state()} / {@link #loadState}. Subclasses supply the element-wise update.
+ * What the three optimizers share: the parameters they are bound to, per-parameter state (an update count
+ * and buffers on the parameter's device), and {@link #state()} / {@link #loadState}. Subclasses supply the
+ * update, one backend operation per parameter.
  */
 abstract class AbstractOptimizer implements Optimizer {
   /** The largest step count a float64 holds exactly. */
@@ -20,26 +29,27 @@ abstract class AbstractOptimizer implements Optimizer {
 
   private final OptimizerConfig config;
   private final List<String> kinds;
-  private Map<String, ParamState> states = new LinkedHashMap<>();
+  private final List<Parameter> parameters;
+  private final Map<String, ParamState> states = new LinkedHashMap<>();
+  private boolean closed;
 
   /**
-   * The state of one parameter: its update count and one buffer per kind, in the parameter's dtype
-   * ({@code floats} for float32, {@code doubles} for float64, the other null). A loaded state without
-   * buffers (SGD without momentum) knows no shape or dtype: both are null until its next step.
+   * The state of one parameter: its update count and one buffer per kind, on the parameter's backend and
+   * in its dtype (none for SGD without momentum).
    */
   static final class ParamState {
+    final Backend backend;
     final DType dtype;
-    final int[] shape;
     long step;
-    final float[][] floats;
-    final double[][] doubles;
+    final List<Storage> buffers = new ArrayList<>();
 
-    ParamState(DType dtype, int[] shape, int kinds) {
+    ParamState(Backend backend, DType dtype) {
+      this.backend = backend;
       this.dtype = dtype;
-      this.shape = shape == null ? null : shape.clone();
-      int n = shape == null ? 0 : Shape.numel(shape);
-      this.floats = dtype == DType.FLOAT32 ? new float[kinds][n] : null;
-      this.doubles = dtype == DType.FLOAT64 ? new double[kinds][n] : null;
+    }
+
+    Storage buffer(int k) {
+      return buffers.get(k);
     }
   }
 
@@ -47,20 +57,29 @@ abstract class AbstractOptimizer implements Optimizer {
    * @param kinds the buffers each parameter's state holds, in {@link #state()} order (zeros when created;
    *     an update may overwrite them on the first step, as SGD's momentum does)
    */
-  AbstractOptimizer(OptimizerConfig config, String expectedType, List<String> kinds) {
+  AbstractOptimizer(OptimizerConfig config, String expectedType, List<String> kinds,
+      List<Parameter> parameters) {
     this.config = Objects.requireNonNull(config, "config");
     if (!config.type().equals(expectedType)) {
       throw new IllegalArgumentException(String.format("%s needs a config of type \"%s\", got \"%s\"",
           getClass().getSimpleName(), expectedType, config.type()));
     }
     this.kinds = List.copyOf(kinds);
+    this.parameters = List.copyOf(Objects.requireNonNull(parameters, "parameters"));
+    if (this.parameters.isEmpty()) {
+      throw new IllegalArgumentException("optimizer got an empty parameter list");
+    }
+    Set<String> names = new HashSet<>();
+    for (Parameter p : this.parameters) {
+      if (!names.add(p.name())) {
+        throw new IllegalArgumentException(
+            "some parameters appear in more than one parameter group: \"" + p.name() + "\" is given twice");
+      }
+    }
   }
 
-  /** Updates {@code p} in place from {@code g}; {@code s.step} already counts this update. */
-  abstract void update(float[] p, float[] g, ParamState s);
-
-  /** The float64 twin of {@link #update(float[], float[], ParamState)}. */
-  abstract void update(double[] p, double[] g, ParamState s);
+  /** One update of {@code p} from its gradient; {@code s.step} already counts this update. */
+  abstract void update(Parameter p, ParamState s);
 
   @Override
   public final OptimizerConfig config() {
@@ -68,97 +87,79 @@ abstract class AbstractOptimizer implements Optimizer {
   }
 
   @Override
-  public final StateDict step(StateDict params, StateDict grads) {
-    Objects.requireNonNull(params, "params");
-    Objects.requireNonNull(grads, "grads");
-    // Everything is checked before anything changes, so a failed step leaves the state as it was.
-    for (String name : grads.names()) {
-      if (!params.contains(name)) {
-        throw new IllegalArgumentException(String.format(
-            "grads has \"%s\", which is not a parameter; the parameters are %s", name, params.names()));
-      }
-    }
-    for (String name : params.names()) {
-      Tensor p = params.get(name);
-      if (grads.contains(name)) {
-        Tensor g = grads.get(name);
-        if (!Arrays.equals(g.shape(), p.shape())) {
-          throw new IllegalArgumentException(String.format(
-              "grad of \"%s\" has shape %s, expected %s (the parameter's shape)", name,
-              Shape.list(g.shape()), Shape.list(p.shape())));
-        }
-        if (g.dtype() != p.dtype()) {
-          throw new IllegalArgumentException(String.format(
-              "grad of \"%s\" has dtype %s, expected %s (the parameter's dtype)", name, g.dtype(),
-              p.dtype()));
-        }
-      }
-      ParamState s = states.get(name);
-      if (s != null && s.shape != null
-          && (!Arrays.equals(s.shape, p.shape()) || s.dtype != p.dtype())) {
-        throw new IllegalArgumentException(String.format(
-            "optimizer state of \"%s\" is for shape %s and dtype %s, but the parameter has shape %s and "
-                + "dtype %s", name, Shape.list(s.shape), s.dtype, Shape.list(p.shape()), p.dtype()));
-      }
-    }
-    for (String name : states.keySet()) {
-      if (!params.contains(name)) {
-        throw new IllegalArgumentException(String.format(
-            "optimizer state has parameter \"%s\", which is not among the parameters %s", name,
-            params.names()));
-      }
-    }
+  public final List<Parameter> parameters() {
+    return parameters;
+  }
 
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    Map<String, ParamState> next = new LinkedHashMap<>();
-    for (String name : params.names()) {
-      Tensor p = params.get(name);
-      ParamState s = states.get(name);
-      if (!grads.contains(name)) {
-        out.put(name, p);
-        if (s != null) {
-          next.put(name, s);
-        }
+  @Override
+  public final void step() {
+    if (closed) {
+      throw new IllegalStateException(config + " used after close");
+    }
+    // Everything is checked before anything changes, so a failed step leaves the state as it was.
+    for (Parameter p : parameters) {
+      ParamState s = states.get(p.name());
+      if (p.hasGrad() && s != null && (s.backend != p.backend() || s.dtype != p.dtype())) {
+        throw new IllegalStateException(String.format(
+            "optimizer state of \"%s\" is on %s in %s, but the parameter is now on %s in %s: create the "
+                + "optimizer after moving the model", p.name(), s.backend.device(), s.dtype, p.device(),
+            p.dtype()));
+      }
+    }
+    for (Parameter p : parameters) {
+      if (!p.hasGrad()) {
         continue;
       }
-      if (s == null || s.shape == null) {
-        long count = s == null ? 0 : s.step;
-        s = new ParamState(p.dtype(), p.shape(), kinds.size()); // torch.optim's lazy state init
-        s.step = count;
-      }
+      ParamState s = states.computeIfAbsent(p.name(), n -> newState(p)); // torch.optim's lazy state init
       s.step++;
-      if (p.dtype() == DType.FLOAT32) {
-        float[] values = p.toFloatArray();
-        update(values, grads.get(name).toFloatArray(), s);
-        out.put(name, Tensor.wrap(values, p.shape()));
-      } else {
-        double[] values = p.toDoubleArray();
-        update(values, grads.get(name).toDoubleArray(), s);
-        out.put(name, Tensor.wrap(values, p.shape()));
-      }
-      next.put(name, s);
+      update(p, s);
     }
-    states = next; // parameter order, which state() reports
-    return StateDict.of(out);
+  }
+
+  private ParamState newState(Parameter p) {
+    ParamState s = new ParamState(p.backend(), p.dtype());
+    for (int k = 0; k < kinds.size(); k++) {
+      s.buffers.add(p.backend().allocate(p.dtype(), p.numel()));
+    }
+    return s;
+  }
+
+  @Override
+  public final void close() {
+    closed = true;
+    states.values().forEach(s -> s.buffers.forEach(Storage::close));
+    states.clear();
+  }
+
+  @Override
+  public final void zeroGrad() {
+    parameters.forEach(Parameter::zeroGrad);
   }
 
   @Override
   public final StateDict state() {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    states.forEach((name, s) -> {
-      out.put("step." + name, Tensor.wrap(new double[] {s.step}));
-      for (int k = 0; k < kinds.size(); k++) {
-        out.put(kinds.get(k) + "." + name, s.floats != null
-            ? Tensor.of(s.floats[k], s.shape)
-            : Tensor.of(s.doubles[k], s.shape));
+    for (Parameter p : parameters) {
+      ParamState s = states.get(p.name());
+      if (s == null) {
+        continue;
       }
-    });
+      out.put("step." + p.name(), Tensor.wrap(new double[] {s.step}));
+      for (int k = 0; k < kinds.size(); k++) {
+        HostStorage host = HostStorage.zeros(s.dtype, p.numel());
+        s.backend.download(s.buffer(k), host);
+        out.put(kinds.get(k) + "." + p.name(), s.dtype == DType.FLOAT32
+            ? Tensor.wrap(host.floats(), p.shape()) : Tensor.wrap(host.doubles(), p.shape()));
+      }
+    }
     return StateDict.of(out);
   }
 
   @Override
   public final void loadState(StateDict state) {
     Objects.requireNonNull(state, "state");
+    Map<String, Parameter> byName = new LinkedHashMap<>();
+    parameters.forEach(p -> byName.put(p.name(), p));
     Map<String, Map<String, Tensor>> byParam = new LinkedHashMap<>();
     for (String key : state.names()) {
       int dot = key.indexOf('.');
@@ -172,15 +173,37 @@ abstract class AbstractOptimizer implements Optimizer {
             "optimizer state entry \"%s\" has kind \"%s\", which %s does not keep; it keeps %s", key,
             kind, config, keptKinds()));
       }
-      byParam.computeIfAbsent(key.substring(dot + 1), n -> new LinkedHashMap<>())
-          .put(kind, state.get(key));
+      String name = key.substring(dot + 1);
+      if (!byName.containsKey(name)) {
+        throw new IllegalArgumentException(String.format(
+            "optimizer state has parameter \"%s\", which is not among the parameters %s", name,
+            byName.keySet()));
+      }
+      byParam.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(kind, state.get(key));
     }
-    Map<String, ParamState> loaded = new LinkedHashMap<>();
-    byParam.forEach((name, entries) -> loaded.put(name, load(name, entries)));
-    states = loaded;
+    Map<String, long[]> steps = new LinkedHashMap<>();
+    byParam.forEach((name, entries) -> steps.put(name, new long[] {check(byName.get(name), entries)}));
+    // Checked: now replace the state, in parameter order, as state() reports it.
+    states.values().forEach(s -> s.buffers.forEach(Storage::close));
+    states.clear();
+    for (Parameter p : parameters) {
+      Map<String, Tensor> entries = byParam.get(p.name());
+      if (entries == null) {
+        continue;
+      }
+      ParamState s = newState(p);
+      s.step = steps.get(p.name())[0];
+      for (int k = 0; k < kinds.size(); k++) {
+        Tensor t = entries.get(kinds.get(k)).to(Device.CPU);
+        p.backend().upload((HostStorage) t.storage(), s.buffer(k));
+      }
+      states.put(p.name(), s);
+    }
   }
 
-  private ParamState load(String name, Map<String, Tensor> entries) {
+  /** Checks one parameter's entries; returns its step count. */
+  private long check(Parameter p, Map<String, Tensor> entries) {
+    String name = p.name();
     Tensor step = entries.get("step");
     if (step == null) {
       throw missing(name, "step");
@@ -190,42 +213,24 @@ abstract class AbstractOptimizer implements Optimizer {
           "optimizer state entry \"step.%s\" must be a float64 scalar (shape []), got %s of shape %s",
           name, step.dtype(), Shape.list(step.shape())));
     }
-    double count = step.getFlat(0);
+    double count = step.to(Device.CPU).getFlat(0);
     if (!(count >= 1 && count <= MAX_STEP && count == Math.rint(count))) {
       throw new IllegalArgumentException(String.format(
           "optimizer state entry \"step.%s\" must be a whole number >= 1, got %s", name, count));
     }
-    Tensor first = null;
-    String firstKind = null;
     for (String kind : kinds) {
       Tensor t = entries.get(kind);
       if (t == null) {
         throw missing(name, kind);
       }
-      if (first == null) {
-        first = t;
-        firstKind = kind;
-      } else if (!Arrays.equals(t.shape(), first.shape()) || t.dtype() != first.dtype()) {
+      if (!Arrays.equals(t.shape(), p.shape()) || t.dtype() != p.dtype()) {
         throw new IllegalArgumentException(String.format(
-            "optimizer state entry \"%s.%s\" has shape %s and dtype %s, but \"%s.%s\" has shape %s and "
-                + "dtype %s", kind, name, Shape.list(t.shape()), t.dtype(), firstKind, name,
-            Shape.list(first.shape()), first.dtype()));
+            "optimizer state entry \"%s.%s\" has shape %s and dtype %s, but the parameter has shape %s and "
+                + "dtype %s", kind, name, Shape.list(t.shape()), t.dtype(), Shape.list(p.shape()),
+            p.dtype()));
       }
     }
-    // With no buffers (SGD without momentum) nothing fixes the shape: the next step takes the parameter's.
-    ParamState s = first == null
-        ? new ParamState(null, null, 0)
-        : new ParamState(first.dtype(), first.shape(), kinds.size());
-    s.step = (long) count;
-    for (int k = 0; k < kinds.size(); k++) {
-      Tensor t = entries.get(kinds.get(k));
-      if (s.floats != null) {
-        s.floats[k] = t.toFloatArray();
-      } else {
-        s.doubles[k] = t.toDoubleArray();
-      }
-    }
-    return s;
+    return (long) count;
   }
 
   private IllegalArgumentException missing(String name, String kind) {

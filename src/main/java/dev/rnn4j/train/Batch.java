@@ -2,7 +2,7 @@ package dev.rnn4j.train;
 
 import static dev.rnn4j.internal.Checks.checkArgument;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.Arrays;

@@ -10,7 +10,7 @@ import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.SafetensorsWriter;
 import dev.rnn4j.io.SequenceModelJson;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;

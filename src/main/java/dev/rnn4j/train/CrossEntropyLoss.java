@@ -1,6 +1,8 @@
 package dev.rnn4j.train;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.Storage;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.Objects;
@@ -21,7 +23,8 @@ import java.util.Objects;
  *
  * <p>Computed in double whatever the logits' dtype; the loss and the gradient are then rounded once to
  * that dtype. Not bit for bit PyTorch's, which computes in the logits' dtype: within atol 1e-6, rtol 1e-5
- * of it for float32 and 1e-12 for float64.
+ * of it for float32 and 1e-12 for float64. It runs on the logits' device (the backend's
+ * {@code crossEntropyLoss}); the loss stays there until read.
  */
 public final class CrossEntropyLoss {
   /** PyTorch's default {@code ignore_index}: rows with this target count for nothing. */
@@ -57,31 +60,9 @@ public final class CrossEntropyLoss {
       }
       count += t == IGNORE_INDEX ? 0 : 1;
     }
-    double[] x = logits.toDoubleArray();
-    double[] grad = new double[x.length];
-    double loss = 0;
-    for (int row = 0; row < n; row++) {
-      if (target[row] == IGNORE_INDEX) {
-        continue; // no loss and a zero gradient
-      }
-      int offset = row * c;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int j = 0; j < c; j++) {
-        max = Math.max(max, x[offset + j]); // NaN propagates, as in PyTorch
-      }
-      double sum = 0;
-      for (int j = 0; j < c; j++) {
-        sum += Math.exp(x[offset + j] - max);
-      }
-      double logSum = Math.log(sum);
-      for (int j = 0; j < c; j++) {
-        double softmax = Math.exp((x[offset + j] - max) - logSum);
-        grad[offset + j] = (softmax - (j == target[row] ? 1 : 0)) / count;
-      }
-      loss -= (x[offset + (int) target[row]] - max) - logSum;
-    }
-    loss /= count; // NaN when every row is ignored
-    boolean f32 = logits.dtype() == DType.FLOAT32;
-    return new LossResult(f32 ? (float) loss : loss, Tensor.wrap(grad, n, c).to(logits.dtype()));
+    Backend backend = Backends.forDevice(logits.device());
+    Storage grad = backend.allocate(logits.dtype(), logits.numel());
+    Storage loss = backend.crossEntropyLoss(logits.storage(), target.clone(), n, c, grad);
+    return new LossResult(Tensor.of(loss), Tensor.of(grad, n, c));
   }
 }

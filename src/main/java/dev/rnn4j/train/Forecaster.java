@@ -5,7 +5,8 @@ import static dev.rnn4j.internal.Checks.checkArgument;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModel.SequenceTape;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
 import dev.rnn4j.tensor.Tensor;
 import java.util.List;
 
@@ -110,16 +111,28 @@ public final class Forecaster {
         samples.length);
     Batch batch = BatchIterator.of(dataset, samples, samples.length).next();
     ModelBatch mb = modelBatch(batch, dataset);
-    SequenceTape tape = model.forwardForBackward(mb.input(), null);
-    LossResult loss = MseLoss.compute(tape.prediction(), mb.target());
-    double share = (double) samples.length / batchSize;
-    double[] gradient = loss.gradient().toDoubleArray();
-    for (int i = 0; i < gradient.length; i++) {
-      gradient[i] *= share;
-    }
     model.zeroGrad();
-    tape.backward(Tensor.wrap(gradient, loss.gradient().shape()).to(model.dtype()));
-    return loss;
+    try (SequenceTape tape = model.forwardForBackward(mb.input(), null)) {
+      Tensor prediction = tape.prediction().to(Device.CPU);
+      LossResult loss = MseLoss.compute(prediction, mb.target());
+      double share = (double) samples.length / batchSize;
+      double[] gradient = loss.gradient().toDoubleArray();
+      for (int i = 0; i < gradient.length; i++) {
+        gradient[i] *= share;
+      }
+      Tensor scaled = Tensor.wrap(gradient, loss.gradient().shape()).to(model.dtype());
+      tape.backward(scaled.to(tape.prediction().device())).close();
+      return loss;
+    }
+  }
+
+  /**
+   * Every sample of {@code dataset} as the model sees it (anchored, in the model's dtype), on the host:
+   * inputs (S, window, features) and targets (S, horizon * K), for {@link Trainer#trainEpoch}.
+   */
+  TrainingSet trainingSet(WindowDataset dataset) {
+    ModelBatch all = modelBatch(BatchIterator.inOrder(dataset, dataset.size()).next(), dataset);
+    return TrainingSet.regression(all.input(), null, all.target());
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.rnn4j.train;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.Storage;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.Arrays;
@@ -19,7 +21,8 @@ import java.util.Objects;
  * error). Computed in double whatever the dtype, the squares summed in order; the loss and the gradient
  * are then rounded once to the prediction's dtype. Not bit for bit PyTorch's, which sums in the input's
  * dtype in another order: within atol 1e-6, rtol 1e-5 of it for float32 and 1e-12 for float64. An empty
- * input gives NaN, as in PyTorch.
+ * input gives NaN, as in PyTorch. It runs on the prediction's device (the backend's {@code mseLoss}); the
+ * loss stays there until read.
  */
 public final class MseLoss {
   private MseLoss() {}
@@ -44,17 +47,14 @@ public final class MseLoss {
           "Expected target dtype %s (the prediction's dtype), got %s", prediction.dtype(),
           target.dtype()));
     }
-    int n = prediction.numel();
-    double[] p = prediction.toDoubleArray();
-    double[] t = target.toDoubleArray();
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-      double d = p[i] - t[i];
-      sum += d * d;
-      p[i] = 2 * d / n; // the gradient, in place
+    if (!prediction.device().equals(target.device())) {
+      throw new IllegalArgumentException(String.format(
+          "Expected all tensors to be on the same device, but found prediction on %s and target on %s",
+          prediction.device(), target.device()));
     }
-    double loss = sum / n; // NaN when n = 0
-    Tensor grad = Tensor.wrap(p, prediction.shape()).to(prediction.dtype());
-    return new LossResult(prediction.dtype() == DType.FLOAT32 ? (float) loss : loss, grad);
+    Backend backend = Backends.forDevice(prediction.device());
+    Storage grad = backend.allocate(prediction.dtype(), prediction.numel());
+    Storage loss = backend.mseLoss(prediction.storage(), target.storage(), grad);
+    return new LossResult(Tensor.of(loss), Tensor.of(grad, prediction.shape()));
   }
 }

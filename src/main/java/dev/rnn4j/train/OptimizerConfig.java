@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.rnn4j.internal.PythonText;
+import dev.rnn4j.nn.Parameter;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -23,7 +24,7 @@ import java.util.Objects;
  * <pre>{@code
  * OptimizerConfig sgd = OptimizerConfig.sgd(0.1).withMomentum(0.9).withNesterov(true);
  * OptimizerConfig adam = OptimizerConfig.adam(1e-3).withBetas(0.9, 0.98).withAmsgrad(true);
- * Optimizer optimizer = adam.create();
+ * Optimizer optimizer = adam.create(model.parameters());
  * }</pre>
  *
  * <table>
@@ -172,15 +173,22 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
         amsgrad);
   }
 
-  /** A new optimizer with empty state: {@link Sgd}, {@link Adam} or {@link AdamW}. */
-  public Optimizer create() {
+  /**
+   * A new optimizer over {@code parameters} with empty state: {@link Sgd}, {@link Adam} or {@link AdamW},
+   * as {@code torch.optim.Adam(model.parameters(), ...)}. It updates the parameters in place, on their
+   * device; its state lives there too.
+   *
+   * @throws IllegalArgumentException when {@code parameters} is empty, names a parameter twice, or mixes
+   *     devices or dtypes
+   */
+  public Optimizer create(List<Parameter> parameters) {
     switch (type) {
       case SGD:
-        return new Sgd(this);
+        return new Sgd(this, parameters);
       case ADAM:
-        return new Adam(this);
+        return new Adam(this, parameters);
       default:
-        return new AdamW(this);
+        return new AdamW(this, parameters);
     }
   }
 

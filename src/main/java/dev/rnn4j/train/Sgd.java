@@ -1,5 +1,7 @@
 package dev.rnn4j.train;
 
+import dev.rnn4j.backend.SgdScalars;
+import dev.rnn4j.nn.Parameter;
 import java.util.List;
 
 /**
@@ -20,57 +22,19 @@ import java.util.List;
  * in the parameter's dtype, with {@code a} rounded to that dtype first. Note that PyTorch's momentum
  * differs from Sutskever et al.'s: {@code lr} multiplies the buffer, not the gradient.
  *
- * <p>Create with {@code OptimizerConfig.sgd(lr)...create()}.
+ * <p>Create with {@code OptimizerConfig.sgd(lr)...create(model.parameters())}.
  */
 public final class Sgd extends AbstractOptimizer {
-  Sgd(OptimizerConfig config) {
+  Sgd(OptimizerConfig config, List<Parameter> parameters) {
     super(config, OptimizerConfig.SGD,
-        config.momentum() != 0 ? List.of("momentum_buffer") : List.of());
+        config.momentum() != 0 ? List.of("momentum_buffer") : List.of(), parameters);
   }
 
   @Override
-  void update(float[] p, float[] g, ParamState s) {
+  void update(Parameter p, ParamState s) {
     OptimizerConfig c = config();
-    boolean decay = c.weightDecay() != 0;
-    float weightDecay = (float) c.weightDecay();
-    float momentum = (float) c.momentum();
-    float keep = (float) (1 - c.dampening()); // PyTorch computes 1 - dampening in double, then rounds
-    float negLr = (float) -c.lr();
-    float[] buf = c.momentum() != 0 ? s.floats[0] : null;
-    boolean first = s.step == 1;
-    for (int i = 0; i < p.length; i++) {
-      float d = g[i];
-      if (decay) {
-        d = Math.fma(p[i], weightDecay, d);
-      }
-      if (buf != null) {
-        buf[i] = first ? d : Math.fma(d, keep, buf[i] * momentum);
-        d = c.nesterov() ? Math.fma(buf[i], momentum, d) : buf[i];
-      }
-      p[i] = Math.fma(d, negLr, p[i]);
-    }
-  }
-
-  @Override
-  void update(double[] p, double[] g, ParamState s) {
-    OptimizerConfig c = config();
-    boolean decay = c.weightDecay() != 0;
-    double weightDecay = c.weightDecay();
-    double momentum = c.momentum();
-    double keep = 1 - c.dampening();
-    double negLr = -c.lr();
-    double[] buf = c.momentum() != 0 ? s.doubles[0] : null;
-    boolean first = s.step == 1;
-    for (int i = 0; i < p.length; i++) {
-      double d = g[i];
-      if (decay) {
-        d = Math.fma(p[i], weightDecay, d);
-      }
-      if (buf != null) {
-        buf[i] = first ? d : Math.fma(d, keep, buf[i] * momentum);
-        d = c.nesterov() ? Math.fma(buf[i], momentum, d) : buf[i];
-      }
-      p[i] = Math.fma(d, negLr, p[i]);
-    }
+    SgdScalars scalars = SgdScalars.of(c.lr(), c.momentum(), c.dampening(), c.weightDecay(), c.nesterov(),
+        s.step);
+    p.backend().sgdStep(p.dataStorage(), p.gradStorage(), c.momentum() != 0 ? s.buffer(0) : null, scalars);
   }
 }

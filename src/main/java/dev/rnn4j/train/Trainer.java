@@ -1,30 +1,38 @@
 package dev.rnn4j.train;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.nn.Parameter;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.TensorScope;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.SplittableRandom;
 
 /**
- * Trains a forecaster: mini-batches shuffled by (seed, epoch), mean squared error on normalized (and
- * anchored) targets, the optimizer's step after optional global-norm clipping, validation after each
- * epoch, and a checkpoint after each epoch. Every random choice derives from the seed and the epoch, so a
- * run resumed from a checkpoint ends bit for bit where the uninterrupted run ends.
+ * The one training loop: mini-batches shuffled by (seed, epoch), the task's loss, backward, optional
+ * global-norm clipping and the optimizer's step, for any {@link SequenceModel} (many-to-one or
+ * many-to-many, MSE or cross-entropy, variable lengths) on any backend. On a GPU the samples stay on the
+ * device, each batch is one row gather there, the parameters are updated in place, and the only transfer
+ * is the losses, read once per {@link #DEVICE_LOG_INTERVAL} steps.
  *
- * <p>On a backend that offers a {@link DeviceTraining} (CUDA), the steps run there with everything on the
- * device; validation and checkpoints are the same as on the host.
+ * <p>{@link #trainEpoch} is the loop for a {@link TrainingSet}; {@link #train(TrainingConfig,
+ * WindowDataset.Split, Checkpoint, Path, Backend, DType, StepGradients, Listener)} runs it for a forecaster
+ * with validation and a checkpoint after each epoch. Every random choice derives from the seed and the
+ * epoch, so a run resumed from a checkpoint ends bit for bit where the uninterrupted run ends.
  */
 public final class Trainer {
+  /** Steps between reads of the loss when the model is on a device other than the CPU. */
+  public static final int DEVICE_LOG_INTERVAL = 10;
+
   /** Progress, for a command line or a log. */
   public interface Listener {
-    /** After each step: the mean loss of the epoch so far. */
+    /** After each step (reported in batches of steps on a GPU): the mean loss of the epoch so far. */
     void onStep(int epoch, int step, int steps, double runningLoss);
 
     /** After each epoch and its checkpoint. */
@@ -35,13 +43,14 @@ public final class Trainer {
   public record Result(Forecaster forecaster, WindowDataset.Split split, List<EpochStats> history) {}
 
   /**
-   * Where a step's gradient is computed: in this process ({@link #local()}), or spread over a cluster
-   * ({@code dev.rnn4j.spark.SparkTrainer}). Everything else about a run (order of samples, clipping, the
-   * optimizer, validation, checkpoints) is the trainer's, so every source trains the same way.
+   * Where a forecaster's step gradient is computed: in this process ({@link #local()}), or spread over a
+   * cluster ({@code dev.rnn4j.spark.SparkTrainer}). Everything else about a run (order of samples,
+   * clipping, the optimizer, validation, checkpoints) is the trainer's, so every source trains the same
+   * way.
    */
   public interface StepGradients {
     /**
-     * The mean loss over one mini-batch at the forecaster's current weights and its gradient.
+     * The mean loss over one mini-batch at the model's current weights and its gradient.
      *
      * @param forecaster the model being trained, in training mode, its dropout seeded for the epoch
      * @param train the training windows (normalized)
@@ -95,29 +104,34 @@ public final class Trainer {
   public static Result train(TrainingConfig config, WindowDataset.Split split, Checkpoint resume,
       Path checkpoint, Backend backend, DType dtype, StepGradients gradients, Listener listener)
       throws IOException {
-    SequenceModel model;
-    Optimizer optimizer = config.optimizer().create();
     List<EpochStats> history = new ArrayList<>();
     int start = 0;
+    SequenceModel model;
     if (resume == null) {
       model = SequenceModel.create(config.model(), config.seed()).to(dtype);
     } else {
       checkResumable(config, resume, split.normalization());
       model = SequenceModel.fromStateDict(config.model(), resume.weights()).to(dtype);
-      optimizer.loadState(resume.optimizerState());
       history.addAll(resume.history());
       start = resume.epoch();
     }
     model.to(backend);
     Forecaster forecaster = new Forecaster(model, config.data().anchored());
-    // Steps run on the device when the backend offers it and they are this process's own.
-    Optional<DeviceTraining> device = gradients == LOCAL && start < config.epochs()
-        ? openDevice(config, forecaster, optimizer, split.train(), backend) : Optional.empty();
-    try {
+    // The local steps read the training set where the model is, copied there once.
+    try (Optimizer optimizer = config.optimizer().create(model.parameters());
+        TrainingSet onDevice = gradients == LOCAL && start < config.epochs()
+        ? forecaster.trainingSet(split.train()).to(model.device()) : null) {
+      if (resume != null) {
+        optimizer.loadState(resume.optimizerState());
+      }
       for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
-        double trainLoss = device.isPresent()
-            ? trainEpochOnDevice(config, forecaster, optimizer, device.get(), split.train(), epoch, listener)
-            : trainEpoch(config, forecaster, optimizer, split.train(), epoch, gradients, listener);
+        model.train();
+        // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved RNG state.
+        model.manualSeed(config.seed() * 1_000_003L + epoch);
+        double trainLoss = gradients == LOCAL
+            ? trainEpoch(model, optimizer, onDevice, config.batchSize(), config.seed(), epoch, config.clipNorm(),
+                listener)
+            : trainEpochRemote(config, forecaster, optimizer, split.train(), epoch, gradients, listener);
         EpochStats stats = validate(config, forecaster, split.validation(), epoch, trainLoss);
         if (!Double.isFinite(stats.validationLoss())) {
           throw new TrainingDivergedException(String.format("the validation loss became %s at epoch %d; "
@@ -128,49 +142,107 @@ public final class Trainer {
             .write(checkpoint);
         listener.onEpoch(stats);
       }
-    } finally {
-      device.ifPresent(DeviceTraining::close);
     }
     return new Result(forecaster, split, history);
   }
 
-  /** A device training for this run when the backend offers one, holding the whole training set. */
-  private static Optional<DeviceTraining> openDevice(TrainingConfig config, Forecaster forecaster,
-      Optimizer optimizer, WindowDataset train, Backend backend) {
-    Optional<DeviceTraining.Provider> provider = DeviceTraining.providerFor(backend);
-    if (provider.isEmpty()) {
-      return Optional.empty();
+  /**
+   * One epoch of training on {@code data}: the samples in the order {@link BatchIterator#permutation}
+   * gives for (seed, epoch), in mini-batches of {@code batchSize}; per batch the forward pass, the set's
+   * loss, backward, clipping at {@code clipNorm} (0 for none), the optimizer's step and zeroing the
+   * gradients. The model should be in training mode, on the set's device, and its dropout seeded as the
+   * caller wants.
+   *
+   * @param listener told of every step, or null
+   * @return the mean loss over the epoch's samples
+   * @throws TrainingDivergedException naming the epoch and step when a loss is not finite
+   */
+  public static double trainEpoch(SequenceModel model, Optimizer optimizer, TrainingSet data, int batchSize,
+      long seed, int epoch, double clipNorm, Listener listener) {
+    int[] order = BatchIterator.permutation(data.size(), seed, epoch);
+    int steps = (order.length + batchSize - 1) / batchSize;
+    Backend backend = model.backend();
+    int interval = model.device().equals(Device.CPU) ? 1 : DEVICE_LOG_INTERVAL;
+    // The losses of the steps since the last read, side by side on the device: one copy per interval.
+    Tensor pending = Tensor.zeros(model.dtype(), model.device(), interval);
+    int[] sizes = new int[interval];
+    int waiting = 0;
+    double sum = 0;
+    int samples = 0;
+    try {
+      for (int step = 1; step <= steps; step++) {
+        int[] batch = Arrays.copyOfRange(order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
+        try (TensorScope scope = TensorScope.open()) {
+          Tensor input = data.input(batch, model.config());
+          try (SequenceModel.SequenceTape tape = model.forwardForBackward(input, data.lengths(batch))) {
+            LossResult loss = data.loss(tape.prediction(), batch, model.config());
+            tape.backward(loss.gradient());
+            backend.scatterRows(loss.loss().storage(), 1, new int[] {waiting}, pending.storage());
+          }
+        }
+        sizes[waiting++] = batch.length;
+        if (clipNorm > 0) {
+          GradClipping.clipGradNorm(model.parameters(), clipNorm).close();
+        }
+        optimizer.step();
+        optimizer.zeroGrad();
+        if (waiting == interval || step == steps) {
+          double[] losses = pending.to(Device.CPU).toDoubleArray();
+          for (int k = 0; k < waiting; k++) {
+            int at = step - waiting + k + 1;
+            if (!Double.isFinite(losses[k])) {
+              throw diverged(losses[k], epoch, at, steps);
+            }
+            sum += losses[k] * sizes[k];
+            samples += sizes[k];
+            if (listener != null) {
+              listener.onStep(epoch, at, steps, sum / samples);
+            }
+          }
+          waiting = 0;
+        }
+      }
+    } finally {
+      pending.close();
     }
-    Forecaster.ModelBatch all = forecaster.modelBatch(BatchIterator.inOrder(train, train.size()).next(), train);
-    return provider.get().open(backend, config, forecaster.model().stateDict(), optimizer.state(), all.input(),
-        all.target());
+    return sum / samples;
   }
 
-  /**
-   * {@link #trainEpoch} on the device: the same batches in the same order, each step's loss the only
-   * transfer; the weights and the optimizer's state come back once, at the end of the epoch.
-   */
-  private static double trainEpochOnDevice(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,
-      DeviceTraining device, WindowDataset train, int epoch, Listener listener) {
+  private static TrainingDivergedException diverged(double loss, int epoch, int step, int steps) {
+    return new TrainingDivergedException(String.format("the training loss became %s at epoch %d, step %d "
+        + "of %d; stopped, and the last checkpoint was left as it was", loss, epoch, step, steps));
+  }
+
+  /** {@link #trainEpoch} with each step's gradient from elsewhere (a cluster), installed before the step. */
+  private static double trainEpochRemote(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,
+      WindowDataset train, int epoch, StepGradients gradients, Listener listener) {
+    SequenceModel model = forecaster.model();
     int[] order = BatchIterator.permutation(train.size(), config.seed(), epoch);
     int batchSize = config.batchSize();
     int steps = (order.length + batchSize - 1) / batchSize;
-    SplittableRandom dropoutSeeds = new SplittableRandom(config.seed() * 1_000_003L + epoch);
     double sum = 0;
     int samples = 0;
-    for (int step = 1; samples < order.length; step++) {
-      int[] batch = Arrays.copyOfRange(order, samples, Math.min(order.length, samples + batchSize));
-      double loss = device.step(batch, dropoutSeeds.nextLong());
-      if (!Double.isFinite(loss)) {
-        throw new TrainingDivergedException(String.format("the training loss became %s at epoch %d, step %d "
-            + "of %d; stopped, and the last checkpoint was left as it was", loss, epoch, step, steps));
+    for (int step = 1; step <= steps; step++) {
+      int[] batch = Arrays.copyOfRange(order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
+      StepGradient g = gradients.compute(forecaster, train, epoch, step, batch);
+      if (!Double.isFinite(g.loss())) {
+        throw diverged(g.loss(), epoch, step, steps);
       }
-      sum += loss * batch.length;
+      model.zeroGrad();
+      for (Parameter p : model.parameters()) {
+        if (g.grads().contains(p.name())) {
+          p.accumulateGrad(g.grads().get(p.name()));
+        }
+      }
+      if (config.clipNorm() > 0) {
+        GradClipping.clipGradNorm(model.parameters(), config.clipNorm()).close();
+      }
+      optimizer.step();
+      optimizer.zeroGrad();
+      sum += g.loss() * batch.length;
       samples += batch.length;
       listener.onStep(epoch, step, steps, sum / samples);
     }
-    forecaster.model().loadStateDict(device.weights());
-    optimizer.loadState(device.optimizerState());
     return sum / samples;
   }
 
@@ -195,46 +267,18 @@ public final class Trainer {
     }
   }
 
-  /** Gradients computed in this process, on the backend the model is on: one piece per mini-batch. */
+  /** Gradients computed in this process, on the backend the model is on: {@link #trainEpoch}. */
   public static StepGradients local() {
     return LOCAL;
   }
 
-  // Forecaster.shareGradient's computation with one share, the whole mini-batch (a factor of 1 changes no bit).
+  // Forecaster.shareGradient with one share, the whole mini-batch. The trainer itself runs these steps as
+  // trainEpoch over the training set on the model's device; the same gradient, with nothing copied.
   private static final StepGradients LOCAL = (forecaster, train, epoch, step, samples) -> {
-    double loss = forecaster.backwardShare(train, samples, samples.length).value();
-    return new StepGradient(loss, Double.isFinite(loss) ? forecaster.model().grad() : null);
+    Forecaster.ShareGradient g = forecaster.shareGradient(train, samples, samples.length);
+    double loss = g.lossSum() / g.samples();
+    return new StepGradient(loss, Double.isFinite(loss) ? g.grads() : null);
   };
-
-  private static double trainEpoch(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,
-      WindowDataset train, int epoch, StepGradients gradients, Listener listener) {
-    SequenceModel model = forecaster.model();
-    model.train();
-    // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved RNG state.
-    model.manualSeed(config.seed() * 1_000_003L + epoch);
-    int[] order = BatchIterator.permutation(train.size(), config.seed(), epoch);
-    int batchSize = config.batchSize();
-    int steps = (order.length + batchSize - 1) / batchSize;
-    double sum = 0;
-    int samples = 0;
-    for (int step = 1; samples < order.length; step++) {
-      int[] batch = Arrays.copyOfRange(order, samples, Math.min(order.length, samples + batchSize));
-      StepGradient g = gradients.compute(forecaster, train, epoch, step, batch);
-      if (!Double.isFinite(g.loss())) {
-        throw new TrainingDivergedException(String.format("the training loss became %s at epoch %d, step %d "
-            + "of %d; stopped, and the last checkpoint was left as it was", g.loss(), epoch, step, steps));
-      }
-      StateDict grads = g.grads();
-      if (config.clipNorm() > 0) {
-        grads = GradClipping.clipGradNorm(grads, config.clipNorm()).grads();
-      }
-      model.loadStateDict(optimizer.step(model.stateDict(), grads));
-      sum += g.loss() * batch.length;
-      samples += batch.length;
-      listener.onStep(epoch, step, steps, sum / samples);
-    }
-    return sum / samples;
-  }
 
   private static EpochStats validate(TrainingConfig config, Forecaster forecaster, WindowDataset validation,
       int epoch, double trainLoss) {

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.SafetensorsWriter;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.rnn4j.nn.Nonlinearity;
 import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.nn.RnnMode;
+import dev.rnn4j.spec.RnnMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,10 @@
 package dev.rnn4j.nn;
 
+import dev.rnn4j.spec.RnnMode;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.nn.RnnTape.RnnGradients;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.rnn4j.nn;
 
+import dev.rnn4j.spec.RnnMode;
 import static dev.rnn4j.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

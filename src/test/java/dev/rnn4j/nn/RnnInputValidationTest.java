@@ -3,7 +3,7 @@ package dev.rnn4j.nn;
 import static dev.rnn4j.nn.RnnConfigTest.assertMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;

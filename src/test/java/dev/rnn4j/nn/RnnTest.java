@@ -1,5 +1,6 @@
 package dev.rnn4j.nn;
 
+import dev.rnn4j.spec.ParamKey;
 import static dev.rnn4j.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.SequenceModelJson;
 import dev.rnn4j.io.StateDictFiles;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.EpochStats;

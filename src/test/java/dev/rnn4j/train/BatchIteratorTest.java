@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -2,18 +2,18 @@ package dev.rnn4j.train;
 
 import static dev.rnn4j.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
 import dev.rnn4j.io.SafetensorsFile;
+import dev.rnn4j.nn.Parameter;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.tensor.DType;
 import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.train.GradClipping.Clipped;
 import dev.rnn4j.train.OptimFixtures.Case;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,6 +30,20 @@ class GradClippingTest {
     return OptimFixtures.cases("clip").stream().map(c -> dynamicTest(c.id(), () -> check(c)));
   }
 
+  /** Parameters (zeros) whose gradients are {@code grads}. */
+  private static List<Parameter> withGrads(StateDict grads) {
+    List<Parameter> params = Params.of(grads);
+    Params.setGrads(params, grads);
+    return params;
+  }
+
+  /** {@code clip_grad_norm_}'s total norm, read from the 0-dim tensor it returns. */
+  private static double norm(Tensor totalNorm) {
+    assertEquals(0, totalNorm.dim(), "the total norm is a 0-dim tensor");
+    assertEquals(Device.CPU, totalNorm.device());
+    return totalNorm.getFlat(0);
+  }
+
   /** Within the manifest's tolerances of PyTorch's values. */
   static void check(Case c) {
     SafetensorsFile f = c.file(null);
@@ -38,13 +52,18 @@ class GradClippingTest {
     Tensor expectedNorm = f.tensor("total_norm");
     double atol = c.atol();
     double rtol = c.rtol();
-    Clipped clipped = GradClipping.clipGradNorm(grads, c.entry().get("max_norm").asDouble());
+    List<Parameter> params = withGrads(grads);
+    StateDict values = Params.values(params);
+    Tensor totalNorm = GradClipping.clipGradNorm(params, c.entry().get("max_norm").asDouble());
     double norm = expectedNorm.getFlat(0);
-    assertEquals(norm, clipped.totalNorm(), atol + rtol * norm, c.id() + " total norm");
-    assertEquals(expected.names(), clipped.grads().names());
+    assertEquals(expectedNorm.dtype(), totalNorm.dtype(), c.id() + " total norm dtype");
+    assertEquals(norm, norm(totalNorm), atol + rtol * norm, c.id() + " total norm");
+    StateDict clipped = Params.grads(params);
+    assertEquals(expected.names(), clipped.names());
     for (String name : expected.names()) {
-      assertClose(expected.get(name), clipped.grads().get(name), atol, rtol, c.id() + " " + name);
+      assertClose(expected.get(name), clipped.get(name), atol, rtol, c.id() + " " + name);
     }
+    assertEquals(values, Params.values(params), c.id() + ": clipping changes only the gradients");
   }
 
   @Test
@@ -72,35 +91,50 @@ class GradClippingTest {
     for (int i = 0; i < values.length; i++) {
       values[i] = (float) random.nextGaussian();
     }
-    StateDict grads = StateDict.of(Map.of("w", Tensor.of(values, 101)));
-    Clipped clipped = GradClipping.clipGradNorm(grads, 0.25);
-    double after = GradClipping.clipGradNorm(clipped.grads(), 1e9).totalNorm();
+    List<Parameter> params = withGrads(StateDict.of(Map.of("w", Tensor.of(values, 101))));
+    GradClipping.clipGradNorm(params, 0.25);
+    double after = norm(GradClipping.clipGradNorm(params, 1e9));
     assertEquals(0.25, after, 1e-6);
   }
 
   @Test
   void noGradsGiveZero() {
-    StateDict none = StateDict.of(Map.of());
-    Clipped clipped = GradClipping.clipGradNorm(none, 1.0);
-    assertEquals(0.0, clipped.totalNorm());
-    assertSame(none, clipped.grads());
+    Tensor none = GradClipping.clipGradNorm(List.of(), 1.0);
+    assertEquals(0.0, norm(none));
+    // Parameters without a gradient (grad None) are skipped, and stay without one.
+    List<Parameter> params = Params.of(StateDict.of(Map.of("w", Tensor.of(new float[] {3f, 4f}, 2))));
+    assertEquals(0.0, norm(GradClipping.clipGradNorm(params, 1.0)));
+    assertNull(params.get(0).grad());
+  }
+
+  @Test
+  void parametersWithoutGradsAreSkipped() {
+    List<Parameter> params = Params.of(StateDict.of(Map.of("a", Tensor.of(new float[] {100f}, 1))));
+    Parameter b = Parameter.of("b", Tensor.of(new float[] {0f, 0f}, 2));
+    b.accumulateGrad(Tensor.of(new float[] {3f, 4f}, 2));
+    Tensor totalNorm = GradClipping.clipGradNorm(List.of(params.get(0), b), 1.0);
+    assertEquals(5.0, norm(totalNorm), 1e-6, "the norm of b's gradient alone");
+    assertNull(params.get(0).grad());
+    float coef = (float) (1.0 / (5.0 + 1e-6));
+    assertEquals(Tensor.of(new float[] {3f * coef, 4f * coef}, 2), Params.copy(b.grad()));
   }
 
   @Test
   void mixedDtypesComputeInFloat64AndKeepEachDtype() {
-    Map<String, Tensor> m = new LinkedHashMap<>();
-    m.put("a", Tensor.of(new float[] {3f, 0f}, 2));
-    m.put("b", Tensor.of(new double[] {4.0}, 1));
-    Clipped clipped = GradClipping.clipGradNorm(StateDict.of(m), 1.0);
-    assertEquals(5.0, clipped.totalNorm());
-    assertEquals(DType.FLOAT32, clipped.grads().get("a").dtype());
-    assertEquals(DType.FLOAT64, clipped.grads().get("b").dtype());
-    assertEquals(4.0 / (5.0 + 1e-6), clipped.grads().get("b").getFlat(0), 1e-15);
+    Parameter a = Parameter.of("a", Tensor.of(new float[] {0f, 0f}, 2));
+    a.accumulateGrad(Tensor.of(new float[] {3f, 0f}, 2));
+    Parameter b = Parameter.of("b", Tensor.of(new double[] {0.0}, 1));
+    b.accumulateGrad(Tensor.of(new double[] {4.0}, 1));
+    Tensor totalNorm = GradClipping.clipGradNorm(List.of(a, b), 1.0);
+    assertEquals(5.0, norm(totalNorm));
+    assertEquals(DType.FLOAT32, a.grad().dtype());
+    assertEquals(DType.FLOAT64, b.grad().dtype());
+    assertEquals(4.0 / (5.0 + 1e-6), b.grad().getFlat(0), 1e-15);
   }
 
   @Test
   void maxNormMustBeFiniteAndNonNegative() {
-    StateDict g = StateDict.of(Map.of("w", Tensor.of(new float[] {1f}, 1)));
+    List<Parameter> g = withGrads(StateDict.of(Map.of("w", Tensor.of(new float[] {1f}, 1))));
     assertEquals("max_norm must be a finite number >= 0, got -1.0", assertThrows(
         IllegalArgumentException.class, () -> GradClipping.clipGradNorm(g, -1.0)).getMessage());
     assertEquals("max_norm must be a finite number >= 0, got nan", assertThrows(
@@ -108,15 +142,18 @@ class GradClippingTest {
     assertEquals("max_norm must be a finite number >= 0, got inf", assertThrows(
         IllegalArgumentException.class,
         () -> GradClipping.clipGradNorm(g, Double.POSITIVE_INFINITY)).getMessage());
+    assertEquals(Tensor.of(new float[] {1f}, 1), Params.copy(g.get(0).grad()), "a refusal scales nothing");
   }
 
   @Test
   void nonFiniteGradsPropagateAsInPyTorch() {
-    StateDict g = StateDict.of(Map.of("w", Tensor.of(new float[] {1f, Float.POSITIVE_INFINITY}, 2)));
-    Clipped clipped = GradClipping.clipGradNorm(g, 1.0);
-    assertEquals(Double.POSITIVE_INFINITY, clipped.totalNorm());
+    List<Parameter> g =
+        withGrads(StateDict.of(Map.of("w", Tensor.of(new float[] {1f, Float.POSITIVE_INFINITY}, 2))));
+    Tensor totalNorm = GradClipping.clipGradNorm(g, 1.0);
+    assertEquals(Double.POSITIVE_INFINITY, norm(totalNorm));
     // coef = 1 * (1 / inf) = 0: PyTorch gives [0, nan] (inf * 0).
-    assertEquals(0.0, clipped.grads().get("w").getFlat(0));
-    assertTrue(Double.isNaN(clipped.grads().get("w").getFlat(1)));
+    Tensor w = g.get(0).grad();
+    assertEquals(0.0, w.getFlat(0));
+    assertTrue(Double.isNaN(w.getFlat(1)));
   }
 }

@@ -126,7 +126,7 @@ final class OptimFixtures {
           expected.shape()) + " with " + actual.dtype() + java.util.Arrays.toString(actual.shape()));
     }
     long worst = 0;
-    boolean f32 = expected.dtype() == dev.rnn4j.tensor.DType.FLOAT32;
+    boolean f32 = expected.dtype() == dev.rnn4j.backend.DType.FLOAT32;
     for (int i = 0; i < expected.numel(); i++) {
       worst = Math.max(worst, f32
           ? ulps((float) expected.getFlat(i), (float) actual.getFlat(i))

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rnn4j.nn.Parameter;
+import dev.rnn4j.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -28,11 +30,14 @@ class OptimizerConfigTest {
 
   @Test
   void createBuildsTheMatchingOptimizer() {
-    assertInstanceOf(Sgd.class, OptimizerConfig.sgd(0.1).create());
-    assertInstanceOf(Adam.class, OptimizerConfig.adam(0.1).create());
-    assertInstanceOf(AdamW.class, OptimizerConfig.adamw(0.1).create());
+    List<Parameter> params = List.of(Parameter.of("w", Tensor.of(new float[] {1f, 2f}, 2)));
+    assertInstanceOf(Sgd.class, OptimizerConfig.sgd(0.1).create(params));
+    assertInstanceOf(Adam.class, OptimizerConfig.adam(0.1).create(params));
+    assertInstanceOf(AdamW.class, OptimizerConfig.adamw(0.1).create(params));
     OptimizerConfig c = OptimizerConfig.adam(0.1).withAmsgrad(true);
-    assertEquals(c, c.create().config());
+    Optimizer opt = c.create(params);
+    assertEquals(c, opt.config());
+    assertEquals(params, opt.parameters());
   }
 
   @Test

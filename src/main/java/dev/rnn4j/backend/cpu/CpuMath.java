@@ -1,6 +1,6 @@
 package dev.rnn4j.backend.cpu;
 
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.backend.HostStorage;
 import java.util.SplittableRandom;
 
 /**
@@ -16,11 +16,14 @@ import java.util.SplittableRandom;
 interface CpuMath<A> {
   A allocate(int n);
 
-  /** A new array holding the tensor's elements (converted to this element type). */
-  A copyOf(Tensor t);
+  /** A new array holding the storage's elements (of this element type). */
+  A copyOf(HostStorage s);
 
-  /** A tensor adopting {@code data}. */
-  Tensor wrap(A data, int... shape);
+  /** The storage's own array, not a copy. */
+  A array(HostStorage s);
+
+  /** A storage adopting {@code data}. */
+  HostStorage wrap(A data);
 
   /** {@code rows} arrays of {@code cols} zeros. */
   A[] allocateRows(int rows, int cols);

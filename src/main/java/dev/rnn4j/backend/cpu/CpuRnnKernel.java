@@ -1,10 +1,12 @@
 package dev.rnn4j.backend.cpu;
 
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.HostStorage;
 import dev.rnn4j.backend.RnnKernel;
-import dev.rnn4j.nn.ParamKey;
-import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.nn.RnnMode;
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.backend.Storage;
+import dev.rnn4j.spec.ParamKey;
+import dev.rnn4j.spec.RnnMode;
+import dev.rnn4j.spec.RnnShape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -35,10 +37,15 @@ final class CpuRnnKernel<A> implements RnnKernel {
   // Multiply-adds below which a block is not worth a thread of its own.
   private static final long MIN_BLOCK_WORK = 2_000_000;
 
-  private final RnnConfig config;
+  private final RnnShape config;
+  private final DType dtype;
   private final CpuMath<A> math;
   private final Parallel parallel;
-  private final PackedWeights<A> w;
+  private final List<HostStorage> parameters = new ArrayList<>();
+  private final List<HostStorage> gradients = new ArrayList<>();
+  // The packed form of the parameters, and the parameter versions it was packed from.
+  private PackedWeights<A> packed;
+  private long[] packedVersions;
   private final int layers;
   private final int directions;
   private final int hidden;
@@ -49,11 +56,19 @@ final class CpuRnnKernel<A> implements RnnKernel {
   private final boolean gru;
   private final boolean proj;
 
-  CpuRnnKernel(RnnConfig config, CpuMath<A> math, List<Tensor> parameters, Parallel parallel) {
+  CpuRnnKernel(RnnShape config, DType dtype, CpuMath<A> math, Parallel parallel, CpuBackend backend) {
     this.config = config;
+    this.dtype = dtype;
     this.math = math;
     this.parallel = parallel;
-    this.w = new PackedWeights<>(config, math, parameters);
+    for (ParamKey key : ParamKey.all(config)) {
+      int n = 1;
+      for (int s : key.shape(config)) {
+        n *= s;
+      }
+      parameters.add(backend.allocateHost(dtype, n));
+      gradients.add(backend.allocateHost(dtype, n));
+    }
     this.layers = config.numLayers();
     this.directions = config.numDirections();
     this.hidden = config.hiddenSize();
@@ -63,6 +78,39 @@ final class CpuRnnKernel<A> implements RnnKernel {
     this.lstm = config.mode() == RnnMode.LSTM;
     this.gru = config.mode() == RnnMode.GRU;
     this.proj = config.projSize() > 0;
+  }
+
+  @Override
+  public RnnShape shape() {
+    return config;
+  }
+
+  @Override
+  public DType dtype() {
+    return dtype;
+  }
+
+  @Override
+  public List<Storage> parameters() {
+    return List.copyOf(parameters);
+  }
+
+  @Override
+  public List<Storage> gradients() {
+    return List.copyOf(gradients);
+  }
+
+  /** The parameters packed for the products, packed again only after a parameter was written. */
+  private synchronized PackedWeights<A> packed() {
+    long[] versions = new long[parameters.size()];
+    for (int i = 0; i < versions.length; i++) {
+      versions[i] = parameters.get(i).version();
+    }
+    if (packed == null || !Arrays.equals(versions, packedVersions)) {
+      packed = new PackedWeights<>(config, math, parameters);
+      packedVersions = versions;
+    }
+    return packed;
   }
 
   @Override
@@ -90,6 +138,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
 
   /** One call: its inputs in the caller's layout, its results, and its cut into blocks. */
   private final class Call {
+    final PackedWeights<A> w = packed();
     final int steps;
     final int batch;
     final boolean dropout;
@@ -103,14 +152,14 @@ final class CpuRnnKernel<A> implements RnnKernel {
     final List<Block> blocks = new ArrayList<>();
 
     Call(ForwardArgs args) {
-      int[] shape = args.input().shape();
-      steps = config.batchFirst() ? shape[1] : shape[0];
-      batch = config.batchFirst() ? shape[0] : shape[1];
+      steps = args.steps();
+      batch = args.batch();
       dropout = args.dropout();
       dropoutSeed = args.dropoutSeed();
-      input = math.copyOf(args.input());
-      h0 = args.h0() == null ? null : math.copyOf(args.h0());
-      c0 = args.c0() == null ? null : math.copyOf(args.c0());
+      // Read only: the caller's arrays serve as they are.
+      input = math.array((HostStorage) args.input());
+      h0 = args.h0() == null ? null : math.array((HostStorage) args.h0());
+      c0 = args.c0() == null ? null : math.array((HostStorage) args.c0());
       output = math.allocate(steps * batch * width);
       hN = math.allocate(layers * directions * batch * hOut);
       cN = lstm ? math.allocate(layers * directions * batch * hidden) : null;
@@ -132,10 +181,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
     }
 
     ForwardResult result() {
-      int states = layers * directions;
-      return new ForwardResult(math.wrap(output, layout(steps, batch, width)),
-          math.wrap(hN, states, batch, hOut),
-          lstm ? math.wrap(cN, states, batch, hidden) : null);
+      return new ForwardResult(math.wrap(output), math.wrap(hN), lstm ? math.wrap(cN) : null);
     }
   }
 
@@ -174,8 +220,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
         A xp = tape == null ? sharedXp : math.allocate(steps * nb * gh);
         A cs = tape != null && lstm ? math.allocate(steps * nb * hidden) : null;
         A ghn = tape != null && gru ? math.allocate(steps * nb * hidden) : null;
-        math.broadcastRows(w.biasIh(k), gh, xp, steps * nb);
-        math.gemm(steps * nb, gh, in, x, 0, in, w.ihT.get(k), true, xp, 0, gh);
+        math.broadcastRows(call.w.biasIh(k), gh, xp, steps * nb);
+        math.gemm(steps * nb, gh, in, x, 0, in, call.w.ihT.get(k), true, xp, 0, gh);
         loadState(call.h0, k, call.batch, hOut, blk, h);
         if (lstm) {
           loadState(call.c0, k, call.batch, hidden, blk, c);
@@ -190,8 +236,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
           if (rows == 0) {
             continue;
           }
-          math.broadcastRows(w.biasHh(k), gh, gates, rows);
-          math.gemm(rows, gh, hOut, h, 0, hOut, w.hhT.get(k), true, gates, 0, gh);
+          math.broadcastRows(call.w.biasHh(k), gh, gates, rows);
+          math.gemm(rows, gh, hOut, h, 0, hOut, call.w.hhT.get(k), true, gates, 0, gh);
           int xpOff = t * nb * gh;
           switch (config.mode()) {
             case RNN_TANH:
@@ -201,7 +247,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
             case LSTM:
               math.lstmCell(rows, hidden, xp, xpOff, gates, c, cellOut);
               if (proj) {
-                math.gemm(rows, hOut, hidden, cellOut, 0, hidden, w.hrT.get(k), false, h, 0, hOut);
+                math.gemm(rows, hOut, hidden, cellOut, 0, hidden, call.w.hrT.get(k), false, h, 0, hOut);
               }
               if (cs != null) {
                 System.arraycopy(c, 0, cs, t * nb * hidden, rows * hidden);
@@ -280,7 +326,12 @@ final class CpuRnnKernel<A> implements RnnKernel {
     }
 
     @Override
-    public BackwardResult backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
+    public void close() {
+      // Heap arrays only: the garbage collector takes them with the tape.
+    }
+
+    @Override
+    public BackwardResult backward(Storage gradOutput, Storage gradHN, Storage gradCN) {
       if (used.getAndSet(true)) {
         throw new IllegalStateException("Trying to backward through the graph a second time: a tape "
             + "is consumed by its backward pass; run the forward pass again");
@@ -293,12 +344,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
       for (int p = 1; p < perBlock.size(); p++) {
         total.add(perBlock.get(p));
       }
-      int states = layers * directions;
-      return new BackwardResult(
-          math.wrap(g.input, layout(call.steps, call.batch, config.inputSize())),
-          math.wrap(g.h0, states, call.batch, hOut),
-          lstm ? math.wrap(g.c0, states, call.batch, hidden) : null,
-          total.tensors());
+      total.addInto(gradients);
+      return new BackwardResult(math.wrap(g.input), math.wrap(g.h0), lstm ? math.wrap(g.c0) : null);
     }
   }
 
@@ -311,11 +358,11 @@ final class CpuRnnKernel<A> implements RnnKernel {
     final A h0;
     final A c0;
 
-    Grads(Call call, Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
+    Grads(Call call, Storage gradOutput, Storage gradHN, Storage gradCN) {
       int states = layers * directions;
-      output = gradOutput == null ? null : math.copyOf(gradOutput);
-      hN = gradHN == null ? null : math.copyOf(gradHN);
-      cN = gradCN == null ? null : math.copyOf(gradCN);
+      output = gradOutput == null ? null : math.array((HostStorage) gradOutput);
+      hN = gradHN == null ? null : math.array((HostStorage) gradHN);
+      cN = gradCN == null ? null : math.array((HostStorage) gradCN);
       input = math.allocate(call.steps * call.batch * config.inputSize());
       h0 = math.allocate(states * call.batch * hOut);
       c0 = lstm ? math.allocate(states * call.batch * hidden) : null;
@@ -363,10 +410,11 @@ final class CpuRnnKernel<A> implements RnnKernel {
       }
     }
 
-    /** The gradients as tensors, in {@link ParamKey#all} order. */
-    List<Tensor> tensors() {
-      List<Tensor> out = new ArrayList<>();
-      for (ParamKey key : ParamKey.all(config)) {
+    /** Adds these gradients, flattened to PyTorch's layout, into {@code into} ({@link ParamKey#all} order). */
+    void addInto(List<HostStorage> into) {
+      List<ParamKey> keys = ParamKey.all(config);
+      for (int i = 0; i < keys.size(); i++) {
+        ParamKey key = keys.get(i);
         int k = key.layer() * directions + key.direction();
         int[] shape = key.shape(config);
         A data;
@@ -389,9 +437,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
           default:
             throw new AssertionError(key);
         }
-        out.add(math.wrap(data, shape));
+        int n = (int) into.get(i).numel();
+        math.addRows(1, n, data, 0, n, math.array(into.get(i)), 0, n);
+        into.get(i).bumpVersion();
       }
-      return out;
     }
   }
 
@@ -453,7 +502,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
               if (proj) {
                 math.lstmCellOutput(rows, hidden, act, xpOff, cs, t * nb * hidden, cellOut);
                 math.addTransposedProduct(rows, hOut, hidden, dh, 0, hOut, cellOut, 0, hidden, grads.hr.get(k));
-                math.gemm(rows, hidden, hOut, dh, 0, hOut, w.hr.get(k), false, dCellOut, 0, hidden);
+                math.gemm(rows, hidden, hOut, dh, 0, hOut, call.w.hr.get(k), false, dCellOut, 0, hidden);
               }
               math.lstmCellBackward(rows, hidden, act, xpOff, cs, t * nb * hidden, cPrev, dCellOut, dc, dXp,
                   xpOff);
@@ -472,7 +521,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
             math.addColumnSums(rows, gh, dGh, dGhOff, grads.biasHh.get(k));
           }
           // GRU's gate-free path (dh * z) is already in dh; the other cells replace dh.
-          math.gemm(rows, hOut, gh, dGh, dGhOff, gh, w.hh.get(k), gru, dh, 0, hOut);
+          math.gemm(rows, hOut, gh, dGh, dGhOff, gh, call.w.hh.get(k), gru, dh, 0, hOut);
         }
         storeState(dh, k, call.batch, hOut, blk, g.h0);
         if (lstm) {
@@ -482,7 +531,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
         if (config.bias()) {
           math.addColumnSums(steps * nb, gh, dXp, 0, grads.biasIh.get(k));
         }
-        math.gemm(steps * nb, in, gh, dXp, 0, gh, w.ih.get(k), d > 0, dx, 0, in);
+        math.gemm(steps * nb, in, gh, dXp, 0, gh, call.w.ih.get(k), d > 0, dx, 0, in);
       }
       if (layer > 0) {
         A mask = tape.masks.get(layer - 1);
@@ -542,9 +591,6 @@ final class CpuRnnKernel<A> implements RnnKernel {
     return order;
   }
 
-  private int[] layout(int steps, int batch, int cols) {
-    return config.batchFirst() ? new int[] {batch, steps, cols} : new int[] {steps, batch, cols};
-  }
 
   /** The block's rows of a caller-layout (T, N, cols) or (N, T, cols) array, as (T, nb, cols). */
   private A gather(A data, Call call, Block blk, int cols) {
@@ -602,6 +648,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
 
   @Override
   public void close() {
-    // Heap arrays only: the garbage collector owns them.
+    parameters.forEach(HostStorage::close);
+    gradients.forEach(HostStorage::close);
   }
 }

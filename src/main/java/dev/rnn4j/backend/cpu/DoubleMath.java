@@ -1,6 +1,6 @@
 package dev.rnn4j.backend.cpu;
 
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.backend.HostStorage;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -18,13 +18,18 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public double[] copyOf(Tensor t) {
-    return t.toDoubleArray();
+  public double[] copyOf(HostStorage s) {
+    return s.doubles().clone();
   }
 
   @Override
-  public Tensor wrap(double[] data, int... shape) {
-    return Tensor.wrap(data, shape);
+  public double[] array(HostStorage s) {
+    return s.doubles();
+  }
+
+  @Override
+  public HostStorage wrap(double[] data) {
+    return HostStorage.of(data);
   }
 
   @Override

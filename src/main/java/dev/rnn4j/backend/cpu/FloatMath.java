@@ -1,6 +1,6 @@
 package dev.rnn4j.backend.cpu;
 
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.backend.HostStorage;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -42,13 +42,18 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public float[] copyOf(Tensor t) {
-    return t.toFloatArray();
+  public float[] copyOf(HostStorage s) {
+    return s.floats().clone();
   }
 
   @Override
-  public Tensor wrap(float[] data, int... shape) {
-    return Tensor.wrap(data, shape);
+  public float[] array(HostStorage s) {
+    return s.floats();
+  }
+
+  @Override
+  public HostStorage wrap(float[] data) {
+    return HostStorage.of(data);
   }
 
   @Override

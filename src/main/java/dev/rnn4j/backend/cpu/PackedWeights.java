@@ -1,8 +1,8 @@
 package dev.rnn4j.backend.cpu;
 
-import dev.rnn4j.nn.ParamKey;
-import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.backend.HostStorage;
+import dev.rnn4j.spec.ParamKey;
+import dev.rnn4j.spec.RnnShape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +21,7 @@ final class PackedWeights<A> {
   final List<A> biasIh = new ArrayList<>();
   final List<A> biasHh = new ArrayList<>();
 
-  PackedWeights(RnnConfig config, CpuMath<A> math, List<Tensor> parameters) {
+  PackedWeights(RnnShape config, CpuMath<A> math, List<HostStorage> parameters) {
     List<ParamKey> keys = ParamKey.all(config);
     for (int i = 0; i < keys.size(); i++) {
       ParamKey key = keys.get(i);

@@ -2,27 +2,35 @@ package dev.rnn4j.backend.cuda;
 
 import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
+import dev.rnn4j.backend.Device;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.JCudaDriver;
 
 /**
- * One CUDA device as rnn4j uses it: the device's primary context (the one cuDNN and cuBLAS use too, so
- * that driver kernels, cuDNN and cuBLAS share memory), made current on every thread that works on the
- * device; the PTX module of rnn4j's kernels, loaded once; and a pool of {@link CudaWorker}s, each with its
- * own stream and handles and used by one thread at a time.
+ * One CUDA device as rnn4j uses it: the device's primary context (the one cuDNN and cuBLAS use too,
+ * so that driver kernels, cuDNN and cuBLAS share memory), made current on every thread that works
+ * on the device; the PTX module of rnn4j's kernels, loaded once; its {@link CachingAllocator}; and
+ * its one {@link CudaWorker}, whose stream runs all of the device's work.
  *
- * <p>A device lives as long as the JVM, as a device does in PyTorch; {@link #closeAll()} releases every
- * device once nothing is allocated on it any more (tests and executors that shut down call it).
+ * <p>One stream is what makes the cache's reuse safe without events (a freed block's last use is
+ * queued before its next owner's work), and what PyTorch's default stream gives its users. Threads
+ * take turns through {@link #call}, which holds the device's lock; the work itself is queued and
+ * runs while the caller goes on, so the lock is held for the enqueueing only, except around
+ * transfers to the host.
+ *
+ * <p>A device lives as long as the JVM, as a device does in PyTorch; {@link #closeAll()} releases
+ * every device once nothing is allocated on it any more (tests and executors that shut down call
+ * it). The counters (transfers, plan builds) run from the device's opening.
  */
 final class CudaDevice {
   private static final Map<Integer, CudaDevice> OPEN = new ConcurrentHashMap<>();
@@ -35,9 +43,12 @@ final class CudaDevice {
   private final int major;
   private final int minor;
   private final int multiprocessors;
-  private final AtomicInteger live = new AtomicInteger();
-  private final Deque<CudaWorker> idle = new ConcurrentLinkedDeque<>();
-  private final List<CudaWorker> all = new ArrayList<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final CachingAllocator allocator;
+  private final AtomicLong uploads = new AtomicLong();
+  private final AtomicLong downloads = new AtomicLong();
+  private final AtomicLong planBuilds = new AtomicLong();
+  private final CudaWorker worker;
   private CudaKernels kernels;
 
   private CudaDevice(int ordinal) {
@@ -58,8 +69,8 @@ final class CudaDevice {
     this.major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
     this.minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
     this.multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
-    // cuDNN asks that the first handle exist before others are created concurrently.
-    release(newWorker());
+    this.allocator = new CachingAllocator("cuda:" + ordinal, this::synchronize);
+    this.worker = new CudaWorker(this);
   }
 
   /** Device {@code ordinal}, opened on first use; the driver must have been initialized. */
@@ -75,7 +86,8 @@ final class CudaDevice {
   }
 
   /**
-   * Closes every open device: its workers, its kernel module, and its primary context.
+   * Closes every open device: its cached memory, its worker, its kernel module, and its primary
+   * context.
    *
    * @throws IllegalStateException when device memory is still allocated (a leak, named by count)
    */
@@ -86,7 +98,7 @@ final class CudaDevice {
     }
   }
 
-  /** Device buffers allocated and not yet freed on every open device. */
+  /** Blocks handed out by the allocators of every open device and not yet returned. */
   static int liveAllocationsOfAll() {
     return OPEN.values().stream().mapToInt(CudaDevice::liveAllocations).sum();
   }
@@ -97,18 +109,45 @@ final class CudaDevice {
   }
 
   /**
-   * Borrows a worker for the calling thread, with the context made current; give it back with
-   * {@link #release}. A worker is never used by two threads at once.
+   * Runs {@code work} with the device's worker, holding the device's lock (reentrant: work may call
+   * back into the device) with the context current on this thread.
    */
-  CudaWorker acquire() {
-    makeCurrent();
-    CudaWorker w = idle.pollFirst();
-    return w != null ? w : newWorker();
+  <T> T call(Function<CudaWorker, T> work) {
+    lock.lock();
+    try {
+      makeCurrent();
+      return work.apply(worker);
+    } finally {
+      lock.unlock();
+    }
   }
 
-  /** Returns a worker borrowed with {@link #acquire}. */
-  void release(CudaWorker worker) {
-    idle.addFirst(worker);
+  /** {@link #call} for work without a result. */
+  void run(Consumer<CudaWorker> work) {
+    call(
+        w -> {
+          work.accept(w);
+          return null;
+        });
+  }
+
+  /** Waits until everything queued on the device's stream has run. */
+  void synchronize() {
+    worker.synchronize();
+  }
+
+  CachingAllocator allocator() {
+    return allocator;
+  }
+
+  /** Frees every cached block to the driver, after the queued work has run. */
+  void emptyCache() {
+    run(w -> allocator.emptyCache());
+  }
+
+  /** The device as the backend SPI names it. */
+  Device asDevice() {
+    return Device.cuda(ordinal);
   }
 
   /** rnn4j's kernels, loaded into this device's context on first use. */
@@ -150,17 +189,33 @@ final class CudaDevice {
     return multiprocessors;
   }
 
-  /** Device buffers allocated and not yet freed. */
+  /** Blocks handed out by the allocator and not yet returned. */
   int liveAllocations() {
-    return live.get();
+    return (int) allocator.liveBlocks();
   }
 
-  void allocated() {
-    live.incrementAndGet();
+  void countUpload() {
+    uploads.incrementAndGet();
   }
 
-  void freed() {
-    live.decrementAndGet();
+  void countDownload() {
+    downloads.incrementAndGet();
+  }
+
+  void countPlanBuild() {
+    planBuilds.incrementAndGet();
+  }
+
+  long uploads() {
+    return uploads.get();
+  }
+
+  long downloads() {
+    return downloads.get();
+  }
+
+  long planBuilds() {
+    return planBuilds.get();
   }
 
   @Override
@@ -168,38 +223,35 @@ final class CudaDevice {
     return "cuda:" + ordinal + " (" + name + ")";
   }
 
-  private synchronized CudaWorker newWorker() {
-    makeCurrent();
-    CudaWorker w = new CudaWorker(this);
-    all.add(w);
-    return w;
-  }
-
-  private synchronized void close() {
-    makeCurrent();
-    if (idle.size() != all.size()) {
-      throw new IllegalStateException(String.format("%s: %d of %d workers are still in use", this,
-          all.size() - idle.size(), all.size()));
+  private void close() {
+    lock.lock();
+    try {
+      makeCurrent();
+      worker.synchronize();
+      long live = allocator.liveBlocks();
+      if (live != 0) {
+        throw new IllegalStateException(
+            String.format(
+                "%s: %d device blocks (%d bytes) are still allocated; close their owners first",
+                this, live, allocator.liveBytes()));
+      }
+      allocator.emptyCache();
+      worker.close();
+      if (kernels != null) {
+        kernels.close();
+        kernels = null;
+      }
+      checkDriver("cuDevicePrimaryCtxRelease", JCudaDriver.cuDevicePrimaryCtxRelease(device));
+    } finally {
+      lock.unlock();
     }
-    for (CudaWorker w : all) {
-      w.close();
-    }
-    all.clear();
-    idle.clear();
-    if (kernels != null) {
-      kernels.close();
-      kernels = null;
-    }
-    if (live.get() != 0) {
-      throw new IllegalStateException(String.format(
-          "%s: %d device buffers are still allocated; close their owners first", this, live.get()));
-    }
-    checkDriver("cuDevicePrimaryCtxRelease", JCudaDriver.cuDevicePrimaryCtxRelease(device));
   }
 
   private int attribute(int which) {
     int[] value = new int[1];
-    checkDriver("cuDeviceGetAttribute(" + which + ")", JCudaDriver.cuDeviceGetAttribute(value, which, device));
+    checkDriver(
+        "cuDeviceGetAttribute(" + which + ")",
+        JCudaDriver.cuDeviceGetAttribute(value, which, device));
     return value[0];
   }
 }

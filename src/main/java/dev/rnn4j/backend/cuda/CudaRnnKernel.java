@@ -1,367 +1,508 @@
 package dev.rnn4j.backend.cuda;
 
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.RnnKernel;
-import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.tensor.DType;
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.backend.Storage;
+import dev.rnn4j.spec.RnnMode;
+import dev.rnn4j.spec.RnnShape;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
 
 /**
- * The {@link RnnKernel} of the CUDA backend: host tensors in and out, cuDNN in between. The weights live
- * in a cuDNN weight space filled once from PyTorch-layout parameters; each call uploads its inputs through
- * a pinned buffer, runs cuDNN on one worker's stream, and downloads the results. Batch-first tensors are
- * transposed to and from cuDNN's sequence-major layout on the device, as PyTorch does.
+ * The {@link RnnKernel} of the CUDA backend: device storages in and out, cuDNN in between. The
+ * parameters and their gradients are views into a cuDNN weight space and a gradient space of the
+ * same layout, each allocated once (PyTorch's flattened weights): an optimizer updates them in
+ * place and nothing is copied per step. Batch-first tensors are transposed to and from cuDNN's
+ * sequence-major layout on the device, as PyTorch does.
  *
- * <p>Calls on one kernel are serialized (they reconfigure its descriptors); different kernels run
- * concurrently on different workers.
+ * <p>Every call runs under the device's lock on its one stream ({@link CudaDevice#call}), so calls
+ * from several threads take turns. A tape reads the forward's input and initial states when its
+ * backward runs: the caller leaves them unchanged (and open) until then, as autograd's saved
+ * tensors.
  */
 final class CudaRnnKernel implements RnnKernel {
   private final CudaDevice device;
-  private final RnnConfig config;
+  private final RnnShape shape;
   private final DType dtype;
   private final CudnnRnn rnn;
-  private final DeviceBuffer weights;
-  private final DeviceBuffer grads;
-  private final List<CudnnRnn.Segment> gradSegments;
-  private final List<CUdeviceptr> unusedBiasGrads;
+  private final CudaStorage weights;
+  private final CudaStorage grads;
+  private final List<Storage> parameters;
+  private final List<Storage> gradients;
+  private final List<CudnnRnn.Region> unusedBiasSlots;
   private boolean closed;
 
-  CudaRnnKernel(CudaDevice device, MathMode math, RnnConfig config, List<Tensor> parameters) {
+  CudaRnnKernel(CudaDevice device, MathMode math, RnnShape shape, DType dtype) {
     this.device = device;
-    this.config = config;
-    this.dtype = parameters.get(0).dtype();
-    CudaWorker w = device.acquire();
-    CudnnRnn r = null;
-    DeviceBuffer wb = null;
-    DeviceBuffer gb = null;
+    this.shape = shape;
+    this.dtype = dtype;
+    CudnnRnn[] made = new CudnnRnn[1];
+    CudaStorage[] spaces = new CudaStorage[2];
     try {
-      r = new CudnnRnn(w, config, dtype, math);
-      wb = w.zeros(dtype, r.weightSpaceElements());
-      gb = w.zeros(dtype, r.weightSpaceElements());
-      r.write(w, r.locate(w, wb.pointer()), parameters);
-      this.gradSegments = r.locate(w, gb.pointer());
-      this.unusedBiasGrads = r.unusedBiasSlots(w, gb.pointer());
-      w.finishDownloads();
+      device.run(
+          w -> {
+            made[0] = new CudnnRnn(w, shape, dtype, math);
+            long elements = made[0].weightSpaceElements();
+            spaces[0] = zeros(w, elements);
+            spaces[1] = zeros(w, elements);
+          });
+      this.rnn = made[0];
+      this.weights = spaces[0];
+      this.grads = spaces[1];
+      List<CudnnRnn.Region> regions = device.call(w -> rnn.locate(w, weightsBase()));
+      this.unusedBiasSlots = device.call(w -> rnn.unusedBiasSlots(w, weightsBase()));
+      List<Storage> p = new ArrayList<>();
+      List<Storage> g = new ArrayList<>();
+      for (CudnnRnn.Region r : regions) {
+        p.add(weights.view(r.offset(), r.count()));
+        g.add(grads.view(r.offset(), r.count()));
+      }
+      this.parameters = List.copyOf(p);
+      this.gradients = List.copyOf(g);
     } catch (RuntimeException e) {
-      closeAll(gb, wb);
-      if (r != null) {
-        r.close();
-      }
-      throw e;
-    } finally {
-      device.release(w);
-    }
-    this.rnn = r;
-    this.weights = wb;
-    this.grads = gb;
-  }
-
-  @Override
-  public synchronized ForwardResult forward(ForwardArgs args) {
-    CudaWorker w = device.acquire();
-    try (RnnPass pass = start(w, args, false)) {
-      rnn.forward(w, weights.pointer(), pass, false, 0);
-      return download(w, pass);
-    } finally {
-      device.release(w);
-    }
-  }
-
-  @Override
-  public synchronized Tape forwardForBackward(ForwardArgs args) {
-    CudaWorker w = device.acquire();
-    RnnPass pass = start(w, args, true);
-    try {
-      rnn.forward(w, weights.pointer(), pass, args.dropout(), args.dropoutSeed());
-      return new CudaTape(pass, download(w, pass), args);
-    } catch (RuntimeException e) {
-      w.synchronize();
-      pass.close();
-      throw e;
-    } finally {
-      device.release(w);
-    }
-  }
-
-  @Override
-  public synchronized ResidentPass resident(ForwardArgs args, Tensor gradOutput) {
-    boolean training = gradOutput != null;
-    CudaWorker w = device.acquire();
-    RnnPass pass;
-    DeviceBuffer dOut = null;
-    try {
-      pass = start(w, args, training);
-      if (training) {
-        dOut = Transfers.upload(w, gradOutput);
-      }
-      w.synchronize();
-    } finally {
-      device.release(w);
-    }
-    return new Resident(pass, dOut, args);
-  }
-
-  /** The weights as they are in the weight space, in {@link dev.rnn4j.nn.ParamKey#all} order. */
-  synchronized List<Tensor> parameters() {
-    CudaWorker w = device.acquire();
-    try {
-      return readParameters(w, rnn.locate(w, weights.pointer()));
-    } finally {
-      device.release(w);
-    }
-  }
-
-  @Override
-  public synchronized void close() {
-    if (!closed) {
-      closed = true;
-      CudaWorker w = device.acquire();
-      try {
-        w.synchronize();
-        closeAll(grads, weights);
-        rnn.close();
-      } finally {
-        device.release(w);
-      }
-    }
-  }
-
-  /** Prepares a pass for {@code args} and queues the upload of its inputs. */
-  private RnnPass start(CudaWorker w, ForwardArgs args, boolean training) {
-    Tensor input = args.input();
-    int steps = config.batchFirst() ? input.size(1) : input.size(0);
-    int batch = config.batchFirst() ? input.size(0) : input.size(1);
-    boolean states = args.h0() != null || args.c0() != null;
-    RnnPass pass = rnn.prepare(w, steps, batch, args.lengths(), training, states, false,
-        training && args.dropout(), args.dropoutSeed());
-    try {
-      toSequenceMajor(w, input, pass.x, steps, batch);
-      if (states) {
-        fill(w, args.h0(), pass.hx);
-        fill(w, args.c0(), pass.cx);
-      }
-      return pass;
-    } catch (RuntimeException e) {
-      w.synchronize();
-      pass.close();
+      device.run(
+          w -> {
+            for (CudaStorage s : spaces) {
+              if (s != null) {
+                s.close();
+              }
+            }
+            if (made[0] != null) {
+              made[0].close();
+            }
+          });
       throw e;
     }
   }
 
-  private static void fill(CudaWorker w, Tensor t, DeviceBuffer b) {
-    if (b == null) {
-      return;
-    }
-    if (t == null) {
-      w.memsetZero(b.pointer(), b.bytes());
-    } else {
-      Transfers.upload(w, t, b.pointer());
-    }
+  @Override
+  public RnnShape shape() {
+    return shape;
   }
 
-  /** Queues the upload of a (L, N, C) or, batch first, (N, L, C) tensor into {@code x} as (L, N, C). */
-  private void toSequenceMajor(CudaWorker w, Tensor t, DeviceBuffer x, int steps, int batch) {
-    if (!config.batchFirst()) {
-      Transfers.upload(w, t, x.pointer());
-      return;
-    }
-    try (DeviceBuffer staged = Transfers.upload(w, t)) {
-      device.kernels().transpose01(w.stream(), dtype, staged.pointer(), x.pointer(), batch, steps, t.size(2));
-      // The transposed copy must exist before the staged one is freed.
-      w.synchronize();
-    }
+  @Override
+  public DType dtype() {
+    return dtype;
   }
 
-  /** Queues the download of a (L, N, C) buffer in the caller's layout. */
-  private Transfers.Pending fromSequenceMajor(CudaWorker w, DeviceBuffer b, int steps, int batch, int width,
-      List<DeviceBuffer> temporaries) {
-    if (!config.batchFirst()) {
-      return Transfers.download(w, b.pointer(), dtype, steps, batch, width);
+  @Override
+  public List<Storage> parameters() {
+    checkOpen();
+    return parameters;
+  }
+
+  @Override
+  public List<Storage> gradients() {
+    checkOpen();
+    return gradients;
+  }
+
+  @Override
+  public ForwardResult forward(ForwardArgs args) {
+    return device.call(
+        w -> {
+          checkOpen();
+          Inputs in = inputs(w, args);
+          List<CudaStorage> made = new ArrayList<>();
+          try {
+            CudnnRnn.Plan plan =
+                rnn.plan(w, args.steps(), args.batch(), args.lengths(), false, false, 0);
+            Outputs out = outputs(w, args, made);
+            CudnnRnn.Pass pass =
+                rnn.forward(
+                    w,
+                    plan,
+                    args.lengths(),
+                    in.x.pointer(),
+                    ptr(in.h0),
+                    ptr(in.c0),
+                    out.y.pointer(),
+                    out.hy.pointer(),
+                    ptr(out.cy),
+                    weights.pointer());
+            CudaStorage output = finishOutput(w, args, pass.plan(), out.y, made);
+            return new ForwardResult(output, out.hy, out.cy);
+          } catch (RuntimeException e) {
+            made.forEach(CudaStorage::close);
+            throw e;
+          } finally {
+            in.closeOwned();
+          }
+        });
+  }
+
+  @Override
+  public Tape forwardForBackward(ForwardArgs args) {
+    return device.call(
+        w -> {
+          checkOpen();
+          Inputs in = inputs(w, args);
+          List<CudaStorage> made = new ArrayList<>();
+          try {
+            boolean dropout = args.dropout() && shape.dropout() > 0 && shape.numLayers() > 1;
+            CudnnRnn.Plan plan =
+                rnn.plan(
+                    w,
+                    args.steps(),
+                    args.batch(),
+                    args.lengths(),
+                    true,
+                    dropout,
+                    args.dropoutSeed());
+            Outputs out = outputs(w, args, made);
+            CudnnRnn.Pass pass =
+                rnn.forward(
+                    w,
+                    plan,
+                    args.lengths(),
+                    in.x.pointer(),
+                    ptr(in.h0),
+                    ptr(in.c0),
+                    out.y.pointer(),
+                    out.hy.pointer(),
+                    ptr(out.cy),
+                    weights.pointer());
+            CudaStorage output = finishOutput(w, args, pass.plan(), out.y, made);
+            return new CudaTape(args, in, out.y, pass, new ForwardResult(output, out.hy, out.cy));
+          } catch (RuntimeException e) {
+            made.forEach(CudaStorage::close);
+            in.closeOwned();
+            throw e;
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    device.run(
+        w -> {
+          if (!closed) {
+            closed = true;
+            grads.close();
+            weights.close();
+            rnn.close();
+          }
+        });
+  }
+
+  /**
+   * The forward's operands on the device: x sequence-major (a transposed copy when batch first).
+   */
+  private final class Inputs {
+    final CudaStorage x;
+    final boolean ownsX;
+    final CudaStorage h0;
+    final CudaStorage c0;
+
+    Inputs(CudaStorage x, boolean ownsX, CudaStorage h0, CudaStorage c0) {
+      this.x = x;
+      this.ownsX = ownsX;
+      this.h0 = h0;
+      this.c0 = c0;
     }
-    DeviceBuffer t = w.allocate(dtype, (long) steps * batch * width);
-    temporaries.add(t);
-    device.kernels().transpose01(w.stream(), dtype, b.pointer(), t.pointer(), steps, batch, width);
-    return Transfers.download(w, t.pointer(), dtype, batch, steps, width);
-  }
 
-  private ForwardResult download(CudaWorker w, RnnPass pass) {
-    List<DeviceBuffer> temporaries = new ArrayList<>();
-    try {
-      int width = config.numDirections() * config.outputSize();
-      int states = config.numLayers() * config.numDirections();
-      Transfers.Pending out = fromSequenceMajor(w, pass.y, pass.steps, pass.batch, width, temporaries);
-      Transfers.Pending h = Transfers.download(w, pass.hy.pointer(), dtype, states, pass.batch,
-          config.outputSize());
-      Transfers.Pending c = pass.cy == null ? null
-          : Transfers.download(w, pass.cy.pointer(), dtype, states, pass.batch, config.hiddenSize());
-      w.finishDownloads();
-      return new ForwardResult(out.tensor(), h.tensor(), c == null ? null : c.tensor());
-    } finally {
-      temporaries.forEach(DeviceBuffer::close);
-    }
-  }
-
-  /** Downloads the parameter-shaped tensors that {@code segments} locate. */
-  private List<Tensor> readParameters(CudaWorker w, List<CudnnRnn.Segment> segments) {
-    List<Transfers.Pending> pending = rnn.read(w, segments);
-    w.finishDownloads();
-    return pending.stream().map(Transfers.Pending::tensor).toList();
-  }
-
-  private static void closeAll(DeviceBuffer... buffers) {
-    for (DeviceBuffer b : buffers) {
-      if (b != null) {
-        b.close();
+    void closeOwned() {
+      if (ownsX) {
+        x.close();
       }
     }
+  }
+
+  /** cuDNN's outputs: y sequence-major, h_n, c_n (LSTM only). */
+  private record Outputs(CudaStorage y, CudaStorage hy, CudaStorage cy) {}
+
+  private Inputs inputs(CudaWorker w, ForwardArgs args) {
+    int steps = args.steps();
+    int batch = args.batch();
+    CudaStorage input = checked(args.input(), "input", (long) steps * batch * shape.inputSize());
+    CudaStorage h0 =
+        args.h0() == null ? null : checked(args.h0(), "h0", states(batch, shape.outputSize()));
+    CudaStorage c0 = null;
+    if (args.c0() != null) {
+      if (shape.mode() != RnnMode.LSTM) {
+        throw new IllegalArgumentException(shape.mode() + " has no cell state, got c0");
+      }
+      c0 = checked(args.c0(), "c0", states(batch, shape.hiddenSize()));
+    }
+    if (!shape.batchFirst()) {
+      return new Inputs(input, false, h0, c0);
+    }
+    CudaStorage x = CudaStorage.allocate(device, dtype, input.numel());
+    device
+        .kernels()
+        .transpose01(
+            w.stream(), dtype, input.pointer(), x.pointer(), batch, steps, shape.inputSize());
+    return new Inputs(x, true, h0, c0);
+  }
+
+  private Outputs outputs(CudaWorker w, ForwardArgs args, List<CudaStorage> made) {
+    int batch = args.batch();
+    CudaStorage y =
+        track(made, CudaStorage.allocate(device, dtype, (long) args.steps() * batch * width()));
+    CudaStorage hy =
+        track(made, CudaStorage.allocate(device, dtype, states(batch, shape.outputSize())));
+    CudaStorage cy =
+        shape.mode() == RnnMode.LSTM
+            ? track(made, CudaStorage.allocate(device, dtype, states(batch, shape.hiddenSize())))
+            : null;
+    return new Outputs(y, hy, cy);
+  }
+
+  /**
+   * Zeroes the padded steps of {@code y} (PyTorch's {@code pad_packed_sequence} leaves zeros there)
+   * and returns the output in the caller's layout: {@code y} itself, or a batch-first copy.
+   */
+  private CudaStorage finishOutput(
+      CudaWorker w, ForwardArgs args, CudnnRnn.Plan plan, CudaStorage y, List<CudaStorage> made) {
+    if (args.lengths() != null) {
+      // The plan's device lengths are this call's: the next call queues its own after this kernel.
+      device
+          .kernels()
+          .maskPadding(
+              w.stream(),
+              dtype,
+              y.pointer(),
+              plan.devLengths(),
+              args.steps(),
+              args.batch(),
+              width());
+    }
+    if (!shape.batchFirst()) {
+      return y;
+    }
+    CudaStorage out = track(made, CudaStorage.allocate(device, dtype, y.numel()));
+    device
+        .kernels()
+        .transpose01(
+            w.stream(), dtype, y.pointer(), out.pointer(), args.steps(), args.batch(), width());
+    return out;
   }
 
   private final class CudaTape implements Tape {
-    private final ForwardResult result;
     private final ForwardArgs args;
-    private RnnPass pass;
+    private final Inputs in;
+    private final CudaStorage ySeq;
+    private final ForwardResult result;
+    private CudnnRnn.Pass pass;
+    private boolean backwardDone;
+    private boolean tapeClosed;
 
-    CudaTape(RnnPass pass, ForwardResult result, ForwardArgs args) {
+    CudaTape(
+        ForwardArgs args, Inputs in, CudaStorage ySeq, CudnnRnn.Pass pass, ForwardResult result) {
+      this.args = args;
+      this.in = in;
+      this.ySeq = ySeq;
       this.pass = pass;
       this.result = result;
-      this.args = args;
     }
 
     @Override
     public ForwardResult result() {
+      if (tapeClosed) {
+        throw new IllegalStateException("tape used after close");
+      }
       return result;
     }
 
     @Override
-    public BackwardResult backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
-      synchronized (CudaRnnKernel.this) {
-        if (pass == null) {
-          throw new IllegalStateException("backward was already called on this tape");
-        }
-        CudaWorker w = device.acquire();
-        List<DeviceBuffer> temporaries = new ArrayList<>();
-        try (RnnPass p = pass) {
-          pass = null;
-          if (gradOutput == null) {
-            w.memsetZero(p.dy.pointer(), p.dy.bytes());
-          } else {
-            toSequenceMajor(w, gradOutput, p.dy, p.steps, p.batch);
-          }
-          if (gradHN != null || gradCN != null) {
-            int states = config.numLayers() * config.numDirections();
-            p.dhy = w.allocate(dtype, (long) states * p.batch * config.outputSize());
-            fill(w, gradHN, p.dhy);
-            if (p.cy != null) {
-              p.dcy = w.allocate(dtype, (long) states * p.batch * config.hiddenSize());
-              fill(w, gradCN, p.dcy);
+    public BackwardResult backward(Storage gradOutput, Storage gradHN, Storage gradCN) {
+      return device.call(
+          w -> {
+            checkOpen();
+            if (tapeClosed) {
+              throw new IllegalStateException("backward called on a closed tape");
             }
-          }
-          w.memsetZero(grads.pointer(), grads.bytes());
-          rnn.backward(w, weights.pointer(), grads.pointer(), unusedBiasGrads, p, args.dropout(),
-              args.dropoutSeed());
-          int states = config.numLayers() * config.numDirections();
-          Transfers.Pending dx = fromSequenceMajor(w, p.dx, p.steps, p.batch, config.inputSize(), temporaries);
-          Transfers.Pending dh = Transfers.download(w, p.dhx.pointer(), dtype, states, p.batch,
-              config.outputSize());
-          Transfers.Pending dc = p.dcx == null ? null
-              : Transfers.download(w, p.dcx.pointer(), dtype, states, p.batch, config.hiddenSize());
-          List<Tensor> paramGrads = readParameters(w, gradSegments);
-          return new BackwardResult(dx.tensor(), dh.tensor(), dc == null ? null : dc.tensor(), paramGrads);
-        } finally {
-          w.synchronize();
-          temporaries.forEach(DeviceBuffer::close);
-          device.release(w);
-        }
-      }
+            if (backwardDone) {
+              throw new IllegalStateException("backward was already called on this tape");
+            }
+            backwardDone = true;
+            int steps = args.steps();
+            int batch = args.batch();
+            long yNumel = (long) steps * batch * width();
+            CudaStorage dOut =
+                gradOutput == null ? null : checked(gradOutput, "gradOutput", yNumel);
+            CudaStorage dhy =
+                gradHN == null
+                    ? null
+                    : checked(gradHN, "gradHN", states(batch, shape.outputSize()));
+            CudaStorage dcy =
+                gradCN == null || shape.mode() != RnnMode.LSTM
+                    ? null
+                    : checked(gradCN, "gradCN", states(batch, shape.hiddenSize()));
+            List<CudaStorage> temporaries = new ArrayList<>();
+            List<CudaStorage> made = new ArrayList<>();
+            try {
+              pass.plan().setLengths(w, args.lengths());
+              CudaStorage dy = dySequenceMajor(w, dOut, yNumel, temporaries);
+              CudaStorage dx =
+                  track(
+                      shape.batchFirst() ? temporaries : made,
+                      CudaStorage.allocate(device, dtype, in.x.numel()));
+              CudaStorage dhx =
+                  track(
+                      made, CudaStorage.allocate(device, dtype, states(batch, shape.outputSize())));
+              CudaStorage dcx =
+                  shape.mode() == RnnMode.LSTM
+                      ? track(
+                          made,
+                          CudaStorage.allocate(device, dtype, states(batch, shape.hiddenSize())))
+                      : null;
+              rnn.backward(
+                  w,
+                  pass,
+                  in.x.pointer(),
+                  ptr(in.h0),
+                  ptr(in.c0),
+                  ySeq.pointer(),
+                  dy.pointer(),
+                  ptr(dhy),
+                  ptr(dcy),
+                  dx.pointer(),
+                  dhx.pointer(),
+                  ptr(dcx),
+                  weights.pointer(),
+                  grads.pointer());
+              for (CudnnRnn.Region slot : unusedBiasSlots) {
+                w.memsetZero(
+                    grads.pointer().withByteOffset(slot.offset() * dtype.byteSize()),
+                    slot.count() * dtype.byteSize());
+              }
+              CudaStorage gradInput = dx;
+              if (shape.batchFirst()) {
+                gradInput = track(made, CudaStorage.allocate(device, dtype, dx.numel()));
+                device
+                    .kernels()
+                    .transpose01(
+                        w.stream(),
+                        dtype,
+                        dx.pointer(),
+                        gradInput.pointer(),
+                        steps,
+                        batch,
+                        shape.inputSize());
+              }
+              return new BackwardResult(gradInput, dhx, dcx);
+            } catch (RuntimeException e) {
+              made.forEach(CudaStorage::close);
+              throw e;
+            } finally {
+              temporaries.forEach(CudaStorage::close);
+            }
+          });
     }
-  }
 
-  /**
-   * The benchmark pass: inputs uploaded once; each run transposes the input as PyTorch does for batch-first
-   * modules, runs cuDNN (forward, or forward and both backward calls with the all-ones output gradient), and
-   * transposes the output (or the input gradient) back, all on the device.
-   */
-  private final class Resident implements ResidentPass {
-    private final RnnPass pass;
-    private final DeviceBuffer dOut;
-    private final DeviceBuffer input;
-    private final DeviceBuffer back;
-    private final ForwardArgs args;
-
-    Resident(RnnPass pass, DeviceBuffer dOut, ForwardArgs args) {
-      this.pass = pass;
-      this.dOut = dOut;
-      this.args = args;
-      CudaWorker w = device.acquire();
-      try {
-        // Keep the caller's layout on the device, so that every run pays the transposes PyTorch pays.
-        this.input = config.batchFirst() ? w.allocate(dtype, pass.x.bytes() / dtype.byteSize()) : null;
-        if (input != null) {
-          device.kernels().transpose01(w.stream(), dtype, pass.x.pointer(), input.pointer(), pass.steps,
-              pass.batch, config.inputSize());
-        }
-        long outBytes = dOut != null ? pass.dx.bytes() : pass.y.bytes();
-        this.back = config.batchFirst() ? w.allocate(dtype, outBytes / dtype.byteSize()) : null;
-        w.synchronize();
-      } finally {
-        device.release(w);
+    /**
+     * {@code dy} as cuDNN reads it: sequence-major, zero at padded steps. The caller's storage
+     * itself when it already is; otherwise a temporary copy, since the caller's must not change.
+     */
+    private CudaStorage dySequenceMajor(
+        CudaWorker w, CudaStorage dOut, long numel, List<CudaStorage> temporaries) {
+      if (dOut != null && !shape.batchFirst() && args.lengths() == null) {
+        return dOut;
       }
-    }
-
-    @Override
-    public void run() {
-      synchronized (CudaRnnKernel.this) {
-        CudaWorker w = device.acquire();
-        try {
-          int width = config.numDirections() * config.outputSize();
-          if (input != null) {
-            device.kernels().transpose01(w.stream(), dtype, input.pointer(), pass.x.pointer(), pass.batch,
-                pass.steps, config.inputSize());
-          }
-          rnn.forward(w, weights.pointer(), pass, args.dropout(), args.dropoutSeed());
-          if (dOut == null) {
-            if (back != null) {
-              device.kernels().transpose01(w.stream(), dtype, pass.y.pointer(), back.pointer(), pass.steps,
-                  pass.batch, width);
-            }
-          } else {
-            if (config.batchFirst()) {
-              device.kernels().transpose01(w.stream(), dtype, dOut.pointer(), pass.dy.pointer(), pass.batch,
-                  pass.steps, width);
-            } else {
-              NativeCalls.checkDriver("cuMemcpyDtoDAsync", JCudaDriver.cuMemcpyDtoDAsync(
-                  pass.dy.pointer(), dOut.pointer(), dOut.bytes(), w.stream()));
-            }
-            w.memsetZero(grads.pointer(), grads.bytes());
-            rnn.backward(w, weights.pointer(), grads.pointer(), unusedBiasGrads, pass, args.dropout(),
-                args.dropoutSeed());
-            if (back != null) {
-              device.kernels().transpose01(w.stream(), dtype, pass.dx.pointer(), back.pointer(), pass.steps,
-                  pass.batch, config.inputSize());
-            }
-          }
-          w.synchronize();
-        } finally {
-          device.release(w);
-        }
+      CudaStorage dy = track(temporaries, CudaStorage.allocate(device, dtype, numel));
+      if (dOut == null) {
+        w.memsetZero(dy.pointer(), dy.bytes());
+        return dy;
       }
+      if (shape.batchFirst()) {
+        device
+            .kernels()
+            .transpose01(
+                w.stream(),
+                dtype,
+                dOut.pointer(),
+                dy.pointer(),
+                args.batch(),
+                args.steps(),
+                width());
+      } else {
+        w.copy(dOut.pointer(), dy.pointer(), dy.bytes());
+      }
+      if (args.lengths() != null) {
+        device
+            .kernels()
+            .maskPadding(
+                w.stream(),
+                dtype,
+                dy.pointer(),
+                pass.plan().devLengths(),
+                args.steps(),
+                args.batch(),
+                width());
+      }
+      return dy;
     }
 
     @Override
     public void close() {
-      synchronized (CudaRnnKernel.this) {
-        CudaWorker w = device.acquire();
-        try {
-          w.synchronize();
-          closeAll(input, back, dOut);
-          pass.close();
-        } finally {
-          device.release(w);
-        }
-      }
+      device.run(
+          w -> {
+            if (tapeClosed) {
+              return;
+            }
+            tapeClosed = true;
+            in.closeOwned();
+            if (result.output() != ySeq) {
+              ySeq.close();
+            }
+            result.output().close();
+            result.hN().close();
+            if (result.cN() != null) {
+              result.cN().close();
+            }
+            if (pass.reserve() != null) {
+              pass.reserve().close();
+            }
+            pass = null;
+          });
     }
+  }
+
+  private CachingAllocator.Address weightsBase() {
+    return weights.base();
+  }
+
+  private CudaStorage zeros(CudaWorker w, long numel) {
+    CudaStorage s = CudaStorage.allocate(device, dtype, numel);
+    w.memsetZero(s.pointer(), s.bytes());
+    return s;
+  }
+
+  private CudaStorage checked(Storage s, String name, long numel) {
+    CudaStorage c = CudaStorage.of(s, device, name);
+    if (c.dtype() != dtype) {
+      throw new IllegalArgumentException(
+          String.format("%s is %s, expected %s for %s", name, c.dtype(), dtype, shape));
+    }
+    if (c.numel() != numel) {
+      throw new IllegalArgumentException(
+          String.format("%s has %d elements, expected %d for %s", name, c.numel(), numel, shape));
+    }
+    return c;
+  }
+
+  private long states(int batch, int size) {
+    return (long) shape.numLayers() * shape.numDirections() * batch * size;
+  }
+
+  private int width() {
+    return shape.numDirections() * shape.outputSize();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("RNN kernel for " + shape + " used after close");
+    }
+  }
+
+  private static CudaStorage track(List<CudaStorage> list, CudaStorage s) {
+    list.add(s);
+    return s;
+  }
+
+  private static CUdeviceptr ptr(CudaStorage s) {
+    return s == null ? null : s.pointer();
   }
 }

@@ -4,7 +4,6 @@ import static dev.rnn4j.backend.cuda.NativeCalls.checkCublas;
 import static dev.rnn4j.backend.cuda.NativeCalls.checkCudnn;
 import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
 
-import dev.rnn4j.tensor.DType;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.Pointer;
@@ -15,19 +14,17 @@ import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcudnn.JCudnn;
-import jcuda.jcudnn.cudnnDropoutDescriptor;
 import jcuda.jcudnn.cudnnHandle;
 import jcuda.runtime.cudaStream_t;
 
 /**
- * What one thread needs to work on a device: a stream, a cuDNN handle and a cuBLAS handle bound to it, the
- * dropout RNG state of that handle, and a pinned staging buffer for transfers. Borrowed from
- * {@link CudaDevice#acquire()} for one call at a time, so no two threads ever share a handle or stream.
+ * What the device's work runs on: a stream, a cuDNN handle and a cuBLAS handle bound to it, and a
+ * pinned staging buffer for transfers. Used through {@link CudaDevice#call}, one thread at a time.
  *
- * <p>Transfers go through the staging buffer: {@link #upload} copies host data into the next free region
- * and queues the copy on the stream; {@link #download} queues device-to-host copies, and
- * {@link #finishDownloads()} waits for the stream once and then hands the data over. The regions are
- * reused after every synchronization.
+ * <p>Transfers go through the staging buffer: {@link #upload} copies host data into the next free
+ * region and queues the copy on the stream; {@link #download} queues device-to-host copies, and
+ * {@link #finishDownloads()} waits for the stream once and then hands the data over. The regions
+ * are reused after every synchronization.
  */
 final class CudaWorker implements AutoCloseable {
   private static final long MIN_STAGING = 1 << 20;
@@ -39,12 +36,12 @@ final class CudaWorker implements AutoCloseable {
   private PinnedBuffer staging;
   private long stagingUsed;
   private final List<Runnable> pendingDownloads = new ArrayList<>();
-  private DeviceBuffer dropoutStates;
-  private cudnnDropoutDescriptor dropout;
 
   CudaWorker(CudaDevice device) {
     this.device = device;
-    checkDriver("cuStreamCreate", JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING));
+    checkDriver(
+        "cuStreamCreate",
+        JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING));
     checkCudnn("cudnnCreate", JCudnn.cudnnCreate(cudnn));
     checkCudnn("cudnnSetStream", JCudnn.cudnnSetStream(cudnn, new cudaStream_t(stream)));
     checkCublas("cublasCreate", JCublas2.cublasCreate(cublas));
@@ -73,16 +70,11 @@ final class CudaWorker implements AutoCloseable {
     checkDriver("cuStreamSynchronize", JCudaDriver.cuStreamSynchronize(stream));
   }
 
-  /** Allocates device memory for {@code count} elements of {@code dtype}. */
-  DeviceBuffer allocate(DType dtype, long count) {
-    return DeviceBuffer.allocate(device, count * dtype.byteSize());
-  }
-
-  /** Allocates device memory and queues a fill with zero bytes. */
-  DeviceBuffer zeros(DType dtype, long count) {
-    DeviceBuffer b = allocate(dtype, count);
-    memsetZero(b.pointer(), count * dtype.byteSize());
-    return b;
+  /** Queues a copy of {@code bytes} bytes from {@code src} to {@code dst}, both on the device. */
+  void copy(CUdeviceptr src, CUdeviceptr dst, long bytes) {
+    if (bytes > 0) {
+      checkDriver("cuMemcpyDtoDAsync", JCudaDriver.cuMemcpyDtoDAsync(dst, src, bytes, stream));
+    }
   }
 
   /** Queues a fill of {@code bytes} bytes at {@code pointer} with zeros. */
@@ -115,14 +107,15 @@ final class CudaWorker implements AutoCloseable {
   }
 
   /**
-   * Queues a copy of {@code count} floats from {@code src} into {@code into[from..]}; the array is filled
-   * by {@link #finishDownloads()}.
+   * Queues a copy of {@code count} floats from {@code src} into {@code into[from..]}; the array is
+   * filled by {@link #finishDownloads()}.
    */
   void download(CUdeviceptr src, float[] into, int from, int count) {
     long bytes = 4L * count;
     long at = reserve(bytes);
     copyOut(src, at, bytes);
-    pendingDownloads.add(() -> staging.view().asFloatBuffer().position((int) (at / 4)).get(into, from, count));
+    pendingDownloads.add(
+        () -> staging.view().asFloatBuffer().position((int) (at / 4)).get(into, from, count));
   }
 
   /** As {@link #download(CUdeviceptr, float[], int, int)} for doubles. */
@@ -130,10 +123,14 @@ final class CudaWorker implements AutoCloseable {
     long bytes = 8L * count;
     long at = reserve(bytes);
     copyOut(src, at, bytes);
-    pendingDownloads.add(() -> staging.view().asDoubleBuffer().position((int) (at / 8)).get(into, from, count));
+    pendingDownloads.add(
+        () -> staging.view().asDoubleBuffer().position((int) (at / 8)).get(into, from, count));
   }
 
-  /** Waits for the stream and completes every queued download; the staging buffer is then free again. */
+  /**
+   * Waits for the stream and completes every queued download; the staging buffer is then free
+   * again.
+   */
   void finishDownloads() {
     synchronize();
     for (Runnable r : pendingDownloads) {
@@ -143,35 +140,9 @@ final class CudaWorker implements AutoCloseable {
     stagingUsed = 0;
   }
 
-  /**
-   * This handle's dropout descriptor with probability {@code p}. The RNG state is made once per handle,
-   * seeded with {@code seed} on first use (an expensive kernel), and continued afterwards.
-   */
-  cudnnDropoutDescriptor dropout(float p, long seed) {
-    if (dropout == null) {
-      long[] size = new long[1];
-      checkCudnn("cudnnDropoutGetStatesSize", JCudnn.cudnnDropoutGetStatesSize(cudnn, size));
-      dropoutStates = DeviceBuffer.allocate(device, size[0]);
-      cudnnDropoutDescriptor d = new cudnnDropoutDescriptor();
-      checkCudnn("cudnnCreateDropoutDescriptor", JCudnn.cudnnCreateDropoutDescriptor(d));
-      checkCudnn("cudnnSetDropoutDescriptor", JCudnn.cudnnSetDropoutDescriptor(d, cudnn, p,
-          dropoutStates.pointer(), size[0], seed));
-      dropout = d;
-    } else {
-      checkCudnn("cudnnRestoreDropoutDescriptor", JCudnn.cudnnRestoreDropoutDescriptor(dropout, cudnn, p,
-          dropoutStates.pointer(), dropoutStates.bytes(), 0));
-    }
-    return dropout;
-  }
-
   @Override
   public void close() {
     synchronize();
-    if (dropout != null) {
-      checkCudnn("cudnnDestroyDropoutDescriptor", JCudnn.cudnnDestroyDropoutDescriptor(dropout));
-      dropout = null;
-      dropoutStates.close();
-    }
     checkCublas("cublasDestroy", JCublas2.cublasDestroy(cublas));
     checkCudnn("cudnnDestroy", JCudnn.cudnnDestroy(cudnn));
     staging.close();
@@ -199,6 +170,7 @@ final class CudaWorker implements AutoCloseable {
   }
 
   private void copyOut(CUdeviceptr src, long at, long bytes) {
-    checkDriver("cuMemcpyDtoHAsync", JCudaDriver.cuMemcpyDtoHAsync(staging.at(at), src, bytes, stream));
+    checkDriver(
+        "cuMemcpyDtoHAsync", JCudaDriver.cuMemcpyDtoHAsync(staging.at(at), src, bytes, stream));
   }
 }

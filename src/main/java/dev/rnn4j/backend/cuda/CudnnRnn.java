@@ -2,16 +2,16 @@ package dev.rnn4j.backend.cuda;
 
 import static dev.rnn4j.backend.cuda.NativeCalls.checkCudnn;
 
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.RnnNativeException;
-import dev.rnn4j.nn.ParamKey;
-import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.nn.RnnMode;
-import dev.rnn4j.tensor.DType;
-import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.spec.ParamKey;
+import dev.rnn4j.spec.RnnMode;
+import dev.rnn4j.spec.RnnShape;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import jcuda.Pointer;
+import java.util.Map;
 import jcuda.driver.CUdeviceptr;
 import jcuda.jcudnn.JCudnn;
 import jcuda.jcudnn.cudnnDataType;
@@ -30,353 +30,336 @@ import jcuda.jcudnn.cudnnTensorDescriptor;
 import jcuda.jcudnn.cudnnWgradMode;
 
 /**
- * One recurrent configuration on cuDNN's v8 RNN API: its descriptors, the map between PyTorch's named
- * parameters and cuDNN's opaque weight space, and the forward and backward passes on device buffers.
+ * One recurrent shape on cuDNN's v8 RNN API: where PyTorch's parameters lie in cuDNN's weight
+ * space, one {@link Plan} per pass shape (descriptors, algorithm, workspace) built once and cached,
+ * the dropout state, and the forward and backward passes on device pointers.
  *
- * <p>Layouts: {@code x} is {@code (L, N, H_in)} and {@code y} is {@code (L, N, D * H_out)}, sequence-major
- * ({@code CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED} with padded I/O, as PyTorch calls cuDNN); states are
- * {@code (D * num_layers, N, H_out)} and, for LSTM, {@code (D * num_layers, N, H_cell)}. The bias mode is
- * always {@code CUDNN_RNN_DOUBLE_BIAS}, as in PyTorch: without biases the slots stay zero, and their
- * gradients are zeroed after every backward pass so that nothing ever moves them.
+ * <p>Layouts: {@code x} is {@code (L, N, H_in)} and {@code y} is {@code (L, N, D * H_out)},
+ * sequence-major ({@code CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED} with padded I/O, as PyTorch
+ * calls cuDNN); states are {@code (D * num_layers, N, H_out)} and, for LSTM, {@code (D *
+ * num_layers, N, H_cell)}. The bias mode is always {@code CUDNN_RNN_DOUBLE_BIAS}, as in PyTorch:
+ * without biases the slots stay zero, and the owner zeroes their gradients after every backward
+ * pass so that nothing ever moves them.
  *
- * <p>Not thread-safe: the owner serializes calls (the descriptors are reconfigured per call).
+ * <p>Dropout: one descriptor and RNG state per instance, seeded with {@code
+ * cudnnSetDropoutDescriptor} (an initialization kernel over the whole state) when a training pass
+ * brings a seed other than the one the state was last seeded with, and otherwise continued. A
+ * pass's masks are therefore a function of its seed and of the number of passes immediately before
+ * it with that same seed: a caller that gives every step its own seed (derived from the run's seed
+ * and the step, as a resumable trainer does) gets the same masks when a run resumes, at the price
+ * of one seeding per step; one that repeats a seed gets fresh masks per pass from the continued
+ * state, and no re-initialization. cuDNN offers nothing cheaper that is exact: its RNN reads the
+ * state, with no per-call offset.
+ *
+ * <p>Not thread-safe: the device's lock serializes every use ({@link CudaDevice#call}).
  */
 final class CudnnRnn implements AutoCloseable {
   /** {@code CUDNN_RNN_PADDED_IO_ENABLED}, which JCudnn does not define. */
   private static final int PADDED_IO_ENABLED = 1;
+
   private static final int NOT_SUPPORTED_CATEGORY = 3000;
 
   private final CudaDevice device;
-  private final RnnConfig config;
+  private final RnnShape shape;
   private final DType dtype;
   private final MathMode math;
   private final int dataType;
-  private final cudnnRNNDescriptor desc = new cudnnRNNDescriptor();
   private final cudnnDropoutDescriptor noDropout = new cudnnDropoutDescriptor();
-  private final cudnnRNNDataDescriptor xDesc = new cudnnRNNDataDescriptor();
-  private final cudnnRNNDataDescriptor yDesc = new cudnnRNNDataDescriptor();
-  private final cudnnTensorDescriptor hDesc = new cudnnTensorDescriptor();
-  private final cudnnTensorDescriptor cDesc = new cudnnTensorDescriptor();
+  // Standard algorithm, no dropout: what the weight space's size and block addresses are asked of.
+  private final cudnnRNNDescriptor layout = new cudnnRNNDescriptor();
   private final long weightSpaceBytes;
-  private int configuredAlgo = -1;
-  private cudnnDropoutDescriptor configuredDropout;
-  // Set once cuDNN has refused a persistent algorithm for this configuration.
+  private final Map<PlanKey, Plan> plans = new HashMap<>();
+  // Plans replaced after cuDNN refused their algorithm at run time: tapes may still hold them.
+  private final List<Plan> retired = new ArrayList<>();
+  private cudnnDropoutDescriptor dropout;
+  private DeviceBuffer dropoutStates;
+  private long dropoutSeed;
+  // Set once cuDNN has refused a persistent algorithm for this shape.
   private boolean standardOnly;
-  // The pass whose shapes and lengths the data and state descriptors currently describe.
-  private RnnPass dataFor;
   private boolean closed;
 
-  CudnnRnn(CudaWorker w, RnnConfig config, DType dtype, MathMode math) {
+  CudnnRnn(CudaWorker w, RnnShape shape, DType dtype, MathMode math) {
     this.device = w.device();
-    this.config = config;
+    this.shape = shape;
     this.dtype = dtype;
     this.math = math;
-    this.dataType = dtype == DType.FLOAT64 ? cudnnDataType.CUDNN_DATA_DOUBLE : cudnnDataType.CUDNN_DATA_FLOAT;
+    this.dataType =
+        dtype == DType.FLOAT64 ? cudnnDataType.CUDNN_DATA_DOUBLE : cudnnDataType.CUDNN_DATA_FLOAT;
     checkCudnn("cudnnCreateDropoutDescriptor", JCudnn.cudnnCreateDropoutDescriptor(noDropout));
-    checkCudnn("cudnnSetDropoutDescriptor(p=0)",
+    checkCudnn(
+        "cudnnSetDropoutDescriptor(p=0)",
         JCudnn.cudnnSetDropoutDescriptor(noDropout, w.cudnn(), 0f, null, 0, 0));
-    checkCudnn("cudnnCreateRNNDescriptor", JCudnn.cudnnCreateRNNDescriptor(desc));
-    checkCudnn("cudnnCreateRNNDataDescriptor", JCudnn.cudnnCreateRNNDataDescriptor(xDesc));
-    checkCudnn("cudnnCreateRNNDataDescriptor", JCudnn.cudnnCreateRNNDataDescriptor(yDesc));
-    checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(hDesc));
-    checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(cDesc));
-    configure(w, cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD, noDropout);
-    long[] size = new long[1];
-    checkCudnn("cudnnGetRNNWeightSpaceSize", JCudnn.cudnnGetRNNWeightSpaceSize(w.cudnn(), desc, size));
-    this.weightSpaceBytes = size[0];
+    checkCudnn("cudnnCreateRNNDescriptor", JCudnn.cudnnCreateRNNDescriptor(layout));
+    configure(layout, cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD, noDropout);
+    this.weightSpaceBytes = weightSpaceBytes(w, layout);
   }
 
-  RnnConfig config() {
-    return config;
-  }
-
-  DType dtype() {
-    return dtype;
-  }
-
-  /** The weight space's size in bytes (a multiple of the element size). */
-  long weightSpaceBytes() {
-    return weightSpaceBytes;
-  }
-
-  /** The weight space's size in elements. */
+  /** The weight space's size in elements (its bytes are a multiple of the element size). */
   long weightSpaceElements() {
     return weightSpaceBytes / dtype.byteSize();
   }
 
   /**
-   * The algorithm. With TF32 allowed (PyTorch's default) it is PyTorch's choice ({@code get_algo} in ATen's
-   * cudnn/RNN.cpp), so that timings compare: projections and variable lengths take the standard
-   * algorithm; float32 with a small hidden size on compute capability 6.0 and later takes
-   * {@code PERSIST_STATIC_SMALL_H}. Training passes use the backward pass's (smaller) thresholds for their
-   * forward too, so that the reserve space is written and read by one algorithm.
+   * The algorithm. With TF32 allowed (PyTorch's default) it is PyTorch's choice ({@code get_algo}
+   * in ATen's cudnn/RNN.cpp), so that timings compare: projections and variable lengths take the
+   * standard algorithm; float32 with a small hidden size on compute capability 6.0 and later takes
+   * {@code PERSIST_STATIC_SMALL_H}. Training passes use the backward pass's (smaller) thresholds
+   * for their forward too, so that the reserve space is written and read by one algorithm.
    *
-   * <p>Strict FP32 always takes the standard algorithm: the persistent small-H kernels evaluate their
-   * activations approximately (seen on an H200 with cuDNN 9.19: outputs 3e-6 to 1e-5 and gradients up to
-   * 2e-4 from the CPU's, where the standard algorithm stays within 2e-7 and 1.2e-6), which is not what
-   * strict FP32 promises.
+   * <p>Strict FP32 always takes the standard algorithm: the persistent small-H kernels evaluate
+   * their activations approximately (seen on an H200 with cuDNN 9.19: outputs 3e-6 to 1e-5 and
+   * gradients up to 2e-4 from the CPU's, where the standard algorithm stays within 2e-7 and
+   * 1.2e-6), which is not what strict FP32 promises.
    */
-  static int chooseAlgo(RnnConfig config, DType dtype, MathMode math, int computeCapability,
-      boolean training, boolean variableLengths) {
-    if (config.projSize() > 0 || variableLengths || dtype == DType.FLOAT64 || math == MathMode.STRICT_FP32
+  static int chooseAlgo(
+      RnnShape shape,
+      DType dtype,
+      MathMode math,
+      int computeCapability,
+      boolean training,
+      boolean variableLengths) {
+    if (shape.projSize() > 0
+        || variableLengths
+        || dtype == DType.FLOAT64
+        || math == MathMode.STRICT_FP32
         || computeCapability < 60) {
       return cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
     }
-    boolean vanilla = config.mode() == RnnMode.RNN_TANH || config.mode() == RnnMode.RNN_RELU;
+    boolean vanilla = shape.mode() == RnnMode.RNN_TANH || shape.mode() == RnnMode.RNN_RELU;
     int limit = training ? (vanilla ? 256 : 128) : (vanilla ? 384 : 192);
-    return config.hiddenSize() <= limit
+    return shape.hiddenSize() <= limit
         ? cudnnRNNAlgo.CUDNN_RNN_ALGO_PERSIST_STATIC_SMALL_H
         : cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
   }
 
-  /** Where one parameter's block lies: {@code count} elements from {@code offset} in the flat tensor. */
-  record Segment(int param, long offset, long count, CUdeviceptr at) {}
+  /**
+   * Where a tensor lies in the weight space (or, the same layout, its gradient): elements from an
+   * offset.
+   */
+  record Region(long offset, long count) {}
 
   /**
-   * The blocks of every parameter in a weight space (or its gradient) that starts at {@code base}, found
-   * with {@code cudnnGetRNNWeightParams}: the layout is cuDNN's own and is never computed here. Parameter
-   * indices follow {@link ParamKey#all}.
+   * Where each parameter, in {@link ParamKey#all} order and PyTorch's layout, lies in a weight
+   * space that starts at {@code base}: found with {@code cudnnGetRNNWeightParams}, never computed.
+   * PyTorch's {@code (G * H, I)} matrix is cuDNN's G gate blocks of {@code (H, I)}, and a parameter
+   * is one region only if cuDNN put its gate blocks one after the other in PyTorch's gate order (i,
+   * f, g, o; r, z, n), which is what PyTorch's {@code _cudnn_rnn_flatten_weight} relies on for its
+   * views too. That is checked here for every parameter, never assumed.
+   *
+   * @throws RnnNativeException naming the parameter whose blocks are not consecutive
    */
-  List<Segment> locate(CudaWorker w, CUdeviceptr base) {
-    List<ParamKey> keys = ParamKey.all(config);
-    List<Segment> segments = new ArrayList<>();
-    int gates = config.mode().gateCount();
-    int hidden = config.hiddenSize();
-    for (int i = 0; i < keys.size(); i++) {
-      ParamKey key = keys.get(i);
-      int pseudoLayer = key.layer() * config.numDirections() + key.direction();
-      int[] shape = key.shape(config);
+  List<Region> locate(CudaWorker w, CachingAllocator.Address base) {
+    List<Region> regions = new ArrayList<>();
+    int gates = shape.mode().gateCount();
+    int hidden = shape.hiddenSize();
+    for (ParamKey key : ParamKey.all(shape)) {
+      int pseudoLayer = key.layer() * shape.numDirections() + key.direction();
+      int[] dims = key.shape(shape);
       switch (key.kind()) {
         case WEIGHT_IH, WEIGHT_HH -> {
           int first = key.kind() == ParamKey.Kind.WEIGHT_IH ? 0 : gates;
-          long block = (long) hidden * shape[1];
-          for (int g = 0; g < gates; g++) {
-            segments.add(new Segment(i, g * block, block, matrix(w, base, pseudoLayer, first + g, block, key)));
-          }
+          regions.add(
+              consecutive(w, base, key, pseudoLayer, first, gates, (long) hidden * dims[1], true));
         }
         case BIAS_IH, BIAS_HH -> {
           int first = key.kind() == ParamKey.Kind.BIAS_IH ? 0 : gates;
-          for (int g = 0; g < gates; g++) {
-            segments.add(new Segment(i, (long) g * hidden, hidden, bias(w, base, pseudoLayer, first + g, hidden,
-                key)));
-          }
+          regions.add(consecutive(w, base, key, pseudoLayer, first, gates, hidden, false));
         }
-        case WEIGHT_HR -> {
-          long count = (long) shape[0] * shape[1];
-          segments.add(new Segment(i, 0, count, matrix(w, base, pseudoLayer, 2 * gates, count, key)));
-        }
+        case WEIGHT_HR ->
+            regions.add(
+                consecutive(
+                    w, base, key, pseudoLayer, 2 * gates, 1, (long) dims[0] * dims[1], true));
         default -> throw new AssertionError(key.kind());
       }
     }
-    return segments;
+    return regions;
   }
 
   /**
-   * Queues the upload of PyTorch-layout parameters, in {@link ParamKey#all} order and converted to this
-   * configuration's dtype, into the blocks that {@code segments} locate.
-   */
-  void write(CudaWorker w, List<Segment> segments, List<Tensor> parameters) {
-    // Each tensor's values are taken out once, not once per gate block.
-    Object[] values = new Object[parameters.size()];
-    for (Segment s : segments) {
-      int i = s.param();
-      if (values[i] == null) {
-        Tensor t = parameters.get(i).to(dtype);
-        values[i] = dtype == DType.FLOAT32 ? t.toFloatArray() : t.toDoubleArray();
-      }
-      if (values[i] instanceof float[] f) {
-        w.upload(f, (int) s.offset(), (int) s.count(), s.at());
-      } else {
-        w.upload((double[]) values[i], (int) s.offset(), (int) s.count(), s.at());
-      }
-    }
-  }
-
-  /**
-   * Queues the download of the blocks that {@code segments} locate into PyTorch-layout parameters, in
-   * {@link ParamKey#all} order; they hold the values after the worker's {@link CudaWorker#finishDownloads()}.
-   */
-  List<Transfers.Pending> read(CudaWorker w, List<Segment> segments) {
-    List<Transfers.Pending> out = new ArrayList<>();
-    for (ParamKey key : ParamKey.all(config)) {
-      out.add(Transfers.Pending.of(dtype, key.shape(config)));
-    }
-    for (Segment s : segments) {
-      out.get(s.param()).fill(w, s.at(), (int) s.offset(), (int) s.count());
-    }
-    return out;
-  }
-
-  /**
-   * The bias blocks of a weight space at {@code base} when the configuration has no biases: cuDNN's
+   * The bias blocks of a weight space at {@code base} when the shape has no biases: cuDNN's
    * double-bias mode still has them, and they must stay zero.
    */
-  List<CUdeviceptr> unusedBiasSlots(CudaWorker w, CUdeviceptr base) {
-    List<CUdeviceptr> slots = new ArrayList<>();
-    if (config.bias()) {
+  List<Region> unusedBiasSlots(CudaWorker w, CachingAllocator.Address base) {
+    List<Region> slots = new ArrayList<>();
+    if (shape.bias()) {
       return slots;
     }
-    int ids = 2 * config.mode().gateCount();
-    for (int layer = 0; layer < config.numLayers() * config.numDirections(); layer++) {
+    int ids = 2 * shape.mode().gateCount();
+    for (int layer = 0; layer < shape.numLayers() * shape.numDirections(); layer++) {
       for (int id = 0; id < ids; id++) {
-        slots.add(bias(w, base, layer, id, config.hiddenSize(), null));
+        long at = block(w, base, layer, id, shape.hiddenSize(), null, false);
+        slots.add(new Region(elementOffset(at, base, null), shape.hiddenSize()));
       }
     }
     return slots;
   }
 
+  /** What a plan is built for: everything the descriptors and the algorithm depend on. */
+  record PlanKey(
+      int steps, int batch, boolean variableLengths, boolean training, boolean dropout) {}
+
   /**
-   * Allocates the buffers of a pass of {@code steps} x {@code batch}: input, output, states, the device copy
-   * of the lengths, the workspace, and for training the reserve space and every gradient buffer. The
-   * caller fills {@code x} (and {@code hx}/{@code cx}, {@code dy}/{@code dhy}/{@code dcy}, allocated here
-   * when {@code withInitialStates}/{@code withStateGrads} say so; otherwise they stay null for zeros), then
-   * runs {@link #forward} and {@link #backward} on the pass as often as it likes.
-   *
-   * @param lengths N lengths in [1, L], or null when all are L
-   * @param dropout whether the passes will drop between layers (training mode, positive dropout)
+   * The plan for a pass, built on first use and cached: its RNN descriptor (algorithm, dropout),
+   * data and state descriptors, workspace, and the device copy of the lengths, which it sets to
+   * {@code lengths} (null for all L) before returning. A training pass with dropout also seeds the
+   * dropout state (class comment).
    */
-  RnnPass prepare(CudaWorker w, int steps, int batch, int[] lengths, boolean training,
-      boolean withInitialStates, boolean withStateGrads, boolean dropout, long dropoutSeed) {
-    RnnPass pass = new RnnPass(steps, batch, lengths, training);
-    boolean ok = false;
+  Plan plan(
+      CudaWorker w,
+      int steps,
+      int batch,
+      int[] lengths,
+      boolean training,
+      boolean dropout,
+      long seed) {
+    checkOpen();
+    if (dropout) {
+      seedDropout(w, seed);
+    }
+    PlanKey key = new PlanKey(steps, batch, lengths != null, training, dropout);
+    Plan plan = plans.get(key);
+    if (plan == null) {
+      plan =
+          new Plan(
+              w,
+              key,
+              standardOnly
+                  ? cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD
+                  : chooseAlgo(
+                      shape, dtype, math, device.computeCapability(), training, lengths != null));
+      plans.put(key, plan);
+    }
+    plan.setLengths(w, lengths);
+    return plan;
+  }
+
+  /**
+   * Queues the forward pass of {@code plan} (whose lengths are set) from {@code x} and the initial
+   * states {@code hx}, {@code cx} (null for zeros) into {@code y}, {@code hy}, {@code cy} (null:
+   * not written). Outputs at padded steps are left to the caller to zero. Returns the reserve space
+   * of a training plan, which the caller owns and hands to {@link #backward}, and null for
+   * inference. Takes the plan's replacement instead when cuDNN refuses a persistent algorithm at
+   * run time: the returned pass names the plan that ran.
+   */
+  Pass forward(
+      CudaWorker w,
+      Plan plan,
+      int[] lengths,
+      CUdeviceptr x,
+      CUdeviceptr hx,
+      CUdeviceptr cx,
+      CUdeviceptr y,
+      CUdeviceptr hy,
+      CUdeviceptr cy,
+      CUdeviceptr weights) {
+    DeviceBuffer reserve =
+        plan.key.training ? DeviceBuffer.allocate(device, plan.reserveBytes) : null;
     try {
-      int[] all = lengths != null ? lengths : filled(batch, steps);
-      pass.devLengths = DeviceBuffer.allocate(device, 4L * batch);
-      w.upload(all, pass.devLengths.pointer());
-      int algo = standardOnly ? cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD
-          : chooseAlgo(config, dtype, math, device.computeCapability(), training, lengths != null);
-      // The reserve space holds the dropout masks too: size it with the descriptor the passes will use.
-      cudnnDropoutDescriptor drop = dropout ? w.dropout((float) config.dropout(), dropoutSeed) : noDropout;
-      configure(w, algo, drop);
-      setData(pass);
-      long[] work = new long[1];
-      long[] reserve = new long[1];
-      int mode = training ? cudnnForwardMode.CUDNN_FWD_MODE_TRAINING : cudnnForwardMode.CUDNN_FWD_MODE_INFERENCE;
-      int status = JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode, xDesc, work, reserve);
-      if (status / 1000 * 1000 == NOT_SUPPORTED_CATEGORY && algo != cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD) {
+      int status = plan.runForward(w, x, hx, cx, y, hy, cy, weights, reserve);
+      if (status / 1000 * 1000 == NOT_SUPPORTED_CATEGORY
+          && plan.algo != cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD) {
         // cuDNN's persistent kernels have limits of their own (shared memory, batch) that PyTorch's
-        // heuristic does not know; the standard algorithm computes the same function.
+        // heuristic does not know; the standard algorithm computes the same function. The old plan
+        // stays
+        // whole for the tapes that used it.
         standardOnly = true;
-        algo = cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
-        configure(w, algo, drop);
-        status = JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode, xDesc, work, reserve);
-      }
-      pass.algo = algo;
-      checkCudnn(call("cudnnGetRNNTempSpaceSizes", pass), status);
-      pass.workspace = DeviceBuffer.allocate(device, work[0]);
-      pass.reserveBytes = training ? reserve[0] : 0;
-      // JCudnn refuses a null reserve space even where cuDNN ignores it (inference): a word stands in.
-      pass.reserve = DeviceBuffer.allocate(device, pass.reserveBytes);
-      long width = (long) config.numDirections() * config.outputSize();
-      long hStates = stateElements(batch, config.outputSize());
-      long cStates = stateElements(batch, config.hiddenSize());
-      pass.x = w.allocate(dtype, (long) steps * batch * config.inputSize());
-      pass.y = w.allocate(dtype, (long) steps * batch * width);
-      pass.hy = w.allocate(dtype, hStates);
-      pass.cy = lstm() ? w.allocate(dtype, cStates) : null;
-      if (withInitialStates) {
-        pass.hx = w.allocate(dtype, hStates);
-        pass.cx = lstm() ? w.allocate(dtype, cStates) : null;
-      }
-      if (training) {
-        pass.dy = w.allocate(dtype, (long) steps * batch * width);
-        pass.dx = w.allocate(dtype, (long) steps * batch * config.inputSize());
-        pass.dhx = w.allocate(dtype, hStates);
-        pass.dcx = lstm() ? w.allocate(dtype, cStates) : null;
-        if (withStateGrads) {
-          pass.dhy = w.allocate(dtype, hStates);
-          pass.dcy = lstm() ? w.allocate(dtype, cStates) : null;
+        plans.remove(plan.key);
+        retired.add(plan);
+        plan = new Plan(w, plan.key, cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD);
+        plans.put(plan.key, plan);
+        plan.setLengths(w, lengths);
+        if (reserve != null) {
+          reserve.close();
+          reserve = DeviceBuffer.allocate(device, plan.reserveBytes);
         }
+        status = plan.runForward(w, x, hx, cx, y, hy, cy, weights, reserve);
       }
-      ok = true;
-      return pass;
-    } finally {
-      if (!ok) {
-        pass.close();
+      checkCudnn(plan.call("cudnnRNNForward"), status);
+      return new Pass(plan, reserve);
+    } catch (RuntimeException e) {
+      if (reserve != null) {
+        reserve.close();
       }
+      throw e;
     }
   }
 
   /**
-   * Queues the forward pass on {@code pass.x} (and {@code hx}, {@code cx} when present), writing
-   * {@code y}, {@code hy}, {@code cy}; outputs at padded steps are zero, as {@code pad_packed_sequence}
-   * leaves them.
+   * A forward pass that ran: its plan and, for training, its reserve space (owned by the caller).
    */
-  void forward(CudaWorker w, CUdeviceptr weights, RnnPass pass, boolean dropout, long dropoutSeed) {
-    cudnnDropoutDescriptor drop = dropout ? w.dropout((float) config.dropout(), dropoutSeed) : noDropout;
-    configure(w, pass.algo, drop);
-    setData(pass);
-    int status = runForward(w, weights, pass);
-    if (status / 1000 * 1000 == NOT_SUPPORTED_CATEGORY && pass.algo != cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD) {
-      // As in prepare: a persistent algorithm cuDNN turns down at run time; the pass moves to the standard
-      // one, with the workspace and reserve sizes that one needs.
-      standardOnly = true;
-      pass.algo = cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
-      configure(w, pass.algo, drop);
-      resize(w, pass);
-      status = runForward(w, weights, pass);
-    }
-    checkCudnn(call("cudnnRNNForward", pass), status);
-    if (pass.lengths != null) {
-      device.kernels().maskPadding(w.stream(), dtype, pass.y.pointer(), pass.devLengths.pointer(), pass.steps,
-          pass.batch, config.numDirections() * config.outputSize());
-    }
-  }
-
-  private int runForward(CudaWorker w, CUdeviceptr weights, RnnPass pass) {
-    int mode = pass.training ? cudnnForwardMode.CUDNN_FWD_MODE_TRAINING : cudnnForwardMode.CUDNN_FWD_MODE_INFERENCE;
-    return JCudnn.cudnnRNNForward(w.cudnn(), desc, mode, pass.devLengths.pointer(), xDesc, pass.x.pointer(),
-        yDesc, pass.y.pointer(), hDesc, ptr(pass.hx), pass.hy.pointer(), cDesc, ptr(pass.cx), ptr(pass.cy),
-        weightSpaceBytes, weights, pass.workspace.bytes(), pass.workspace.pointer(), pass.reserveBytes,
-        ptr(pass.reserve));
-  }
-
-  /** Reallocates a pass's workspace and reserve space for its (changed) algorithm. */
-  private void resize(CudaWorker w, RnnPass pass) {
-    long[] work = new long[1];
-    long[] reserve = new long[1];
-    int mode = pass.training ? cudnnForwardMode.CUDNN_FWD_MODE_TRAINING : cudnnForwardMode.CUDNN_FWD_MODE_INFERENCE;
-    checkCudnn(call("cudnnGetRNNTempSpaceSizes", pass),
-        JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode, xDesc, work, reserve));
-    w.synchronize();
-    pass.workspace.close();
-    pass.workspace = DeviceBuffer.allocate(device, work[0]);
-    pass.reserveBytes = pass.training ? reserve[0] : 0;
-    pass.reserve.close();
-    pass.reserve = DeviceBuffer.allocate(device, pass.reserveBytes);
-  }
+  record Pass(Plan plan, DeviceBuffer reserve) {}
 
   /**
-   * Queues the backward pass of a training {@link #forward} on the same pass: gradients of the input and
-   * the initial states into {@code dx}, {@code dhx}, {@code dcx}, and weight gradients <em>added</em> to
-   * {@code dWeights} (zero it first for plain gradients). Reads {@code dy} (its padded steps are ignored)
-   * and {@code dhy}/{@code dcy} when present. The bias slots in {@code unusedBiasGrads} are zeroed after.
+   * Queues the backward pass of a training {@link #forward}: the pass's plan (lengths set again by
+   * the caller through {@link Plan#setLengths}), reserve space and forward operands, {@code dy}
+   * (padded steps zeroed by the caller) and {@code dhy}, {@code dcy} (null for zeros). Writes the
+   * input and initial-state gradients into {@code dx}, {@code dhx}, {@code dcx} and <em>adds</em>
+   * the weight gradients to {@code dWeights} ({@code CUDNN_WGRAD_MODE_ADD}: PyTorch's {@code .grad}
+   * accumulation).
    */
-  void backward(CudaWorker w, CUdeviceptr weights, CUdeviceptr dWeights, List<CUdeviceptr> unusedBiasGrads,
-      RnnPass pass, boolean dropout, long dropoutSeed) {
-    if (!pass.training) {
-      throw new IllegalStateException("backward needs a pass prepared for training");
-    }
-    configure(w, pass.algo, dropout ? w.dropout((float) config.dropout(), dropoutSeed) : noDropout);
-    setData(pass);
-    if (pass.lengths != null) {
-      device.kernels().maskPadding(w.stream(), dtype, pass.dy.pointer(), pass.devLengths.pointer(), pass.steps,
-          pass.batch, config.numDirections() * config.outputSize());
-    }
+  void backward(
+      CudaWorker w,
+      Pass pass,
+      CUdeviceptr x,
+      CUdeviceptr hx,
+      CUdeviceptr cx,
+      CUdeviceptr y,
+      CUdeviceptr dy,
+      CUdeviceptr dhy,
+      CUdeviceptr dcy,
+      CUdeviceptr dx,
+      CUdeviceptr dhx,
+      CUdeviceptr dcx,
+      CUdeviceptr weights,
+      CUdeviceptr dWeights) {
+    checkOpen();
+    Plan p = pass.plan();
+    DeviceBuffer reserve = pass.reserve();
     // Backward-data must come first: it updates the reserve space that backward-weights reads.
-    checkCudnn(call("cudnnRNNBackwardData_v8", pass), JCudnn.cudnnRNNBackwardData_v8(w.cudnn(), desc,
-        pass.devLengths.pointer(), yDesc, pass.y.pointer(), pass.dy.pointer(), xDesc, pass.dx.pointer(), hDesc,
-        ptr(pass.hx), ptr(pass.dhy), pass.dhx.pointer(), cDesc, ptr(pass.cx), ptr(pass.dcy), ptr(pass.dcx),
-        weightSpaceBytes, weights, pass.workspace.bytes(), pass.workspace.pointer(), pass.reserveBytes,
-        ptr(pass.reserve)));
-    checkCudnn(call("cudnnRNNBackwardWeights_v8", pass), JCudnn.cudnnRNNBackwardWeights_v8(w.cudnn(), desc,
-        cudnnWgradMode.CUDNN_WGRAD_MODE_ADD, pass.devLengths.pointer(), xDesc, pass.x.pointer(), hDesc,
-        ptr(pass.hx), yDesc, pass.y.pointer(), weightSpaceBytes, dWeights, pass.workspace.bytes(),
-        pass.workspace.pointer(), pass.reserveBytes, ptr(pass.reserve)));
-    long biasBytes = (long) config.hiddenSize() * dtype.byteSize();
-    for (CUdeviceptr slot : unusedBiasGrads) {
-      w.memsetZero(slot, biasBytes);
-    }
+    checkCudnn(
+        p.call("cudnnRNNBackwardData_v8"),
+        JCudnn.cudnnRNNBackwardData_v8(
+            w.cudnn(),
+            p.desc,
+            p.devLengths.pointer(),
+            p.yDesc,
+            y,
+            dy,
+            p.xDesc,
+            dx,
+            p.hDesc,
+            hx,
+            dhy,
+            dhx,
+            p.cDesc,
+            cx,
+            dcy,
+            dcx,
+            weightSpaceBytes,
+            weights,
+            p.workspace.bytes(),
+            p.workspace.pointer(),
+            reserve.bytes(),
+            reserve.pointer()));
+    checkCudnn(
+        p.call("cudnnRNNBackwardWeights_v8"),
+        JCudnn.cudnnRNNBackwardWeights_v8(
+            w.cudnn(),
+            p.desc,
+            cudnnWgradMode.CUDNN_WGRAD_MODE_ADD,
+            p.devLengths.pointer(),
+            p.xDesc,
+            x,
+            p.hDesc,
+            hx,
+            p.yDesc,
+            y,
+            weightSpaceBytes,
+            dWeights,
+            p.workspace.bytes(),
+            p.workspace.pointer(),
+            reserve.bytes(),
+            reserve.pointer()));
   }
 
   @Override
@@ -385,126 +368,414 @@ final class CudnnRnn implements AutoCloseable {
       return;
     }
     closed = true;
-    checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(cDesc));
-    checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(hDesc));
-    checkCudnn("cudnnDestroyRNNDataDescriptor", JCudnn.cudnnDestroyRNNDataDescriptor(yDesc));
-    checkCudnn("cudnnDestroyRNNDataDescriptor", JCudnn.cudnnDestroyRNNDataDescriptor(xDesc));
-    checkCudnn("cudnnDestroyRNNDescriptor", JCudnn.cudnnDestroyRNNDescriptor(desc));
+    for (Plan p : plans.values()) {
+      p.close();
+    }
+    for (Plan p : retired) {
+      p.close();
+    }
+    plans.clear();
+    retired.clear();
+    if (dropout != null) {
+      checkCudnn("cudnnDestroyDropoutDescriptor", JCudnn.cudnnDestroyDropoutDescriptor(dropout));
+      dropoutStates.close();
+    }
+    checkCudnn("cudnnDestroyRNNDescriptor", JCudnn.cudnnDestroyRNNDescriptor(layout));
     checkCudnn("cudnnDestroyDropoutDescriptor", JCudnn.cudnnDestroyDropoutDescriptor(noDropout));
   }
 
   @Override
   public String toString() {
-    return config + " " + dtype + " " + math + " on " + device;
-  }
-
-  private void configure(CudaWorker w, int algo, cudnnDropoutDescriptor dropout) {
-    if (algo == configuredAlgo && dropout == configuredDropout && dropout == noDropout) {
-      return;
-    }
-    int cellMode = switch (config.mode()) {
-      case RNN_RELU -> cudnnRNNMode.CUDNN_RNN_RELU;
-      case RNN_TANH -> cudnnRNNMode.CUDNN_RNN_TANH;
-      case LSTM -> cudnnRNNMode.CUDNN_LSTM;
-      case GRU -> cudnnRNNMode.CUDNN_GRU;
-    };
-    int mathType = dtype == DType.FLOAT64 ? cudnnMathType.CUDNN_DEFAULT_MATH : math.cudnnMathType();
-    int projSize = config.projSize() > 0 ? config.projSize() : config.hiddenSize();
-    checkCudnn("cudnnSetRNNDescriptor_v8 for " + this, JCudnn.cudnnSetRNNDescriptor_v8(desc, algo, cellMode,
-        cudnnRNNBiasMode.CUDNN_RNN_DOUBLE_BIAS,
-        config.bidirectional() ? cudnnDirectionMode.CUDNN_BIDIRECTIONAL : cudnnDirectionMode.CUDNN_UNIDIRECTIONAL,
-        cudnnRNNInputMode.CUDNN_LINEAR_INPUT, dataType, dataType, mathType, config.inputSize(),
-        config.hiddenSize(), projSize, config.numLayers(), dropout, PADDED_IO_ENABLED));
-    configuredAlgo = algo;
-    configuredDropout = dropout;
-  }
-
-  private void setData(RnnPass pass) {
-    if (pass == dataFor) {
-      return;
-    }
-    dataFor = pass;
-    int[] all = pass.lengths != null ? pass.lengths : filled(pass.batch, pass.steps);
-    int layout = cudnnRNNDataLayout.CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED;
-    checkCudnn("cudnnSetRNNDataDescriptor(x)", JCudnn.cudnnSetRNNDataDescriptor(xDesc, dataType, layout,
-        pass.steps, pass.batch, config.inputSize(), all, null));
-    checkCudnn("cudnnSetRNNDataDescriptor(y)", JCudnn.cudnnSetRNNDataDescriptor(yDesc, dataType, layout,
-        pass.steps, pass.batch, config.numDirections() * config.outputSize(), all, null));
-    int states = config.numLayers() * config.numDirections();
-    setState(hDesc, states, pass.batch, config.outputSize());
-    setState(cDesc, states, pass.batch, config.hiddenSize());
-  }
-
-  private void setState(cudnnTensorDescriptor d, int states, int batch, int size) {
-    checkCudnn("cudnnSetTensorNdDescriptor", JCudnn.cudnnSetTensorNdDescriptor(d, dataType, 3,
-        new int[] {states, batch, size}, new int[] {batch * size, size, 1}));
-  }
-
-  private CUdeviceptr matrix(CudaWorker w, CUdeviceptr base, int pseudoLayer, int id, long expected,
-      ParamKey key) {
-    return block(w, base, pseudoLayer, id, expected, key, true);
-  }
-
-  private CUdeviceptr bias(CudaWorker w, CUdeviceptr base, int pseudoLayer, int id, long expected,
-      ParamKey key) {
-    return block(w, base, pseudoLayer, id, expected, key, false);
+    return shape + " " + dtype + " " + math + " on " + device;
   }
 
   /**
-   * The address of one matrix or bias block. cuDNN is always asked for both, as PyTorch asks: cuDNN 9
-   * refuses null descriptors ({@code CUDNN_STATUS_BAD_PARAM}).
+   * The descriptors, algorithm and workspace of one {@link PlanKey}. With variable lengths the data
+   * descriptors carry each call's lengths, so {@link #setLengths} sets them again (host calls) and
+   * grows the workspace if cuDNN asks for more; with fixed lengths nothing changes after the build.
    */
-  private CUdeviceptr block(CudaWorker w, CUdeviceptr base, int pseudoLayer, int id, long expected,
-      ParamKey key, boolean matrix) {
+  final class Plan implements AutoCloseable {
+    private final PlanKey key;
+    private final int algo;
+    private final cudnnRNNDescriptor desc = new cudnnRNNDescriptor();
+    private final cudnnRNNDataDescriptor xDesc = new cudnnRNNDataDescriptor();
+    private final cudnnRNNDataDescriptor yDesc = new cudnnRNNDataDescriptor();
+    private final cudnnTensorDescriptor hDesc = new cudnnTensorDescriptor();
+    private final cudnnTensorDescriptor cDesc = new cudnnTensorDescriptor();
+    private DeviceBuffer devLengths;
+    // JCudnn refuses a null reserve space even where cuDNN ignores it (inference): a word stands
+    // in.
+    private DeviceBuffer noReserve;
+    private DeviceBuffer workspace;
+    private long reserveBytes;
+
+    private Plan(CudaWorker w, PlanKey key, int requestedAlgo) {
+      this.key = key;
+      device.countPlanBuild();
+      try {
+        this.algo = build(w, requestedAlgo);
+      } catch (RuntimeException e) {
+        try {
+          close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed); // the build's failure is the one to report
+        }
+        throw e;
+      }
+    }
+
+    /** Creates and sets the descriptors, allocates the buffers, and returns the algorithm taken. */
+    private int build(CudaWorker w, int requestedAlgo) {
+      checkCudnn("cudnnCreateRNNDescriptor", JCudnn.cudnnCreateRNNDescriptor(desc));
+      checkCudnn("cudnnCreateRNNDataDescriptor", JCudnn.cudnnCreateRNNDataDescriptor(xDesc));
+      checkCudnn("cudnnCreateRNNDataDescriptor", JCudnn.cudnnCreateRNNDataDescriptor(yDesc));
+      checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(hDesc));
+      checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(cDesc));
+      cudnnDropoutDescriptor drop = key.dropout ? dropout : noDropout;
+      int states = shape.numLayers() * shape.numDirections();
+      setState(hDesc, states, key.batch, shape.outputSize());
+      setState(cDesc, states, key.batch, shape.hiddenSize());
+      setData(filled(key.batch, key.steps));
+      int chosen = requestedAlgo;
+      configure(desc, chosen, drop);
+      long[] work = new long[1];
+      long[] reserve = new long[1];
+      int status = JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode(), xDesc, work, reserve);
+      if (status / 1000 * 1000 == NOT_SUPPORTED_CATEGORY
+          && chosen != cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD) {
+        // As in forward: a persistent algorithm cuDNN turns down; the standard one computes the
+        // same.
+        standardOnly = true;
+        chosen = cudnnRNNAlgo.CUDNN_RNN_ALGO_STANDARD;
+        configure(desc, chosen, drop);
+        status = JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode(), xDesc, work, reserve);
+      }
+      checkCudnn(call("cudnnGetRNNTempSpaceSizes", chosen), status);
+      long bytes = weightSpaceBytes(w, desc);
+      if (bytes != weightSpaceBytes) {
+        // One weight space serves every plan, as PyTorch's flat weight serves every algorithm.
+        throw new RnnNativeException(
+            call("cudnnGetRNNWeightSpaceSize", chosen)
+                + " gave "
+                + bytes
+                + " bytes, where the standard algorithm's weight space has "
+                + weightSpaceBytes);
+      }
+      this.workspace = DeviceBuffer.allocate(device, work[0]);
+      this.reserveBytes = key.training ? reserve[0] : 0;
+      this.devLengths = DeviceBuffer.allocate(device, 4L * key.batch);
+      this.noReserve = DeviceBuffer.allocate(device, 8);
+      if (!key.variableLengths) {
+        w.upload(filled(key.batch, key.steps), devLengths.pointer());
+      }
+      return chosen;
+    }
+
+    /** The device copy (int32, N) of the lengths last set. */
+    CUdeviceptr devLengths() {
+      return devLengths.pointer();
+    }
+
+    /**
+     * Makes the plan describe {@code lengths} (null when all are L; a fixed-length plan takes only
+     * null): the data descriptors and the device copy, queued on the stream so that passes already
+     * queued keep the lengths they were given.
+     */
+    void setLengths(CudaWorker w, int[] lengths) {
+      if (!key.variableLengths) {
+        return;
+      }
+      setData(lengths);
+      w.upload(lengths, devLengths.pointer());
+      long[] work = new long[1];
+      long[] reserve = new long[1];
+      checkCudnn(
+          call("cudnnGetRNNTempSpaceSizes"),
+          JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode(), xDesc, work, reserve));
+      if (work[0] > workspace.bytes()) {
+        // Queued passes finish with the old workspace before anyone reuses its block: one stream.
+        workspace.close();
+        workspace = DeviceBuffer.allocate(device, work[0]);
+      }
+      reserveBytes = key.training ? reserve[0] : 0;
+    }
+
+    private int runForward(
+        CudaWorker w,
+        CUdeviceptr x,
+        CUdeviceptr hx,
+        CUdeviceptr cx,
+        CUdeviceptr y,
+        CUdeviceptr hy,
+        CUdeviceptr cy,
+        CUdeviceptr weights,
+        DeviceBuffer reserve) {
+      DeviceBuffer r = reserve != null ? reserve : noReserve;
+      return JCudnn.cudnnRNNForward(
+          w.cudnn(),
+          desc,
+          mode(),
+          devLengths.pointer(),
+          xDesc,
+          x,
+          yDesc,
+          y,
+          hDesc,
+          hx,
+          hy,
+          cDesc,
+          cx,
+          cy,
+          weightSpaceBytes,
+          weights,
+          workspace.bytes(),
+          workspace.pointer(),
+          reserve != null ? reserve.bytes() : 0,
+          r.pointer());
+    }
+
+    private int mode() {
+      return key.training
+          ? cudnnForwardMode.CUDNN_FWD_MODE_TRAINING
+          : cudnnForwardMode.CUDNN_FWD_MODE_INFERENCE;
+    }
+
+    private void setData(int[] lengths) {
+      int layoutMode = cudnnRNNDataLayout.CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED;
+      checkCudnn(
+          call("cudnnSetRNNDataDescriptor(x)"),
+          JCudnn.cudnnSetRNNDataDescriptor(
+              xDesc, dataType, layoutMode, key.steps, key.batch, shape.inputSize(), lengths, null));
+      checkCudnn(
+          call("cudnnSetRNNDataDescriptor(y)"),
+          JCudnn.cudnnSetRNNDataDescriptor(
+              yDesc,
+              dataType,
+              layoutMode,
+              key.steps,
+              key.batch,
+              shape.numDirections() * shape.outputSize(),
+              lengths,
+              null));
+    }
+
+    /** {@code name for LSTM(...) float32 STRICT_FP32 on cuda:0 (L=5, N=3, training, algo 0)}. */
+    String call(String name) {
+      return call(name, algo);
+    }
+
+    private String call(String name, int algoTaken) {
+      return name
+          + " for "
+          + CudnnRnn.this
+          + " (L="
+          + key.steps
+          + ", N="
+          + key.batch
+          + (key.variableLengths ? ", variable lengths" : "")
+          + (key.training ? ", training" : "")
+          + (key.dropout ? ", dropout" : "")
+          + ", algo "
+          + algoTaken
+          + ")";
+    }
+
+    /** Frees what the plan holds, or what a failed build made of it. */
+    @Override
+    public void close() {
+      for (DeviceBuffer b : new DeviceBuffer[] {workspace, devLengths, noReserve}) {
+        if (b != null) {
+          b.close();
+        }
+      }
+      checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(cDesc));
+      checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(hDesc));
+      checkCudnn("cudnnDestroyRNNDataDescriptor", JCudnn.cudnnDestroyRNNDataDescriptor(yDesc));
+      checkCudnn("cudnnDestroyRNNDataDescriptor", JCudnn.cudnnDestroyRNNDataDescriptor(xDesc));
+      checkCudnn("cudnnDestroyRNNDescriptor", JCudnn.cudnnDestroyRNNDescriptor(desc));
+    }
+  }
+
+  private void seedDropout(CudaWorker w, long seed) {
+    if (dropout == null) {
+      long[] size = new long[1];
+      checkCudnn("cudnnDropoutGetStatesSize", JCudnn.cudnnDropoutGetStatesSize(w.cudnn(), size));
+      dropoutStates = DeviceBuffer.allocate(device, size[0]);
+      cudnnDropoutDescriptor d = new cudnnDropoutDescriptor();
+      checkCudnn("cudnnCreateDropoutDescriptor", JCudnn.cudnnCreateDropoutDescriptor(d));
+      dropout = d;
+    } else if (seed == dropoutSeed) {
+      return;
+    }
+    checkCudnn(
+        "cudnnSetDropoutDescriptor(p=" + shape.dropout() + ", seed " + seed + ") for " + this,
+        JCudnn.cudnnSetDropoutDescriptor(
+            dropout,
+            w.cudnn(),
+            (float) shape.dropout(),
+            dropoutStates.pointer(),
+            dropoutStates.bytes(),
+            seed));
+    dropoutSeed = seed;
+  }
+
+  private void configure(cudnnRNNDescriptor d, int algo, cudnnDropoutDescriptor drop) {
+    int cellMode =
+        switch (shape.mode()) {
+          case RNN_RELU -> cudnnRNNMode.CUDNN_RNN_RELU;
+          case RNN_TANH -> cudnnRNNMode.CUDNN_RNN_TANH;
+          case LSTM -> cudnnRNNMode.CUDNN_LSTM;
+          case GRU -> cudnnRNNMode.CUDNN_GRU;
+        };
+    int mathType = dtype == DType.FLOAT64 ? cudnnMathType.CUDNN_DEFAULT_MATH : math.cudnnMathType();
+    int projSize = shape.projSize() > 0 ? shape.projSize() : shape.hiddenSize();
+    checkCudnn(
+        "cudnnSetRNNDescriptor_v8(algo " + algo + ") for " + this,
+        JCudnn.cudnnSetRNNDescriptor_v8(
+            d,
+            algo,
+            cellMode,
+            cudnnRNNBiasMode.CUDNN_RNN_DOUBLE_BIAS,
+            shape.bidirectional()
+                ? cudnnDirectionMode.CUDNN_BIDIRECTIONAL
+                : cudnnDirectionMode.CUDNN_UNIDIRECTIONAL,
+            cudnnRNNInputMode.CUDNN_LINEAR_INPUT,
+            dataType,
+            dataType,
+            mathType,
+            shape.inputSize(),
+            shape.hiddenSize(),
+            projSize,
+            shape.numLayers(),
+            drop,
+            PADDED_IO_ENABLED));
+  }
+
+  private long weightSpaceBytes(CudaWorker w, cudnnRNNDescriptor d) {
+    long[] size = new long[1];
+    checkCudnn(
+        "cudnnGetRNNWeightSpaceSize for " + this,
+        JCudnn.cudnnGetRNNWeightSpaceSize(w.cudnn(), d, size));
+    return size[0];
+  }
+
+  private void setState(cudnnTensorDescriptor d, int states, int batch, int size) {
+    checkCudnn(
+        "cudnnSetTensorNdDescriptor",
+        JCudnn.cudnnSetTensorNdDescriptor(
+            d, dataType, 3, new int[] {states, batch, size}, new int[] {batch * size, size, 1}));
+  }
+
+  /**
+   * The region of {@code count} consecutive blocks (linLayerIDs {@code first ..}), each of {@code
+   * block} elements, after checking that cuDNN put block g right after block g - 1.
+   */
+  private Region consecutive(
+      CudaWorker w,
+      CachingAllocator.Address base,
+      ParamKey key,
+      int pseudoLayer,
+      int first,
+      int count,
+      long block,
+      boolean matrix) {
+    long start = block(w, base, pseudoLayer, first, block, key, matrix);
+    long blockBytes = block * dtype.byteSize();
+    for (int g = 1; g < count; g++) {
+      long at = block(w, base, pseudoLayer, first + g, block, key, matrix);
+      if (at != start + g * blockBytes) {
+        throw new RnnNativeException(
+            String.format(
+                "cuDNN's weight space for %s does not hold %s as one region: the %s block of"
+                    + " linLayerID %d (pseudo-layer %d) lies at byte %d, expected %d (right after"
+                    + " linLayerID %d); rnn4j's parameters are views and cannot follow such a"
+                    + " layout",
+                this,
+                key.name(),
+                matrix ? "matrix" : "bias",
+                first + g,
+                pseudoLayer,
+                at - base.value(),
+                start + g * blockBytes - base.value(),
+                first + g - 1));
+      }
+    }
+    return new Region(elementOffset(start, base, key), block * count);
+  }
+
+  private long elementOffset(long address, CachingAllocator.Address base, ParamKey key) {
+    long bytes = address - base.value();
+    if (bytes < 0 || bytes % dtype.byteSize() != 0 || bytes >= weightSpaceBytes) {
+      throw new RnnNativeException(
+          String.format(
+              "cuDNN placed %s at byte %d of a weight space of %d " + "bytes for %s",
+              key == null ? "an unused bias" : key.name(), bytes, weightSpaceBytes, this));
+    }
+    return bytes / dtype.byteSize();
+  }
+
+  /**
+   * The address of one matrix or bias block. cuDNN is always asked for both, as PyTorch asks: cuDNN
+   * 9 refuses null descriptors ({@code CUDNN_STATUS_BAD_PARAM}).
+   */
+  private long block(
+      CudaWorker w,
+      CachingAllocator.Address base,
+      int pseudoLayer,
+      int id,
+      long expected,
+      ParamKey key,
+      boolean matrix) {
     cudnnTensorDescriptor m = new cudnnTensorDescriptor();
     cudnnTensorDescriptor b = new cudnnTensorDescriptor();
     checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(m));
     checkCudnn("cudnnCreateTensorDescriptor", JCudnn.cudnnCreateTensorDescriptor(b));
     try {
-      CUdeviceptr mAddr = new CUdeviceptr();
-      CUdeviceptr bAddr = new CUdeviceptr();
-      checkCudnn("cudnnGetRNNWeightParams(pseudo-layer " + pseudoLayer + ", linLayerID " + id + ") for " + this,
-          JCudnn.cudnnGetRNNWeightParams(w.cudnn(), desc, pseudoLayer, weightSpaceBytes, base, id, m, mAddr, b,
-              bAddr));
+      CachingAllocator.Address mAddr = new CachingAllocator.Address();
+      CachingAllocator.Address bAddr = new CachingAllocator.Address();
+      checkCudnn(
+          "cudnnGetRNNWeightParams(pseudo-layer "
+              + pseudoLayer
+              + ", linLayerID "
+              + id
+              + ") for "
+              + this,
+          JCudnn.cudnnGetRNNWeightParams(
+              w.cudnn(), layout, pseudoLayer, weightSpaceBytes, base, id, m, mAddr, b, bAddr));
       checkCount(matrix ? m : b, expected, key, pseudoLayer, id);
-      return matrix ? mAddr : bAddr;
+      return matrix ? mAddr.value() : bAddr.value();
     } finally {
       checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(b));
       checkCudnn("cudnnDestroyTensorDescriptor", JCudnn.cudnnDestroyTensorDescriptor(m));
     }
   }
 
-  private void checkCount(cudnnTensorDescriptor d, long expected, ParamKey key, int pseudoLayer, int id) {
+  private void checkCount(
+      cudnnTensorDescriptor d, long expected, ParamKey key, int pseudoLayer, int id) {
     int[] type = new int[1];
     int[] rank = new int[1];
     int[] dims = new int[3];
     int[] strides = new int[3];
-    checkCudnn("cudnnGetTensorNdDescriptor", JCudnn.cudnnGetTensorNdDescriptor(d, 3, type, rank, dims, strides));
+    checkCudnn(
+        "cudnnGetTensorNdDescriptor",
+        JCudnn.cudnnGetTensorNdDescriptor(d, 3, type, rank, dims, strides));
     long count = 1;
     for (int i = 0; i < Math.min(rank[0], 3); i++) {
       count *= dims[i];
     }
     if (count != expected) {
-      throw new RnnNativeException(String.format("cuDNN's block for %s (pseudo-layer %d, linLayerID %d) has %d "
-          + "elements, expected %d", key == null ? "an unused bias" : key.name(), pseudoLayer, id, count,
-          expected));
+      throw new RnnNativeException(
+          String.format(
+              "cuDNN's block for %s (pseudo-layer %d, linLayerID %d) has %d "
+                  + "elements, expected %d, for %s",
+              key == null ? "an unused bias" : key.name(), pseudoLayer, id, count, expected, this));
     }
   }
 
-  private long stateElements(int batch, int size) {
-    return (long) config.numLayers() * config.numDirections() * batch * size;
-  }
-
-  private boolean lstm() {
-    return config.mode() == RnnMode.LSTM;
-  }
-
-  private String call(String name, RnnPass pass) {
-    return name + " for " + this + " (L=" + pass.steps + ", N=" + pass.batch + ", algo " + pass.algo + ")";
-  }
-
-  private static Pointer ptr(DeviceBuffer b) {
-    return b == null ? null : b.pointer();
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(this + " used after close");
+    }
   }
 
   private static int[] filled(int n, int value) {

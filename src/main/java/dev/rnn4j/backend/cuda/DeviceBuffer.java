@@ -1,17 +1,15 @@
 package dev.rnn4j.backend.cuda;
 
-import static dev.rnn4j.backend.cuda.NativeCalls.checkDriver;
-
-import dev.rnn4j.backend.RnnNativeException;
 import java.lang.ref.Cleaner;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Device memory with one owner, freed by {@link #close()}. A {@link Cleaner} frees a buffer that its owner
- * forgot (and logs it, since that is a bug); {@link CudaDevice#liveAllocations()} counts what is allocated.
+ * A block of device memory from its device's {@link CachingAllocator}, with one owner; {@link
+ * #close()} returns it to the cache. A {@link Cleaner} returns a block that its owner forgot: for
+ * rnn4j's own buffers (workspaces, reserve spaces) that is a bug and is logged, for tensors'
+ * storages it is the garbage-collected lifetime a user may rely on, and is quiet.
  */
 final class DeviceBuffer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceBuffer.class);
@@ -22,35 +20,41 @@ final class DeviceBuffer implements AutoCloseable {
   private final Release release;
   private final Cleaner.Cleanable cleanable;
 
-  private DeviceBuffer(CudaDevice device, long bytes, CUdeviceptr pointer) {
+  private DeviceBuffer(CudaDevice device, long bytes, CachingAllocator.Block block, boolean quiet) {
     this.device = device;
     this.bytes = bytes;
-    this.release = new Release(device, pointer, bytes);
+    this.release = new Release(device, block, quiet);
     this.cleanable = CLEANER.register(this, release);
   }
 
   /**
-   * Allocates {@code bytes} (at least one word, so that empty tensors have an address) on {@code device},
-   * whose context must be current on the calling thread.
+   * {@code bytes} of uninitialized memory on {@code device}, whose lock the calling thread holds.
+   *
+   * @param quiet whether the cleaner may return a forgotten buffer without a warning
+   */
+  static DeviceBuffer allocate(CudaDevice device, long bytes, boolean quiet) {
+    return new DeviceBuffer(device, bytes, device.allocator().allocate(bytes), quiet);
+  }
+
+  /**
+   * An rnn4j-internal buffer of {@code bytes}; see {@link #allocate(CudaDevice, long, boolean)}.
    */
   static DeviceBuffer allocate(CudaDevice device, long bytes) {
-    CUdeviceptr pointer = new CUdeviceptr();
-    long size = Math.max(bytes, 8);
-    int status = JCudaDriver.cuMemAlloc(pointer, size);
-    if (status != 0) {
-      throw new RnnNativeException(String.format("cuMemAlloc of %d bytes on %s failed: %s", size, device,
-          NativeCalls.describe(status)));
-    }
-    device.allocated();
-    return new DeviceBuffer(device, bytes, pointer);
+    return allocate(device, bytes, false);
   }
 
   /** The device address; valid until {@link #close()}. */
-  CUdeviceptr pointer() {
-    if (release.freed) {
-      throw new IllegalStateException("device buffer of " + bytes + " bytes on " + device + " is closed");
+  CachingAllocator.Address pointer() {
+    if (release.returned) {
+      throw new IllegalStateException(
+          "device buffer of " + bytes + " bytes on " + device + " is closed");
     }
-    return release.pointer;
+    return release.block.pointer();
+  }
+
+  /** The address {@code offset} bytes in. */
+  CUdeviceptr at(long offset) {
+    return pointer().withByteOffset(offset);
   }
 
   /** The size asked for, in bytes. */
@@ -58,7 +62,11 @@ final class DeviceBuffer implements AutoCloseable {
     return bytes;
   }
 
-  /** Frees the memory (with the device's context current on this thread); idempotent. */
+  boolean isClosed() {
+    return release.returned;
+  }
+
+  /** Returns the block to the cache; idempotent. */
   @Override
   public void close() {
     release.explicit = true;
@@ -67,29 +75,30 @@ final class DeviceBuffer implements AutoCloseable {
 
   private static final class Release implements Runnable {
     private final CudaDevice device;
-    private final CUdeviceptr pointer;
-    private final long bytes;
-    private volatile boolean freed;
+    private final CachingAllocator.Block block;
+    private final boolean quiet;
+    private volatile boolean returned;
     private volatile boolean explicit;
 
-    Release(CudaDevice device, CUdeviceptr pointer, long bytes) {
+    Release(CudaDevice device, CachingAllocator.Block block, boolean quiet) {
       this.device = device;
-      this.pointer = pointer;
-      this.bytes = bytes;
+      this.block = block;
+      this.quiet = quiet;
     }
 
     @Override
     public void run() {
-      if (freed) {
+      if (returned) {
         return;
       }
-      freed = true;
-      if (!explicit) {
-        LOG.warn("a device buffer of {} bytes on {} was never closed; freed by the cleaner", bytes, device);
+      returned = true;
+      if (!explicit && !quiet) {
+        LOG.warn(
+            "a device buffer of {} bytes on {} was never closed; returned by the cleaner",
+            block.bytes(),
+            device);
       }
-      device.makeCurrent();
-      checkDriver("cuMemFree", JCudaDriver.cuMemFree(pointer));
-      device.freed();
+      device.allocator().free(block);
     }
   }
 }

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.FixturePass;
 import dev.rnn4j.testing.Fixtures;

@@ -5,8 +5,11 @@ import static dev.rnn4j.backend.cuda.GpuTestSupport.toFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.AdamScalars;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.SgdScalars;
 import dev.rnn4j.testing.GpuTest;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.AfterAll;
@@ -17,9 +20,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Every kernel in both dtypes against its {@link KernelTwins} twin, on seeded random data, into
  * outputs poisoned beforehand. The twins replay the kernels' arithmetic and reduction order, so the
- * comparison is bit for bit ({@code maxUlps} 0); a failure names the first differing index, both values
- * and the largest difference. Sizes are chosen to span several blocks, to hit the 1024-block grid cap
- * (so grid-stride loops run more than once) and to be no multiple of 256.
+ * comparison is bit for bit, except where device exp/log enter (cross-entropy: a few float64 ulps);
+ * a failure names the first differing index, both values and the largest difference. Sizes are
+ * chosen to span several blocks, to hit the 1024-block grid cap (so grid-stride loops run more than
+ * once) and to be no multiple of 256.
  */
 @GpuTest
 class CudaKernelsGpuTest {
@@ -61,7 +65,7 @@ class CudaKernelsGpuTest {
 
   @ParameterizedTest
   @EnumSource(DType.class)
-  void splitAndMergeDirections(DType dtype) {
+  void splitDirections(DType dtype) {
     int rows = 5 * 7;
     int h = 37;
     double[] y = data(dtype, 2, rows * 2 * h);
@@ -73,26 +77,11 @@ class CudaKernelsGpuTest {
     KernelTwins.splitDirections(y, e0, e1, rows, h);
     assertMatches("split_directions out0", dtype, e0, gpu.download(dtype, out0, rows * h));
     assertMatches("split_directions out1", dtype, e1, gpu.download(dtype, out1, rows * h));
-
-    double[] in0 = data(dtype, 3, rows * h);
-    double[] in1 = data(dtype, 4, rows * h);
-    CUdeviceptr merged = gpu.poisoned(dtype, rows * 2 * h);
-    kernels.mergeDirections(gpu.stream, dtype, gpu.upload(dtype, in0), gpu.upload(dtype, in1), merged,
-        rows, h);
-    double[] expected = new double[rows * 2 * h];
-    KernelTwins.mergeDirections(in0, in1, expected, rows, h);
-    assertMatches("merge_directions", dtype, expected, gpu.download(dtype, merged, expected.length));
-
-    CUdeviceptr half = gpu.poisoned(dtype, rows * 2 * h);
-    kernels.mergeDirections(gpu.stream, dtype, null, gpu.upload(dtype, in1), half, rows, h);
-    KernelTwins.mergeDirections(null, in1, expected, rows, h);
-    assertMatches("merge_directions without in0", dtype, expected,
-        gpu.download(dtype, half, expected.length));
   }
 
   @ParameterizedTest
   @EnumSource(DType.class)
-  void paddingAndLastSteps(DType dtype) {
+  void paddingRowsFillAndAdd(DType dtype) {
     int t = 6;
     int n = 5;
     int c = 9;
@@ -104,20 +93,61 @@ class CudaKernelsGpuTest {
     KernelTwins.maskPadding(expected, new int[] {6, 1, 3, 0, 4}, t, n, c);
     assertMatches("mask_padding", dtype, expected, gpu.download(dtype, masked, y.length));
 
-    int[] valid = {6, 1, 3, 2, 4};
-    CUdeviceptr validLengths = gpu.upload(valid);
-    CUdeviceptr last = gpu.poisoned(dtype, n * c);
-    kernels.gatherLast(gpu.stream, dtype, gpu.upload(dtype, y), validLengths, last, t, n, c);
-    double[] expectedLast = new double[n * c];
-    KernelTwins.gatherLast(y, valid, expectedLast, t, n, c);
-    assertMatches("gather_last", dtype, expectedLast, gpu.download(dtype, last, n * c));
+    int width = 300; // rows span blocks
+    int sourceRows = 4000;
+    int[] rows = new int[1500]; // 450,000 elements: the grid cap is reached
+    for (int r = 0; r < rows.length; r++) {
+      rows[r] = (r * 7919) % sourceRows; // distinct: 7919 is prime to 4000
+    }
+    double[] source = data(dtype, 6, sourceRows * width);
+    CUdeviceptr gathered = gpu.poisoned(dtype, (long) rows.length * width);
+    kernels.gatherRows(
+        gpu.stream,
+        dtype,
+        gpu.upload(dtype, source),
+        gpu.upload(rows),
+        gathered,
+        rows.length,
+        width);
+    double[] expectedRows = new double[rows.length * width];
+    KernelTwins.gatherRows(source, rows, expectedRows, width);
+    assertMatches(
+        "gather_rows", dtype, expectedRows, gpu.download(dtype, gathered, expectedRows.length));
 
-    double[] dLast = data(dtype, 6, n * c);
-    CUdeviceptr dy = gpu.poisoned(dtype, t * n * c);
-    kernels.scatterLast(gpu.stream, dtype, gpu.upload(dtype, dLast), validLengths, dy, t, n, c);
-    double[] expectedDy = new double[t * n * c];
-    KernelTwins.scatterLast(dLast, valid, expectedDy, t, n, c);
-    assertMatches("scatter_last", dtype, expectedDy, gpu.download(dtype, dy, t * n * c));
+    double[] into = data(dtype, 7, sourceRows * width);
+    CUdeviceptr scattered = gpu.upload(dtype, into);
+    kernels.scatterRows(
+        gpu.stream,
+        dtype,
+        gpu.upload(dtype, expectedRows),
+        gpu.upload(rows),
+        scattered,
+        rows.length,
+        width);
+    KernelTwins.scatterRows(expectedRows, rows, into, width);
+    assertMatches("scatter_rows", dtype, into, gpu.download(dtype, scattered, into.length));
+
+    int big = 300_001;
+    CUdeviceptr filled = gpu.poisoned(dtype, big);
+    kernels.fill(gpu.stream, dtype, filled, big, 0.1);
+    double[] expectedFill = new double[big];
+    Arrays.fill(expectedFill, round(dtype, 0.1));
+    assertMatches("fill", dtype, expectedFill, gpu.download(dtype, filled, big));
+
+    double[] a = data(dtype, 8, big);
+    double[] b = data(dtype, 9, big);
+    CUdeviceptr sum = gpu.upload(dtype, a);
+    kernels.add(gpu.stream, dtype, sum, gpu.upload(dtype, b), big);
+    double[] expectedSum;
+    if (dtype == DType.FLOAT32) {
+      float[] f = toFloats(a);
+      KernelTwins.add(f, toFloats(b));
+      expectedSum = toDoubles(f);
+    } else {
+      expectedSum = a.clone();
+      KernelTwins.add(expectedSum, b);
+    }
+    assertMatches("add", dtype, expectedSum, gpu.download(dtype, sum, big));
   }
 
   @ParameterizedTest
@@ -144,19 +174,20 @@ class CudaKernelsGpuTest {
       int rows = shape[0];
       int cols = shape[1];
       double[] x = data(dtype, 9, rows * cols);
-      CUdeviceptr sums = gpu.poisoned(dtype, cols);
+      double[] start = data(dtype, 10, cols); // sum_rows accumulates onto what is there
+      CUdeviceptr sums = gpu.upload(dtype, start);
       kernels.sumRows(gpu.stream, dtype, gpu.upload(dtype, x), sums, rows, cols);
       double[] expectedSums;
       if (dtype == DType.FLOAT32) {
-        float[] f = new float[cols];
+        float[] f = toFloats(start);
         KernelTwins.sumRows(toFloats(x), f, rows, cols);
         expectedSums = toDoubles(f);
       } else {
-        expectedSums = new double[cols];
+        expectedSums = start.clone();
         KernelTwins.sumRows(x, expectedSums, rows, cols);
       }
-      assertMatches("sum_rows " + rows + "x" + cols, dtype, expectedSums,
-          gpu.download(dtype, sums, cols));
+      assertMatches(
+          "sum_rows " + rows + "x" + cols, dtype, expectedSums, gpu.download(dtype, sums, cols));
     }
   }
 
@@ -169,8 +200,9 @@ class CudaKernelsGpuTest {
     CUdeviceptr grad = gpu.poisoned(dtype, n);
     CUdeviceptr partials = gpu.poisoned(DType.FLOAT64, CudaKernels.partialCount(n));
     CUdeviceptr loss = gpu.poisoned(dtype, 1);
-    int count = kernels.mse(gpu.stream, dtype, gpu.upload(dtype, p), gpu.upload(dtype, t), grad, n,
-        partials);
+    int count =
+        kernels.mse(
+            gpu.stream, dtype, gpu.upload(dtype, p), gpu.upload(dtype, t), grad, n, partials);
     kernels.mseFinish(gpu.stream, dtype, partials, count, n, loss);
 
     double[] expectedGrad;
@@ -186,9 +218,51 @@ class CudaKernelsGpuTest {
     assertEquals(expectedPartials.length, count, "partials");
     double expectedLoss = round(dtype, KernelTwins.mseFinish(expectedPartials, n));
     assertMatches("mse grad", dtype, expectedGrad, gpu.download(dtype, grad, n));
-    assertMatches("mse partials", DType.FLOAT64, expectedPartials,
+    assertMatches(
+        "mse partials",
+        DType.FLOAT64,
+        expectedPartials,
         gpu.download(DType.FLOAT64, partials, count));
     assertMatches("mse loss", dtype, new double[] {expectedLoss}, gpu.download(dtype, loss, 1));
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void crossEntropyLoss(DType dtype) {
+    int n = 5000; // rows over several blocks
+    int c = 37;
+    int[] target = new int[n];
+    int count = 0;
+    SplittableRandom random = new SplittableRandom(60);
+    for (int i = 0; i < n; i++) {
+      target[i] = i % 7 == 2 ? KernelTwins.IGNORE_INDEX : random.nextInt(c);
+      count += target[i] == KernelTwins.IGNORE_INDEX ? 0 : 1;
+    }
+    double[] logits = data(dtype, 61, n * c);
+    CUdeviceptr grad = gpu.poisoned(dtype, (long) n * c);
+    CUdeviceptr terms = gpu.poisoned(DType.FLOAT64, n);
+    CUdeviceptr loss = gpu.poisoned(dtype, 1);
+    kernels.crossEntropy(
+        gpu.stream, dtype, gpu.upload(dtype, logits), gpu.upload(target), grad, n, c, count, terms);
+    kernels.crossEntropyFinish(gpu.stream, dtype, terms, n, count, loss);
+    double[] expectedGrad = new double[n * c];
+    double[] expectedTerms = KernelTwins.crossEntropy(logits, target, expectedGrad, n, c, count);
+    for (int i = 0; i < expectedGrad.length; i++) {
+      expectedGrad[i] = round(dtype, expectedGrad[i]);
+    }
+    // Device exp/log are within 1 ulp of Java's, not equal to them: to a few ulps of float64.
+    assertNear("cross_entropy terms", expectedTerms, gpu.download(DType.FLOAT64, terms, n), 4);
+    assertNear(
+        "cross_entropy grad",
+        expectedGrad,
+        gpu.download(dtype, grad, n * c),
+        dtype == DType.FLOAT32 ? 1 << 29 : 4);
+    double expectedLoss = round(dtype, KernelTwins.crossEntropyFinish(expectedTerms, count));
+    assertNear(
+        "cross_entropy loss",
+        new double[] {expectedLoss},
+        gpu.download(dtype, loss, 1),
+        dtype == DType.FLOAT32 ? 1 << 29 : 64);
   }
 
   @ParameterizedTest
@@ -206,8 +280,9 @@ class CudaKernelsGpuTest {
     CUdeviceptr partials = gpu.poisoned(DType.FLOAT64, total);
     int offset = 0;
     for (int i = 0; i < sizes.length; i++) {
-      offset += kernels.sumSquares(gpu.stream, dtype, device[i], sizes[i],
-          partials.withByteOffset(8L * offset));
+      offset +=
+          kernels.sumSquares(
+              gpu.stream, dtype, device[i], sizes[i], partials.withByteOffset(8L * offset));
     }
     CUdeviceptr norm = gpu.poisoned(dtype, 1);
     CUdeviceptr coef = gpu.poisoned(DType.FLOAT64, 1);
@@ -220,16 +295,26 @@ class CudaKernelsGpuTest {
     double[] expectedPartials = new double[total];
     int at = 0;
     for (double[] g : grads) {
-      double[] part = dtype == DType.FLOAT32 ? KernelTwins.sumSquares(toFloats(g)) : KernelTwins.sumSquares(g);
+      double[] part =
+          dtype == DType.FLOAT32 ? KernelTwins.sumSquares(toFloats(g)) : KernelTwins.sumSquares(g);
       System.arraycopy(part, 0, expectedPartials, at, part.length);
       at += part.length;
     }
     double[] expected = KernelTwins.clipCoefficient(expectedPartials, maxNorm);
-    assertMatches("sum_squares partials", DType.FLOAT64, expectedPartials,
+    assertMatches(
+        "sum_squares partials",
+        DType.FLOAT64,
+        expectedPartials,
         gpu.download(DType.FLOAT64, partials, total));
-    assertMatches("clip_coefficient norm", dtype, new double[] {round(dtype, expected[0])},
+    assertMatches(
+        "clip_coefficient norm",
+        dtype,
+        new double[] {round(dtype, expected[0])},
         gpu.download(dtype, norm, 1));
-    assertMatches("clip_coefficient coef", DType.FLOAT64, new double[] {expected[1]},
+    assertMatches(
+        "clip_coefficient coef",
+        DType.FLOAT64,
+        new double[] {expected[1]},
         gpu.download(DType.FLOAT64, coef, 1));
     for (int i = 0; i < sizes.length; i++) {
       double[] scaled;
@@ -250,10 +335,10 @@ class CudaKernelsGpuTest {
   void sgdStep(DType dtype) {
     int n = 300_001;
     SgdScalars[] cases = {
-        SgdScalars.of(0.05, 0, 0, 0, false, 1),
-        SgdScalars.of(0.05, 0.9, 0.1, 0.01, false, 1),
-        SgdScalars.of(0.05, 0.9, 0.1, 0.01, false, 3),
-        SgdScalars.of(0.05, 0.9, 0, 0.001, true, 2),
+      SgdScalars.of(0.05, 0, 0, 0, false, 1),
+      SgdScalars.of(0.05, 0.9, 0.1, 0.01, false, 1),
+      SgdScalars.of(0.05, 0.9, 0.1, 0.01, false, 3),
+      SgdScalars.of(0.05, 0.9, 0, 0.001, true, 2),
     };
     int seed = 20;
     for (SgdScalars s : cases) {
@@ -278,7 +363,8 @@ class CudaKernelsGpuTest {
       }
       assertMatches("sgd_step param " + s, dtype, expectedP, gpu.download(dtype, dp, n));
       if (expectedBuf != null) {
-        assertMatches("sgd_step momentum_buffer " + s, dtype, expectedBuf, gpu.download(dtype, dbuf, n));
+        assertMatches(
+            "sgd_step momentum_buffer " + s, dtype, expectedBuf, gpu.download(dtype, dbuf, n));
       }
     }
   }
@@ -288,10 +374,10 @@ class CudaKernelsGpuTest {
   void adamStep(DType dtype) {
     int n = 300_001;
     Object[][] cases = {
-        {AdamScalars.of(1e-3, 0.9, 0.999, 1e-8, 0, false, 1), false},
-        {AdamScalars.of(1e-2, 0.8, 0.99, 1e-6, 0.1, false, 7), true},
-        {AdamScalars.of(1e-3, 0.9, 0.999, 1e-8, 0.01, true, 3), false},
-        {AdamScalars.of(1e-3, 0.9, 0.999, 1e-8, 0.01, true, 1000), true},
+      {AdamScalars.of(1e-3, 0.9, 0.999, 1e-8, 0, false, 1), false},
+      {AdamScalars.of(1e-2, 0.8, 0.99, 1e-6, 0.1, false, 7), true},
+      {AdamScalars.of(1e-3, 0.9, 0.999, 1e-8, 0.01, true, 3), false},
+      {AdamScalars.of(1e-3, 0.9, 0.999, 1e-8, 0.01, true, 1000), true},
     };
     int seed = 40;
     for (Object[] c : cases) {
@@ -311,8 +397,10 @@ class CudaKernelsGpuTest {
       if (dtype == DType.FLOAT32) {
         float[][] f = {toFloats(p), toFloats(m), toFloats(v), amsgrad ? toFloats(vmax) : null};
         KernelTwins.adamStep(f[0], toFloats(g), f[1], f[2], f[3], s);
-        expected = new double[][] {toDoubles(f[0]), toDoubles(f[1]), toDoubles(f[2]),
-            amsgrad ? toDoubles(f[3]) : null};
+        expected =
+            new double[][] {
+              toDoubles(f[0]), toDoubles(f[1]), toDoubles(f[2]), amsgrad ? toDoubles(f[3]) : null
+            };
       } else {
         expected = new double[][] {p.clone(), m.clone(), v.clone(), amsgrad ? vmax.clone() : null};
         KernelTwins.adamStep(expected[0], g, expected[1], expected[2], expected[3], s);
@@ -338,6 +426,25 @@ class CudaKernelsGpuTest {
     return a;
   }
 
+  /**
+   * Within {@code ulps} float64 ulps of the twin (exp and log differ in their last bit between the
+   * device and Java); a float32 value one float32 ulp away is 2^29 float64 ulps away.
+   */
+  private static void assertNear(String what, double[] expected, double[] actual, long ulps) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    for (int i = 0; i < expected.length; i++) {
+      double tolerance = ulps * Math.ulp(expected[i]);
+      if (!(Math.abs(expected[i] - actual[i]) <= tolerance)
+          && Double.compare(expected[i], actual[i]) != 0) {
+        fail(
+            String.format(
+                "%s: first difference at index %d: expected %s (twin), got %s (GPU), more than "
+                    + "%d float64 ulps",
+                what, i, expected[i], actual[i], ulps));
+      }
+    }
+  }
+
   private static double[] abs(double[] a) {
     for (int i = 0; i < a.length; i++) {
       a[i] = Math.abs(a[i]);
@@ -349,15 +456,19 @@ class CudaKernelsGpuTest {
     return dtype == DType.FLOAT32 ? (float) v : v;
   }
 
-  /** Bit for bit (NaN equal to NaN); otherwise the first differing index, both values, the max diff. */
+  /**
+   * Bit for bit (NaN equal to NaN); otherwise the first differing index, both values, the max diff.
+   */
   private static void assertMatches(String what, DType dtype, double[] expected, double[] actual) {
     assertEquals(expected.length, actual.length, what + ": length");
     int first = -1;
     int mismatches = 0;
     double maxDiff = 0;
     for (int i = 0; i < expected.length; i++) {
-      boolean same = Double.compare(expected[i], actual[i]) == 0
-          || (dtype == DType.FLOAT32 && Float.compare((float) expected[i], (float) actual[i]) == 0);
+      boolean same =
+          Double.compare(expected[i], actual[i]) == 0
+              || (dtype == DType.FLOAT32
+                  && Float.compare((float) expected[i], (float) actual[i]) == 0);
       if (!same) {
         mismatches++;
         if (first < 0) {
@@ -368,9 +479,18 @@ class CudaKernelsGpuTest {
       }
     }
     if (first >= 0) {
-      fail(String.format("%s (%s): %d of %d elements differ; first at index %d: expected %s (twin), got "
-              + "%s (GPU); max |diff| %s", what, dtype, mismatches, expected.length, first,
-          expected[first], actual[first], maxDiff));
+      fail(
+          String.format(
+              "%s (%s): %d of %d elements differ; first at index %d: expected %s (twin), got "
+                  + "%s (GPU); max |diff| %s",
+              what,
+              dtype,
+              mismatches,
+              expected.length,
+              first,
+              expected[first],
+              actual[first],
+              maxDiff));
     }
   }
 }

@@ -3,7 +3,7 @@ package dev.rnn4j.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import org.junit.jupiter.api.Test;
 
 /**

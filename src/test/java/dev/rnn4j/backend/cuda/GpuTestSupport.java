@@ -1,6 +1,6 @@
 package dev.rnn4j.backend.cuda;
 
-import dev.rnn4j.tensor.DType;
+import dev.rnn4j.backend.DType;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.Pointer;

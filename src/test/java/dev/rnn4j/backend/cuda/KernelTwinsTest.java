@@ -3,160 +3,241 @@ package dev.rnn4j.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.tensor.Tensor;
-import dev.rnn4j.train.GradClipping;
-import dev.rnn4j.train.LossResult;
-import dev.rnn4j.train.MseLoss;
-import dev.rnn4j.train.Optimizer;
-import dev.rnn4j.train.OptimizerConfig;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.rnn4j.backend.AdamScalars;
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.HostStorage;
+import dev.rnn4j.backend.SgdScalars;
+import dev.rnn4j.backend.Storage;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The twins of the training kernels against rnn4j's CPU classes on seeded random data: the optimizers
- * bit for bit (the same operations in the same order), the loss gradient bit for bit, and the
- * reductions, which sum in another order, to rounding.
+ * The kernels' twins against the CPU backend's operations (the definitions every backend
+ * implements), through the {@link Backend} SPI, on seeded random data: the optimizers and the data
+ * movement bit for bit (the same operations in the same order), the losses' gradients to the last
+ * bit of the dtype, and the reductions, which sum in another order, to rounding. No GPU needed: the
+ * GPU is held to the twins by {@link CudaKernelsGpuTest}.
  */
 class KernelTwinsTest {
   private static final int N = 3001; // more than one block, not a multiple of 256
   private static final int STEPS = 4;
 
-  @Test
-  void sgdTwinIsSgd() {
-    OptimizerConfig[] configs = {
-        OptimizerConfig.sgd(0.05),
-        OptimizerConfig.sgd(0.05).withWeightDecay(0.01),
-        OptimizerConfig.sgd(0.05).withMomentum(0.9).withDampening(0.1).withWeightDecay(0.01),
-        OptimizerConfig.sgd(0.05).withMomentum(0.9).withNesterov(true),
-    };
-    for (OptimizerConfig c : configs) {
-      SplittableRandom random = new SplittableRandom(11);
-      float[] p32 = floats(random, N);
-      float[][] g32 = new float[STEPS][];
-      double[] p64 = doubles(random, N);
-      double[][] g64 = new double[STEPS][];
-      for (int s = 0; s < STEPS; s++) {
-        g32[s] = floats(random, N);
-        g64[s] = doubles(random, N);
-      }
-      float[] twin32 = p32.clone();
-      float[] buf32 = c.momentum() != 0 ? new float[N] : null;
-      double[] twin64 = p64.clone();
-      double[] buf64 = c.momentum() != 0 ? new double[N] : null;
-      Optimizer opt = c.create();
-      StateDict params = params(p32, p64);
-      for (int s = 0; s < STEPS; s++) {
-        params = opt.step(params, params(g32[s], g64[s]));
-        SgdScalars scalars =
-            SgdScalars.of(c.lr(), c.momentum(), c.dampening(), c.weightDecay(), c.nesterov(), s + 1);
-        KernelTwins.sgdStep(twin32, g32[s], buf32, scalars);
-        KernelTwins.sgdStep(twin64, g64[s], buf64, scalars);
-        assertArrayEquals(params.get("w32").toFloatArray(), twin32, c + " step " + (s + 1));
-        assertArrayEquals(params.get("w64").toDoubleArray(), twin64, c + " step " + (s + 1));
-      }
-      if (buf32 != null) {
-        assertArrayEquals(opt.state().get("momentum_buffer.w32").toFloatArray(), buf32, c.toString());
-        assertArrayEquals(opt.state().get("momentum_buffer.w64").toDoubleArray(), buf64, c.toString());
-      }
-    }
-  }
+  private final Backend cpu = Backends.cpu();
 
   @Test
-  void adamTwinIsAdamAndAdamW() {
-    OptimizerConfig[] configs = {
-        OptimizerConfig.adam(0.01),
-        OptimizerConfig.adam(0.01).withWeightDecay(0.1).withBetas(0.8, 0.99),
-        OptimizerConfig.adam(0.01).withAmsgrad(true).withEps(1e-6),
-        OptimizerConfig.adamw(0.01),
-        OptimizerConfig.adamw(0.01).withWeightDecay(0.0),
-        OptimizerConfig.adamw(0.01).withAmsgrad(true),
+  void sgdTwinIsTheCpuSgdStep() {
+    double[][] cases = { // lr, momentum, dampening, weight_decay, nesterov
+      {0.05, 0, 0, 0, 0}, {0.05, 0, 0, 0.01, 0}, {0.05, 0.9, 0.1, 0.01, 0}, {0.05, 0.9, 0, 0, 1}
     };
-    for (OptimizerConfig c : configs) {
-      boolean decoupled = c.type().equals("adamw");
-      SplittableRandom random = new SplittableRandom(23);
+    for (double[] c : cases) {
+      SplittableRandom random = new SplittableRandom(11);
       float[] p32 = floats(random, N);
       double[] p64 = doubles(random, N);
-      float[] t32 = p32.clone();
-      double[] t64 = p64.clone();
-      float[][] s32 = {new float[N], new float[N], c.amsgrad() ? new float[N] : null};
-      double[][] s64 = {new double[N], new double[N], c.amsgrad() ? new double[N] : null};
-      Optimizer opt = c.create();
-      StateDict params = params(p32, p64);
+      boolean momentum = c[1] != 0;
+      Storage cpuP32 = put(p32.clone());
+      Storage cpuP64 = put(p64.clone());
+      Storage cpuB32 = momentum ? put(new float[N]) : null;
+      Storage cpuB64 = momentum ? put(new double[N]) : null;
+      float[] buf32 = momentum ? new float[N] : null;
+      double[] buf64 = momentum ? new double[N] : null;
       for (int s = 0; s < STEPS; s++) {
         float[] g32 = floats(random, N);
         double[] g64 = doubles(random, N);
-        params = opt.step(params, params(g32, g64));
-        AdamScalars scalars = AdamScalars.of(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(),
-            decoupled, s + 1);
-        KernelTwins.adamStep(t32, g32, s32[0], s32[1], s32[2], scalars);
-        KernelTwins.adamStep(t64, g64, s64[0], s64[1], s64[2], scalars);
-        assertArrayEquals(params.get("w32").toFloatArray(), t32, c + " step " + (s + 1));
-        assertArrayEquals(params.get("w64").toDoubleArray(), t64, c + " step " + (s + 1));
+        SgdScalars scalars = SgdScalars.of(c[0], c[1], c[2], c[3], c[4] != 0, s + 1);
+        cpu.sgdStep(cpuP32, put(g32), cpuB32, scalars);
+        cpu.sgdStep(cpuP64, put(g64), cpuB64, scalars);
+        KernelTwins.sgdStep(p32, g32, buf32, scalars);
+        KernelTwins.sgdStep(p64, g64, buf64, scalars);
+        String what = scalars + " step " + (s + 1);
+        assertArrayEquals(floatsOf(cpuP32), p32, what);
+        assertArrayEquals(doublesOf(cpuP64), p64, what);
       }
-      StateDict state = opt.state();
-      assertArrayEquals(state.get("exp_avg.w32").toFloatArray(), s32[0], c.toString());
-      assertArrayEquals(state.get("exp_avg_sq.w64").toDoubleArray(), s64[1], c.toString());
-      if (c.amsgrad()) {
-        assertArrayEquals(state.get("max_exp_avg_sq.w32").toFloatArray(), s32[2], c.toString());
+      if (momentum) {
+        assertArrayEquals(floatsOf(cpuB32), buf32, "momentum_buffer");
+        assertArrayEquals(doublesOf(cpuB64), buf64, "momentum_buffer");
       }
     }
   }
 
   @Test
-  void mseTwinIsMseLoss() {
+  void adamTwinIsTheCpuAdamStep() {
+    Object[][] cases = { // lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad
+      {0.01, 0.9, 0.999, 1e-8, 0.0, false, false}, {0.01, 0.8, 0.99, 1e-8, 0.1, false, false},
+      {0.01, 0.9, 0.999, 1e-6, 0.0, false, true}, {0.01, 0.9, 0.999, 1e-8, 0.01, true, false},
+      {0.01, 0.9, 0.999, 1e-8, 0.0, true, false}, {0.01, 0.9, 0.999, 1e-8, 0.01, true, true}
+    };
+    for (Object[] c : cases) {
+      boolean amsgrad = (Boolean) c[6];
+      SplittableRandom random = new SplittableRandom(23);
+      float[] p32 = floats(random, N);
+      double[] p64 = doubles(random, N);
+      float[][] s32 = {new float[N], new float[N], amsgrad ? new float[N] : null};
+      double[][] s64 = {new double[N], new double[N], amsgrad ? new double[N] : null};
+      Storage[] cpu32 = {
+        put(p32.clone()), put(new float[N]), put(new float[N]), amsgrad ? put(new float[N]) : null
+      };
+      Storage[] cpu64 = {
+        put(p64.clone()),
+        put(new double[N]),
+        put(new double[N]),
+        amsgrad ? put(new double[N]) : null
+      };
+      for (int s = 0; s < STEPS; s++) {
+        float[] g32 = floats(random, N);
+        double[] g64 = doubles(random, N);
+        AdamScalars scalars =
+            AdamScalars.of(
+                (Double) c[0],
+                (Double) c[1],
+                (Double) c[2],
+                (Double) c[3],
+                (Double) c[4],
+                (Boolean) c[5],
+                s + 1);
+        cpu.adamStep(cpu32[0], put(g32), cpu32[1], cpu32[2], cpu32[3], scalars);
+        cpu.adamStep(cpu64[0], put(g64), cpu64[1], cpu64[2], cpu64[3], scalars);
+        KernelTwins.adamStep(p32, g32, s32[0], s32[1], s32[2], scalars);
+        KernelTwins.adamStep(p64, g64, s64[0], s64[1], s64[2], scalars);
+        String what = scalars + (amsgrad ? " amsgrad" : "") + " step " + (s + 1);
+        assertArrayEquals(floatsOf(cpu32[0]), p32, what);
+        assertArrayEquals(doublesOf(cpu64[0]), p64, what);
+      }
+      assertArrayEquals(floatsOf(cpu32[1]), s32[0], "exp_avg");
+      assertArrayEquals(doublesOf(cpu64[2]), s64[1], "exp_avg_sq");
+      if (amsgrad) {
+        assertArrayEquals(floatsOf(cpu32[3]), s32[2], "max_exp_avg_sq");
+      }
+    }
+  }
+
+  @Test
+  void mseTwinIsTheCpuMseLoss() {
     SplittableRandom random = new SplittableRandom(5);
     for (int n : new int[] {1, 255, 257, N, 400_000}) {
       float[] p32 = floats(random, n);
       float[] t32 = floats(random, n);
       float[] dp32 = new float[n];
       double loss32 = KernelTwins.mseFinish(KernelTwins.mse(p32, t32, dp32), n);
-      LossResult cpu32 = MseLoss.compute(Tensor.of(p32, n), Tensor.of(t32, n));
-      assertArrayEquals(cpu32.gradient().toFloatArray(), dp32, "float32 gradient, n = " + n);
-      assertEquals(cpu32.value(), (float) loss32, Math.ulp((float) cpu32.value()), "float32 loss, n = " + n);
+      Storage grad32 = put(new float[n]);
+      double cpuLoss32 = floatsOf(cpu.mseLoss(put(p32), put(t32), grad32))[0];
+      assertArrayEquals(floatsOf(grad32), dp32, "float32 gradient, n = " + n);
+      assertEquals(
+          cpuLoss32, (float) loss32, Math.ulp((float) cpuLoss32), "float32 loss, n = " + n);
 
       double[] p64 = doubles(random, n);
       double[] t64 = doubles(random, n);
       double[] dp64 = new double[n];
       double loss64 = KernelTwins.mseFinish(KernelTwins.mse(p64, t64, dp64), n);
-      LossResult cpu64 = MseLoss.compute(Tensor.of(p64, n), Tensor.of(t64, n));
-      assertArrayEquals(cpu64.gradient().toDoubleArray(), dp64, "float64 gradient, n = " + n);
-      assertEquals(cpu64.value(), loss64, 1e-12 * cpu64.value(), "float64 loss, n = " + n);
+      Storage grad64 = put(new double[n]);
+      double cpuLoss64 = doublesOf(cpu.mseLoss(put(p64), put(t64), grad64))[0];
+      assertArrayEquals(doublesOf(grad64), dp64, "float64 gradient, n = " + n);
+      assertEquals(cpuLoss64, loss64, 1e-12 * cpuLoss64, "float64 loss, n = " + n);
     }
     assertEquals(Double.NaN, KernelTwins.mseFinish(new double[0], 0));
   }
 
   @Test
-  void clippingTwinIsClipGradNorm() {
+  void crossEntropyTwinIsTheCpuCrossEntropyLoss() {
+    SplittableRandom random = new SplittableRandom(9);
+    for (int[] nc : new int[][] {{1, 2}, {7, 5}, {300, 11}, {2000, 3}}) {
+      int n = nc[0];
+      int c = nc[1];
+      int[] target = new int[n];
+      long[] longTarget = new long[n];
+      int count = 0;
+      for (int i = 0; i < n; i++) {
+        target[i] = i % 5 == 3 ? KernelTwins.IGNORE_INDEX : random.nextInt(c);
+        longTarget[i] = target[i];
+        count += target[i] == KernelTwins.IGNORE_INDEX ? 0 : 1;
+      }
+      double[] logits = doubles(random, n * c);
+      for (int i = 0; i < logits.length; i++) {
+        logits[i] *= 8; // softmaxes far from uniform
+      }
+      double[] grad = new double[n * c];
+      double loss =
+          KernelTwins.crossEntropyFinish(
+              KernelTwins.crossEntropy(logits, target, grad, n, c, count), count);
+      Storage cpuGrad64 = put(new double[n * c]);
+      double cpuLoss64 =
+          doublesOf(cpu.crossEntropyLoss(put(logits), longTarget, n, c, cpuGrad64))[0];
+      assertClose(doublesOf(cpuGrad64), grad, 0, "float64 gradient " + n + "x" + c);
+      assertEquals(cpuLoss64, loss, 1e-12 * Math.abs(cpuLoss64), "float64 loss " + n + "x" + c);
+
+      float[] logits32 = new float[n * c];
+      for (int i = 0; i < logits32.length; i++) {
+        logits32[i] = (float) logits[i];
+      }
+      double[] wide = new double[n * c];
+      for (int i = 0; i < wide.length; i++) {
+        wide[i] = logits32[i];
+      }
+      double[] grad32 = new double[n * c];
+      double loss32 =
+          KernelTwins.crossEntropyFinish(
+              KernelTwins.crossEntropy(wide, target, grad32, n, c, count), count);
+      Storage cpuGrad32 = put(new float[n * c]);
+      float cpuLoss32 =
+          floatsOf(cpu.crossEntropyLoss(put(logits32), longTarget, n, c, cpuGrad32))[0];
+      float[] rounded = new float[n * c];
+      for (int i = 0; i < rounded.length; i++) {
+        rounded[i] = (float) grad32[i];
+      }
+      assertArrayEquals(
+          floatsOf(cpuGrad32), rounded, Math.ulp(1f) / 2, "float32 gradient " + n + "x" + c);
+      assertEquals(cpuLoss32, (float) loss32, Math.ulp(cpuLoss32), "float32 loss " + n + "x" + c);
+    }
+    int[] ignored = {KernelTwins.IGNORE_INDEX};
+    double[] grad = new double[3];
+    assertEquals(
+        Double.NaN,
+        KernelTwins.crossEntropyFinish(
+            KernelTwins.crossEntropy(new double[] {1, 2, 3}, ignored, grad, 1, 3, 0), 0));
+    assertArrayEquals(new double[3], grad, "an ignored row has no gradient");
+  }
+
+  @Test
+  void clippingTwinIsTheCpuClipGradNorm() {
     SplittableRandom random = new SplittableRandom(7);
     int[] sizes = {300, 5, 70_000};
-    for (double maxNorm : new double[] {0.5, 1e6}) {
+    for (double maxNorm : new double[] {0.5, 1e6, Double.POSITIVE_INFINITY}) {
       float[][] g32 = new float[sizes.length][];
       double[][] g64 = new double[sizes.length][];
-      Map<String, Tensor> m32 = new LinkedHashMap<>();
-      Map<String, Tensor> m64 = new LinkedHashMap<>();
+      List<Storage> cpu32 = new ArrayList<>();
+      List<Storage> cpu64 = new ArrayList<>();
       for (int i = 0; i < sizes.length; i++) {
         g32[i] = floats(random, sizes[i]);
         g64[i] = doubles(random, sizes[i]);
-        m32.put("g" + i, Tensor.of(g32[i], sizes[i]));
-        m64.put("g" + i, Tensor.of(g64[i], sizes[i]));
+        cpu32.add(put(g32[i].clone()));
+        cpu64.add(put(g64[i].clone()));
       }
-      GradClipping.Clipped cpu32 = GradClipping.clipGradNorm(StateDict.of(m32), maxNorm);
-      GradClipping.Clipped cpu64 = GradClipping.clipGradNorm(StateDict.of(m64), maxNorm);
-      double[] twin32 = KernelTwins.clipCoefficient(concatPartials32(g32), maxNorm);
-      double[] twin64 = KernelTwins.clipCoefficient(concatPartials64(g64), maxNorm);
-      assertEquals(cpu32.totalNorm(), (float) twin32[0], Math.ulp((float) cpu32.totalNorm()));
-      assertEquals(cpu64.totalNorm(), twin64[0], 1e-12 * cpu64.totalNorm());
+      float norm32 = floatsOf(cpu.clipGradNorm(cpu32, maxNorm))[0];
+      double norm64 = doublesOf(cpu.clipGradNorm(cpu64, maxNorm))[0];
+      double limit = Double.isInfinite(maxNorm) ? Double.MAX_VALUE : maxNorm;
+      double[] twin32 = KernelTwins.clipCoefficient(concatPartials32(g32), limit);
+      double[] twin64 = KernelTwins.clipCoefficient(concatPartials64(g64), limit);
+      assertEquals(
+          norm32, (float) twin32[0], Math.ulp(norm32), "float32 norm, max_norm " + maxNorm);
+      assertEquals(norm64, twin64[0], 1e-12 * norm64, "float64 norm, max_norm " + maxNorm);
       for (int i = 0; i < sizes.length; i++) {
-        KernelTwins.scale(g32[i], twin32[1]);
-        KernelTwins.scale(g64[i], twin64[1]);
-        float[] expected32 = cpu32.grads().get("g" + i).toFloatArray();
-        double[] expected64 = cpu64.grads().get("g" + i).toDoubleArray();
+        if (!Double.isInfinite(maxNorm)) {
+          KernelTwins.scale(g32[i], twin32[1]);
+          KernelTwins.scale(g64[i], twin64[1]);
+        }
+        float[] expected32 = floatsOf(cpu32.get(i));
+        double[] expected64 = doublesOf(cpu64.get(i));
         for (int j = 0; j < sizes[i]; j++) {
-          assertEquals(expected32[j], g32[i][j], Math.ulp(expected32[j]), "float32 g" + i + "[" + j + "]");
-          assertEquals(expected64[j], g64[i][j], 1e-12 * Math.abs(expected64[j]), "float64 g" + i + "[" + j + "]");
+          assertEquals(
+              expected32[j], g32[i][j], Math.ulp(expected32[j]), "float32 g" + i + "[" + j + "]");
+          assertEquals(
+              expected64[j],
+              g64[i][j],
+              1e-12 * Math.abs(expected64[j]),
+              "float64 g" + i + "[" + j + "]");
         }
       }
     }
@@ -165,56 +246,87 @@ class KernelTwinsTest {
   }
 
   @Test
-  void sumRowsTwinSumsColumns() {
+  void sumRowsTwinIsTheCpuBiasGradient() {
     SplittableRandom random = new SplittableRandom(13);
     int m = 1000;
     int k = 3;
-    double[] x = doubles(random, m * k);
-    double[] out = new double[k];
-    KernelTwins.sumRows(x, out, m, k);
-    for (int col = 0; col < k; col++) {
-      double s = 0;
-      for (int r = 0; r < m; r++) {
-        s += x[r * k + col];
-      }
-      assertEquals(s, out[col], 1e-12 * Math.abs(s) + 1e-15, "column " + col);
-    }
+    int in = 2;
+    double[] dy = doubles(random, m * k);
+    double[] start = doubles(random, k);
+    double[] twin = start.clone();
+    KernelTwins.sumRows(dy, twin, m, k);
+    Storage biasGrad = put(start.clone());
+    cpu.linearBackward(
+        put(doubles(random, m * in)),
+        put(doubles(random, k * in)),
+        put(dy),
+        m,
+        in,
+        k,
+        put(new double[k * in]),
+        biasGrad);
+    assertClose(doublesOf(biasGrad), twin, 1e-12, "bias gradient accumulated onto its start");
   }
 
   @Test
-  void layoutTwinsInvertEachOther() {
+  void layoutTwinsAreTheCpuLayoutOperations() {
     SplittableRandom random = new SplittableRandom(17);
     int t = 4;
     int n = 3;
     int h = 5;
-    float[] y = floats(random, t * n * 2 * h);
-    float[] out0 = new float[t * n * h];
-    float[] out1 = new float[t * n * h];
-    KernelTwins.splitDirections(y, out0, out1, t * n, h);
-    assertEquals(y[2 * h + h + 1], out1[h + 1], "row 1, direction 1, column 1");
-    float[] merged = new float[y.length];
-    KernelTwins.mergeDirections(out0, out1, merged, t * n, h);
-    assertArrayEquals(y, merged);
-    float[] transposed = new float[y.length];
-    float[] back = new float[y.length];
+    double[] y = doubles(random, t * n * 2 * h);
+    double[] out1 = new double[t * n * h];
+    KernelTwins.splitDirections(y, null, out1, t * n, h);
+    Storage cpuOut1 = put(new double[t * n * h]);
+    cpu.splitDirection(put(y), t * n, h, 1, cpuOut1);
+    assertArrayEquals(doublesOf(cpuOut1), out1, "split_directions, direction 1");
+
+    double[] transposed = new double[y.length];
     KernelTwins.transpose01(y, transposed, t, n, 2 * h);
-    assertEquals(y[(2 * n + 1) * 2 * h + 3], transposed[(1 * t + 2) * 2 * h + 3], "y[2, 1, 3]");
-    KernelTwins.transpose01(transposed, back, n, t, 2 * h);
-    assertArrayEquals(y, back);
+    Storage cpuTransposed = put(new double[y.length]);
+    cpu.transpose01(put(y), cpuTransposed, t, n, 2 * h);
+    assertArrayEquals(doublesOf(cpuTransposed), transposed, "transpose01");
+
+    int[] rows = {11, 0, 5, 7};
+    double[] gathered = new double[rows.length * 2 * h];
+    KernelTwins.gatherRows(y, rows, gathered, 2 * h);
+    Storage cpuGathered = put(new double[gathered.length]);
+    cpu.gatherRows(put(y), 2 * h, rows, cpuGathered);
+    assertArrayEquals(doublesOf(cpuGathered), gathered, "gather_rows");
+
+    double[] into = doubles(random, y.length);
+    Storage cpuInto = put(into.clone());
+    KernelTwins.scatterRows(gathered, rows, into, 2 * h);
+    cpu.scatterRows(put(gathered), 2 * h, rows, cpuInto);
+    assertArrayEquals(doublesOf(cpuInto), into, "scatter_rows");
+
+    float[] f = floats(random, 7);
+    Storage cpuF = put(f.clone());
+    KernelTwins.fill(f, 0.1);
+    cpu.fillInPlace(cpuF, 0.1);
+    assertArrayEquals(floatsOf(cpuF), f, "fill rounds the value to float32");
+
+    double[] a = doubles(random, 9);
+    double[] b = doubles(random, 9);
+    Storage cpuA = put(a.clone());
+    KernelTwins.add(a, b);
+    cpu.addInPlace(cpuA, put(b));
+    assertArrayEquals(doublesOf(cpuA), a, "add");
+
+    float[] s = floats(random, 9);
+    Storage cpuS = put(s.clone());
+    KernelTwins.scale(s, 0.3);
+    cpu.scaleInPlace(cpuS, 0.3);
+    assertArrayEquals(floatsOf(cpuS), s, "scale: the factor rounded to float32 first, as mul_");
 
     int[] lengths = {4, 1, 2};
-    float[] last = new float[n * 2 * h];
-    KernelTwins.gatherLast(y, lengths, last, t, n, 2 * h);
-    float[] dy = floats(random, y.length);
-    KernelTwins.scatterLast(last, lengths, dy, t, n, 2 * h);
-    float[] masked = y.clone();
+    double[] masked = y.clone();
     KernelTwins.maskPadding(masked, lengths, t, n, 2 * h);
     for (int step = 0; step < t; step++) {
-      for (int b = 0; b < n; b++) {
+      for (int bi = 0; bi < n; bi++) {
         for (int j = 0; j < 2 * h; j++) {
-          int i = (step * n + b) * 2 * h + j;
-          assertEquals(step == lengths[b] - 1 ? y[i] : 0f, dy[i], "scatterLast(gatherLast) at " + i);
-          assertEquals(step < lengths[b] ? y[i] : 0f, masked[i], "maskPadding at " + i);
+          int i = (step * n + bi) * 2 * h + j;
+          assertEquals(step < lengths[bi] ? y[i] : 0, masked[i], "maskPadding at " + i);
         }
       }
     }
@@ -236,34 +348,54 @@ class KernelTwinsTest {
     return a;
   }
 
-  private static StateDict params(float[] w32, double[] w64) {
-    Map<String, Tensor> m = new LinkedHashMap<>();
-    m.put("w32", Tensor.of(w32, w32.length));
-    m.put("w64", Tensor.of(w64, w64.length));
-    return StateDict.of(m);
+  private Storage put(float[] values) {
+    return cpu.upload(HostStorage.of(values));
+  }
+
+  private Storage put(double[] values) {
+    return cpu.upload(HostStorage.of(values));
+  }
+
+  private float[] floatsOf(Storage s) {
+    HostStorage h = HostStorage.zeros(DType.FLOAT32, (int) s.numel());
+    cpu.download(s, h);
+    return h.floats();
+  }
+
+  private double[] doublesOf(Storage s) {
+    HostStorage h = HostStorage.zeros(DType.FLOAT64, (int) s.numel());
+    cpu.download(s, h);
+    return h.doubles();
+  }
+
+  /**
+   * Element by element within {@code rtol} (0: bit for bit), naming the first index that is not.
+   */
+  private static void assertClose(double[] expected, double[] actual, double rtol, String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], rtol * Math.abs(expected[i]), what + " at " + i);
+    }
   }
 
   private static double[] concatPartials32(float[][] grads) {
-    double[][] parts = new double[grads.length][];
-    for (int i = 0; i < grads.length; i++) {
-      parts[i] = KernelTwins.sumSquares(grads[i]);
+    List<double[]> parts = new ArrayList<>();
+    for (float[] g : grads) {
+      parts.add(KernelTwins.sumSquares(g));
     }
     return concat(parts);
   }
 
   private static double[] concatPartials64(double[][] grads) {
-    double[][] parts = new double[grads.length][];
-    for (int i = 0; i < grads.length; i++) {
-      parts[i] = KernelTwins.sumSquares(grads[i]);
+    List<double[]> parts = new ArrayList<>();
+    for (double[] g : grads) {
+      parts.add(KernelTwins.sumSquares(g));
     }
     return concat(parts);
   }
 
-  private static double[] concat(double[][] parts) {
-    int total = 0;
-    for (double[] p : parts) {
-      total += p.length;
-    }
+  private static double[] concat(List<double[]> parts) {
+    int total = parts.stream().mapToInt(p -> p.length).sum();
     double[] all = new double[total];
     int at = 0;
     for (double[] p : parts) {

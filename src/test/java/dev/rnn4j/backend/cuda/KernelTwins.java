@@ -1,32 +1,30 @@
 package dev.rnn4j.backend.cuda;
 
+import static dev.rnn4j.backend.cuda.LaunchGeometry.BLOCK;
+import static dev.rnn4j.backend.cuda.LaunchGeometry.gridSize;
+
+import dev.rnn4j.backend.AdamScalars;
+import dev.rnn4j.backend.SgdScalars;
 import java.util.Arrays;
 
 /**
- * The CPU twins of rnn4j's CUDA kernels ({@code kernels/layout.cu}, {@code kernels/training.cu}): one
- * method per kernel and dtype, doing the same arithmetic in the same order, so a GPU result can be
- * compared with its twin element by element. Data movement and the optimizers' updates agree bit for
- * bit; so do the reductions, because the twins replay the kernels' block structure (per-thread
- * grid-stride sums in float64, then the 256-thread tree, then the one-block pass over the partials) for
- * the grid {@link #gridSize} gives, which is the grid {@link CudaKernels} launches.
+ * The CPU twins of rnn4j's CUDA kernels ({@code kernels/layout.cu}, {@code kernels/training.cu}):
+ * one method per kernel and dtype, doing the same arithmetic in the same order, so a GPU result can
+ * be compared with its twin element by element. Data movement and the optimizers' updates agree bit
+ * for bit; so do the reductions, because the twins replay the kernels' block structure (per-thread
+ * grid-stride sums in float64, then the 256-thread tree, then the one-block pass over the partials)
+ * for the grid {@link LaunchGeometry#gridSize} gives, which is the grid {@link CudaKernels}
+ * launches.
  *
  * <p>Layouts are row-major, with PyTorch's symbols: T steps, N batch, C features per row, H_out the
- * hidden size per direction, R = T·N rows. Lengths are per batch element, as the kernels' int32 arrays.
- * Pure Java: nothing here touches JCuda.
+ * hidden size per direction, R = T·N rows. Lengths are per batch element, as the kernels' int32
+ * arrays. Pure Java: nothing here touches JCuda.
  */
 final class KernelTwins {
-  /** Threads per block of every launch; the reductions' tree assumes exactly this many. */
-  static final int BLOCK = 256;
-
-  /** The most blocks of a grid-stride launch, and so the most partials of one reduction launch. */
-  static final int GRID_CAP = 1024;
+  /** PyTorch's default {@code ignore_index}, as the cross-entropy kernel knows it. */
+  static final int IGNORE_INDEX = -100;
 
   private KernelTwins() {}
-
-  /** The grid of a launch over {@code n} elements: {@code min(ceil(n / 256), 1024)}, 0 when n is 0. */
-  static int gridSize(long n) {
-    return (int) Math.min((n + BLOCK - 1) / BLOCK, GRID_CAP);
-  }
 
   // ---- layout.cu ----
 
@@ -72,26 +70,6 @@ final class KernelTwins {
     }
   }
 
-  /** {@code in0, in1 [R, H_out] -> y [R, 2*H_out]}; a null input stands for zeros. */
-  static void mergeDirections(float[] in0, float[] in1, float[] y, int rows, int h) {
-    for (int r = 0; r < rows; r++) {
-      for (int j = 0; j < h; j++) {
-        y[r * 2 * h + j] = in0 != null ? in0[r * h + j] : 0f;
-        y[r * 2 * h + h + j] = in1 != null ? in1[r * h + j] : 0f;
-      }
-    }
-  }
-
-  /** {@code in0, in1 [R, H_out] -> y [R, 2*H_out]}; a null input stands for zeros. */
-  static void mergeDirections(double[] in0, double[] in1, double[] y, int rows, int h) {
-    for (int r = 0; r < rows; r++) {
-      for (int j = 0; j < h; j++) {
-        y[r * 2 * h + j] = in0 != null ? in0[r * h + j] : 0d;
-        y[r * 2 * h + h + j] = in1 != null ? in1[r * h + j] : 0d;
-      }
-    }
-  }
-
   /** Zeroes {@code y[t, b, :]} of {@code y [T, N, C]} for {@code t >= lengths[b]}. */
   static void maskPadding(float[] y, int[] lengths, int t, int n, int c) {
     for (int step = 0; step < t; step++) {
@@ -114,48 +92,43 @@ final class KernelTwins {
     }
   }
 
+  /** {@code out[r] = source[rows[r]]} for rows of {@code width} elements. */
+  static void gatherRows(double[] source, int[] rows, double[] out, int width) {
+    for (int r = 0; r < rows.length; r++) {
+      System.arraycopy(source, rows[r] * width, out, r * width, width);
+    }
+  }
+
   /**
-   * {@code out[b, :] = y[lengths[b] - 1, b, :]} from {@code y [T, N, C]} into {@code out [N, C]}; a
-   * length outside {@code [1, T]} gives a row of NaN, as the kernel writes.
+   * {@code into[rows[r]] = source[r]} for rows of {@code width} elements; other rows keep theirs.
    */
-  static void gatherLast(float[] y, int[] lengths, float[] out, int t, int n, int c) {
-    for (int b = 0; b < n; b++) {
-      int len = lengths[b];
-      for (int j = 0; j < c; j++) {
-        out[b * c + j] = len >= 1 && len <= t ? y[((len - 1) * n + b) * c + j] : Float.NaN;
-      }
+  static void scatterRows(double[] source, int[] rows, double[] into, int width) {
+    for (int r = 0; r < rows.length; r++) {
+      System.arraycopy(source, r * width, into, rows[r] * width, width);
     }
   }
 
-  /** The float64 twin of {@link #gatherLast(float[], int[], float[], int, int, int)}. */
-  static void gatherLast(double[] y, int[] lengths, double[] out, int t, int n, int c) {
-    for (int b = 0; b < n; b++) {
-      int len = lengths[b];
-      for (int j = 0; j < c; j++) {
-        out[b * c + j] = len >= 1 && len <= t ? y[((len - 1) * n + b) * c + j] : Double.NaN;
-      }
+  /** {@code x = value}, the value rounded to float32 once. */
+  static void fill(float[] x, double value) {
+    Arrays.fill(x, (float) value);
+  }
+
+  /** {@code x = value}. */
+  static void fill(double[] x, double value) {
+    Arrays.fill(x, value);
+  }
+
+  /** {@code into += x}. */
+  static void add(float[] into, float[] x) {
+    for (int i = 0; i < into.length; i++) {
+      into[i] = into[i] + x[i];
     }
   }
 
-  /** {@code dy [T, N, C]}: {@code dLast[b, :]} at {@code t = lengths[b] - 1}, zeros elsewhere. */
-  static void scatterLast(float[] dLast, int[] lengths, float[] dy, int t, int n, int c) {
-    for (int step = 0; step < t; step++) {
-      for (int b = 0; b < n; b++) {
-        for (int j = 0; j < c; j++) {
-          dy[(step * n + b) * c + j] = step == lengths[b] - 1 ? dLast[b * c + j] : 0f;
-        }
-      }
-    }
-  }
-
-  /** {@code dy [T, N, C]}: {@code dLast[b, :]} at {@code t = lengths[b] - 1}, zeros elsewhere. */
-  static void scatterLast(double[] dLast, int[] lengths, double[] dy, int t, int n, int c) {
-    for (int step = 0; step < t; step++) {
-      for (int b = 0; b < n; b++) {
-        for (int j = 0; j < c; j++) {
-          dy[(step * n + b) * c + j] = step == lengths[b] - 1 ? dLast[b * c + j] : 0d;
-        }
-      }
+  /** {@code into += x}. */
+  static void add(double[] into, double[] x) {
+    for (int i = 0; i < into.length; i++) {
+      into[i] = into[i] + x[i];
     }
   }
 
@@ -175,7 +148,9 @@ final class KernelTwins {
     }
   }
 
-  /** Column sums of {@code x [M, K]} into {@code out [K]}: one block's float64 sum per column. */
+  /**
+   * Column sums of {@code x [M, K]} added to {@code out [K]}: one block's float64 sum per column.
+   */
   static void sumRows(float[] x, float[] out, int m, int k) {
     for (int col = 0; col < k; col++) {
       double[] shared = new double[BLOCK];
@@ -186,11 +161,13 @@ final class KernelTwins {
         }
         shared[tid] = s;
       }
-      out[col] = (float) tree(shared);
+      out[col] = out[col] + (float) tree(shared);
     }
   }
 
-  /** Column sums of {@code x [M, K]} into {@code out [K]}: one block's float64 sum per column. */
+  /**
+   * Column sums of {@code x [M, K]} added to {@code out [K]}: one block's float64 sum per column.
+   */
   static void sumRows(double[] x, double[] out, int m, int k) {
     for (int col = 0; col < k; col++) {
       double[] shared = new double[BLOCK];
@@ -201,50 +178,96 @@ final class KernelTwins {
         }
         shared[tid] = s;
       }
-      out[col] = tree(shared);
+      out[col] = out[col] + tree(shared);
     }
   }
 
   /**
-   * The first pass of the MSE loss over {@code p, t [n]}: writes {@code dp = 2 (p - t) / n} (computed
-   * in float64, rounded once, as {@code MseLoss}) and returns the per-block partial sums of
-   * {@code (p - t)^2}, {@code gridSize(n)} of them.
+   * The first pass of the MSE loss over {@code p, t [n]}: writes {@code dp = 2 (p - t) / n}
+   * (computed in float64, rounded once, as {@code MseLoss}) and returns the per-block partial sums
+   * of {@code (p - t)^2}, {@code gridSize(n)} of them.
    */
   static double[] mse(float[] p, float[] t, float[] dp) {
     int n = p.length;
     double dn = n;
-    return blockPartials(n, i -> {
-      double d = (double) p[i] - (double) t[i];
-      dp[i] = (float) (2 * d / dn);
-      return d * d;
-    });
+    return blockPartials(
+        n,
+        i -> {
+          double d = (double) p[i] - (double) t[i];
+          dp[i] = (float) (2 * d / dn);
+          return d * d;
+        });
   }
 
   /** The float64 twin of {@link #mse(float[], float[], float[])}. */
   static double[] mse(double[] p, double[] t, double[] dp) {
     int n = p.length;
     double dn = n;
-    return blockPartials(n, i -> {
-      double d = p[i] - t[i];
-      dp[i] = 2 * d / dn;
-      return d * d;
-    });
+    return blockPartials(
+        n,
+        i -> {
+          double d = p[i] - t[i];
+          dp[i] = 2 * d / dn;
+          return d * d;
+        });
   }
 
   /**
-   * The second pass: {@code sum(partials) / n} in float64, NaN for n = 0. The float32 kernel stores it
-   * rounded to float32, as {@code MseLoss} returns a float32 loss.
+   * The second pass: {@code sum(partials) / n} in float64, NaN for n = 0. The float32 kernel stores
+   * it rounded to float32, as {@code MseLoss} returns a float32 loss.
    */
   static double mseFinish(double[] partials, long n) {
     return sumPartials(partials) / (double) n;
   }
 
+  /**
+   * The first pass of the cross-entropy loss over {@code logits [N, C]} (as float64 values; the
+   * float32 kernel widens float32 logits exactly) and {@code target [N]}: writes {@code grad =
+   * (softmax - onehot) / count} in float64 (the float32 kernel rounds each element once) and
+   * returns each row's {@code log_softmax} at its target, 0 on ignored rows. One row at a time, in
+   * the kernel's order.
+   */
+  static double[] crossEntropy(
+      double[] logits, int[] target, double[] grad, int n, int c, int count) {
+    double[] terms = new double[n];
+    for (int row = 0; row < n; row++) {
+      int offset = row * c;
+      int t = target[row];
+      if (t == IGNORE_INDEX) {
+        Arrays.fill(grad, offset, offset + c, 0);
+        continue;
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < c; j++) {
+        max = Math.max(max, logits[offset + j]);
+      }
+      double sum = 0;
+      for (int j = 0; j < c; j++) {
+        sum += Math.exp(logits[offset + j] - max);
+      }
+      double logSum = Math.log(sum);
+      for (int j = 0; j < c; j++) {
+        double softmax = Math.exp((logits[offset + j] - max) - logSum);
+        grad[offset + j] = (softmax - (j == t ? 1 : 0)) / count;
+      }
+      terms[row] = (logits[offset + t] - max) - logSum;
+    }
+    return terms;
+  }
+
+  /** The second pass: {@code -sum(terms) / count}, the terms summed as one block sums them. */
+  static double crossEntropyFinish(double[] terms, int count) {
+    return -sumPartials(terms) / count;
+  }
+
   /** Per-block partial sums of {@code x^2} in float64, {@code gridSize(x.length)} of them. */
   static double[] sumSquares(float[] x) {
-    return blockPartials(x.length, i -> {
-      double v = x[i];
-      return v * v;
-    });
+    return blockPartials(
+        x.length,
+        i -> {
+          double v = x[i];
+          return v * v;
+        });
   }
 
   /** Per-block partial sums of {@code x^2} in float64, {@code gridSize(x.length)} of them. */
@@ -254,8 +277,8 @@ final class KernelTwins {
 
   /**
    * {@code {total_norm, coef}} from the partials of all gradients: {@code total_norm =
-   * sqrt(sum(partials))}, {@code coef = max_norm / (total_norm + 1e-6)} capped at 1 (NaN stays NaN), as
-   * {@code GradClipping}. The float32 kernel stores {@code total_norm} rounded to float32.
+   * sqrt(sum(partials))}, {@code coef = max_norm / (total_norm + 1e-6)} capped at 1 (NaN stays
+   * NaN), as {@code GradClipping}. The float32 kernel stores {@code total_norm} rounded to float32.
    */
   static double[] clipCoefficient(double[] partials, double maxNorm) {
     double norm = Math.sqrt(sumPartials(partials));
@@ -278,7 +301,9 @@ final class KernelTwins {
     }
   }
 
-  /** One {@code torch.optim.SGD} update of {@code p} in place; {@code buf} is null without momentum. */
+  /**
+   * One {@code torch.optim.SGD} update of {@code p} in place; {@code buf} is null without momentum.
+   */
   static void sgdStep(float[] p, float[] g, float[] buf, SgdScalars s) {
     float weightDecay = (float) s.weightDecay();
     float momentum = (float) s.momentum();
@@ -315,8 +340,8 @@ final class KernelTwins {
   }
 
   /**
-   * One Adam or AdamW update of {@code p} in place, with its moments {@code m}, {@code v} and (AMSGrad
-   * only, else null) {@code vmax}.
+   * One Adam or AdamW update of {@code p} in place, with its moments {@code m}, {@code v} and
+   * (AMSGrad only, else null) {@code vmax}.
    */
   static void adamStep(float[] p, float[] g, float[] m, float[] v, float[] vmax, AdamScalars s) {
     float negStepSize = (float) s.negStepSize();
@@ -350,8 +375,12 @@ final class KernelTwins {
     }
   }
 
-  /** The float64 twin of {@link #adamStep(float[], float[], float[], float[], float[], AdamScalars)}. */
-  static void adamStep(double[] p, double[] g, double[] m, double[] v, double[] vmax, AdamScalars s) {
+  /**
+   * The float64 twin of {@link #adamStep(float[], float[], float[], float[], float[],
+   * AdamScalars)}.
+   */
+  static void adamStep(
+      double[] p, double[] g, double[] m, double[] v, double[] vmax, AdamScalars s) {
     for (int i = 0; i < p.length; i++) {
       double gi = g[i];
       double pi = p[i];
@@ -381,7 +410,10 @@ final class KernelTwins {
     double at(int i);
   }
 
-  /** The kernels' first pass: block b's threads sum elements b*256 + tid + k*grid*256, then the tree. */
+  /**
+   * The kernels' first pass: block b's threads sum elements b*256 + tid + k*grid*256, then the
+   * tree.
+   */
   private static double[] blockPartials(int n, Term term) {
     int grid = gridSize(n);
     long stride = (long) grid * BLOCK;

@@ -1,5 +1,6 @@
-package dev.rnn4j.nn;
+package dev.rnn4j.spec;
 
+import dev.rnn4j.nn.RnnConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

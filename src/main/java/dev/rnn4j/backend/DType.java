@@ -1,4 +1,4 @@
-package dev.rnn4j.tensor;
+package dev.rnn4j.backend;
 
 /** Element types of host tensors, named as PyTorch names them. */
 public enum DType {

@@ -1,4 +1,4 @@
-package dev.rnn4j.nn;
+package dev.rnn4j.spec;
 
 /**
  * The four recurrent cells, under the names cuDNN and PyTorch's {@code _VF} use.

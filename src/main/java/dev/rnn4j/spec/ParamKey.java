@@ -1,4 +1,4 @@
-package dev.rnn4j.nn;
+package dev.rnn4j.spec;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,7 +12,7 @@ import java.util.Objects;
  * up the names it expects and reports the rest as unexpected.
  *
  * <p>Shapes for layer k (G gate matrices: RNN 1, GRU 3, LSTM 4; H = hidden_size; H_out as in
- * {@link RnnConfig#outputSize()}; I_k = input_size for k = 0, D * H_out above):
+ * {@link RnnShape#outputSize()}; I_k = input_size for k = 0, D * H_out above):
  *
  * <pre>
  * weight_ih_l{k}   (G*H, I_k)
@@ -60,7 +60,7 @@ public final class ParamKey {
   }
 
   /** Every parameter of a configuration, in the order of PyTorch's {@code state_dict()}. */
-  public static List<ParamKey> all(RnnConfig config) {
+  public static List<ParamKey> all(RnnShape config) {
     List<ParamKey> keys = new ArrayList<>();
     for (int layer = 0; layer < config.numLayers(); layer++) {
       for (int d = 0; d < config.numDirections(); d++) {
@@ -98,7 +98,7 @@ public final class ParamKey {
   }
 
   /** This parameter's shape in a module of the given configuration (table in the class comment). */
-  public int[] shape(RnnConfig config) {
+  public int[] shape(RnnShape config) {
     int gh = config.mode().gateCount() * config.hiddenSize();
     switch (kind) {
       case WEIGHT_IH:

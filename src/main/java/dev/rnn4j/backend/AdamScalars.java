@@ -1,11 +1,11 @@
-package dev.rnn4j.backend.cuda;
+package dev.rnn4j.backend;
 
 import dev.rnn4j.internal.ExactMath;
 
 /**
- * The scalars of one {@code adam_step} launch, computed on the host in float64 exactly as
+ * The scalars of one Adam or AdamW update ({@link Backend#adamStep}, the {@code adam_step} kernel), computed on the host in float64 exactly as
  * {@code dev.rnn4j.train.Adam} computes them for Adam and AdamW (bias corrections through
- * {@link ExactMath#powInt}); a float32 launch rounds each to float32, as {@code Adam} does.
+ * {@link ExactMath#powInt}); a float32 update rounds each to float32, as {@code Adam} does.
  *
  * @param negStepSize {@code -(lr / (1 - beta1^t))}
  * @param biasCorrection2Sqrt {@code sqrt(1 - beta2^t)}
@@ -13,20 +13,20 @@ import dev.rnn4j.internal.ExactMath;
  * @param mode {@link #NO_DECAY}, {@link #L2} (Adam with {@code weight_decay != 0}) or
  *     {@link #DECOUPLED} (AdamW, even with {@code weight_decay} 0)
  */
-record AdamScalars(double negStepSize, double biasCorrection2Sqrt, double eps, double beta1,
+public record AdamScalars(double negStepSize, double biasCorrection2Sqrt, double eps, double beta1,
     double oneMinusBeta1, double beta2, double oneMinusBeta2, double weightDecay, double decay,
     int mode) {
 
   /** The kernel's {@code mode} values (training.cu): how weight decay enters. */
-  static final int NO_DECAY = 0;
-  static final int L2 = 1;
-  static final int DECOUPLED = 2;
+  public static final int NO_DECAY = 0;
+  public static final int L2 = 1;
+  public static final int DECOUPLED = 2;
 
   /**
    * @param decoupled AdamW ({@code true}) or Adam
    * @param step this update's count for the parameter, from 1
    */
-  static AdamScalars of(double lr, double beta1, double beta2, double eps, double weightDecay,
+  public static AdamScalars of(double lr, double beta1, double beta2, double eps, double weightDecay,
       boolean decoupled, long step) {
     double biasCorrection1 = 1 - ExactMath.powInt(beta1, step);
     double biasCorrection2 = 1 - ExactMath.powInt(beta2, step);

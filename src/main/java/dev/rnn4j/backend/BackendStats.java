@@ -1,0 +1,26 @@
+package dev.rnn4j.backend;
+
+/**
+ * A backend's counters since it was created, for tests and benchmarks: what its allocator holds and has
+ * done, what crossed between host and device, and how often an RNN plan (cuDNN's descriptors, plan and
+ * workspace sizes; on the CPU a kernel over one set of parameters) was built.
+ *
+ * @param liveBlocks storages allocated and not yet closed
+ * @param liveBytes their bytes
+ * @param driverAllocations allocations the allocator asked of the driver (the heap on the CPU)
+ * @param cacheHits allocations served from freed blocks instead (always 0 on the CPU)
+ * @param cachedBytes freed bytes the allocator keeps for reuse (always 0 on the CPU)
+ * @param uploads copies from host arrays into the backend's storages ({@link Backend#upload})
+ * @param downloads copies from the backend's storages into host arrays ({@link Backend#download})
+ * @param planBuilds RNN plans built
+ */
+public record BackendStats(long liveBlocks, long liveBytes, long driverAllocations, long cacheHits,
+    long cachedBytes, long uploads, long downloads, long planBuilds) {
+
+  /** What happened between {@code earlier} and this snapshot (live counts are this snapshot's). */
+  public BackendStats since(BackendStats earlier) {
+    return new BackendStats(liveBlocks, liveBytes, driverAllocations - earlier.driverAllocations,
+        cacheHits - earlier.cacheHits, cachedBytes, uploads - earlier.uploads,
+        downloads - earlier.downloads, planBuilds - earlier.planBuilds);
+  }
+}

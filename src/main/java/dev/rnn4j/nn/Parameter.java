@@ -1,0 +1,158 @@
+package dev.rnn4j.nn;
+
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
+import dev.rnn4j.backend.HostStorage;
+import dev.rnn4j.backend.Storage;
+import dev.rnn4j.tensor.Shape;
+import dev.rnn4j.tensor.Tensor;
+
+/**
+ * One trainable tensor of a module, with its gradient: what {@code module.named_parameters()} yields in
+ * PyTorch. The data and the gradient live on the module's backend (on CUDA, an RNN's parameters are views
+ * into cuDNN's weight space), and optimizers update them in place, so a training step copies nothing.
+ *
+ * <p>A parameter is the module's: it stays valid while the module is open and follows it to another device
+ * or dtype ({@code module.to(...)}). Its {@link #data()} and {@link #grad()} are views: read them, copy
+ * them ({@code .to(Device.CPU)}), but do not close them.
+ */
+public final class Parameter {
+  private final String name;
+  private final Slot slot;
+
+  /** The storages behind a parameter, shared by every name it goes by (its own, a parent module's). */
+  static final class Slot {
+    final int[] shape;
+    Backend backend;
+    Storage data;
+    Storage grad;
+    // Whether a backward pass has written the gradient since the last zeroGrad (PyTorch: grad is not None).
+    boolean hasGrad;
+
+    Slot(int[] shape, Backend backend, Storage data, Storage grad) {
+      this.shape = shape.clone();
+      this.backend = backend;
+      this.data = data;
+      this.grad = grad;
+    }
+
+    void zeroGrad() {
+      if (hasGrad) {
+        backend.fillInPlace(grad, 0);
+        hasGrad = false;
+      }
+    }
+  }
+
+  Parameter(String name, Slot slot) {
+    this.name = name;
+    this.slot = slot;
+  }
+
+  /**
+   * A parameter of its own, outside any module ({@code nn.Parameter(data)}): a copy of {@code data} on its
+   * device, with a zero gradient storage beside it; for optimizing tensors that are not a module's.
+   */
+  public static Parameter of(String name, Tensor data) {
+    Backend backend = Backends.forDevice(data.device());
+    Storage values = backend.upload((HostStorage) data.to(Device.CPU).storage());
+    Storage grad = backend.allocate(data.dtype(), data.numel());
+    return new Parameter(name, new Slot(data.shape(), backend, values, grad));
+  }
+
+  /** The same parameter under a parent module's name ({@code rnn.} + name). */
+  Parameter prefixed(String prefix) {
+    return new Parameter(prefix + name, slot);
+  }
+
+  Slot slot() {
+    return slot;
+  }
+
+  /** PyTorch's name for it in the module it was asked of: {@code weight_ih_l0}, {@code rnn.weight_ih_l0}. */
+  public String name() {
+    return name;
+  }
+
+  /** The shape, as a new array. */
+  public int[] shape() {
+    return slot.shape.clone();
+  }
+
+  /** The number of elements. */
+  public int numel() {
+    return Shape.numel(slot.shape);
+  }
+
+  public DType dtype() {
+    return slot.data.dtype();
+  }
+
+  public Device device() {
+    return slot.data.device();
+  }
+
+  /** The backend the parameter lives on, which runs every operation on it. */
+  public Backend backend() {
+    return slot.backend;
+  }
+
+  /** The values, as a view on the parameter's device: {@code p.data}. */
+  public Tensor data() {
+    return Tensor.viewOf(slot.data, slot.shape);
+  }
+
+  /** The accumulated gradient as a view, or null when no backward pass wrote one since the last zero. */
+  public Tensor grad() {
+    return slot.hasGrad ? Tensor.viewOf(slot.grad, slot.shape) : null;
+  }
+
+  /** The values' storage, for optimizers (updated in place). */
+  public Storage dataStorage() {
+    return slot.data;
+  }
+
+  /** The gradient's storage, for optimizers and clipping; meaningful when {@link #grad()} is not null. */
+  public Storage gradStorage() {
+    return slot.grad;
+  }
+
+  /** Whether a gradient has been accumulated since the last zero: {@code p.grad is not None}. */
+  public boolean hasGrad() {
+    return slot.hasGrad;
+  }
+
+  /**
+   * Adds {@code gradient} (the parameter's shape and dtype, on any device) to the accumulated gradient, as a
+   * backward pass would: for gradients computed elsewhere (a cluster's).
+   */
+  public void accumulateGrad(Tensor gradient) {
+    if (!java.util.Arrays.equals(gradient.shape(), slot.shape) || gradient.dtype() != dtype()) {
+      throw new IllegalArgumentException(String.format(
+          "grad of \"%s\" has shape %s and dtype %s, expected %s and %s (the parameter's)", name,
+          Shape.list(gradient.shape()), gradient.dtype(), Shape.list(slot.shape), dtype()));
+    }
+    HostStorage host = (HostStorage) gradient.to(Device.CPU).storage();
+    if (!slot.hasGrad) {
+      slot.backend.upload(host, slot.grad);
+    } else {
+      try (Storage g = slot.backend.upload(host)) {
+        slot.backend.addInPlace(slot.grad, g);
+      }
+    }
+    slot.hasGrad = true;
+  }
+
+  /** Forgets the gradient, as {@code p.grad = None} (the storage is zeroed for the next accumulation). */
+  public void zeroGrad() {
+    slot.zeroGrad();
+  }
+
+  @Override
+  public String toString() {
+    return "Parameter(" + name + ", size=" + Shape.list(slot.shape) + ", dtype=" + dtype() + ", device="
+        + device() + ")";
+  }
+}
