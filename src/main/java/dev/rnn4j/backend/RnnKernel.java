@@ -51,10 +51,23 @@ public interface RnnKernel extends AutoCloseable {
    * @param c0 (D * num_layers, N, H_cell) for LSTM, or null for zeros
    * @param lengths N sequence lengths in [1, L] with packed-sequence semantics, or null when all are L
    * @param dropout whether to drop between layers (training mode and a positive dropout)
-   * @param dropoutSeed the seed of this pass's dropout masks
+   * @param dropoutSeed the seed of the module's dropout generator ({@code manualSeed})
+   * @param dropoutOffset how many dropout passes the generator made since it was seeded: a backend
+   *     whose generator state carries over between passes (cuDNN's) continues it when this pass follows
+   *     the last one, and otherwise seeds it from {@link #passSeed()}, so that a run resumed at a
+   *     reseeding draws the masks the uninterrupted run drew
    */
   record ForwardArgs(Storage input, int steps, int batch, Storage h0, Storage c0, int[] lengths,
-      boolean dropout, long dropoutSeed) {}
+      boolean dropout, long dropoutSeed, long dropoutOffset) {
+
+    /** A seed for this pass alone, mixed from the generator's seed and the offset (SplitMix64). */
+    public long passSeed() {
+      long z = dropoutSeed + 0x9E3779B97F4A7C15L * (dropoutOffset + 1);
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      return z ^ (z >>> 31);
+    }
+  }
 
   /** output, h_n and (LSTM only, else null) c_n, in the layouts of the class comment. */
   record ForwardResult(Storage output, Storage hN, Storage cN) {}

@@ -79,7 +79,9 @@ public final class Rnn implements AutoCloseable {
   private Backend backend;
   private RnnKernel kernel;
   private boolean training = true;
-  private SplittableRandom dropoutSeeds;
+  // The dropout generator: its seed and the passes drawn from it since.
+  private long dropoutSeed;
+  private long dropoutPasses;
 
   /** A module on {@code backend} in {@code dtype}, its parameters set from {@code values} (host arrays). */
   private Rnn(RnnConfig config, Backend backend, DType dtype, List<HostStorage> values, long seed) {
@@ -87,7 +89,7 @@ public final class Rnn implements AutoCloseable {
     this.keys = ParamKey.all(config);
     this.backend = backend;
     this.kernel = backend.createRnnKernel(config, dtype);
-    this.dropoutSeeds = new SplittableRandom(seed);
+    this.dropoutSeed = seed;
     List<Storage> params = kernel.parameters();
     List<Storage> grads = kernel.gradients();
     for (int i = 0; i < keys.size(); i++) {
@@ -335,7 +337,8 @@ public final class Rnn implements AutoCloseable {
 
   /** Reseeds the generator of dropout masks; the same seed gives the same masks for the same calls. */
   public synchronized void manualSeed(long seed) {
-    dropoutSeeds = new SplittableRandom(seed);
+    dropoutSeed = seed;
+    dropoutPasses = 0;
   }
 
   /** Runs the module over {@code input} from a zero initial state. */
@@ -524,7 +527,8 @@ public final class Rnn implements AutoCloseable {
     RnnKernel k;
     Backend b;
     boolean dropout;
-    long dropoutSeed;
+    long seed;
+    long offset;
     synchronized (this) {
       b = backend;
       checkDevice("input", input, b);
@@ -540,13 +544,14 @@ public final class Rnn implements AutoCloseable {
                 + "tensor at %s", input.device(), c0.device());
       }
       dropout = training && config.dropout() > 0 && config.numLayers() > 1;
-      dropoutSeed = dropout ? dropoutSeeds.nextLong() : 0;
+      seed = dropoutSeed;
+      offset = dropout ? dropoutPasses++ : 0;
       k = kernel;
     }
     boolean hostIo = !input.device().equals(b.device());
     Call call = new Call(config, k, b, batched, steps, batch, h0 != null, c0 != null, hostIo);
     call.args = new ForwardArgs(call.in(input), steps, batch, call.in(h0), call.in(c0),
-        lengths == null ? null : lengths.clone(), dropout, dropoutSeed);
+        lengths == null ? null : lengths.clone(), dropout, seed, offset);
     return call;
   }
 

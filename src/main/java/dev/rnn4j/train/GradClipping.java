@@ -26,7 +26,7 @@ public final class GradClipping {
    * for float32 and 1e-12 for float64.
    *
    * @param parameters the parameters, all on one device; those without a gradient are skipped, and none
-   *     with one gives a total norm of 0
+   *     with one gives a total norm of 0 (float32 for an empty list, as {@code torch.tensor(0.)})
    * @param maxNorm the largest total norm to allow, finite and {@code >= 0}
    * @return the total norm before clipping, a 0-dim tensor on the parameters' device, in their dtype
    * @throws IllegalArgumentException if {@code maxNorm} is negative or not finite, or the parameters are
@@ -39,7 +39,7 @@ public final class GradClipping {
           "max_norm must be a finite number >= 0, got " + OptimizerConfig.repr(maxNorm));
     }
     if (parameters.isEmpty()) {
-      return Tensor.wrap(new float[] {0f});
+      return Tensor.wrap(new float[] {0f}); // torch.tensor(0.)
     }
     Backend backend = parameters.get(0).backend();
     List<Storage> grads = new ArrayList<>();
@@ -52,6 +52,9 @@ public final class GradClipping {
       if (p.hasGrad()) {
         grads.add(p.gradStorage());
       }
+    }
+    if (grads.isEmpty()) {
+      return Tensor.zeros(parameters.get(0).dtype(), parameters.get(0).device());
     }
     return Tensor.of(backend.clipGradNorm(grads, maxNorm));
   }

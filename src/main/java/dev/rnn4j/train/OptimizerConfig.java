@@ -178,8 +178,8 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
    * as {@code torch.optim.Adam(model.parameters(), ...)}. It updates the parameters in place, on their
    * device; its state lives there too.
    *
-   * @throws IllegalArgumentException when {@code parameters} is empty, names a parameter twice, or mixes
-   *     devices or dtypes
+   * @throws IllegalArgumentException when {@code parameters} is empty or names a parameter twice
+   *     (parameters of several dtypes or devices are allowed, as in PyTorch: each is updated where it is)
    */
   public Optimizer create(List<Parameter> parameters) {
     switch (type) {

@@ -155,7 +155,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
       steps = args.steps();
       batch = args.batch();
       dropout = args.dropout();
-      dropoutSeed = args.dropoutSeed();
+      dropoutSeed = args.passSeed();
       // Read only: the caller's arrays serve as they are.
       input = math.array((HostStorage) args.input());
       h0 = args.h0() == null ? null : math.array((HostStorage) args.h0());

@@ -107,7 +107,7 @@ final class CudaRnnKernel implements RnnKernel {
           List<CudaStorage> made = new ArrayList<>();
           try {
             CudnnRnn.Plan plan =
-                rnn.plan(w, args.steps(), args.batch(), args.lengths(), false, false, 0);
+                rnn.plan(w, args.steps(), args.batch(), args.lengths(), false, false, 0, 0, 0);
             Outputs out = outputs(w, args, made);
             CudnnRnn.Pass pass =
                 rnn.forward(
@@ -149,7 +149,9 @@ final class CudaRnnKernel implements RnnKernel {
                     args.lengths(),
                     true,
                     dropout,
-                    args.dropoutSeed());
+                    args.dropoutSeed(),
+                    args.dropoutOffset(),
+                    args.passSeed());
             Outputs out = outputs(w, args, made);
             CudnnRnn.Pass pass =
                 rnn.forward(

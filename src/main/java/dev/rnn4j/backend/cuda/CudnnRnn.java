@@ -41,15 +41,14 @@ import jcuda.jcudnn.cudnnWgradMode;
  * without biases the slots stay zero, and the owner zeroes their gradients after every backward
  * pass so that nothing ever moves them.
  *
- * <p>Dropout: one descriptor and RNG state per instance, seeded with {@code
- * cudnnSetDropoutDescriptor} (an initialization kernel over the whole state) when a training pass
- * brings a seed other than the one the state was last seeded with, and otherwise continued. A
- * pass's masks are therefore a function of its seed and of the number of passes immediately before
- * it with that same seed: a caller that gives every step its own seed (derived from the run's seed
- * and the step, as a resumable trainer does) gets the same masks when a run resumes, at the price
- * of one seeding per step; one that repeats a seed gets fresh masks per pass from the continued
- * state, and no re-initialization. cuDNN offers nothing cheaper that is exact: its RNN reads the
- * state, with no per-call offset.
+ * <p>Dropout: one descriptor and RNG state per instance. A training pass with dropout brings its module's
+ * generator seed and how many dropout passes the generator made since it was seeded: when it follows
+ * the previous pass (same seed, next offset) the state simply continues; otherwise it is seeded with
+ * {@code cudnnSetDropoutDescriptor} (an initialization kernel over the whole state), from the seed at
+ * offset 0 and from the pass's own mixed seed elsewhere. A trainer that reseeds its module at every
+ * epoch (as rnn4j's does) thus pays one seeding per epoch, and a run resumed at an epoch draws the same
+ * masks as the uninterrupted run. cuDNN's RNN reads the state with no per-call offset, so nothing
+ * cheaper is exact.
  *
  * <p>Not thread-safe: the device's lock serializes every use ({@link CudaDevice#call}).
  */
@@ -74,6 +73,7 @@ final class CudnnRnn implements AutoCloseable {
   private cudnnDropoutDescriptor dropout;
   private DeviceBuffer dropoutStates;
   private long dropoutSeed;
+  private long dropoutOffset;
   // Set once cuDNN has refused a persistent algorithm for this shape.
   private boolean standardOnly;
   private boolean closed;
@@ -211,10 +211,12 @@ final class CudnnRnn implements AutoCloseable {
       int[] lengths,
       boolean training,
       boolean dropout,
-      long seed) {
+      long seed,
+      long offset,
+      long passSeed) {
     checkOpen();
     if (dropout) {
-      seedDropout(w, seed);
+      seedDropout(w, seed, offset, passSeed);
     }
     PlanKey key = new PlanKey(steps, batch, lengths != null, training, dropout);
     Plan plan = plans.get(key);
@@ -596,7 +598,7 @@ final class CudnnRnn implements AutoCloseable {
     }
   }
 
-  private void seedDropout(CudaWorker w, long seed) {
+  private void seedDropout(CudaWorker w, long seed, long offset, long passSeed) {
     if (dropout == null) {
       long[] size = new long[1];
       checkCudnn("cudnnDropoutGetStatesSize", JCudnn.cudnnDropoutGetStatesSize(w.cudnn(), size));
@@ -604,7 +606,8 @@ final class CudnnRnn implements AutoCloseable {
       cudnnDropoutDescriptor d = new cudnnDropoutDescriptor();
       checkCudnn("cudnnCreateDropoutDescriptor", JCudnn.cudnnCreateDropoutDescriptor(d));
       dropout = d;
-    } else if (seed == dropoutSeed) {
+    } else if (seed == dropoutSeed && offset == dropoutOffset + 1) {
+      dropoutOffset = offset; // the state continues from the pass before, as the uninterrupted run's did
       return;
     }
     checkCudnn(
@@ -615,8 +618,9 @@ final class CudnnRnn implements AutoCloseable {
             (float) shape.dropout(),
             dropoutStates.pointer(),
             dropoutStates.bytes(),
-            seed));
+            offset == 0 ? seed : passSeed));
     dropoutSeed = seed;
+    dropoutOffset = offset;
   }
 
   private void configure(cudnnRNNDescriptor d, int algo, cudnnDropoutDescriptor drop) {

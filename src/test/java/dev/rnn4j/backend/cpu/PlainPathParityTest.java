@@ -82,7 +82,7 @@ class PlainPathParityTest {
         backend.upload(host(weights.tensor(keys.get(i).name())), params.get(i));
       }
       try (RnnKernel.Tape tape = kernel.forwardForBackward(new ForwardArgs(host(input), steps, batch,
-          host(optional(in, "h0")), host(optional(in, "c0")), lengths, false, 0))) {
+          host(optional(in, "h0")), host(optional(in, "c0")), lengths, false, 0, 0))) {
         BackwardResult g = tape.backward(host(grad.tensor("grad_output")),
             host(optional(grad, "grad_h_n")), host(optional(grad, "grad_c_n")));
         ForwardResult r = tape.result();

@@ -102,7 +102,7 @@ class CudaParityGpuTest {
         Storage input = gpu.allocate(DType.FLOAT32, (long) STEPS * BATCH * 4)) {
       long plans = gpu.stats().planBuilds();
       for (int i = 0; i < 3; i++) {
-        close(kernel.forward(new ForwardArgs(input, STEPS, BATCH, null, null, null, false, 0)));
+        close(kernel.forward(new ForwardArgs(input, STEPS, BATCH, null, null, null, false, 0, 0)));
       }
       assertEquals(1, gpu.stats().planBuilds() - plans, "one plan for three passes of one shape");
     }
@@ -133,7 +133,7 @@ class CudaParityGpuTest {
   private static double[] outputOf(RnnKernel kernel, Storage input, long seed) {
     try (Tape tape =
         kernel.forwardForBackward(
-            new ForwardArgs(input, STEPS, BATCH, null, null, null, true, seed))) {
+            new ForwardArgs(input, STEPS, BATCH, null, null, null, true, seed, 0))) {
       return read(gpu, tape.result().output());
     }
   }
@@ -197,7 +197,7 @@ class CudaParityGpuTest {
       Storage cell = c0 == null ? null : track(inputs, backend.upload(c0));
       Storage gradOut = track(inputs, backend.upload(dOut));
       Storage gradH = track(inputs, backend.upload(dhN));
-      ForwardArgs args = new ForwardArgs(input, STEPS, BATCH, h, cell, lengths, false, 0);
+      ForwardArgs args = new ForwardArgs(input, STEPS, BATCH, h, cell, lengths, false, 0, 0);
       ForwardResult r = kernel.forward(args);
       out.add(read(backend, r.output()));
       out.add(read(backend, r.hN()));
