@@ -66,21 +66,22 @@ final class BackwardCommand implements Runnable {
       Tensor gradOutput = ModuleFiles.floats(g, grad, "grad_output", dtype);
       Tensor gradHN = g.contains("grad_h_n") ? ModuleFiles.floats(g, grad, "grad_h_n", dtype) : null;
       Tensor gradCN = g.contains("grad_c_n") ? ModuleFiles.floats(g, grad, "grad_c_n", dtype) : null;
-      RnnTape tape = rnn.forwardForBackward(in.input(), in.state(), in.lengths());
-      RnnGradients grads = tape.backward(gradOutput, gradHN, gradCN);
-      RnnOutput result = tape.output();
-      SafetensorsWriter out = Safetensors.writer()
-          .put("output", result.output())
-          .put("h_n", result.hN());
-      if (in.config().mode() == RnnMode.LSTM) {
-        out.put("c_n", result.cN());
+      try (RnnTape tape = rnn.forwardForBackward(in.input(), in.state(), in.lengths())) {
+        RnnGradients grads = tape.backward(gradOutput, gradHN, gradCN);
+        RnnOutput result = tape.output();
+        SafetensorsWriter out = Safetensors.writer()
+            .put("output", result.output())
+            .put("h_n", result.hN());
+        if (in.config().mode() == RnnMode.LSTM) {
+          out.put("c_n", result.cN());
+        }
+        out.put("grad_input", grads.input());
+        grads.h0().ifPresent(t -> out.put("grad_h0", t));
+        grads.c0().ifPresent(t -> out.put("grad_c0", t));
+        rnn.grad().asMap().forEach((name, t) -> out.put("grad." + name, t));
+        out.metadata("producer", "rnn4j backward").metadata("config", in.config().toString());
+        files.write(out);
       }
-      out.put("grad_input", grads.input());
-      grads.h0().ifPresent(t -> out.put("grad_h0", t));
-      grads.c0().ifPresent(t -> out.put("grad_c0", t));
-      rnn.grad().asMap().forEach((name, t) -> out.put("grad." + name, t));
-      out.metadata("producer", "rnn4j backward").metadata("config", in.config().toString());
-      files.write(out);
     }
   }
 }

@@ -68,17 +68,19 @@ public final class FixturePass {
         RnnOutput out = rnn.forward(x, state(dtype), lengths());
         return new Results(values(out), List.of());
       }
-      RnnTape tape = rnn.forwardForBackward(x, state(dtype), lengths());
-      RnnTape.RnnGradients g = tape.backward(grad.tensor("grad_output").to(dtype), upstream("grad_h_n", dtype),
-          upstream("grad_c_n", dtype));
-      List<Tensor> grads = new ArrayList<>(List.of(g.input()));
-      g.h0().ifPresent(grads::add);
-      g.c0().ifPresent(grads::add);
-      StateDict params = rnn.grad();
-      for (String name : params.names()) {
-        grads.add(params.get(name));
+      // Host input: the results come back as host tensors, which outlive the tape.
+      try (RnnTape tape = rnn.forwardForBackward(x, state(dtype), lengths())) {
+        RnnTape.RnnGradients g = tape.backward(grad.tensor("grad_output").to(dtype),
+            upstream("grad_h_n", dtype), upstream("grad_c_n", dtype));
+        List<Tensor> grads = new ArrayList<>(List.of(g.input()));
+        g.h0().ifPresent(grads::add);
+        g.c0().ifPresent(grads::add);
+        StateDict params = rnn.grad();
+        for (String name : params.names()) {
+          grads.add(params.get(name));
+        }
+        return new Results(values(tape.output()), grads);
       }
-      return new Results(values(tape.output()), grads);
     }
   }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The default forecaster trained on the GPU (every step on the device, strict FP32) ends within 1e-4 of
+ * The default forecaster trained on the GPU (every step on the device, strict FP32) ends within 1e-6 of
  * the CPU's validation loss after the same 30 epochs on the same batches. The numbers go to
  * {@code -Drnn4j.gpu.training-report=FILE} for docs/gpu-results.md.
  */
@@ -57,10 +57,11 @@ class CudaTrainingGpuTest {
           row("GPU, strict FP32", b, t2 - t1),
           row("GPU, TF32 allowed", c, System.nanoTime() - t2),
           "",
-          String.format("|CPU - GPU strict FP32| validation loss = %.3g (bar 1e-4)", diff)));
+          String.format("|CPU - GPU strict FP32| validation loss = %.3g (bar 1e-6)", diff)));
     }
     assertEquals(config.epochs(), cuda.size());
-    assertTrue(diff <= 1e-4, String.format("validation loss: CPU %.8f, GPU %.8f, difference %.3g > 1e-4",
+    // Issue 24's bar for strict FP32; H200 run 9 saw 2.1e-10 on the previous device path.
+    assertTrue(diff <= 1e-6, String.format("validation loss: CPU %.8f, GPU %.8f, difference %.3g > 1e-6",
         a.validationLoss(), b.validationLoss(), diff));
     assertEquals(0, CudaBackend.liveAllocations(), "device buffers still allocated after training");
   }
