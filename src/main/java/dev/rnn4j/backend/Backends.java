@@ -1,6 +1,9 @@
 package dev.rnn4j.backend;
 
+import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class Backends {
   private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
-  private static final java.util.Map<Device, Backend> BY_DEVICE =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<Device, Backend> BY_DEVICE = new ConcurrentHashMap<>();
 
   private Backends() {}
 
@@ -61,6 +63,14 @@ public final class Backends {
     return b;
   }
 
+  /**
+   * Makes {@code backend} the one that tensors on its device use from now on (a backend of your own
+   * behind the {@link Backend} SPI, say, or a test's stand-in for a device this machine lacks).
+   */
+  public static void register(Backend backend) {
+    BY_DEVICE.put(backend.device(), backend);
+  }
+
   /** The CPU backend, which is always available. */
   public static Backend cpu() {
     BackendProvider provider = provider(Device.Type.CPU);
@@ -72,8 +82,8 @@ public final class Backends {
   }
 
   /** The provider registered for {@code type}, if this build has one (for {@code doctor}). */
-  public static java.util.Optional<BackendProvider> providerFor(Device.Type type) {
-    return java.util.Optional.ofNullable(provider(type));
+  public static Optional<BackendProvider> providerFor(Device.Type type) {
+    return Optional.ofNullable(provider(type));
   }
 
   private static BackendProvider provider(Device.Type type) {

@@ -61,7 +61,10 @@ public final class HostStorage implements Storage {
     return floats != null ? floats.length : doubles.length;
   }
 
-  /** The array itself (float32 storages only), for code that computes on it; not a copy. */
+  /**
+   * The array itself (float32 storages only), for code that computes on it; not a copy. Code that
+   * writes into it calls {@link #bumpVersion()} afterwards, or what was derived from the values goes stale.
+   */
   public float[] floats() {
     check();
     if (floats == null) {
@@ -70,7 +73,7 @@ public final class HostStorage implements Storage {
     return floats;
   }
 
-  /** The array itself (float64 storages only), for code that computes on it; not a copy. */
+  /** The array itself (float64 storages only), as {@link #floats()}. */
   public double[] doubles() {
     check();
     if (doubles == null) {

@@ -14,8 +14,10 @@ import java.util.List;
  * (D * num_layers, N, H_cell).
  */
 public interface RnnKernel extends AutoCloseable {
+  /** The recurrent stack this kernel runs. */
   RnnShape shape();
 
+  /** The dtype of the parameters, inputs and results. */
   DType dtype();
 
   /**

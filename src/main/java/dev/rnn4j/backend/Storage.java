@@ -11,10 +11,13 @@ package dev.rnn4j.backend;
  * {@link IllegalStateException}.
  */
 public interface Storage extends AutoCloseable {
+  /** Where the memory is. */
   Device device();
 
+  /** The element type. */
   DType dtype();
 
+  /** The number of elements. */
   long numel();
 
   /** Whether {@link #close()} has run (always false for a view). */

@@ -90,7 +90,7 @@ final class Linear implements AutoCloseable {
   void to(Backend backend, DType dtype) {
     for (Parameter.Slot s : bias == null ? List.of(weight) : List.of(weight, bias)) {
       Storage data = move(s, s.data, backend, dtype);
-      Storage grad = move(s, s.grad, backend, dtype);
+      Storage grad = s.hasGrad ? move(s, s.grad, backend, dtype) : backend.allocate(dtype, s.data.numel());
       s.data.close();
       s.grad.close();
       s.backend = backend;
@@ -100,17 +100,7 @@ final class Linear implements AutoCloseable {
   }
 
   private static Storage move(Parameter.Slot slot, Storage s, Backend target, DType dtype) {
-    HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
-    slot.backend.download(s, host);
-    HostStorage converted = HostStorage.zeros(dtype, (int) s.numel());
-    for (int i = 0; i < s.numel(); i++) {
-      if (dtype == DType.FLOAT32) {
-        converted.floats()[i] = (float) host.get(i);
-      } else {
-        converted.doubles()[i] = host.get(i);
-      }
-    }
-    return target.upload(converted);
+    return target.upload(Parameter.Slot.hostCopy(slot.backend, s, dtype));
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.rnn4j.backend.HostStorage;
 import dev.rnn4j.backend.Storage;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * One trainable tensor of a module, with its gradient: what {@code module.named_parameters()} yields in
@@ -38,6 +39,24 @@ public final class Parameter {
       this.grad = grad;
     }
 
+    /** {@code s}'s values (on {@code from}) as a host copy in {@code dtype}: a move between devices or dtypes. */
+    static HostStorage hostCopy(Backend from, Storage s, DType dtype) {
+      HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
+      from.download(s, host);
+      if (host.dtype() == dtype) {
+        return host;
+      }
+      HostStorage out = HostStorage.zeros(dtype, (int) s.numel());
+      for (int i = 0; i < s.numel(); i++) {
+        if (dtype == DType.FLOAT32) {
+          out.floats()[i] = (float) host.get(i);
+        } else {
+          out.doubles()[i] = host.get(i);
+        }
+      }
+      return out;
+    }
+
     void zeroGrad() {
       if (hasGrad) {
         backend.fillInPlace(grad, 0);
@@ -53,11 +72,20 @@ public final class Parameter {
 
   /**
    * A parameter of its own, outside any module ({@code nn.Parameter(data)}): a copy of {@code data} on its
-   * device, with a zero gradient storage beside it; for optimizing tensors that are not a module's.
+   * device, with a zero gradient storage beside it; for optimizing tensors that are not a module's. Its
+   * memory is released when it is garbage collected.
    */
   public static Parameter of(String name, Tensor data) {
     Backend backend = Backends.forDevice(data.device());
-    Storage values = backend.upload((HostStorage) data.to(Device.CPU).storage());
+    HostStorage host = (HostStorage) data.to(Device.CPU).storage();
+    if (data.device().type() == Device.Type.CPU) {
+      // Heap arrays the garbage collector owns, as the parameter has no owner to close them.
+      HostStorage values = HostStorage.zeros(data.dtype(), data.numel());
+      backend.upload(host, values);
+      return new Parameter(name, new Slot(data.shape(), backend, values,
+          HostStorage.zeros(data.dtype(), data.numel())));
+    }
+    Storage values = backend.upload(host);
     Storage grad = backend.allocate(data.dtype(), data.numel());
     return new Parameter(name, new Slot(data.shape(), backend, values, grad));
   }
@@ -86,10 +114,12 @@ public final class Parameter {
     return Shape.numel(slot.shape);
   }
 
+  /** The dtype of the values and the gradient. */
   public DType dtype() {
     return slot.data.dtype();
   }
 
+  /** Where the values and the gradient live: the module's device. */
   public Device device() {
     return slot.data.device();
   }
@@ -129,7 +159,7 @@ public final class Parameter {
    * backward pass would: for gradients computed elsewhere (a cluster's).
    */
   public void accumulateGrad(Tensor gradient) {
-    if (!java.util.Arrays.equals(gradient.shape(), slot.shape) || gradient.dtype() != dtype()) {
+    if (!Arrays.equals(gradient.shape(), slot.shape) || gradient.dtype() != dtype()) {
       throw new IllegalArgumentException(String.format(
           "grad of \"%s\" has shape %s and dtype %s, expected %s and %s (the parameter's)", name,
           Shape.list(gradient.shape()), gradient.dtype(), Shape.list(slot.shape), dtype()));

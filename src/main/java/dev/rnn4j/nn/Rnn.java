@@ -283,8 +283,10 @@ public final class Rnn implements AutoCloseable {
       List<Storage> grads = next.gradients();
       for (int i = 0; i < slots.size(); i++) {
         Parameter.Slot slot = slots.get(i);
-        target.upload(converted(slot.data, dtype), params.get(i));
-        target.upload(converted(slot.grad, dtype), grads.get(i));
+        target.upload(Parameter.Slot.hostCopy(backend, slot.data, dtype), params.get(i));
+        if (slot.hasGrad) { // else the new kernel's zeros are the gradient already
+          target.upload(Parameter.Slot.hostCopy(backend, slot.grad, dtype), grads.get(i));
+        }
       }
     } catch (RuntimeException e) {
       next.close();
@@ -299,24 +301,6 @@ public final class Rnn implements AutoCloseable {
       slot.data = next.parameters().get(i);
       slot.grad = next.gradients().get(i);
     }
-  }
-
-  /** {@code s}'s values on the host, in {@code dtype}. */
-  private HostStorage converted(Storage s, DType dtype) {
-    HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
-    backend.download(s, host);
-    if (host.dtype() == dtype) {
-      return host;
-    }
-    HostStorage out = HostStorage.zeros(dtype, (int) s.numel());
-    for (int i = 0; i < s.numel(); i++) {
-      if (dtype == DType.FLOAT32) {
-        out.floats()[i] = (float) host.get(i);
-      } else {
-        out.doubles()[i] = host.get(i);
-      }
-    }
-    return out;
   }
 
   /** Training mode: dropout (if configured) applies between layers. A new module starts in it. */
@@ -389,9 +373,11 @@ public final class Rnn implements AutoCloseable {
   public RnnTape forwardForBackward(Tensor input, RnnState state, int[] lengths) {
     Call call = prepare(input, state, lengths);
     try {
+      // The tape owns what the call copied to the device: a backward pass reads the input again.
       return new RnnTape(this, call, call.kernel().forwardForBackward(call.args()));
-    } finally {
+    } catch (RuntimeException e) {
       call.closeUploads();
+      throw e;
     }
   }
 

@@ -104,6 +104,7 @@ public final class RnnTape implements AutoCloseable {
   @Override
   public void close() {
     tape.close();
+    call.closeUploads();
   }
 
   /** The gradients {@link RnnTape#backward} returns, in the shapes of the forward pass's inputs. */

@@ -8,6 +8,7 @@ import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.backend.HostStorage;
 import dev.rnn4j.backend.Storage;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -250,7 +251,17 @@ public final class SequenceModel implements AutoCloseable {
     RnnTape rnnTape = null;
     try {
       rnnTape = forBackward ? rnn.forwardForBackward(x, null, lengths) : null;
-      Tensor output = forBackward ? rnnTape.output().output() : rnn.forward(x, null, lengths).output();
+      Tensor output;
+      if (forBackward) {
+        output = rnnTape.output().output();
+      } else {
+        RnnOutput out = rnn.forward(x, null, lengths);
+        out.hN().close(); // the head reads the output alone
+        if (config.rnn().mode() == RnnMode.LSTM) {
+          out.cN().close();
+        }
+        output = out.output();
+      }
       return new SequenceTape(this, rnnTape, x == input ? null : x, output, lengths, hostIo);
     } catch (RuntimeException e) {
       if (rnnTape != null) {
@@ -302,6 +313,8 @@ public final class SequenceModel implements AutoCloseable {
     private final int rows;
     private final Storage predictionStorage;
     private Tensor prediction;
+    private Tensor gradInput;
+    private boolean used;
 
     SequenceTape(SequenceModel model, RnnTape rnnTape, Tensor uploadedInput, Tensor output, int[] lengths,
         boolean hostIo) {
@@ -358,8 +371,8 @@ public final class SequenceModel implements AutoCloseable {
 
     /**
      * Backpropagates {@code sum(prediction * gradPrediction)} (pass d loss / d prediction): the model's
-     * parameters' gradients accumulate; returns d loss / d input, on the input's device (the caller owns
-     * it).
+     * parameters' gradients accumulate; returns d loss / d input, on the input's device, which belongs to
+     * the tape (copy it to keep it past {@link #close()}).
      *
      * @throws IllegalStateException when the tape was made by {@code forward}, or already used
      */
@@ -376,6 +389,11 @@ public final class SequenceModel implements AutoCloseable {
       if (rnnTape == null) {
         throw new IllegalStateException("backward needs a tape from forwardForBackward");
       }
+      if (used) {
+        throw new IllegalStateException("Trying to backward through the graph a second time: a tape "
+            + "is consumed by its backward pass; run the forward pass again");
+      }
+      used = true;
       Backend backend = model.backend();
       SequenceModelConfig config = model.config;
       int width = config.headInFeatures();
@@ -391,7 +409,8 @@ public final class SequenceModel implements AutoCloseable {
         }
         Tensor gradOutput = Tensor.viewOf(dOutput != null ? dOutput : dFeatures, output.shape());
         Tensor dInput = rnnTape.backward(gradOutput, null, null).input();
-        return hostIo ? detachToHost(dInput) : dInput;
+        gradInput = hostIo ? detachToHost(dInput) : dInput;
+        return gradInput;
       } finally {
         for (Storage s : new Storage[] {dPrediction, dFeatures, dOutput}) {
           if (s != null) {
@@ -415,6 +434,9 @@ public final class SequenceModel implements AutoCloseable {
       }
       if (ownsFeatures) {
         features.close();
+      }
+      if (gradInput != null) {
+        gradInput.close();
       }
       if (rnnTape != null) {
         rnnTape.close();

@@ -120,6 +120,7 @@ public final class Tensor implements AutoCloseable {
     return storage.device();
   }
 
+  /** The element type: float32 or float64. */
   public DType dtype() {
     return storage.dtype();
   }

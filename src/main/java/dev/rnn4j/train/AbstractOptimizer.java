@@ -99,7 +99,7 @@ abstract class AbstractOptimizer implements Optimizer {
     // Everything is checked before anything changes, so a failed step leaves the state as it was.
     for (Parameter p : parameters) {
       ParamState s = states.get(p.name());
-      if (p.hasGrad() && s != null && (s.backend != p.backend() || s.dtype != p.dtype())) {
+      if (p.hasGrad() && s != null && (!s.backend.device().equals(p.device()) || s.dtype != p.dtype())) {
         throw new IllegalStateException(String.format(
             "optimizer state of \"%s\" is on %s in %s, but the parameter is now on %s in %s: create the "
                 + "optimizer after moving the model", p.name(), s.backend.device(), s.dtype, p.device(),
@@ -181,24 +181,34 @@ abstract class AbstractOptimizer implements Optimizer {
       }
       byParam.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(kind, state.get(key));
     }
+    if (closed) {
+      throw new IllegalStateException(config + " used after close");
+    }
     Map<String, long[]> steps = new LinkedHashMap<>();
     byParam.forEach((name, entries) -> steps.put(name, new long[] {check(byName.get(name), entries)}));
-    // Checked: now replace the state, in parameter order, as state() reports it.
+    // Checked: build the new state (in parameter order, as state() reports it), then replace the old.
+    Map<String, ParamState> loaded = new LinkedHashMap<>();
+    try {
+      for (Parameter p : parameters) {
+        Map<String, Tensor> entries = byParam.get(p.name());
+        if (entries == null) {
+          continue;
+        }
+        ParamState s = newState(p);
+        loaded.put(p.name(), s);
+        s.step = steps.get(p.name())[0];
+        for (int k = 0; k < kinds.size(); k++) {
+          Tensor t = entries.get(kinds.get(k)).to(Device.CPU);
+          p.backend().upload((HostStorage) t.storage(), s.buffer(k));
+        }
+      }
+    } catch (RuntimeException e) {
+      loaded.values().forEach(s -> s.buffers.forEach(Storage::close));
+      throw e;
+    }
     states.values().forEach(s -> s.buffers.forEach(Storage::close));
     states.clear();
-    for (Parameter p : parameters) {
-      Map<String, Tensor> entries = byParam.get(p.name());
-      if (entries == null) {
-        continue;
-      }
-      ParamState s = newState(p);
-      s.step = steps.get(p.name())[0];
-      for (int k = 0; k < kinds.size(); k++) {
-        Tensor t = entries.get(kinds.get(k)).to(Device.CPU);
-        p.backend().upload((HostStorage) t.storage(), s.buffer(k));
-      }
-      states.put(p.name(), s);
-    }
+    states.putAll(loaded);
   }
 
   /** Checks one parameter's entries; returns its step count. */

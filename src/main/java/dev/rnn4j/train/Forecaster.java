@@ -8,6 +8,7 @@ import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.tensor.TensorScope;
 import java.util.List;
 
 /**
@@ -96,23 +97,23 @@ public final class Forecaster {
    * @param batchSize the number of samples of the whole mini-batch, at least {@code samples.length}
    */
   public ShareGradient shareGradient(WindowDataset dataset, int[] samples, int batchSize) {
-    LossResult loss = backwardShare(dataset, samples, batchSize);
-    return new ShareGradient(model.grad(), loss.value() * samples.length, samples.length);
+    double loss = backwardShare(dataset, samples, batchSize);
+    return new ShareGradient(model.grad(), loss * samples.length, samples.length);
   }
 
   /**
-   * {@link #shareGradient}'s computation, for {@link Trainer#local()} too (a share that is the whole
-   * mini-batch): afterwards {@code model().grad()} holds the share's gradient. Returns the share's loss, the
-   * mean over its samples.
+   * {@link #shareGradient}'s computation: afterwards {@code model().grad()} holds the share's gradient.
+   * Returns the share's loss, the mean over its samples.
    */
-  LossResult backwardShare(WindowDataset dataset, int[] samples, int batchSize) {
+  private double backwardShare(WindowDataset dataset, int[] samples, int batchSize) {
     checkArgument(samples.length >= 1 && samples.length <= batchSize,
         "a share must hold between 1 and batchSize samples. Expected 1 to %d, got %d", batchSize,
         samples.length);
     Batch batch = BatchIterator.of(dataset, samples, samples.length).next();
     ModelBatch mb = modelBatch(batch, dataset);
     model.zeroGrad();
-    try (SequenceTape tape = model.forwardForBackward(mb.input(), null)) {
+    try (TensorScope scope = TensorScope.open();
+        SequenceTape tape = model.forwardForBackward(mb.input(), null)) {
       Tensor prediction = tape.prediction().to(Device.CPU);
       LossResult loss = MseLoss.compute(prediction, mb.target());
       double share = (double) samples.length / batchSize;
@@ -121,8 +122,8 @@ public final class Forecaster {
         gradient[i] *= share;
       }
       Tensor scaled = Tensor.wrap(gradient, loss.gradient().shape()).to(model.dtype());
-      tape.backward(scaled.to(tape.prediction().device())).close();
-      return loss;
+      tape.backward(scaled.to(tape.prediction().device()));
+      return loss.value();
     }
   }
 
@@ -156,7 +157,10 @@ public final class Forecaster {
     for (BatchIterator it = BatchIterator.inOrder(dataset, batchSize); it.hasNext(); ) {
       Batch batch = it.next();
       ModelBatch mb = modelBatch(batch, dataset);
-      double[] p = model.forward(mb.input(), null).toDoubleArray();
+      double[] p;
+      try (TensorScope scope = TensorScope.open()) {
+        p = model.forward(mb.input(), null).to(Device.CPU).toDoubleArray();
+      }
       restore(p, mb.anchors(), dataset.targetColumns().size());
       System.arraycopy(p, 0, out, row * per, p.length);
       row += batch.size();

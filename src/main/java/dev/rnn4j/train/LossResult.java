@@ -9,7 +9,7 @@ import java.util.Objects;
  * loss.backward()} leaves in {@code loss} and {@code x.grad}. Both live on the input's device; the loss
  * crosses to the host only when {@link #value()} is read, as {@code loss.item()} does.
  */
-public final class LossResult {
+public final class LossResult implements AutoCloseable {
   private final Tensor loss;
   private final Tensor gradient;
   private Double value;
@@ -42,5 +42,12 @@ public final class LossResult {
   /** d loss / d input: the input's shape, dtype and device. */
   public Tensor gradient() {
     return gradient;
+  }
+
+  /** Releases the loss and the gradient (the caller's, or the open scope's, to close); idempotent. */
+  @Override
+  public void close() {
+    loss.close();
+    gradient.close();
   }
 }

@@ -181,12 +181,9 @@ public final class Trainer {
           }
         }
         sizes[waiting++] = batch.length;
-        if (clipNorm > 0) {
-          GradClipping.clipGradNorm(model.parameters(), clipNorm).close();
-        }
-        optimizer.step();
-        optimizer.zeroGrad();
         if (waiting == interval || step == steps) {
+          // Read before this step's update: on the CPU (an interval of 1) a non-finite loss stops the run
+          // before it touches the weights.
           double[] losses = pending.to(Device.CPU).toDoubleArray();
           for (int k = 0; k < waiting; k++) {
             int at = step - waiting + k + 1;
@@ -201,6 +198,11 @@ public final class Trainer {
           }
           waiting = 0;
         }
+        if (clipNorm > 0) {
+          GradClipping.clipGradNorm(model.parameters(), clipNorm).close();
+        }
+        optimizer.step();
+        optimizer.zeroGrad();
       }
     } finally {
       pending.close();
@@ -241,7 +243,9 @@ public final class Trainer {
       optimizer.zeroGrad();
       sum += g.loss() * batch.length;
       samples += batch.length;
-      listener.onStep(epoch, step, steps, sum / samples);
+      if (listener != null) {
+        listener.onStep(epoch, step, steps, sum / samples);
+      }
     }
     return sum / samples;
   }
@@ -288,7 +292,9 @@ public final class Trainer {
     for (BatchIterator it = BatchIterator.inOrder(validation, config.batchSize()); it.hasNext(); ) {
       Batch batch = it.next();
       Forecaster.ModelBatch mb = forecaster.modelBatch(batch, validation);
-      sum += MseLoss.compute(model.forward(mb.input(), null), mb.target()).value() * batch.size();
+      try (TensorScope scope = TensorScope.open()) {
+        sum += MseLoss.compute(model.forward(mb.input(), null), mb.target()).value() * batch.size();
+      }
     }
     var actual = Forecaster.actual(validation);
     double rmse = Forecaster.rmse(forecaster.forecast(validation, config.batchSize()), actual);

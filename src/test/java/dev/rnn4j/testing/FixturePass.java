@@ -1,6 +1,7 @@
 package dev.rnn4j.testing;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Device;
 import dev.rnn4j.io.ModelConfigJson;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
@@ -79,9 +80,17 @@ public final class FixturePass {
         for (String name : params.names()) {
           grads.add(params.get(name));
         }
-        return new Results(values(tape.output()), grads);
+        // Copies: the tape's own results go with it.
+        List<Tensor> values = values(tape.output()).stream().map(FixturePass::copy).toList();
+        return new Results(values, grads);
       }
     }
+  }
+
+  private static Tensor copy(Tensor t) {
+    Tensor host = t.to(Device.CPU);
+    return host.dtype() == DType.FLOAT32 ? Tensor.of(host.toFloatArray(), host.shape())
+        : Tensor.of(host.toDoubleArray(), host.shape());
   }
 
   private List<Tensor> values(RnnOutput out) {

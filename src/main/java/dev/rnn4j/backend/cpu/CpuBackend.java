@@ -105,6 +105,7 @@ public final class CpuBackend implements Backend {
 
   @Override
   public Storage upload(HostStorage source) {
+    checkArgument(!source.isClosed(), "upload of a closed storage");
     uploads.incrementAndGet();
     HostStorage copy = allocateHost(source.dtype(), source.numel());
     CpuOps.copy(source, copy);
@@ -113,18 +114,21 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void upload(HostStorage source, Storage into) {
+    checkAgree("upload", source, into);
     uploads.incrementAndGet();
     CpuOps.copy(source, host(into));
   }
 
   @Override
   public void download(Storage source, HostStorage into) {
+    checkAgree("download", source, into);
     downloads.incrementAndGet();
     CpuOps.copy(host(source), into);
   }
 
   @Override
   public void copy(Storage source, Storage into) {
+    checkAgree("copy", source, into);
     CpuOps.copy(host(source), host(into));
   }
 
@@ -211,6 +215,12 @@ public final class CpuBackend implements Backend {
       AdamScalars scalars) {
     CpuOps.adamStep(host(param), host(grad), host(expAvg), host(expAvgSq),
         maxExpAvgSq == null ? null : host(maxExpAvgSq), scalars);
+  }
+
+  private static void checkAgree(String op, Storage source, Storage into) {
+    checkArgument(source.dtype() == into.dtype() && source.numel() == into.numel(),
+        "%s needs storages of one dtype and size, got %d %s elements into %d %s elements", op,
+        source.numel(), source.dtype(), into.numel(), into.dtype());
   }
 
   private static HostStorage host(Storage s) {

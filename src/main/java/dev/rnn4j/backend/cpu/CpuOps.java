@@ -4,6 +4,7 @@ import dev.rnn4j.backend.AdamScalars;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.HostStorage;
 import dev.rnn4j.backend.SgdScalars;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -149,9 +150,9 @@ final class CpuOps {
 
   static void fill(HostStorage x, double value) {
     if (f32(x)) {
-      java.util.Arrays.fill(x.floats(), (float) value);
+      Arrays.fill(x.floats(), (float) value);
     } else {
-      java.util.Arrays.fill(x.doubles(), value);
+      Arrays.fill(x.doubles(), value);
     }
     x.bumpVersion();
   }

@@ -313,21 +313,28 @@ final class CpuRnnKernel<A> implements RnnKernel {
   private final class CpuTape implements Tape {
     private final Call call;
     private final List<BlockTape> tapes;
+    private final ForwardResult result;
     private final AtomicBoolean used = new AtomicBoolean();
 
     CpuTape(Call call, List<BlockTape> tapes) {
       this.call = call;
       this.tapes = tapes;
+      this.result = call.result();
     }
 
     @Override
     public ForwardResult result() {
-      return call.result();
+      return result;
     }
 
     @Override
     public void close() {
-      // Heap arrays only: the garbage collector takes them with the tape.
+      // Heap arrays, but closed all the same, so that a result read after close fails here as on a GPU.
+      result.output().close();
+      result.hN().close();
+      if (result.cN() != null) {
+        result.cN().close();
+      }
     }
 
     @Override

@@ -15,7 +15,8 @@ import jcuda.driver.JCudaDriver;
  * kMinBlockSize} and {@code kRoundLarge}), a freed block goes onto its class's free list instead of
  * back to the driver, and the next request of that class takes it. Memory goes back to the driver
  * only in {@link #emptyCache()} (and at device shutdown), or when {@code cuMemAlloc} fails: then
- * every cached block is freed and the allocation tried once more.
+ * every cached block is freed and the allocation tried once more, and if that fails too, after a
+ * garbage collection has returned the blocks of tensors nobody closed.
  *
  * <p>Reuse without events is safe because all work on a device's memory runs on one stream (the
  * device's worker, {@link CudaDevice}): a block's last use is queued before the work of whoever
@@ -27,6 +28,7 @@ import jcuda.driver.JCudaDriver;
  */
 final class CachingAllocator {
   private static final long SMALL_ROUND = 512;
+  private static final long GC_WAIT_MILLIS = 200;
   private static final long SMALL_LIMIT = 1L << 20;
   private static final long LARGE_ROUND = 2L << 20;
 
@@ -83,6 +85,18 @@ final class CachingAllocator {
       if (status == CUresult.CUDA_ERROR_OUT_OF_MEMORY && cachedBytes > 0) {
         // Cached blocks of other classes may be what the driver lacks: give them back and retry
         // once.
+        releaseCached();
+        status = JCudaDriver.cuMemAlloc(pointer, size);
+      }
+      if (status == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
+        // Tensors nobody closed come back only when collected: collect, let the cleaner return their
+        // blocks (wait releases this monitor, which free() needs), and try a last time.
+        System.gc();
+        try {
+          wait(GC_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         releaseCached();
         status = JCudaDriver.cuMemAlloc(pointer, size);
       }

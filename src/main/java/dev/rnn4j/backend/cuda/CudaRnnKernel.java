@@ -100,6 +100,11 @@ final class CudaRnnKernel implements RnnKernel {
 
   @Override
   public ForwardResult forward(ForwardArgs args) {
+    if (args.dropout() && shape.dropout() > 0 && shape.numLayers() > 1) {
+      // cuDNN drops only in its training mode (the masks live in the reserve space): a training pass
+      // whose tape keeps nothing but its results.
+      return ((CudaTape) forwardForBackward(args)).releaseResult();
+    }
     return device.call(
         w -> {
           checkOpen();
@@ -122,6 +127,9 @@ final class CudaRnnKernel implements RnnKernel {
                     ptr(out.cy),
                     weights.pointer());
             CudaStorage output = finishOutput(w, args, pass.plan(), out.y, made);
+            if (output != out.y) {
+              out.y.close(); // transposed into output; the block is reused only after the transpose
+            }
             return new ForwardResult(output, out.hy, out.cy);
           } catch (RuntimeException e) {
             made.forEach(CudaStorage::close);
@@ -437,28 +445,38 @@ final class CudaRnnKernel implements RnnKernel {
       return dy;
     }
 
+    /** Frees what the tape kept for backward and hands its results to the caller. */
+    ForwardResult releaseResult() {
+      device.run(w -> release(false));
+      return result;
+    }
+
     @Override
     public void close() {
-      device.run(
-          w -> {
-            if (tapeClosed) {
-              return;
-            }
-            tapeClosed = true;
-            in.closeOwned();
-            if (result.output() != ySeq) {
-              ySeq.close();
-            }
-            result.output().close();
-            result.hN().close();
-            if (result.cN() != null) {
-              result.cN().close();
-            }
-            if (pass.reserve() != null) {
-              pass.reserve().close();
-            }
-            pass = null;
-          });
+      device.run(w -> release(true));
+    }
+
+    private void release(boolean results) {
+      if (tapeClosed) {
+        return;
+      }
+      tapeClosed = true;
+      in.closeOwned();
+      if (result.output() != ySeq) {
+        ySeq.close();
+      }
+      if (pass.reserve() != null) {
+        pass.reserve().close();
+      }
+      pass = null;
+      if (!results) {
+        return;
+      }
+      result.output().close();
+      result.hN().close();
+      if (result.cN() != null) {
+        result.cN().close();
+      }
     }
   }
 
