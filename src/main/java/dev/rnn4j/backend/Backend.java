@@ -4,17 +4,17 @@ import dev.rnn4j.spec.RnnShape;
 import java.util.List;
 
 /**
- * A place where tensors live and compute: the CPU, or a CUDA device. A backend allocates
- * {@link Storage}s, copies between them and the host, and runs a small set of array operations on them:
+ * A place where tensors live and compute: the CPU, or a CUDA device. A backend allocates {@link
+ * Storage}s, copies between them and the host, and runs a small set of array operations on them:
  * the recurrent stack ({@link #createRnnKernel}), the linear layer, the losses, the reductions of
- * gradient clipping, the optimizers' updates, and the gathers, scatters and layout changes between them.
- * Nothing here knows of modules or training: {@code nn} and {@code train} build those from these
- * operations, so every model trains the same way on every backend.
+ * gradient clipping, the optimizers' updates, and the gathers, scatters and layout changes between
+ * them. Nothing here knows of modules or training: {@code nn} and {@code train} build those from
+ * these operations, so every model trains the same way on every backend.
  *
- * <p>Every storage an operation receives is this backend's and of one dtype; sizes are element counts;
- * matrices are row-major. Operations that write into an argument say so ({@code into}, {@code InPlace});
- * the rest return new storages the caller owns. On a GPU the operations are queued on the device's
- * stream and return at once: only {@link #download} waits for them.
+ * <p>Every storage an operation receives is this backend's and of one dtype; sizes are element
+ * counts; matrices are row-major. Operations that write into an argument say so ({@code into},
+ * {@code InPlace}); the rest return new storages the caller owns. On a GPU the operations are
+ * queued on the device's stream and return at once: only {@link #download} waits for them.
  */
 public interface Backend {
   /** The device this backend computes on. */
@@ -26,7 +26,9 @@ public interface Backend {
   /** The counters of this backend's allocator, transfers and plans. */
   BackendStats stats();
 
-  /** Waits until every operation queued so far has finished (for timing); the CPU's return at once. */
+  /**
+   * Waits until every operation queued so far has finished (for timing); the CPU's return at once.
+   */
   void synchronize();
 
   // ---- memory and transfers ----
@@ -37,10 +39,16 @@ public interface Backend {
   /** A new storage on this backend holding {@code source}'s values; the caller owns it. */
   Storage upload(HostStorage source);
 
-  /** Copies host values into {@code into}, one of this backend's storages of the same dtype and size. */
+  /**
+   * Copies host values into {@code into}, one of this backend's storages of the same dtype and
+   * size.
+   */
   void upload(HostStorage source, Storage into);
 
-  /** Copies {@code source} (this backend's) into {@code into} (same dtype and size); waits for the result. */
+  /**
+   * Copies {@code source} (this backend's) into {@code into} (same dtype and size); waits for the
+   * result.
+   */
   void download(Storage source, HostStorage into);
 
   /** {@code into = source}, both this backend's, of one dtype and size. */
@@ -49,7 +57,9 @@ public interface Backend {
   /** Sets every element of {@code x} to {@code value} (rounded to the dtype). */
   void fillInPlace(Storage x, double value);
 
-  /** {@code x *= alpha}, with {@code alpha} rounded to the dtype first, as PyTorch's {@code mul_}. */
+  /**
+   * {@code x *= alpha}, with {@code alpha} rounded to the dtype first, as PyTorch's {@code mul_}.
+   */
   void scaleInPlace(Storage x, double alpha);
 
   /** {@code into += x} element by element: gradient accumulation. */
@@ -63,7 +73,10 @@ public interface Backend {
   /** {@code out[r] = source[rows[r]]} for rows of {@code width} elements. */
   void gatherRows(Storage source, int width, int[] rows, Storage out);
 
-  /** {@code into[rows[r]] = source[r]} for rows of {@code width} elements; other rows keep their values. */
+  /**
+   * {@code into[rows[r]] = source[r]} for rows of {@code width} elements; other rows keep their
+   * values.
+   */
   void scatterRows(Storage source, int width, int[] rows, Storage into);
 
   /**
@@ -75,8 +88,8 @@ public interface Backend {
   // ---- layers ----
 
   /**
-   * Prepares a recurrent stack of this shape in {@code dtype}, its parameters zero; the caller owns it
-   * and fills {@link RnnKernel#parameters()}.
+   * Prepares a recurrent stack of this shape in {@code dtype}, its parameters zero; the caller owns
+   * it and fills {@link RnnKernel#parameters()}.
    */
   RnnKernel createRnnKernel(RnnShape shape, DType dtype);
 
@@ -87,46 +100,61 @@ public interface Backend {
   Storage linear(Storage x, Storage weight, Storage bias, int rows, int in, int out);
 
   /**
-   * The gradients of {@link #linear} for {@code dy (M, out)}: returns {@code dx (M, in)} (the caller owns
-   * it) and adds {@code dy^T x} to {@code weightGrad} and the column sums of dy to {@code biasGrad}
-   * (null without bias).
+   * The gradients of {@link #linear} for {@code dy (M, out)}: returns {@code dx (M, in)} (the
+   * caller owns it) and adds {@code dy^T x} to {@code weightGrad} and the column sums of dy to
+   * {@code biasGrad} (null without bias).
    */
-  Storage linearBackward(Storage x, Storage weight, Storage dy, int rows, int in, int out,
-      Storage weightGrad, Storage biasGrad);
+  Storage linearBackward(
+      Storage x,
+      Storage weight,
+      Storage dy,
+      int rows,
+      int in,
+      int out,
+      Storage weightGrad,
+      Storage biasGrad);
 
   // ---- losses ----
 
   /**
-   * {@code MSELoss(reduction='mean')} over {@code n} elements: writes {@code d loss / d prediction = 2
-   * (prediction - target) / n} into {@code gradInto} and returns the loss as a 1-element storage of the
-   * dtype (the caller owns it; NaN for n = 0).
+   * {@code MSELoss(reduction='mean')} over {@code n} elements: writes {@code d loss / d prediction
+   * = 2 (prediction - target) / n} into {@code gradInto} and returns the loss as a 1-element
+   * storage of the dtype (the caller owns it; NaN for n = 0).
    */
   Storage mseLoss(Storage prediction, Storage target, Storage gradInto);
 
   /**
-   * {@code CrossEntropyLoss(reduction='mean', ignore_index=-100)} on logits (N, C) and N class indices
-   * (checked by the caller): writes d loss / d logits into {@code gradInto} and returns the loss as a
-   * 1-element storage of the dtype (the caller owns it).
+   * {@code CrossEntropyLoss(reduction='mean', ignore_index=-100)} on logits (N, C) and N class
+   * indices (checked by the caller): writes d loss / d logits into {@code gradInto} and returns the
+   * loss as a 1-element storage of the dtype (the caller owns it).
    */
   Storage crossEntropyLoss(Storage logits, long[] target, int n, int c, Storage gradInto);
 
   // ---- optimization ----
 
   /**
-   * {@code clip_grad_norm_(max_norm, norm_type=2)} over {@code grads} together: returns the total norm
-   * before clipping (a 1-element storage of the dtype; the caller owns it) and, where {@code max_norm /
-   * (total_norm + 1e-6) < 1}, multiplies every gradient by that coefficient in place. With {@code
-   * maxNorm} infinite nothing is scaled: the norm alone.
+   * {@code clip_grad_norm_(max_norm, norm_type=2)} over {@code grads} together: returns the total
+   * norm before clipping (a 1-element storage of the dtype; the caller owns it) and, where {@code
+   * max_norm / (total_norm + 1e-6) < 1}, multiplies every gradient by that coefficient in place.
+   * With {@code maxNorm} infinite nothing is scaled: the norm alone.
    */
   Storage clipGradNorm(List<Storage> grads, double maxNorm);
 
-  /** One {@code torch.optim.SGD} update of {@code param} from {@code grad}; {@code momentumBuffer} or null. */
+  /**
+   * One {@code torch.optim.SGD} update of {@code param} from {@code grad}; {@code momentumBuffer}
+   * or null.
+   */
   void sgdStep(Storage param, Storage grad, Storage momentumBuffer, SgdScalars scalars);
 
   /**
    * One Adam or AdamW update of {@code param} from {@code grad} with the moments {@code expAvg},
    * {@code expAvgSq} and, for AMSGrad only (else null), {@code maxExpAvgSq}.
    */
-  void adamStep(Storage param, Storage grad, Storage expAvg, Storage expAvgSq, Storage maxExpAvgSq,
+  void adamStep(
+      Storage param,
+      Storage grad,
+      Storage expAvg,
+      Storage expAvgSq,
+      Storage maxExpAvgSq,
       AdamScalars scalars);
 }

@@ -1,9 +1,9 @@
 package dev.rnn4j.backend;
 
 /**
- * A backend's counters since it was created, for tests and benchmarks: what its allocator holds and has
- * done, what crossed between host and device, and how often an RNN plan (cuDNN's descriptors, plan and
- * workspace sizes; on the CPU a kernel over one set of parameters) was built.
+ * A backend's counters since it was created, for tests and benchmarks: what its allocator holds and
+ * has done, what crossed between host and device, and how often an RNN plan (cuDNN's descriptors,
+ * plan and workspace sizes; on the CPU a kernel over one set of parameters) was built.
  *
  * @param liveBlocks storages allocated and not yet closed
  * @param liveBytes their bytes
@@ -14,13 +14,26 @@ package dev.rnn4j.backend;
  * @param downloads copies from the backend's storages into host arrays ({@link Backend#download})
  * @param planBuilds RNN plans built
  */
-public record BackendStats(long liveBlocks, long liveBytes, long driverAllocations, long cacheHits,
-    long cachedBytes, long uploads, long downloads, long planBuilds) {
+public record BackendStats(
+    long liveBlocks,
+    long liveBytes,
+    long driverAllocations,
+    long cacheHits,
+    long cachedBytes,
+    long uploads,
+    long downloads,
+    long planBuilds) {
 
   /** What happened between {@code earlier} and this snapshot (live counts are this snapshot's). */
   public BackendStats since(BackendStats earlier) {
-    return new BackendStats(liveBlocks, liveBytes, driverAllocations - earlier.driverAllocations,
-        cacheHits - earlier.cacheHits, cachedBytes, uploads - earlier.uploads,
-        downloads - earlier.downloads, planBuilds - earlier.planBuilds);
+    return new BackendStats(
+        liveBlocks,
+        liveBytes,
+        driverAllocations - earlier.driverAllocations,
+        cacheHits - earlier.cacheHits,
+        cachedBytes,
+        uploads - earlier.uploads,
+        downloads - earlier.downloads,
+        planBuilds - earlier.planBuilds);
   }
 }

@@ -8,10 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chooses a backend from a device string: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}.
+ * Chooses a backend from a device string: {@code auto}, {@code cpu}, {@code cuda} or {@code
+ * cuda:N}.
  *
- * <p>{@code auto} takes CUDA device 0 when its provider says it is available, and otherwise the CPU with
- * one WARN line that says why. {@code cuda} never falls back: it fails with the reason.
+ * <p>{@code auto} takes CUDA device 0 when its provider says it is available, and otherwise the CPU
+ * with one WARN line that says why. {@code cuda} never falls back: it fails with the reason.
  */
 public final class Backends {
   private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
@@ -24,9 +25,8 @@ public final class Backends {
   public static Backend select(String spec) {
     if ("auto".equals(spec)) {
       BackendProvider cuda = provider(Device.Type.CUDA);
-      Availability a = cuda == null
-          ? Availability.no("this build of rnn4j has no CUDA backend")
-          : cuda.probe();
+      Availability a =
+          cuda == null ? Availability.no("this build of rnn4j has no CUDA backend") : cuda.probe();
       if (a.available()) {
         return cuda.create(Device.cuda(0));
       }
@@ -37,8 +37,11 @@ public final class Backends {
     BackendProvider provider = provider(device.type());
     if (provider == null) {
       throw new BackendUnavailableException(
-          "device '" + spec + "' was requested, but this build of rnn4j has no "
-              + device.type().name() + " backend");
+          "device '"
+              + spec
+              + "' was requested, but this build of rnn4j has no "
+              + device.type().name()
+              + " backend");
     }
     Availability a = provider.probe();
     if (!a.available()) {
@@ -49,9 +52,9 @@ public final class Backends {
   }
 
   /**
-   * The backend that computes on {@code device}, the same one on every call: what tensors on that device
-   * use for their own operations ({@code Tensor.to}, {@code select}). CUDA devices fail as {@link #select}
-   * fails when they are unavailable.
+   * The backend that computes on {@code device}, the same one on every call: what tensors on that
+   * device use for their own operations ({@code Tensor.to}, {@code select}). CUDA devices fail as
+   * {@link #select} fails when they are unavailable.
    */
   public static Backend forDevice(Device device) {
     Backend b = BY_DEVICE.get(device);
@@ -76,7 +79,8 @@ public final class Backends {
     BackendProvider provider = provider(Device.Type.CPU);
     if (provider == null) {
       throw new IllegalStateException(
-          "no CPU BackendProvider registered in META-INF/services/" + BackendProvider.class.getName());
+          "no CPU BackendProvider registered in META-INF/services/"
+              + BackendProvider.class.getName());
     }
     return provider.create(Device.CPU);
   }
@@ -87,7 +91,8 @@ public final class Backends {
   }
 
   private static BackendProvider provider(Device.Type type) {
-    for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
+    for (BackendProvider p :
+        ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
       if (p.type() == type) {
         return p;
       }

@@ -3,13 +3,14 @@ package dev.rnn4j.backend;
 import java.util.Objects;
 
 /**
- * Storage in host memory: a float32 or float64 Java array, whole. The CPU backend computes on these, and
- * every backend copies to and from them ({@link Backend#upload}, {@link Backend#download}).
+ * Storage in host memory: a float32 or float64 Java array, whole. The CPU backend computes on
+ * these, and every backend copies to and from them ({@link Backend#upload}, {@link
+ * Backend#download}).
  *
- * <p>The garbage collector owns the array; {@link #close()} only marks the storage unusable (and, for
- * storages the CPU backend allocated, updates its counters). A version number counts the writes backends
- * make in place, so that what was derived from the values (the CPU kernel's packed weights) is rebuilt
- * only after they change, as PyTorch's {@code _version} does.
+ * <p>The garbage collector owns the array; {@link #close()} only marks the storage unusable (and,
+ * for storages the CPU backend allocated, updates its counters). A version number counts the writes
+ * backends make in place, so that what was derived from the values (the CPU kernel's packed
+ * weights) is rebuilt only after they change, as PyTorch's {@code _version} does.
  */
 public final class HostStorage implements Storage {
   private final float[] floats;
@@ -39,7 +40,10 @@ public final class HostStorage implements Storage {
     return dtype == DType.FLOAT32 ? of(new float[numel]) : of(new double[numel]);
   }
 
-  /** A zero-filled storage whose {@link #close()} runs {@code onClose} once (a backend's accounting). */
+  /**
+   * A zero-filled storage whose {@link #close()} runs {@code onClose} once (a backend's
+   * accounting).
+   */
   public static HostStorage tracked(DType dtype, int numel, Runnable onClose) {
     return dtype == DType.FLOAT32
         ? new HostStorage(new float[numel], null, onClose)
@@ -63,7 +67,8 @@ public final class HostStorage implements Storage {
 
   /**
    * The array itself (float32 storages only), for code that computes on it; not a copy. Code that
-   * writes into it calls {@link #bumpVersion()} afterwards, or what was derived from the values goes stale.
+   * writes into it calls {@link #bumpVersion()} afterwards, or what was derived from the values
+   * goes stale.
    */
   public float[] floats() {
     check();
@@ -115,7 +120,8 @@ public final class HostStorage implements Storage {
 
   private void check() {
     if (closed) {
-      throw new IllegalStateException("host storage of " + numel() + " " + dtype() + " elements used after close");
+      throw new IllegalStateException(
+          "host storage of " + numel() + " " + dtype() + " elements used after close");
     }
   }
 }

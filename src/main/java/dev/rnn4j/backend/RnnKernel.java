@@ -4,14 +4,14 @@ import dev.rnn4j.spec.RnnShape;
 import java.util.List;
 
 /**
- * One recurrent stack prepared on a backend: its parameters and their gradients live here, for its whole
- * life, in the backend's storages (on CUDA, views into cuDNN's weight space and its gradient twin), so a
- * training step updates them in place and nothing is rebuilt or copied per step. Inputs reach it already
- * validated by {@code dev.rnn4j.nn.Rnn}, batched.
+ * One recurrent stack prepared on a backend: its parameters and their gradients live here, for its
+ * whole life, in the backend's storages (on CUDA, views into cuDNN's weight space and its gradient
+ * twin), so a training step updates them in place and nothing is rebuilt or copied per step. Inputs
+ * reach it already validated by {@code dev.rnn4j.nn.Rnn}, batched.
  *
- * <p>Layouts (L steps, N sequences; batch_first as the shape says): input (L, N, H_in) or (N, L, H_in);
- * output (L, N, D * H_out) or (N, L, D * H_out); states (D * num_layers, N, H_out), and for LSTM
- * (D * num_layers, N, H_cell).
+ * <p>Layouts (L steps, N sequences; batch_first as the shape says): input (L, N, H_in) or (N, L,
+ * H_in); output (L, N, D * H_out) or (N, L, D * H_out); states (D * num_layers, N, H_out), and for
+ * LSTM (D * num_layers, N, H_cell).
  */
 public interface RnnKernel extends AutoCloseable {
   /** The recurrent stack this kernel runs. */
@@ -21,21 +21,24 @@ public interface RnnKernel extends AutoCloseable {
   DType dtype();
 
   /**
-   * The parameters in {@link dev.rnn4j.spec.ParamKey#all} order, in PyTorch's layout and gate order: views
-   * owned by the kernel, to read and update in place.
+   * The parameters in {@link dev.rnn4j.spec.ParamKey#all} order, in PyTorch's layout and gate
+   * order: views owned by the kernel, to read and update in place.
    */
   List<Storage> parameters();
 
-  /** The parameters' gradients, in the same order: views owned by the kernel, accumulated by backward. */
+  /**
+   * The parameters' gradients, in the same order: views owned by the kernel, accumulated by
+   * backward.
+   */
   List<Storage> gradients();
 
   /** Runs the forward pass; the results belong to the caller. Safe to call from several threads. */
   ForwardResult forward(ForwardArgs args);
 
   /**
-   * Runs the forward pass and keeps what its backward pass needs (activations, dropout masks, cuDNN's
-   * reserve space). The caller closes the tape; its results equal {@link #forward}'s for the same
-   * arguments.
+   * Runs the forward pass and keeps what its backward pass needs (activations, dropout masks,
+   * cuDNN's reserve space). The caller closes the tape; its results equal {@link #forward}'s for
+   * the same arguments.
    */
   Tape forwardForBackward(ForwardArgs args);
 
@@ -51,16 +54,25 @@ public interface RnnKernel extends AutoCloseable {
    * @param batch N
    * @param h0 (D * num_layers, N, H_out), or null for zeros
    * @param c0 (D * num_layers, N, H_cell) for LSTM, or null for zeros
-   * @param lengths N sequence lengths in [1, L] with packed-sequence semantics, or null when all are L
+   * @param lengths N sequence lengths in [1, L] with packed-sequence semantics, or null when all
+   *     are L
    * @param dropout whether to drop between layers (training mode and a positive dropout)
    * @param dropoutSeed the seed of the module's dropout generator ({@code manualSeed})
    * @param dropoutOffset how many dropout passes the generator made since it was seeded: a backend
-   *     whose generator state carries over between passes (cuDNN's) continues it when this pass follows
-   *     the last one, and otherwise seeds it from {@link #passSeed()}, so that a run resumed at a
-   *     reseeding draws the masks the uninterrupted run drew
+   *     whose generator state carries over between passes (cuDNN's) continues it when this pass
+   *     follows the last one, and otherwise seeds it from {@link #passSeed()}, so that a run
+   *     resumed at a reseeding draws the masks the uninterrupted run drew
    */
-  record ForwardArgs(Storage input, int steps, int batch, Storage h0, Storage c0, int[] lengths,
-      boolean dropout, long dropoutSeed, long dropoutOffset) {
+  record ForwardArgs(
+      Storage input,
+      int steps,
+      int batch,
+      Storage h0,
+      Storage c0,
+      int[] lengths,
+      boolean dropout,
+      long dropoutSeed,
+      long dropoutOffset) {
 
     /** A seed for this pass alone, mixed from the generator's seed and the offset (SplitMix64). */
     public long passSeed() {
@@ -74,16 +86,20 @@ public interface RnnKernel extends AutoCloseable {
   /** output, h_n and (LSTM only, else null) c_n, in the layouts of the class comment. */
   record ForwardResult(Storage output, Storage hN, Storage cN) {}
 
-  /** A forward pass that can be differentiated once. Closing it frees what it kept, results included. */
+  /**
+   * A forward pass that can be differentiated once. Closing it frees what it kept, results
+   * included.
+   */
   interface Tape extends AutoCloseable {
     /** The forward pass's results, owned by the tape. */
     ForwardResult result();
 
     /**
-     * The gradients of {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)} with
-     * respect to the inputs (returned; the caller owns them) and the parameters (added to
+     * The gradients of {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)}
+     * with respect to the inputs (returned; the caller owns them) and the parameters (added to
      * {@link RnnKernel#gradients()}). Null stands for zeros. Gradients at the padded steps of
-     * variable-length sequences are ignored, as {@code pad_packed_sequence}'s backward ignores them.
+     * variable-length sequences are ignored, as {@code pad_packed_sequence}'s backward ignores
+     * them.
      *
      * @throws IllegalStateException when called a second time
      */
@@ -95,7 +111,8 @@ public interface RnnKernel extends AutoCloseable {
 
   /**
    * Gradients with respect to the forward's inputs: {@code gradInput} in the input's layout, {@code
-   * gradH0} and {@code gradC0} (null except for LSTM) in the initial states' (also when they were zeros).
+   * gradH0} and {@code gradC0} (null except for LSTM) in the initial states' (also when they were
+   * zeros).
    */
   record BackwardResult(Storage gradInput, Storage gradH0, Storage gradC0) {}
 }

@@ -11,9 +11,9 @@ import java.util.SplittableRandom;
 
 /**
  * {@code torch.nn.Linear(in_features, out_features, bias)}: {@code y = x W^T + b} over rows, with W
- * (out_features, in_features) and b (out_features), its parameters and their gradients on a backend. The
- * arithmetic is the backend's ({@link Backend#linear}): on the CPU each output is summed in double and
- * rounded once; on CUDA, cuBLAS.
+ * (out_features, in_features) and b (out_features), its parameters and their gradients on a
+ * backend. The arithmetic is the backend's ({@link Backend#linear}): on the CPU each output is
+ * summed in double and rounded once; on CUDA, cuBLAS.
  */
 final class Linear implements AutoCloseable {
   private final int inFeatures;
@@ -36,11 +36,11 @@ final class Linear implements AutoCloseable {
 
   /**
    * PyTorch's initialization of {@code nn.Linear(in, out)}: weight and bias both uniform in
-   * (-1/sqrt(in_features), 1/sqrt(in_features)) (kaiming_uniform with a = sqrt(5) gives the same bound),
-   * float32, on {@code backend}.
+   * (-1/sqrt(in_features), 1/sqrt(in_features)) (kaiming_uniform with a = sqrt(5) gives the same
+   * bound), float32, on {@code backend}.
    */
-  static Linear create(int inFeatures, int outFeatures, boolean bias, SplittableRandom random,
-      Backend backend) {
+  static Linear create(
+      int inFeatures, int outFeatures, boolean bias, SplittableRandom random, Backend backend) {
     double bound = 1 / Math.sqrt(inFeatures);
     float[] w = new float[outFeatures * inFeatures];
     for (int i = 0; i < w.length; i++) {
@@ -50,12 +50,17 @@ final class Linear implements AutoCloseable {
     for (int i = 0; i < b.length && bias; i++) {
       b[i] = (float) (bound * (2 * random.nextDouble() - 1));
     }
-    return new Linear(inFeatures, outFeatures, backend, HostStorage.of(w), bias ? HostStorage.of(b) : null);
+    return new Linear(
+        inFeatures, outFeatures, backend, HostStorage.of(w), bias ? HostStorage.of(b) : null);
   }
 
   /** A layer holding {@code weight} and {@code bias} (null for none), already checked for shape. */
   static Linear of(Tensor weight, Tensor bias, Backend backend) {
-    return new Linear(weight.size(1), weight.size(0), backend, Rnn.hostStorage(weight),
+    return new Linear(
+        weight.size(1),
+        weight.size(0),
+        backend,
+        Rnn.hostStorage(weight),
         bias == null ? null : Rnn.hostStorage(bias));
   }
 
@@ -71,14 +76,25 @@ final class Linear implements AutoCloseable {
 
   /** {@code x (M, in) -> x W^T + b (M, out)}; the caller owns the result. */
   Storage forward(Storage x, int rows) {
-    return weight.backend.linear(x, weight.data, bias == null ? null : bias.data, rows, inFeatures,
-        outFeatures);
+    return weight.backend.linear(
+        x, weight.data, bias == null ? null : bias.data, rows, inFeatures, outFeatures);
   }
 
-  /** Accumulates the parameters' gradients of {@code sum(y * dy)} and returns dx (M, in), owned by the caller. */
+  /**
+   * Accumulates the parameters' gradients of {@code sum(y * dy)} and returns dx (M, in), owned by
+   * the caller.
+   */
   Storage backward(Storage x, Storage dy, int rows) {
-    Storage dx = weight.backend.linearBackward(x, weight.data, dy, rows, inFeatures, outFeatures,
-        weight.grad, bias == null ? null : bias.grad);
+    Storage dx =
+        weight.backend.linearBackward(
+            x,
+            weight.data,
+            dy,
+            rows,
+            inFeatures,
+            outFeatures,
+            weight.grad,
+            bias == null ? null : bias.grad);
     weight.hasGrad = true;
     if (bias != null) {
       bias.hasGrad = true;
@@ -90,7 +106,8 @@ final class Linear implements AutoCloseable {
   void to(Backend backend, DType dtype) {
     for (Parameter.Slot s : bias == null ? List.of(weight) : List.of(weight, bias)) {
       Storage data = move(s, s.data, backend, dtype);
-      Storage grad = s.hasGrad ? move(s, s.grad, backend, dtype) : backend.allocate(dtype, s.data.numel());
+      Storage grad =
+          s.hasGrad ? move(s, s.grad, backend, dtype) : backend.allocate(dtype, s.data.numel());
       s.data.close();
       s.grad.close();
       s.backend = backend;

@@ -11,25 +11,29 @@ import dev.rnn4j.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * One trainable tensor of a module, with its gradient: what {@code module.named_parameters()} yields in
- * PyTorch. The data and the gradient live on the module's backend (on CUDA, an RNN's parameters are views
- * into cuDNN's weight space), and optimizers update them in place, so a training step copies nothing.
+ * One trainable tensor of a module, with its gradient: what {@code module.named_parameters()}
+ * yields in PyTorch. The data and the gradient live on the module's backend (on CUDA, an RNN's
+ * parameters are views into cuDNN's weight space), and optimizers update them in place, so a
+ * training step copies nothing.
  *
- * <p>A parameter is the module's: it stays valid while the module is open and follows it to another device
- * or dtype ({@code module.to(...)}). Its {@link #data()} and {@link #grad()} are views: read them, copy
- * them ({@code .to(Device.CPU)}), but do not close them.
+ * <p>A parameter is the module's: it stays valid while the module is open and follows it to another
+ * device or dtype ({@code module.to(...)}). Its {@link #data()} and {@link #grad()} are views: read
+ * them, copy them ({@code .to(Device.CPU)}), but do not close them.
  */
 public final class Parameter {
   private final String name;
   private final Slot slot;
 
-  /** The storages behind a parameter, shared by every name it goes by (its own, a parent module's). */
+  /**
+   * The storages behind a parameter, shared by every name it goes by (its own, a parent module's).
+   */
   static final class Slot {
     final int[] shape;
     Backend backend;
     Storage data;
     Storage grad;
-    // Whether a backward pass has written the gradient since the last zeroGrad (PyTorch: grad is not None).
+    // Whether a backward pass has written the gradient since the last zeroGrad (PyTorch: grad is
+    // not None).
     boolean hasGrad;
 
     Slot(int[] shape, Backend backend, Storage data, Storage grad) {
@@ -39,7 +43,10 @@ public final class Parameter {
       this.grad = grad;
     }
 
-    /** {@code s}'s values (on {@code from}) as a host copy in {@code dtype}: a move between devices or dtypes. */
+    /**
+     * {@code s}'s values (on {@code from}) as a host copy in {@code dtype}: a move between devices
+     * or dtypes.
+     */
     static HostStorage hostCopy(Backend from, Storage s, DType dtype) {
       HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
       from.download(s, host);
@@ -71,9 +78,9 @@ public final class Parameter {
   }
 
   /**
-   * A parameter of its own, outside any module ({@code nn.Parameter(data)}): a copy of {@code data} on its
-   * device, with a zero gradient storage beside it; for optimizing tensors that are not a module's. Its
-   * memory is released when it is garbage collected.
+   * A parameter of its own, outside any module ({@code nn.Parameter(data)}): a copy of {@code data}
+   * on its device, with a zero gradient storage beside it; for optimizing tensors that are not a
+   * module's. Its memory is released when it is garbage collected.
    */
   public static Parameter of(String name, Tensor data) {
     Backend backend = Backends.forDevice(data.device());
@@ -82,8 +89,9 @@ public final class Parameter {
       // Heap arrays the garbage collector owns, as the parameter has no owner to close them.
       HostStorage values = HostStorage.zeros(data.dtype(), data.numel());
       backend.upload(host, values);
-      return new Parameter(name, new Slot(data.shape(), backend, values,
-          HostStorage.zeros(data.dtype(), data.numel())));
+      return new Parameter(
+          name,
+          new Slot(data.shape(), backend, values, HostStorage.zeros(data.dtype(), data.numel())));
     }
     Storage values = backend.upload(host);
     Storage grad = backend.allocate(data.dtype(), data.numel());
@@ -99,7 +107,10 @@ public final class Parameter {
     return slot;
   }
 
-  /** PyTorch's name for it in the module it was asked of: {@code weight_ih_l0}, {@code rnn.weight_ih_l0}. */
+  /**
+   * PyTorch's name for it in the module it was asked of: {@code weight_ih_l0}, {@code
+   * rnn.weight_ih_l0}.
+   */
   public String name() {
     return name;
   }
@@ -134,7 +145,10 @@ public final class Parameter {
     return Tensor.viewOf(slot.data, slot.shape);
   }
 
-  /** The accumulated gradient as a view, or null when no backward pass wrote one since the last zero. */
+  /**
+   * The accumulated gradient as a view, or null when no backward pass wrote one since the last
+   * zero.
+   */
   public Tensor grad() {
     return slot.hasGrad ? Tensor.viewOf(slot.grad, slot.shape) : null;
   }
@@ -144,7 +158,10 @@ public final class Parameter {
     return slot.data;
   }
 
-  /** The gradient's storage, for optimizers and clipping; meaningful when {@link #grad()} is not null. */
+  /**
+   * The gradient's storage, for optimizers and clipping; meaningful when {@link #grad()} is not
+   * null.
+   */
   public Storage gradStorage() {
     return slot.grad;
   }
@@ -155,14 +172,19 @@ public final class Parameter {
   }
 
   /**
-   * Adds {@code gradient} (the parameter's shape and dtype, on any device) to the accumulated gradient, as a
-   * backward pass would: for gradients computed elsewhere (a cluster's).
+   * Adds {@code gradient} (the parameter's shape and dtype, on any device) to the accumulated
+   * gradient, as a backward pass would: for gradients computed elsewhere (a cluster's).
    */
   public void accumulateGrad(Tensor gradient) {
     if (!Arrays.equals(gradient.shape(), slot.shape) || gradient.dtype() != dtype()) {
-      throw new IllegalArgumentException(String.format(
-          "grad of \"%s\" has shape %s and dtype %s, expected %s and %s (the parameter's)", name,
-          Shape.list(gradient.shape()), gradient.dtype(), Shape.list(slot.shape), dtype()));
+      throw new IllegalArgumentException(
+          String.format(
+              "grad of \"%s\" has shape %s and dtype %s, expected %s and %s (the parameter's)",
+              name,
+              Shape.list(gradient.shape()),
+              gradient.dtype(),
+              Shape.list(slot.shape),
+              dtype()));
     }
     HostStorage host = (HostStorage) gradient.to(Device.CPU).storage();
     if (!slot.hasGrad) {
@@ -175,14 +197,24 @@ public final class Parameter {
     slot.hasGrad = true;
   }
 
-  /** Forgets the gradient, as {@code p.grad = None} (the storage is zeroed for the next accumulation). */
+  /**
+   * Forgets the gradient, as {@code p.grad = None} (the storage is zeroed for the next
+   * accumulation).
+   */
   public void zeroGrad() {
     slot.zeroGrad();
   }
 
   @Override
   public String toString() {
-    return "Parameter(" + name + ", size=" + Shape.list(slot.shape) + ", dtype=" + dtype() + ", device="
-        + device() + ")";
+    return "Parameter("
+        + name
+        + ", size="
+        + Shape.list(slot.shape)
+        + ", dtype="
+        + dtype()
+        + ", device="
+        + device()
+        + ")";
   }
 }

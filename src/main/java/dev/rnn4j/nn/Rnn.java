@@ -24,8 +24,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * A multi-layer Elman RNN, LSTM or GRU: {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code torch.nn.GRU}
- * in one module, chosen by {@link RnnConfig#mode()}.
+ * A multi-layer Elman RNN, LSTM or GRU: {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code
+ * torch.nn.GRU} in one module, chosen by {@link RnnConfig#mode()}.
  *
  * <p>Per layer and direction, for each time step t (gate order as PyTorch's weights stack them):
  *
@@ -41,8 +41,8 @@ import java.util.SplittableRandom;
  *
  * <p>Layer k > 0 reads layer k-1's output, to which dropout applies in training mode.
  *
- * <p>Shapes (N batch, L sequence length, D = 2 if bidirectional else 1, H_in = input_size,
- * H_cell = hidden_size, H_out = proj_size if positive else hidden_size):
+ * <p>Shapes (N batch, L sequence length, D = 2 if bidirectional else 1, H_in = input_size, H_cell =
+ * hidden_size, H_out = proj_size if positive else hidden_size):
  *
  * <pre>
  * input    (L, N, H_in), (N, L, H_in) with batch_first, or (L, H_in) unbatched
@@ -52,9 +52,10 @@ import java.util.SplittableRandom;
  * output, h_n, c_n: see {@link RnnOutput}
  * </pre>
  *
- * <p>Parameters carry PyTorch's {@code state_dict} names and shapes ({@link ParamKey}); a new module is
- * initialized as PyTorch initializes one, every parameter uniform in (-1/sqrt(H_cell), 1/sqrt(H_cell)),
- * from an explicit seed. Like a PyTorch module it starts in training mode; {@link #eval()} turns dropout off.
+ * <p>Parameters carry PyTorch's {@code state_dict} names and shapes ({@link ParamKey}); a new
+ * module is initialized as PyTorch initializes one, every parameter uniform in (-1/sqrt(H_cell),
+ * 1/sqrt(H_cell)), from an explicit seed. Like a PyTorch module it starts in training mode; {@link
+ * #eval()} turns dropout off.
  *
  * <pre>{@code
  * try (Rnn rnn = Rnn.create(RnnConfig.rnn(1, 2).batchFirst(true).build(), 42)) {
@@ -64,13 +65,14 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  *
- * <p>Devices: the parameters live on the module's backend ({@link #to(Backend)}), and so do the results
- * of a forward pass on input from that device. Input from the host given to a module on a GPU is copied
- * there, and its results are copied back: {@code rnn(x.to('cuda')).cpu()} in one call.
+ * <p>Devices: the parameters live on the module's backend ({@link #to(Backend)}), and so do the
+ * results of a forward pass on input from that device. Input from the host given to a module on a
+ * GPU is copied there, and its results are copied back: {@code rnn(x.to('cuda')).cpu()} in one
+ * call.
  *
- * <p>Thread safety: {@code forward} may be called from several threads at once. Updating the parameters
- * (an optimizer's step, {@link #loadStateDict}) or moving the module while a pass runs is not safe, as in
- * PyTorch.
+ * <p>Thread safety: {@code forward} may be called from several threads at once. Updating the
+ * parameters (an optimizer's step, {@link #loadStateDict}) or moving the module while a pass runs
+ * is not safe, as in PyTorch.
  */
 public final class Rnn implements AutoCloseable {
   private final RnnConfig config;
@@ -83,7 +85,10 @@ public final class Rnn implements AutoCloseable {
   private long dropoutSeed;
   private long dropoutPasses;
 
-  /** A module on {@code backend} in {@code dtype}, its parameters set from {@code values} (host arrays). */
+  /**
+   * A module on {@code backend} in {@code dtype}, its parameters set from {@code values} (host
+   * arrays).
+   */
   private Rnn(RnnConfig config, Backend backend, DType dtype, List<HostStorage> values, long seed) {
     this.config = config;
     this.keys = ParamKey.all(config);
@@ -93,14 +98,16 @@ public final class Rnn implements AutoCloseable {
     List<Storage> params = kernel.parameters();
     List<Storage> grads = kernel.gradients();
     for (int i = 0; i < keys.size(); i++) {
-      slots.add(new Parameter.Slot(keys.get(i).shape(config), backend, params.get(i), grads.get(i)));
+      slots.add(
+          new Parameter.Slot(keys.get(i).shape(config), backend, params.get(i), grads.get(i)));
       backend.upload(values.get(i), params.get(i));
     }
   }
 
   /**
-   * A float32 module on the CPU, its parameters drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) in
-   * {@code state_dict} order by a generator seeded with {@code seed}, which also seeds dropout.
+   * A float32 module on the CPU, its parameters drawn from U(-1/sqrt(hidden_size),
+   * 1/sqrt(hidden_size)) in {@code state_dict} order by a generator seeded with {@code seed}, which
+   * also seeds dropout.
    */
   public static Rnn create(RnnConfig config, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -117,9 +124,9 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
-   * A module on the CPU holding {@code stateDict}'s tensors, in their dtype (float32 or float64, the same for
-   * all); dropout is seeded with 0 (see {@link #manualSeed}). Fails, naming every problem, unless the names
-   * and shapes are exactly the configuration's.
+   * A module on the CPU holding {@code stateDict}'s tensors, in their dtype (float32 or float64,
+   * the same for all); dropout is seeded with 0 (see {@link #manualSeed}). Fails, naming every
+   * problem, unless the names and shapes are exactly the configuration's.
    */
   public static Rnn fromStateDict(RnnConfig config, StateDict stateDict) {
     DType dtype = StateDictLoader.commonDtype(stateDict, config.toString());
@@ -129,14 +136,19 @@ public final class Rnn implements AutoCloseable {
     return of(config, params, 0);
   }
 
-  /** A CPU module holding parameters already checked against {@code config}, its dropout seeded with {@code seed}. */
+  /**
+   * A CPU module holding parameters already checked against {@code config}, its dropout seeded with
+   * {@code seed}.
+   */
   static Rnn of(RnnConfig config, List<Tensor> parameters, long seed) {
     List<HostStorage> values = new ArrayList<>();
     parameters.forEach(t -> values.add(hostStorage(t)));
     return new Rnn(config, Backends.cpu(), parameters.get(0).dtype(), values, seed);
   }
 
-  /** This configuration's parameters from {@code loader}, under {@code prefix} (as a submodule's). */
+  /**
+   * This configuration's parameters from {@code loader}, under {@code prefix} (as a submodule's).
+   */
   static List<Tensor> take(RnnConfig config, StateDictLoader loader, String prefix) {
     List<Tensor> params = new ArrayList<>();
     for (ParamKey key : ParamKey.all(config)) {
@@ -175,8 +187,9 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
-   * The parameters in PyTorch's order, under its names: {@code module.named_parameters()}. Optimizers and
-   * {@code clipGradNorm} take this list; the parameters stay valid while the module is open.
+   * The parameters in PyTorch's order, under its names: {@code module.named_parameters()}.
+   * Optimizers and {@code clipGradNorm} take this list; the parameters stay valid while the module
+   * is open.
    */
   public synchronized List<Parameter> parameters() {
     List<Parameter> out = new ArrayList<>();
@@ -186,7 +199,10 @@ public final class Rnn implements AutoCloseable {
     return out;
   }
 
-  /** The parameters under PyTorch's names, in PyTorch's order: host copies, {@code state_dict()} then {@code .cpu()}. */
+  /**
+   * The parameters under PyTorch's names, in PyTorch's order: host copies, {@code state_dict()}
+   * then {@code .cpu()}.
+   */
   public synchronized StateDict stateDict() {
     Map<String, Tensor> map = new LinkedHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
@@ -203,13 +219,15 @@ public final class Rnn implements AutoCloseable {
 
   /** A host tensor adopting {@code host}'s array: a copy handed to the caller, in no scope. */
   static Tensor hostTensor(HostStorage host, int[] shape) {
-    return host.dtype() == DType.FLOAT32 ? Tensor.wrap(host.floats(), shape) : Tensor.wrap(host.doubles(), shape);
+    return host.dtype() == DType.FLOAT32
+        ? Tensor.wrap(host.floats(), shape)
+        : Tensor.wrap(host.doubles(), shape);
   }
 
   /**
    * Replaces every parameter, as {@code load_state_dict(strict=True)}: values are converted to this
-   * module's dtype and copied into the parameters in place; missing, unexpected and mis-shaped tensors are
-   * all reported by name, and on any problem nothing changes.
+   * module's dtype and copied into the parameters in place; missing, unexpected and mis-shaped
+   * tensors are all reported by name, and on any problem nothing changes.
    */
   public void loadStateDict(StateDict stateDict) {
     StateDictLoader loader = new StateDictLoader(stateDict, dtype());
@@ -226,8 +244,9 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
-   * The gradients accumulated since the last {@link #zeroGrad()}, under the parameters' names, as host
-   * copies: {@code {name: p.grad.cpu() for name, p in module.named_parameters() if p.grad is not None}}.
+   * The gradients accumulated since the last {@link #zeroGrad()}, under the parameters' names, as
+   * host copies: {@code {name: p.grad.cpu() for name, p in module.named_parameters() if p.grad is
+   * not None}}.
    */
   public synchronized StateDict grad() {
     Map<String, Tensor> map = new LinkedHashMap<>();
@@ -259,8 +278,8 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
-   * Moves the parameters (and gradients) to {@code backend}, as {@code module.to(device)}: they are copied
-   * once, and the module's parameters, optimizers bound to them included, follow.
+   * Moves the parameters (and gradients) to {@code backend}, as {@code module.to(device)}: they are
+   * copied once, and the module's parameters, optimizers bound to them included, follow.
    */
   public synchronized Rnn to(Backend backend) {
     Objects.requireNonNull(backend, "backend");
@@ -319,7 +338,9 @@ public final class Rnn implements AutoCloseable {
     return training;
   }
 
-  /** Reseeds the generator of dropout masks; the same seed gives the same masks for the same calls. */
+  /**
+   * Reseeds the generator of dropout masks; the same seed gives the same masks for the same calls.
+   */
   public synchronized void manualSeed(long seed) {
     dropoutSeed = seed;
     dropoutPasses = 0;
@@ -335,24 +356,29 @@ public final class Rnn implements AutoCloseable {
     return forward(input, Objects.requireNonNull(state, "state"), null);
   }
 
-  /** Runs the module over a padded batch of sequences of the given lengths; see the three-argument form. */
+  /**
+   * Runs the module over a padded batch of sequences of the given lengths; see the three-argument
+   * form.
+   */
   public RnnOutput forward(Tensor input, int[] lengths) {
     return forward(input, null, Objects.requireNonNull(lengths, "lengths"));
   }
 
   /**
-   * Runs the module. With {@code lengths}, the result is that of
-   * {@code pad_packed_sequence(module(pack_padded_sequence(input, lengths, enforce_sorted=False), hx),
-   * total_length=L)}: input past a sequence's length is never read, output there is 0, {@code h_n} and
-   * {@code c_n} hold each sequence's state after its own last element, and the reverse direction starts at
-   * that element.
+   * Runs the module. With {@code lengths}, the result is that of {@code
+   * pad_packed_sequence(module(pack_padded_sequence(input, lengths, enforce_sorted=False), hx),
+   * total_length=L)}: input past a sequence's length is never read, output there is 0, {@code h_n}
+   * and {@code c_n} hold each sequence's state after its own last element, and the reverse
+   * direction starts at that element.
    *
    * <p>The results are on the module's device when the input is (the caller owns them, or the open
    * {@link dev.rnn4j.tensor.TensorScope} does); host input to a module on a GPU gives host results.
    *
    * @param state the initial state, or null for zeros
-   * @param lengths one length per sequence in [1, L], in any order; or null when every sequence has L steps
-   * @throws IllegalArgumentException on any shape, dtype, device or length problem, in PyTorch's words
+   * @param lengths one length per sequence in [1, L], in any order; or null when every sequence has
+   *     L steps
+   * @throws IllegalArgumentException on any shape, dtype, device or length problem, in PyTorch's
+   *     words
    */
   public RnnOutput forward(Tensor input, RnnState state, int[] lengths) {
     Call call = prepare(input, state, lengths);
@@ -365,10 +391,10 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
-   * The forward pass of {@link #forward(Tensor, RnnState, int[])}, keeping what its backward pass needs:
-   * {@link RnnTape#backward} then gives the gradients with respect to the input and the initial state, and
-   * adds those of the parameters to their gradients, as autograd does for a PyTorch module. Close the tape
-   * when done with it (its results too are then released).
+   * The forward pass of {@link #forward(Tensor, RnnState, int[])}, keeping what its backward pass
+   * needs: {@link RnnTape#backward} then gives the gradients with respect to the input and the
+   * initial state, and adds those of the parameters to their gradients, as autograd does for a
+   * PyTorch module. Close the tape when done with it (its results too are then released).
    */
   public RnnTape forwardForBackward(Tensor input, RnnState state, int[] lengths) {
     Call call = prepare(input, state, lengths);
@@ -382,9 +408,9 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
-   * One validated call: what the kernel receives, and how its batched results go back to the caller's
-   * shapes (unbatched input is a batch of one inside) and device (host input to a GPU module gets host
-   * results).
+   * One validated call: what the kernel receives, and how its batched results go back to the
+   * caller's shapes (unbatched input is a batch of one inside) and device (host input to a GPU
+   * module gets host results).
    */
   static final class Call {
     private final RnnConfig config;
@@ -399,8 +425,16 @@ public final class Rnn implements AutoCloseable {
     private final List<Storage> uploads = new ArrayList<>();
     private ForwardArgs args;
 
-    Call(RnnConfig config, RnnKernel kernel, Backend backend, boolean batched, int steps, int batch,
-        boolean hasH0, boolean hasC0, boolean hostIo) {
+    Call(
+        RnnConfig config,
+        RnnKernel kernel,
+        Backend backend,
+        boolean batched,
+        int steps,
+        int batch,
+        boolean hasH0,
+        boolean hasC0,
+        boolean hostIo) {
       this.config = config;
       this.kernel = kernel;
       this.backend = backend;
@@ -432,10 +466,14 @@ public final class Rnn implements AutoCloseable {
       return hasC0;
     }
 
-    /** The caller's results: with {@code owned}, tensors owning the storages, else views of them. */
+    /**
+     * The caller's results: with {@code owned}, tensors owning the storages, else views of them.
+     */
     RnnOutput output(ForwardResult r, boolean owned) {
       int width = config.numDirections() * config.outputSize();
-      return new RnnOutput(config, result(r.output(), sequenceShape(width), owned),
+      return new RnnOutput(
+          config,
+          result(r.output(), sequenceShape(width), owned),
           result(r.hN(), stateShape(config.outputSize()), owned),
           r.cN() == null ? null : result(r.cN(), stateShape(config.hiddenSize()), owned));
     }
@@ -457,7 +495,9 @@ public final class Rnn implements AutoCloseable {
       if (!batched) {
         return new int[] {steps, width};
       }
-      return config.batchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
+      return config.batchFirst()
+          ? new int[] {batch, steps, width}
+          : new int[] {steps, batch, width};
     }
 
     int[] stateShape(int width) {
@@ -465,7 +505,10 @@ public final class Rnn implements AutoCloseable {
       return batched ? new int[] {states, batch, width} : new int[] {states, width};
     }
 
-    /** A tensor from the caller as the kernel's storage: on the module's device (copied there if need be). */
+    /**
+     * A tensor from the caller as the kernel's storage: on the module's device (copied there if
+     * need be).
+     */
     Storage in(Tensor t) {
       if (t == null) {
         return null;
@@ -490,16 +533,26 @@ public final class Rnn implements AutoCloseable {
     Objects.requireNonNull(input, "input");
     DType dtype = dtype();
     String module = config.mode().moduleName();
-    checkArgument(input.dim() == 2 || input.dim() == 3,
-        "%s: Expected input to be 2D or 3D, got %dD instead", module, input.dim());
-    checkArgument(input.dtype() == dtype,
-        "input must have the type torch.%s, got type torch.%s", dtype, input.dtype());
-    checkArgument(input.size(-1) == config.inputSize(),
-        "input.size(-1) must be equal to input_size. Expected %d, got %d", config.inputSize(), input.size(-1));
+    checkArgument(
+        input.dim() == 2 || input.dim() == 3,
+        "%s: Expected input to be 2D or 3D, got %dD instead",
+        module,
+        input.dim());
+    checkArgument(
+        input.dtype() == dtype,
+        "input must have the type torch.%s, got type torch.%s",
+        dtype,
+        input.dtype());
+    checkArgument(
+        input.size(-1) == config.inputSize(),
+        "input.size(-1) must be equal to input_size. Expected %d, got %d",
+        config.inputSize(),
+        input.size(-1));
     boolean batched = input.dim() == 3;
     int steps = batched && config.batchFirst() ? input.size(1) : input.size(0);
     int batch = batched ? input.size(config.batchFirst() ? 0 : 1) : 1;
-    checkArgument(steps > 0 && batch > 0,
+    checkArgument(
+        steps > 0 && batch > 0,
         "Expected input with at least one sequence of at least one step, got size %s",
         Shape.list(input.shape()));
     Tensor h0 = state == null ? null : state.h0();
@@ -520,14 +573,20 @@ public final class Rnn implements AutoCloseable {
       checkDevice("input", input, b);
       if (h0 != null) {
         checkDevice("hx", h0, b);
-        checkArgument(h0.device().equals(input.device()),
-            "Input and hidden tensors are not at the same device, found input tensor at %s and hidden "
-                + "tensor at %s", input.device(), h0.device());
+        checkArgument(
+            h0.device().equals(input.device()),
+            "Input and hidden tensors are not at the same device, found input tensor at %s and"
+                + " hidden tensor at %s",
+            input.device(),
+            h0.device());
       }
       if (c0 != null) {
-        checkArgument(c0.device().equals(input.device()),
-            "Input and hidden tensors are not at the same device, found input tensor at %s and hidden "
-                + "tensor at %s", input.device(), c0.device());
+        checkArgument(
+            c0.device().equals(input.device()),
+            "Input and hidden tensors are not at the same device, found input tensor at %s and"
+                + " hidden tensor at %s",
+            input.device(),
+            c0.device());
       }
       dropout = training && config.dropout() > 0 && config.numLayers() > 1;
       seed = dropoutSeed;
@@ -536,66 +595,118 @@ public final class Rnn implements AutoCloseable {
     }
     boolean hostIo = !input.device().equals(b.device());
     Call call = new Call(config, k, b, batched, steps, batch, h0 != null, c0 != null, hostIo);
-    call.args = new ForwardArgs(call.in(input), steps, batch, call.in(h0), call.in(c0),
-        lengths == null ? null : lengths.clone(), dropout, seed, offset);
+    call.args =
+        new ForwardArgs(
+            call.in(input),
+            steps,
+            batch,
+            call.in(h0),
+            call.in(c0),
+            lengths == null ? null : lengths.clone(),
+            dropout,
+            seed,
+            offset);
     return call;
   }
 
   /** Host tensors go anywhere (they are copied); a device tensor must be on the module's device. */
   private static void checkDevice(String name, Tensor t, Backend backend) {
-    checkArgument(t.device().type() == Device.Type.CPU || t.device().equals(backend.device()),
-        "Input and parameter tensors are not at the same device, found %s tensor at %s and parameter "
-            + "tensor at %s", name, t.device(), backend.device());
+    checkArgument(
+        t.device().type() == Device.Type.CPU || t.device().equals(backend.device()),
+        "Input and parameter tensors are not at the same device, found %s tensor at %s and"
+            + " parameter tensor at %s",
+        name,
+        t.device(),
+        backend.device());
   }
 
   private void checkStateShapes(Tensor h0, Tensor c0, boolean batched, int batch, DType dtype) {
     String module = config.mode().moduleName();
     boolean lstm = config.mode() == RnnMode.LSTM;
-    checkArgument(lstm || c0 == null,
-        "%s expects a hidden state h0 only, got h0 and c0 (a cell state exists only for LSTM)", module);
+    checkArgument(
+        lstm || c0 == null,
+        "%s expects a hidden state h0 only, got h0 and c0 (a cell state exists only for LSTM)",
+        module);
     checkArgument(!lstm || c0 != null, "LSTM expects hx = (h0, c0), got h0 without c0");
     int wanted = batched ? 3 : 2;
     String form = batched ? "batched 3-D" : "unbatched 2-D";
     if (lstm) {
-      checkArgument(h0.dim() == wanted && c0.dim() == wanted,
+      checkArgument(
+          h0.dim() == wanted && c0.dim() == wanted,
           "For %s input, hx and cx should also be %d-D but got (%d-D, %d-D) tensors",
-          form, wanted, h0.dim(), c0.dim());
+          form,
+          wanted,
+          h0.dim(),
+          c0.dim());
     } else {
-      checkArgument(h0.dim() == wanted,
-          "For %s input, hx should also be %d-D but got %d-D tensor", form, wanted, h0.dim());
+      checkArgument(
+          h0.dim() == wanted,
+          "For %s input, hx should also be %d-D but got %d-D tensor",
+          form,
+          wanted,
+          h0.dim());
     }
     int states = config.numLayers() * config.numDirections();
-    int[] expectedH = batched
-        ? new int[] {states, batch, config.outputSize()} : new int[] {states, config.outputSize()};
-    int[] expectedC = batched
-        ? new int[] {states, batch, config.hiddenSize()} : new int[] {states, config.hiddenSize()};
-    checkArgument(Arrays.equals(h0.shape(), expectedH), "Expected hidden%s size %s, got %s",
-        lstm ? "[0]" : "", Shape.tuple(expectedH), Shape.list(h0.shape()));
-    checkArgument(h0.dtype() == dtype,
-        "hx must have the type torch.%s (the input's), got type torch.%s", dtype, h0.dtype());
+    int[] expectedH =
+        batched
+            ? new int[] {states, batch, config.outputSize()}
+            : new int[] {states, config.outputSize()};
+    int[] expectedC =
+        batched
+            ? new int[] {states, batch, config.hiddenSize()}
+            : new int[] {states, config.hiddenSize()};
+    checkArgument(
+        Arrays.equals(h0.shape(), expectedH),
+        "Expected hidden%s size %s, got %s",
+        lstm ? "[0]" : "",
+        Shape.tuple(expectedH),
+        Shape.list(h0.shape()));
+    checkArgument(
+        h0.dtype() == dtype,
+        "hx must have the type torch.%s (the input's), got type torch.%s",
+        dtype,
+        h0.dtype());
     if (lstm) {
-      checkArgument(Arrays.equals(c0.shape(), expectedC), "Expected hidden[1] size %s, got %s",
-          Shape.tuple(expectedC), Shape.list(c0.shape()));
-      checkArgument(c0.dtype() == dtype,
-          "cx must have the type torch.%s (the input's), got type torch.%s", dtype, c0.dtype());
+      checkArgument(
+          Arrays.equals(c0.shape(), expectedC),
+          "Expected hidden[1] size %s, got %s",
+          Shape.tuple(expectedC),
+          Shape.list(c0.shape()));
+      checkArgument(
+          c0.dtype() == dtype,
+          "cx must have the type torch.%s (the input's), got type torch.%s",
+          dtype,
+          c0.dtype());
     }
   }
 
   private static void checkLengths(int[] lengths, boolean batched, int batch, int steps) {
     checkArgument(batched, "lengths need batched 3-D input, got unbatched 2-D input");
-    checkArgument(lengths.length == batch,
-        "Expected `len(lengths)` to be equal to batch_size, but got %d (batch_size=%d)", lengths.length, batch);
+    checkArgument(
+        lengths.length == batch,
+        "Expected `len(lengths)` to be equal to batch_size, but got %d (batch_size=%d)",
+        lengths.length,
+        batch);
     for (int i = 0; i < lengths.length; i++) {
-      checkArgument(lengths[i] > 0,
-          "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0: "
-              + "lengths[%d] = %d", i, lengths[i]);
-      checkArgument(lengths[i] <= steps,
+      checkArgument(
+          lengths[i] > 0,
+          "Length of all samples has to be greater than 0, but found an element in 'lengths' that"
+              + " is <= 0: lengths[%d] = %d",
+          i,
+          lengths[i]);
+      checkArgument(
+          lengths[i] <= steps,
           "Expected every length to be at most the sequence length %d, got lengths[%d] = %d",
-          steps, i, lengths[i]);
+          steps,
+          i,
+          lengths[i]);
     }
   }
 
-  /** Releases the parameters and what the backend prepared for them; the module cannot be used afterwards. */
+  /**
+   * Releases the parameters and what the backend prepared for them; the module cannot be used
+   * afterwards.
+   */
   @Override
   public synchronized void close() {
     kernel.close();

@@ -1,17 +1,17 @@
 package dev.rnn4j.nn;
 
-import dev.rnn4j.spec.RnnShape;
-import dev.rnn4j.spec.RnnMode;
 import static dev.rnn4j.internal.Checks.checkArgument;
 
 import dev.rnn4j.internal.PythonText;
+import dev.rnn4j.spec.RnnMode;
+import dev.rnn4j.spec.RnnShape;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The constructor arguments of {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code torch.nn.GRU}: an
- * immutable value, validated as PyTorch validates them.
+ * The constructor arguments of {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code
+ * torch.nn.GRU}: an immutable value, validated as PyTorch validates them.
  *
  * <pre>{@code
  * RnnConfig config = RnnConfig.lstm(10, 20).numLayers(2).bidirectional(true).build();
@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Args and their defaults (PyTorch's): {@code inputSize} (H_in), {@code hiddenSize} (H_cell),
- * {@code numLayers} 1, {@code nonlinearity} TANH (RNN only), {@code bias} true, {@code batchFirst} false,
- * {@code dropout} 0 (applied to the output of every layer but the last, in training mode only),
- * {@code bidirectional} false, {@code projSize} 0 (LSTM only; H_out = projSize when it is positive,
- * otherwise hiddenSize).
+ * {@code numLayers} 1, {@code nonlinearity} TANH (RNN only), {@code bias} true, {@code batchFirst}
+ * false, {@code dropout} 0 (applied to the output of every layer but the last, in training mode
+ * only), {@code bidirectional} false, {@code projSize} 0 (LSTM only; H_out = projSize when it is
+ * positive, otherwise hiddenSize).
  */
 public final class RnnConfig implements RnnShape {
   private static final Logger LOG = LoggerFactory.getLogger(RnnConfig.class);
@@ -38,7 +38,10 @@ public final class RnnConfig implements RnnShape {
   private final int projSize;
 
   private RnnConfig(Builder b) {
-    this.mode = b.module == RnnMode.RNN_TANH && b.nonlinearity == Nonlinearity.RELU ? RnnMode.RNN_RELU : b.module;
+    this.mode =
+        b.module == RnnMode.RNN_TANH && b.nonlinearity == Nonlinearity.RELU
+            ? RnnMode.RNN_RELU
+            : b.module;
     this.inputSize = b.inputSize;
     this.hiddenSize = b.hiddenSize;
     this.numLayers = b.numLayers;
@@ -66,7 +69,8 @@ public final class RnnConfig implements RnnShape {
 
   /** A builder for the given mode ({@code RNN_RELU} sets the nonlinearity to RELU). */
   public static Builder builder(RnnMode mode, int inputSize, int hiddenSize) {
-    Builder b = new Builder(mode == RnnMode.RNN_RELU ? RnnMode.RNN_TANH : mode, inputSize, hiddenSize);
+    Builder b =
+        new Builder(mode == RnnMode.RNN_RELU ? RnnMode.RNN_TANH : mode, inputSize, hiddenSize);
     if (mode == RnnMode.RNN_RELU) {
       b.nonlinearity(Nonlinearity.RELU);
     }
@@ -75,12 +79,13 @@ public final class RnnConfig implements RnnShape {
 
   /** A builder holding this configuration's values. */
   public Builder toBuilder() {
-    Builder b = builder(mode, inputSize, hiddenSize)
-        .numLayers(numLayers)
-        .bias(bias)
-        .batchFirst(batchFirst)
-        .dropout(dropout)
-        .bidirectional(bidirectional);
+    Builder b =
+        builder(mode, inputSize, hiddenSize)
+            .numLayers(numLayers)
+            .bias(bias)
+            .batchFirst(batchFirst)
+            .dropout(dropout)
+            .bidirectional(bidirectional);
     if (projSize != 0) {
       b.projSize(projSize);
     }
@@ -137,14 +142,15 @@ public final class RnnConfig implements RnnShape {
     return projSize;
   }
 
-
-
-
   /** PyTorch's repr, e.g. {@code LSTM(10, 20, num_layers=2, bidirectional=True)}. */
   @Override
   public String toString() {
-    StringBuilder s = new StringBuilder(mode.moduleName())
-        .append('(').append(inputSize).append(", ").append(hiddenSize);
+    StringBuilder s =
+        new StringBuilder(mode.moduleName())
+            .append('(')
+            .append(inputSize)
+            .append(", ")
+            .append(hiddenSize);
     if (projSize != 0) {
       s.append(", proj_size=").append(projSize);
     }
@@ -232,7 +238,9 @@ public final class RnnConfig implements RnnShape {
       return this;
     }
 
-    /** Probability of zeroing the output of each layer but the last, in training mode. Default 0. */
+    /**
+     * Probability of zeroing the output of each layer but the last, in training mode. Default 0.
+     */
     public Builder dropout(double dropout) {
       this.dropout = dropout;
       return this;
@@ -255,22 +263,33 @@ public final class RnnConfig implements RnnShape {
       checkArgument(inputSize > 0, "input_size must be greater than zero, got %d", inputSize);
       checkArgument(hiddenSize > 0, "hidden_size must be greater than zero, got %d", hiddenSize);
       checkArgument(numLayers > 0, "num_layers must be greater than zero, got %d", numLayers);
-      checkArgument(!Double.isNaN(dropout) && dropout >= 0 && dropout <= 1,
+      checkArgument(
+          !Double.isNaN(dropout) && dropout >= 0 && dropout <= 1,
           "dropout should be a number in range [0, 1] representing the probability of an element "
-              + "being zeroed, got %s", dropout);
-      checkArgument(nonlinearity == null || module == RnnMode.RNN_TANH,
-          "nonlinearity argument is only supported for RNN, not %s", module.moduleName());
-      checkArgument(projSize >= 0,
-          "proj_size should be a positive integer or zero to disable projections, got %d", projSize);
-      checkArgument(projSize == 0 || module == RnnMode.LSTM,
+              + "being zeroed, got %s",
+          dropout);
+      checkArgument(
+          nonlinearity == null || module == RnnMode.RNN_TANH,
+          "nonlinearity argument is only supported for RNN, not %s",
+          module.moduleName());
+      checkArgument(
+          projSize >= 0,
+          "proj_size should be a positive integer or zero to disable projections, got %d",
+          projSize);
+      checkArgument(
+          projSize == 0 || module == RnnMode.LSTM,
           "proj_size argument is only supported for LSTM, not RNN or GRU");
-      checkArgument(projSize < hiddenSize,
+      checkArgument(
+          projSize < hiddenSize,
           "proj_size has to be smaller than hidden_size. Expected less than %d, got %d",
-          hiddenSize, projSize);
+          hiddenSize,
+          projSize);
       if (dropout > 0 && numLayers == 1) {
-        LOG.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
-            + "expects num_layers greater than 1, but got dropout={} and num_layers={}",
-            PythonText.floatRepr(dropout), numLayers);
+        LOG.warn(
+            "dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                + "expects num_layers greater than 1, but got dropout={} and num_layers={}",
+            PythonText.floatRepr(dropout),
+            numLayers);
       }
       return new RnnConfig(this);
     }

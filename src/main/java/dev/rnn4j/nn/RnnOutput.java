@@ -14,10 +14,11 @@ import dev.rnn4j.tensor.Tensor;
  * c_n      (D * num_layers, N, H_cell), LSTM only
  * </pre>
  *
- * <p>Note that for a bidirectional module {@code h_n} is not {@code output[-1]}: the reverse direction ends at
- * time step 0, so its final state is in {@code output[0]}. {@link #outputDirection} and
- * {@link #hiddenDirection} split the two directions as the PyTorch docs do with {@code view}, on the
- * results' device (on a GPU, rnn4j's {@code split_directions} kernel and a row gather).
+ * <p>Note that for a bidirectional module {@code h_n} is not {@code output[-1]}: the reverse
+ * direction ends at time step 0, so its final state is in {@code output[0]}. {@link
+ * #outputDirection} and {@link #hiddenDirection} split the two directions as the PyTorch docs do
+ * with {@code view}, on the results' device (on a GPU, rnn4j's {@code split_directions} kernel and
+ * a row gather).
  */
 public final class RnnOutput {
   private final RnnConfig config;
@@ -46,15 +47,16 @@ public final class RnnOutput {
   /** Every layer's and direction's cell state after its last step; LSTM only. */
   public Tensor cN() {
     if (cN == null) {
-      throw new IllegalStateException(config.mode().moduleName() + " has no cell state: c_n exists only for LSTM");
+      throw new IllegalStateException(
+          config.mode().moduleName() + " has no cell state: c_n exists only for LSTM");
     }
     return cN;
   }
 
   /**
    * Direction {@code d}'s part of {@code output}: {@code out.view(L, N, D, H_out)[:, :, d]}, or
-   * {@code out.view(N, L, D, H_out)[:, :, d]} with batch_first, or {@code out.view(L, D, H_out)[:, d]}
-   * unbatched.
+   * {@code out.view(N, L, D, H_out)[:, :, d]} with batch_first, or {@code out.view(L, D, H_out)[:,
+   * d]} unbatched.
    */
   public Tensor outputDirection(int d) {
     checkDirection(d);
@@ -73,8 +75,8 @@ public final class RnnOutput {
   }
 
   /**
-   * Direction {@code d}'s part of {@code h_n}: {@code h_n.view(num_layers, D, N, H_out)[:, d]}, of shape
-   * (num_layers, N, H_out) ((num_layers, H_out) unbatched).
+   * Direction {@code d}'s part of {@code h_n}: {@code h_n.view(num_layers, D, N, H_out)[:, d]}, of
+   * shape (num_layers, N, H_out) ((num_layers, H_out) unbatched).
    */
   public Tensor hiddenDirection(int d) {
     return splitState(hN, d);
@@ -98,7 +100,12 @@ public final class RnnOutput {
   private void checkDirection(int d) {
     if (d < 0 || d >= config.numDirections()) {
       throw new IllegalArgumentException(
-          "direction must be in [0, " + (config.numDirections() - 1) + "] for " + config + ", got " + d);
+          "direction must be in [0, "
+              + (config.numDirections() - 1)
+              + "] for "
+              + config
+              + ", got "
+              + d);
     }
   }
 

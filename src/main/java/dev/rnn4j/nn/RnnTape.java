@@ -12,9 +12,10 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * A forward pass that remembers what its backward pass needs: what {@link Rnn#forwardForBackward} returns.
- * It plays the part of autograd's graph for one call: {@link #backward} may run once. It holds memory on the
- * module's device (activations, cuDNN's reserve space, the results), which {@link #close()} releases.
+ * A forward pass that remembers what its backward pass needs: what {@link Rnn#forwardForBackward}
+ * returns. It plays the part of autograd's graph for one call: {@link #backward} may run once. It
+ * holds memory on the module's device (activations, cuDNN's reserve space, the results), which
+ * {@link #close()} releases.
  *
  * <pre>{@code
  * try (RnnTape tape = rnn.forwardForBackward(x, null, lengths)) {
@@ -42,11 +43,11 @@ public final class RnnTape implements AutoCloseable {
   }
 
   /**
-   * Backpropagates {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)}: returns the
-   * gradients with respect to the input and the given initial states (the caller owns them), and adds those
-   * of the parameters to the module's parameters' gradients. Each argument has the shape, dtype and device
-   * of the result it belongs to; null stands for zeros. Gradients at the padded steps of variable-length
-   * sequences have no effect.
+   * Backpropagates {@code sum(output * gradOutput) + sum(h_n * gradHN) + sum(c_n * gradCN)}:
+   * returns the gradients with respect to the input and the given initial states (the caller owns
+   * them), and adds those of the parameters to the module's parameters' gradients. Each argument
+   * has the shape, dtype and device of the result it belongs to; null stands for zeros. Gradients
+   * at the padded steps of variable-length sequences have no effect.
    *
    * @throws IllegalArgumentException on a shape, dtype or device mismatch, before anything changes
    * @throws IllegalStateException when this tape was already used
@@ -54,7 +55,8 @@ public final class RnnTape implements AutoCloseable {
   public RnnGradients backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
     checkGrad("grad_output", gradOutput, "output", output.output());
     checkGrad("grad_h_n", gradHN, "h_n", output.hN());
-    checkArgument(gradCN == null || call.config().mode() == RnnMode.LSTM,
+    checkArgument(
+        gradCN == null || call.config().mode() == RnnMode.LSTM,
         "grad_c_n was given, but %s has no c_n (a cell state exists only for LSTM)",
         call.config().mode().moduleName());
     if (gradCN != null) {
@@ -89,14 +91,26 @@ public final class RnnTape implements AutoCloseable {
     if (grad == null) {
       return;
     }
-    checkArgument(Arrays.equals(grad.shape(), result.shape()),
+    checkArgument(
+        Arrays.equals(grad.shape(), result.shape()),
         "Mismatch in shape: %s has a shape of %s and %s has a shape of %s.",
-        name, Shape.list(grad.shape()), resultName, Shape.list(result.shape()));
-    checkArgument(grad.dtype() == result.dtype(),
+        name,
+        Shape.list(grad.shape()),
+        resultName,
+        Shape.list(result.shape()));
+    checkArgument(
+        grad.dtype() == result.dtype(),
         "%s must have the type torch.%s (the %s's), got type torch.%s",
-        name, result.dtype(), resultName, grad.dtype());
-    checkArgument(grad.device().equals(result.device()),
-        "%s must be on %s (the %s's device), got a tensor on %s", name, result.device(), resultName,
+        name,
+        result.dtype(),
+        resultName,
+        grad.dtype());
+    checkArgument(
+        grad.device().equals(result.device()),
+        "%s must be on %s (the %s's device), got a tensor on %s",
+        name,
+        result.device(),
+        resultName,
         grad.device());
   }
 

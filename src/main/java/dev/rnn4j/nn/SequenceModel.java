@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * An {@link Rnn} with a linear head: the model a training job fits. Many-to-one models read each sequence's
- * last valid step ({@code out[n, len_n - 1]}, for a bidirectional stack both directions' outputs there);
- * many-to-many models read every step, padded steps included (where the recurrent output is 0, so the
- * prediction is the head's bias).
+ * An {@link Rnn} with a linear head: the model a training job fits. Many-to-one models read each
+ * sequence's last valid step ({@code out[n, len_n - 1]}, for a bidirectional stack both directions'
+ * outputs there); many-to-many models read every step, padded steps included (where the recurrent
+ * output is 0, so the prediction is the head's bias).
  *
  * <pre>
  * input        (N, L, H_in) with batch_first, else (L, N, H_in); batched only
@@ -30,10 +30,11 @@ import java.util.SplittableRandom;
  * prediction   many-to-one (N, out_features); many-to-many (N, L, out_features) or (L, N, out_features)
  * </pre>
  *
- * <p>Parameters carry the names PyTorch gives a module with submodules {@code rnn} and {@code head}:
- * {@code rnn.weight_ih_l0}, ..., {@code head.weight}, {@code head.bias}. See {@link SequenceModelConfig}.
- * They live on the model's backend ({@link #to(Device)}), and so do the results of passes on input from
- * that device; host input to a model on a GPU is copied there, and its prediction copied back.
+ * <p>Parameters carry the names PyTorch gives a module with submodules {@code rnn} and {@code
+ * head}: {@code rnn.weight_ih_l0}, ..., {@code head.weight}, {@code head.bias}. See {@link
+ * SequenceModelConfig}. They live on the model's backend ({@link #to(Device)}), and so do the
+ * results of passes on input from that device; host input to a model on a GPU is copied there, and
+ * its prediction copied back.
  *
  * <pre>{@code
  * try (SequenceModel model = SequenceModel.create(config, 7).to(device).train()) {
@@ -60,18 +61,26 @@ public final class SequenceModel implements AutoCloseable {
   }
 
   /**
-   * A float32 model on the CPU, initialized as PyTorch initializes its modules, from one seed (which also
-   * seeds dropout).
+   * A float32 model on the CPU, initialized as PyTorch initializes its modules, from one seed
+   * (which also seeds dropout).
    */
   public static SequenceModel create(SequenceModelConfig config, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     Rnn rnn = Rnn.create(config.rnn(), random.nextLong());
-    Linear head = Linear.create(config.headInFeatures(), config.outFeatures(), config.headBias(), random,
-        rnn.backend());
+    Linear head =
+        Linear.create(
+            config.headInFeatures(),
+            config.outFeatures(),
+            config.headBias(),
+            random,
+            rnn.backend());
     return new SequenceModel(config, rnn, head);
   }
 
-  /** A model on the CPU holding {@code stateDict}'s tensors (names {@code rnn.*}, {@code head.*}), in their dtype. */
+  /**
+   * A model on the CPU holding {@code stateDict}'s tensors (names {@code rnn.*}, {@code head.*}),
+   * in their dtype.
+   */
   public static SequenceModel fromStateDict(SequenceModelConfig config, StateDict stateDict) {
     DType dtype = StateDictLoader.commonDtype(stateDict, config.toString());
     StateDictLoader loader = new StateDictLoader(stateDict, dtype);
@@ -83,8 +92,10 @@ public final class SequenceModel implements AutoCloseable {
   }
 
   private static Tensor[] takeHead(SequenceModelConfig config, StateDictLoader loader) {
-    Tensor w = loader.take("head.weight", new int[] {config.outFeatures(), config.headInFeatures()});
-    Tensor b = config.headBias() ? loader.take("head.bias", new int[] {config.outFeatures()}) : null;
+    Tensor w =
+        loader.take("head.weight", new int[] {config.outFeatures(), config.headInFeatures()});
+    Tensor b =
+        config.headBias() ? loader.take("head.bias", new int[] {config.outFeatures()}) : null;
     return new Tensor[] {w, b};
   }
 
@@ -112,8 +123,9 @@ public final class SequenceModel implements AutoCloseable {
   }
 
   /**
-   * Every parameter in PyTorch's order under its names ({@code rnn.weight_ih_l0}, ..., {@code head.weight},
-   * {@code head.bias}): {@code model.named_parameters()}, for optimizers and clipping.
+   * Every parameter in PyTorch's order under its names ({@code rnn.weight_ih_l0}, ..., {@code
+   * head.weight}, {@code head.bias}): {@code model.named_parameters()}, for optimizers and
+   * clipping.
    */
   public synchronized List<Parameter> parameters() {
     List<Parameter> out = new ArrayList<>();
@@ -145,11 +157,15 @@ public final class SequenceModel implements AutoCloseable {
 
   /** A host tensor's own copy (a view's values must not change under the caller). */
   private static Tensor copy(Tensor host) {
-    return host.dtype() == DType.FLOAT32 ? Tensor.of(host.toFloatArray(), host.shape())
+    return host.dtype() == DType.FLOAT32
+        ? Tensor.of(host.toFloatArray(), host.shape())
         : Tensor.of(host.toDoubleArray(), host.shape());
   }
 
-  /** Replaces every parameter, as {@code load_state_dict(strict=True)}; on any problem nothing changes. */
+  /**
+   * Replaces every parameter, as {@code load_state_dict(strict=True)}; on any problem nothing
+   * changes.
+   */
   public synchronized void loadStateDict(StateDict stateDict) {
     StateDictLoader loader = new StateDictLoader(stateDict, dtype());
     List<Tensor> rnnParams = Rnn.take(config.rnn(), loader, "rnn.");
@@ -222,8 +238,8 @@ public final class SequenceModel implements AutoCloseable {
   }
 
   /**
-   * The model's prediction for a batch (shapes in the class comment), on the input's device; the caller
-   * (or the open scope) owns it.
+   * The model's prediction for a batch (shapes in the class comment), on the input's device; the
+   * caller (or the open scope) owns it.
    */
   public Tensor forward(Tensor input, int[] lengths) {
     try (SequenceTape tape = pass(input, lengths, false)) {
@@ -232,21 +248,27 @@ public final class SequenceModel implements AutoCloseable {
   }
 
   /**
-   * The forward pass, keeping what {@link SequenceTape#backward} needs. Close the tape when done; its
-   * prediction is released with it.
+   * The forward pass, keeping what {@link SequenceTape#backward} needs. Close the tape when done;
+   * its prediction is released with it.
    */
   public SequenceTape forwardForBackward(Tensor input, int[] lengths) {
     return pass(input, lengths, true);
   }
 
   private SequenceTape pass(Tensor input, int[] lengths, boolean forBackward) {
-    checkArgument(input.dim() == 3, "SequenceModel expects batched 3-D input, got %dD input of size %s",
-        input.dim(), Shape.list(input.shape()));
+    checkArgument(
+        input.dim() == 3,
+        "SequenceModel expects batched 3-D input, got %dD input of size %s",
+        input.dim(),
+        Shape.list(input.shape()));
     Device device = device();
     boolean hostIo = !input.device().equals(device);
-    checkArgument(!hostIo || input.device().equals(Device.CPU),
-        "Input and parameter tensors are not at the same device, found input tensor at %s and parameter "
-            + "tensor at %s", input.device(), device);
+    checkArgument(
+        !hostIo || input.device().equals(Device.CPU),
+        "Input and parameter tensors are not at the same device, found input tensor at %s and"
+            + " parameter tensor at %s",
+        input.device(),
+        device);
     Tensor x = hostIo ? input.to(device) : input;
     RnnTape rnnTape = null;
     try {
@@ -296,8 +318,9 @@ public final class SequenceModel implements AutoCloseable {
   }
 
   /**
-   * A model's forward pass that can be differentiated once: what {@link #forwardForBackward} returns. It
-   * owns the pass's memory on the model's device, prediction included, until {@link #close()}.
+   * A model's forward pass that can be differentiated once: what {@link #forwardForBackward}
+   * returns. It owns the pass's memory on the model's device, prediction included, until {@link
+   * #close()}.
    */
   public static final class SequenceTape implements AutoCloseable {
     private final SequenceModel model;
@@ -316,7 +339,12 @@ public final class SequenceModel implements AutoCloseable {
     private Tensor gradInput;
     private boolean used;
 
-    SequenceTape(SequenceModel model, RnnTape rnnTape, Tensor uploadedInput, Tensor output, int[] lengths,
+    SequenceTape(
+        SequenceModel model,
+        RnnTape rnnTape,
+        Tensor uploadedInput,
+        Tensor output,
+        int[] lengths,
         boolean hostIo) {
       this.model = model;
       this.rnnTape = rnnTape;
@@ -343,9 +371,12 @@ public final class SequenceModel implements AutoCloseable {
         this.rows = batch * steps;
       }
       this.predictionStorage = model.head.forward(features, rows);
-      int[] shape = config.manyToOne() ? new int[] {batch, config.outFeatures()}
-          : new int[] {output.size(0), output.size(1), config.outFeatures()};
-      this.prediction = hostIo ? download(predictionStorage, shape) : Tensor.viewOf(predictionStorage, shape);
+      int[] shape =
+          config.manyToOne()
+              ? new int[] {batch, config.outFeatures()}
+              : new int[] {output.size(0), output.size(1), config.outFeatures()};
+      this.prediction =
+          hostIo ? download(predictionStorage, shape) : Tensor.viewOf(predictionStorage, shape);
     }
 
     private Tensor download(Storage s, int[] shape) {
@@ -370,28 +401,35 @@ public final class SequenceModel implements AutoCloseable {
     }
 
     /**
-     * Backpropagates {@code sum(prediction * gradPrediction)} (pass d loss / d prediction): the model's
-     * parameters' gradients accumulate; returns d loss / d input, on the input's device, which belongs to
-     * the tape (copy it to keep it past {@link #close()}).
+     * Backpropagates {@code sum(prediction * gradPrediction)} (pass d loss / d prediction): the
+     * model's parameters' gradients accumulate; returns d loss / d input, on the input's device,
+     * which belongs to the tape (copy it to keep it past {@link #close()}).
      *
      * @throws IllegalStateException when the tape was made by {@code forward}, or already used
      */
     public Tensor backward(Tensor gradPrediction) {
-      checkArgument(Arrays.equals(gradPrediction.shape(), prediction.shape()),
+      checkArgument(
+          Arrays.equals(gradPrediction.shape(), prediction.shape()),
           "Mismatch in shape: grad_prediction has a shape of %s and prediction has a shape of %s.",
-          Shape.list(gradPrediction.shape()), Shape.list(prediction.shape()));
-      checkArgument(gradPrediction.dtype() == prediction.dtype(),
+          Shape.list(gradPrediction.shape()),
+          Shape.list(prediction.shape()));
+      checkArgument(
+          gradPrediction.dtype() == prediction.dtype(),
           "grad_prediction must have the type torch.%s (the prediction's), got type torch.%s",
-          prediction.dtype(), gradPrediction.dtype());
-      checkArgument(gradPrediction.device().equals(prediction.device()),
+          prediction.dtype(),
+          gradPrediction.dtype());
+      checkArgument(
+          gradPrediction.device().equals(prediction.device()),
           "grad_prediction must be on %s (the prediction's device), got a tensor on %s",
-          prediction.device(), gradPrediction.device());
+          prediction.device(),
+          gradPrediction.device());
       if (rnnTape == null) {
         throw new IllegalStateException("backward needs a tape from forwardForBackward");
       }
       if (used) {
-        throw new IllegalStateException("Trying to backward through the graph a second time: a tape "
-            + "is consumed by its backward pass; run the forward pass again");
+        throw new IllegalStateException(
+            "Trying to backward through the graph a second time: a tape "
+                + "is consumed by its backward pass; run the forward pass again");
       }
       used = true;
       Backend backend = model.backend();
@@ -401,8 +439,9 @@ public final class SequenceModel implements AutoCloseable {
       Storage dFeatures = null;
       Storage dOutput = null;
       try {
-        dFeatures = model.head.backward(features,
-            dPrediction != null ? dPrediction : gradPrediction.storage(), rows);
+        dFeatures =
+            model.head.backward(
+                features, dPrediction != null ? dPrediction : gradPrediction.storage(), rows);
         if (config.manyToOne()) {
           dOutput = backend.allocate(output.dtype(), output.numel());
           backend.scatterRows(dFeatures, width, lastRows, dOutput);

@@ -6,13 +6,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A typed parameter name: {@code ParamKey(WEIGHT_HH, 1, true)} renders as {@code weight_hh_l1_reverse}.
+ * A typed parameter name: {@code ParamKey(WEIGHT_HH, 1, true)} renders as {@code
+ * weight_hh_l1_reverse}.
  *
- * <p>Keys are built from a configuration and rendered to names, never parsed back from names: a loader looks
- * up the names it expects and reports the rest as unexpected.
+ * <p>Keys are built from a configuration and rendered to names, never parsed back from names: a
+ * loader looks up the names it expects and reports the rest as unexpected.
  *
- * <p>Shapes for layer k (G gate matrices: RNN 1, GRU 3, LSTM 4; H = hidden_size; H_out as in
- * {@link RnnShape#outputSize()}; I_k = input_size for k = 0, D * H_out above):
+ * <p>Shapes for layer k (G gate matrices: RNN 1, GRU 3, LSTM 4; H = hidden_size; H_out as in {@link
+ * RnnShape#outputSize()}; I_k = input_size for k = 0, D * H_out above):
  *
  * <pre>
  * weight_ih_l{k}   (G*H, I_k)

@@ -1,9 +1,9 @@
 package dev.rnn4j.spec;
 
 /**
- * What a recurrent stack is, independent of where it runs: the sizes and switches a backend needs to lay
- * out its parameters and run its passes. {@code dev.rnn4j.nn.RnnConfig} is the validated implementation
- * users build; backends see only this view of it.
+ * What a recurrent stack is, independent of where it runs: the sizes and switches a backend needs
+ * to lay out its parameters and run its passes. {@code dev.rnn4j.nn.RnnConfig} is the validated
+ * implementation users build; backends see only this view of it.
  *
  * <p>Symbols as in PyTorch: H_in = {@link #inputSize()}, H_cell = {@link #hiddenSize()}, H_out =
  * {@link #outputSize()}, D = {@link #numDirections()}.

@@ -12,20 +12,22 @@ import java.util.Objects;
 /**
  * A dense, row-major float32 or float64 tensor on a {@link Device}: a shape over a {@link Storage}.
  *
- * <p>Host tensors made from Java arrays ({@link #of}, {@link #wrap}, {@link #zeros}) behave as values:
- * factories copy the caller's array (except {@link #wrap}, which adopts it), accessors return copies, and
- * nothing writes to them. Tensors that backends compute (a module's outputs, its parameters, a loss's
- * gradient) may live on a GPU: {@link #device()} says where, {@link #to(Device)} copies, and the data stays
- * on its device until copied back. Host accessors ({@link #get}, {@link #toFloatArray}, ...) of a device
- * tensor fail and say so, as PyTorch's {@code .numpy()} does.
+ * <p>Host tensors made from Java arrays ({@link #of}, {@link #wrap}, {@link #zeros}) behave as
+ * values: factories copy the caller's array (except {@link #wrap}, which adopts it), accessors
+ * return copies, and nothing writes to them. Tensors that backends compute (a module's outputs, its
+ * parameters, a loss's gradient) may live on a GPU: {@link #device()} says where, {@link
+ * #to(Device)} copies, and the data stays on its device until copied back. Host accessors ({@link
+ * #get}, {@link #toFloatArray}, ...) of a device tensor fail and say so, as PyTorch's {@code
+ * .numpy()} does.
  *
- * <p>Ownership: a tensor made from a storage owns it, and {@link #close()} releases it (device memory goes
- * back to the backend's caching allocator at once); a {@link #view} owns nothing. A tensor made while a
- * {@link TensorScope} is open on the thread belongs to that scope, which closes it, in the manner of
- * DJL's {@code NDManager}. A device tensor nobody closes is released when it is garbage collected.
+ * <p>Ownership: a tensor made from a storage owns it, and {@link #close()} releases it (device
+ * memory goes back to the backend's caching allocator at once); a {@link #view} owns nothing. A
+ * tensor made while a {@link TensorScope} is open on the thread belongs to that scope, which closes
+ * it, in the manner of DJL's {@code NDManager}. A device tensor nobody closes is released when it
+ * is garbage collected.
  *
- * <p>{@link #toString()} prints as PyTorch prints ({@code tensor([[-0.0819,  0.8100]])}, precision 4,
- * with {@code device='cuda:0'} and {@code dtype=torch.float64} appended where they apply).
+ * <p>{@link #toString()} prints as PyTorch prints ({@code tensor([[-0.0819, 0.8100]])}, precision
+ * 4, with {@code device='cuda:0'} and {@code dtype=torch.float64} appended where they apply).
  */
 public final class Tensor implements AutoCloseable {
   private final Storage storage;
@@ -48,21 +50,27 @@ public final class Tensor implements AutoCloseable {
     return wrap(data.clone(), shape.clone());
   }
 
-  /** A float32 tensor that adopts {@code data}: the caller hands the array over and must not modify it. */
+  /**
+   * A float32 tensor that adopts {@code data}: the caller hands the array over and must not modify
+   * it.
+   */
   public static Tensor wrap(float[] data, int... shape) {
     checkLength(data.length, shape);
     return new Tensor(HostStorage.of(data), shape.clone(), true);
   }
 
-  /** A float64 tensor that adopts {@code data}: the caller hands the array over and must not modify it. */
+  /**
+   * A float64 tensor that adopts {@code data}: the caller hands the array over and must not modify
+   * it.
+   */
   public static Tensor wrap(double[] data, int... shape) {
     checkLength(data.length, shape);
     return new Tensor(HostStorage.of(data), shape.clone(), true);
   }
 
   /**
-   * A tensor that owns {@code storage} (a backend's result), of the given shape; it joins the thread's
-   * open {@link TensorScope}, if any.
+   * A tensor that owns {@code storage} (a backend's result), of the given shape; it joins the
+   * thread's open {@link TensorScope}, if any.
    */
   public static Tensor of(Storage storage, int... shape) {
     Objects.requireNonNull(storage, "storage");
@@ -75,8 +83,8 @@ public final class Tensor implements AutoCloseable {
   }
 
   /**
-   * A tensor over {@code storage} that does not own it (a module's parameter over its kernel's memory):
-   * closing it does nothing, and it is valid as long as the storage is.
+   * A tensor over {@code storage} that does not own it (a module's parameter over its kernel's
+   * memory): closing it does nothing, and it is valid as long as the storage is.
    */
   public static Tensor viewOf(Storage storage, int... shape) {
     Objects.requireNonNull(storage, "storage");
@@ -146,8 +154,8 @@ public final class Tensor implements AutoCloseable {
   }
 
   /**
-   * This tensor on {@code device}: {@code this} when it is there already, else a copy (to the host, to a
-   * GPU, or between GPUs through the host), as {@code Tensor.to(device)}.
+   * This tensor on {@code device}: {@code this} when it is there already, else a copy (to the host,
+   * to a GPU, or between GPUs through the host), as {@code Tensor.to(device)}.
    */
   public Tensor to(Device device) {
     Objects.requireNonNull(device, "device");
@@ -180,8 +188,8 @@ public final class Tensor implements AutoCloseable {
   }
 
   /**
-   * The same elements under another shape, as {@code Tensor.view}; one dimension may be -1 and is then
-   * inferred. The view shares the storage and does not own it.
+   * The same elements under another shape, as {@code Tensor.view}; one dimension may be -1 and is
+   * then inferred. The view shares the storage and does not own it.
    */
   public Tensor view(int... newShape) {
     checkOpen();
@@ -203,7 +211,8 @@ public final class Tensor implements AutoCloseable {
     if (infer >= 0 && known != 0 && numel() % known == 0) {
       resolved[infer] = (int) (numel() / known);
     }
-    if (infer >= 0 && resolved[infer] == -1 || known * (infer >= 0 ? resolved[infer] : 1) != numel()) {
+    if (infer >= 0 && resolved[infer] == -1
+        || known * (infer >= 0 ? resolved[infer] : 1) != numel()) {
       throw new IllegalArgumentException(
           "shape '" + Shape.list(newShape) + "' is invalid for input of size " + numel());
     }
@@ -211,8 +220,8 @@ public final class Tensor implements AutoCloseable {
   }
 
   /**
-   * The slice at {@code index} along {@code dim}, which loses that dimension: {@code t.select(dim, index)}
-   * in PyTorch, and {@code t[:, index]} for {@code dim} 1. A new tensor on the same device.
+   * The slice at {@code index} along {@code dim}, which loses that dimension: {@code t.select(dim,
+   * index)} in PyTorch, and {@code t[:, index]} for {@code dim} 1. A new tensor on the same device.
    */
   public Tensor select(int dim, int index) {
     checkOpen();
@@ -223,8 +232,12 @@ public final class Tensor implements AutoCloseable {
     int size = shape[d];
     if (index < -size || index >= size) {
       throw new IllegalArgumentException(
-          "select(): index " + index + " out of range for tensor of size " + Shape.list(shape)
-              + " at dimension " + d);
+          "select(): index "
+              + index
+              + " out of range for tensor of size "
+              + Shape.list(shape)
+              + " at dimension "
+              + d);
     }
     int i = index < 0 ? index + size : index;
     int outer = 1;
@@ -297,17 +310,33 @@ public final class Tensor implements AutoCloseable {
       return this;
     }
     Tensor host = to(Device.CPU);
-    Tensor converted = target == DType.FLOAT32
-        ? wrap(host.toFloatArray(), shape) : wrap(host.toDoubleArray(), shape);
+    Tensor converted =
+        target == DType.FLOAT32
+            ? wrap(host.toFloatArray(), shape)
+            : wrap(host.toDoubleArray(), shape);
     return converted.to(device());
   }
 
-  /** The element-wise sum with a tensor of the same dtype, shape and device, as {@code torch.add}. */
+  /**
+   * The element-wise sum with a tensor of the same dtype, shape and device, as {@code torch.add}.
+   */
   public Tensor add(Tensor other) {
-    if (other.dtype() != dtype() || !Arrays.equals(shape, other.shape) || !other.device().equals(device())) {
-      throw new IllegalArgumentException("add needs tensors of one dtype, shape and device, got " + dtype()
-          + " " + Shape.list(shape) + " on " + device() + " and " + other.dtype() + " "
-          + Shape.list(other.shape) + " on " + other.device());
+    if (other.dtype() != dtype()
+        || !Arrays.equals(shape, other.shape)
+        || !other.device().equals(device())) {
+      throw new IllegalArgumentException(
+          "add needs tensors of one dtype, shape and device, got "
+              + dtype()
+              + " "
+              + Shape.list(shape)
+              + " on "
+              + device()
+              + " and "
+              + other.dtype()
+              + " "
+              + Shape.list(other.shape)
+              + " on "
+              + other.device());
     }
     Backend backend = Backends.forDevice(device());
     Storage sum = backend.allocate(dtype(), numel());
@@ -317,8 +346,8 @@ public final class Tensor implements AutoCloseable {
   }
 
   /**
-   * Whether both tensors have the same shape and every pair of elements satisfies
-   * {@code |a - b| <= atol + rtol * |b|}, as {@code torch.allclose(this, other, rtol, atol)}.
+   * Whether both tensors have the same shape and every pair of elements satisfies {@code |a - b| <=
+   * atol + rtol * |b|}, as {@code torch.allclose(this, other, rtol, atol)}.
    */
   public boolean allClose(Tensor other, double rtol, double atol) {
     if (!device().equals(Device.CPU) || !other.device().equals(Device.CPU)) {
@@ -341,8 +370,13 @@ public final class Tensor implements AutoCloseable {
     int n = shape.length;
     if (dim < -n || dim >= n) {
       throw new IllegalArgumentException(
-          "Dimension out of range (expected to be in range of [" + -n + ", " + (n - 1) + "], but got "
-              + dim + ")");
+          "Dimension out of range (expected to be in range of ["
+              + -n
+              + ", "
+              + (n - 1)
+              + "], but got "
+              + dim
+              + ")");
     }
     return dim < 0 ? dim + n : dim;
   }
@@ -350,14 +384,23 @@ public final class Tensor implements AutoCloseable {
   private int flatIndex(int[] index) {
     if (index.length != shape.length) {
       throw new IllegalArgumentException(
-          "Expected " + shape.length + " indices for a tensor of size " + Shape.list(shape) + ", got "
+          "Expected "
+              + shape.length
+              + " indices for a tensor of size "
+              + Shape.list(shape)
+              + ", got "
               + index.length);
     }
     int flat = 0;
     for (int k = 0; k < index.length; k++) {
       if (index[k] < 0 || index[k] >= shape[k]) {
         throw new IndexOutOfBoundsException(
-            "index " + index[k] + " is out of bounds for dimension " + k + " with size " + shape[k]);
+            "index "
+                + index[k]
+                + " is out of bounds for dimension "
+                + k
+                + " with size "
+                + shape[k]);
       }
       flat = flat * shape[k] + index[k];
     }
@@ -372,22 +415,25 @@ public final class Tensor implements AutoCloseable {
   private HostStorage hostOrFail() {
     HostStorage h = host();
     if (h == null) {
-      throw new IllegalStateException("can't convert " + device() + " device type tensor to a Java array. "
-          + "Use Tensor.to(Device.CPU) to copy the tensor to host memory first.");
+      throw new IllegalStateException(
+          "can't convert "
+              + device()
+              + " device type tensor to a Java array. "
+              + "Use Tensor.to(Device.CPU) to copy the tensor to host memory first.");
     }
     return h;
   }
 
   private void checkOpen() {
     if (owner && storage.isClosed()) {
-      throw new IllegalStateException("Tensor of size " + Shape.list(shape) + " on " + device()
-          + " used after close");
+      throw new IllegalStateException(
+          "Tensor of size " + Shape.list(shape) + " on " + device() + " used after close");
     }
   }
 
   /**
-   * Value equality for host tensors: same dtype, same shape, bitwise-equal elements. A device tensor
-   * equals only itself (comparing would copy it to the host).
+   * Value equality for host tensors: same dtype, same shape, bitwise-equal elements. A device
+   * tensor equals only itself (comparing would copy it to the host).
    */
   @Override
   public boolean equals(Object o) {
@@ -401,7 +447,8 @@ public final class Tensor implements AutoCloseable {
     HostStorage b = t.host();
     return a.dtype() == b.dtype()
         && Arrays.equals(shape, t.shape)
-        && (a.dtype() == DType.FLOAT32 ? Arrays.equals(a.floats(), b.floats())
+        && (a.dtype() == DType.FLOAT32
+            ? Arrays.equals(a.floats(), b.floats())
             : Arrays.equals(a.doubles(), b.doubles()));
   }
 
@@ -418,6 +465,8 @@ public final class Tensor implements AutoCloseable {
   /** Prints as PyTorch's {@code print(t)} does with its default print options. */
   @Override
   public String toString() {
-    return host() != null ? TensorFormatter.format(this, null) : TensorFormatter.format(to(Device.CPU), device());
+    return host() != null
+        ? TensorFormatter.format(this, null)
+        : TensorFormatter.format(to(Device.CPU), device());
   }
 }

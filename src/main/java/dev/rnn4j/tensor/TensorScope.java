@@ -6,9 +6,9 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * A scope that owns every tensor a backend makes on this thread while it is open, and closes them all when
- * it closes, in the manner of DJL's {@code NDManager}: one training step's temporaries (outputs,
- * gradients, losses) are released together, on the GPU at once, without closing each.
+ * A scope that owns every tensor a backend makes on this thread while it is open, and closes them
+ * all when it closes, in the manner of DJL's {@code NDManager}: one training step's temporaries
+ * (outputs, gradients, losses) are released together, on the GPU at once, without closing each.
  *
  * <pre>{@code
  * try (TensorScope step = TensorScope.open()) {
@@ -18,12 +18,13 @@ import java.util.List;
  * }                                              // every other tensor made inside is closed here
  * }</pre>
  *
- * <p>Scopes nest: a tensor belongs to the innermost scope open on the thread that made it. Host tensors
- * made from Java arrays ({@link Tensor#of(float[], int...)}) and views belong to no scope. A scope must be
- * closed on the thread that opened it, innermost first.
+ * <p>Scopes nest: a tensor belongs to the innermost scope open on the thread that made it. Host
+ * tensors made from Java arrays ({@link Tensor#of(float[], int...)}) and views belong to no scope.
+ * A scope must be closed on the thread that opened it, innermost first.
  */
 public final class TensorScope implements AutoCloseable {
-  private static final ThreadLocal<Deque<TensorScope>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+  private static final ThreadLocal<Deque<TensorScope>> OPEN =
+      ThreadLocal.withInitial(ArrayDeque::new);
 
   private final List<Tensor> owned = new ArrayList<>();
   private boolean closed;
@@ -47,8 +48,8 @@ public final class TensorScope implements AutoCloseable {
   }
 
   /**
-   * Takes {@code t} out of this scope, so that closing the scope leaves it open: the caller owns it, or
-   * hands it to an outer scope with {@link #attach}.
+   * Takes {@code t} out of this scope, so that closing the scope leaves it open: the caller owns
+   * it, or hands it to an outer scope with {@link #attach}.
    */
   public Tensor detach(Tensor t) {
     owned.removeIf(o -> o == t);
@@ -76,7 +77,8 @@ public final class TensorScope implements AutoCloseable {
     }
     Deque<TensorScope> stack = OPEN.get();
     if (stack.peek() != this) {
-      throw new IllegalStateException("TensorScope closed out of order: close the innermost scope first");
+      throw new IllegalStateException(
+          "TensorScope closed out of order: close the innermost scope first");
     }
     stack.pop();
     closed = true;

@@ -19,9 +19,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the three optimizers share: the parameters they are bound to, per-parameter state (an update count
- * and buffers on the parameter's device), and {@link #state()} / {@link #loadState}. Subclasses supply the
- * update, one backend operation per parameter.
+ * What the three optimizers share: the parameters they are bound to, per-parameter state (an update
+ * count and buffers on the parameter's device), and {@link #state()} / {@link #loadState}.
+ * Subclasses supply the update, one backend operation per parameter.
  */
 abstract class AbstractOptimizer implements Optimizer {
   /** The largest step count a float64 holds exactly. */
@@ -34,8 +34,8 @@ abstract class AbstractOptimizer implements Optimizer {
   private boolean closed;
 
   /**
-   * The state of one parameter: its update count and one buffer per kind, on the parameter's backend and
-   * in its dtype (none for SGD without momentum).
+   * The state of one parameter: its update count and one buffer per kind, on the parameter's
+   * backend and in its dtype (none for SGD without momentum).
    */
   static final class ParamState {
     final Backend backend;
@@ -54,15 +54,17 @@ abstract class AbstractOptimizer implements Optimizer {
   }
 
   /**
-   * @param kinds the buffers each parameter's state holds, in {@link #state()} order (zeros when created;
-   *     an update may overwrite them on the first step, as SGD's momentum does)
+   * @param kinds the buffers each parameter's state holds, in {@link #state()} order (zeros when
+   *     created; an update may overwrite them on the first step, as SGD's momentum does)
    */
-  AbstractOptimizer(OptimizerConfig config, String expectedType, List<String> kinds,
-      List<Parameter> parameters) {
+  AbstractOptimizer(
+      OptimizerConfig config, String expectedType, List<String> kinds, List<Parameter> parameters) {
     this.config = Objects.requireNonNull(config, "config");
     if (!config.type().equals(expectedType)) {
-      throw new IllegalArgumentException(String.format("%s needs a config of type \"%s\", got \"%s\"",
-          getClass().getSimpleName(), expectedType, config.type()));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s needs a config of type \"%s\", got \"%s\"",
+              getClass().getSimpleName(), expectedType, config.type()));
     }
     this.kinds = List.copyOf(kinds);
     this.parameters = List.copyOf(Objects.requireNonNull(parameters, "parameters"));
@@ -73,7 +75,9 @@ abstract class AbstractOptimizer implements Optimizer {
     for (Parameter p : this.parameters) {
       if (!names.add(p.name())) {
         throw new IllegalArgumentException(
-            "some parameters appear in more than one parameter group: \"" + p.name() + "\" is given twice");
+            "some parameters appear in more than one parameter group: \""
+                + p.name()
+                + "\" is given twice");
       }
     }
   }
@@ -99,18 +103,22 @@ abstract class AbstractOptimizer implements Optimizer {
     // Everything is checked before anything changes, so a failed step leaves the state as it was.
     for (Parameter p : parameters) {
       ParamState s = states.get(p.name());
-      if (p.hasGrad() && s != null && (!s.backend.device().equals(p.device()) || s.dtype != p.dtype())) {
-        throw new IllegalStateException(String.format(
-            "optimizer state of \"%s\" is on %s in %s, but the parameter is now on %s in %s: create the "
-                + "optimizer after moving the model", p.name(), s.backend.device(), s.dtype, p.device(),
-            p.dtype()));
+      if (p.hasGrad()
+          && s != null
+          && (!s.backend.device().equals(p.device()) || s.dtype != p.dtype())) {
+        throw new IllegalStateException(
+            String.format(
+                "optimizer state of \"%s\" is on %s in %s, but the parameter is now on %s in %s:"
+                    + " create the optimizer after moving the model",
+                p.name(), s.backend.device(), s.dtype, p.device(), p.dtype()));
       }
     }
     for (Parameter p : parameters) {
       if (!p.hasGrad()) {
         continue;
       }
-      ParamState s = states.computeIfAbsent(p.name(), n -> newState(p)); // torch.optim's lazy state init
+      ParamState s =
+          states.computeIfAbsent(p.name(), n -> newState(p)); // torch.optim's lazy state init
       s.step++;
       update(p, s);
     }
@@ -148,8 +156,11 @@ abstract class AbstractOptimizer implements Optimizer {
       for (int k = 0; k < kinds.size(); k++) {
         HostStorage host = HostStorage.zeros(s.dtype, p.numel());
         s.backend.download(s.buffer(k), host);
-        out.put(kinds.get(k) + "." + p.name(), s.dtype == DType.FLOAT32
-            ? Tensor.wrap(host.floats(), p.shape()) : Tensor.wrap(host.doubles(), p.shape()));
+        out.put(
+            kinds.get(k) + "." + p.name(),
+            s.dtype == DType.FLOAT32
+                ? Tensor.wrap(host.floats(), p.shape())
+                : Tensor.wrap(host.doubles(), p.shape()));
       }
     }
     return StateDict.of(out);
@@ -164,20 +175,22 @@ abstract class AbstractOptimizer implements Optimizer {
     for (String key : state.names()) {
       int dot = key.indexOf('.');
       if (dot <= 0 || dot == key.length() - 1) {
-        throw new IllegalArgumentException(String.format(
-            "optimizer state entry \"%s\" is not named <kind>.<parameter>", key));
+        throw new IllegalArgumentException(
+            String.format("optimizer state entry \"%s\" is not named <kind>.<parameter>", key));
       }
       String kind = key.substring(0, dot);
       if (!kind.equals("step") && !kinds.contains(kind)) {
-        throw new IllegalArgumentException(String.format(
-            "optimizer state entry \"%s\" has kind \"%s\", which %s does not keep; it keeps %s", key,
-            kind, config, keptKinds()));
+        throw new IllegalArgumentException(
+            String.format(
+                "optimizer state entry \"%s\" has kind \"%s\", which %s does not keep; it keeps %s",
+                key, kind, config, keptKinds()));
       }
       String name = key.substring(dot + 1);
       if (!byName.containsKey(name)) {
-        throw new IllegalArgumentException(String.format(
-            "optimizer state has parameter \"%s\", which is not among the parameters %s", name,
-            byName.keySet()));
+        throw new IllegalArgumentException(
+            String.format(
+                "optimizer state has parameter \"%s\", which is not among the parameters %s",
+                name, byName.keySet()));
       }
       byParam.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(kind, state.get(key));
     }
@@ -185,8 +198,10 @@ abstract class AbstractOptimizer implements Optimizer {
       throw new IllegalStateException(config + " used after close");
     }
     Map<String, long[]> steps = new LinkedHashMap<>();
-    byParam.forEach((name, entries) -> steps.put(name, new long[] {check(byName.get(name), entries)}));
-    // Checked: build the new state (in parameter order, as state() reports it), then replace the old.
+    byParam.forEach(
+        (name, entries) -> steps.put(name, new long[] {check(byName.get(name), entries)}));
+    // Checked: build the new state (in parameter order, as state() reports it), then replace the
+    // old.
     Map<String, ParamState> loaded = new LinkedHashMap<>();
     try {
       for (Parameter p : parameters) {
@@ -219,14 +234,18 @@ abstract class AbstractOptimizer implements Optimizer {
       throw missing(name, "step");
     }
     if (step.dtype() != DType.FLOAT64 || step.dim() != 0) {
-      throw new IllegalArgumentException(String.format(
-          "optimizer state entry \"step.%s\" must be a float64 scalar (shape []), got %s of shape %s",
-          name, step.dtype(), Shape.list(step.shape())));
+      throw new IllegalArgumentException(
+          String.format(
+              "optimizer state entry \"step.%s\" must be a float64 scalar (shape []), got %s of"
+                  + " shape %s",
+              name, step.dtype(), Shape.list(step.shape())));
     }
     double count = step.to(Device.CPU).getFlat(0);
     if (!(count >= 1 && count <= MAX_STEP && count == Math.rint(count))) {
-      throw new IllegalArgumentException(String.format(
-          "optimizer state entry \"step.%s\" must be a whole number >= 1, got %s", name, count));
+      throw new IllegalArgumentException(
+          String.format(
+              "optimizer state entry \"step.%s\" must be a whole number >= 1, got %s",
+              name, count));
     }
     for (String kind : kinds) {
       Tensor t = entries.get(kind);
@@ -234,19 +253,21 @@ abstract class AbstractOptimizer implements Optimizer {
         throw missing(name, kind);
       }
       if (!Arrays.equals(t.shape(), p.shape()) || t.dtype() != p.dtype()) {
-        throw new IllegalArgumentException(String.format(
-            "optimizer state entry \"%s.%s\" has shape %s and dtype %s, but the parameter has shape %s and "
-                + "dtype %s", kind, name, Shape.list(t.shape()), t.dtype(), Shape.list(p.shape()),
-            p.dtype()));
+        throw new IllegalArgumentException(
+            String.format(
+                "optimizer state entry \"%s.%s\" has shape %s and dtype %s, but the parameter has"
+                    + " shape %s and dtype %s",
+                kind, name, Shape.list(t.shape()), t.dtype(), Shape.list(p.shape()), p.dtype()));
       }
     }
     return (long) count;
   }
 
   private IllegalArgumentException missing(String name, String kind) {
-    return new IllegalArgumentException(String.format(
-        "optimizer state for parameter \"%s\" has no \"%s.%s\"; %s keeps %s", name, kind, name, config,
-        keptKinds()));
+    return new IllegalArgumentException(
+        String.format(
+            "optimizer state for parameter \"%s\" has no \"%s.%s\"; %s keeps %s",
+            name, kind, name, config, keptKinds()));
   }
 
   private String keptKinds() {

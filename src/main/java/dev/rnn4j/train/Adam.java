@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Adam: {@code torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
- * amsgrad=False)}, single-tensor implementation. Per parameter with a grad, at step t (counting this
- * parameter's updates from 1):
+ * amsgrad=False)}, single-tensor implementation. Per parameter with a grad, at step t (counting
+ * this parameter's updates from 1):
  *
  * <pre>
  * g     = grad + weight_decay * param                      (if weight_decay != 0)
@@ -18,16 +18,16 @@ import java.util.List;
  * param = param - (lr / (1 - beta1^t)) * m / denom
  * </pre>
  *
- * <p>State: {@code exp_avg}, {@code exp_avg_sq} and, with AMSGrad, {@code max_exp_avg_sq}, zeros before
- * the first step. The scalars ({@code 1 - beta^t}, the step size, {@code sqrt(1 - beta2^t)}) are computed
- * in float64 as Python computes them and then rounded to the parameter's dtype, as PyTorch passes them
- * to its kernels; the element-wise lines use its CPU kernels' operations, fused multiply-adds included.
- * {@code beta^t} is correctly rounded here ({@link AdamScalars}), where glibc's {@code pow} is off in its last bit for a few
- * steps in ten thousand: at such a step a float64 update may differ from PyTorch's in its last bits
- * (float32 updates almost never do).
+ * <p>State: {@code exp_avg}, {@code exp_avg_sq} and, with AMSGrad, {@code max_exp_avg_sq}, zeros
+ * before the first step. The scalars ({@code 1 - beta^t}, the step size, {@code sqrt(1 - beta2^t)})
+ * are computed in float64 as Python computes them and then rounded to the parameter's dtype, as
+ * PyTorch passes them to its kernels; the element-wise lines use its CPU kernels' operations, fused
+ * multiply-adds included. {@code beta^t} is correctly rounded here ({@link AdamScalars}), where
+ * glibc's {@code pow} is off in its last bit for a few steps in ten thousand: at such a step a
+ * float64 update may differ from PyTorch's in its last bits (float32 updates almost never do).
  *
- * <p>Create with {@code OptimizerConfig.adam(lr)...create(model.parameters())}. See {@link AdamW} for decoupled weight
- * decay.
+ * <p>Create with {@code OptimizerConfig.adam(lr)...create(model.parameters())}. See {@link AdamW}
+ * for decoupled weight decay.
  */
 public final class Adam extends AbstractOptimizer {
   Adam(OptimizerConfig config, List<Parameter> parameters) {
@@ -47,9 +47,15 @@ public final class Adam extends AbstractOptimizer {
 
   /** One Adam ({@code decoupled} false) or AdamW update of {@code p} on its backend. */
   static void update(OptimizerConfig c, boolean decoupled, Parameter p, ParamState s) {
-    AdamScalars scalars = AdamScalars.of(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), decoupled,
-        s.step);
-    p.backend().adamStep(p.dataStorage(), p.gradStorage(), s.buffer(0), s.buffer(1),
-        c.amsgrad() ? s.buffer(2) : null, scalars);
+    AdamScalars scalars =
+        AdamScalars.of(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), decoupled, s.step);
+    p.backend()
+        .adamStep(
+            p.dataStorage(),
+            p.gradStorage(),
+            s.buffer(0),
+            s.buffer(1),
+            c.amsgrad() ? s.buffer(2) : null,
+            scalars);
   }
 }

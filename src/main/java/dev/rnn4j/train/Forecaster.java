@@ -2,19 +2,19 @@ package dev.rnn4j.train;
 
 import static dev.rnn4j.internal.Checks.checkArgument;
 
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModel.SequenceTape;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.backend.DType;
-import dev.rnn4j.backend.Device;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.TensorScope;
 import java.util.List;
 
 /**
  * A sequence model together with the data transforms it was trained under: it turns batches of a
- * (normalized) {@link WindowDataset} into the model's units (anchored, if configured) and the model's
- * outputs back into forecasts in the series' own units.
+ * (normalized) {@link WindowDataset} into the model's units (anchored, if configured) and the
+ * model's outputs back into forecasts in the series' own units.
  */
 public final class Forecaster {
   private final SequenceModel model;
@@ -33,24 +33,27 @@ public final class Forecaster {
   record ModelBatch(Tensor input, Tensor target, double[] anchors) {}
 
   /**
-   * With anchoring, subtracts each sample's last input value of every feature from that feature, and the
-   * target column's last value from the targets (step-major, K target columns).
+   * With anchoring, subtracts each sample's last input value of every feature from that feature,
+   * and the target column's last value from the targets (step-major, K target columns).
    */
   static ModelBatch toModelUnits(Batch batch, WindowDataset dataset) {
     float[] x = batch.input().toFloatArray();
     float[] y = batch.target().toFloatArray();
-    double[] anchors = anchorInPlace(x, y, batch.size(), dataset.window(), dataset.numFeatures(),
-        targetFeatures(dataset));
-    return new ModelBatch(Tensor.wrap(x, batch.input().shape()), Tensor.wrap(y, batch.target().shape()),
-        anchors);
+    double[] anchors =
+        anchorInPlace(
+            x, y, batch.size(), dataset.window(), dataset.numFeatures(), targetFeatures(dataset));
+    return new ModelBatch(
+        Tensor.wrap(x, batch.input().shape()), Tensor.wrap(y, batch.target().shape()), anchors);
   }
 
   /**
-   * Anchors {@code n} windows in place, (n, window, features) float32 in {@code x} and, unless null, their
-   * targets (n, horizon * K) in {@code y}; returns the anchors (n, K). One routine for training, validation
-   * and {@link WindowForecaster}, so that all of them compute the same float32 numbers.
+   * Anchors {@code n} windows in place, (n, window, features) float32 in {@code x} and, unless
+   * null, their targets (n, horizon * K) in {@code y}; returns the anchors (n, K). One routine for
+   * training, validation and {@link WindowForecaster}, so that all of them compute the same float32
+   * numbers.
    */
-  static double[] anchorInPlace(float[] x, float[] y, int n, int window, int features, int[] targetFeature) {
+  static double[] anchorInPlace(
+      float[] x, float[] y, int n, int window, int features, int[] targetFeature) {
     int k = targetFeature.length;
     double[] anchors = new double[n * k];
     for (int s = 0; s < n; s++) {
@@ -76,21 +79,25 @@ public final class Forecaster {
 
   /** The batch as the model sees it. */
   ModelBatch modelBatch(Batch batch, WindowDataset dataset) {
-    ModelBatch mb = anchored ? toModelUnits(batch, dataset) : new ModelBatch(batch.input(), batch.target(), null);
-    // Batches hold float32 data; a float64 model computes on the same values widened (to() is a no-op for float32).
+    ModelBatch mb =
+        anchored
+            ? toModelUnits(batch, dataset)
+            : new ModelBatch(batch.input(), batch.target(), null);
+    // Batches hold float32 data; a float64 model computes on the same values widened (to() is a
+    // no-op for float32).
     DType dtype = model.dtype();
     return new ModelBatch(mb.input().to(dtype), mb.target().to(dtype), mb.anchors());
   }
 
   /**
-   * One share of a mini-batch, for data-parallel training ({@code dev.rnn4j.spark.SparkTrainer}): the
-   * gradient, with respect to the model's parameters, of this share's part of the mini-batch's mean squared
-   * error, i.e. of {@code sum over the share's samples of their squared errors / (batchSize * targetSize)}.
-   * The gradients of shares that together make the mini-batch add up to the mini-batch's gradient, which is
-   * what {@link Trainer} computes in one piece.
+   * One share of a mini-batch, for data-parallel training ({@code dev.rnn4j.spark.SparkTrainer}):
+   * the gradient, with respect to the model's parameters, of this share's part of the mini-batch's
+   * mean squared error, i.e. of {@code sum over the share's samples of their squared errors /
+   * (batchSize * targetSize)}. The gradients of shares that together make the mini-batch add up to
+   * the mini-batch's gradient, which is what {@link Trainer} computes in one piece.
    *
-   * <p>Runs the model in whatever mode it is in (training mode, for dropout) and replaces its accumulated
-   * gradients.
+   * <p>Runs the model in whatever mode it is in (training mode, for dropout) and replaces its
+   * accumulated gradients.
    *
    * @param dataset the (normalized) training windows
    * @param samples indices into {@code dataset}: this share's samples, at least one
@@ -102,12 +109,14 @@ public final class Forecaster {
   }
 
   /**
-   * {@link #shareGradient}'s computation: afterwards {@code model().grad()} holds the share's gradient.
-   * Returns the share's loss, the mean over its samples.
+   * {@link #shareGradient}'s computation: afterwards {@code model().grad()} holds the share's
+   * gradient. Returns the share's loss, the mean over its samples.
    */
   private double backwardShare(WindowDataset dataset, int[] samples, int batchSize) {
-    checkArgument(samples.length >= 1 && samples.length <= batchSize,
-        "a share must hold between 1 and batchSize samples. Expected 1 to %d, got %d", batchSize,
+    checkArgument(
+        samples.length >= 1 && samples.length <= batchSize,
+        "a share must hold between 1 and batchSize samples. Expected 1 to %d, got %d",
+        batchSize,
         samples.length);
     Batch batch = BatchIterator.of(dataset, samples, samples.length).next();
     ModelBatch mb = modelBatch(batch, dataset);
@@ -128,8 +137,9 @@ public final class Forecaster {
   }
 
   /**
-   * Every sample of {@code dataset} as the model sees it (anchored, in the model's dtype), on the host:
-   * inputs (S, window, features) and targets (S, horizon * K), for {@link Trainer#trainEpoch}.
+   * Every sample of {@code dataset} as the model sees it (anchored, in the model's dtype), on the
+   * host: inputs (S, window, features) and targets (S, horizon * K), for {@link
+   * Trainer#trainEpoch}.
    */
   TrainingSet trainingSet(WindowDataset dataset) {
     ModelBatch all = modelBatch(BatchIterator.inOrder(dataset, dataset.size()).next(), dataset);
@@ -146,8 +156,8 @@ public final class Forecaster {
   public record ShareGradient(StateDict grads, double lossSum, int samples) {}
 
   /**
-   * Forecasts for every sample of {@code dataset}, in the series' units: (samples, horizon * K), float64,
-   * in the dataset's target layout. Runs in evaluation mode.
+   * Forecasts for every sample of {@code dataset}, in the series' units: (samples, horizon * K),
+   * float64, in the dataset's target layout. Runs in evaluation mode.
    */
   public Tensor forecast(WindowDataset dataset, int batchSize) {
     model.eval();
@@ -168,7 +178,10 @@ public final class Forecaster {
     return dataset.inverseTargets(Tensor.wrap(out, dataset.size(), per));
   }
 
-  /** The naive forecast, each sample's last input value of its target column(s), in the series' units. */
+  /**
+   * The naive forecast, each sample's last input value of its target column(s), in the series'
+   * units.
+   */
   public static Tensor naiveForecast(WindowDataset dataset) {
     int per = dataset.targetSize();
     int k = dataset.targetColumns().size();

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * A loss and its gradient with respect to the loss's input, what {@code loss = fn(x, y);
- * loss.backward()} leaves in {@code loss} and {@code x.grad}. Both live on the input's device; the loss
- * crosses to the host only when {@link #value()} is read, as {@code loss.item()} does.
+ * loss.backward()} leaves in {@code loss} and {@code x.grad}. Both live on the input's device; the
+ * loss crosses to the host only when {@link #value()} is read, as {@code loss.item()} does.
  */
 public final class LossResult implements AutoCloseable {
   private final Tensor loss;
@@ -29,8 +29,8 @@ public final class LossResult implements AutoCloseable {
   }
 
   /**
-   * The loss, computed in the input's dtype and widened to double: {@code loss.item()}, which copies it
-   * from the device (once; later calls reuse it).
+   * The loss, computed in the input's dtype and widened to double: {@code loss.item()}, which
+   * copies it from the device (once; later calls reuse it).
    */
   public double value() {
     if (value == null) {
@@ -44,7 +44,9 @@ public final class LossResult implements AutoCloseable {
     return gradient;
   }
 
-  /** Releases the loss and the gradient (the caller's, or the open scope's, to close); idempotent. */
+  /**
+   * Releases the loss and the gradient (the caller's, or the open scope's, to close); idempotent.
+   */
   @Override
   public void close() {
     loss.close();

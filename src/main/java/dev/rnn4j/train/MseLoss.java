@@ -16,13 +16,13 @@ import java.util.Objects;
  * d loss / d prediction = (2 / n) * (prediction - target)
  * </pre>
  *
- * <p>Any shape, e.g. (N, H_out) for one output per sequence or (N, L, H_out) for one per time step; the
- * target must have the prediction's shape (PyTorch would broadcast with a warning, which here is an
- * error). Computed in double whatever the dtype, the squares summed in order; the loss and the gradient
- * are then rounded once to the prediction's dtype. Not bit for bit PyTorch's, which sums in the input's
- * dtype in another order: within atol 1e-6, rtol 1e-5 of it for float32 and 1e-12 for float64. An empty
- * input gives NaN, as in PyTorch. It runs on the prediction's device (the backend's {@code mseLoss}); the
- * loss stays there until read.
+ * <p>Any shape, e.g. (N, H_out) for one output per sequence or (N, L, H_out) for one per time step;
+ * the target must have the prediction's shape (PyTorch would broadcast with a warning, which here
+ * is an error). Computed in double whatever the dtype, the squares summed in order; the loss and
+ * the gradient are then rounded once to the prediction's dtype. Not bit for bit PyTorch's, which
+ * sums in the input's dtype in another order: within atol 1e-6, rtol 1e-5 of it for float32 and
+ * 1e-12 for float64. An empty input gives NaN, as in PyTorch. It runs on the prediction's device
+ * (the backend's {@code mseLoss}); the loss stays there until read.
  */
 public final class MseLoss {
   private MseLoss() {}
@@ -38,19 +38,23 @@ public final class MseLoss {
     Objects.requireNonNull(prediction, "prediction");
     Objects.requireNonNull(target, "target");
     if (!Arrays.equals(prediction.shape(), target.shape())) {
-      throw new IllegalArgumentException(String.format(
-          "Expected target size %s (the prediction's size), got %s", Shape.list(prediction.shape()),
-          Shape.list(target.shape())));
+      throw new IllegalArgumentException(
+          String.format(
+              "Expected target size %s (the prediction's size), got %s",
+              Shape.list(prediction.shape()), Shape.list(target.shape())));
     }
     if (prediction.dtype() != target.dtype()) {
-      throw new IllegalArgumentException(String.format(
-          "Expected target dtype %s (the prediction's dtype), got %s", prediction.dtype(),
-          target.dtype()));
+      throw new IllegalArgumentException(
+          String.format(
+              "Expected target dtype %s (the prediction's dtype), got %s",
+              prediction.dtype(), target.dtype()));
     }
     if (!prediction.device().equals(target.device())) {
-      throw new IllegalArgumentException(String.format(
-          "Expected all tensors to be on the same device, but found prediction on %s and target on %s",
-          prediction.device(), target.device()));
+      throw new IllegalArgumentException(
+          String.format(
+              "Expected all tensors to be on the same device, but found prediction on %s and target"
+                  + " on %s",
+              prediction.device(), target.device()));
     }
     Backend backend = Backends.forDevice(prediction.device());
     Storage grad = backend.allocate(prediction.dtype(), prediction.numel());

@@ -15,16 +15,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The one training loop: mini-batches shuffled by (seed, epoch), the task's loss, backward, optional
- * global-norm clipping and the optimizer's step, for any {@link SequenceModel} (many-to-one or
- * many-to-many, MSE or cross-entropy, variable lengths) on any backend. On a GPU the samples stay on the
- * device, each batch is one row gather there, the parameters are updated in place, and the only transfer
- * is the losses, read once per {@link #DEVICE_LOG_INTERVAL} steps.
+ * The one training loop: mini-batches shuffled by (seed, epoch), the task's loss, backward,
+ * optional global-norm clipping and the optimizer's step, for any {@link SequenceModel}
+ * (many-to-one or many-to-many, MSE or cross-entropy, variable lengths) on any backend. On a GPU
+ * the samples stay on the device, each batch is one row gather there, the parameters are updated in
+ * place, and the only transfer is the losses, read once per {@link #DEVICE_LOG_INTERVAL} steps.
  *
  * <p>{@link #trainEpoch} is the loop for a {@link TrainingSet}; {@link #train(TrainingConfig,
- * WindowDataset.Split, Checkpoint, Path, Backend, DType, StepGradients, Listener)} runs it for a forecaster
- * with validation and a checkpoint after each epoch. Every random choice derives from the seed and the
- * epoch, so a run resumed from a checkpoint ends bit for bit where the uninterrupted run ends.
+ * WindowDataset.Split, Checkpoint, Path, Backend, DType, StepGradients, Listener)} runs it for a
+ * forecaster with validation and a checkpoint after each epoch. Every random choice derives from
+ * the seed and the epoch, so a run resumed from a checkpoint ends bit for bit where the
+ * uninterrupted run ends.
  */
 public final class Trainer {
   /** Steps between reads of the loss when the model is on a device other than the CPU. */
@@ -32,21 +33,27 @@ public final class Trainer {
 
   /** Progress, for a command line or a log. */
   public interface Listener {
-    /** After each step (reported in batches of steps on a GPU): the mean loss of the epoch so far. */
+    /**
+     * After each step (reported in batches of steps on a GPU): the mean loss of the epoch so far.
+     */
     void onStep(int epoch, int step, int steps, double runningLoss);
 
     /** After each epoch and its checkpoint. */
     void onEpoch(EpochStats stats);
   }
 
-  /** What a run leaves: the forecaster, its data, and the history of every epoch (resumed ones included). */
-  public record Result(Forecaster forecaster, WindowDataset.Split split, List<EpochStats> history) {}
+  /**
+   * What a run leaves: the forecaster, its data, and the history of every epoch (resumed ones
+   * included).
+   */
+  public record Result(
+      Forecaster forecaster, WindowDataset.Split split, List<EpochStats> history) {}
 
   /**
-   * Where a forecaster's step gradient is computed: in this process ({@link #local()}), or spread over a
-   * cluster ({@code dev.rnn4j.spark.SparkTrainer}). Everything else about a run (order of samples,
-   * clipping, the optimizer, validation, checkpoints) is the trainer's, so every source trains the same
-   * way.
+   * Where a forecaster's step gradient is computed: in this process ({@link #local()}), or spread
+   * over a cluster ({@code dev.rnn4j.spark.SparkTrainer}). Everything else about a run (order of
+   * samples, clipping, the optimizer, validation, checkpoints) is the trainer's, so every source
+   * trains the same way.
    */
   public interface StepGradients {
     /**
@@ -57,9 +64,11 @@ public final class Trainer {
      * @param epoch the epoch, from 1
      * @param step the step within the epoch, from 1
      * @param samples the mini-batch: indices into {@code train}, in the epoch's shuffled order
-     * @return the loss, and the gradients under the model's parameter names (null if the loss is not finite)
+     * @return the loss, and the gradients under the model's parameter names (null if the loss is
+     *     not finite)
      */
-    StepGradient compute(Forecaster forecaster, WindowDataset train, int epoch, int step, int[] samples);
+    StepGradient compute(
+        Forecaster forecaster, WindowDataset train, int epoch, int step, int[] samples);
   }
 
   /**
@@ -75,34 +84,55 @@ public final class Trainer {
   /**
    * Trains up to {@code config.epochs()}, writing {@code checkpoint} after every epoch.
    *
-   * @param resume the checkpoint to continue from, or null for a new run; its model and data settings and
-   *     optimizer type must be {@code config}'s
-   * @throws TrainingDivergedException when a loss is not finite; the last checkpoint stays as it was
+   * @param resume the checkpoint to continue from, or null for a new run; its model and data
+   *     settings and optimizer type must be {@code config}'s
+   * @throws TrainingDivergedException when a loss is not finite; the last checkpoint stays as it
+   *     was
    */
-  public static Result train(TrainingConfig config, Checkpoint resume, Path checkpoint, Backend backend,
-      Listener listener) throws IOException {
-    return train(config, config.data().split(config.data().readSeries()), resume, checkpoint, backend,
+  public static Result train(
+      TrainingConfig config, Checkpoint resume, Path checkpoint, Backend backend, Listener listener)
+      throws IOException {
+    return train(
+        config,
+        config.data().split(config.data().readSeries()),
+        resume,
+        checkpoint,
+        backend,
         listener);
   }
 
   /**
-   * As {@link #train(TrainingConfig, Checkpoint, Path, Backend, Listener)}, on data the caller has already
-   * read and split with {@code config.data()}.
+   * As {@link #train(TrainingConfig, Checkpoint, Path, Backend, Listener)}, on data the caller has
+   * already read and split with {@code config.data()}.
    */
-  public static Result train(TrainingConfig config, WindowDataset.Split split, Checkpoint resume,
-      Path checkpoint, Backend backend, Listener listener) throws IOException {
+  public static Result train(
+      TrainingConfig config,
+      WindowDataset.Split split,
+      Checkpoint resume,
+      Path checkpoint,
+      Backend backend,
+      Listener listener)
+      throws IOException {
     return train(config, split, resume, checkpoint, backend, DType.FLOAT32, local(), listener);
   }
 
   /**
-   * As {@link #train(TrainingConfig, WindowDataset.Split, Checkpoint, Path, Backend, Listener)}, with the
-   * parameters in {@code dtype} and each step's gradient from {@code gradients}. The data stay float32 (the
-   * batches' dtype) and are widened for a float64 model.
+   * As {@link #train(TrainingConfig, WindowDataset.Split, Checkpoint, Path, Backend, Listener)},
+   * with the parameters in {@code dtype} and each step's gradient from {@code gradients}. The data
+   * stay float32 (the batches' dtype) and are widened for a float64 model.
    *
-   * @param backend where this process runs the model: every step with {@link #local()}, and validation
+   * @param backend where this process runs the model: every step with {@link #local()}, and
+   *     validation
    */
-  public static Result train(TrainingConfig config, WindowDataset.Split split, Checkpoint resume,
-      Path checkpoint, Backend backend, DType dtype, StepGradients gradients, Listener listener)
+  public static Result train(
+      TrainingConfig config,
+      WindowDataset.Split split,
+      Checkpoint resume,
+      Path checkpoint,
+      Backend backend,
+      DType dtype,
+      StepGradients gradients,
+      Listener listener)
       throws IOException {
     List<EpochStats> history = new ArrayList<>();
     int start = 0;
@@ -119,26 +149,42 @@ public final class Trainer {
     Forecaster forecaster = new Forecaster(model, config.data().anchored());
     // The local steps read the training set where the model is, copied there once.
     try (Optimizer optimizer = config.optimizer().create(model.parameters());
-        TrainingSet onDevice = gradients == LOCAL && start < config.epochs()
-        ? forecaster.trainingSet(split.train()).to(model.device()) : null) {
+        TrainingSet onDevice =
+            gradients == LOCAL && start < config.epochs()
+                ? forecaster.trainingSet(split.train()).to(model.device())
+                : null) {
       if (resume != null) {
         optimizer.loadState(resume.optimizerState());
       }
       for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
         model.train();
-        // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved RNG state.
+        // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved
+        // RNG state.
         model.manualSeed(config.seed() * 1_000_003L + epoch);
-        double trainLoss = gradients == LOCAL
-            ? trainEpoch(model, optimizer, onDevice, config.batchSize(), config.seed(), epoch, config.clipNorm(),
-                listener)
-            : trainEpochRemote(config, forecaster, optimizer, split.train(), epoch, gradients, listener);
+        double trainLoss =
+            gradients == LOCAL
+                ? trainEpoch(
+                    model,
+                    optimizer,
+                    onDevice,
+                    config.batchSize(),
+                    config.seed(),
+                    epoch,
+                    config.clipNorm(),
+                    listener)
+                : trainEpochRemote(
+                    config, forecaster, optimizer, split.train(), epoch, gradients, listener);
         EpochStats stats = validate(config, forecaster, split.validation(), epoch, trainLoss);
         if (!Double.isFinite(stats.validationLoss())) {
-          throw new TrainingDivergedException(String.format("the validation loss became %s at epoch %d; "
-              + "stopped, and the last checkpoint was left as it was", stats.validationLoss(), epoch));
+          throw new TrainingDivergedException(
+              String.format(
+                  "the validation loss became %s at epoch %d; "
+                      + "stopped, and the last checkpoint was left as it was",
+                  stats.validationLoss(), epoch));
         }
         history.add(stats);
-        new Checkpoint(config, split.normalization(), model.stateDict(), optimizer.state(), epoch, history)
+        new Checkpoint(
+                config, split.normalization(), model.stateDict(), optimizer.state(), epoch, history)
             .write(checkpoint);
         listener.onEpoch(stats);
       }
@@ -147,23 +193,31 @@ public final class Trainer {
   }
 
   /**
-   * One epoch of training on {@code data}: the samples in the order {@link BatchIterator#permutation}
-   * gives for (seed, epoch), in mini-batches of {@code batchSize}; per batch the forward pass, the set's
-   * loss, backward, clipping at {@code clipNorm} (0 for none), the optimizer's step and zeroing the
-   * gradients. The model should be in training mode, on the set's device, and its dropout seeded as the
-   * caller wants.
+   * One epoch of training on {@code data}: the samples in the order {@link
+   * BatchIterator#permutation} gives for (seed, epoch), in mini-batches of {@code batchSize}; per
+   * batch the forward pass, the set's loss, backward, clipping at {@code clipNorm} (0 for none),
+   * the optimizer's step and zeroing the gradients. The model should be in training mode, on the
+   * set's device, and its dropout seeded as the caller wants.
    *
    * @param listener told of every step, or null
    * @return the mean loss over the epoch's samples
    * @throws TrainingDivergedException naming the epoch and step when a loss is not finite
    */
-  public static double trainEpoch(SequenceModel model, Optimizer optimizer, TrainingSet data, int batchSize,
-      long seed, int epoch, double clipNorm, Listener listener) {
+  public static double trainEpoch(
+      SequenceModel model,
+      Optimizer optimizer,
+      TrainingSet data,
+      int batchSize,
+      long seed,
+      int epoch,
+      double clipNorm,
+      Listener listener) {
     int[] order = BatchIterator.permutation(data.size(), seed, epoch);
     int steps = (order.length + batchSize - 1) / batchSize;
     Backend backend = model.backend();
     int interval = model.device().equals(Device.CPU) ? 1 : DEVICE_LOG_INTERVAL;
-    // The losses of the steps since the last read, side by side on the device: one copy per interval.
+    // The losses of the steps since the last read, side by side on the device: one copy per
+    // interval.
     Tensor pending = Tensor.zeros(model.dtype(), model.device(), interval);
     int[] sizes = new int[interval];
     int waiting = 0;
@@ -171,10 +225,13 @@ public final class Trainer {
     int samples = 0;
     try {
       for (int step = 1; step <= steps; step++) {
-        int[] batch = Arrays.copyOfRange(order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
+        int[] batch =
+            Arrays.copyOfRange(
+                order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
         try (TensorScope scope = TensorScope.open()) {
           Tensor input = data.input(batch, model.config());
-          try (SequenceModel.SequenceTape tape = model.forwardForBackward(input, data.lengths(batch))) {
+          try (SequenceModel.SequenceTape tape =
+              model.forwardForBackward(input, data.lengths(batch))) {
             LossResult loss = data.loss(tape.prediction(), batch, model.config());
             tape.backward(loss.gradient());
             backend.scatterRows(loss.loss().storage(), 1, new int[] {waiting}, pending.storage());
@@ -182,7 +239,8 @@ public final class Trainer {
         }
         sizes[waiting++] = batch.length;
         if (waiting == interval || step == steps) {
-          // Read before this step's update: on the CPU (an interval of 1) a non-finite loss stops the run
+          // Read before this step's update: on the CPU (an interval of 1) a non-finite loss stops
+          // the run
           // before it touches the weights.
           double[] losses = pending.to(Device.CPU).toDoubleArray();
           for (int k = 0; k < waiting; k++) {
@@ -211,13 +269,25 @@ public final class Trainer {
   }
 
   private static TrainingDivergedException diverged(double loss, int epoch, int step, int steps) {
-    return new TrainingDivergedException(String.format("the training loss became %s at epoch %d, step %d "
-        + "of %d; stopped, and the last checkpoint was left as it was", loss, epoch, step, steps));
+    return new TrainingDivergedException(
+        String.format(
+            "the training loss became %s at epoch %d, step %d "
+                + "of %d; stopped, and the last checkpoint was left as it was",
+            loss, epoch, step, steps));
   }
 
-  /** {@link #trainEpoch} with each step's gradient from elsewhere (a cluster), installed before the step. */
-  private static double trainEpochRemote(TrainingConfig config, Forecaster forecaster, Optimizer optimizer,
-      WindowDataset train, int epoch, StepGradients gradients, Listener listener) {
+  /**
+   * {@link #trainEpoch} with each step's gradient from elsewhere (a cluster), installed before the
+   * step.
+   */
+  private static double trainEpochRemote(
+      TrainingConfig config,
+      Forecaster forecaster,
+      Optimizer optimizer,
+      WindowDataset train,
+      int epoch,
+      StepGradients gradients,
+      Listener listener) {
     SequenceModel model = forecaster.model();
     int[] order = BatchIterator.permutation(train.size(), config.seed(), epoch);
     int batchSize = config.batchSize();
@@ -225,7 +295,9 @@ public final class Trainer {
     double sum = 0;
     int samples = 0;
     for (int step = 1; step <= steps; step++) {
-      int[] batch = Arrays.copyOfRange(order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
+      int[] batch =
+          Arrays.copyOfRange(
+              order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
       StepGradient g = gradients.compute(forecaster, train, epoch, step, batch);
       if (!Double.isFinite(g.loss())) {
         throw diverged(g.loss(), epoch, step, steps);
@@ -250,24 +322,36 @@ public final class Trainer {
     return sum / samples;
   }
 
-  private static void checkResumable(TrainingConfig config, Checkpoint resume, Normalization normalization) {
+  private static void checkResumable(
+      TrainingConfig config, Checkpoint resume, Normalization normalization) {
     TrainingConfig saved = resume.config();
     require(saved.model().equals(config.model()), "model", saved.model(), config.model());
     require(saved.data().equals(config.data()), "data", saved.data(), config.data());
-    require(saved.optimizer().type().equals(config.optimizer().type()), "optimizer",
-        saved.optimizer().type(), config.optimizer().type());
-    require(resume.normalization().equals(normalization), "normalization statistics (the data changed)",
-        resume.normalization().toJson(), normalization.toJson());
+    require(
+        saved.optimizer().type().equals(config.optimizer().type()),
+        "optimizer",
+        saved.optimizer().type(),
+        config.optimizer().type());
+    require(
+        resume.normalization().equals(normalization),
+        "normalization statistics (the data changed)",
+        resume.normalization().toJson(),
+        normalization.toJson());
     if (resume.epoch() >= config.epochs()) {
-      throw new IllegalArgumentException(String.format("the checkpoint has already completed %d epochs; "
-          + "ask for more than that to continue", resume.epoch()));
+      throw new IllegalArgumentException(
+          String.format(
+              "the checkpoint has already completed %d epochs; "
+                  + "ask for more than that to continue",
+              resume.epoch()));
     }
   }
 
   private static void require(boolean same, String what, Object saved, Object asked) {
     if (!same) {
-      throw new IllegalArgumentException(String.format(
-          "the checkpoint does not match this run: its %s is %s, this run's is %s", what, saved, asked));
+      throw new IllegalArgumentException(
+          String.format(
+              "the checkpoint does not match this run: its %s is %s, this run's is %s",
+              what, saved, asked));
     }
   }
 
@@ -276,16 +360,22 @@ public final class Trainer {
     return LOCAL;
   }
 
-  // Forecaster.shareGradient with one share, the whole mini-batch. The trainer itself runs these steps as
+  // Forecaster.shareGradient with one share, the whole mini-batch. The trainer itself runs these
+  // steps as
   // trainEpoch over the training set on the model's device; the same gradient, with nothing copied.
-  private static final StepGradients LOCAL = (forecaster, train, epoch, step, samples) -> {
-    Forecaster.ShareGradient g = forecaster.shareGradient(train, samples, samples.length);
-    double loss = g.lossSum() / g.samples();
-    return new StepGradient(loss, Double.isFinite(loss) ? g.grads() : null);
-  };
+  private static final StepGradients LOCAL =
+      (forecaster, train, epoch, step, samples) -> {
+        Forecaster.ShareGradient g = forecaster.shareGradient(train, samples, samples.length);
+        double loss = g.lossSum() / g.samples();
+        return new StepGradient(loss, Double.isFinite(loss) ? g.grads() : null);
+      };
 
-  private static EpochStats validate(TrainingConfig config, Forecaster forecaster, WindowDataset validation,
-      int epoch, double trainLoss) {
+  private static EpochStats validate(
+      TrainingConfig config,
+      Forecaster forecaster,
+      WindowDataset validation,
+      int epoch,
+      double trainLoss) {
     SequenceModel model = forecaster.model();
     model.eval();
     double sum = 0;

@@ -6,7 +6,6 @@ import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.backend.Storage;
-import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModelConfig;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
@@ -14,9 +13,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The samples of a supervised sequence task, kept where the model trains: S input sequences, batch first
- * {@code (S, L, H_in)} and padded to L, their lengths (or none, when every sequence has L steps), and their
- * targets, with the loss that compares them with the model's prediction:
+ * The samples of a supervised sequence task, kept where the model trains: S input sequences, batch
+ * first {@code (S, L, H_in)} and padded to L, their lengths (or none, when every sequence has L
+ * steps), and their targets, with the loss that compares them with the model's prediction:
  *
  * <pre>
  * regression (MSE)              many-to-one targets (S, out_features); many-to-many (S, L, out_features)
@@ -24,9 +23,9 @@ import java.util.Objects;
  *                                -100 ({@link CrossEntropyLoss#IGNORE_INDEX}) where a step does not count
  * </pre>
  *
- * <p>{@link Trainer#trainEpoch} gathers each mini-batch from it with one row gather on the device, so a
- * step moves no data between host and device. {@link #to(Device)} copies the set there once; close what
- * you copied.
+ * <p>{@link Trainer#trainEpoch} gathers each mini-batch from it with one row gather on the device,
+ * so a step moves no data between host and device. {@link #to(Device)} copies the set there once;
+ * close what you copied.
  */
 public final class TrainingSet implements AutoCloseable {
   /** How prediction and target are compared. */
@@ -44,7 +43,8 @@ public final class TrainingSet implements AutoCloseable {
   private final Loss loss;
   private final boolean owner;
 
-  private TrainingSet(Tensor inputs, int[] lengths, Tensor targets, long[] labels, Loss loss, boolean owner) {
+  private TrainingSet(
+      Tensor inputs, int[] lengths, Tensor targets, long[] labels, Loss loss, boolean owner) {
     this.inputs = inputs;
     this.lengths = lengths;
     this.targets = targets;
@@ -63,12 +63,18 @@ public final class TrainingSet implements AutoCloseable {
   public static TrainingSet regression(Tensor inputs, int[] lengths, Tensor targets) {
     checkInputs(inputs, lengths);
     Objects.requireNonNull(targets, "targets");
-    checkArgument(targets.dim() >= 1 && targets.size(0) == inputs.size(0),
-        "Expected targets with one row per sample (%d), got size %s", inputs.size(0),
+    checkArgument(
+        targets.dim() >= 1 && targets.size(0) == inputs.size(0),
+        "Expected targets with one row per sample (%d), got size %s",
+        inputs.size(0),
         Shape.list(targets.shape()));
-    checkArgument(targets.dtype() == inputs.dtype() && targets.device().equals(inputs.device()),
-        "Expected targets of the inputs' dtype and device (%s on %s), got %s on %s", inputs.dtype(),
-        inputs.device(), targets.dtype(), targets.device());
+    checkArgument(
+        targets.dtype() == inputs.dtype() && targets.device().equals(inputs.device()),
+        "Expected targets of the inputs' dtype and device (%s on %s), got %s on %s",
+        inputs.dtype(),
+        inputs.device(),
+        targets.dtype(),
+        targets.device());
     return new TrainingSet(inputs, copy(lengths), targets, null, Loss.MSE, false);
   }
 
@@ -83,21 +89,34 @@ public final class TrainingSet implements AutoCloseable {
     checkInputs(inputs, lengths);
     Objects.requireNonNull(labels, "labels");
     int s = inputs.size(0);
-    checkArgument(labels.length == s || labels.length == s * inputs.size(1),
-        "Expected one label per sample (%d) or per step (%d), got %d", s, s * inputs.size(1), labels.length);
+    checkArgument(
+        labels.length == s || labels.length == s * inputs.size(1),
+        "Expected one label per sample (%d) or per step (%d), got %d",
+        s,
+        s * inputs.size(1),
+        labels.length);
     return new TrainingSet(inputs, copy(lengths), null, labels.clone(), Loss.CROSS_ENTROPY, false);
   }
 
   private static void checkInputs(Tensor inputs, int[] lengths) {
     Objects.requireNonNull(inputs, "inputs");
-    checkArgument(inputs.dim() == 3, "Expected inputs of shape (S, L, H_in), got size %s",
+    checkArgument(
+        inputs.dim() == 3,
+        "Expected inputs of shape (S, L, H_in), got size %s",
         Shape.list(inputs.shape()));
     if (lengths != null) {
-      checkArgument(lengths.length == inputs.size(0), "Expected %d lengths, got %d", inputs.size(0),
+      checkArgument(
+          lengths.length == inputs.size(0),
+          "Expected %d lengths, got %d",
+          inputs.size(0),
           lengths.length);
       for (int i = 0; i < lengths.length; i++) {
-        checkArgument(lengths[i] >= 1 && lengths[i] <= inputs.size(1),
-            "Expected every length in [1, %d], got lengths[%d] = %d", inputs.size(1), i, lengths[i]);
+        checkArgument(
+            lengths[i] >= 1 && lengths[i] <= inputs.size(1),
+            "Expected every length in [1, %d], got lengths[%d] = %d",
+            inputs.size(1),
+            i,
+            lengths[i]);
       }
     }
   }
@@ -111,8 +130,13 @@ public final class TrainingSet implements AutoCloseable {
     if (inputs.device().equals(device)) {
       return this;
     }
-    return new TrainingSet(inputs.to(device), lengths, targets == null ? null : targets.to(device), labels,
-        loss, true);
+    return new TrainingSet(
+        inputs.to(device),
+        lengths,
+        targets == null ? null : targets.to(device),
+        labels,
+        loss,
+        true);
   }
 
   /** S. */
@@ -141,8 +165,8 @@ public final class TrainingSet implements AutoCloseable {
   }
 
   /**
-   * A mini-batch's input in the model's layout, on the set's device, gathered from the samples' rows (and
-   * transposed to (L, N, H_in) for a model that is not batch first); the caller owns it.
+   * A mini-batch's input in the model's layout, on the set's device, gathered from the samples'
+   * rows (and transposed to (L, N, H_in) for a model that is not batch first); the caller owns it.
    */
   Tensor input(int[] samples, SequenceModelConfig model) {
     int steps = inputs.size(1);
@@ -153,7 +177,8 @@ public final class TrainingSet implements AutoCloseable {
     if (model.rnn().batchFirst()) {
       return Tensor.of(batch, samples.length, steps, features);
     }
-    Storage sequenceMajor = backend.allocate(inputs.dtype(), (long) samples.length * steps * features);
+    Storage sequenceMajor =
+        backend.allocate(inputs.dtype(), (long) samples.length * steps * features);
     backend.transpose01(batch, sequenceMajor, samples.length, steps, features);
     batch.close();
     return Tensor.of(sequenceMajor, steps, samples.length, features);
@@ -164,7 +189,8 @@ public final class TrainingSet implements AutoCloseable {
     if (loss == Loss.MSE) {
       return MseLoss.compute(prediction, regressionTargets(samples, model));
     }
-    return CrossEntropyLoss.compute(prediction.view(-1, model.outFeatures()), labels(samples, model));
+    return CrossEntropyLoss.compute(
+        prediction.view(-1, model.outFeatures()), labels(samples, model));
   }
 
   private Tensor regressionTargets(int[] samples, SequenceModelConfig model) {
@@ -203,7 +229,10 @@ public final class TrainingSet implements AutoCloseable {
     return out;
   }
 
-  /** Releases the copies {@link #to(Device)} made; a set made from the caller's tensors owns nothing. */
+  /**
+   * Releases the copies {@link #to(Device)} made; a set made from the caller's tensors owns
+   * nothing.
+   */
   @Override
   public void close() {
     if (owner) {
@@ -216,7 +245,14 @@ public final class TrainingSet implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "TrainingSet(" + size() + " samples of size " + Shape.list(Arrays.copyOfRange(inputs.shape(), 1, 3))
-        + ", loss=" + loss + ", device=" + device() + ")";
+    return "TrainingSet("
+        + size()
+        + " samples of size "
+        + Shape.list(Arrays.copyOfRange(inputs.shape(), 1, 3))
+        + ", loss="
+        + loss
+        + ", device="
+        + device()
+        + ")";
   }
 }

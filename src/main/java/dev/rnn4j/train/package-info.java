@@ -1,19 +1,20 @@
 /**
- * Training, on any backend: the one loop ({@link dev.rnn4j.train.Trainer#trainEpoch} over a
- * {@link dev.rnn4j.train.TrainingSet} kept on the model's device), optimizers equal to {@code torch.optim}'s
- * and bound to parameters ({@link dev.rnn4j.train.Sgd}, {@link dev.rnn4j.train.Adam},
- * {@link dev.rnn4j.train.AdamW}, configured by {@link dev.rnn4j.train.OptimizerConfig}),
- * {@link dev.rnn4j.train.GradClipping}, losses ({@link dev.rnn4j.train.MseLoss},
- * {@link dev.rnn4j.train.CrossEntropyLoss}); and forecasting: data ({@link dev.rnn4j.train.TimeSeries} from
- * CSV, {@link dev.rnn4j.train.WindowDataset} sliding windows split by time,
- * {@link dev.rnn4j.train.Normalization}, {@link dev.rnn4j.train.BatchIterator} shuffled by seed and epoch)
- * and the run itself ({@link dev.rnn4j.train.TrainingConfig}, {@link dev.rnn4j.train.Trainer#train},
- * {@link dev.rnn4j.train.Checkpoint}, {@link dev.rnn4j.train.Forecaster}).
+ * Training, on any backend: the one loop ({@link dev.rnn4j.train.Trainer#trainEpoch} over a {@link
+ * dev.rnn4j.train.TrainingSet} kept on the model's device), optimizers equal to {@code
+ * torch.optim}'s and bound to parameters ({@link dev.rnn4j.train.Sgd}, {@link
+ * dev.rnn4j.train.Adam}, {@link dev.rnn4j.train.AdamW}, configured by {@link
+ * dev.rnn4j.train.OptimizerConfig}), {@link dev.rnn4j.train.GradClipping}, losses ({@link
+ * dev.rnn4j.train.MseLoss}, {@link dev.rnn4j.train.CrossEntropyLoss}); and forecasting: data
+ * ({@link dev.rnn4j.train.TimeSeries} from CSV, {@link dev.rnn4j.train.WindowDataset} sliding
+ * windows split by time, {@link dev.rnn4j.train.Normalization}, {@link
+ * dev.rnn4j.train.BatchIterator} shuffled by seed and epoch) and the run itself ({@link
+ * dev.rnn4j.train.TrainingConfig}, {@link dev.rnn4j.train.Trainer#train}, {@link
+ * dev.rnn4j.train.Checkpoint}, {@link dev.rnn4j.train.Forecaster}).
  *
- * <p>Limits: one optimizer param group. Training is deterministic for a seed: every random choice derives
- * from (seed, epoch), which is what makes a resumed run equal the uninterrupted one. A forecaster's step
- * gradient may come from a {@link dev.rnn4j.train.Trainer.StepGradients} source other than this process
- * (through {@link dev.rnn4j.train.Forecaster#shareGradient}, a cluster's tasks:
- * {@code dev.rnn4j.spark.SparkTrainer}).
+ * <p>Limits: one optimizer param group. Training is deterministic for a seed: every random choice
+ * derives from (seed, epoch), which is what makes a resumed run equal the uninterrupted one. A
+ * forecaster's step gradient may come from a {@link dev.rnn4j.train.Trainer.StepGradients} source
+ * other than this process (through {@link dev.rnn4j.train.Forecaster#shareGradient}, a cluster's
+ * tasks: {@code dev.rnn4j.spark.SparkTrainer}).
  */
 package dev.rnn4j.train;

@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The device-tensor issue's contract: the program in {@code src/test/resources/contract/ContractExample.java}
- * compiles as written against the library alone, runs on the CPU, and its loss falls; README's Java
- * section shows the same program, character for character.
+ * The device-tensor issue's contract: the program in {@code
+ * src/test/resources/contract/ContractExample.java} compiles as written against the library alone,
+ * runs on the CPU, and its loss falls; README's Java section shows the same program, character for
+ * character.
  */
 class ContractExampleTest {
   private static final Path SOURCE = Path.of("src/test/resources/contract/ContractExample.java");
@@ -35,17 +36,27 @@ class ContractExampleTest {
   void theProgramCompilesRunsOnTheCpuAndItsLossFalls(@TempDir Path out) throws Exception {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     // The library's classes only: what a project depending on rnn4j compiles against.
-    String library = Paths.get(SequenceModel.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-        .toString();
+    String library =
+        Paths.get(SequenceModel.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
     ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-    int rc = javac.run(null, null, diagnostics, "-d", out.toString(), "-cp", library, "-Xlint:all",
-        SOURCE.toString());
+    int rc =
+        javac.run(
+            null,
+            null,
+            diagnostics,
+            "-d",
+            out.toString(),
+            "-cp",
+            library,
+            "-Xlint:all",
+            SOURCE.toString());
     assertEquals(0, rc, diagnostics.toString(StandardCharsets.UTF_8));
 
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     PrintStream original = System.out;
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()},
-        getClass().getClassLoader())) {
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader())) {
       Method main = loader.loadClass("ContractExample").getMethod("main", String[].class);
       System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
       main.invoke(null, (Object) new String[] {"cpu"});
@@ -59,7 +70,8 @@ class ContractExampleTest {
       losses.add(Double.parseDouble(m.group(2)));
     }
     assertEquals(6, losses.size(), printed.toString(StandardCharsets.UTF_8));
-    // Five classes: ln 5 = 1.609 at the start; the label is in the input, so the loss must fall far.
+    // Five classes: ln 5 = 1.609 at the start; the label is in the input, so the loss must fall
+    // far.
     assertTrue(losses.get(0) > 1.3, "the first loss is chance level: " + losses);
     assertTrue(losses.get(5) < 0.5 * losses.get(0), "the loss falls: " + losses);
   }
@@ -68,7 +80,9 @@ class ContractExampleTest {
   void readmeShowsTheProgramAsWritten() throws Exception {
     String program = Files.readString(SOURCE);
     String readme = Files.readString(Path.of("README.md"));
-    assertTrue(readme.contains("```java\n" + program + "```"),
-        "README.md's Java section must show src/test/resources/contract/ContractExample.java verbatim");
+    assertTrue(
+        readme.contains("```java\n" + program + "```"),
+        "README.md's Java section must show src/test/resources/contract/ContractExample.java"
+            + " verbatim");
   }
 }

@@ -1,6 +1,7 @@
 package dev.rnn4j.testing;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.io.ModelConfigJson;
 import dev.rnn4j.io.Safetensors;
@@ -8,12 +9,11 @@ import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.StateDictFiles;
 import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnConfig;
-import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.nn.RnnOutput;
 import dev.rnn4j.nn.RnnState;
 import dev.rnn4j.nn.RnnTape;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.backend.DType;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
 import java.io.IOException;
@@ -22,15 +22,15 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A forward or backward fixture's module, inputs and upstream gradients, run on any backend in any dtype
- * (the stored values converted): what the tests that compare two backends, or a backend with recorded
- * results, run.
+ * A forward or backward fixture's module, inputs and upstream gradients, run on any backend in any
+ * dtype (the stored values converted): what the tests that compare two backends, or a backend with
+ * recorded results, run.
  */
 public final class FixturePass {
   /**
-   * Outputs and states ({@code output}, {@code h_n}, {@code c_n} for LSTM), and for a backward fixture the
-   * gradients: of the input, of {@code h0} and {@code c0} when the fixture gives them, then of every
-   * parameter in {@code state_dict} order.
+   * Outputs and states ({@code output}, {@code h_n}, {@code c_n} for LSTM), and for a backward
+   * fixture the gradients: of the input, of {@code h0} and {@code c0} when the fixture gives them,
+   * then of every parameter in {@code state_dict} order.
    */
   public record Results(List<Tensor> values, List<Tensor> grads) {}
 
@@ -71,8 +71,11 @@ public final class FixturePass {
       }
       // Host input: the results come back as host tensors, which outlive the tape.
       try (RnnTape tape = rnn.forwardForBackward(x, state(dtype), lengths())) {
-        RnnTape.RnnGradients g = tape.backward(grad.tensor("grad_output").to(dtype),
-            upstream("grad_h_n", dtype), upstream("grad_c_n", dtype));
+        RnnTape.RnnGradients g =
+            tape.backward(
+                grad.tensor("grad_output").to(dtype),
+                upstream("grad_h_n", dtype),
+                upstream("grad_c_n", dtype));
         List<Tensor> grads = new ArrayList<>(List.of(g.input()));
         g.h0().ifPresent(grads::add);
         g.c0().ifPresent(grads::add);
@@ -89,7 +92,8 @@ public final class FixturePass {
 
   private static Tensor copy(Tensor t) {
     Tensor host = t.to(Device.CPU);
-    return host.dtype() == DType.FLOAT32 ? Tensor.of(host.toFloatArray(), host.shape())
+    return host.dtype() == DType.FLOAT32
+        ? Tensor.of(host.toFloatArray(), host.shape())
         : Tensor.of(host.toDoubleArray(), host.shape());
   }
 
@@ -116,6 +120,7 @@ public final class FixturePass {
 
   private int[] lengths() {
     return in.contains("lengths")
-        ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray() : null;
+        ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray()
+        : null;
   }
 }

@@ -16,12 +16,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A stand-in for a GPU in builds without one: a {@link Backend} whose device is {@code cuda:7} and whose
- * storages are host arrays that only this backend can read, computing with the CPU backend's operations.
- * What it checks is everything around the device: that modules, tapes, losses and the trainer keep data
- * on the device, copy only where they say, close what they make (a storage used after close fails, and
- * live blocks are counted), and give the CPU's numbers. {@link #get()} registers it with
- * {@link Backends#register}.
+ * A stand-in for a GPU in builds without one: a {@link Backend} whose device is {@code cuda:7} and
+ * whose storages are host arrays that only this backend can read, computing with the CPU backend's
+ * operations. What it checks is everything around the device: that modules, tapes, losses and the
+ * trainer keep data on the device, copy only where they say, close what they make (a storage used
+ * after close fails, and live blocks are counted), and give the CPU's numbers. {@link #get()}
+ * registers it with {@link Backends#register}.
  */
 public final class SimulatedDevice implements Backend {
   public static final Device DEVICE = Device.cuda(7);
@@ -104,8 +104,8 @@ public final class SimulatedDevice implements Backend {
       return null;
     }
     if (!(s instanceof SimStorage sim)) {
-      throw new IllegalArgumentException("the simulated device computes on its own storages, got one on "
-          + s.device());
+      throw new IllegalArgumentException(
+          "the simulated device computes on its own storages, got one on " + s.device());
     }
     return sim.host();
   }
@@ -122,8 +122,15 @@ public final class SimulatedDevice implements Backend {
 
   @Override
   public BackendStats stats() {
-    return new BackendStats(liveBlocks.get(), liveBytes.get(), allocations.get(), 0, 0, uploads.get(),
-        downloads.get(), planBuilds.get());
+    return new BackendStats(
+        liveBlocks.get(),
+        liveBytes.get(),
+        allocations.get(),
+        0,
+        0,
+        uploads.get(),
+        downloads.get(),
+        planBuilds.get());
   }
 
   @Override
@@ -227,15 +234,17 @@ public final class SimulatedDevice implements Backend {
       @Override
       public ForwardResult forward(ForwardArgs args) {
         ForwardResult r = inner.forward(onHost(args));
-        return new ForwardResult(owned(r.output()), owned(r.hN()), r.cN() == null ? null : owned(r.cN()));
+        return new ForwardResult(
+            owned(r.output()), owned(r.hN()), r.cN() == null ? null : owned(r.cN()));
       }
 
       @Override
       public Tape forwardForBackward(ForwardArgs args) {
         Tape tape = inner.forwardForBackward(onHost(args));
         ForwardResult r = tape.result();
-        ForwardResult result = new ForwardResult(owned(r.output()), owned(r.hN()),
-            r.cN() == null ? null : owned(r.cN()));
+        ForwardResult result =
+            new ForwardResult(
+                owned(r.output()), owned(r.hN()), r.cN() == null ? null : owned(r.cN()));
         return new Tape() {
           @Override
           public ForwardResult result() {
@@ -244,10 +253,13 @@ public final class SimulatedDevice implements Backend {
 
           @Override
           public BackwardResult backward(Storage gradOutput, Storage gradHN, Storage gradCN) {
-            // What cuDNN's backward reads again: the input and the initial states must still be open.
+            // What cuDNN's backward reads again: the input and the initial states must still be
+            // open.
             onHost(args);
             BackwardResult g = tape.backward(h(gradOutput), h(gradHN), h(gradCN));
-            return new BackwardResult(owned(g.gradInput()), owned(g.gradH0()),
+            return new BackwardResult(
+                owned(g.gradInput()),
+                owned(g.gradH0()),
                 g.gradC0() == null ? null : owned(g.gradC0()));
           }
 
@@ -271,8 +283,16 @@ public final class SimulatedDevice implements Backend {
   }
 
   private RnnKernel.ForwardArgs onHost(RnnKernel.ForwardArgs a) {
-    return new RnnKernel.ForwardArgs(h(a.input()), a.steps(), a.batch(), h(a.h0()), h(a.c0()), a.lengths(),
-        a.dropout(), a.dropoutSeed(), a.dropoutOffset());
+    return new RnnKernel.ForwardArgs(
+        h(a.input()),
+        a.steps(),
+        a.batch(),
+        h(a.h0()),
+        h(a.c0()),
+        a.lengths(),
+        a.dropout(),
+        a.dropoutSeed(),
+        a.dropoutOffset());
   }
 
   @Override
@@ -281,9 +301,17 @@ public final class SimulatedDevice implements Backend {
   }
 
   @Override
-  public Storage linearBackward(Storage x, Storage weight, Storage dy, int rows, int in, int out,
-      Storage weightGrad, Storage biasGrad) {
-    return owned(cpu.linearBackward(h(x), h(weight), h(dy), rows, in, out, h(weightGrad), h(biasGrad)));
+  public Storage linearBackward(
+      Storage x,
+      Storage weight,
+      Storage dy,
+      int rows,
+      int in,
+      int out,
+      Storage weightGrad,
+      Storage biasGrad) {
+    return owned(
+        cpu.linearBackward(h(x), h(weight), h(dy), rows, in, out, h(weightGrad), h(biasGrad)));
   }
 
   @Override
@@ -309,7 +337,12 @@ public final class SimulatedDevice implements Backend {
   }
 
   @Override
-  public void adamStep(Storage param, Storage grad, Storage expAvg, Storage expAvgSq, Storage maxExpAvgSq,
+  public void adamStep(
+      Storage param,
+      Storage grad,
+      Storage expAvg,
+      Storage expAvgSq,
+      Storage maxExpAvgSq,
       AdamScalars scalars) {
     cpu.adamStep(h(param), h(grad), h(expAvg), h(expAvgSq), h(maxExpAvgSq), scalars);
   }

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * A model trained through the public training calls (forwardForBackward, the loss, backward,
- * clipGradNorm, the optimizer's step and zeroGrad) follows PyTorch's own loop step by step: every step's
- * loss within the manifest's relative tolerance of PyTorch's (float32 1e-5, float64 1e-9), on fixtures
- * written by {@code src/test/python/generate_loop_fixtures.py}.
+ * clipGradNorm, the optimizer's step and zeroGrad) follows PyTorch's own loop step by step: every
+ * step's loss within the manifest's relative tolerance of PyTorch's (float32 1e-5, float64 1e-9),
+ * on fixtures written by {@code src/test/python/generate_loop_fixtures.py}.
  */
 class LossTrajectoryTest {
   private static final Path ROOT = Path.of("src/test/resources/fixtures/loop");
@@ -58,15 +58,20 @@ class LossTrajectoryTest {
       assertEquals(DType.valueOf(entry.get("dtype").asText().toUpperCase()), model.dtype());
       for (int k = 0; k < entry.get("steps").asInt(); k++) {
         Tensor input = steps.tensor("input." + k);
-        int[] lengths = steps.contains("lengths." + k) ? toInts(steps.int64s("lengths." + k)) : null;
+        int[] lengths =
+            steps.contains("lengths." + k) ? toInts(steps.int64s("lengths." + k)) : null;
         double loss;
         try (SequenceModel.SequenceTape tape = model.forwardForBackward(input, lengths)) {
-          LossResult result = classification
-              ? CrossEntropyLoss.compute(tape.prediction().view(-1, model.config().outFeatures()),
-                  steps.int64s("target." + k))
-              : MseLoss.compute(tape.prediction(), steps.tensor("target." + k));
-          tape.backward(classification
-              ? result.gradient().view(tape.prediction().shape()) : result.gradient());
+          LossResult result =
+              classification
+                  ? CrossEntropyLoss.compute(
+                      tape.prediction().view(-1, model.config().outFeatures()),
+                      steps.int64s("target." + k))
+                  : MseLoss.compute(tape.prediction(), steps.tensor("target." + k));
+          tape.backward(
+              classification
+                  ? result.gradient().view(tape.prediction().shape())
+                  : result.gradient());
           loss = result.value();
         }
         if (clipNorm > 0) {
@@ -77,8 +82,11 @@ class LossTrajectoryTest {
         double expected = steps.tensor("loss." + k).getFlat(0);
         double relative = Math.abs(loss - expected) / Math.abs(expected);
         worst = Math.max(worst, relative);
-        assertTrue(relative <= rtol, String.format("%s step %d: loss %s, PyTorch %s, relative difference %s "
-            + "over %s", entry.get("id").asText(), k, loss, expected, relative, rtol));
+        assertTrue(
+            relative <= rtol,
+            String.format(
+                "%s step %d: loss %s, PyTorch %s, relative difference %s " + "over %s",
+                entry.get("id").asText(), k, loss, expected, relative, rtol));
       }
     }
     System.out.printf("%s worst %.3g%n", entry.get("id").asText(), worst);

@@ -8,35 +8,23 @@ import dev.rnn4j.backend.Backends;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModelConfig;
-import dev.rnn4j.tensor.Tensor;
-import java.util.SplittableRandom;
+import dev.rnn4j.testing.RandomData;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a training run costs in transfers and preparations, through the backend's counters: the RNN is
- * prepared once for the run, no step copies a parameter in or a gradient out, and closing the model and
- * the optimizer frees everything they allocated. (The same on CUDA: {@code CudaTrainingGpuTest}.)
+ * What a training run costs in transfers and preparations, through the backend's counters: the RNN
+ * is prepared once for the run, no step copies a parameter in or a gradient out, and closing the
+ * model and the optimizer frees everything they allocated. (The same on CUDA: {@code
+ * CudaTrainingGpuTest}.)
  */
 class TrainingCountersTest {
 
   @Test
   void stepsCopyNothingAndCloseFreesEverything() {
-    SequenceModelConfig config = SequenceModelConfig.manyToOne(
-        RnnConfig.lstm(3, 8).numLayers(2).bidirectional(true).batchFirst(true).build(), 2);
-    SplittableRandom random = new SplittableRandom(5);
-    float[] xs = new float[40 * 6 * 3];
-    float[] ys = new float[40 * 2];
-    int[] lengths = new int[40];
-    for (int i = 0; i < xs.length; i++) {
-      xs[i] = (float) random.nextGaussian();
-    }
-    for (int i = 0; i < ys.length; i++) {
-      ys[i] = (float) random.nextGaussian();
-    }
-    for (int n = 0; n < lengths.length; n++) {
-      lengths[n] = 1 + random.nextInt(6);
-    }
-    TrainingSet data = TrainingSet.regression(Tensor.of(xs, 40, 6, 3), lengths, Tensor.of(ys, 40, 2));
+    SequenceModelConfig config =
+        SequenceModelConfig.manyToOne(
+            RnnConfig.lstm(3, 8).numLayers(2).bidirectional(true).batchFirst(true).build(), 2);
+    TrainingSet data = RandomData.regression(5, 40, 6, 3, 2);
 
     Backend backend = Backends.cpu();
     BackendStats before = backend.stats();
@@ -59,7 +47,9 @@ class TrainingCountersTest {
 
     optimizer.close();
     model.close();
-    assertEquals(before.liveBlocks(), backend.stats().liveBlocks(),
+    assertEquals(
+        before.liveBlocks(),
+        backend.stats().liveBlocks(),
         "closing the model and the optimizer frees every block they and the steps allocated");
     assertEquals(before.liveBytes(), backend.stats().liveBytes());
   }

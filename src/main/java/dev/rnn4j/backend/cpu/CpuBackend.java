@@ -19,16 +19,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The pure-Java backend: the parity reference for every other backend. Matrix products are rnn4j's own,
- * over weights packed once per kernel into one array per row: through the Vector API when the JVM has its
- * module (the command line relaunches itself with {@code --add-modules jdk.incubator.vector}), otherwise
- * through loops the JIT vectorizes; {@link #description()} says which. A call's batch is split into blocks
- * of sequences that run on up to {@link #threads()} threads. Results depend on neither the
- * thread count nor the split: each sequence's arithmetic is the same wherever it runs, and sums over the
- * batch (weight gradients) are taken block by block in a fixed order for a given thread count.
+ * The pure-Java backend: the parity reference for every other backend. Matrix products are rnn4j's
+ * own, over weights packed once per kernel into one array per row: through the Vector API when the
+ * JVM has its module (the command line relaunches itself with {@code --add-modules
+ * jdk.incubator.vector}), otherwise through loops the JIT vectorizes; {@link #description()} says
+ * which. A call's batch is split into blocks of sequences that run on up to {@link #threads()}
+ * threads. Results depend on neither the thread count nor the split: each sequence's arithmetic is
+ * the same wherever it runs, and sums over the batch (weight gradients) are taken block by block in
+ * a fixed order for a given thread count.
  */
 public final class CpuBackend implements Backend {
-  private static final CpuBackend DEFAULT = new CpuBackend(Runtime.getRuntime().availableProcessors());
+  private static final CpuBackend DEFAULT =
+      new CpuBackend(Runtime.getRuntime().availableProcessors());
   // One backend, and so one set of worker threads, per thread count for the life of the JVM.
   private static final Map<Integer, CpuBackend> BY_THREADS = new ConcurrentHashMap<>();
 
@@ -46,7 +48,9 @@ public final class CpuBackend implements Backend {
     this.parallel = new Parallel(threads);
   }
 
-  /** The backend with one thread per available processor, shared by everyone who asks for the CPU. */
+  /**
+   * The backend with one thread per available processor, shared by everyone who asks for the CPU.
+   */
   static CpuBackend shared() {
     return DEFAULT;
   }
@@ -54,7 +58,9 @@ public final class CpuBackend implements Backend {
   /** The backend that uses at most {@code threads} threads per call (one instance per count). */
   public static CpuBackend withThreads(int threads) {
     checkArgument(threads > 0, "threads must be greater than zero, got %d", threads);
-    return threads == DEFAULT.threads() ? DEFAULT : BY_THREADS.computeIfAbsent(threads, CpuBackend::new);
+    return threads == DEFAULT.threads()
+        ? DEFAULT
+        : BY_THREADS.computeIfAbsent(threads, CpuBackend::new);
   }
 
   /** The most threads one call uses. */
@@ -69,14 +75,27 @@ public final class CpuBackend implements Backend {
 
   @Override
   public String description() {
-    return "cpu (" + threads() + (threads() == 1 ? " thread" : " threads")
-        + ", float32 kernels: " + floatMath.path() + ", Java " + Runtime.version().feature() + ")";
+    return "cpu ("
+        + threads()
+        + (threads() == 1 ? " thread" : " threads")
+        + ", float32 kernels: "
+        + floatMath.path()
+        + ", Java "
+        + Runtime.version().feature()
+        + ")";
   }
 
   @Override
   public BackendStats stats() {
-    return new BackendStats(liveBlocks.get(), liveBytes.get(), allocations.get(), 0, 0, uploads.get(),
-        downloads.get(), planBuilds.get());
+    return new BackendStats(
+        liveBlocks.get(),
+        liveBytes.get(),
+        allocations.get(),
+        0,
+        0,
+        uploads.get(),
+        downloads.get(),
+        planBuilds.get());
   }
 
   @Override
@@ -86,16 +105,22 @@ public final class CpuBackend implements Backend {
 
   /** A zero-filled host storage counted as this backend's until it is closed. */
   HostStorage allocateHost(DType dtype, long numel) {
-    checkArgument(numel >= 0 && numel <= Integer.MAX_VALUE,
-        "a CPU storage holds at most %d elements, got %d", Integer.MAX_VALUE, numel);
+    checkArgument(
+        numel >= 0 && numel <= Integer.MAX_VALUE,
+        "a CPU storage holds at most %d elements, got %d",
+        Integer.MAX_VALUE,
+        numel);
     long bytes = numel * dtype.byteSize();
     allocations.incrementAndGet();
     liveBlocks.incrementAndGet();
     liveBytes.addAndGet(bytes);
-    return HostStorage.tracked(dtype, (int) numel, () -> {
-      liveBlocks.decrementAndGet();
-      liveBytes.addAndGet(-bytes);
-    });
+    return HostStorage.tracked(
+        dtype,
+        (int) numel,
+        () -> {
+          liveBlocks.decrementAndGet();
+          liveBytes.addAndGet(-bytes);
+        });
   }
 
   @Override
@@ -182,9 +207,23 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public Storage linearBackward(Storage x, Storage weight, Storage dy, int rows, int in, int out,
-      Storage weightGrad, Storage biasGrad) {
-    return CpuOps.linearBackward(host(x), host(weight), host(dy), rows, in, out, host(weightGrad),
+  public Storage linearBackward(
+      Storage x,
+      Storage weight,
+      Storage dy,
+      int rows,
+      int in,
+      int out,
+      Storage weightGrad,
+      Storage biasGrad) {
+    return CpuOps.linearBackward(
+        host(x),
+        host(weight),
+        host(dy),
+        rows,
+        in,
+        out,
+        host(weightGrad),
         biasGrad == null ? null : host(biasGrad));
   }
 
@@ -207,25 +246,42 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void sgdStep(Storage param, Storage grad, Storage momentumBuffer, SgdScalars scalars) {
-    CpuOps.sgdStep(host(param), host(grad), momentumBuffer == null ? null : host(momentumBuffer), scalars);
+    CpuOps.sgdStep(
+        host(param), host(grad), momentumBuffer == null ? null : host(momentumBuffer), scalars);
   }
 
   @Override
-  public void adamStep(Storage param, Storage grad, Storage expAvg, Storage expAvgSq, Storage maxExpAvgSq,
+  public void adamStep(
+      Storage param,
+      Storage grad,
+      Storage expAvg,
+      Storage expAvgSq,
+      Storage maxExpAvgSq,
       AdamScalars scalars) {
-    CpuOps.adamStep(host(param), host(grad), host(expAvg), host(expAvgSq),
-        maxExpAvgSq == null ? null : host(maxExpAvgSq), scalars);
+    CpuOps.adamStep(
+        host(param),
+        host(grad),
+        host(expAvg),
+        host(expAvgSq),
+        maxExpAvgSq == null ? null : host(maxExpAvgSq),
+        scalars);
   }
 
   private static void checkAgree(String op, Storage source, Storage into) {
-    checkArgument(source.dtype() == into.dtype() && source.numel() == into.numel(),
-        "%s needs storages of one dtype and size, got %d %s elements into %d %s elements", op,
-        source.numel(), source.dtype(), into.numel(), into.dtype());
+    checkArgument(
+        source.dtype() == into.dtype() && source.numel() == into.numel(),
+        "%s needs storages of one dtype and size, got %d %s elements into %d %s elements",
+        op,
+        source.numel(),
+        source.dtype(),
+        into.numel(),
+        into.dtype());
   }
 
   private static HostStorage host(Storage s) {
     if (!(s instanceof HostStorage h)) {
-      throw new IllegalArgumentException("the CPU backend computes on host storages, got one on " + s.device());
+      throw new IllegalArgumentException(
+          "the CPU backend computes on host storages, got one on " + s.device());
     }
     return h;
   }

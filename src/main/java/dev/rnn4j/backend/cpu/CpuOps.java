@@ -8,13 +8,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The CPU backend's array operations other than the recurrent stack: the definitions every other backend
- * reproduces (the CUDA kernels' twins are tested against these). Each is written for float32 and float64
- * with the same arithmetic; where PyTorch's CPU kernels fuse a multiply-add, so does this code
- * ({@link Math#fma}), so that the optimizers' float32 and float64 trajectories equal PyTorch's bit for bit.
- * Sums that PyTorch takes in the input's dtype are taken here in double and rounded once: the linear layer,
- * the losses and the gradient norm are then within a float32 rounding of PyTorch, and the same on every
- * run.
+ * The CPU backend's array operations other than the recurrent stack: the definitions every other
+ * backend reproduces (the CUDA kernels' twins are tested against these). Each is written for
+ * float32 and float64 with the same arithmetic; where PyTorch's CPU kernels fuse a multiply-add, so
+ * does this code ({@link Math#fma}), so that the optimizers' float32 and float64 trajectories equal
+ * PyTorch's bit for bit. Sums that PyTorch takes in the input's dtype are taken here in double and
+ * rounded once: the linear layer, the losses and the gradient norm are then within a float32
+ * rounding of PyTorch, and the same on every run.
  */
 final class CpuOps {
   private CpuOps() {}
@@ -24,7 +24,8 @@ final class CpuOps {
   }
 
   /** y = x W^T + b over rows, each output summed in double from the bias on and rounded once. */
-  static HostStorage linear(HostStorage x, HostStorage weight, HostStorage bias, int rows, int in, int out) {
+  static HostStorage linear(
+      HostStorage x, HostStorage weight, HostStorage bias, int rows, int in, int out) {
     double[] y = new double[rows * out];
     for (int r = 0; r < rows; r++) {
       for (int o = 0; o < out; o++) {
@@ -38,9 +39,19 @@ final class CpuOps {
     return typed(y, x.dtype());
   }
 
-  /** dx = dy W; weightGrad += dy^T x; biasGrad += column sums of dy; each sum in double, rounded once. */
-  static HostStorage linearBackward(HostStorage x, HostStorage weight, HostStorage dy, int rows, int in,
-      int out, HostStorage weightGrad, HostStorage biasGrad) {
+  /**
+   * dx = dy W; weightGrad += dy^T x; biasGrad += column sums of dy; each sum in double, rounded
+   * once.
+   */
+  static HostStorage linearBackward(
+      HostStorage x,
+      HostStorage weight,
+      HostStorage dy,
+      int rows,
+      int in,
+      int out,
+      HostStorage weightGrad,
+      HostStorage biasGrad) {
     double[] dx = new double[rows * in];
     double[] dw = new double[out * in];
     double[] db = new double[out];
@@ -81,7 +92,8 @@ final class CpuOps {
   }
 
   /** nll_loss(log_softmax(logits)) averaged over the rows whose target is not -100, in double. */
-  static HostStorage crossEntropyLoss(HostStorage logits, long[] target, int n, int c, HostStorage gradInto) {
+  static HostStorage crossEntropyLoss(
+      HostStorage logits, long[] target, int n, int c, HostStorage gradInto) {
     int count = 0;
     for (long t : target) {
       count += t == -100 ? 0 : 1;
@@ -112,7 +124,10 @@ final class CpuOps {
     return scalar(loss / count, logits.dtype()); // NaN when every row is ignored
   }
 
-  /** The 2-norm of all gradients in double, in order; each scaled by the clip coefficient when below 1. */
+  /**
+   * The 2-norm of all gradients in double, in order; each scaled by the clip coefficient when below
+   * 1.
+   */
   static HostStorage clipGradNorm(List<HostStorage> grads, double maxNorm) {
     double sumOfSquares = 0;
     boolean allFloat32 = true;
@@ -176,7 +191,8 @@ final class CpuOps {
   }
 
   /** PyTorch 1.13's single-tensor SGD, line by line: see {@code dev.rnn4j.train.Sgd}. */
-  static void sgdStep(HostStorage param, HostStorage grad, HostStorage momentumBuffer, SgdScalars s) {
+  static void sgdStep(
+      HostStorage param, HostStorage grad, HostStorage momentumBuffer, SgdScalars s) {
     if (f32(param)) {
       float[] p = param.floats();
       float[] g = grad.floats();
@@ -218,9 +234,16 @@ final class CpuOps {
     }
   }
 
-  /** PyTorch 1.13's single-tensor Adam and AdamW, line by line: see {@code dev.rnn4j.train.Adam}. */
-  static void adamStep(HostStorage param, HostStorage grad, HostStorage expAvg, HostStorage expAvgSq,
-      HostStorage maxExpAvgSq, AdamScalars s) {
+  /**
+   * PyTorch 1.13's single-tensor Adam and AdamW, line by line: see {@code dev.rnn4j.train.Adam}.
+   */
+  static void adamStep(
+      HostStorage param,
+      HostStorage grad,
+      HostStorage expAvg,
+      HostStorage expAvgSq,
+      HostStorage maxExpAvgSq,
+      AdamScalars s) {
     boolean decoupled = s.mode() == AdamScalars.DECOUPLED;
     boolean l2 = s.mode() == AdamScalars.L2;
     if (f32(param)) {
@@ -356,7 +379,8 @@ final class CpuOps {
   }
 
   private static HostStorage scalar(double value, DType dtype) {
-    return dtype == DType.FLOAT32 ? HostStorage.of(new float[] {(float) value})
+    return dtype == DType.FLOAT32
+        ? HostStorage.of(new float[] {(float) value})
         : HostStorage.of(new double[] {value});
   }
 }

@@ -18,20 +18,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The reference forward and backward passes on the CPU, written once for float32 and float64 over
  * {@link CpuMath}.
  *
- * <p>Per layer and direction, the input projection of all T steps is one product; each step then does one
- * recurrent product, the cell's elementwise update and, for LSTM with projection, one more product.
- * Backward runs the steps in the opposite order with the transposed products, and again turns the input
- * side into single products over all steps. Buffers are allocated per call, never per step.
+ * <p>Per layer and direction, the input projection of all T steps is one product; each step then
+ * does one recurrent product, the cell's elementwise update and, for LSTM with projection, one more
+ * product. Backward runs the steps in the opposite order with the transposed products, and again
+ * turns the input side into single products over all steps. Buffers are allocated per call, never
+ * per step.
  *
- * <p>Variable lengths follow {@code pack_padded_sequence(enforce_sorted=False)}: the batch is sorted by
- * length, longest first, so that at step t the sequences still running are a prefix of the rows and each
- * product covers exactly them. A finished sequence's state is never touched again, which leaves each
- * sequence's own last state in {@code h_n}; the reverse direction meets each sequence first at its own last
- * element, from the initial state. Results return in the caller's batch order.
+ * <p>Variable lengths follow {@code pack_padded_sequence(enforce_sorted=False)}: the batch is
+ * sorted by length, longest first, so that at step t the sequences still running are a prefix of
+ * the rows and each product covers exactly them. A finished sequence's state is never touched
+ * again, which leaves each sequence's own last state in {@code h_n}; the reverse direction meets
+ * each sequence first at its own last element, from the initial state. Results return in the
+ * caller's batch order.
  *
- * <p>Sequences are independent through every layer, so the sorted batch is cut into contiguous blocks that
- * run on their own threads with their own buffers; only the weight gradients meet again, summed block by
- * block. Dropout masks are drawn per sequence, so they too do not depend on the cut.
+ * <p>Sequences are independent through every layer, so the sorted batch is cut into contiguous
+ * blocks that run on their own threads with their own buffers; only the weight gradients meet
+ * again, summed block by block. Dropout masks are drawn per sequence, so they too do not depend on
+ * the cut.
  */
 final class CpuRnnKernel<A> implements RnnKernel {
   // Multiply-adds below which a block is not worth a thread of its own.
@@ -56,7 +59,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
   private final boolean gru;
   private final boolean proj;
 
-  CpuRnnKernel(RnnShape config, DType dtype, CpuMath<A> math, Parallel parallel, CpuBackend backend) {
+  CpuRnnKernel(
+      RnnShape config, DType dtype, CpuMath<A> math, Parallel parallel, CpuBackend backend) {
     this.config = config;
     this.dtype = dtype;
     this.math = math;
@@ -129,7 +133,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
     return new CpuTape(call, tapes);
   }
 
-  /** A run of sorted rows: {@code callers[r]} is the caller's index of row r; running[t] rows run at t. */
+  /**
+   * A run of sorted rows: {@code callers[r]} is the caller's index of row r; running[t] rows run at
+   * t.
+   */
   private record Block(int[] callers, int[] running) {
     int size() {
       return callers.length;
@@ -166,7 +173,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
       int[] lengths = args.lengths();
       int[] order = sortedByLength(lengths, batch, steps);
       long work = (long) steps * batch * gh * (config.inputSize() + hOut) * directions * layers;
-      int parts = (int) Math.max(1, Math.min(Math.min(parallel.threads(), batch), work / MIN_BLOCK_WORK));
+      int parts =
+          (int) Math.max(1, Math.min(Math.min(parallel.threads(), batch), work / MIN_BLOCK_WORK));
       for (int p = 0; p < parts; p++) {
         int[] callers = Arrays.copyOfRange(order, p * batch / parts, (p + 1) * batch / parts);
         int[] running = new int[steps];
@@ -187,11 +195,13 @@ final class CpuRnnKernel<A> implements RnnKernel {
 
   /** What the forward pass of one block kept for its backward pass. */
   private final class BlockTape {
-    // Per layer: its input (after the dropout below it), its output (before dropout), its dropout mask.
+    // Per layer: its input (after the dropout below it), its output (before dropout), its dropout
+    // mask.
     final List<A> inputs = nulls(layers);
     final List<A> outputs = nulls(layers);
     final List<A> masks = nulls(layers);
-    // Per k = layer * D + d: gate activations, LSTM cell states, GRU's W_hn h + b_hn, initial states.
+    // Per k = layer * D + d: gate activations, LSTM cell states, GRU's W_hn h + b_hn, initial
+    // states.
     final List<A> act = nulls(layers * directions);
     final List<A> cs = nulls(layers * directions);
     final List<A> ghn = nulls(layers * directions);
@@ -247,7 +257,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
             case LSTM:
               math.lstmCell(rows, hidden, xp, xpOff, gates, c, cellOut);
               if (proj) {
-                math.gemm(rows, hOut, hidden, cellOut, 0, hidden, call.w.hrT.get(k), false, h, 0, hOut);
+                math.gemm(
+                    rows, hOut, hidden, cellOut, 0, hidden, call.w.hrT.get(k), false, h, 0, hOut);
               }
               if (cs != null) {
                 System.arraycopy(c, 0, cs, t * nb * hidden, rows * hidden);
@@ -301,7 +312,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
     A mask = math.allocate(call.steps * nb * width);
     for (int r = 0; r < nb; r++) {
       long stream = (long) layer * call.batch + blk.callers()[r];
-      SplittableRandom random = new SplittableRandom(call.dropoutSeed + 0x9E3779B97F4A7C15L * (stream + 1));
+      SplittableRandom random =
+          new SplittableRandom(call.dropoutSeed + 0x9E3779B97F4A7C15L * (stream + 1));
       for (int t = 0; t < call.steps; t++) {
         math.dropoutMask(mask, (t * nb + r) * width, width, config.dropout(), random);
       }
@@ -329,7 +341,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
 
     @Override
     public void close() {
-      // Heap arrays, but closed all the same, so that a result read after close fails here as on a GPU.
+      // Heap arrays, but closed all the same, so that a result read after close fails here as on a
+      // GPU.
       result.output().close();
       result.hN().close();
       if (result.cN() != null) {
@@ -340,12 +353,14 @@ final class CpuRnnKernel<A> implements RnnKernel {
     @Override
     public BackwardResult backward(Storage gradOutput, Storage gradHN, Storage gradCN) {
       if (used.getAndSet(true)) {
-        throw new IllegalStateException("Trying to backward through the graph a second time: a tape "
-            + "is consumed by its backward pass; run the forward pass again");
+        throw new IllegalStateException(
+            "Trying to backward through the graph a second time: a tape "
+                + "is consumed by its backward pass; run the forward pass again");
       }
       Grads g = new Grads(call, gradOutput, gradHN, gradCN);
       List<ParamGrads> perBlock = new ArrayList<>(nulls(call.blocks.size()));
-      parallel.forEach(call.blocks.size(),
+      parallel.forEach(
+          call.blocks.size(),
           p -> perBlock.set(p, backwardBlock(call, call.blocks.get(p), tapes.get(p), g)));
       ParamGrads total = perBlock.get(0);
       for (int p = 1; p < perBlock.size(); p++) {
@@ -356,7 +371,9 @@ final class CpuRnnKernel<A> implements RnnKernel {
     }
   }
 
-  /** The incoming gradients of a backward pass, and the outgoing ones whose rows the blocks write. */
+  /**
+   * The incoming gradients of a backward pass, and the outgoing ones whose rows the blocks write.
+   */
   private final class Grads {
     final A output;
     final A hN;
@@ -417,7 +434,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
       }
     }
 
-    /** Adds these gradients, flattened to PyTorch's layout, into {@code into} ({@link ParamKey#all} order). */
+    /**
+     * Adds these gradients, flattened to PyTorch's layout, into {@code into} ({@link ParamKey#all}
+     * order).
+     */
     void addInto(List<HostStorage> into) {
       List<ParamKey> keys = ParamKey.all(config);
       for (int i = 0; i < keys.size(); i++) {
@@ -456,7 +476,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
     int nb = blk.size();
     int[] running = blk.running();
     ParamGrads grads = new ParamGrads();
-    A dy = g.output == null ? math.allocate(steps * nb * width) : gather(g.output, call, blk, width);
+    A dy =
+        g.output == null ? math.allocate(steps * nb * width) : gather(g.output, call, blk, width);
     A dh = math.allocate(nb * hOut);
     A dc = lstm ? math.allocate(nb * hidden) : null;
     A hPrev = math.allocate(nb * hOut);
@@ -481,7 +502,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
           loadState(g.cN, k, call.batch, hidden, blk, dc);
         }
         for (int s = 0; s < steps; s++) {
-          // The reverse of the forward order: the forward direction from the last step, the reverse from 0.
+          // The reverse of the forward order: the forward direction from the last step, the reverse
+          // from 0.
           int t = d == 0 ? steps - 1 - s : s;
           int rows = running[t];
           if (rows == 0) {
@@ -503,27 +525,41 @@ final class CpuRnnKernel<A> implements RnnKernel {
               for (int r = 0; r < rows; r++) {
                 System.arraycopy(y, (t * nb + r) * width + d * hOut, hCur, r * hOut, hOut);
               }
-              math.rnnCellBackward(config.mode() == RnnMode.RNN_RELU, rows, hidden, hCur, dh, dXp, xpOff);
+              math.rnnCellBackward(
+                  config.mode() == RnnMode.RNN_RELU, rows, hidden, hCur, dh, dXp, xpOff);
               break;
             case LSTM:
               if (proj) {
                 math.lstmCellOutput(rows, hidden, act, xpOff, cs, t * nb * hidden, cellOut);
-                math.addTransposedProduct(rows, hOut, hidden, dh, 0, hOut, cellOut, 0, hidden, grads.hr.get(k));
-                math.gemm(rows, hidden, hOut, dh, 0, hOut, call.w.hr.get(k), false, dCellOut, 0, hidden);
+                math.addTransposedProduct(
+                    rows, hOut, hidden, dh, 0, hOut, cellOut, 0, hidden, grads.hr.get(k));
+                math.gemm(
+                    rows, hidden, hOut, dh, 0, hOut, call.w.hr.get(k), false, dCellOut, 0, hidden);
               }
-              math.lstmCellBackward(rows, hidden, act, xpOff, cs, t * nb * hidden, cPrev, dCellOut, dc, dXp,
-                  xpOff);
+              math.lstmCellBackward(
+                  rows, hidden, act, xpOff, cs, t * nb * hidden, cPrev, dCellOut, dc, dXp, xpOff);
               break;
             case GRU:
-              math.gruCellBackward(rows, hidden, act, xpOff, tape.ghn.get(k), t * nb * hidden, hPrev, dh, dXp,
-                  xpOff, dGhScratch);
+              math.gruCellBackward(
+                  rows,
+                  hidden,
+                  act,
+                  xpOff,
+                  tape.ghn.get(k),
+                  t * nb * hidden,
+                  hPrev,
+                  dh,
+                  dXp,
+                  xpOff,
+                  dGhScratch);
               dGh = dGhScratch;
               dGhOff = 0;
               break;
             default:
               throw new AssertionError(config.mode());
           }
-          math.addTransposedProduct(rows, gh, hOut, dGh, dGhOff, gh, hPrev, 0, hOut, grads.hh.get(k));
+          math.addTransposedProduct(
+              rows, gh, hOut, dGh, dGhOff, gh, hPrev, 0, hOut, grads.hh.get(k));
           if (config.bias()) {
             math.addColumnSums(rows, gh, dGh, dGhOff, grads.biasHh.get(k));
           }
@@ -554,12 +590,21 @@ final class CpuRnnKernel<A> implements RnnKernel {
   }
 
   /**
-   * The state before step t of the first {@code rows} rows: step {@code prev}'s (row stride
-   * {@code stride}, columns from {@code colOff}) for the {@code prevRows} rows that ran then, the initial
+   * The state before step t of the first {@code rows} rows: step {@code prev}'s (row stride {@code
+   * stride}, columns from {@code colOff}) for the {@code prevRows} rows that ran then, the initial
    * state for the rest, which start at t.
    */
-  private void gatherPrevious(A dst, A src, int stride, int colOff, int cols, int prev, int prevRows, int rows,
-      int nb, A initial) {
+  private void gatherPrevious(
+      A dst,
+      A src,
+      int stride,
+      int colOff,
+      int cols,
+      int prev,
+      int prevRows,
+      int rows,
+      int nb,
+      A initial) {
     for (int r = 0; r < rows; r++) {
       if (r < prevRows) {
         System.arraycopy(src, (prev * nb + r) * stride + colOff, dst, r * cols, cols);
@@ -570,8 +615,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
   }
 
   /**
-   * The caller's batch indices, longest sequence first, ties in caller order: a counting sort over the
-   * lengths, which lie in [1, steps], with no boxing on the per-call path.
+   * The caller's batch indices, longest sequence first, ties in caller order: a counting sort over
+   * the lengths, which lie in [1, steps], with no boxing on the per-call path.
    */
   private static int[] sortedByLength(int[] lengths, int batch, int steps) {
     int[] order = new int[batch];
@@ -598,14 +643,14 @@ final class CpuRnnKernel<A> implements RnnKernel {
     return order;
   }
 
-
   /** The block's rows of a caller-layout (T, N, cols) or (N, T, cols) array, as (T, nb, cols). */
   private A gather(A data, Call call, Block blk, int cols) {
     int nb = blk.size();
     A out = math.allocate(call.steps * nb * cols);
     for (int t = 0; t < call.steps; t++) {
       for (int r = 0; r < nb; r++) {
-        System.arraycopy(data, callerRow(call, t, blk.callers()[r]) * cols, out, (t * nb + r) * cols, cols);
+        System.arraycopy(
+            data, callerRow(call, t, blk.callers()[r]) * cols, out, (t * nb + r) * cols, cols);
       }
     }
     return out;
@@ -616,7 +661,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
     int nb = blk.size();
     for (int t = 0; t < call.steps; t++) {
       for (int r = 0; r < nb; r++) {
-        System.arraycopy(rows, (t * nb + r) * cols, data, callerRow(call, t, blk.callers()[r]) * cols, cols);
+        System.arraycopy(
+            rows, (t * nb + r) * cols, data, callerRow(call, t, blk.callers()[r]) * cols, cols);
       }
     }
   }
@@ -625,7 +671,9 @@ final class CpuRnnKernel<A> implements RnnKernel {
     return config.batchFirst() ? b * call.steps + t : t * call.batch + b;
   }
 
-  /** Row r of {@code state} gets slice k of the caller's {@code initial} for its sequence, or zeros. */
+  /**
+   * Row r of {@code state} gets slice k of the caller's {@code initial} for its sequence, or zeros.
+   */
   private void loadState(A initial, int k, int batch, int size, Block blk, A state) {
     if (initial == null) {
       math.broadcastRows(null, size, state, blk.size());
@@ -636,7 +684,9 @@ final class CpuRnnKernel<A> implements RnnKernel {
     }
   }
 
-  /** The inverse of {@link #loadState}: the block's rows into slice k of a caller-order state array. */
+  /**
+   * The inverse of {@link #loadState}: the block's rows into slice k of a caller-order state array.
+   */
   private void storeState(A state, int k, int batch, int size, Block blk, A into) {
     for (int r = 0; r < blk.size(); r++) {
       System.arraycopy(state, r * size, into, (k * batch + blk.callers()[r]) * size, size);

@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  */
 final class DoubleMath implements CpuMath<double[]> {
   private final ThreadLocal<double[]> scratch = ThreadLocal.withInitial(() -> new double[0]);
-  private final ThreadLocal<double[][]> blockRows = ThreadLocal.withInitial(() -> new double[SUM_BLOCK][0]);
+  private final ThreadLocal<double[][]> blockRows =
+      ThreadLocal.withInitial(() -> new double[SUM_BLOCK][0]);
 
   @Override
   public double[] allocate(int n) {
@@ -62,8 +63,18 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void gemm(int m, int n, int k, double[] a, int aOff, int lda, double[][] b, boolean accumulate,
-      double[] c, int cOff, int ldc) {
+  public void gemm(
+      int m,
+      int n,
+      int k,
+      double[] a,
+      int aOff,
+      int lda,
+      double[][] b,
+      boolean accumulate,
+      double[] c,
+      int cOff,
+      int ldc) {
     double[] y = scratch(n);
     for (int r = 0; r < m; r++) {
       int row = cOff + r * ldc;
@@ -85,9 +96,19 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void addTransposedProduct(int m, int p, int n, double[] a, int aOff, int lda, double[] b, int bOff,
-      int ldb, double[][] c) {
-    // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT vectorizes.
+  public void addTransposedProduct(
+      int m,
+      int p,
+      int n,
+      double[] a,
+      int aOff,
+      int lda,
+      double[] b,
+      int bOff,
+      int ldb,
+      double[][] c) {
+    // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT
+    // vectorizes.
     double[][] rows = blockRows(n);
     double[] sum = scratch(n);
     for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
@@ -144,7 +165,14 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void addRows(int rows, int cols, double[] src, int srcOff, int srcStride, double[] dst, int dstOff,
+  public void addRows(
+      int rows,
+      int cols,
+      double[] src,
+      int srcOff,
+      int srcStride,
+      double[] dst,
+      int dstOff,
       int dstStride) {
     for (int r = 0; r < rows; r++) {
       int s = srcOff + r * srcStride;
@@ -173,7 +201,8 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void rnnCell(boolean relu, int rows, int hidden, double[] xp, int xpOff, double[] gates, double[] h) {
+  public void rnnCell(
+      boolean relu, int rows, int hidden, double[] xp, int xpOff, double[] gates, double[] h) {
     int n = rows * hidden;
     for (int i = 0; i < n; i++) {
       double v = xp[xpOff + i] + gates[i];
@@ -182,7 +211,8 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void lstmCell(int rows, int hidden, double[] xp, int xpOff, double[] gates, double[] c, double[] hOut) {
+  public void lstmCell(
+      int rows, int hidden, double[] xp, int xpOff, double[] gates, double[] c, double[] hOut) {
     int gh = 4 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
@@ -223,7 +253,8 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void rnnCellBackward(boolean relu, int rows, int hidden, double[] h, double[] dh, double[] dA, int dAOff) {
+  public void rnnCellBackward(
+      boolean relu, int rows, int hidden, double[] h, double[] dh, double[] dA, int dAOff) {
     int n = rows * hidden;
     for (int i = 0; i < n; i++) {
       double v = h[i];
@@ -232,7 +263,8 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void lstmCellOutput(int rows, int hidden, double[] act, int actOff, double[] c, int cOff, double[] out) {
+  public void lstmCellOutput(
+      int rows, int hidden, double[] act, int actOff, double[] c, int cOff, double[] out) {
     for (int r = 0; r < rows; r++) {
       int x = actOff + r * 4 * hidden;
       for (int j = 0; j < hidden; j++) {
@@ -242,8 +274,18 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void lstmCellBackward(int rows, int hidden, double[] act, int actOff, double[] c, int cOff,
-      double[] cPrev, double[] dOut, double[] dc, double[] dA, int dAOff) {
+  public void lstmCellBackward(
+      int rows,
+      int hidden,
+      double[] act,
+      int actOff,
+      double[] c,
+      int cOff,
+      double[] cPrev,
+      double[] dOut,
+      double[] dc,
+      double[] dA,
+      int dAOff) {
     int gh = 4 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = actOff + r * gh;
@@ -266,8 +308,18 @@ final class DoubleMath implements CpuMath<double[]> {
   }
 
   @Override
-  public void gruCellBackward(int rows, int hidden, double[] act, int actOff, double[] ghn, int ghnOff,
-      double[] hPrev, double[] dh, double[] dXp, int dXpOff, double[] dGh) {
+  public void gruCellBackward(
+      int rows,
+      int hidden,
+      double[] act,
+      int actOff,
+      double[] ghn,
+      int ghnOff,
+      double[] hPrev,
+      double[] dh,
+      double[] dXp,
+      int dXpOff,
+      double[] dGh) {
     int gh = 3 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = actOff + r * gh;

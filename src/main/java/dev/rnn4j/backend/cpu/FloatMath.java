@@ -5,13 +5,13 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * {@link CpuMath} for float32: float arithmetic, with the transcendental functions evaluated in double
- * and rounded. {@link DoubleMath} is its float64 twin, line for line: change both together.
+ * {@link CpuMath} for float32: float arithmetic, with the transcendental functions evaluated in
+ * double and rounded. {@link DoubleMath} is its float64 twin, line for line: change both together.
  */
 final class FloatMath implements CpuMath<float[]> {
   /**
-   * Whether the Vector API's module is in the boot layer, so that {@link VectorKernels} (the only class that
-   * refers to it) may be loaded.
+   * Whether the Vector API's module is in the boot layer, so that {@link VectorKernels} (the only
+   * class that refers to it) may be loaded.
    */
   static final boolean VECTOR_API_PRESENT =
       ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
@@ -34,7 +34,8 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
-  private final ThreadLocal<float[][]> blockRows = ThreadLocal.withInitial(() -> new float[SUM_BLOCK][0]);
+  private final ThreadLocal<float[][]> blockRows =
+      ThreadLocal.withInitial(() -> new float[SUM_BLOCK][0]);
 
   @Override
   public float[] allocate(int n) {
@@ -86,8 +87,18 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[][] b, boolean accumulate,
-      float[] c, int cOff, int ldc) {
+  public void gemm(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[][] b,
+      boolean accumulate,
+      float[] c,
+      int cOff,
+      int ldc) {
     if (vectorApi) {
       VectorKernels.gemm(m, n, k, a, aOff, lda, b, accumulate, c, cOff, ldc);
       return;
@@ -113,13 +124,23 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void addTransposedProduct(int m, int p, int n, float[] a, int aOff, int lda, float[] b, int bOff,
-      int ldb, float[][] c) {
+  public void addTransposedProduct(
+      int m,
+      int p,
+      int n,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[][] c) {
     if (vectorApi) {
       VectorKernels.addTransposedProduct(m, p, n, a, aOff, lda, b, bOff, ldb, c);
       return;
     }
-    // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT vectorizes.
+    // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT
+    // vectorizes.
     float[][] rows = blockRows(n);
     float[] sum = scratch(n);
     for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
@@ -176,7 +197,14 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void addRows(int rows, int cols, float[] src, int srcOff, int srcStride, float[] dst, int dstOff,
+  public void addRows(
+      int rows,
+      int cols,
+      float[] src,
+      int srcOff,
+      int srcStride,
+      float[] dst,
+      int dstOff,
       int dstStride) {
     for (int r = 0; r < rows; r++) {
       int s = srcOff + r * srcStride;
@@ -205,7 +233,8 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void rnnCell(boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
+  public void rnnCell(
+      boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int n = rows * hidden;
     for (int i = 0; i < n; i++) {
       float v = xp[xpOff + i] + gates[i];
@@ -214,7 +243,8 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void lstmCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
+  public void lstmCell(
+      int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
     int start = vectorApi ? VectorKernels.lstmCell(rows, hidden, xp, xpOff, gates, c, hOut) : 0;
     int gh = 4 * hidden;
     for (int r = 0; r < rows; r++) {
@@ -257,7 +287,8 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void rnnCellBackward(boolean relu, int rows, int hidden, float[] h, float[] dh, float[] dA, int dAOff) {
+  public void rnnCellBackward(
+      boolean relu, int rows, int hidden, float[] h, float[] dh, float[] dA, int dAOff) {
     int n = rows * hidden;
     for (int i = 0; i < n; i++) {
       float v = h[i];
@@ -266,7 +297,8 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void lstmCellOutput(int rows, int hidden, float[] act, int actOff, float[] c, int cOff, float[] out) {
+  public void lstmCellOutput(
+      int rows, int hidden, float[] act, int actOff, float[] c, int cOff, float[] out) {
     for (int r = 0; r < rows; r++) {
       int x = actOff + r * 4 * hidden;
       for (int j = 0; j < hidden; j++) {
@@ -276,8 +308,18 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void lstmCellBackward(int rows, int hidden, float[] act, int actOff, float[] c, int cOff,
-      float[] cPrev, float[] dOut, float[] dc, float[] dA, int dAOff) {
+  public void lstmCellBackward(
+      int rows,
+      int hidden,
+      float[] act,
+      int actOff,
+      float[] c,
+      int cOff,
+      float[] cPrev,
+      float[] dOut,
+      float[] dc,
+      float[] dA,
+      int dAOff) {
     int gh = 4 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = actOff + r * gh;
@@ -300,8 +342,18 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   @Override
-  public void gruCellBackward(int rows, int hidden, float[] act, int actOff, float[] ghn, int ghnOff,
-      float[] hPrev, float[] dh, float[] dXp, int dXpOff, float[] dGh) {
+  public void gruCellBackward(
+      int rows,
+      int hidden,
+      float[] act,
+      int actOff,
+      float[] ghn,
+      int ghnOff,
+      float[] hPrev,
+      float[] dh,
+      float[] dXp,
+      int dXpOff,
+      float[] dGh) {
     int gh = 3 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = actOff + r * gh;
@@ -346,8 +398,8 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   /**
-   * tanh from {@link #exp}: {@code 1 - 2 / (e^2|x| + 1)}, and its Taylor series near 0, where that form
-   * would cancel. Within a few float32 ulps.
+   * tanh from {@link #exp}: {@code 1 - 2 / (e^2|x| + 1)}, and its Taylor series near 0, where that
+   * form would cancel. Within a few float32 ulps.
    */
   private static float tanh(float x) {
     float ax = Math.abs(x);
@@ -362,10 +414,10 @@ final class FloatMath implements CpuMath<float[]> {
   }
 
   /**
-   * e^x in float: x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two for an exact product), e^r by its
-   * degree-6 Taylor polynomial, 2^n put into the exponent bits. Within two float32 ulps on the range where
-   * e^x is a normal float, 0 below it and infinity above; about five times faster than {@code Math.exp}
-   * with its conversions, which dominates the cells' cost.
+   * e^x in float: x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two for an exact product), e^r by
+   * its degree-6 Taylor polynomial, 2^n put into the exponent bits. Within two float32 ulps on the
+   * range where e^x is a normal float, 0 below it and infinity above; about five times faster than
+   * {@code Math.exp} with its conversions, which dominates the cells' cost.
    */
   static float exp(float x) {
     if (x < -87.33f) {
@@ -376,7 +428,8 @@ final class FloatMath implements CpuMath<float[]> {
     }
     float n = Math.round(x * 1.44269504f);
     float r = x - n * 0.693145752f - n * 1.42860677e-6f;
-    float p = 1f + r * (1f + r * (0.5f + r * (1f / 6 + r * (1f / 24 + r * (1f / 120 + r * (1f / 720))))));
+    float p =
+        1f + r * (1f + r * (0.5f + r * (1f / 6 + r * (1f / 24 + r * (1f / 120 + r * (1f / 720))))));
     return p * Float.intBitsToFloat(((int) n + 127) << 23);
   }
 }

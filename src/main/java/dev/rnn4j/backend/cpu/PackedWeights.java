@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One configuration's weights in the forms the kernel's products read, by {@code k = layer * D + direction}:
- * each matrix packed transposed (for the forward products {@code x W^T}) and as it is (for backward's
- * {@code dY W}), biases as flat arrays (null without bias).
+ * One configuration's weights in the forms the kernel's products read, by {@code k = layer * D +
+ * direction}: each matrix packed transposed (for the forward products {@code x W^T}) and as it is
+ * (for backward's {@code dY W}), biases as flat arrays (null without bias).
  */
 final class PackedWeights<A> {
   final List<A[]> ihT = new ArrayList<>();

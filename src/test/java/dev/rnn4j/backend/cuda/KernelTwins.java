@@ -4,14 +4,18 @@ import static dev.rnn4j.backend.cuda.LaunchGeometry.BLOCK;
 import static dev.rnn4j.backend.cuda.LaunchGeometry.gridSize;
 
 import dev.rnn4j.backend.AdamScalars;
+import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.HostStorage;
 import dev.rnn4j.backend.SgdScalars;
 import java.util.Arrays;
 
 /**
  * The CPU twins of rnn4j's CUDA kernels ({@code kernels/layout.cu}, {@code kernels/training.cu}):
  * one method per kernel and dtype, doing the same arithmetic in the same order, so a GPU result can
- * be compared with its twin element by element. Data movement and the optimizers' updates agree bit
- * for bit; so do the reductions, because the twins replay the kernels' block structure (per-thread
+ * be compared with its twin element by element. The element-wise kernels' twins (scaling, the
+ * optimizers' updates) are the CPU backend's operations themselves, which define what the kernels
+ * compute. Data movement and the optimizers' updates agree bit for bit; so do the reductions, because the twins replay the kernels' block structure (per-thread
  * grid-stride sums in float64, then the 256-thread tree, then the one-block pass over the partials)
  * for the grid {@link LaunchGeometry#gridSize} gives, which is the grid {@link CudaKernels}
  * launches.
@@ -21,6 +25,9 @@ import java.util.Arrays;
  * arrays. Pure Java: nothing here touches JCuda.
  */
 final class KernelTwins {
+  // The element-wise kernels' definitions are the CPU backend's own operations: their twins call them.
+  private static final Backend CPU = Backends.cpu();
+
   /** PyTorch's default {@code ignore_index}, as the cross-entropy kernel knows it. */
   static final int IGNORE_INDEX = -100;
 
@@ -286,121 +293,34 @@ final class KernelTwins {
     return new double[] {norm, coef >= 1 ? 1.0 : coef};
   }
 
-  /** {@code x *= coef}, in float32 as {@code GradClipping} scales float32 gradients. */
+  /** {@code x *= coef}: the CPU backend's {@code scaleInPlace}, which the {@code scale} kernel mirrors. */
   static void scale(float[] x, double coef) {
-    float c = (float) coef;
-    for (int i = 0; i < x.length; i++) {
-      x[i] = x[i] * c;
-    }
+    CPU.scaleInPlace(HostStorage.of(x), coef);
   }
 
-  /** {@code x *= coef}. */
   static void scale(double[] x, double coef) {
-    for (int i = 0; i < x.length; i++) {
-      x[i] = x[i] * coef;
-    }
+    CPU.scaleInPlace(HostStorage.of(x), coef);
   }
 
-  /**
-   * One {@code torch.optim.SGD} update of {@code p} in place; {@code buf} is null without momentum.
-   */
+  /** One SGD update: the CPU backend's {@code sgdStep}, the definition the kernel mirrors. */
   static void sgdStep(float[] p, float[] g, float[] buf, SgdScalars s) {
-    float weightDecay = (float) s.weightDecay();
-    float momentum = (float) s.momentum();
-    float keep = (float) s.keep();
-    float negLr = (float) s.negLr();
-    for (int i = 0; i < p.length; i++) {
-      float d = g[i];
-      if (s.decay()) {
-        d = Math.fma(p[i], weightDecay, d);
-      }
-      if (buf != null) {
-        float b = s.first() ? d : Math.fma(d, keep, buf[i] * momentum);
-        buf[i] = b;
-        d = s.nesterov() ? Math.fma(b, momentum, d) : b;
-      }
-      p[i] = Math.fma(d, negLr, p[i]);
-    }
+    CPU.sgdStep(HostStorage.of(p), HostStorage.of(g), buf == null ? null : HostStorage.of(buf), s);
   }
 
-  /** The float64 twin of {@link #sgdStep(float[], float[], float[], SgdScalars)}. */
   static void sgdStep(double[] p, double[] g, double[] buf, SgdScalars s) {
-    for (int i = 0; i < p.length; i++) {
-      double d = g[i];
-      if (s.decay()) {
-        d = Math.fma(p[i], s.weightDecay(), d);
-      }
-      if (buf != null) {
-        double b = s.first() ? d : Math.fma(d, s.keep(), buf[i] * s.momentum());
-        buf[i] = b;
-        d = s.nesterov() ? Math.fma(b, s.momentum(), d) : b;
-      }
-      p[i] = Math.fma(d, s.negLr(), p[i]);
-    }
+    CPU.sgdStep(HostStorage.of(p), HostStorage.of(g), buf == null ? null : HostStorage.of(buf), s);
   }
 
-  /**
-   * One Adam or AdamW update of {@code p} in place, with its moments {@code m}, {@code v} and
-   * (AMSGrad only, else null) {@code vmax}.
-   */
+  /** One Adam or AdamW update: the CPU backend's {@code adamStep}, the definition the kernel mirrors. */
   static void adamStep(float[] p, float[] g, float[] m, float[] v, float[] vmax, AdamScalars s) {
-    float negStepSize = (float) s.negStepSize();
-    float biasCorrection2Sqrt = (float) s.biasCorrection2Sqrt();
-    float eps = (float) s.eps();
-    float beta1 = (float) s.beta1();
-    float oneMinusBeta1 = (float) s.oneMinusBeta1();
-    float beta2 = (float) s.beta2();
-    float oneMinusBeta2 = (float) s.oneMinusBeta2();
-    float weightDecay = (float) s.weightDecay();
-    float decay = (float) s.decay();
-    for (int i = 0; i < p.length; i++) {
-      float gi = g[i];
-      float pi = p[i];
-      if (s.mode() == AdamScalars.DECOUPLED) {
-        pi = pi * decay;
-      } else if (s.mode() == AdamScalars.L2) {
-        gi = Math.fma(pi, weightDecay, gi);
-      }
-      float mi = Math.fma(gi, oneMinusBeta1, m[i] * beta1);
-      float vi = Math.fma(oneMinusBeta2 * gi, gi, v[i] * beta2);
-      m[i] = mi;
-      v[i] = vi;
-      float second = vi;
-      if (vmax != null) {
-        second = Math.max(vmax[i], vi);
-        vmax[i] = second;
-      }
-      float denom = (float) Math.sqrt(second) / biasCorrection2Sqrt + eps;
-      p[i] = pi + negStepSize * mi / denom;
-    }
+    CPU.adamStep(HostStorage.of(p), HostStorage.of(g), HostStorage.of(m), HostStorage.of(v),
+        vmax == null ? null : HostStorage.of(vmax), s);
   }
 
-  /**
-   * The float64 twin of {@link #adamStep(float[], float[], float[], float[], float[],
-   * AdamScalars)}.
-   */
   static void adamStep(
       double[] p, double[] g, double[] m, double[] v, double[] vmax, AdamScalars s) {
-    for (int i = 0; i < p.length; i++) {
-      double gi = g[i];
-      double pi = p[i];
-      if (s.mode() == AdamScalars.DECOUPLED) {
-        pi = pi * s.decay();
-      } else if (s.mode() == AdamScalars.L2) {
-        gi = Math.fma(pi, s.weightDecay(), gi);
-      }
-      double mi = Math.fma(gi, s.oneMinusBeta1(), m[i] * s.beta1());
-      double vi = Math.fma(s.oneMinusBeta2() * gi, gi, v[i] * s.beta2());
-      m[i] = mi;
-      v[i] = vi;
-      double second = vi;
-      if (vmax != null) {
-        second = Math.max(vmax[i], vi);
-        vmax[i] = second;
-      }
-      double denom = Math.sqrt(second) / s.biasCorrection2Sqrt() + s.eps();
-      p[i] = pi + s.negStepSize() * mi / denom;
-    }
+    CPU.adamStep(HostStorage.of(p), HostStorage.of(g), HostStorage.of(m), HostStorage.of(v),
+        vmax == null ? null : HostStorage.of(vmax), s);
   }
 
   // ---- the reductions' fixed order ----
