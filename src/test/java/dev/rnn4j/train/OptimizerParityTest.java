@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.rnn4j.backend.Device;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.nn.Parameter;
 import dev.rnn4j.nn.StateDict;
@@ -85,9 +86,14 @@ class OptimizerParityTest {
   }
 
   static void check(Case c) {
+    check(c, Device.CPU);
+  }
+
+  /** {@link #check(Case)} with the parameters, their gradients and the optimizer's state on {@code device}. */
+  static void check(Case c, Device device) {
     OptimizerConfig config = OptimizerConfig.fromJson(c.configJson());
     Inputs in = Inputs.of(c);
-    List<Parameter> parameters = Params.of(in.initial());
+    List<Parameter> parameters = Params.of(in.initial(), device);
     Optimizer opt = config.create(parameters);
     assertEquals(parameters, opt.parameters(), c.id() + " parameters()");
     boolean exact = OptimFixtures.exactVersion();
@@ -129,15 +135,20 @@ class OptimizerParityTest {
    * load_state_dict}), the rest: identical to the uninterrupted run.
    */
   static void checkResume(Case c, int split) {
+    checkResume(c, split, Device.CPU);
+  }
+
+  /** {@link #checkResume(Case, int)} on {@code device}. */
+  static void checkResume(Case c, int split, Device device) {
     OptimizerConfig config = OptimizerConfig.fromJson(c.configJson());
     Inputs in = Inputs.of(c);
-    List<Parameter> straight = Params.of(in.initial());
+    List<Parameter> straight = Params.of(in.initial(), device);
     Optimizer whole = config.create(straight);
     for (int k = 0; k < STEPS; k++) {
       Params.setGrads(straight, in.grads().get(k));
       whole.step();
     }
-    List<Parameter> params = Params.of(in.initial());
+    List<Parameter> params = Params.of(in.initial(), device);
     Optimizer first = config.create(params);
     for (int k = 0; k < split; k++) {
       Params.setGrads(params, in.grads().get(k));

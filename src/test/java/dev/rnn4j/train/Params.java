@@ -20,8 +20,13 @@ final class Params {
 
   /** One standalone parameter ({@link Parameter#of}) per entry, in order, each a copy of its tensor. */
   static List<Parameter> of(StateDict values) {
+    return of(values, Device.CPU);
+  }
+
+  /** As {@link #of(StateDict)}, the parameters on {@code device}. */
+  static List<Parameter> of(StateDict values, Device device) {
     List<Parameter> out = new ArrayList<>();
-    values.asMap().forEach((name, t) -> out.add(Parameter.of(name, t)));
+    values.asMap().forEach((name, t) -> out.add(Parameter.of(name, t.to(device))));
     return out;
   }
 
