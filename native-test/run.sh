@@ -5,12 +5,14 @@
 #
 #   bash native-test/run.sh [OUT_DIR]          (OUT_DIR default: native-test/out)
 #
+# Everything the script prints also goes to OUT_DIR/run.log, each step headed by its UTC time and the
+# seconds since the start; manifest.txt is the bundle's (what was built, from which commit).
 # Steps, each logged under OUT_DIR:
 #   1. java: $JAVA, else the bundle's jlinked runtime (unpacked from bundle/jre.tar.gz), else a Java 17+ on
 #      the PATH or under /usr/lib/jvm;
 #   2. libraries: libcudnn.so.9, and libcublas.so.12, or else libcublas.so.13 with the forwarding library
 #      built by dev.rnn4j.backend.cuda.CublasForwarder (OUT_DIR/forwarder); their folders go first on
-#      LD_LIBRARY_PATH (env.txt records them); nvidia-smi and `rnn4j doctor` are logged;
+#      LD_LIBRARY_PATH (env.txt records them); nvidia-smi (nvidia-smi.txt) and `rnn4j doctor` are logged;
 #   3. the tests tagged gpu or native, through JUnit's console launcher with -Drnn4j.gpu=true
 #      (tests.log, junit/ XML reports, parity.md: the largest CPU-GPU difference per fixture and each side's
 #      own float32 error, gpu-f32/: the GPU's float32 results of the backward fixtures, training.md: the
@@ -23,8 +25,20 @@
 #      `rnn4j bench --device cuda` (rnn4j-MODE-rN.json), PyTorch's side on the same GPU when python3 has
 #      torch with CUDA (torch-MODE-rN.json), and `bench --compare` of the two (compare-MODE-rN.txt), MODE
 #      tf32 or fp32, N the round; rounds-MODE.txt puts each case's ratios of all rounds side by side, with
-#      their median and the ratio of each side's fastest round.
-# The benchmark runs even when tests fail. Exit status: 0 when every step passed, 1 otherwise.
+#      their median and the ratio of each side's fastest round;
+#   6. what users run, TF32 allowed on both sides (both libraries' cuDNN default; --tf32 on also allows it
+#      in PyTorch's matmul, which only the Linear head uses here), in LOOP_ROUNDS rounds of
+#      alternating order on the L set (LSTM(1, H) forecasters, H 32/256/1024 x N 32/256 x T 24/100):
+#      `rnn4j bench --device cuda --set L --phases forward,forward_host,loop` (rnn4j-loop-rN.json) against
+#      `bench_torch.py --device cuda --tf32 on --set L --phases forward,forward_host,loop`
+#      (torch-loop-rN.json): `loop` is a whole training step with the batch on the GPU (LSTM + Linear head,
+#      MSE, backward, clip_grad_norm_(1.0), Adam step, zero_grad, loss.item() every 10 steps),
+#      `forward_host` a forward pass of a host tensor (PyTorch: .to('cuda'), forward, .cpu() of every
+#      result), `forward` the same pass with the input already on the GPU, for the copies' share;
+#      compare-loop-rN.txt and rounds-loop.txt as in step 5.
+# Before every benchmark nvidia-smi-clocks.csv gets a line of the GPU's clocks, temperature, power and
+# use; nvidia-smi-end.txt is nvidia-smi after the last step.
+# The benchmarks run even when tests fail. Exit status: 0 when every step passed, 1 otherwise.
 #
 # Environment:
 #   JAVA            the java to use
@@ -34,9 +48,14 @@
 #   BENCH_ARGS      extra options for both benchmarks' timing (default: 1 s warm-up, 20 repetitions)
 #   TF32_ROUNDS, FP32_ROUNDS  rounds per math mode, alternating which side runs first (default 5 and 1:
 #                   the TF32 comparison is the one with a target)
-#   BENCH_ONLY_RUN  1 skips steps 3 and 4 (a benchmark-only rerun)
-#   TEST_TIMEOUT, BENCH_TIMEOUT  seconds per step (default 240 and 150 per benchmark); the whole run is
-#                   meant to fit in about 6 minutes on an H100
+#   BENCH_ONLY_RUN  1 skips steps 3 and 4 (a benchmark-only rerun); TF32_ROUNDS=0 FP32_ROUNDS=0 skips
+#                   step 5, LOOP_ROUNDS=0 step 6
+#   LOOP_ROUNDS     rounds of step 6 (default 2)
+#   LOOP_ONLY       ids for step 6's --only (default: the whole L set)
+#   LOOP_PHASES     step 6's phases (default forward,forward_host,loop)
+#   TEST_TIMEOUT, BENCH_TIMEOUT, LOOP_TIMEOUT  seconds per step (default 240, 150 per benchmark of step 5,
+#                   240 per benchmark of step 6); steps 1 to 5 were meant to fit in about 6 minutes on an
+#                   H100; step 6 has not run on a GPU yet
 set -uo pipefail
 
 readonly BUNDLE=native-test/bundle
@@ -46,11 +65,21 @@ OUT_DIR=$(cd "$OUT_DIR" && pwd)
 readonly OUT_DIR
 status=0
 
-say() { printf '\n== %s  [%s]\n' "$*" "$(date -u +%T)"; }
+say() { printf '\n== %s  [%s, +%d s]\n' "$*" "$(date -u +%T)" "$SECONDS"; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 [[ -f $BUNDLE/rnn4j.jar && -d src/test/resources ]] \
   || die "run from the repository root, with the bundle in $BUNDLE (bash native-test/prepare.sh builds it)"
+
+# The whole run's output, beside the files it writes.
+exec > >(tee -a "$OUT_DIR/run.log") 2>&1
+say "run.sh in $(pwd), output to $OUT_DIR, started $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
+if [[ -f $BUNDLE/manifest.txt ]]; then
+  cp "$BUNDLE/manifest.txt" "$OUT_DIR/manifest.txt"
+  cat "$OUT_DIR/manifest.txt"
+else
+  echo "no $BUNDLE/manifest.txt: the bundle's origin is unknown"
+fi
 
 # --- 1. java -------------------------------------------------------------------------------------------
 java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
@@ -136,6 +165,15 @@ export LD_LIBRARY_PATH
 
 say "nvidia-smi"
 nvidia-smi 2>&1 | tee "$OUT_DIR/nvidia-smi.txt" || echo "nvidia-smi failed"
+# One CSV line of the GPU's state per benchmark: the lent machines' speed drifts, and this says whether
+# the clocks or the temperature moved with it.
+readonly GPU_QUERY=timestamp,clocks.sm,clocks.mem,temperature.gpu,power.draw,utilization.gpu,memory.used
+echo "label,$GPU_QUERY" > "$OUT_DIR/nvidia-smi-clocks.csv"
+gpu_clocks() { # LABEL
+  printf '%s,' "$1" >> "$OUT_DIR/nvidia-smi-clocks.csv"
+  nvidia-smi --query-gpu="$GPU_QUERY" --format=csv,noheader >> "$OUT_DIR/nvidia-smi-clocks.csv" 2>&1 \
+    || echo "(nvidia-smi failed)" >> "$OUT_DIR/nvidia-smi-clocks.csv"
+}
 say "rnn4j doctor"
 "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" doctor 2>&1 | tee "$OUT_DIR/doctor.txt" || echo "(doctor failed; see above)"
 
@@ -196,43 +234,50 @@ read -ra bench_args <<<"${BENCH_ARGS:---warmup-seconds 1 --repetitions 20}"
 if [[ -n ${BENCH_ONLY:-} ]]; then select_cases=(--only "$BENCH_ONLY")
 else select_cases=(--set "${BENCH_SET:-G}"); fi
 
-bench_rnn4j() { # MODE ROUND
-  local allow=true; [[ $1 == fp32 ]] && allow=false
-  say "rnn4j bench --device cuda, $1, round $2 (rnn4j-$1-r$2.json)"
-  timeout "${BENCH_TIMEOUT:-150}" "$JAVA_BIN" -Drnn4j.cuda.allowTf32=$allow -jar "$BUNDLE/rnn4j.jar" bench \
-    --device cuda "${select_cases[@]}" "${bench_args[@]}" --json "$OUT_DIR/rnn4j-$1-r$2.json" 2>&1 \
-    | tee "$OUT_DIR/bench-rnn4j-$1-r$2.log"
-  (( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED ($1, round $2)"; status=1; }
+bench_rnn4j() { # TAG MATH ROUND TIMEOUT ARGS...: rnn4j-TAG-rROUND.json; MATH tf32 or fp32
+  local tag=$1 allow=true round=$3 limit=$4
+  [[ $2 == fp32 ]] && allow=false
+  shift 4
+  say "rnn4j bench --device cuda, $tag, round $round (rnn4j-$tag-r$round.json)"
+  gpu_clocks "rnn4j $tag r$round"
+  timeout "$limit" "$JAVA_BIN" -Drnn4j.cuda.allowTf32=$allow -jar "$BUNDLE/rnn4j.jar" bench \
+    --device cuda "$@" "${bench_args[@]}" --json "$OUT_DIR/rnn4j-$tag-r$round.json" 2>&1 \
+    | tee "$OUT_DIR/bench-rnn4j-$tag-r$round.log"
+  (( PIPESTATUS[0] == 0 )) || { echo "RNN4J BENCH FAILED ($tag, round $round)"; status=1; }
 }
-bench_torch() { # MODE ROUND
+bench_torch() { # TAG MATH ROUND TIMEOUT ARGS...: torch-TAG-rROUND.json
   (( have_torch )) || return 0
-  local tf32=on; [[ $1 == fp32 ]] && tf32=off
-  say "PyTorch on the same GPU, $1, round $2 (torch-$1-r$2.json)"
-  LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "${BENCH_TIMEOUT:-150}" python3 \
-    src/test/python/bench_torch.py --device cuda --tf32 "$tf32" "${select_cases[@]}" "${bench_args[@]}" \
-    --min-seconds 0.2 --json "$OUT_DIR/torch-$1-r$2.json" 2>&1 | tee "$OUT_DIR/bench-torch-$1-r$2.log"
-  (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($1, round $2)"; status=1; }
+  local tag=$1 tf32=on round=$3 limit=$4
+  [[ $2 == fp32 ]] && tf32=off
+  shift 4
+  say "PyTorch on the same GPU, $tag, round $round (torch-$tag-r$round.json)"
+  gpu_clocks "torch $tag r$round"
+  LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "$limit" python3 \
+    src/test/python/bench_torch.py --device cuda --tf32 "$tf32" "$@" "${bench_args[@]}" \
+    --min-seconds 0.2 --json "$OUT_DIR/torch-$tag-r$round.json" 2>&1 \
+    | tee "$OUT_DIR/bench-torch-$tag-r$round.log"
+  (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($tag, round $round)"; status=1; }
 }
 
-# Each case's A/B ratio in every round of MODE (from compare-MODE-rN.txt), their median, and the ratio of
+# Each case's A/B ratio in every round of TAG (from compare-TAG-rN.txt), their median, and the ratio of
 # the two sides' fastest rounds. On the lent machines one side's median of a case moves by up to 2x from
 # round to round with the GPU at full clock throughout, so one round's ratio says little: the median of the
 # ratios and the fastest rounds (what each side can do there) say more.
-summarize_rounds() { # MODE
+summarize_rounds() { # TAG
   local files=("$OUT_DIR"/compare-$1-r*.txt)
   [[ -f ${files[0]} ]] || return 0
   say "ratios rnn4j / PyTorch by round, $1 (rounds-$1.txt)"
   awk 'FNR == 1 { r++ }
-       $1 ~ /^[A-Z][0-9]+$/ && ($2 == "forward" || $2 == "train_step") {
+       $1 ~ /^[A-Z][0-9]+$/ && $2 ~ /^(forward|train_step|loop|forward_host)$/ {
          key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
          ratio[key, r] = $5
          if (!(key in bestA) || $3 + 0 < bestA[key]) bestA[key] = $3 + 0
          if (!(key in bestB) || $4 + 0 < bestB[key]) bestB[key] = $4 + 0 }
        END {
-         printf "%-5s %-10s", "id", "phase"; for (i = 1; i <= r; i++) printf "  round %d", i
+         printf "%-5s %-12s", "id", "phase"; for (i = 1; i <= r; i++) printf "  round %d", i
          printf "   median   fastest A ms  fastest B ms  ratio\n"
          for (k = 1; k <= n; k++) {
-           key = order[k]; split(key, f, " "); printf "%-5s %-10s", f[1], f[2]; m = 0
+           key = order[k]; split(key, f, " "); printf "%-5s %-12s", f[1], f[2]; m = 0
            for (i = 1; i <= r; i++) {
              if ((key, i) in ratio) { printf "  %7s", ratio[key, i]; v[++m] = ratio[key, i] + 0 }
              else printf "  %7s", "-"
@@ -244,21 +289,40 @@ summarize_rounds() { # MODE
        }' "${files[@]}" | tee "$OUT_DIR/rounds-$1.txt"
 }
 
-for mode in tf32 fp32; do
-  rounds=${TF32_ROUNDS:-5}; [[ $mode == fp32 ]] && rounds=${FP32_ROUNDS:-1}
+# ROUNDS rounds of both sides, the order alternating (rnn4j first in odd rounds), each round compared on
+# its own (compare-TAG-rN.txt), then all rounds side by side (rounds-TAG.txt).
+bench_rounds() { # TAG MATH ROUNDS TIMEOUT ARGS...
+  local tag=$1 math=$2 rounds=$3 limit=$4 round
+  shift 4
   for (( round = 1; round <= rounds; round++ )); do
-    rm -f "$OUT_DIR/rnn4j-$mode-r$round.json" "$OUT_DIR/torch-$mode-r$round.json"
-    if (( round % 2 == 1 )); then bench_rnn4j $mode $round; bench_torch $mode $round
-    else bench_torch $mode $round; bench_rnn4j $mode $round; fi
-    if [[ -s $OUT_DIR/rnn4j-$mode-r$round.json && -s $OUT_DIR/torch-$mode-r$round.json ]]; then
-      say "rnn4j (A) against PyTorch (B), $mode, round $round (compare-$mode-r$round.txt)"
-      "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --compare "$OUT_DIR/rnn4j-$mode-r$round.json" \
-        "$OUT_DIR/torch-$mode-r$round.json" 2>&1 | tee "$OUT_DIR/compare-$mode-r$round.txt"
+    rm -f "$OUT_DIR/rnn4j-$tag-r$round.json" "$OUT_DIR/torch-$tag-r$round.json"
+    if (( round % 2 == 1 )); then
+      bench_rnn4j "$tag" "$math" $round "$limit" "$@"; bench_torch "$tag" "$math" $round "$limit" "$@"
+    else
+      bench_torch "$tag" "$math" $round "$limit" "$@"; bench_rnn4j "$tag" "$math" $round "$limit" "$@"
+    fi
+    if [[ -s $OUT_DIR/rnn4j-$tag-r$round.json && -s $OUT_DIR/torch-$tag-r$round.json ]]; then
+      say "rnn4j (A) against PyTorch (B), $tag, round $round (compare-$tag-r$round.txt)"
+      "$JAVA_BIN" -jar "$BUNDLE/rnn4j.jar" bench --compare "$OUT_DIR/rnn4j-$tag-r$round.json" \
+        "$OUT_DIR/torch-$tag-r$round.json" 2>&1 | tee "$OUT_DIR/compare-$tag-r$round.txt"
     fi
   done
-  summarize_rounds $mode
-done
+  summarize_rounds "$tag"
+}
+
+bench_rounds tf32 tf32 "${TF32_ROUNDS:-5}" "${BENCH_TIMEOUT:-150}" "${select_cases[@]}"
+bench_rounds fp32 fp32 "${FP32_ROUNDS:-1}" "${BENCH_TIMEOUT:-150}" "${select_cases[@]}"
+
+# --- 6. what users run: the training loop and the forward pass of host tensors -----------------------
+# Both libraries' defaults: TF32 allowed in cuDNN. forward runs beside forward_host so that the copies'
+# share of the host path shows.
+if [[ -n ${LOOP_ONLY:-} ]]; then loop_cases=(--only "$LOOP_ONLY"); else loop_cases=(--set L); fi
+bench_rounds loop tf32 "${LOOP_ROUNDS:-2}" "${LOOP_TIMEOUT:-240}" "${loop_cases[@]}" \
+  --phases "${LOOP_PHASES:-forward,forward_host,loop}"
+
 (( have_torch )) || say "PyTorch with CUDA not available to python3: no comparison"
 
-say "done: $OUT_DIR ($([[ $status == 0 ]] && echo passed || echo FAILED))"
+say "nvidia-smi after the benchmarks (nvidia-smi-end.txt)"
+nvidia-smi > "$OUT_DIR/nvidia-smi-end.txt" 2>&1 || echo "nvidia-smi failed"
+say "done: $OUT_DIR ($([[ $status == 0 ]] && echo passed || echo FAILED)) in $SECONDS s"
 exit "$status"

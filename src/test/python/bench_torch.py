@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Run rnn4j's benchmark set through PyTorch on the CPU and write the same JSON as ``rnn4j bench --json``.
+"""Run rnn4j's benchmark set through PyTorch (CPU or CUDA) and write the same JSON as ``rnn4j bench --json``.
 
 What it measures
 ----------------
@@ -24,8 +24,11 @@ C7    LSTM      64     128    2    yes    16    200
 C8    LSTM      1024   1024   1    no     16    25
 ====  ========  =====  =====  ===  =====  ====  ====
 
-plus G1..G13, the GPU matrix (``dev.rnn4j.bench.BenchSuite`` lists them), for ``--device cuda``.
-(C1..C8 are the CPU matrix of ``shared/notes/performance-anchors.md`` §4.)
+plus G1..G13, the GPU matrix (``dev.rnn4j.bench.BenchSuite`` lists them), for ``--device cuda``, and
+L1..L12, the loop grid: ``LSTM(1, H)`` forecasters of one input column with H 32, 256 and 1024, N 32 and
+256, T 24 and 100, numbered with T fastest, then N, then H (L1: H 32, N 32, T 24; L2: T 100; L3: N 256,
+T 24; ...; L12: H 1024, N 256, T 100). (C1..C8 are the CPU matrix of ``shared/notes/performance-anchors.md``
+§4.)
 
 On ``--device cuda`` the module and input live on ``cuda:0``, every timed call ends with
 ``torch.cuda.synchronize()`` (so a call's time is its GPU time, as rnn4j's), and ``--tf32 on|off`` sets
@@ -33,12 +36,23 @@ On ``--device cuda`` the module and input live on ``cuda:0``, every timed call e
 float32, as rnn4j's default math). ``device`` in the JSON is then ``cuda:0`` and ``impl`` names the GPU, CUDA,
 cuDNN and the TF32 setting.
 
-Two phases per case:
+Phases (``--phases``, default ``forward,train_step``), named as rnn4j's ``bench --phases`` names them:
 
-* ``forward``: ``module.eval()``, ``out, _ = module(x)`` under ``torch.no_grad()``.
+* ``forward``: ``module.eval()``, ``out, _ = module(x)`` under ``torch.no_grad()``, ``x`` on the device.
 * ``train_step``: ``module.train()`` (dropout is 0, so this changes no numbers), ``x.requires_grad_()``,
   ``out, _ = module(x)``, ``out.sum().backward()``: gradients to the input and to every weight, no
   optimizer. Gradients are reset (``set_to_none``) between calls, outside the timed region.
+* ``loop``: a user's training step, the batch ``x`` and a target ``randn(N, 1)`` already on the device,
+  on a new model (``torch.manual_seed(seed)``): the case's module and ``nn.Linear(D * H_out, 1)`` on the
+  last step (``head(out[:, -1])``, rnn4j's many-to-one ``SequenceModel``), ``model.train()``,
+  ``loss = F.mse_loss(model(x), target)``, ``loss.backward()``,
+  ``torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)``, ``torch.optim.Adam(lr=1e-3)``'s
+  ``step()``, ``zero_grad(set_to_none=True)`` (2.x's default), and ``loss.item()`` every 10th step
+  (counted from the first call, warm-up included). Adam takes PyTorch's default implementation for the
+  device (``foreach`` on CUDA).
+* ``forward_host``: ``module.eval()`` on the device, ``x`` on the host: under ``torch.no_grad()``,
+  ``out, h = module(x.to(device))`` and ``.cpu()`` of ``out`` and of every state tensor, the results
+  rnn4j's ``forward`` of a host tensor returns on the host. On the CPU it is ``forward``.
 
 ``flatten_parameters()`` is called once after construction. Each phase: the first call is timed on its own
 (``first_ms``, cold start; it also counts as warm-up), further warm-up calls run until ``--warmup-seconds``
@@ -49,7 +63,9 @@ numpy's default), min, first call, repetitions.
 
 FLOP convention (notes §1, "full"): per layer and direction ``F_l = 2*G*H*(I_l + H_out)*N*T``
 (+ ``2*P*H*N*T`` with a projection), ``F = D * sum_l F_l``, G = 4 (LSTM), 3 (GRU), 1 (RNN),
-I_0 = input size, I_l = D*H_out for l >= 1. ``forward`` GFLOP/s = F / median; ``train_step`` = 3F / median.
+I_0 = input size, I_l = D*H_out for l >= 1. ``forward`` and ``forward_host`` GFLOP/s = F / median;
+``train_step`` and ``loop`` = 3F / median (the loop's head, loss, clipping and Adam are not counted:
+``dev.rnn4j.bench.Flops`` says why).
 
 JSON (``--json FILE``): an array with one object per (case, phase) and the keys ``id, phase, median_ms,
 p10_ms, p90_ms, min_ms, first_ms, reps, gflops, threads, device ("cpu" or "cuda:0"), dtype ("float32"),
@@ -63,6 +79,7 @@ How to run
     /usr/bin/python3 src/test/python/bench_torch.py --set S --threads 2 --json /tmp/torch-S.json
     /usr/bin/python3 src/test/python/bench_torch.py --set C --threads 1 --json /tmp/torch-C-1t.json
     /usr/bin/python3 src/test/python/bench_torch.py --only S2,C3 --phases forward
+    python3 src/test/python/bench_torch.py --only L1,L5 --phases loop,forward_host --threads 2
     python3 src/test/python/bench_torch.py --device cuda --set G --tf32 off --json /tmp/torch-G.json
 
 Needs only PyTorch (any version; LSTM ``proj_size`` needs >= 1.8). Debian's ``python3-torch`` 1.13 (generic
@@ -83,7 +100,13 @@ import time
 import torch
 
 FLOP_CONVENTION = ("full: F = D*sum_l 2*G*H*(I_l+H_out)*N*T (+2*P*H*N*T); "
-                   "forward F/t, train_step 3F/t")
+                   "forward and forward_host F/t, train_step and loop 3F/t")
+
+# The loop's settings, as dev.rnn4j.bench.BenchRunner's LOOP_* constants.
+LOOP_OUT_FEATURES = 1
+LOOP_LR = 1e-3
+LOOP_CLIP_NORM = 1.0
+LOSS_READ_INTERVAL = 10
 
 
 def _case(case_id, mode, input_size, hidden_size, num_layers, bidirectional, batch, seq, proj_size=0):
@@ -128,10 +151,15 @@ CASES = [
     _case("G11", "LSTM", 512, 512, 1, False, 1, 1),
     _case("G12", "LSTM", 1024, 1024, 1, False, 1, 25),
     _case("G13", "LSTM", 1024, 1024, 2, False, 256, 128),
+] + [
+    _case("L%d" % (i + 1), "LSTM", 1, hidden, 1, False, batch, seq)
+    for i, (hidden, batch, seq) in enumerate(
+        (h, n, t) for h in (32, 256, 1024) for n in (32, 256) for t in (24, 100))
 ]
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-PHASES = ("forward", "train_step")
+PHASES = ("forward", "train_step", "loop", "forward_host")
+FORWARD_MULTIPLE = {"forward": 1, "train_step": 3, "loop": 3, "forward_host": 1}
 
 
 def forward_flop(cfg):
@@ -172,6 +200,21 @@ def build_module(cfg):
     return module
 
 
+class LoopModel(torch.nn.Module):
+    """rnn4j's many-to-one ``SequenceModel``: the recurrent module and a linear head on the last step."""
+
+    def __init__(self, rnn, out_features):
+        super().__init__()
+        self.rnn = rnn
+        directions = 2 if rnn.bidirectional else 1
+        h_out = getattr(rnn, "proj_size", 0) or rnn.hidden_size
+        self.head = torch.nn.Linear(directions * h_out, out_features)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)  # batch_first: out[:, -1] is every sequence's last step
+        return self.head(out[:, -1])
+
+
 def zero_grads(module):
     try:
         module.zero_grad(set_to_none=True)
@@ -192,9 +235,10 @@ def percentile(sorted_values, q):
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
 
 
-def make_call(module, x, phase, sync):
+def make_call(cfg, module, x, phase, args):
     """Returns (prepare, call): prepare runs outside the timed region, call is what is timed (and ends with
-    ``sync()``, which waits for the GPU on cuda)."""
+    ``args.sync()``, which waits for the GPU on cuda)."""
+    sync = args.sync
     if phase == "forward":
         module.eval()
 
@@ -206,6 +250,47 @@ def make_call(module, x, phase, sync):
                 out, _ = module(x)
             sync()
             return out
+        return prepare, call
+
+    if phase == "forward_host":
+        module.eval()
+        x_host = x.cpu()
+
+        def prepare():
+            pass
+
+        def call():
+            with torch.no_grad():
+                out, state = module(x_host.to(args.torch_device))
+                states = state if isinstance(state, tuple) else (state,)
+                results = [out.cpu()] + [s.cpu() for s in states]
+            sync()
+            return results
+        return prepare, call
+
+    if phase == "loop":
+        torch.manual_seed(args.seed)
+        model = LoopModel(build_module(cfg), LOOP_OUT_FEATURES).to(args.torch_device)
+        model.rnn.flatten_parameters()
+        model.train()
+        target = torch.randn(cfg["batch"], LOOP_OUT_FEATURES, dtype=torch.float32).to(args.torch_device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=LOOP_LR)
+        steps = [0]
+
+        def prepare():
+            pass
+
+        def call():
+            loss = torch.nn.functional.mse_loss(model(x), target)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), LOOP_CLIP_NORM)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            steps[0] += 1
+            if steps[0] % LOSS_READ_INTERVAL == 0:
+                loss.item()  # a loop's log line now and then: on cuda a copy that waits for the step
+            sync()
+            return loss
         return prepare, call
 
     module.train()
@@ -223,8 +308,8 @@ def make_call(module, x, phase, sync):
     return prepare, call
 
 
-def time_phase(module, x, phase, args):
-    prepare, call = make_call(module, x, phase, args.sync)
+def time_phase(cfg, module, x, phase, args):
+    prepare, call = make_call(cfg, module, x, phase, args)
     gc.collect()
 
     phase_start = time.perf_counter_ns()
@@ -318,6 +403,9 @@ def describe_torch(thread_notes):
     lines.append("threads: intra-op %d, inter-op %d" % (torch.get_num_threads(), torch.get_num_interop_threads()))
     lines.extend(thread_notes)
     lines.append("FLOP convention: " + FLOP_CONVENTION)
+    lines.append("loop: Linear(D*H_out, %d) head on the last step, F.mse_loss, clip_grad_norm_(%s), "
+                 "Adam(lr=%s), zero_grad(set_to_none=True), loss.item() every %d steps" % (
+                     LOOP_OUT_FEATURES, LOOP_CLIP_NORM, LOOP_LR, LOSS_READ_INTERVAL))
     return "\n".join(lines)
 
 
@@ -372,19 +460,21 @@ def select_cases(args):
         return [by_id[w] for w in wanted]
     s = args.set.upper()
     if s == "ALL":
-        return [c for c in CASES if args.device == "cuda" or not c["id"].startswith("G")]
+        return [c for c in CASES if args.device == "cuda" or c["id"][0] not in "GL"]
     return [c for c in CASES if c["id"].startswith(s)]
 
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description="PyTorch side of rnn4j's benchmark comparison (CPU or CUDA).")
-    ap.add_argument("--set", default="S", type=str.upper, choices=["S", "C", "G", "ALL"],
-                    help="case set: S, C, G or all (default S; all is S and C, plus G on cuda)")
+    ap.add_argument("--set", default="S", type=str.upper, choices=["S", "C", "G", "L", "ALL"],
+                    help="case set: S, C, G, L or all (default S; all is S and C, plus G and L on cuda)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cpu or cuda (cuda:0; default cpu)")
     ap.add_argument("--tf32", default="off", choices=["on", "off"],
                     help="on cuda: allow TF32 in cuDNN and matmul (default off)")
     ap.add_argument("--only", default=None, help="comma-separated case ids, e.g. S2,C3 (overrides --set)")
-    ap.add_argument("--phases", default="forward,train_step", help="comma-separated: forward, train_step")
+    ap.add_argument("--phases", default="forward,train_step",
+                    help="comma-separated: forward, train_step, loop, forward_host "
+                         "(default forward,train_step)")
     ap.add_argument("--threads", type=int, default=None,
                     help="torch.set_num_threads (and set_num_interop_threads where allowed); default: torch's")
     ap.add_argument("--json", default=None, help="write the results here (rewritten after every phase)")
@@ -436,6 +526,7 @@ def main(argv=None):
     else:
         device = torch.device("cpu")
         args.sync = lambda: None
+    args.torch_device = device
     print()
     sys.stdout.flush()
 
@@ -449,8 +540,8 @@ def main(argv=None):
             module.flatten_parameters()
         f = forward_flop(cfg)
         for phase in args.phase_list:
-            stats = time_phase(module, x, phase, args)
-            flop = f if phase == "forward" else 3 * f
+            stats = time_phase(cfg, module, x, phase, args)
+            flop = FORWARD_MULTIPLE[phase] * f
             row = {
                 "id": cfg["id"],
                 "phase": phase,
@@ -474,7 +565,7 @@ def main(argv=None):
                 "interop_threads": torch.get_num_interop_threads(),
             }
             rows.append(row)
-            print("%-3s %-10s median %s ms, first %s ms, %d reps, %.3g GFLOP/s" % (
+            print("%-4s %-12s median %s ms, first %s ms, %d reps, %.3g GFLOP/s" % (
                 cfg["id"], phase, fmt_ms(row["median_ms"]), fmt_ms(row["first_ms"]), row["reps"], row["gflops"]))
             sys.stdout.flush()
             if args.json:

@@ -4,8 +4,8 @@ import dev.rnn4j.nn.RnnConfig;
 import java.util.Objects;
 
 /**
- * One benchmark configuration: a module configuration (float32, batch_first) and the input's batch size N
- * and sequence length T.
+ * One benchmark configuration: a module configuration (float32, batch_first) and the input's batch
+ * size N and sequence length T.
  *
  * @param id the fixed id, e.g. {@code S3}; its first letter is its set
  * @param note why the configuration is in the set
@@ -17,7 +17,7 @@ public record BenchCase(String id, RnnConfig config, int batch, int seq, String 
     Objects.requireNonNull(note, "note");
   }
 
-  /** The set the case belongs to: {@code S}, {@code C} or {@code G}. */
+  /** The set the case belongs to: {@code S}, {@code C}, {@code G} or {@code L}. */
   public String set() {
     return id.substring(0, 1);
   }

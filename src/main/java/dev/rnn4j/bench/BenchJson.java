@@ -1,11 +1,11 @@
 package dev.rnn4j.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rnn4j.backend.BackendStats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,32 +32,47 @@ import java.util.Locale;
  *   "impl": "pytorch 2.13.0",
  *   "config": {"mode": "LSTM", "input_size": 256, "hidden_size": 256, "num_layers": 2,
  *              "bidirectional": false, "batch": 64, "seq": 100, "batch_first": true, "proj_size": 0},
+ *   "backend_stats": {"driver_allocations": 0, "cache_hits": 320, "uploads": 0, "downloads": 0,
+ *                     "plan_builds": 0, "live_blocks": 12, "live_bytes": 1048576, "cached_bytes": 0},
  *   "gflop_per_call": 13.4217728, "flop_convention": "full: ..."}]
  * }</pre>
  *
- * <p>{@code src/test/python/bench_torch.py} writes the same keys (and a few extras of its own, which are
- * ignored here). Times are milliseconds per call; {@code phase} is {@code forward} or {@code train_step}; {@code mode}
- * is PyTorch's {@code module.mode} ({@code RNN_TANH}, {@code RNN_RELU}, {@code LSTM}, {@code GRU}).
+ * <p>{@code src/test/python/bench_torch.py} writes the same keys (and a few extras of its own,
+ * which are ignored here). Times are milliseconds per call; {@code phase} is {@code forward},
+ * {@code train_step}, {@code loop} or {@code forward_host} ({@link Phase}); {@code config} is the
+ * recurrent module's for every phase (the loop's head is always {@code Linear(D * H_out, 1)});
+ * {@code mode} is PyTorch's {@code module.mode} ({@code RNN_TANH}, {@code RNN_RELU}, {@code LSTM},
+ * {@code GRU}); {@code backend_stats} (rnn4j's only) is what the backend's counters did over the
+ * timed repetitions.
  *
- * <p>Reading requires {@code id}, {@code phase} and {@code median_ms}; every other field may be missing
- * (a missing number reads as NaN, or 0 for counts; missing text or config as null) and unknown fields are
- * ignored, but a field that is present must have its type.
+ * <p>Reading requires {@code id}, {@code phase} and {@code median_ms}; every other field may be
+ * missing (a missing number reads as NaN, or 0 for counts; missing text or config as null) and
+ * unknown fields are ignored, but a field that is present must have its type.
  */
 public final class BenchJson {
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      // Python's json.dump writes NaN for a float NaN unless told not to.
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          // Python's json.dump writes NaN for a float NaN unless told not to.
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
   // Laid out as Python's json.dump(indent=2) lays it out: one entry per line group, "key": value.
-  private static final ObjectWriter PRETTY = JSON.writer(new DefaultPrettyPrinter()
-      .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE)
-      .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
+  private static final ObjectWriter PRETTY =
+      JSON.writer(
+          new DefaultPrettyPrinter()
+              .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE)
+              .withSeparators(
+                  Separators.createDefaultInstance()
+                      .withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
 
-  /** The {@code flop_convention} each entry carries: the PyTorch script's wording, so that both agree. */
+  /**
+   * The {@code flop_convention} each entry carries: the PyTorch script's wording, so that both
+   * agree.
+   */
   static final String FLOP_CONVENTION =
-      "full: F = D*sum_l 2*G*H*(I_l+H_out)*N*T (+2*P*H*N*T); forward F/t, train_step 3F/t";
+      "full: F = D*sum_l 2*G*H*(I_l+H_out)*N*T (+2*P*H*N*T); forward and forward_host F/t, "
+          + "train_step and loop 3F/t";
 
   private BenchJson() {}
 
@@ -93,6 +109,18 @@ public final class BenchJson {
         cn.put("batch_first", c.batchFirst());
         cn.put("proj_size", c.projSize());
       }
+      if (r.backendStats() != null) {
+        BackendStats b = r.backendStats();
+        ObjectNode bn = o.putObject("backend_stats");
+        bn.put("driver_allocations", b.driverAllocations());
+        bn.put("cache_hits", b.cacheHits());
+        bn.put("uploads", b.uploads());
+        bn.put("downloads", b.downloads());
+        bn.put("plan_builds", b.planBuilds());
+        bn.put("live_blocks", b.liveBlocks());
+        bn.put("live_bytes", b.liveBytes());
+        bn.put("cached_bytes", b.cachedBytes());
+      }
       // Extras, named as the PyTorch script names them.
       o.put("gflop_per_call", r.flops() / 1e9);
       o.put("flop_convention", FLOP_CONVENTION);
@@ -128,8 +156,12 @@ public final class BenchJson {
       throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isArray()) {
-      throw new IllegalArgumentException(source + ": expected a JSON array of results, got "
-          + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase(Locale.ROOT)));
+      throw new IllegalArgumentException(
+          source
+              + ": expected a JSON array of results, got "
+              + (root == null
+                  ? "nothing"
+                  : root.getNodeType().toString().toLowerCase(Locale.ROOT)));
     }
     List<BenchResult> results = new ArrayList<>();
     for (int i = 0; i < root.size(); i++) {
@@ -145,7 +177,9 @@ public final class BenchJson {
     String id = text(o, "id", where, true);
     String phase = text(o, "phase", where, true);
     String at = where + " (" + id + " " + phase + ")";
-    return new BenchResult(id, phase,
+    return new BenchResult(
+        id,
+        phase,
         number(o, "median_ms", at, true),
         number(o, "p10_ms", at, false),
         number(o, "p90_ms", at, false),
@@ -158,7 +192,27 @@ public final class BenchJson {
         text(o, "device", at, false),
         text(o, "dtype", at, false),
         text(o, "impl", at, false),
-        config(o.get("config"), at));
+        config(o.get("config"), at),
+        backendStats(o.get("backend_stats"), at));
+  }
+
+  private static BackendStats backendStats(JsonNode b, String where) {
+    if (b == null || b.isNull()) {
+      return null;
+    }
+    String at = where + " backend_stats";
+    if (!b.isObject()) {
+      throw new IllegalArgumentException(at + " is not an object");
+    }
+    return new BackendStats(
+        integer(b, "live_blocks", at),
+        integer(b, "live_bytes", at),
+        integer(b, "driver_allocations", at),
+        integer(b, "cache_hits", at),
+        integer(b, "cached_bytes", at),
+        integer(b, "uploads", at),
+        integer(b, "downloads", at),
+        integer(b, "plan_builds", at));
   }
 
   private static BenchResult.Config config(JsonNode c, String where) {
@@ -169,10 +223,16 @@ public final class BenchJson {
     if (!c.isObject()) {
       throw new IllegalArgumentException(at + " is not an object");
     }
-    return new BenchResult.Config(text(c, "mode", at, true), (int) integer(c, "input_size", at),
-        (int) integer(c, "hidden_size", at), (int) integer(c, "num_layers", at),
-        bool(c, "bidirectional", at), (int) integer(c, "batch", at), (int) integer(c, "seq", at),
-        bool(c, "batch_first", at), (int) integer(c, "proj_size", at));
+    return new BenchResult.Config(
+        text(c, "mode", at, true),
+        (int) integer(c, "input_size", at),
+        (int) integer(c, "hidden_size", at),
+        (int) integer(c, "num_layers", at),
+        bool(c, "bidirectional", at),
+        (int) integer(c, "batch", at),
+        (int) integer(c, "seq", at),
+        bool(c, "batch_first", at),
+        (int) integer(c, "proj_size", at));
   }
 
   /** {@code gflop_per_call} as a FLOP count; 0 when absent. */
@@ -216,7 +276,8 @@ public final class BenchJson {
     }
     // Python writes 13421772800.0 for a float; accept any whole number.
     if (!v.isNumber() || v.asDouble() != Math.rint(v.asDouble())) {
-      throw new IllegalArgumentException(where + ": '" + field + "' must be a whole number, got " + v);
+      throw new IllegalArgumentException(
+          where + ": '" + field + "' must be a whole number, got " + v);
     }
     return v.isIntegralNumber() ? v.asLong() : (long) v.asDouble();
   }
@@ -227,7 +288,8 @@ public final class BenchJson {
       return false;
     }
     if (!v.isBoolean()) {
-      throw new IllegalArgumentException(where + ": '" + field + "' must be true or false, got " + v);
+      throw new IllegalArgumentException(
+          where + ": '" + field + "' must be true or false, got " + v);
     }
     return v.asBoolean();
   }

@@ -3,14 +3,22 @@ package dev.rnn4j.bench;
 import static dev.rnn4j.internal.Checks.checkArgument;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.BackendStats;
 import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.cpu.CpuBackend;
 import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.RnnTape;
+import dev.rnn4j.nn.SequenceModel;
+import dev.rnn4j.nn.SequenceModelConfig;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.TensorScope;
+import dev.rnn4j.train.GradClipping;
+import dev.rnn4j.train.LossResult;
+import dev.rnn4j.train.MseLoss;
+import dev.rnn4j.train.Optimizer;
+import dev.rnn4j.train.OptimizerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -24,14 +32,29 @@ import java.util.function.Consumer;
  * Times benchmark cases on one backend, following a {@link BenchProtocol}.
  *
  * <p>Each case and phase gets a new module ({@code Rnn.create(config, seed)}, float32, PyTorch's
- * initialization) moved to the backend, and a standard normal input of shape (N, T, H_in) made before any
- * timing; the first call of the new module (which includes preparing its kernel) is the cold start. A
- * {@code train_step}'s gradient of the output, all ones, is made beforehand too, so the timed region holds
- * only the library's calls. The calls run through {@link Rnn#resident}: on a GPU the input and every result
- * stay on the device, as in a PyTorch benchmark on CUDA tensors, and each timed call ends when the device
- * has finished.
+ * initialization; for {@link Phase#LOOP} a {@code SequenceModel} around it) moved to the backend,
+ * and a standard normal input of shape (N, T, H_in) made before any timing; the first call of the
+ * new module (which includes preparing its kernel, and in the loop creating the optimizer's state)
+ * is the cold start. A {@code train_step}'s gradient of the output, all ones, and a {@code loop}'s
+ * target, standard normal (N, {@value #LOOP_OUT_FEATURES}), are made beforehand too, so the timed
+ * region holds only the library's calls. Except in {@link Phase#FORWARD_HOST}, inputs and targets
+ * are copied to the device once, before timing, as a PyTorch benchmark on CUDA tensors has them,
+ * and every result stays there. Each call runs in a {@link TensorScope}, which closes what it made,
+ * and ends with {@link Backend#synchronize()}, so that on a GPU a call's time is the device's.
  */
 public final class BenchRunner {
+  /** The loop's head: {@code nn.Linear(D * H_out, 1)}, one value forecast per sequence. */
+  public static final int LOOP_OUT_FEATURES = 1;
+
+  /** The loop's Adam learning rate. */
+  public static final double LOOP_LR = 1e-3;
+
+  /** The loop's {@code clip_grad_norm_} bound. */
+  public static final double LOOP_CLIP_NORM = 1.0;
+
+  /** The loop reads its loss to the host every this many steps, counted over warm-up and timing. */
+  public static final int LOSS_READ_INTERVAL = 10;
+
   private static final String POM_PROPERTIES = "/META-INF/maven/dev.rnn4j/rnn4j/pom.properties";
 
   private final Backend backend;
@@ -58,7 +81,8 @@ public final class BenchRunner {
    */
   public static Backend selectBackend(String device, int threads) {
     checkArgument(threads >= 1, "threads must be at least 1, got %d", threads);
-    checkArgument(!device.equals("auto"),
+    checkArgument(
+        !device.equals("auto"),
         "a benchmark needs an explicit device: cpu, cuda or cuda:N, got 'auto'");
     if (device.equals("cpu")) {
       return CpuBackend.withThreads(threads);
@@ -91,13 +115,18 @@ public final class BenchRunner {
     return protocol;
   }
 
-  /** The results' {@code impl}: the version and the backend's description (device and BLAS path). */
+  /**
+   * The results' {@code impl}: the version and the backend's description (device and BLAS path).
+   */
   public String impl() {
     return version() + " (" + backend.description() + ")";
   }
 
-  /** Every case in order, each phase in order; {@code each} sees each result as soon as it exists. */
-  public List<BenchResult> runAll(List<BenchCase> cases, List<Phase> phases, Consumer<BenchResult> each) {
+  /**
+   * Every case in order, each phase in order; {@code each} sees each result as soon as it exists.
+   */
+  public List<BenchResult> runAll(
+      List<BenchCase> cases, List<Phase> phases, Consumer<BenchResult> each) {
     List<BenchResult> results = new ArrayList<>();
     for (BenchCase c : cases) {
       for (Phase phase : phases) {
@@ -111,50 +140,100 @@ public final class BenchRunner {
 
   /** Warms up and times one case in one phase. */
   public BenchResult run(BenchCase c, Phase phase) {
-    RnnConfig config = c.config();
-    Tensor input = normal(new SplittableRandom(protocol.seed() ^ 0x5DEECE66DL),
-        c.batch(), c.seq(), config.inputSize());
+    SplittableRandom random = new SplittableRandom(protocol.seed() ^ 0x5DEECE66DL);
+    Tensor input = normal(random, c.batch(), c.seq(), c.config().inputSize());
     // Collect the previous case's garbage now rather than inside this one's timing.
     System.gc();
+    return switch (phase) {
+      case FORWARD, FORWARD_HOST, TRAIN_STEP -> runRnn(c, phase, input);
+      case LOOP -> runLoop(c, input, normal(random, c.batch(), LOOP_OUT_FEATURES));
+    };
+  }
+
+  private BenchResult runRnn(BenchCase c, Phase phase, Tensor input) {
+    RnnConfig config = c.config();
     try (Rnn rnn = Rnn.create(config, protocol.seed())) {
       rnn.to(backend);
-      // Inputs on the device once, as a PyTorch benchmark on device tensors has them; every call's results
-      // stay there too, and the timing waits for the device.
-      Tensor x = input.to(backend.device());
+      Tensor x = phase == Phase.FORWARD_HOST ? input : input.to(backend.device());
       Tensor gradOutput = null;
       try {
         Runnable call;
-        if (phase == Phase.FORWARD) {
-          rnn.eval();
-          call = () -> {
-            try (TensorScope scope = TensorScope.open()) {
-              rnn.forward(x);
-              backend.synchronize();
-            }
-          };
-        } else {
+        if (phase == Phase.TRAIN_STEP) {
           rnn.train();
-          gradOutput = ones(c.batch(), c.seq(), config.numDirections() * config.outputSize())
-              .to(backend.device());
+          gradOutput =
+              ones(c.batch(), c.seq(), config.numDirections() * config.outputSize())
+                  .to(backend.device());
           Tensor dy = gradOutput;
-          call = () -> {
-            try (TensorScope scope = TensorScope.open();
-                RnnTape tape = rnn.forwardForBackward(x, null, null)) {
-              tape.backward(dy, null, null);
-              rnn.zeroGrad();
-              backend.synchronize();
-            }
-          };
+          call =
+              () -> {
+                try (TensorScope scope = TensorScope.open();
+                    RnnTape tape = rnn.forwardForBackward(x, null, null)) {
+                  tape.backward(dy, null, null);
+                  rnn.zeroGrad();
+                  backend.synchronize();
+                }
+              };
+        } else {
+          // FORWARD_HOST: host input to a module on the device gives host results, copied back
+          // before forward returns.
+          rnn.eval();
+          call =
+              () -> {
+                try (TensorScope scope = TensorScope.open()) {
+                  rnn.forward(x);
+                  backend.synchronize();
+                }
+              };
         }
         return time(c, phase, call);
       } finally {
-        if (x != input) {
-          x.close();
-        }
+        closeCopy(x, input);
         if (gradOutput != null) {
           gradOutput.close();
         }
       }
+    }
+  }
+
+  private BenchResult runLoop(BenchCase c, Tensor input, Tensor hostTarget) {
+    SequenceModelConfig config = SequenceModelConfig.manyToOne(c.config(), LOOP_OUT_FEATURES);
+    try (SequenceModel model = SequenceModel.create(config, protocol.seed())) {
+      model.to(backend).train();
+      Tensor x = input.to(backend.device());
+      Tensor target = hostTarget.to(backend.device());
+      try (Optimizer optimizer = OptimizerConfig.adam(LOOP_LR).create(model.parameters())) {
+        int[] steps = {0};
+        Runnable call =
+            () -> {
+              try (TensorScope scope = TensorScope.open()) {
+                LossResult loss;
+                try (SequenceModel.SequenceTape tape = model.forwardForBackward(x, null)) {
+                  loss = MseLoss.compute(tape.prediction(), target);
+                  tape.backward(loss.gradient());
+                }
+                GradClipping.clipGradNorm(model.parameters(), LOOP_CLIP_NORM);
+                optimizer.step();
+                optimizer.zeroGrad();
+                // A loop logs its loss now and then, as loss.item() every 10 steps: on a GPU one
+                // copy to the host, which waits for the step.
+                if (++steps[0] % LOSS_READ_INTERVAL == 0) {
+                  loss.value();
+                }
+                backend.synchronize();
+              }
+            };
+        return time(c, Phase.LOOP, call);
+      } finally {
+        closeCopy(x, input);
+        closeCopy(target, hostTarget);
+      }
+    }
+  }
+
+  /** Closes {@code copy} when it is a device copy of {@code host}, not {@code host} itself. */
+  private static void closeCopy(Tensor copy, Tensor host) {
+    if (copy != host) {
+      copy.close();
     }
   }
 
@@ -164,18 +243,35 @@ public final class BenchRunner {
     long start = System.nanoTime();
     do {
       warmup.add(timeOne(call));
-    } while (warmup.size() < BenchProtocol.MIN_WARMUP_CALLS || System.nanoTime() - start < warmupNanos);
+    } while (warmup.size() < BenchProtocol.MIN_WARMUP_CALLS
+        || System.nanoTime() - start < warmupNanos);
     long[] warm = warmup.subList(1, warmup.size()).stream().mapToLong(Long::longValue).toArray();
     int reps = protocol.repetitionsFor(Stats.medianNanos(warm));
     long[] nanos = new long[reps];
+    BackendStats before = backend.stats();
     for (int i = 0; i < reps; i++) {
       nanos[i] = timeOne(call);
     }
+    BackendStats during = backend.stats().since(before);
     Stats s = Stats.ofNanos(nanos);
     long flops = c.flops(phase);
-    return new BenchResult(c.id(), phase.jsonName(), s.medianMs(), s.p10Ms(), s.p90Ms(), s.minMs(),
-        warmup.get(0) / 1e6, reps, flops, flops / (s.medianMs() * 1e6), threads,
-        backend.device().toString(), "float32", impl(), BenchResult.Config.of(c.config(), c.batch(), c.seq()));
+    return new BenchResult(
+        c.id(),
+        phase.jsonName(),
+        s.medianMs(),
+        s.p10Ms(),
+        s.p90Ms(),
+        s.minMs(),
+        warmup.get(0) / 1e6,
+        reps,
+        flops,
+        flops / (s.medianMs() * 1e6),
+        threads,
+        backend.device().toString(),
+        "float32",
+        impl(),
+        BenchResult.Config.of(c.config(), c.batch(), c.seq()),
+        during);
   }
 
   private static long timeOne(Runnable call) {
@@ -184,13 +280,13 @@ public final class BenchRunner {
     return System.nanoTime() - t0;
   }
 
-  /** A batch_first input (N, T, H_in) of standard normal float32 values. */
-  static Tensor normal(SplittableRandom random, int batch, int seq, int inputSize) {
-    float[] data = new float[batch * seq * inputSize];
+  /** A host tensor of standard normal float32 values: an input (N, T, H_in) or a target. */
+  static Tensor normal(SplittableRandom random, int... shape) {
+    float[] data = new float[Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
     for (int i = 0; i < data.length; i++) {
       data[i] = (float) random.nextGaussian();
     }
-    return Tensor.wrap(data, batch, seq, inputSize);
+    return Tensor.wrap(data, shape);
   }
 
   private static Tensor ones(int... shape) {

@@ -7,18 +7,32 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Where the benchmarks ran: the header of every report. */
-public record MachineInfo(String osName, String osArch, int processors, String cpuModel, String javaVersion,
-    String vmName, boolean vectorApi) {
+public record MachineInfo(
+    String osName,
+    String osArch,
+    int processors,
+    String cpuModel,
+    String javaVersion,
+    String vmName,
+    boolean vectorApi) {
   private static final Path CPUINFO = Path.of("/proc/cpuinfo");
 
   /** This JVM and machine; the CPU model is "unknown" where /proc/cpuinfo cannot be read. */
   public static MachineInfo current() {
-    return new MachineInfo(System.getProperty("os.name"), System.getProperty("os.arch"),
-        Runtime.getRuntime().availableProcessors(), cpuModel(CPUINFO), System.getProperty("java.version"),
-        System.getProperty("java.vm.name"), ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    return new MachineInfo(
+        System.getProperty("os.name"),
+        System.getProperty("os.arch"),
+        Runtime.getRuntime().availableProcessors(),
+        cpuModel(CPUINFO),
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
+        ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
   }
 
-  /** The first {@code model name} of a cpuinfo file (x86), else its {@code Hardware}/{@code Model} line. */
+  /**
+   * The first {@code model name} of a cpuinfo file (x86), else its {@code Hardware}/{@code Model}
+   * line.
+   */
   static String cpuModel(Path cpuinfo) {
     List<String> lines;
     try {
@@ -42,15 +56,28 @@ public record MachineInfo(String osName, String osArch, int processors, String c
 
   /** {@code machine: Linux amd64, 2 processors, AMD EPYC 9R14}. */
   public String machineLine() {
-    return "machine: " + osName + " " + osArch + ", " + processors + " processor" + (processors == 1 ? "" : "s")
-        + ", " + cpuModel;
+    return "machine: "
+        + osName
+        + " "
+        + osArch
+        + ", "
+        + processors
+        + " processor"
+        + (processors == 1 ? "" : "s")
+        + ", "
+        + cpuModel;
   }
 
   /**
-   * {@code jdk: 17.0.15 (OpenJDK 64-Bit Server VM), jdk.incubator.vector absent}: whether the Vector API is
-   * resolved decides which Java BLAS netlib can pick.
+   * {@code jdk: 17.0.15 (OpenJDK 64-Bit Server VM), jdk.incubator.vector absent}: whether the
+   * Vector API is resolved decides which Java BLAS netlib can pick.
    */
   public String jdkLine() {
-    return "jdk: " + javaVersion + " (" + vmName + "), jdk.incubator.vector " + (vectorApi ? "present" : "absent");
+    return "jdk: "
+        + javaVersion
+        + " ("
+        + vmName
+        + "), jdk.incubator.vector "
+        + (vectorApi ? "present" : "absent");
   }
 }

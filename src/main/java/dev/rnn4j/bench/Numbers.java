@@ -10,8 +10,9 @@ final class Numbers {
   private Numbers() {}
 
   /**
-   * {@code v} to {@code digits} significant digits, trailing zeros kept (they carry the precision): 97.71,
-   * 0.007123, 2.000, 1235 (no fewer digits before the point than the value has), 2.40e-07; "-" for NaN.
+   * {@code v} to {@code digits} significant digits, trailing zeros kept (they carry the precision):
+   * 97.71, 0.007123, 2.000, 1235 (no fewer digits before the point than the value has), 2.40e-07;
+   * "-" for NaN.
    */
   static String sig(double v, int digits) {
     if (Double.isNaN(v)) {
@@ -28,7 +29,9 @@ final class Numbers {
     }
     BigDecimal rounded = new BigDecimal(v).round(new MathContext(digits));
     int integerDigits = rounded.precision() - rounded.scale();
-    return rounded.setScale(Math.max(0, digits - integerDigits), RoundingMode.UNNECESSARY).toPlainString();
+    return rounded
+        .setScale(Math.max(0, digits - integerDigits), RoundingMode.UNNECESSARY)
+        .toPlainString();
   }
 
   /** {@code v} in its shortest plain form: 0.1, 1, 1.5. */

@@ -2,7 +2,10 @@ package dev.rnn4j.bench;
 
 import java.util.Arrays;
 
-/** Order statistics of per-call times, in milliseconds; percentiles interpolate as numpy's default does. */
+/**
+ * Order statistics of per-call times, in milliseconds; percentiles interpolate as numpy's default
+ * does.
+ */
 record Stats(double medianMs, double p10Ms, double p90Ms, double minMs) {
   static Stats ofNanos(long[] nanos) {
     if (nanos.length == 0) {
@@ -16,7 +19,10 @@ record Stats(double medianMs, double p10Ms, double p90Ms, double minMs) {
     return new Stats(percentile(ms, 0.5), percentile(ms, 0.1), percentile(ms, 0.9), ms[0]);
   }
 
-  /** The q-quantile of sorted values, linear between the closest ranks ({@code numpy.percentile}'s default). */
+  /**
+   * The q-quantile of sorted values, linear between the closest ranks ({@code numpy.percentile}'s
+   * default).
+   */
   static double percentile(double[] sorted, double q) {
     double pos = q * (sorted.length - 1);
     int lo = (int) Math.floor(pos);

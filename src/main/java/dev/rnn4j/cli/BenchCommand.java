@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -27,9 +28,11 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rnn4j bench}: times the fixed benchmark configurations (forward and training step) and prints
- * them as a table, optionally writing the results JSON; or, with {@code --compare}, sets two results files
- * side by side. Everything but option parsing lives in {@link dev.rnn4j.bench}.
+ * {@code rnn4j bench}: times the fixed benchmark configurations in the chosen phases (by default
+ * forward and training step; also a whole training loop's step and the forward pass on host
+ * tensors) and prints them as a table, optionally writing the results JSON; or, with {@code
+ * --compare}, sets two results files side by side. Everything but option parsing lives in {@link
+ * dev.rnn4j.bench}.
  */
 @Command(
     name = "bench",
@@ -37,23 +40,32 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     header = "Times RNN, LSTM and GRU configurations, or compares two results files.",
     customSynopsis = {
-      "rnn4j bench [--device=cpu|cuda] [--set=S|C|G|all | --only=ID[,ID...]]",
-      "                   [--threads=N] [--json=FILE] [--repetitions=N]",
-      "                   [--warmup-seconds=X] [-hV]",
+      "rnn4j bench [--device=cpu|cuda] [--set=S|C|G|L|all | --only=ID[,ID...]]",
+      "                   [--phases=PHASE[,PHASE...]] [--threads=N] [--json=FILE]",
+      "                   [--repetitions=N] [--warmup-seconds=X] [-hV]",
       "       rnn4j bench --compare A.json B.json"
     },
     description = {
-      "Each configuration runs in two phases: forward (rnn.eval().forward(x)) and train_step (forward, then "
-          + "backward of sum(output) to the input and every weight, no optimizer), float32, "
-          + "batch_first=True, standard normal input, weights initialized as PyTorch does.",
-      "Per phase: a warm-up (time-based, at least 3 calls; its first call is reported as the cold start), "
-          + "then timed repetitions; the table gives median, p10, p90, min, the cold start, the repetitions "
-          + "and GFLOP/s from the median, under a header naming the machine, JDK, BLAS and threads.",
-      "Sets: S (S1..S5, the issue's), C (C1..C8, the CPU matrix), G (G1..G13, the GPU matrix, sized for "
-          + "--device cuda), all (S and C on the CPU, S, C and G on a GPU).",
+      "Each configuration runs in the phases --phases names (default forward,train_step), "
+          + "float32, batch_first=True, standard normal input, weights initialized as PyTorch "
+          + "does: forward (rnn.eval().forward(x)), train_step (forward, then backward of "
+          + "sum(output) to the input and every weight, no optimizer), loop (a training step "
+          + "through the public API: the RNN with a Linear(D*H_out, 1) head on the last step, MSE "
+          + "loss, backward, clipGradNorm(1.0), Adam(lr=1e-3) step and zeroGrad, the loss read "
+          + "every 10 steps) and forward_host (forward of a host tensor, copied to the device and "
+          + "back; on the CPU the same as forward). Except in forward_host, the input is on the "
+          + "device before timing.",
+      "Per phase: a warm-up (time-based, at least 3 calls; its first call is reported as the cold"
+          + " start), then timed repetitions; the table gives median, p10, p90, min, the cold"
+          + " start, the repetitions and GFLOP/s from the median, under a header naming the"
+          + " machine, JDK, BLAS and threads.",
+      "Sets: S (S1..S5, the issue's), C (C1..C8, the CPU matrix), G (G1..G13, the GPU matrix, sized"
+          + " for --device cuda), L (L1..L12, LSTM(1, H) forecasters for the loop: H 32, 256, 1024"
+          + " x batch 32, 256 x seq 24, 100), all (S and C on the CPU, S, C, G and L on a GPU).",
       "",
-      "--compare matches A's and B's entries by (id, phase) and prints both medians and A/B; when B was "
-          + "measured with PyTorch, S1..S5 are checked against the issue's targets.",
+      "--compare matches A's and B's entries by (id, phase), any phase, and prints both medians "
+          + "and A/B; when B was measured with PyTorch, the issues' targets are checked (S1..S5; "
+          + "G1, G2, G8 and G10 on a GPU; none for loop and forward_host).",
       "",
       "Exit codes: 0 done, 1 failure (device unavailable, unreadable file), 2 usage error."
     })
@@ -61,40 +73,72 @@ final class BenchCommand implements Runnable {
   /** The options a comparison takes: the rest are about running benchmarks. */
   private static final Set<String> COMPARE_OPTIONS = Set.of("--compare", "--help", "--version");
 
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
-      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}); cuda never falls back to the CPU. On "
-          + "CUDA, float32 may use TF32 as PyTorch's default does; java -Drnn4j.cuda.allowTf32=false -jar ... "
-          + "times strict FP32.")
+  @Option(
+      names = "--device",
+      paramLabel = "DEVICE",
+      defaultValue = "cpu",
+      description =
+          "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}); cuda never falls back to the CPU. On"
+              + " CUDA, float32 may use TF32 as PyTorch's default does; java"
+              + " -Drnn4j.cuda.allowTf32=false -jar ... times strict FP32.")
   private String device;
 
-  @Option(names = "--set", paramLabel = "SET", defaultValue = "S",
-      description = "S, C, G or all (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--set",
+      paramLabel = "SET",
+      defaultValue = "S",
+      description = "S, C, G, L or all (default: ${DEFAULT-VALUE}).")
   private String set;
 
-  @Option(names = "--only", paramLabel = "ID", split = ",",
+  @Option(
+      names = "--only",
+      paramLabel = "ID",
+      split = ",",
       description = "Only these ids, e.g. S1,C4 (instead of --set).")
   private List<String> only;
 
-  @Option(names = "--threads", paramLabel = "N",
+  @Option(
+      names = {"--phases", "--phase"},
+      paramLabel = "PHASE",
+      split = ",",
+      description =
+          "Phases to time, in the order given: forward, train_step, loop, forward_host "
+              + "(default: forward,train_step).")
+  private List<String> phaseNames;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
       description = "CPU threads (default: the available processors).")
   private Integer threads;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also writes the results to FILE as JSON.")
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "Also writes the results to FILE as JSON.")
   private Path json;
 
-  @Option(names = "--repetitions", paramLabel = "N",
+  @Option(
+      names = "--repetitions",
+      paramLabel = "N",
       description = "Timed calls per phase (default: enough for about 1.5 s, 5 to 1000).")
   private Integer repetitions;
 
-  @Option(names = "--warmup-seconds", paramLabel = "X", defaultValue = "5.0",
-      description = "Least warm-up time per phase, in seconds, after at least 3 calls (default: "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup-seconds",
+      paramLabel = "X",
+      defaultValue = "5.0",
+      description =
+          "Least warm-up time per phase, in seconds, after at least 3 calls (default: "
+              + "${DEFAULT-VALUE}).")
   private double warmupSeconds;
 
-  @Option(names = "--compare", paramLabel = "FILE", arity = "2",
+  @Option(
+      names = "--compare",
+      paramLabel = "FILE",
+      arity = "2",
       description = "Compares two results files, A and B, instead of running benchmarks.")
   private List<Path> compare;
 
@@ -110,6 +154,7 @@ final class BenchCommand implements Runnable {
 
   private void runBenchmarks() {
     List<BenchCase> cases = cases();
+    List<Phase> phases = phases();
     BenchProtocol protocol = protocol();
     int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     if (n < 1) {
@@ -126,7 +171,6 @@ final class BenchCommand implements Runnable {
     BenchRunner runner = new BenchRunner(backend, n, protocol);
     PrintWriter out = spec.commandLine().getOut();
     ResultTable table = new ResultTable(out);
-    List<Phase> phases = List.of(Phase.values());
     table.printHeader(MachineInfo.current(), runner, cases, phases);
     List<BenchResult> results = runner.runAll(cases, phases, table::printRow);
     if (json != null) {
@@ -147,8 +191,8 @@ final class BenchCommand implements Runnable {
     if (!device.equals("cpu")) {
       try {
         if (device.equals("auto")) {
-          throw new IllegalArgumentException("a benchmark needs an explicit device: cpu, cuda or cuda:N, "
-              + "got 'auto'");
+          throw new IllegalArgumentException(
+              "a benchmark needs an explicit device: cpu, cuda or cuda:N, " + "got 'auto'");
         }
         Device.parse(device);
       } catch (IllegalArgumentException e) {
@@ -164,8 +208,28 @@ final class BenchCommand implements Runnable {
       }
       return BenchSuite.set(set, !device.equals("cpu"));
     } catch (IllegalArgumentException e) {
-      throw usage("Invalid value for option '" + (only != null ? "--only" : "--set") + "': " + e.getMessage());
+      throw usage(
+          "Invalid value for option '"
+              + (only != null ? "--only" : "--set")
+              + "': "
+              + e.getMessage());
     }
+  }
+
+  /** The phases the options select, without repeats; an unknown name is a usage error. */
+  private List<Phase> phases() {
+    if (phaseNames == null) {
+      return Phase.DEFAULTS;
+    }
+    Set<Phase> phases = new LinkedHashSet<>();
+    try {
+      for (String name : phaseNames) {
+        phases.add(Phase.fromJsonName(name));
+      }
+    } catch (IllegalArgumentException e) {
+      throw usage("Invalid value for option '--phases': " + e.getMessage());
+    }
+    return List.copyOf(phases);
   }
 
   private BenchProtocol protocol() {
@@ -181,8 +245,10 @@ final class BenchCommand implements Runnable {
     ParseResult parsed = spec.commandLine().getParseResult();
     for (OptionSpec option : spec.options()) {
       if (parsed.hasMatchedOption(option) && !COMPARE_OPTIONS.contains(option.longestName())) {
-        throw usage(option.longestName() + " cannot be given with --compare, which only reads two "
-            + "results files");
+        throw usage(
+            option.longestName()
+                + " cannot be given with --compare, which only reads two "
+                + "results files");
       }
     }
   }

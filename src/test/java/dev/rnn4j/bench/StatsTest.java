@@ -17,7 +17,10 @@ class StatsTest {
 
   @Test
   void evenCountsAndSingleValues() {
-    assertEquals(2.5, Stats.ofNanos(new long[] {1_000_000, 2_000_000, 3_000_000, 4_000_000}).medianMs(), 1e-12);
+    assertEquals(
+        2.5,
+        Stats.ofNanos(new long[] {1_000_000, 2_000_000, 3_000_000, 4_000_000}).medianMs(),
+        1e-12);
     Stats one = Stats.ofNanos(new long[] {7_000});
     assertEquals(0.007, one.medianMs(), 1e-15);
     assertEquals(0.007, one.p90Ms(), 1e-15);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.bench.BenchJson;
 import dev.rnn4j.bench.BenchResult;
+import dev.rnn4j.bench.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,11 +37,13 @@ class BenchCommandTest {
         run.describe());
     assertTrue(lines.get(7).startsWith("FLOP convention: forward F = D * sum_l 2*G*H*(I_l + H_out)*N*T"),
         run.describe());
-    assertTrue(lines.get(9).startsWith("id   phase      cell"), run.describe());
-    assertTrue(lines.get(10).matches("S1   forward    RNN_TANH +1 +2 +1 +1 +4 +5 +2\\.40e-07 .* +5 +\\S+"),
-        lines.get(10));
-    assertTrue(lines.get(11).matches("S1   train_step RNN_TANH +1 +2 +1 +1 +4 +5 +7\\.20e-07 .* +5 +\\S+"),
-        lines.get(11));
+    assertTrue(lines.get(8).startsWith("phase forward: rnn.eval().forward(x)"), run.describe());
+    assertTrue(lines.get(9).startsWith("phase train_step: "), run.describe());
+    assertTrue(lines.get(11).startsWith("id   phase        cell"), run.describe());
+    assertTrue(lines.get(12).matches(
+        "S1   forward      RNN_TANH +1 +2 +1 +1 +4 +5 +2\\.40e-07 .* +5 +\\S+"), lines.get(12));
+    assertTrue(lines.get(13).matches(
+        "S1   train_step   RNN_TANH +1 +2 +1 +1 +4 +5 +7\\.20e-07 .* +5 +\\S+"), lines.get(13));
     assertEquals("wrote 2 results to " + json, lines.get(lines.size() - 1));
 
     List<BenchResult> results = BenchJson.read(json);
@@ -53,6 +56,35 @@ class BenchCommandTest {
       assertEquals("RNN_TANH", r.config().mode());
       assertTrue(r.medianMs() > 0 && r.gflops() > 0, r.toString());
     }
+  }
+
+  /** --phases picks the loop and the host forward (on the CPU the host forward is the forward). */
+  @Test
+  void runsTheChosenPhases() throws IOException {
+    Path json = tmp.resolve("loop.json");
+    CliRun run = CliRun.of("bench", "--only", "S1,L1", "--phases", "loop,forward_host,loop",
+        "--repetitions", "5", "--warmup-seconds", "0", "--threads", "1", "--json", json.toString());
+    assertEquals(0, run.exitCode(), run.describe());
+    List<String> lines = run.out().lines().toList();
+    assertEquals("rnn4j bench: 2 configurations x 2 phases, float32, batch_first=True",
+        lines.get(0));
+    assertEquals("phase loop: " + Phase.LOOP.description(), lines.get(8));
+    assertEquals("phase forward_host: " + Phase.FORWARD_HOST.description(), lines.get(9));
+    assertTrue(lines.get(12).matches("S1   loop         RNN_TANH +1 +2 +1 +1 +4 +5 +7\\.20e-07 .*"),
+        lines.get(12));
+    assertTrue(lines.get(15).matches("L1   forward_host LSTM +1 +32 +1 +1 +32 +24 +0\\.00649 .*"),
+        lines.get(15));
+    List<BenchResult> results = BenchJson.read(json);
+    assertEquals(List.of("S1 loop", "S1 forward_host", "L1 loop", "L1 forward_host"),
+        results.stream().map(r -> r.id() + " " + r.phase()).toList());
+
+    // The phase is part of the comparison's key.
+    CliRun compare = CliRun.of("bench", "--compare", json.toString(), json.toString());
+    assertEquals(0, compare.exitCode(), compare.describe());
+    List<String> table = compare.out().lines().toList();
+    assertEquals("targets: not checked (B is not PyTorch)", table.get(2));
+    assertTrue(table.get(5).matches("S1   loop +\\S+ +\\S+ +1\\.000  - +-"), table.get(5));
+    assertTrue(table.get(8).matches("L1   forward_host +\\S+ +\\S+ +1\\.000  - +-"), table.get(8));
   }
 
   @Test
@@ -86,6 +118,8 @@ class BenchCommandTest {
         List.of("bench", "--threads", "0"),
         List.of("bench", "--repetitions", "0"),
         List.of("bench", "--warmup-seconds", "-1"),
+        List.of("bench", "--phases", "loop,step"),
+        List.of("bench", "--compare", "a.json", "b.json", "--phases", "loop"),
         List.of("bench", "--compare", "a.json"),
         List.of("bench", "--compare", "a.json", "b.json", "--only", "S1"))) {
       CliRun run = CliRun.of(args.toArray(String[]::new));
@@ -94,8 +128,11 @@ class BenchCommandTest {
       assertEquals("", run.out(), args + ": " + run.describe());
     }
     CliRun unknown = CliRun.of("bench", "--only", "S1,s9");
-    assertEquals("Invalid value for option '--only': unknown benchmark id 's9': expected S1..S5, C1..C8 or "
-        + "G1..G13", unknown.errLines().get(0));
+    assertEquals("Invalid value for option '--only': unknown benchmark id 's9': expected S1..S5, "
+        + "C1..C8, G1..G13 or L1..L12", unknown.errLines().get(0));
+    CliRun phase = CliRun.of("bench", "--only", "S1", "--phase", "forward,step");
+    assertEquals("Invalid value for option '--phases': unknown phase 'step': expected forward, "
+        + "train_step, loop, forward_host", phase.errLines().get(0));
   }
 
   @Test
@@ -117,9 +154,9 @@ class BenchCommandTest {
     assertEquals("A: " + a + " (rnn4j 0.1.0-SNAPSHOT)", lines.get(0));
     assertEquals("B: " + b + " (pytorch 2.13.0)", lines.get(1));
     assertEquals(List.of(
-        "id   phase       A median ms  B median ms     A/B  target         met  notes",
-        "S2   forward           2.000        1.670   1.198  A/B <= 1.5     yes",
-        "S2   train_step        9.000        4.030   2.233  A/B <= 1.5     NO",
+        "id   phase         A median ms  B median ms     A/B  target         met  notes",
+        "S2   forward             2.000        1.670   1.198  A/B <= 1.5     yes",
+        "S2   train_step          9.000        4.030   2.233  A/B <= 1.5     NO",
         "only in A: C1 forward"), lines.subList(4, 8));
     assertEquals("targets met: 1 of 2", lines.get(lines.size() - 1));
   }
