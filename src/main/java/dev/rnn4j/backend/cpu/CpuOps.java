@@ -26,12 +26,15 @@ final class CpuOps {
   /** y = x W^T + b over rows, each output summed in double from the bias on and rounded once. */
   static HostStorage linear(
       HostStorage x, HostStorage weight, HostStorage bias, int rows, int in, int out) {
+    double[] xs = widened(x);
+    double[] ws = widened(weight);
+    double[] bs = bias == null ? null : widened(bias);
     double[] y = new double[rows * out];
     for (int r = 0; r < rows; r++) {
       for (int o = 0; o < out; o++) {
-        double s = bias == null ? 0 : bias.get(o);
+        double s = bs == null ? 0 : bs[o];
         for (int i = 0; i < in; i++) {
-          s += x.get(r * in + i) * weight.get(o * in + i);
+          s += xs[r * in + i] * ws[o * in + i];
         }
         y[r * out + o] = s;
       }
@@ -52,16 +55,19 @@ final class CpuOps {
       int out,
       HostStorage weightGrad,
       HostStorage biasGrad) {
+    double[] xs = widened(x);
+    double[] ws = widened(weight);
+    double[] g = widened(dy);
     double[] dx = new double[rows * in];
     double[] dw = new double[out * in];
     double[] db = new double[out];
     for (int r = 0; r < rows; r++) {
       for (int o = 0; o < out; o++) {
-        double go = dy.get(r * out + o);
+        double go = g[r * out + o];
         db[o] += go;
         for (int i = 0; i < in; i++) {
-          dx[r * in + i] += go * weight.get(o * in + i);
-          dw[o * in + i] += go * x.get(r * in + i);
+          dx[r * in + i] += go * ws[o * in + i];
+          dw[o * in + i] += go * xs[r * in + i];
         }
       }
     }
@@ -75,10 +81,12 @@ final class CpuOps {
   /** The mean of the squared differences, summed in order in double; the gradient 2 (p - t) / n. */
   static HostStorage mseLoss(HostStorage prediction, HostStorage target, HostStorage grad) {
     int n = (int) prediction.numel();
+    double[] p = widened(prediction);
+    double[] t = widened(target);
     double sum = 0;
     boolean f32 = f32(prediction);
     for (int i = 0; i < n; i++) {
-      double d = prediction.get(i) - target.get(i);
+      double d = p[i] - t[i];
       sum += d * d;
       double g = 2 * d / n;
       if (f32) {
@@ -98,6 +106,7 @@ final class CpuOps {
     for (long t : target) {
       count += t == -100 ? 0 : 1;
     }
+    double[] x = widened(logits);
     double[] grad = new double[n * c];
     double loss = 0;
     for (int row = 0; row < n; row++) {
@@ -107,18 +116,18 @@ final class CpuOps {
       int offset = row * c;
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < c; j++) {
-        max = Math.max(max, logits.get(offset + j)); // NaN propagates, as in PyTorch
+        max = Math.max(max, x[offset + j]); // NaN propagates, as in PyTorch
       }
       double sum = 0;
       for (int j = 0; j < c; j++) {
-        sum += Math.exp(logits.get(offset + j) - max);
+        sum += Math.exp(x[offset + j] - max);
       }
       double logSum = Math.log(sum);
       for (int j = 0; j < c; j++) {
-        double softmax = Math.exp((logits.get(offset + j) - max) - logSum);
+        double softmax = Math.exp((x[offset + j] - max) - logSum);
         grad[offset + j] = (softmax - (j == target[row] ? 1 : 0)) / count;
       }
-      loss -= (logits.get(offset + (int) target[row]) - max) - logSum;
+      loss -= (x[offset + (int) target[row]] - max) - logSum;
     }
     copyInto(grad, gradInto);
     return scalar(loss / count, logits.dtype()); // NaN when every row is ignored
@@ -132,9 +141,15 @@ final class CpuOps {
     double sumOfSquares = 0;
     boolean allFloat32 = true;
     for (HostStorage g : grads) {
-      for (int i = 0; i < g.numel(); i++) {
-        double v = g.get(i);
-        sumOfSquares += v * v;
+      if (f32(g)) {
+        for (float f : g.floats()) {
+          double v = f;
+          sumOfSquares += v * v;
+        }
+      } else {
+        for (double v : g.doubles()) {
+          sumOfSquares += v * v;
+        }
       }
       allFloat32 &= f32(g);
     }
@@ -353,6 +368,19 @@ final class CpuOps {
     Object dst = f32(into) ? into.floats() : into.doubles();
     System.arraycopy(src, 0, dst, 0, (int) source.numel());
     into.bumpVersion();
+  }
+
+  /** The values as doubles: a widened copy of a float32 array, a float64 storage's own array. */
+  private static double[] widened(HostStorage s) {
+    if (!f32(s)) {
+      return s.doubles();
+    }
+    float[] f = s.floats();
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
   }
 
   private static void copyInto(double[] values, HostStorage into) {
