@@ -392,6 +392,9 @@ final class CudaRnnKernel implements RnnKernel {
                         batch,
                         shape.inputSize());
               }
+              // A tape backpropagates once: what only backward read goes back to the cache now, not
+              // at close (the blocks are reused only by work queued after this pass).
+              freeForBackward();
               return new BackwardResult(gradInput, dhx, dcx);
             } catch (RuntimeException e) {
               made.forEach(CudaStorage::close);
@@ -445,6 +448,17 @@ final class CudaRnnKernel implements RnnKernel {
       return dy;
     }
 
+    /** Frees what only backward reads: the reserve space, the input's copy, the sequence-major output. */
+    private void freeForBackward() {
+      in.closeOwned();
+      if (result.output() != ySeq) {
+        ySeq.close();
+      }
+      if (pass.reserve() != null) {
+        pass.reserve().close();
+      }
+    }
+
     /** Frees what the tape kept for backward and hands its results to the caller. */
     ForwardResult releaseResult() {
       device.run(w -> release(false));
@@ -461,13 +475,7 @@ final class CudaRnnKernel implements RnnKernel {
         return;
       }
       tapeClosed = true;
-      in.closeOwned();
-      if (result.output() != ySeq) {
-        ySeq.close();
-      }
-      if (pass.reserve() != null) {
-        pass.reserve().close();
-      }
+      freeForBackward();
       pass = null;
       if (!results) {
         return;
