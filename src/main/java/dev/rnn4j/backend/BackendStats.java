@@ -5,6 +5,12 @@ package dev.rnn4j.backend;
  * has done, what crossed between host and device, and how often an RNN plan (cuDNN's descriptors,
  * plan and workspace sizes; on the CPU a kernel over one set of parameters) was built.
  *
+ * <p>On the CPU the allocator is the heap: the counts cover the storages made by {@link
+ * Backend#allocate} and {@link Backend#upload} (parameters, gradients, optimizer state, a step's
+ * buffers), not the arrays operations return, which the garbage collector owns; uploads and
+ * downloads count the {@code upload} and {@code download} calls, not the small host arrays an
+ * operation takes as arguments (row indices, class labels).
+ *
  * @param liveBlocks storages allocated and not yet closed
  * @param liveBytes their bytes
  * @param driverAllocations allocations the allocator asked of the driver (the heap on the CPU)
