@@ -89,14 +89,10 @@ final class CachingAllocator {
         status = JCudaDriver.cuMemAlloc(pointer, size);
       }
       if (status == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
-        // Tensors nobody closed come back only when collected: collect, let the cleaner return their
-        // blocks (wait releases this monitor, which free() needs), and try a last time.
-        System.gc();
-        try {
-          wait(GC_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        // Tensors nobody closed come back only when collected: collect, let the cleaner return
+        // their
+        // blocks, and try a last time.
+        collect();
         releaseCached();
         status = JCudaDriver.cuMemAlloc(pointer, size);
       }
@@ -119,6 +115,36 @@ final class CachingAllocator {
     liveBlocks--;
     liveBytes -= block.bytes();
     cachedBytes += block.bytes();
+    notifyAll(); // a collect() may be waiting for the cleaner
+  }
+
+  /**
+   * The live blocks once the garbage collector has had its chance to return those of tensors nobody
+   * closed (at shutdown, where only true leaks should remain): 0, or the count after about a
+   * second.
+   */
+  synchronized long awaitCollected() {
+    for (int i = 0; i < 5 && liveBlocks > 0; i++) {
+      collect();
+    }
+    return liveBlocks;
+  }
+
+  /**
+   * Runs a collection and waits (releasing this monitor, which free() needs) for the cleaner's
+   * frees.
+   */
+  private void collect() {
+    long before = liveBlocks;
+    System.gc();
+    long deadline = System.nanoTime() + GC_WAIT_MILLIS * 1_000_000;
+    try {
+      while (liveBlocks == before && System.nanoTime() < deadline) {
+        wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

@@ -532,10 +532,15 @@ public final class CudaBackend implements Backend {
           CudaStorage[] gs = new CudaStorage[grads.size()];
           int partials = 0;
           for (int i = 0; i < gs.length; i++) {
+            // Of one dtype; each of its own size (a weight, a bias, the head's).
             gs[i] =
                 i == 0
                     ? storage(grads.get(0), "grads[0]")
-                    : like(grads.get(i), "grads[" + i + "]", gs[0]);
+                    : sized(
+                        grads.get(i),
+                        "grads[" + i + "]",
+                        gs[0],
+                        storage(grads.get(i), "grads[" + i + "]").numel());
             partials += CudaKernels.partialCount(gs[i].numel());
           }
           // Without gradients the norm is 0, as clip_grad_norm_ returns it, in the default dtype.

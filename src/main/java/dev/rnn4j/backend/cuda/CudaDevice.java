@@ -228,7 +228,7 @@ final class CudaDevice {
     try {
       makeCurrent();
       worker.synchronize();
-      long live = allocator.liveBlocks();
+      long live = allocator.awaitCollected();
       if (live != 0) {
         throw new IllegalStateException(
             String.format(

@@ -101,7 +101,8 @@ final class CudaRnnKernel implements RnnKernel {
   @Override
   public ForwardResult forward(ForwardArgs args) {
     if (args.dropout() && shape.dropout() > 0 && shape.numLayers() > 1) {
-      // cuDNN drops only in its training mode (the masks live in the reserve space): a training pass
+      // cuDNN drops only in its training mode (the masks live in the reserve space): a training
+      // pass
       // whose tape keeps nothing but its results.
       return ((CudaTape) forwardForBackward(args)).releaseResult();
     }
@@ -147,6 +148,7 @@ final class CudaRnnKernel implements RnnKernel {
           checkOpen();
           Inputs in = inputs(w, args);
           List<CudaStorage> made = new ArrayList<>();
+          CudnnRnn.Pass pass = null;
           try {
             boolean dropout = args.dropout() && shape.dropout() > 0 && shape.numLayers() > 1;
             CudnnRnn.Plan plan =
@@ -161,7 +163,7 @@ final class CudaRnnKernel implements RnnKernel {
                     args.dropoutOffset(),
                     args.passSeed());
             Outputs out = outputs(w, args, made);
-            CudnnRnn.Pass pass =
+            pass =
                 rnn.forward(
                     w,
                     plan,
@@ -178,6 +180,9 @@ final class CudaRnnKernel implements RnnKernel {
           } catch (RuntimeException e) {
             made.forEach(CudaStorage::close);
             in.closeOwned();
+            if (pass != null && pass.reserve() != null) {
+              pass.reserve().close();
+            }
             throw e;
           }
         });
@@ -378,6 +383,20 @@ final class CudaRnnKernel implements RnnKernel {
                     grads.pointer().withByteOffset(slot.offset() * dtype.byteSize()),
                     slot.count() * dtype.byteSize());
               }
+              if (args.lengths() != null) {
+                // cuDNN leaves the padded steps of dx undefined; PyTorch's packed path and the CPU
+                // give zeros there, and the block may hold an earlier tensor's values.
+                device
+                    .kernels()
+                    .maskPadding(
+                        w.stream(),
+                        dtype,
+                        dx.pointer(),
+                        pass.plan().devLengths(),
+                        steps,
+                        batch,
+                        shape.inputSize());
+              }
               CudaStorage gradInput = dx;
               if (shape.batchFirst()) {
                 gradInput = track(made, CudaStorage.allocate(device, dtype, dx.numel()));
@@ -448,7 +467,10 @@ final class CudaRnnKernel implements RnnKernel {
       return dy;
     }
 
-    /** Frees what only backward reads: the reserve space, the input's copy, the sequence-major output. */
+    /**
+     * Frees what only backward reads: the reserve space, the input's copy, the sequence-major
+     * output.
+     */
     private void freeForBackward() {
       in.closeOwned();
       if (result.output() != ySeq) {

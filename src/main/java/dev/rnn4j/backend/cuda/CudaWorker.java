@@ -28,6 +28,10 @@ import jcuda.runtime.cudaStream_t;
  */
 final class CudaWorker implements AutoCloseable {
   private static final long MIN_STAGING = 1 << 20;
+  // Transfers move through the staging buffer in pieces of at most this size, so that it stays
+  // small
+  // and a transfer of any size (over 2 GiB too) fits.
+  private static final long MAX_STAGING = 64L << 20;
 
   private final CudaDevice device;
   private final CUstream stream = new CUstream();
@@ -84,26 +88,35 @@ final class CudaWorker implements AutoCloseable {
 
   /** Queues a copy of {@code data} to {@code dst}. */
   void upload(float[] data, int from, int count, CUdeviceptr dst) {
-    long bytes = 4L * count;
-    long at = reserve(bytes);
-    staging.view().asFloatBuffer().position((int) (at / 4)).put(data, from, count);
-    copyIn(at, bytes, dst);
+    for (int done = 0; done < count; ) {
+      int n = Math.min(count - done, (int) (MAX_STAGING / 4));
+      long at = reserve(4L * n);
+      staging.view().asFloatBuffer().position((int) (at / 4)).put(data, from + done, n);
+      copyIn(at, 4L * n, dst.withByteOffset(4L * done));
+      done += n;
+    }
   }
 
   /** Queues a copy of {@code data} to {@code dst}. */
   void upload(double[] data, int from, int count, CUdeviceptr dst) {
-    long bytes = 8L * count;
-    long at = reserve(bytes);
-    staging.view().asDoubleBuffer().position((int) (at / 8)).put(data, from, count);
-    copyIn(at, bytes, dst);
+    for (int done = 0; done < count; ) {
+      int n = Math.min(count - done, (int) (MAX_STAGING / 8));
+      long at = reserve(8L * n);
+      staging.view().asDoubleBuffer().position((int) (at / 8)).put(data, from + done, n);
+      copyIn(at, 8L * n, dst.withByteOffset(8L * done));
+      done += n;
+    }
   }
 
   /** Queues a copy of {@code data} to {@code dst}. */
   void upload(int[] data, CUdeviceptr dst) {
-    long bytes = 4L * data.length;
-    long at = reserve(bytes);
-    staging.view().asIntBuffer().position((int) (at / 4)).put(data);
-    copyIn(at, bytes, dst);
+    for (int done = 0; done < data.length; ) {
+      int n = Math.min(data.length - done, (int) (MAX_STAGING / 4));
+      long at = reserve(4L * n);
+      staging.view().asIntBuffer().position((int) (at / 4)).put(data, done, n);
+      copyIn(at, 4L * n, dst.withByteOffset(4L * done));
+      done += n;
+    }
   }
 
   /**
@@ -111,20 +124,28 @@ final class CudaWorker implements AutoCloseable {
    * filled by {@link #finishDownloads()}.
    */
   void download(CUdeviceptr src, float[] into, int from, int count) {
-    long bytes = 4L * count;
-    long at = reserve(bytes);
-    copyOut(src, at, bytes);
-    pendingDownloads.add(
-        () -> staging.view().asFloatBuffer().position((int) (at / 4)).get(into, from, count));
+    for (int done = 0; done < count; ) {
+      int n = Math.min(count - done, (int) (MAX_STAGING / 4));
+      long at = reserve(4L * n);
+      copyOut(src.withByteOffset(4L * done), at, 4L * n);
+      int to = from + done;
+      pendingDownloads.add(
+          () -> staging.view().asFloatBuffer().position((int) (at / 4)).get(into, to, n));
+      done += n;
+    }
   }
 
   /** As {@link #download(CUdeviceptr, float[], int, int)} for doubles. */
   void download(CUdeviceptr src, double[] into, int from, int count) {
-    long bytes = 8L * count;
-    long at = reserve(bytes);
-    copyOut(src, at, bytes);
-    pendingDownloads.add(
-        () -> staging.view().asDoubleBuffer().position((int) (at / 8)).get(into, from, count));
+    for (int done = 0; done < count; ) {
+      int n = Math.min(count - done, (int) (MAX_STAGING / 8));
+      long at = reserve(8L * n);
+      copyOut(src.withByteOffset(8L * done), at, 8L * n);
+      int to = from + done;
+      pendingDownloads.add(
+          () -> staging.view().asDoubleBuffer().position((int) (at / 8)).get(into, to, n));
+      done += n;
+    }
   }
 
   /**
@@ -155,8 +176,11 @@ final class CudaWorker implements AutoCloseable {
       // Queued copies may still read the old buffer, and pending downloads still need it.
       finishDownloads();
       if (aligned > staging.bytes()) {
+        // The new buffer first: if pinning fails, the old one stays usable.
+        PinnedBuffer larger =
+            new PinnedBuffer(Math.min(MAX_STAGING, Math.max(aligned, 2 * staging.bytes())));
         staging.close();
-        staging = new PinnedBuffer(Math.max(aligned, 2 * staging.bytes()));
+        staging = larger;
       }
     }
     long at = stagingUsed;

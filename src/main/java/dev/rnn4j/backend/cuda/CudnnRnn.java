@@ -41,14 +41,14 @@ import jcuda.jcudnn.cudnnWgradMode;
  * without biases the slots stay zero, and the owner zeroes their gradients after every backward
  * pass so that nothing ever moves them.
  *
- * <p>Dropout: one descriptor and RNG state per instance. A training pass with dropout brings its module's
- * generator seed and how many dropout passes the generator made since it was seeded: when it follows
- * the previous pass (same seed, next offset) the state simply continues; otherwise it is seeded with
- * {@code cudnnSetDropoutDescriptor} (an initialization kernel over the whole state), from the seed at
- * offset 0 and from the pass's own mixed seed elsewhere. A trainer that reseeds its module at every
- * epoch (as rnn4j's does) thus pays one seeding per epoch, and a run resumed at an epoch draws the same
- * masks as the uninterrupted run. cuDNN's RNN reads the state with no per-call offset, so nothing
- * cheaper is exact.
+ * <p>Dropout: one descriptor and RNG state per instance. A training pass with dropout brings its
+ * module's generator seed and how many dropout passes the generator made since it was seeded: when
+ * it follows the previous pass (same seed, next offset) the state simply continues; otherwise it is
+ * seeded with {@code cudnnSetDropoutDescriptor} (an initialization kernel over the whole state),
+ * from the seed at offset 0 and from the pass's own mixed seed elsewhere. A trainer that reseeds
+ * its module at every epoch (as rnn4j's does) thus pays one seeding per epoch, and a run resumed at
+ * an epoch draws the same masks as the uninterrupted run. cuDNN's RNN reads the state with no
+ * per-call offset, so nothing cheaper is exact.
  *
  * <p>Not thread-safe: the device's lock serializes every use ({@link CudaDevice#call}).
  */
@@ -496,8 +496,10 @@ final class CudnnRnn implements AutoCloseable {
           JCudnn.cudnnGetRNNTempSpaceSizes(w.cudnn(), desc, mode(), xDesc, work, reserve));
       if (work[0] > workspace.bytes()) {
         // Queued passes finish with the old workspace before anyone reuses its block: one stream.
+        // The larger one first, so that a failed allocation leaves the plan as it was.
+        DeviceBuffer larger = DeviceBuffer.allocate(device, work[0]);
         workspace.close();
-        workspace = DeviceBuffer.allocate(device, work[0]);
+        workspace = larger;
       }
       reserveBytes = key.training ? reserve[0] : 0;
     }
@@ -607,7 +609,8 @@ final class CudnnRnn implements AutoCloseable {
       checkCudnn("cudnnCreateDropoutDescriptor", JCudnn.cudnnCreateDropoutDescriptor(d));
       dropout = d;
     } else if (seed == dropoutSeed && offset == dropoutOffset + 1) {
-      dropoutOffset = offset; // the state continues from the pass before, as the uninterrupted run's did
+      dropoutOffset =
+          offset; // the state continues from the pass before, as the uninterrupted run's did
       return;
     }
     checkCudnn(

@@ -8,9 +8,9 @@ import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
 
 /**
- * Page-locked host memory for transfers: copies from it run asynchronously on a stream, where copies from
- * Java arrays (which JCuda pins only for the length of the call) are synchronous. Owned by one
- * {@link CudaWorker}; freed by {@link #close()} after the worker's stream has synchronized.
+ * Page-locked host memory for transfers: copies from it run asynchronously on a stream, where
+ * copies from Java arrays (which JCuda pins only for the length of the call) are synchronous. Owned
+ * by one {@link CudaWorker}; freed by {@link #close()} after the worker's stream has synchronized.
  */
 final class PinnedBuffer implements AutoCloseable {
   private final Pointer pointer = new Pointer();
@@ -21,7 +21,12 @@ final class PinnedBuffer implements AutoCloseable {
   PinnedBuffer(long bytes) {
     this.bytes = bytes;
     checkDriver("cuMemAllocHost(" + bytes + " bytes)", JCudaDriver.cuMemAllocHost(pointer, bytes));
-    this.view = pointer.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
+    try {
+      this.view = pointer.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
+    } catch (RuntimeException e) {
+      JCudaDriver.cuMemFreeHost(pointer); // best effort: the view's failure is the one to report
+      throw e;
+    }
   }
 
   long bytes() {

@@ -126,14 +126,32 @@ class CudaRnnKernelGpuTest {
         if (Arrays.equals(first, other)) {
           fail("seeds 1 and 2 gave the same masks");
         }
+        // Within a seeding the state carries over: the next pass draws new masks, and a run that
+        // reseeds and makes the same passes (a resumed epoch) draws the same ones.
+        double[] next = outputOf(kernel, input, 1, 1);
+        if (Arrays.equals(again, next)) {
+          fail("two passes of one seeding gave the same masks");
+        }
+        outputOf(kernel, input, 2, 0);
+        assertArrayEquals(first, outputOf(kernel, input, 1, 0), "reseeded: the first pass's masks");
+        assertArrayEquals(next, outputOf(kernel, input, 1, 1), "reseeded: the second pass's masks");
+        outputOf(kernel, input, 2, 0);
+        double[] jumped = outputOf(kernel, input, 1, 1);
+        outputOf(kernel, input, 2, 0);
+        assertArrayEquals(jumped, outputOf(kernel, input, 1, 1),
+            "a pass that does not follow its predecessor seeds from its own mixed seed, each time");
       }
     }
   }
 
   private static double[] outputOf(RnnKernel kernel, Storage input, long seed) {
+    return outputOf(kernel, input, seed, 0);
+  }
+
+  private static double[] outputOf(RnnKernel kernel, Storage input, long seed, long offset) {
     try (Tape tape =
         kernel.forwardForBackward(
-            new ForwardArgs(input, STEPS, BATCH, null, null, null, true, seed, 0))) {
+            new ForwardArgs(input, STEPS, BATCH, null, null, null, true, seed, offset))) {
       return read(gpu, tape.result().output());
     }
   }
