@@ -122,6 +122,10 @@ final class Linear implements AutoCloseable {
 
   @Override
   public void close() {
+    weight.closed = true;
+    if (bias != null) {
+      bias.closed = true;
+    }
     weight.data.close();
     weight.grad.close();
     if (bias != null) {

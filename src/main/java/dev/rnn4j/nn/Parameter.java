@@ -35,6 +35,8 @@ public final class Parameter {
     // Whether a backward pass has written the gradient since the last zeroGrad (PyTorch: grad is
     // not None).
     boolean hasGrad;
+    // Set when the module that owns the storages closes them.
+    boolean closed;
 
     Slot(int[] shape, Backend backend, Storage data, Storage grad) {
       this.shape = shape.clone();
@@ -142,6 +144,7 @@ public final class Parameter {
 
   /** The values, as a view on the parameter's device: {@code p.data}. */
   public Tensor data() {
+    checkOpen();
     return Tensor.viewOf(slot.data, slot.shape);
   }
 
@@ -150,11 +153,13 @@ public final class Parameter {
    * zero.
    */
   public Tensor grad() {
+    checkOpen();
     return slot.hasGrad ? Tensor.viewOf(slot.grad, slot.shape) : null;
   }
 
   /** The values' storage, for optimizers (updated in place). */
   public Storage dataStorage() {
+    checkOpen();
     return slot.data;
   }
 
@@ -163,6 +168,7 @@ public final class Parameter {
    * null.
    */
   public Storage gradStorage() {
+    checkOpen();
     return slot.grad;
   }
 
@@ -176,6 +182,7 @@ public final class Parameter {
    * gradient, as a backward pass would: for gradients computed elsewhere (a cluster's).
    */
   public void accumulateGrad(Tensor gradient) {
+    checkOpen();
     if (!Arrays.equals(gradient.shape(), slot.shape) || gradient.dtype() != dtype()) {
       throw new IllegalArgumentException(
           String.format(
@@ -202,7 +209,15 @@ public final class Parameter {
    * accumulation).
    */
   public void zeroGrad() {
+    checkOpen();
     slot.zeroGrad();
+  }
+
+  private void checkOpen() {
+    if (slot.closed) {
+      throw new IllegalStateException(
+          "parameter \"" + name + "\" belongs to a module that was closed");
+    }
   }
 
   @Override

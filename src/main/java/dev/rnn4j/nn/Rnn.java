@@ -81,6 +81,7 @@ public final class Rnn implements AutoCloseable {
   private Backend backend;
   private RnnKernel kernel;
   private boolean training = true;
+  private boolean closed;
   // The dropout generator: its seed and the passes drawn from it since.
   private long dropoutSeed;
   private long dropoutPasses;
@@ -204,6 +205,7 @@ public final class Rnn implements AutoCloseable {
    * then {@code .cpu()}.
    */
   public synchronized StateDict stateDict() {
+    checkOpen();
     Map<String, Tensor> map = new LinkedHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
       map.put(keys.get(i).name(), download(slots.get(i).data, slots.get(i).shape));
@@ -238,6 +240,7 @@ public final class Rnn implements AutoCloseable {
 
   /** Copies tensors already checked against the configuration into the parameters. */
   synchronized void setParameters(List<Tensor> checked) {
+    checkOpen();
     for (int i = 0; i < slots.size(); i++) {
       backend.upload(hostStorage(checked.get(i).to(dtype())), slots.get(i).data);
     }
@@ -249,6 +252,7 @@ public final class Rnn implements AutoCloseable {
    * not None}}.
    */
   public synchronized StateDict grad() {
+    checkOpen();
     Map<String, Tensor> map = new LinkedHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
       Parameter.Slot slot = slots.get(i);
@@ -296,6 +300,7 @@ public final class Rnn implements AutoCloseable {
 
   /** A new kernel on {@code target} in {@code dtype} holding the current values and gradients. */
   private void rebuild(Backend target, DType dtype) {
+    checkOpen();
     RnnKernel next = target.createRnnKernel(config, dtype);
     try {
       List<Storage> params = next.parameters();
@@ -531,6 +536,9 @@ public final class Rnn implements AutoCloseable {
   /** Validates a call completely before anything changes, then draws its dropout seed. */
   private Call prepare(Tensor input, RnnState state, int[] lengths) {
     Objects.requireNonNull(input, "input");
+    synchronized (this) {
+      checkOpen();
+    }
     DType dtype = dtype();
     String module = config.mode().moduleName();
     checkArgument(
@@ -709,7 +717,23 @@ public final class Rnn implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
-    kernel.close();
+    if (!closed) {
+      closed = true;
+      slots.forEach(s -> s.closed = true);
+      kernel.close();
+    }
+  }
+
+  /** Whether {@link #close()} has run. */
+  public synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /** Fails when the module was closed, naming it. */
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(config + " used after close");
+    }
   }
 
   /** PyTorch's repr of the module, e.g. {@code LSTM(10, 20, num_layers=2)}. */

@@ -5,10 +5,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The initial state {@code hx} given to a forward pass: {@code h0} for RNN and GRU, {@code (h0, c0)} for LSTM.
+ * The initial state {@code hx} given to a forward pass: {@code h0} for RNN and GRU, {@code (h0,
+ * c0)} for LSTM.
  *
- * <p>Shapes: h0 is (D * num_layers, N, H_out), or (D * num_layers, H_out) for unbatched input; c0 is
- * (D * num_layers, N, H_cell), or (D * num_layers, H_cell).
+ * <p>Shapes: h0 is (D * num_layers, N, H_out), or (D * num_layers, H_out) for unbatched input; c0
+ * is (D * num_layers, N, H_cell), or (D * num_layers, H_cell).
  */
 public final class RnnState {
   private final Tensor h0;

@@ -29,6 +29,7 @@ public final class RnnTape implements AutoCloseable {
   private final Rnn.Call call;
   private final RnnKernel.Tape tape;
   private final RnnOutput output;
+  private boolean closed;
 
   RnnTape(Rnn module, Rnn.Call call, RnnKernel.Tape tape) {
     this.module = module;
@@ -39,6 +40,7 @@ public final class RnnTape implements AutoCloseable {
 
   /** The forward pass's results, as {@link Rnn#forward} returns them; they belong to the tape. */
   public RnnOutput output() {
+    checkOpen();
     return output;
   }
 
@@ -53,6 +55,7 @@ public final class RnnTape implements AutoCloseable {
    * @throws IllegalStateException when this tape was already used
    */
   public RnnGradients backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
+    checkOpen();
     checkGrad("grad_output", gradOutput, "output", output.output());
     checkGrad("grad_h_n", gradHN, "h_n", output.hN());
     checkArgument(
@@ -117,8 +120,15 @@ public final class RnnTape implements AutoCloseable {
   /** Releases what the forward pass kept, its results included; idempotent. */
   @Override
   public void close() {
+    closed = true;
     tape.close();
     call.closeUploads();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("RnnTape of " + call.config() + " used after close");
+    }
   }
 
   /** The gradients {@link RnnTape#backward} returns, in the shapes of the forward pass's inputs. */

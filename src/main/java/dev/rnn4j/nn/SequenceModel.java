@@ -256,6 +256,7 @@ public final class SequenceModel implements AutoCloseable {
   }
 
   private SequenceTape pass(Tensor input, int[] lengths, boolean forBackward) {
+    checkOpen();
     checkArgument(
         input.dim() == 3,
         "SequenceModel expects batched 3-D input, got %dD input of size %s",
@@ -312,6 +313,13 @@ public final class SequenceModel implements AutoCloseable {
     head.close();
   }
 
+  /** Fails when the model was closed, naming it. */
+  private void checkOpen() {
+    if (rnn.isClosed()) {
+      throw new IllegalStateException(config + " used after close");
+    }
+  }
+
   @Override
   public String toString() {
     return config.toString();
@@ -338,6 +346,7 @@ public final class SequenceModel implements AutoCloseable {
     private Tensor prediction;
     private Tensor gradInput;
     private boolean used;
+    private boolean closed;
 
     SequenceTape(
         SequenceModel model,
@@ -379,6 +388,12 @@ public final class SequenceModel implements AutoCloseable {
           hostIo ? download(predictionStorage, shape) : Tensor.viewOf(predictionStorage, shape);
     }
 
+    private void checkTapeOpen() {
+      if (closed) {
+        throw new IllegalStateException("SequenceTape of " + model.config + " used after close");
+      }
+    }
+
     private Tensor download(Storage s, int[] shape) {
       HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
       model.backend().download(s, host);
@@ -387,6 +402,7 @@ public final class SequenceModel implements AutoCloseable {
 
     /** The prediction, on the input's device; it belongs to the tape. */
     public Tensor prediction() {
+      checkTapeOpen();
       return prediction;
     }
 
@@ -408,6 +424,7 @@ public final class SequenceModel implements AutoCloseable {
      * @throws IllegalStateException when the tape was made by {@code forward}, or already used
      */
     public Tensor backward(Tensor gradPrediction) {
+      checkTapeOpen();
       checkArgument(
           Arrays.equals(gradPrediction.shape(), prediction.shape()),
           "Mismatch in shape: grad_prediction has a shape of %s and prediction has a shape of %s.",
@@ -468,6 +485,10 @@ public final class SequenceModel implements AutoCloseable {
     /** Releases the pass's memory, the prediction included; idempotent. */
     @Override
     public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
       if (hostIo || prediction != null) { // else forward handed it to its caller
         predictionStorage.close();
       }

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An ordered, immutable map from PyTorch parameter names to tensors: what {@code module.state_dict()}
- * returns and {@code safetensors.torch.save_file} writes.
+ * An ordered, immutable map from PyTorch parameter names to tensors: what {@code
+ * module.state_dict()} returns and {@code safetensors.torch.save_file} writes.
  */
 public final class StateDict {
   private final Map<String, Tensor> tensors;
@@ -21,7 +21,8 @@ public final class StateDict {
   /** A state dict holding the entries of {@code tensors} in its iteration order. */
   public static StateDict of(Map<String, Tensor> tensors) {
     Map<String, Tensor> copy = new LinkedHashMap<>();
-    tensors.forEach((name, t) -> copy.put(Objects.requireNonNull(name), Objects.requireNonNull(t, name)));
+    tensors.forEach(
+        (name, t) -> copy.put(Objects.requireNonNull(name), Objects.requireNonNull(t, name)));
     return new StateDict(copy);
   }
 
@@ -38,7 +39,8 @@ public final class StateDict {
   public Tensor get(String name) {
     Tensor t = tensors.get(name);
     if (t == null) {
-      throw new IllegalArgumentException("no tensor named \"" + name + "\" in state_dict " + names());
+      throw new IllegalArgumentException(
+          "no tensor named \"" + name + "\" in state_dict " + names());
     }
     return t;
   }
@@ -54,8 +56,8 @@ public final class StateDict {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof StateDict && List.copyOf(tensors.entrySet()).equals(
-        List.copyOf(((StateDict) o).tensors.entrySet()));
+    return o instanceof StateDict
+        && List.copyOf(tensors.entrySet()).equals(List.copyOf(((StateDict) o).tensors.entrySet()));
   }
 
   @Override
