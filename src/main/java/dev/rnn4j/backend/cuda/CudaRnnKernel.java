@@ -100,10 +100,9 @@ final class CudaRnnKernel implements RnnKernel {
 
   @Override
   public ForwardResult forward(ForwardArgs args) {
-    if (args.dropout() && shape.dropout() > 0 && shape.numLayers() > 1) {
+    if (dropsOut(args)) {
       // cuDNN drops only in its training mode (the masks live in the reserve space): a training
-      // pass
-      // whose tape keeps nothing but its results.
+      // pass whose tape keeps nothing but its results.
       return ((CudaTape) forwardForBackward(args)).releaseResult();
     }
     return device.call(
@@ -112,21 +111,8 @@ final class CudaRnnKernel implements RnnKernel {
           Inputs in = inputs(w, args);
           List<CudaStorage> made = new ArrayList<>();
           try {
-            CudnnRnn.Plan plan =
-                rnn.plan(w, args.steps(), args.batch(), args.lengths(), false, false, 0, 0, 0);
             Outputs out = outputs(w, args, made);
-            CudnnRnn.Pass pass =
-                rnn.forward(
-                    w,
-                    plan,
-                    args.lengths(),
-                    in.x.pointer(),
-                    ptr(in.h0),
-                    ptr(in.c0),
-                    out.y.pointer(),
-                    out.hy.pointer(),
-                    ptr(out.cy),
-                    weights.pointer());
+            CudnnRnn.Pass pass = run(w, args, false, in, out);
             CudaStorage output = finishOutput(w, args, pass.plan(), out.y, made);
             if (output != out.y) {
               out.y.close(); // transposed into output; the block is reused only after the transpose
@@ -150,31 +136,8 @@ final class CudaRnnKernel implements RnnKernel {
           List<CudaStorage> made = new ArrayList<>();
           CudnnRnn.Pass pass = null;
           try {
-            boolean dropout = args.dropout() && shape.dropout() > 0 && shape.numLayers() > 1;
-            CudnnRnn.Plan plan =
-                rnn.plan(
-                    w,
-                    args.steps(),
-                    args.batch(),
-                    args.lengths(),
-                    true,
-                    dropout,
-                    args.dropoutSeed(),
-                    args.dropoutOffset(),
-                    args.passSeed());
             Outputs out = outputs(w, args, made);
-            pass =
-                rnn.forward(
-                    w,
-                    plan,
-                    args.lengths(),
-                    in.x.pointer(),
-                    ptr(in.h0),
-                    ptr(in.c0),
-                    out.y.pointer(),
-                    out.hy.pointer(),
-                    ptr(out.cy),
-                    weights.pointer());
+            pass = run(w, args, true, in, out);
             CudaStorage output = finishOutput(w, args, pass.plan(), out.y, made);
             return new CudaTape(args, in, out.y, pass, new ForwardResult(output, out.hy, out.cy));
           } catch (RuntimeException e) {
@@ -186,6 +149,38 @@ final class CudaRnnKernel implements RnnKernel {
             throw e;
           }
         });
+  }
+
+  private boolean dropsOut(ForwardArgs args) {
+    return args.dropout() && shape.dropout() > 0 && shape.numLayers() > 1;
+  }
+
+  /** cuDNN's forward pass of its plan for {@code args}, in training or inference mode. */
+  private CudnnRnn.Pass run(
+      CudaWorker w, ForwardArgs args, boolean training, Inputs in, Outputs out) {
+    boolean dropout = training && dropsOut(args);
+    CudnnRnn.Plan plan =
+        rnn.plan(
+            w,
+            args.steps(),
+            args.batch(),
+            args.lengths(),
+            training,
+            dropout,
+            args.dropoutSeed(),
+            args.dropoutOffset(),
+            args.passSeed());
+    return rnn.forward(
+        w,
+        plan,
+        args.lengths(),
+        in.x.pointer(),
+        ptr(in.h0),
+        ptr(in.c0),
+        out.y.pointer(),
+        out.hy.pointer(),
+        ptr(out.cy),
+        weights.pointer());
   }
 
   @Override
