@@ -189,8 +189,12 @@ public final class TrainingSet implements AutoCloseable {
     if (loss == Loss.MSE) {
       return MseLoss.compute(prediction, regressionTargets(samples, model));
     }
-    return CrossEntropyLoss.compute(
-        prediction.view(-1, model.outFeatures()), labels(samples, model));
+    // Cross-entropy reads (rows, C); the gradient goes back in the prediction's shape ((L, N, C)
+    // for a
+    // sequence-first many-to-many model), a view of the loss's own gradient.
+    LossResult rows =
+        CrossEntropyLoss.compute(prediction.view(-1, model.outFeatures()), labels(samples, model));
+    return new LossResult(rows.loss(), rows.gradient().view(prediction.shape()));
   }
 
   private Tensor regressionTargets(int[] samples, SequenceModelConfig model) {
