@@ -33,6 +33,9 @@ class TrainingCountersTest {
     BackendStats created = backend.stats().since(before);
     assertEquals(1, created.planBuilds(), "one RNN preparation per model");
     int parameters = model.parameters().size();
+    // LSTM(3, 8, 2 layers, bidirectional): per layer and direction 4 * 8 * (in + 8) + 2 * 32; head
+    // 16 * 2 + 2.
+    assertEquals(2 * (32 * 11 + 64) + 2 * (32 * 24 + 64) + 34, model.parameterCount());
     assertEquals(parameters, created.uploads(), "each parameter's initial values, once");
 
     Optimizer optimizer = OptimizerConfig.adam(1e-2).create(model.parameters());
