@@ -27,8 +27,9 @@ import org.apache.spark.util.SerializableConfiguration;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Scores a partition with an rnn4j checkpoint, {@code batchSize} rows at a time: the function behind
- * {@link RnnPredictor}, for users of {@code Dataset.mapPartitions} and {@code JavaRDD.mapPartitions}.
+ * Scores a partition with an rnn4j checkpoint, {@code batchSize} rows at a time: the function
+ * behind {@link RnnPredictor}, for users of {@code Dataset.mapPartitions} and {@code
+ * JavaRDD.mapPartitions}.
  *
  * <pre>{@code
  * RnnScorer scorer = RnnScorer.forModel("hdfs:///models/co2.safetensors", spark).batchSize(512);
@@ -38,20 +39,21 @@ import scala.jdk.javaapi.CollectionConverters;
  *     Encoders.row(RnnPredictor.outputSchema(df.schema(), "forecast")));
  * }</pre>
  *
- * <p>A row's input is a window of the series in its own units: for a one-column model {@code window}
- * numbers ({@code double[]}, {@code float[]}, a {@code List} or Scala {@code Seq} of numbers: Spark's
- * {@code array<float>} or {@code array<double>}), for F columns {@code window} steps of F numbers each
- * (nested arrays or lists: {@code array<array<float>>}), in the checkpoint's column order. The result is
- * the forecast of the next {@code horizon} values of the first column, in its units, as
- * {@code rnn4j predict} computes it. Results come in input order; the partition is never held in memory
- * beyond one batch.
+ * <p>A row's input is a window of the series in its own units: for a one-column model {@code
+ * window} numbers ({@code double[]}, {@code float[]}, a {@code List} or Scala {@code Seq} of
+ * numbers: Spark's {@code array<float>} or {@code array<double>}), for F columns {@code window}
+ * steps of F numbers each (nested arrays or lists: {@code array<array<float>>}), in the
+ * checkpoint's column order. The result is the forecast of the next {@code horizon} values of the
+ * first column, in its units, as {@code rnn4j predict} computes it. Results come in input order;
+ * the partition is never held in memory beyond one batch.
  *
- * <p>A bad row (null, the wrong number of steps or values, a NaN or infinite value, a value that the
- * checkpoint's normalization takes beyond float32's range, or a window whose forecast is not finite) fails
- * the task under {@link BadRows#ERROR}, with a message that names the row's position in its partition and
- * the problem; under {@link BadRows#NULL} its result is null. The model comes from {@link ExecutorRuntime} (once per
- * executor) and runs on the device {@code device} resolves to in each task ({@code auto}: the task's GPU,
- * else the executor's GPU as {@link Rnn4jPlugin} saw it, else {@code spark.rnn4j.device}, else the CPU).
+ * <p>A bad row (null, the wrong number of steps or values, a NaN or infinite value, a value that
+ * the checkpoint's normalization takes beyond float32's range, or a window whose forecast is not
+ * finite) fails the task under {@link BadRows#ERROR}, with a message that names the row's position
+ * in its partition and the problem; under {@link BadRows#NULL} its result is null. The model comes
+ * from {@link ExecutorRuntime} (once per executor) and runs on the device {@code device} resolves
+ * to in each task ({@code auto}: the task's GPU, else the executor's GPU as {@link Rnn4jPlugin} saw
+ * it, else {@code spark.rnn4j.device}, else the CPU).
  *
  * <p>An immutable, serializable value: the with-style methods return copies.
  */
@@ -83,8 +85,13 @@ public final class RnnScorer implements Serializable {
   private final BadRows badRows;
   private final String caller;
 
-  private RnnScorer(String modelPath, SerializableConfiguration hadoopConf, int batchSize, String device,
-      BadRows badRows, String caller) {
+  private RnnScorer(
+      String modelPath,
+      SerializableConfiguration hadoopConf,
+      int batchSize,
+      String device,
+      BadRows badRows,
+      String caller) {
     this.modelPath = modelPath;
     this.hadoopConf = hadoopConf;
     this.batchSize = batchSize;
@@ -94,8 +101,9 @@ public final class RnnScorer implements Serializable {
   }
 
   /**
-   * A scorer of the checkpoint at {@code modelPath} (any Hadoop file system, read with {@code spark}'s
-   * Hadoop configuration), with batches of 512 rows, device {@code auto} and bad rows as errors.
+   * A scorer of the checkpoint at {@code modelPath} (any Hadoop file system, read with {@code
+   * spark}'s Hadoop configuration), with batches of 512 rows, device {@code auto} and bad rows as
+   * errors.
    */
   public static RnnScorer forModel(String modelPath, SparkSession spark) {
     return forModel(modelPath, spark.sparkContext().hadoopConfiguration());
@@ -104,8 +112,13 @@ public final class RnnScorer implements Serializable {
   /** As {@link #forModel(String, SparkSession)}, with a Hadoop configuration of one's own. */
   public static RnnScorer forModel(String modelPath, Configuration hadoopConf) {
     Objects.requireNonNull(modelPath, "modelPath");
-    return new RnnScorer(modelPath, new SerializableConfiguration(new Configuration(hadoopConf)), 512, "auto",
-        BadRows.ERROR, "RnnScorer");
+    return new RnnScorer(
+        modelPath,
+        new SerializableConfiguration(new Configuration(hadoopConf)),
+        512,
+        "auto",
+        BadRows.ERROR,
+        "RnnScorer");
   }
 
   /** Rows per model call, at least 1. */
@@ -116,14 +129,21 @@ public final class RnnScorer implements Serializable {
 
   /** {@code auto} (default), {@code cpu}, {@code cuda} or {@code cuda:N}. */
   public RnnScorer device(String device) {
-    checkArgument(device != null && (device.equals("auto") || validDevice(device)),
-        "device must be one of auto, cpu, cuda, cuda:N, got '%s'", device);
+    checkArgument(
+        device != null && (device.equals("auto") || validDevice(device)),
+        "device must be one of auto, cpu, cuda, cuda:N, got '%s'",
+        device);
     return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller);
   }
 
   /** What a bad row gives. */
   public RnnScorer badRows(BadRows badRows) {
-    return new RnnScorer(modelPath, hadoopConf, batchSize, device, Objects.requireNonNull(badRows, "badRows"),
+    return new RnnScorer(
+        modelPath,
+        hadoopConf,
+        batchSize,
+        device,
+        Objects.requireNonNull(badRows, "badRows"),
         caller);
   }
 
@@ -146,24 +166,26 @@ public final class RnnScorer implements Serializable {
    *
    * @param rows the partition
    * @param input a row's window (see the class comment for the accepted forms)
-   * @param output a row and its forecast (null for a bad row under {@link BadRows#NULL}) to the result
+   * @param output a row and its forecast (null for a bad row under {@link BadRows#NULL}) to the
+   *     result
    */
-  public <T, R> Iterator<R> score(Iterator<T> rows, Function<T, Object> input, BiFunction<T, float[], R> output) {
+  public <T, R> Iterator<R> score(
+      Iterator<T> rows, Function<T, Object> input, BiFunction<T, float[], R> output) {
     return new Scoring<>(rows, input, output, "input");
   }
 
   /**
-   * The {@code Dataset<Row>} form: each row with its forecast appended as a last column
-   * ({@code array<float>}, null for a bad row under {@link BadRows#NULL}).
+   * The {@code Dataset<Row>} form: each row with its forecast appended as a last column ({@code
+   * array<float>}, null for a bad row under {@link BadRows#NULL}).
    *
    * @param schema the input's schema
    * @param inputCol the column that holds the windows
    */
-  public MapPartitionsFunction<Row, Row> appendForecast(StructType schema,
-      String inputCol) {
+  public MapPartitionsFunction<Row, Row> appendForecast(StructType schema, String inputCol) {
     int index = schema.fieldIndex(inputCol);
-    return rows -> new Scoring<Row, Row>(rows, row -> row.get(index), RnnScorer::append,
-        "column \"" + inputCol + "\"");
+    return rows ->
+        new Scoring<Row, Row>(
+            rows, row -> row.get(index), RnnScorer::append, "column \"" + inputCol + "\"");
   }
 
   private static Row append(Row row, float[] forecast) {
@@ -186,7 +208,11 @@ public final class RnnScorer implements Serializable {
     private ExecutorRuntime.Loaded model;
     private long position;
 
-    Scoring(Iterator<T> rows, Function<T, Object> input, BiFunction<T, float[], R> output, String inputName) {
+    Scoring(
+        Iterator<T> rows,
+        Function<T, Object> input,
+        BiFunction<T, float[], R> output,
+        String inputName) {
       this.rows = rows;
       this.input = input;
       this.output = output;
@@ -212,16 +238,27 @@ public final class RnnScorer implements Serializable {
     }
 
     private IllegalArgumentException badRow(long row, String problem) {
-      return new IllegalArgumentException(String.format("%s: row %d of partition %d: %s (badRows=error; "
-          + "badRows=null gives such rows a null forecast)", caller, row, partition, problem));
+      return new IllegalArgumentException(
+          String.format(
+              "%s: row %d of partition %d: %s (badRows=error; "
+                  + "badRows=null gives such rows a null forecast)",
+              caller, row, partition, problem));
     }
 
     private void scoreBatch() {
-      if (model == null) {
-        // Loaded on the first row, so that an empty partition reads nothing.
+      // Loaded on the first row, so that an empty partition reads nothing; held for each batch, and
+      // loaded again if ExecutorRuntime.clear() retired it between two batches.
+      while (model == null || !model.acquire()) {
         model = ExecutorRuntime.model(modelPath, hadoopConf.value(), device);
       }
-      WindowForecaster forecaster = model.forecaster();
+      try {
+        score(model.forecaster());
+      } finally {
+        model.release();
+      }
+    }
+
+    private void score(WindowForecaster forecaster) {
       int per = forecaster.window() * forecaster.columns().size();
       List<T> batch = new ArrayList<>(batchSize);
       long first = position;
@@ -269,7 +306,10 @@ public final class RnnScorer implements Serializable {
     }
   }
 
-  /** The value and position of the first non-finite value of {@code forecast}, or null if there is none. */
+  /**
+   * The value and position of the first non-finite value of {@code forecast}, or null if there is
+   * none.
+   */
   private static String nonFinite(float[] forecast) {
     for (int h = 0; h < forecast.length; h++) {
       if (!Float.isFinite(forecast[h])) {
@@ -295,17 +335,22 @@ public final class RnnScorer implements Serializable {
       }
       List<?> steps = asList(value);
       if (steps == null) {
-        return "is a " + value.getClass().getSimpleName() + ", expected an array of numbers or of arrays";
+        return "is a "
+            + value.getClass().getSimpleName()
+            + ", expected an array of numbers or of arrays";
       }
       if (steps.size() != window) {
-        return String.format("has %d steps, expected %d (the model's window)", steps.size(), window);
+        return String.format(
+            "has %d steps, expected %d (the model's window)", steps.size(), window);
       }
       for (int t = 0; t < window; t++) {
         Object step = steps.get(t);
         if (step instanceof Number number) {
           if (f != 1) {
-            return String.format("holds single numbers, but the model reads %d columns %s: expected "
-                + "array<array<float>>, %d steps of %d values", f, model.columns(), window, f);
+            return String.format(
+                "holds single numbers, but the model reads %d columns %s: expected "
+                    + "array<array<float>>, %d steps of %d values",
+                f, model.columns(), window, f);
           }
           String bad = check(number.doubleValue(), "[" + t + "]", model, 0);
           if (bad != null) {
@@ -319,16 +364,22 @@ public final class RnnScorer implements Serializable {
         }
         List<?> values = asList(step);
         if (values == null) {
-          return "step [" + t + "] is a " + step.getClass().getSimpleName() + ", expected a number or an array";
+          return "step ["
+              + t
+              + "] is a "
+              + step.getClass().getSimpleName()
+              + ", expected a number or an array";
         }
         if (values.size() != f) {
-          return String.format("step [%d] has %d values, expected %d (the model's columns %s)", t,
-              values.size(), f, model.columns());
+          return String.format(
+              "step [%d] has %d values, expected %d (the model's columns %s)",
+              t, values.size(), f, model.columns());
         }
         for (int j = 0; j < f; j++) {
           Object v = values.get(j);
           if (!(v instanceof Number number)) {
-            return String.format("value [%d, %d] is %s", t, j, v == null ? "null" : "not a number: " + v);
+            return String.format(
+                "value [%d, %d] is %s", t, j, v == null ? "null" : "not a number: " + v);
           }
           String bad = check(number.doubleValue(), "[" + t + ", " + j + "]", model, j);
           if (bad != null) {
@@ -349,13 +400,20 @@ public final class RnnScorer implements Serializable {
       }
       float x = model.normalized(v, column);
       if (!Float.isFinite(x)) {
-        return "value " + where + " is " + v + ", which the checkpoint's normalization makes " + x
+        return "value "
+            + where
+            + " is "
+            + v
+            + ", which the checkpoint's normalization makes "
+            + x
             + " in float32, the model's input";
       }
       return null;
     }
 
-    /** Lists, Scala sequences and Java arrays (primitive or not) as a list; null for anything else. */
+    /**
+     * Lists, Scala sequences and Java arrays (primitive or not) as a list; null for anything else.
+     */
     private static List<?> asList(Object value) {
       if (value instanceof List<?> list) {
         return list;
