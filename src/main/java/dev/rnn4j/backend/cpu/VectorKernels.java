@@ -358,32 +358,18 @@ final class VectorKernels {
       int x = xpOff + r * gh;
       int g = r * gh;
       int s = r * hidden;
-      // One function per loop, so that C2 inlines every call and no vector is boxed; the
-      // activations
-      // overwrite their pre-activations in xp, where the cell update and backward read them.
       for (int j = 0; j < end; j += LANES) {
-        sigmoid(preActivation(xp, x + j, gates, g + j)).intoArray(xp, x + j);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        int at = hidden + j;
-        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        int at = 2 * hidden + j;
-        tanh(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        int at = 3 * hidden + j;
-        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        FloatVector i = FloatVector.fromArray(SPECIES, xp, x + j);
-        FloatVector f = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
-        FloatVector cand = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j);
-        FloatVector o = FloatVector.fromArray(SPECIES, xp, x + 3 * hidden + j);
+        FloatVector i = sigmoid(preActivation(xp, x + j, gates, g + j));
+        FloatVector f = sigmoid(preActivation(xp, x + hidden + j, gates, g + hidden + j));
+        FloatVector cand = tanh(preActivation(xp, x + 2 * hidden + j, gates, g + 2 * hidden + j));
+        FloatVector o = sigmoid(preActivation(xp, x + 3 * hidden + j, gates, g + 3 * hidden + j));
         FloatVector cy = f.mul(FloatVector.fromArray(SPECIES, c, s + j)).add(i.mul(cand));
         cy.intoArray(c, s + j);
         o.mul(tanh(cy)).intoArray(hOut, s + j);
+        i.intoArray(xp, x + j);
+        f.intoArray(xp, x + hidden + j);
+        cand.intoArray(xp, x + 2 * hidden + j);
+        o.intoArray(xp, x + 3 * hidden + j);
       }
     }
     return end;
@@ -398,21 +384,16 @@ final class VectorKernels {
       int g = r * gh;
       int s = r * hidden;
       for (int j = 0; j < end; j += LANES) {
-        sigmoid(preActivation(xp, x + j, gates, g + j)).intoArray(xp, x + j);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        int at = hidden + j;
-        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        FloatVector reset = FloatVector.fromArray(SPECIES, xp, x + j);
+        FloatVector reset = sigmoid(preActivation(xp, x + j, gates, g + j));
+        FloatVector update = sigmoid(preActivation(xp, x + hidden + j, gates, g + hidden + j));
         FloatVector n =
             tanh(
                 FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j)
                     .add(reset.mul(FloatVector.fromArray(SPECIES, gates, g + 2 * hidden + j))));
-        FloatVector update = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
         FloatVector prev = FloatVector.fromArray(SPECIES, h, s + j);
         n.add(update.mul(prev.sub(n))).intoArray(h, s + j);
+        reset.intoArray(xp, x + j);
+        update.intoArray(xp, x + hidden + j);
         n.intoArray(xp, x + 2 * hidden + j);
       }
     }
@@ -437,9 +418,10 @@ final class VectorKernels {
   static FloatVector tanh(FloatVector x) {
     FloatVector ax = x.abs();
     FloatVector x2 = x.mul(x);
-    FloatVector q = x2.fma(FloatMath.T7, FloatMath.T5);
-    q = x2.fma(q, FloatVector.broadcast(SPECIES, FloatMath.T3));
-    q = x2.fma(q, FloatVector.broadcast(SPECIES, 1f));
+    // The scalar code's nested form, in Horner's order (a + b and a * b are exact to swap).
+    FloatVector q = x2.mul(FloatMath.T7).add(FloatMath.T5);
+    q = x2.mul(q).add(FloatMath.T3);
+    q = x2.mul(q).add(1f);
     FloatVector series = ax.mul(q);
     FloatVector one = FloatVector.broadcast(SPECIES, 1f);
     FloatVector viaExp = one.sub(FloatVector.broadcast(SPECIES, 2f).div(exp(ax.mul(2f)).add(1f)));
@@ -449,23 +431,22 @@ final class VectorKernels {
 
   /** {@link FloatMath#exp} in every lane: the same operations, so the same bits. */
   static FloatVector exp(FloatVector x) {
-    FloatVector c = x.max(FloatMath.EXP_MIN).min(FloatMath.EXP_MAX);
-    FloatVector kn = c.fma(FloatMath.LOG2E, FloatMath.ROUND);
-    FloatVector minusN = kn.sub(FloatMath.ROUND).neg();
-    FloatVector r = minusN.fma(FloatVector.broadcast(SPECIES, FloatMath.LN2_HI), c);
-    r = minusN.fma(FloatVector.broadcast(SPECIES, FloatMath.LN2_LO), r);
-    FloatVector p = r.fma(FloatMath.C6, FloatMath.C5);
-    p = r.fma(p, FloatVector.broadcast(SPECIES, FloatMath.C4));
-    p = r.fma(p, FloatVector.broadcast(SPECIES, FloatMath.C3));
-    p = r.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
-    p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
-    p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
-    // kn's bits less ROUND's are n, with no conversion (a vector F2I conversion is not intrinsic
-    // here).
-    IntVector bits =
-        ((IntVector) kn.viewAsIntegralLanes())
-            .add(127 - FloatMath.ROUND_BITS)
-            .lanewise(VectorOperators.LSHL, 23);
-    return p.mul((FloatVector) bits.viewAsFloatingLanes());
+    FloatVector n = x.mul(FloatMath.LOG2E).add(FloatMath.ROUND).sub(FloatMath.ROUND);
+    FloatVector r = x.sub(n.mul(FloatMath.LN2_HI)).sub(n.mul(FloatMath.LN2_LO));
+    FloatVector p = r.mul(FloatMath.C6).add(FloatMath.C5);
+    p = r.mul(p).add(FloatMath.C4);
+    p = r.mul(p).add(FloatMath.C3);
+    p = r.mul(p).add(0.5f);
+    p = r.mul(p).add(1f);
+    p = r.mul(p).add(1f);
+    // 2^n as two normal factors, as the scalar code: (n >> 1) and n - (n >> 1).
+    IntVector whole = (IntVector) n.convert(VectorOperators.F2I, 0);
+    IntVector half = whole.lanewise(VectorOperators.ASHR, 1);
+    FloatVector e =
+        p.mul(half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+            .mul(whole.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    e = e.blend(0f, x.lt(FloatMath.EXP_MIN));
+    e = e.blend(x, x.compare(VectorOperators.NE, x)); // NaN stays the input, as in the scalar code
+    return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, FloatMath.EXP_MAX));
   }
 }
