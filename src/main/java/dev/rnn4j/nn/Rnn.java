@@ -214,6 +214,11 @@ public final class Rnn implements AutoCloseable {
   }
 
   private Tensor download(Storage s, int[] shape) {
+    return downloaded(backend, s, shape);
+  }
+
+  /** {@code s} (on {@code backend}) copied into a new host tensor the caller owns, in no scope. */
+  static Tensor downloaded(Backend backend, Storage s, int[] shape) {
     HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
     backend.download(s, host);
     return hostTensor(host, shape);
@@ -486,12 +491,11 @@ public final class Rnn implements AutoCloseable {
     /** A kernel result in the caller's shape, on the caller's device. */
     Tensor result(Storage s, int[] shape, boolean owned) {
       if (hostIo) {
-        HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
-        backend.download(s, host);
+        Tensor host = downloaded(backend, s, shape);
         if (owned) {
           s.close();
         }
-        return hostTensor(host, shape);
+        return host;
       }
       return owned ? Tensor.of(s, shape) : Tensor.viewOf(s, shape);
     }

@@ -6,7 +6,6 @@ import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.Device;
-import dev.rnn4j.backend.HostStorage;
 import dev.rnn4j.backend.Storage;
 import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Shape;
@@ -148,18 +147,9 @@ public final class SequenceModel implements AutoCloseable {
     Map<String, Tensor> all = new LinkedHashMap<>();
     rnn.stateDict().asMap().forEach((name, t) -> all.put("rnn." + name, t));
     for (Parameter p : head.parameters("head.")) {
-      Tensor data = p.data();
-      Tensor host = data.to(Device.CPU);
-      all.put(p.name(), host == data ? copy(data) : host);
+      all.put(p.name(), Rnn.downloaded(p.backend(), p.dataStorage(), p.shape()));
     }
     return StateDict.of(all);
-  }
-
-  /** A host tensor's own copy (a view's values must not change under the caller). */
-  private static Tensor copy(Tensor host) {
-    return host.dtype() == DType.FLOAT32
-        ? Tensor.of(host.toFloatArray(), host.shape())
-        : Tensor.of(host.toDoubleArray(), host.shape());
   }
 
   /**
@@ -185,8 +175,7 @@ public final class SequenceModel implements AutoCloseable {
     rnn.grad().asMap().forEach((name, t) -> all.put("rnn." + name, t));
     for (Parameter p : head.parameters("head.")) {
       if (p.hasGrad()) {
-        Tensor g = p.grad();
-        all.put(p.name(), g.device().equals(Device.CPU) ? copy(g) : g.to(Device.CPU));
+        all.put(p.name(), Rnn.downloaded(p.backend(), p.gradStorage(), p.shape()));
       }
     }
     return StateDict.of(all);
@@ -385,19 +374,15 @@ public final class SequenceModel implements AutoCloseable {
               ? new int[] {batch, config.outFeatures()}
               : new int[] {output.size(0), output.size(1), config.outFeatures()};
       this.prediction =
-          hostIo ? download(predictionStorage, shape) : Tensor.viewOf(predictionStorage, shape);
+          hostIo
+              ? Rnn.downloaded(model.backend(), predictionStorage, shape)
+              : Tensor.viewOf(predictionStorage, shape);
     }
 
     private void checkTapeOpen() {
       if (closed) {
         throw new IllegalStateException("SequenceTape of " + model.config + " used after close");
       }
-    }
-
-    private Tensor download(Storage s, int[] shape) {
-      HostStorage host = HostStorage.zeros(s.dtype(), (int) s.numel());
-      model.backend().download(s, host);
-      return Rnn.hostTensor(host, shape);
     }
 
     /** The prediction, on the input's device; it belongs to the tape. */
