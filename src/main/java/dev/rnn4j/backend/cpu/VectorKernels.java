@@ -1,35 +1,51 @@
 package dev.rnn4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link FloatMath}'s products and LSTM and GRU cells through the Vector API, when the JVM has its module
- * ({@code --add-modules jdk.incubator.vector}; the command line relaunches itself with it). Loaded only
- * then: {@link FloatMath} checks {@link FloatMath#VECTOR_API_PRESENT} before it refers to this class.
+ * {@link FloatMath}'s products and LSTM and GRU cells through the Vector API, when the JVM has its
+ * module ({@code --add-modules jdk.incubator.vector}; the command line relaunches itself with it).
+ * Loaded only then: {@link FloatMath} checks {@link FloatMath#VECTOR_API_PRESENT} before it refers
+ * to this class.
  *
- * <p>The kernel keeps a tile of 4 rows x 3 vectors of C in registers over the whole k loop, so each packed
- * row of B is loaded once per vector for 4 fused multiply-adds; columns are blocked so that the rows of B
- * stay in cache. Each element of C still sums its k products in order, so results do not depend on how rows are
- * split, and fused multiply-adds make them differ from the scalar path's only in rounding.
+ * <p>The kernel keeps a tile of 4 rows x 3 vectors of C in registers over the whole k loop, so each
+ * packed row of B is loaded once per vector for 4 fused multiply-adds; columns are blocked so that
+ * the rows of B stay in cache. Each element of C still sums its k products in order, so results do
+ * not depend on how rows are split, and fused multiply-adds make them differ from the scalar path's
+ * only in rounding.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  // Columns per block, a multiple of the 4 x 3 tile's width: 24 vectors (384 floats with AVX-512) of each of
+  // Columns per block, a multiple of the 4 x 3 tile's width: 24 vectors (384 floats with AVX-512)
+  // of each of
   // the k packed rows stay in L2.
   private static final int COLUMN_BLOCK = 24 * LANES;
-  // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one block of
+  // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
+  // block of
   // CpuMath's two-level sums over rows. The thread's buffer for them below.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
-  private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> TRANSPOSED =
+      ThreadLocal.withInitial(() -> new float[0]);
 
   private VectorKernels() {}
 
   /** As {@link CpuMath#gemm}, for float32. */
-  static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[][] b, boolean accumulate,
-      float[] c, int cOff, int ldc) {
+  static void gemm(
+      int m,
+      int n,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[][] b,
+      boolean accumulate,
+      float[] c,
+      int cOff,
+      int ldc) {
     int vectorEnd = n - n % LANES;
     for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
       int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
@@ -56,9 +72,23 @@ final class VectorKernels {
     }
   }
 
-  /** Rows r..r+3, columns [n0, n1) (a multiple of the vector length): 4 x 3 vector tiles, then 4 x 1. */
-  private static void tile4(int r, int n0, int n1, int k, float[] a, int aOff, int lda, float[][] b,
-      boolean accumulate, float[] c, int cOff, int ldc) {
+  /**
+   * Rows r..r+3, columns [n0, n1) (a multiple of the vector length): 4 x 3 vector tiles, then 4 x
+   * 1.
+   */
+  private static void tile4(
+      int r,
+      int n0,
+      int n1,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[][] b,
+      boolean accumulate,
+      float[] c,
+      int cOff,
+      int ldc) {
     int a0 = aOff + r * lda;
     int a1 = a0 + lda;
     int a2 = a1 + lda;
@@ -138,14 +168,27 @@ final class VectorKernels {
   }
 
   /** One row, columns [n0, n1): one vector at a time. */
-  private static void tile1(int r, int n0, int n1, int k, float[] a, int aOff, int lda, float[][] b,
-      boolean accumulate, float[] c, int cOff, int ldc) {
+  private static void tile1(
+      int r,
+      int n0,
+      int n1,
+      int k,
+      float[] a,
+      int aOff,
+      int lda,
+      float[][] b,
+      boolean accumulate,
+      float[] c,
+      int cOff,
+      int ldc) {
     int ar = aOff + r * lda;
     int cr = cOff + r * ldc;
     for (int j = n0; j < n1; j += LANES) {
       FloatVector x = load(accumulate, c, cr + j);
       for (int p = 0; p < k; p++) {
-        x = FloatVector.fromArray(SPECIES, b[p], j).fma(FloatVector.broadcast(SPECIES, a[ar + p]), x);
+        x =
+            FloatVector.fromArray(SPECIES, b[p], j)
+                .fma(FloatVector.broadcast(SPECIES, a[ar + p]), x);
       }
       x.intoArray(c, cr + j);
     }
@@ -156,12 +199,21 @@ final class VectorKernels {
   }
 
   /**
-   * As {@link CpuMath#addTransposedProduct}, for float32: the sum over r runs in chunks of {@link #CHUNK}
-   * rows, each chunk of A transposed first so that the tiles (4 rows of C x 3 vectors) read it
-   * sequentially; a tile sums its chunk's products in r order from zero, then adds them to C.
+   * As {@link CpuMath#addTransposedProduct}, for float32: the sum over r runs in chunks of {@link
+   * #CHUNK} rows, each chunk of A transposed first so that the tiles (4 rows of C x 3 vectors) read
+   * it sequentially; a tile sums its chunk's products in r order from zero, then adds them to C.
    */
-  static void addTransposedProduct(int m, int p, int n, float[] a, int aOff, int lda, float[] b, int bOff,
-      int ldb, float[][] c) {
+  static void addTransposedProduct(
+      int m,
+      int p,
+      int n,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[][] c) {
     float[] at = TRANSPOSED.get();
     if (at.length < p * CHUNK) {
       at = new float[p * CHUNK];
@@ -188,8 +240,9 @@ final class VectorKernels {
           for (int j = n0; j < n1; j += LANES) {
             FloatVector x = FloatVector.zero(SPECIES);
             for (int i = 0; i < rows; i++) {
-              x = FloatVector.fromArray(SPECIES, b, br + i * ldb + j)
-                  .fma(FloatVector.broadcast(SPECIES, at[q * rows + i]), x);
+              x =
+                  FloatVector.fromArray(SPECIES, b, br + i * ldb + j)
+                      .fma(FloatVector.broadcast(SPECIES, at[q * rows + i]), x);
             }
             FloatVector.fromArray(SPECIES, y, j).add(x).intoArray(y, j);
           }
@@ -208,9 +261,12 @@ final class VectorKernels {
     }
   }
 
-  /** Rows q..q+3 of C, columns [n0, n1): 4 x 3 vector tiles, then 4 x 1, over one chunk of rows of B. */
-  private static void gradTile4(float[] at, int q, int rows, float[] b, int br, int ldb, float[][] c, int n0,
-      int n1) {
+  /**
+   * Rows q..q+3 of C, columns [n0, n1): 4 x 3 vector tiles, then 4 x 1, over one chunk of rows of
+   * B.
+   */
+  private static void gradTile4(
+      float[] at, int q, int rows, float[] b, int br, int ldb, float[][] c, int n0, int n1) {
     float[] y0 = c[q];
     float[] y1 = c[q + 1];
     float[] y2 = c[q + 2];
@@ -291,29 +347,43 @@ final class VectorKernels {
 
   /**
    * The vector part of {@link FloatMath#lstmCell}: columns {@code [0, end)} of every row, with the
-   * exponential and tanh the Vector API computes (SVML on x86); returns {@code end}, where the scalar loop
-   * takes over.
+   * exponential and tanh the Vector API computes (SVML on x86); returns {@code end}, where the
+   * scalar loop takes over.
    */
-  static int lstmCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
+  static int lstmCell(
+      int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
     int end = hidden - hidden % LANES;
     int gh = 4 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
       int g = r * gh;
       int s = r * hidden;
+      // One function per loop, so that C2 inlines every call and no vector is boxed; the
+      // activations
+      // overwrite their pre-activations in xp, where the cell update and backward read them.
       for (int j = 0; j < end; j += LANES) {
-        FloatVector i = sigmoid(preActivation(xp, x + j, gates, g + j));
-        FloatVector f = sigmoid(preActivation(xp, x + hidden + j, gates, g + hidden + j));
-        FloatVector cand = preActivation(xp, x + 2 * hidden + j, gates, g + 2 * hidden + j)
-            .lanewise(VectorOperators.TANH);
-        FloatVector o = sigmoid(preActivation(xp, x + 3 * hidden + j, gates, g + 3 * hidden + j));
+        sigmoid(preActivation(xp, x + j, gates, g + j)).intoArray(xp, x + j);
+      }
+      for (int j = 0; j < end; j += LANES) {
+        int at = hidden + j;
+        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
+      }
+      for (int j = 0; j < end; j += LANES) {
+        int at = 2 * hidden + j;
+        tanh(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
+      }
+      for (int j = 0; j < end; j += LANES) {
+        int at = 3 * hidden + j;
+        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
+      }
+      for (int j = 0; j < end; j += LANES) {
+        FloatVector i = FloatVector.fromArray(SPECIES, xp, x + j);
+        FloatVector f = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
+        FloatVector cand = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j);
+        FloatVector o = FloatVector.fromArray(SPECIES, xp, x + 3 * hidden + j);
         FloatVector cy = f.mul(FloatVector.fromArray(SPECIES, c, s + j)).add(i.mul(cand));
         cy.intoArray(c, s + j);
-        o.mul(cy.lanewise(VectorOperators.TANH)).intoArray(hOut, s + j);
-        i.intoArray(xp, x + j);
-        f.intoArray(xp, x + hidden + j);
-        cand.intoArray(xp, x + 2 * hidden + j);
-        o.intoArray(xp, x + 3 * hidden + j);
+        o.mul(tanh(cy)).intoArray(hOut, s + j);
       }
     }
     return end;
@@ -328,15 +398,21 @@ final class VectorKernels {
       int g = r * gh;
       int s = r * hidden;
       for (int j = 0; j < end; j += LANES) {
-        FloatVector reset = sigmoid(preActivation(xp, x + j, gates, g + j));
-        FloatVector update = sigmoid(preActivation(xp, x + hidden + j, gates, g + hidden + j));
-        FloatVector n = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j)
-            .add(reset.mul(FloatVector.fromArray(SPECIES, gates, g + 2 * hidden + j)))
-            .lanewise(VectorOperators.TANH);
+        sigmoid(preActivation(xp, x + j, gates, g + j)).intoArray(xp, x + j);
+      }
+      for (int j = 0; j < end; j += LANES) {
+        int at = hidden + j;
+        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
+      }
+      for (int j = 0; j < end; j += LANES) {
+        FloatVector reset = FloatVector.fromArray(SPECIES, xp, x + j);
+        FloatVector n =
+            tanh(
+                FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j)
+                    .add(reset.mul(FloatVector.fromArray(SPECIES, gates, g + 2 * hidden + j))));
+        FloatVector update = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
         FloatVector prev = FloatVector.fromArray(SPECIES, h, s + j);
         n.add(update.mul(prev.sub(n))).intoArray(h, s + j);
-        reset.intoArray(xp, x + j);
-        update.intoArray(xp, x + hidden + j);
         n.intoArray(xp, x + 2 * hidden + j);
       }
     }
@@ -347,8 +423,49 @@ final class VectorKernels {
     return FloatVector.fromArray(SPECIES, xp, x).add(FloatVector.fromArray(SPECIES, gates, g));
   }
 
+  /** {@link FloatMath#sigmoid} in every lane: the same operations, so the same bits. */
   private static FloatVector sigmoid(FloatVector v) {
     FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-    return one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+    return one.div(one.add(exp(v.neg())));
+  }
+
+  /**
+   * {@link FloatMath#tanh} in every lane: both of its branches computed, the lane's own chosen. The
+   * Vector API's own TANH and EXP are not used: C2 evaluates them with SVML's approximations and
+   * the interpreter with Math's, so their bits would change as the JIT warms up.
+   */
+  static FloatVector tanh(FloatVector x) {
+    FloatVector ax = x.abs();
+    FloatVector x2 = x.mul(x);
+    FloatVector q = x2.fma(FloatMath.T7, FloatMath.T5);
+    q = x2.fma(q, FloatVector.broadcast(SPECIES, FloatMath.T3));
+    q = x2.fma(q, FloatVector.broadcast(SPECIES, 1f));
+    FloatVector series = ax.mul(q);
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    FloatVector viaExp = one.sub(FloatVector.broadcast(SPECIES, 2f).div(exp(ax.mul(2f)).add(1f)));
+    FloatVector t = viaExp.blend(series, ax.lt(FloatMath.TANH_SMALL));
+    return t.blend(t.neg(), x.lt(0f));
+  }
+
+  /** {@link FloatMath#exp} in every lane: the same operations, so the same bits. */
+  static FloatVector exp(FloatVector x) {
+    FloatVector c = x.max(FloatMath.EXP_MIN).min(FloatMath.EXP_MAX);
+    FloatVector kn = c.fma(FloatMath.LOG2E, FloatMath.ROUND);
+    FloatVector minusN = kn.sub(FloatMath.ROUND).neg();
+    FloatVector r = minusN.fma(FloatVector.broadcast(SPECIES, FloatMath.LN2_HI), c);
+    r = minusN.fma(FloatVector.broadcast(SPECIES, FloatMath.LN2_LO), r);
+    FloatVector p = r.fma(FloatMath.C6, FloatMath.C5);
+    p = r.fma(p, FloatVector.broadcast(SPECIES, FloatMath.C4));
+    p = r.fma(p, FloatVector.broadcast(SPECIES, FloatMath.C3));
+    p = r.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
+    p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
+    p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
+    // kn's bits less ROUND's are n, with no conversion (a vector F2I conversion is not intrinsic
+    // here).
+    IntVector bits =
+        ((IntVector) kn.viewAsIntegralLanes())
+            .add(127 - FloatMath.ROUND_BITS)
+            .lanewise(VectorOperators.LSHL, 23);
+    return p.mul((FloatVector) bits.viewAsFloatingLanes());
   }
 }

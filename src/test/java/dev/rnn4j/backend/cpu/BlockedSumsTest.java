@@ -53,7 +53,7 @@ class BlockedSumsTest {
         for (int i = 0; i < n; i++) {
           float block = 0f;
           for (int r = r0; r < Math.min(m, r0 + CpuMath.SUM_BLOCK); r++) {
-            block += a[r * p + q] * b[r * n + i];
+            block = Math.fma(a[r * p + q], b[r * n + i], block); // fused, as the Vector API path
           }
           want[q][i] += block;
         }
