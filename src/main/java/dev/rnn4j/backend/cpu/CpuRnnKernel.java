@@ -487,6 +487,12 @@ final class CpuRnnKernel<A> implements RnnKernel {
     A dCellOut = proj ? math.allocate(nb * hidden) : dh;
     A dGhScratch = gru ? math.allocate(nb * gh) : null;
     A dXp = math.allocate(steps * nb * gh);
+    // Every step's previous state and (GRU) hidden-side gate gradients, for one weight-gradient
+    // product over all steps after the time loop instead of one per step, which would read and
+    // write the whole gradient T times. Rows that do not run at a step stay zero: the running rows
+    // are the same in every layer and direction.
+    A hPrevAll = math.allocate(steps * nb * hOut);
+    A dGhAll = gru ? math.allocate(steps * nb * gh) : dXp;
     for (int layer = layers - 1; layer >= 0; layer--) {
       int in = config.layerInputSize(layer);
       A x = tape.inputs.get(layer);
@@ -516,6 +522,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
           if (lstm) {
             gatherPrevious(cPrev, cs, hidden, 0, hidden, prev, prevRows, rows, nb, tape.c0.get(k));
           }
+          System.arraycopy(hPrev, 0, hPrevAll, t * nb * hOut, rows * hOut);
           int xpOff = t * nb * gh;
           A dGh = dXp;
           int dGhOff = xpOff;
@@ -554,14 +561,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
                   dGhScratch);
               dGh = dGhScratch;
               dGhOff = 0;
+              System.arraycopy(dGhScratch, 0, dGhAll, xpOff, rows * gh);
               break;
             default:
               throw new AssertionError(config.mode());
-          }
-          math.addTransposedProduct(
-              rows, gh, hOut, dGh, dGhOff, gh, hPrev, 0, hOut, grads.hh.get(k));
-          if (config.bias()) {
-            math.addColumnSums(rows, gh, dGh, dGhOff, grads.biasHh.get(k));
           }
           // GRU's gate-free path (dh * z) is already in dh; the other cells replace dh.
           math.gemm(rows, hOut, gh, dGh, dGhOff, gh, call.w.hh.get(k), gru, dh, 0, hOut);
@@ -569,6 +572,11 @@ final class CpuRnnKernel<A> implements RnnKernel {
         storeState(dh, k, call.batch, hOut, blk, g.h0);
         if (lstm) {
           storeState(dc, k, call.batch, hidden, blk, g.c0);
+        }
+        math.addTransposedProduct(
+            steps * nb, gh, hOut, dGhAll, 0, gh, hPrevAll, 0, hOut, grads.hh.get(k));
+        if (config.bias()) {
+          math.addColumnSums(steps * nb, gh, dGhAll, 0, grads.biasHh.get(k));
         }
         math.addTransposedProduct(steps * nb, gh, in, dXp, 0, gh, x, 0, in, grads.ih.get(k));
         if (config.bias()) {

@@ -81,6 +81,9 @@ final class FloatMath implements CpuMath<float[]> {
 
   @Override
   public float[][] pack(float[] src, int rows, int cols, boolean transpose) {
+    if (vectorApi) {
+      return VectorKernels.pack(src, rows, cols, transpose);
+    }
     float[][] out = new float[transpose ? cols : rows][transpose ? rows : cols];
     for (int r = 0; r < rows; r++) {
       for (int c = 0; c < cols; c++) {

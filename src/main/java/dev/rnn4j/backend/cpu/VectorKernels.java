@@ -20,20 +20,51 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  // Columns per block, a multiple of the 4 x 3 tile's width: 24 vectors (384 floats with AVX-512)
-  // of each of
-  // the k packed rows stay in L2.
-  private static final int COLUMN_BLOCK = 24 * LANES;
+  // Floats of C per block of a weight gradient: 128 KiB, which stay in L2 while every chunk of
+  // rows passes by (the whole gradient, 1 MiB for S3's W_hh, would be read and written per chunk).
+  private static final int GRAD_BLOCK_FLOATS = 32 * 1024;
+
+  /** The width of {@link #pack}'s panels: two vectors, the register tiles' width. */
+  static final int PANEL = 2 * LANES;
+
+  // Floats of A per row block of the products: 96 KiB, which stay in L2 while every panel of B
+  // passes by.
+  private static final int ROW_BLOCK_FLOATS = 24 * 1024;
+  private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
   // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
-  // block of
-  // CpuMath's two-level sums over rows. The thread's buffer for them below.
+  // block of CpuMath's two-level sums over rows. The thread's buffer for them below.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
+  private static final ThreadLocal<float[]> GRAD_PANELS =
+      ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> TRANSPOSED =
       ThreadLocal.withInitial(() -> new float[0]);
 
   private VectorKernels() {}
 
-  /** As {@link CpuMath#gemm}, for float32. */
+  /**
+   * The packed form of B for {@link #gemm}: panels of {@link #PANEL} columns, panel q holding
+   * columns {@code [q * PANEL, (q + 1) * PANEL)} of every row p at {@code [p * PANEL, (p + 1) *
+   * PANEL)}, the last panel padded with zeros. B is {@code src} ({@code rows x cols}, row-major)
+   * or, when {@code transpose}, its transpose.
+   */
+  static float[][] pack(float[] src, int rows, int cols, boolean transpose) {
+    int k = transpose ? cols : rows;
+    int n = transpose ? rows : cols;
+    float[][] panels = new float[(n + PANEL - 1) / PANEL][k * PANEL];
+    for (int p = 0; p < k; p++) {
+      for (int j = 0; j < n; j++) {
+        panels[j / PANEL][p * PANEL + j % PANEL] = transpose ? src[j * cols + p] : src[p * cols + j];
+      }
+    }
+    return panels;
+  }
+
+  /**
+   * As {@link CpuMath#gemm}, for float32, with B {@link #pack packed} in panels: rows of A in
+   * blocks of at most 96 (which stay in L2 while every panel passes), each block in
+   * register tiles of 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each
+   * element of C still sums its k products in order, from C or zero, as the plain path does.
+   */
   static void gemm(
       int m,
       int n,
@@ -46,151 +77,223 @@ final class VectorKernels {
       float[] c,
       int cOff,
       int ldc) {
-    int vectorEnd = n - n % LANES;
-    for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
-      int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
-      int r = 0;
-      for (; r + 4 <= m; r += 4) {
-        tile4(r, n0, n1, k, a, aOff, lda, b, accumulate, c, cOff, ldc);
+    int full = n / PANEL;
+    int rowBlock = Math.max(12, Math.min(96, ROW_BLOCK_FLOATS / Math.max(1, k) / 6 * 6));
+    for (int r0 = 0; r0 < m; r0 += rowBlock) {
+      int r1 = Math.min(m, r0 + rowBlock);
+      // Tiles of 6 rows, and of 4 where 6 would leave a poor remainder (8 = 4 + 4, not 6 + 1 + 1);
+      // each panel passes the whole block while it is in L1.
+      int sixes = 0;
+      int fours = 0;
+      for (int left = r1 - r0; left >= 4; left -= left >= 6 && left != 8 ? 6 : 4) {
+        if (left >= 6 && left != 8) {
+          sixes++;
+        } else {
+          fours++;
+        }
       }
-      for (; r < m; r++) {
-        tile1(r, n0, n1, k, a, aOff, lda, b, accumulate, c, cOff, ldc);
+      int tiled = r0 + 6 * sixes + 4 * fours;
+      // The tiles' rows of A interleaved (p major), so that a tile reads A as one sequential
+      // stream, not as 6 or 4: this alone doubles the tile's speed.
+      float[] packedA = packedA((tiled - r0) * k);
+      int at = 0;
+      for (int r = r0; r < tiled; r += r - r0 < 6 * sixes ? 6 : 4) {
+        int height = r - r0 < 6 * sixes ? 6 : 4;
+        for (int p = 0; p < k; p++) {
+          for (int i = 0; i < height; i++) {
+            packedA[at++] = a[aOff + (r + i) * lda + p];
+          }
+        }
+      }
+      for (int q = 0; q < full; q++) {
+        float[] panel = b[q];
+        int r = r0;
+        for (int t = 0; t < sixes; t++, r += 6) {
+          tile6(k, packedA, (r - r0) * k, panel, accumulate, c, cOff + r * ldc + q * PANEL, ldc);
+        }
+        for (int t = 0; t < fours; t++, r += 4) {
+          tile4(k, packedA, (r - r0) * k, panel, accumulate, c, cOff + r * ldc + q * PANEL, ldc);
+        }
+      }
+      for (int r = tiled; r < r1; r++) {
+        row(full, k, a, aOff + r * lda, b, accumulate, c, cOff + r * ldc);
       }
     }
-    if (vectorEnd < n) {
+    if (full * PANEL < n) {
+      float[] panel = b[full];
       for (int r = 0; r < m; r++) {
-        int row = cOff + r * ldc;
         int ar = aOff + r * lda;
-        for (int j = vectorEnd; j < n; j++) {
-          float s = accumulate ? c[row + j] : 0f;
+        for (int j = full * PANEL; j < n; j++) {
+          int at = cOff + r * ldc + j;
+          int col = j - full * PANEL;
+          float s = accumulate ? c[at] : 0f;
           for (int p = 0; p < k; p++) {
-            s = Math.fma(a[ar + p], b[p][j], s);
+            s = Math.fma(a[ar + p], panel[p * PANEL + col], s);
           }
-          c[row + j] = s;
+          c[at] = s;
         }
       }
     }
   }
 
   /**
-   * Rows r..r+3, columns [n0, n1) (a multiple of the vector length): 4 x 3 vector tiles, then 4 x
-   * 1.
+   * Six rows of C (from {@code c0}) by one panel: 12 accumulators, the panel read once; A's six rows
+   * interleaved from {@code a0}.
    */
-  private static void tile4(
-      int r,
-      int n0,
-      int n1,
-      int k,
-      float[] a,
-      int aOff,
-      int lda,
-      float[][] b,
-      boolean accumulate,
-      float[] c,
-      int cOff,
-      int ldc) {
-    int a0 = aOff + r * lda;
-    int a1 = a0 + lda;
-    int a2 = a1 + lda;
-    int a3 = a2 + lda;
-    int c0 = cOff + r * ldc;
+  private static void tile6(
+      int k, float[] a, int a0, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
     int c3 = c2 + ldc;
-    int j = n0;
-    for (; j + 3 * LANES <= n1; j += 3 * LANES) {
-      int j1 = j + LANES;
-      int j2 = j + 2 * LANES;
-      FloatVector x00 = load(accumulate, c, c0 + j);
-      FloatVector x01 = load(accumulate, c, c0 + j1);
-      FloatVector x02 = load(accumulate, c, c0 + j2);
-      FloatVector x10 = load(accumulate, c, c1 + j);
-      FloatVector x11 = load(accumulate, c, c1 + j1);
-      FloatVector x12 = load(accumulate, c, c1 + j2);
-      FloatVector x20 = load(accumulate, c, c2 + j);
-      FloatVector x21 = load(accumulate, c, c2 + j1);
-      FloatVector x22 = load(accumulate, c, c2 + j2);
-      FloatVector x30 = load(accumulate, c, c3 + j);
-      FloatVector x31 = load(accumulate, c, c3 + j1);
-      FloatVector x32 = load(accumulate, c, c3 + j2);
-      for (int p = 0; p < k; p++) {
-        float[] row = b[p];
-        FloatVector b0 = FloatVector.fromArray(SPECIES, row, j);
-        FloatVector b1 = FloatVector.fromArray(SPECIES, row, j1);
-        FloatVector b2 = FloatVector.fromArray(SPECIES, row, j2);
-        FloatVector s = FloatVector.broadcast(SPECIES, a[a0 + p]);
-        x00 = b0.fma(s, x00);
-        x01 = b1.fma(s, x01);
-        x02 = b2.fma(s, x02);
-        s = FloatVector.broadcast(SPECIES, a[a1 + p]);
-        x10 = b0.fma(s, x10);
-        x11 = b1.fma(s, x11);
-        x12 = b2.fma(s, x12);
-        s = FloatVector.broadcast(SPECIES, a[a2 + p]);
-        x20 = b0.fma(s, x20);
-        x21 = b1.fma(s, x21);
-        x22 = b2.fma(s, x22);
-        s = FloatVector.broadcast(SPECIES, a[a3 + p]);
-        x30 = b0.fma(s, x30);
-        x31 = b1.fma(s, x31);
-        x32 = b2.fma(s, x32);
-      }
-      x00.intoArray(c, c0 + j);
-      x01.intoArray(c, c0 + j1);
-      x02.intoArray(c, c0 + j2);
-      x10.intoArray(c, c1 + j);
-      x11.intoArray(c, c1 + j1);
-      x12.intoArray(c, c1 + j2);
-      x20.intoArray(c, c2 + j);
-      x21.intoArray(c, c2 + j1);
-      x22.intoArray(c, c2 + j2);
-      x30.intoArray(c, c3 + j);
-      x31.intoArray(c, c3 + j1);
-      x32.intoArray(c, c3 + j2);
+    int c4 = c3 + ldc;
+    int c5 = c4 + ldc;
+    FloatVector x00 = load(accumulate, c, c0);
+    FloatVector x01 = load(accumulate, c, c0 + LANES);
+    FloatVector x10 = load(accumulate, c, c1);
+    FloatVector x11 = load(accumulate, c, c1 + LANES);
+    FloatVector x20 = load(accumulate, c, c2);
+    FloatVector x21 = load(accumulate, c, c2 + LANES);
+    FloatVector x30 = load(accumulate, c, c3);
+    FloatVector x31 = load(accumulate, c, c3 + LANES);
+    FloatVector x40 = load(accumulate, c, c4);
+    FloatVector x41 = load(accumulate, c, c4 + LANES);
+    FloatVector x50 = load(accumulate, c, c5);
+    FloatVector x51 = load(accumulate, c, c5 + LANES);
+    for (int p = 0; p < k; p++) {
+      int at = p * PANEL;
+      int ap = a0 + 6 * p;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
+      FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
+      x00 = b0.fma(s, x00);
+      x01 = b1.fma(s, x01);
+      s = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      x10 = b0.fma(s, x10);
+      x11 = b1.fma(s, x11);
+      s = FloatVector.broadcast(SPECIES, a[ap + 2]);
+      x20 = b0.fma(s, x20);
+      x21 = b1.fma(s, x21);
+      s = FloatVector.broadcast(SPECIES, a[ap + 3]);
+      x30 = b0.fma(s, x30);
+      x31 = b1.fma(s, x31);
+      s = FloatVector.broadcast(SPECIES, a[ap + 4]);
+      x40 = b0.fma(s, x40);
+      x41 = b1.fma(s, x41);
+      s = FloatVector.broadcast(SPECIES, a[ap + 5]);
+      x50 = b0.fma(s, x50);
+      x51 = b1.fma(s, x51);
     }
-    for (; j < n1; j += LANES) {
-      FloatVector x0 = load(accumulate, c, c0 + j);
-      FloatVector x1 = load(accumulate, c, c1 + j);
-      FloatVector x2 = load(accumulate, c, c2 + j);
-      FloatVector x3 = load(accumulate, c, c3 + j);
-      for (int p = 0; p < k; p++) {
-        FloatVector v = FloatVector.fromArray(SPECIES, b[p], j);
-        x0 = v.fma(FloatVector.broadcast(SPECIES, a[a0 + p]), x0);
-        x1 = v.fma(FloatVector.broadcast(SPECIES, a[a1 + p]), x1);
-        x2 = v.fma(FloatVector.broadcast(SPECIES, a[a2 + p]), x2);
-        x3 = v.fma(FloatVector.broadcast(SPECIES, a[a3 + p]), x3);
-      }
-      x0.intoArray(c, c0 + j);
-      x1.intoArray(c, c1 + j);
-      x2.intoArray(c, c2 + j);
-      x3.intoArray(c, c3 + j);
-    }
+    x00.intoArray(c, c0);
+    x01.intoArray(c, c0 + LANES);
+    x10.intoArray(c, c1);
+    x11.intoArray(c, c1 + LANES);
+    x20.intoArray(c, c2);
+    x21.intoArray(c, c2 + LANES);
+    x30.intoArray(c, c3);
+    x31.intoArray(c, c3 + LANES);
+    x40.intoArray(c, c4);
+    x41.intoArray(c, c4 + LANES);
+    x50.intoArray(c, c5);
+    x51.intoArray(c, c5 + LANES);
   }
 
-  /** One row, columns [n0, n1): one vector at a time. */
-  private static void tile1(
-      int r,
-      int n0,
-      int n1,
-      int k,
-      float[] a,
-      int aOff,
-      int lda,
-      float[][] b,
-      boolean accumulate,
-      float[] c,
-      int cOff,
-      int ldc) {
-    int ar = aOff + r * lda;
-    int cr = cOff + r * ldc;
-    for (int j = n0; j < n1; j += LANES) {
-      FloatVector x = load(accumulate, c, cr + j);
+  /** Four rows of C by one panel, as {@link #tile6}. */
+  private static void tile4(
+      int k, float[] a, int a0, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    FloatVector x00 = load(accumulate, c, c0);
+    FloatVector x01 = load(accumulate, c, c0 + LANES);
+    FloatVector x10 = load(accumulate, c, c1);
+    FloatVector x11 = load(accumulate, c, c1 + LANES);
+    FloatVector x20 = load(accumulate, c, c2);
+    FloatVector x21 = load(accumulate, c, c2 + LANES);
+    FloatVector x30 = load(accumulate, c, c3);
+    FloatVector x31 = load(accumulate, c, c3 + LANES);
+    for (int p = 0; p < k; p++) {
+      int at = p * PANEL;
+      int ap = a0 + 4 * p;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
+      FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
+      x00 = b0.fma(s, x00);
+      x01 = b1.fma(s, x01);
+      s = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      x10 = b0.fma(s, x10);
+      x11 = b1.fma(s, x11);
+      s = FloatVector.broadcast(SPECIES, a[ap + 2]);
+      x20 = b0.fma(s, x20);
+      x21 = b1.fma(s, x21);
+      s = FloatVector.broadcast(SPECIES, a[ap + 3]);
+      x30 = b0.fma(s, x30);
+      x31 = b1.fma(s, x31);
+    }
+    x00.intoArray(c, c0);
+    x01.intoArray(c, c0 + LANES);
+    x10.intoArray(c, c1);
+    x11.intoArray(c, c1 + LANES);
+    x20.intoArray(c, c2);
+    x21.intoArray(c, c2 + LANES);
+    x30.intoArray(c, c3);
+    x31.intoArray(c, c3 + LANES);
+  }
+
+  /**
+   * One row of C over the first {@code full} panels: four panels at a time (8 independent
+   * accumulators, enough to hide the fused multiply-add's latency in this matrix-vector product),
+   * then one.
+   */
+  private static void row(
+      int full, int k, float[] a, int ar, float[][] b, boolean accumulate, float[] c, int cr) {
+    int q = 0;
+    for (; q + 4 <= full; q += 4) {
+      float[] p0 = b[q];
+      float[] p1 = b[q + 1];
+      float[] p2 = b[q + 2];
+      float[] p3 = b[q + 3];
+      int c0 = cr + q * PANEL;
+      FloatVector x0 = load(accumulate, c, c0);
+      FloatVector x1 = load(accumulate, c, c0 + LANES);
+      FloatVector x2 = load(accumulate, c, c0 + 2 * LANES);
+      FloatVector x3 = load(accumulate, c, c0 + 3 * LANES);
+      FloatVector x4 = load(accumulate, c, c0 + 4 * LANES);
+      FloatVector x5 = load(accumulate, c, c0 + 5 * LANES);
+      FloatVector x6 = load(accumulate, c, c0 + 6 * LANES);
+      FloatVector x7 = load(accumulate, c, c0 + 7 * LANES);
       for (int p = 0; p < k; p++) {
-        x =
-            FloatVector.fromArray(SPECIES, b[p], j)
-                .fma(FloatVector.broadcast(SPECIES, a[ar + p]), x);
+        int at = p * PANEL;
+        FloatVector s = FloatVector.broadcast(SPECIES, a[ar + p]);
+        x0 = FloatVector.fromArray(SPECIES, p0, at).fma(s, x0);
+        x1 = FloatVector.fromArray(SPECIES, p0, at + LANES).fma(s, x1);
+        x2 = FloatVector.fromArray(SPECIES, p1, at).fma(s, x2);
+        x3 = FloatVector.fromArray(SPECIES, p1, at + LANES).fma(s, x3);
+        x4 = FloatVector.fromArray(SPECIES, p2, at).fma(s, x4);
+        x5 = FloatVector.fromArray(SPECIES, p2, at + LANES).fma(s, x5);
+        x6 = FloatVector.fromArray(SPECIES, p3, at).fma(s, x6);
+        x7 = FloatVector.fromArray(SPECIES, p3, at + LANES).fma(s, x7);
       }
-      x.intoArray(c, cr + j);
+      x0.intoArray(c, c0);
+      x1.intoArray(c, c0 + LANES);
+      x2.intoArray(c, c0 + 2 * LANES);
+      x3.intoArray(c, c0 + 3 * LANES);
+      x4.intoArray(c, c0 + 4 * LANES);
+      x5.intoArray(c, c0 + 5 * LANES);
+      x6.intoArray(c, c0 + 6 * LANES);
+      x7.intoArray(c, c0 + 7 * LANES);
+    }
+    for (; q < full; q++) {
+      float[] p0 = b[q];
+      int c0 = cr + q * PANEL;
+      FloatVector x0 = load(accumulate, c, c0);
+      FloatVector x1 = load(accumulate, c, c0 + LANES);
+      for (int p = 0; p < k; p++) {
+        FloatVector s = FloatVector.broadcast(SPECIES, a[ar + p]);
+        x0 = FloatVector.fromArray(SPECIES, p0, p * PANEL).fma(s, x0);
+        x1 = FloatVector.fromArray(SPECIES, p0, p * PANEL + LANES).fma(s, x1);
+      }
+      x0.intoArray(c, c0);
+      x1.intoArray(c, c0 + LANES);
     }
   }
 
@@ -198,10 +301,22 @@ final class VectorKernels {
     return accumulate ? FloatVector.fromArray(SPECIES, c, at) : FloatVector.zero(SPECIES);
   }
 
+  /** This thread's buffer for a row block of A in the tiles' order, at least n floats. */
+  private static float[] packedA(int n) {
+    float[] buffer = PACKED_A.get();
+    if (buffer.length < n) {
+      buffer = new float[n];
+      PACKED_A.set(buffer);
+    }
+    return buffer;
+  }
+
   /**
-   * As {@link CpuMath#addTransposedProduct}, for float32: the sum over r runs in chunks of {@link
-   * #CHUNK} rows, each chunk of A transposed first so that the tiles (4 rows of C x 3 vectors) read
-   * it sequentially; a tile sums its chunk's products in r order from zero, then adds them to C.
+   * As {@link CpuMath#addTransposedProduct}, for float32. C is cut into blocks of rows that stay in
+   * L2 while the sum over r runs through them in chunks of {@link #CHUNK} rows; each chunk of A's
+   * columns is transposed first, six columns interleaved, so that a register tile (6 rows of C x
+   * 2 vectors) reads A as one sequential stream; a tile sums its chunk's products in r order from
+   * zero, then adds them to C, as the plain path does.
    */
   static void addTransposedProduct(
       int m,
@@ -214,135 +329,180 @@ final class VectorKernels {
       int bOff,
       int ldb,
       float[][] c) {
-    float[] at = TRANSPOSED.get();
-    if (at.length < p * CHUNK) {
-      at = new float[p * CHUNK];
-      TRANSPOSED.set(at);
-    }
-    int vectorEnd = n - n % LANES;
-    for (int r0 = 0; r0 < m; r0 += CHUNK) {
-      int rows = Math.min(CHUNK, m - r0);
-      for (int i = 0; i < rows; i++) {
-        int ar = aOff + (r0 + i) * lda;
-        for (int q = 0; q < p; q++) {
-          at[q * rows + i] = a[ar + q];
-        }
-      }
-      int br = bOff + r0 * ldb;
-      for (int n0 = 0; n0 < vectorEnd; n0 += COLUMN_BLOCK) {
-        int n1 = Math.min(vectorEnd, n0 + COLUMN_BLOCK);
-        int q = 0;
-        for (; q + 4 <= p; q += 4) {
-          gradTile4(at, q, rows, b, br, ldb, c, n0, n1);
-        }
-        for (; q < p; q++) {
-          float[] y = c[q];
-          for (int j = n0; j < n1; j += LANES) {
-            FloatVector x = FloatVector.zero(SPECIES);
-            for (int i = 0; i < rows; i++) {
-              x =
-                  FloatVector.fromArray(SPECIES, b, br + i * ldb + j)
-                      .fma(FloatVector.broadcast(SPECIES, at[q * rows + i]), x);
+    int block = Math.max(6, GRAD_BLOCK_FLOATS / Math.max(1, n) / 6 * 6);
+    int full = n / PANEL;
+    float[] at = buffer(TRANSPOSED, Math.min(p, block) * CHUNK);
+    float[] panels = buffer(GRAD_PANELS, full * PANEL * CHUNK);
+    for (int q0 = 0; q0 < p; q0 += block) {
+      int q1 = Math.min(p, q0 + block);
+      int six = q0 + (q1 - q0) / 6 * 6;
+      for (int r0 = 0; r0 < m; r0 += CHUNK) {
+        int rows = Math.min(CHUNK, m - r0);
+        int br = bOff + r0 * ldb;
+        // The chunk of B in panels (each rows x PANEL, contiguous) and of A's columns q0..q1
+        // transposed, six columns interleaved: each tile then reads two sequential streams.
+        for (int i = 0; i < rows; i++) {
+          for (int jp = 0; jp < full; jp++) {
+            System.arraycopy(b, br + i * ldb + jp * PANEL, panels, (jp * rows + i) * PANEL, PANEL);
+          }
+          int ar = aOff + (r0 + i) * lda;
+          for (int q = q0; q < six; q += 6) {
+            int t = (q - q0) * rows + 6 * i;
+            for (int u = 0; u < 6; u++) {
+              at[t + u] = a[ar + q + u];
             }
-            FloatVector.fromArray(SPECIES, y, j).add(x).intoArray(y, j);
+          }
+          for (int q = six; q < q1; q++) {
+            at[(q - q0) * rows + i] = a[ar + q];
           }
         }
-      }
-      for (int q = 0; q < p && vectorEnd < n; q++) {
-        float[] y = c[q];
-        for (int j = vectorEnd; j < n; j++) {
-          float sum = 0f;
-          for (int i = 0; i < rows; i++) {
-            sum = Math.fma(at[q * rows + i], b[br + i * ldb + j], sum);
-          }
-          y[j] += sum;
+        for (int q = q0; q < six; q += 6) {
+          gradTile6(at, (q - q0) * rows, rows, panels, full, b, br, ldb, c, q, n);
+        }
+        for (int q = six; q < q1; q++) {
+          gradRow(at, (q - q0) * rows, rows, b, br, ldb, c[q], n);
         }
       }
     }
   }
 
+  private static float[] buffer(ThreadLocal<float[]> local, int n) {
+    float[] buffer = local.get();
+    if (buffer.length < n) {
+      buffer = new float[n];
+      local.set(buffer);
+    }
+    return buffer;
+  }
+
   /**
-   * Rows q..q+3 of C, columns [n0, n1): 4 x 3 vector tiles, then 4 x 1, over one chunk of rows of
-   * B.
+   * Rows q..q+5 of C over one chunk of {@code rows} rows of B: 6 x 2 vectors from B's {@code full}
+   * panels, then 6 x 1 and single columns from B itself.
    */
-  private static void gradTile4(
-      float[] at, int q, int rows, float[] b, int br, int ldb, float[][] c, int n0, int n1) {
+  private static void gradTile6(
+      float[] at,
+      int t0,
+      int rows,
+      float[] panels,
+      int full,
+      float[] b,
+      int br,
+      int ldb,
+      float[][] c,
+      int q,
+      int n) {
     float[] y0 = c[q];
     float[] y1 = c[q + 1];
     float[] y2 = c[q + 2];
     float[] y3 = c[q + 3];
-    int t0 = q * rows;
-    int t1 = t0 + rows;
-    int t2 = t1 + rows;
-    int t3 = t2 + rows;
-    int j = n0;
-    for (; j + 3 * LANES <= n1; j += 3 * LANES) {
-      int j1 = j + LANES;
-      int j2 = j + 2 * LANES;
+    float[] y4 = c[q + 4];
+    float[] y5 = c[q + 5];
+    int j = 0;
+    for (int jp = 0; jp < full; jp++, j += PANEL) {
       FloatVector x00 = FloatVector.zero(SPECIES);
-      FloatVector x01 = FloatVector.zero(SPECIES);
-      FloatVector x02 = FloatVector.zero(SPECIES);
-      FloatVector x10 = FloatVector.zero(SPECIES);
-      FloatVector x11 = FloatVector.zero(SPECIES);
-      FloatVector x12 = FloatVector.zero(SPECIES);
-      FloatVector x20 = FloatVector.zero(SPECIES);
-      FloatVector x21 = FloatVector.zero(SPECIES);
-      FloatVector x22 = FloatVector.zero(SPECIES);
-      FloatVector x30 = FloatVector.zero(SPECIES);
-      FloatVector x31 = FloatVector.zero(SPECIES);
-      FloatVector x32 = FloatVector.zero(SPECIES);
+      FloatVector x01 = x00;
+      FloatVector x10 = x00;
+      FloatVector x11 = x00;
+      FloatVector x20 = x00;
+      FloatVector x21 = x00;
+      FloatVector x30 = x00;
+      FloatVector x31 = x00;
+      FloatVector x40 = x00;
+      FloatVector x41 = x00;
+      FloatVector x50 = x00;
+      FloatVector x51 = x00;
+      int base = jp * rows * PANEL;
       for (int i = 0; i < rows; i++) {
-        int bi = br + i * ldb;
-        FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi + j);
-        FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + j1);
-        FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + j2);
-        FloatVector s = FloatVector.broadcast(SPECIES, at[t0 + i]);
+        int bi = base + i * PANEL;
+        int ai = t0 + 6 * i;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, panels, bi);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, panels, bi + LANES);
+        FloatVector s = FloatVector.broadcast(SPECIES, at[ai]);
         x00 = b0.fma(s, x00);
         x01 = b1.fma(s, x01);
-        x02 = b2.fma(s, x02);
-        s = FloatVector.broadcast(SPECIES, at[t1 + i]);
+        s = FloatVector.broadcast(SPECIES, at[ai + 1]);
         x10 = b0.fma(s, x10);
         x11 = b1.fma(s, x11);
-        x12 = b2.fma(s, x12);
-        s = FloatVector.broadcast(SPECIES, at[t2 + i]);
+        s = FloatVector.broadcast(SPECIES, at[ai + 2]);
         x20 = b0.fma(s, x20);
         x21 = b1.fma(s, x21);
-        x22 = b2.fma(s, x22);
-        s = FloatVector.broadcast(SPECIES, at[t3 + i]);
+        s = FloatVector.broadcast(SPECIES, at[ai + 3]);
         x30 = b0.fma(s, x30);
         x31 = b1.fma(s, x31);
-        x32 = b2.fma(s, x32);
+        s = FloatVector.broadcast(SPECIES, at[ai + 4]);
+        x40 = b0.fma(s, x40);
+        x41 = b1.fma(s, x41);
+        s = FloatVector.broadcast(SPECIES, at[ai + 5]);
+        x50 = b0.fma(s, x50);
+        x51 = b1.fma(s, x51);
       }
-      FloatVector.fromArray(SPECIES, y0, j).add(x00).intoArray(y0, j);
-      FloatVector.fromArray(SPECIES, y0, j1).add(x01).intoArray(y0, j1);
-      FloatVector.fromArray(SPECIES, y0, j2).add(x02).intoArray(y0, j2);
-      FloatVector.fromArray(SPECIES, y1, j).add(x10).intoArray(y1, j);
-      FloatVector.fromArray(SPECIES, y1, j1).add(x11).intoArray(y1, j1);
-      FloatVector.fromArray(SPECIES, y1, j2).add(x12).intoArray(y1, j2);
-      FloatVector.fromArray(SPECIES, y2, j).add(x20).intoArray(y2, j);
-      FloatVector.fromArray(SPECIES, y2, j1).add(x21).intoArray(y2, j1);
-      FloatVector.fromArray(SPECIES, y2, j2).add(x22).intoArray(y2, j2);
-      FloatVector.fromArray(SPECIES, y3, j).add(x30).intoArray(y3, j);
-      FloatVector.fromArray(SPECIES, y3, j1).add(x31).intoArray(y3, j1);
-      FloatVector.fromArray(SPECIES, y3, j2).add(x32).intoArray(y3, j2);
+      addInto(y0, j, x00, x01);
+      addInto(y1, j, x10, x11);
+      addInto(y2, j, x20, x21);
+      addInto(y3, j, x30, x31);
+      addInto(y4, j, x40, x41);
+      addInto(y5, j, x50, x51);
     }
-    for (; j < n1; j += LANES) {
+    for (; j + LANES <= n; j += LANES) {
       FloatVector x0 = FloatVector.zero(SPECIES);
-      FloatVector x1 = FloatVector.zero(SPECIES);
-      FloatVector x2 = FloatVector.zero(SPECIES);
-      FloatVector x3 = FloatVector.zero(SPECIES);
+      FloatVector x1 = x0;
+      FloatVector x2 = x0;
+      FloatVector x3 = x0;
+      FloatVector x4 = x0;
+      FloatVector x5 = x0;
       for (int i = 0; i < rows; i++) {
         FloatVector v = FloatVector.fromArray(SPECIES, b, br + i * ldb + j);
-        x0 = v.fma(FloatVector.broadcast(SPECIES, at[t0 + i]), x0);
-        x1 = v.fma(FloatVector.broadcast(SPECIES, at[t1 + i]), x1);
-        x2 = v.fma(FloatVector.broadcast(SPECIES, at[t2 + i]), x2);
-        x3 = v.fma(FloatVector.broadcast(SPECIES, at[t3 + i]), x3);
+        int ai = t0 + 6 * i;
+        x0 = v.fma(FloatVector.broadcast(SPECIES, at[ai]), x0);
+        x1 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 1]), x1);
+        x2 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 2]), x2);
+        x3 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 3]), x3);
+        x4 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 4]), x4);
+        x5 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 5]), x5);
       }
       FloatVector.fromArray(SPECIES, y0, j).add(x0).intoArray(y0, j);
       FloatVector.fromArray(SPECIES, y1, j).add(x1).intoArray(y1, j);
       FloatVector.fromArray(SPECIES, y2, j).add(x2).intoArray(y2, j);
       FloatVector.fromArray(SPECIES, y3, j).add(x3).intoArray(y3, j);
+      FloatVector.fromArray(SPECIES, y4, j).add(x4).intoArray(y4, j);
+      FloatVector.fromArray(SPECIES, y5, j).add(x5).intoArray(y5, j);
     }
+    for (; j < n; j++) {
+      for (int u = 0; u < 6; u++) {
+        float sum = 0f;
+        for (int i = 0; i < rows; i++) {
+          sum = Math.fma(at[t0 + 6 * i + u], b[br + i * ldb + j], sum);
+        }
+        c[q + u][j] += sum;
+      }
+    }
+  }
+
+  /** One row of C over one chunk, A's column at {@code at[t0..t0 + rows)}. */
+  private static void gradRow(
+      float[] at, int t0, int rows, float[] b, int br, int ldb, float[] y, int n) {
+    int j = 0;
+    for (; j + LANES <= n; j += LANES) {
+      FloatVector x = FloatVector.zero(SPECIES);
+      for (int i = 0; i < rows; i++) {
+        x =
+            FloatVector.fromArray(SPECIES, b, br + i * ldb + j)
+                .fma(FloatVector.broadcast(SPECIES, at[t0 + i]), x);
+      }
+      FloatVector.fromArray(SPECIES, y, j).add(x).intoArray(y, j);
+    }
+    for (; j < n; j++) {
+      float sum = 0f;
+      for (int i = 0; i < rows; i++) {
+        sum = Math.fma(at[t0 + i], b[br + i * ldb + j], sum);
+      }
+      y[j] += sum;
+    }
+  }
+
+  private static void addInto(float[] y, int j, FloatVector x0, FloatVector x1) {
+    FloatVector.fromArray(SPECIES, y, j).add(x0).intoArray(y, j);
+    FloatVector.fromArray(SPECIES, y, j + LANES).add(x1).intoArray(y, j + LANES);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.rnn4j.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,16 +29,25 @@ class VectorKernelsTest {
 
   @Test
   void productsAgree() {
-    for (int[] mkn : new int[][] {{7, 13, 45}, {64, 32, 128}, {3, 70, 33}, {1, 5, 16}}) {
+    // Every register tile (6, 4 and 1 rows; 4 panels and 1 in a row), row blocks and a partial
+    // last panel.
+    int[][] shapes = {
+      {7, 13, 45}, {64, 32, 128}, {3, 70, 33}, {1, 5, 16}, {8, 9, 300}, {200, 17, 40}, {1, 40, 130}
+    };
+    for (int[] mkn : shapes) {
       int m = mkn[0];
       int k = mkn[1];
       int n = mkn[2];
       float[] a = randoms(m * k);
-      float[][] b = plain.pack(randoms(n * k), n, k, true);
+      float[] weights = randoms(n * k);
       float[] c0 = randoms(m * n);
       float[] c1 = c0.clone();
-      vector.gemm(m, n, k, a, 0, k, b, true, c0, 0, n);
-      plain.gemm(m, n, k, a, 0, k, b, true, c1, 0, n);
+      vector.gemm(m, n, k, a, 0, k, vector.pack(weights, n, k, true), true, c0, 0, n);
+      plain.gemm(m, n, k, a, 0, k, plain.pack(weights, n, k, true), true, c1, 0, n);
+      assertArrayEquals(c1, c0, "gemm " + m + "x" + k + "x" + n + ", bit for bit");
+      float[][] untransposed = vector.pack(weights, k, n, false);
+      vector.gemm(m, n, k, a, 0, k, untransposed, false, c0, 0, n);
+      plain.gemm(m, n, k, a, 0, k, plain.pack(weights, k, n, false), false, c1, 0, n);
       assertClose(c1, c0, "gemm " + m + "x" + k + "x" + n);
       float[][] g0 = plain.allocateRows(k, n);
       float[][] g1 = plain.allocateRows(k, n);
