@@ -253,7 +253,7 @@ bench_torch() { # TAG MATH ROUND TIMEOUT ARGS...: torch-TAG-rROUND.json
   say "PyTorch on the same GPU, $tag, round $round (torch-$tag-r$round.json)"
   gpu_clocks "torch $tag r$round"
   LD_LIBRARY_PATH=$ORIGINAL_LD_LIBRARY_PATH timeout "$limit" python3 \
-    src/test/python/bench_torch.py --device cuda --tf32 "$tf32" "$@" "${bench_args[@]}" \
+    src/main/python/bench_torch.py --device cuda --tf32 "$tf32" "$@" "${bench_args[@]}" \
     --min-seconds 0.2 --json "$OUT_DIR/torch-$tag-r$round.json" 2>&1 \
     | tee "$OUT_DIR/bench-torch-$tag-r$round.log"
   (( PIPESTATUS[0] == 0 )) || { echo "PYTORCH BENCH FAILED ($tag, round $round)"; status=1; }

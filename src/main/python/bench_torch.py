@@ -76,11 +76,11 @@ what it finished.
 
 How to run
 ----------
-    /usr/bin/python3 src/test/python/bench_torch.py --set S --threads 2 --json /tmp/torch-S.json
-    /usr/bin/python3 src/test/python/bench_torch.py --set C --threads 1 --json /tmp/torch-C-1t.json
-    /usr/bin/python3 src/test/python/bench_torch.py --only S2,C3 --phases forward
-    python3 src/test/python/bench_torch.py --only L1,L5 --phases loop,forward_host --threads 2
-    python3 src/test/python/bench_torch.py --device cuda --set G --tf32 off --json /tmp/torch-G.json
+    /usr/bin/python3 src/main/python/bench_torch.py --set S --threads 2 --json /tmp/torch-S.json
+    /usr/bin/python3 src/main/python/bench_torch.py --set C --threads 1 --json /tmp/torch-C-1t.json
+    /usr/bin/python3 src/main/python/bench_torch.py --only S2,C3 --phases forward
+    python3 src/main/python/bench_torch.py --only L1,L5 --phases loop,forward_host --threads 2
+    python3 src/main/python/bench_torch.py --device cuda --set G --tf32 off --json /tmp/torch-G.json
 
 Needs only PyTorch (any version; LSTM ``proj_size`` needs >= 1.8). Debian's ``python3-torch`` 1.13 (generic
 BLAS, no oneDNN LSTM path) is roughly 60x slower than PyTorch 2.x on LSTMs: a numerical oracle, not a
@@ -484,6 +484,8 @@ def parse_args(argv):
     ap.add_argument("--max-repetitions", type=int, default=10000, help="cap on timed calls (default 10000)")
     ap.add_argument("--warmup-seconds", type=float, default=1.0,
                     help="warm-up time per phase, first call included (default 1.0)")
+    ap.add_argument("--serve", action="store_true",
+                    help="answer JSON requests on stdin, one row each (rnn4j bench --compare; CPU only)")
     ap.add_argument("--seed", type=int, default=0, help="torch.manual_seed for weights and input (default 0)")
     args = ap.parse_args(argv)
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
@@ -509,9 +511,78 @@ def write_json(path, rows):
     os.replace(tmp, path)
 
 
+def build_case(cfg, args):
+    """The case's module (PyTorch's init under ``manual_seed(args.seed)``) and input, on the device."""
+    torch.manual_seed(args.seed)
+    module = build_module(cfg).to(args.torch_device)
+    x = torch.randn(cfg["batch"], cfg["seq"], cfg["input_size"], dtype=torch.float32).to(args.torch_device)
+    if hasattr(module, "flatten_parameters"):
+        module.flatten_parameters()
+    return module, x
+
+
+def measure(cfg, module, x, phase, args, impl, threads):
+    """One phase of one case, timed by ``time_phase``: the JSON row of ``--json``."""
+    stats = time_phase(cfg, module, x, phase, args)
+    flop = FORWARD_MULTIPLE[phase] * forward_flop(cfg)
+    device = args.torch_device
+    return {
+        "id": cfg["id"],
+        "phase": phase,
+        "median_ms": stats["median_ms"],
+        "p10_ms": stats["p10_ms"],
+        "p90_ms": stats["p90_ms"],
+        "min_ms": stats["min_ms"],
+        "first_ms": stats["first_ms"],
+        "reps": stats["reps"],
+        "gflops": flop / (stats["median_ms"] * 1e6),
+        "threads": threads,
+        "device": str(device) if device.type == "cuda" else "cpu",
+        "dtype": "float32",
+        "impl": impl,
+        "config": dict((k, cfg[k]) for k in ("mode", "input_size", "hidden_size", "num_layers",
+                                             "bidirectional", "batch", "seq", "batch_first",
+                                             "proj_size")),
+        "mean_ms": stats["mean_ms"],
+        "gflop_per_call": flop / 1e9,
+        "flop_convention": FLOP_CONVENTION,
+        "interop_threads": torch.get_num_interop_threads(),
+    }
+
+
+def serve(args, impl, description):
+    """``--serve``: the PyTorch side of ``rnn4j bench --compare`` (live), which starts this script and
+    alternates with it round by round. stdout carries only JSON lines: first ``{"ready": true, "impl",
+    "threads", "description"}``, then one row per request. A request is one line ``{"id", "phase",
+    "warmup_seconds", "min_seconds", "repetitions"}``; each gets a new module and input, as each of
+    rnn4j's measurements does. End of input ends the server."""
+    by_id = {c["id"]: c for c in CASES}
+    threads = torch.get_num_threads()
+    print(json.dumps({"ready": True, "impl": impl, "threads": threads, "description": description}))
+    sys.stdout.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        cfg = by_id[request["id"]]
+        args.warmup_seconds = float(request["warmup_seconds"])
+        args.min_seconds = float(request["min_seconds"])
+        args.repetitions = int(request["repetitions"])
+        module, x = build_case(cfg, args)
+        row = measure(cfg, module, x, request["phase"], args, impl, threads)
+        del module, x
+        print(json.dumps(row))
+        sys.stdout.flush()
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     thread_notes = set_threads(args.threads)
+    if args.serve:
+        args.torch_device = torch.device("cpu")
+        args.sync = lambda: None
+        return serve(args, "pytorch " + torch.__version__, describe_torch(thread_notes))
     print(describe_torch(thread_notes))
     impl = "pytorch " + torch.__version__
     if args.device == "cuda":
@@ -533,37 +604,9 @@ def main(argv=None):
     threads = torch.get_num_threads()
     rows = []
     for cfg in select_cases(args):
-        torch.manual_seed(args.seed)
-        module = build_module(cfg).to(device)
-        x = torch.randn(cfg["batch"], cfg["seq"], cfg["input_size"], dtype=torch.float32).to(device)
-        if hasattr(module, "flatten_parameters"):
-            module.flatten_parameters()
-        f = forward_flop(cfg)
+        module, x = build_case(cfg, args)
         for phase in args.phase_list:
-            stats = time_phase(cfg, module, x, phase, args)
-            flop = FORWARD_MULTIPLE[phase] * f
-            row = {
-                "id": cfg["id"],
-                "phase": phase,
-                "median_ms": stats["median_ms"],
-                "p10_ms": stats["p10_ms"],
-                "p90_ms": stats["p90_ms"],
-                "min_ms": stats["min_ms"],
-                "first_ms": stats["first_ms"],
-                "reps": stats["reps"],
-                "gflops": flop / (stats["median_ms"] * 1e6),
-                "threads": threads,
-                "device": str(device) if device.type == "cuda" else "cpu",
-                "dtype": "float32",
-                "impl": impl,
-                "config": dict((k, cfg[k]) for k in ("mode", "input_size", "hidden_size", "num_layers",
-                                                     "bidirectional", "batch", "seq", "batch_first",
-                                                     "proj_size")),
-                "mean_ms": stats["mean_ms"],
-                "gflop_per_call": flop / 1e9,
-                "flop_convention": FLOP_CONVENTION,
-                "interop_threads": torch.get_num_interop_threads(),
-            }
+            row = measure(cfg, module, x, phase, args, impl, threads)
             rows.append(row)
             print("%-4s %-12s median %s ms, first %s ms, %d reps, %.3g GFLOP/s" % (
                 cfg["id"], phase, fmt_ms(row["median_ms"]), fmt_ms(row["first_ms"]), row["reps"], row["gflops"]))

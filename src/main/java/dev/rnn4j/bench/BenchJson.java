@@ -37,7 +37,7 @@ import java.util.Locale;
  *   "gflop_per_call": 13.4217728, "flop_convention": "full: ..."}]
  * }</pre>
  *
- * <p>{@code src/test/python/bench_torch.py} writes the same keys (and a few extras of its own,
+ * <p>{@code src/main/python/bench_torch.py} writes the same keys (and a few extras of its own,
  * which are ignored here). Times are milliseconds per call; {@code phase} is {@code forward},
  * {@code train_step}, {@code loop} or {@code forward_host} ({@link Phase}); {@code config} is the
  * recurrent module's for every phase (the loop's head is always {@code Linear(D * H_out, 1)});

@@ -9,11 +9,14 @@ import dev.rnn4j.bench.BenchResult;
 import dev.rnn4j.bench.BenchRunner;
 import dev.rnn4j.bench.BenchSuite;
 import dev.rnn4j.bench.Comparison;
+import dev.rnn4j.bench.LiveComparison;
 import dev.rnn4j.bench.MachineInfo;
 import dev.rnn4j.bench.Phase;
+import dev.rnn4j.bench.PyTorchServer;
 import dev.rnn4j.bench.ResultTable;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -38,11 +41,15 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    header = "Times RNN, LSTM and GRU configurations, or compares two results files.",
+    header =
+        "Times RNN, LSTM and GRU configurations, alone or against PyTorch in the same run, or"
+            + " compares two results files.",
     customSynopsis = {
       "rnn4j bench [--device=cpu|cuda] [--set=S|C|G|L|all | --only=ID[,ID...]]",
       "                   [--phases=PHASE[,PHASE...]] [--threads=N] [--json=FILE]",
       "                   [--repetitions=N] [--warmup-seconds=X] [-hV]",
+      "       rnn4j bench --compare [--rounds=N] [--python=EXE] [--set=S|C | --only=ID[,ID...]]",
+      "                   [--phases=PHASE[,PHASE...]] [--threads=N] [--json=FILE] ...",
       "       rnn4j bench --compare A.json B.json"
     },
     description = {
@@ -63,9 +70,16 @@ import picocli.CommandLine.Spec;
           + " for --device cuda), L (L1..L12, LSTM(1, H) forecasters for the loop: H 32, 256, 1024"
           + " x batch 32, 256 x seq 24, 100), all (S and C on the CPU, S, C, G and L on a GPU).",
       "",
-      "--compare matches A's and B's entries by (id, phase), any phase, and prints both medians "
-          + "and A/B; when B was measured with PyTorch, the issues' targets are checked (S1..S5; "
-          + "G1, G2, G8 and G10 on a GPU; none for loop and forward_host).",
+      "--compare with no files times rnn4j (A) against PyTorch (B) on the CPU in one run: it"
+          + " starts its own copy of bench_torch.py --serve with the Python of --python (else"
+          + " $RNN4J_PYTHON, else python3), and in each of --rounds rounds (at least 4) times"
+          + " every case and phase on both sides, one right after the other. Each side's figure is"
+          + " the median of its round medians with their range; A/B is the median of the round"
+          + " ratios, checked against the CPU targets (S and C: at most 0.8 with 2 threads or"
+          + " more, 0.9 with one). Later rounds warm up for at most 1 s.",
+      "--compare A.json B.json matches A's and B's entries by (id, phase), any phase, and prints"
+          + " both medians and A/B; when B was measured with PyTorch, the issues' targets are"
+          + " checked (S1..S5; G1, G2, G8 and G10 on a GPU; none for loop and forward_host).",
       "",
       "Exit codes: 0 done, 1 failure (device unavailable, unreadable file), 2 usage error."
     })
@@ -138,17 +152,108 @@ final class BenchCommand implements Runnable {
   @Option(
       names = "--compare",
       paramLabel = "FILE",
-      arity = "2",
-      description = "Compares two results files, A and B, instead of running benchmarks.")
+      arity = "0..2",
+      description =
+          "Without files: times rnn4j against PyTorch in the same run, round by round. With two"
+              + " results files A and B: compares them instead of running benchmarks.")
   private List<Path> compare;
+
+  @Option(
+      names = "--rounds",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "Rounds of a live --compare, at least 4 (default: ${DEFAULT-VALUE}).")
+  private int rounds;
+
+  @Option(
+      names = "--python",
+      paramLabel = "EXE",
+      description =
+          "The Python with PyTorch for a live --compare (default: $RNN4J_PYTHON, else python3).")
+  private String python;
 
   @Override
   public void run() {
-    if (compare != null) {
+    if (compare != null && !compare.isEmpty()) {
+      if (compare.size() != 2) {
+        throw usage("--compare takes two results files or none, got " + compare.size());
+      }
       checkCompareOptions();
       compare(compare.get(0), compare.get(1));
+    } else if (compare != null) {
+      compareLive();
     } else {
+      ParseResult parsed = spec.commandLine().getParseResult();
+      for (String option : List.of("--rounds", "--python")) {
+        if (parsed.hasMatchedOption(option)) {
+          throw usage(option + " is an option of a live --compare (with no files)");
+        }
+      }
       runBenchmarks();
+    }
+  }
+
+  private void compareLive() {
+    if (!device.equals("cpu")) {
+      throw usage("a live --compare runs on the CPU only, got --device " + device);
+    }
+    if (rounds < LiveComparison.MIN_ROUNDS) {
+      throw usage(
+          "Invalid value for option '--rounds': at least "
+              + LiveComparison.MIN_ROUNDS
+              + ", got "
+              + rounds);
+    }
+    List<BenchCase> cases = cases();
+    List<Phase> phases = phases();
+    BenchProtocol protocol = protocol();
+    int n = threadCount();
+    checkJsonDirectory();
+    BenchRunner runner = new BenchRunner(BenchRunner.selectBackend(device, n), n, protocol);
+    PrintWriter out = spec.commandLine().getOut();
+    try (PyTorchServer pytorch = PyTorchServer.start(python, n)) {
+      out.println(MachineInfo.current().machineLine());
+      out.println(MachineInfo.current().jdkLine());
+      out.println("A: " + runner.impl());
+      out.println("B: " + pytorch.description().replace("\n", System.lineSeparator() + "   "));
+      out.println();
+      out.flush();
+      LiveComparison live = new LiveComparison(runner, pytorch, rounds);
+      List<LiveComparison.Entry> entries =
+          live.run(
+              cases,
+              phases,
+              line -> {
+                out.println(line);
+                out.flush();
+              });
+      live.print(out, entries);
+      if (json != null) {
+        try {
+          Files.writeString(json, live.toJson(entries), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new IllegalArgumentException(Failures.describe("--json", json, e), e);
+        }
+        out.println("wrote " + entries.size() + " entries to " + json);
+        out.flush();
+      }
+    }
+  }
+
+  private int threadCount() {
+    int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    if (n < 1) {
+      throw usage("Invalid value for option '--threads': must be at least 1, got " + n);
+    }
+    return n;
+  }
+
+  private void checkJsonDirectory() {
+    if (json != null) {
+      Path dir = json.toAbsolutePath().getParent();
+      if (dir != null && !Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("--json " + json + ": no such directory: " + dir);
+      }
     }
   }
 
@@ -156,16 +261,8 @@ final class BenchCommand implements Runnable {
     List<BenchCase> cases = cases();
     List<Phase> phases = phases();
     BenchProtocol protocol = protocol();
-    int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    if (n < 1) {
-      throw usage("Invalid value for option '--threads': must be at least 1, got " + n);
-    }
-    if (json != null) {
-      Path dir = json.toAbsolutePath().getParent();
-      if (dir != null && !Files.isDirectory(dir)) {
-        throw new IllegalArgumentException("--json " + json + ": no such directory: " + dir);
-      }
-    }
+    int n = threadCount();
+    checkJsonDirectory();
     // The device first: an unavailable one fails before anything is printed.
     Backend backend = BenchRunner.selectBackend(device, n);
     BenchRunner runner = new BenchRunner(backend, n, protocol);

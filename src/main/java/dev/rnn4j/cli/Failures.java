@@ -1,6 +1,7 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.BackendUnavailableException;
+import dev.rnn4j.bench.PyTorchUnavailableException;
 import dev.rnn4j.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,12 +19,12 @@ final class Failures {
 
   /**
    * Picocli's handler for what a command throws. The failures that the user's input or machine causes (bad
-   * input, an unavailable device, a diverged training) print {@code rnn4j <command>: <reason>} on the
+   * input, an unavailable device or PyTorch, a diverged training) print {@code rnn4j <command>: <reason>} on the
    * command's stderr and exit with 1; anything else is a bug and keeps picocli's stack trace.
    */
   static int handle(Exception e, CommandLine commandLine, ParseResult parsed) throws Exception {
     if (!(e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
-        || e instanceof TrainingDivergedException)) {
+        || e instanceof TrainingDivergedException || e instanceof PyTorchUnavailableException)) {
       throw e;
     }
     PrintWriter err = commandLine.getErr();

@@ -117,7 +117,7 @@ class BenchJsonTest {
   }
 
   /**
-   * An entry as src/test/python/bench_torch.py writes it, extras and Python's float spellings
+   * An entry as src/main/python/bench_torch.py writes it, extras and Python's float spellings
    * included.
    */
   @Test

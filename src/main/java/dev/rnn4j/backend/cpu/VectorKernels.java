@@ -53,7 +53,8 @@ final class VectorKernels {
     float[][] panels = new float[(n + PANEL - 1) / PANEL][k * PANEL];
     for (int p = 0; p < k; p++) {
       for (int j = 0; j < n; j++) {
-        panels[j / PANEL][p * PANEL + j % PANEL] = transpose ? src[j * cols + p] : src[p * cols + j];
+        panels[j / PANEL][p * PANEL + j % PANEL] =
+            transpose ? src[j * cols + p] : src[p * cols + j];
       }
     }
     return panels;
@@ -61,9 +62,9 @@ final class VectorKernels {
 
   /**
    * As {@link CpuMath#gemm}, for float32, with B {@link #pack packed} in panels: rows of A in
-   * blocks of at most 96 (which stay in L2 while every panel passes), each block in
-   * register tiles of 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each
-   * element of C still sums its k products in order, from C or zero, as the plain path does.
+   * blocks of at most 96 (which stay in L2 while every panel passes), each block in register tiles
+   * of 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each element of C still
+   * sums its k products in order, from C or zero, as the plain path does.
    */
   static void gemm(
       int m,
@@ -137,8 +138,8 @@ final class VectorKernels {
   }
 
   /**
-   * Six rows of C (from {@code c0}) by one panel: 12 accumulators, the panel read once; A's six rows
-   * interleaved from {@code a0}.
+   * Six rows of C (from {@code c0}) by one panel: 12 accumulators, the panel read once; A's six
+   * rows interleaved from {@code a0}.
    */
   private static void tile6(
       int k, float[] a, int a0, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
@@ -314,8 +315,8 @@ final class VectorKernels {
   /**
    * As {@link CpuMath#addTransposedProduct}, for float32. C is cut into blocks of rows that stay in
    * L2 while the sum over r runs through them in chunks of {@link #CHUNK} rows; each chunk of A's
-   * columns is transposed first, six columns interleaved, so that a register tile (6 rows of C x
-   * 2 vectors) reads A as one sequential stream; a tile sums its chunk's products in r order from
+   * columns is transposed first, six columns interleaved, so that a register tile (6 rows of C x 2
+   * vectors) reads A as one sequential stream; a tile sums its chunk's products in r order from
    * zero, then adds them to C, as the plain path does.
    */
   static void addTransposedProduct(
