@@ -34,6 +34,7 @@ final class VectorKernels {
   // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
   // block of CpuMath's two-level sums over rows. The thread's buffer for them below.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
+  private static final ThreadLocal<float[]> CELL = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> GRAD_PANELS =
       ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> TRANSPOSED =
@@ -507,45 +508,42 @@ final class VectorKernels {
   }
 
   /**
-   * The vector part of {@link FloatMath#lstmCell}: columns {@code [0, end)} of every row, with the
-   * exponential and tanh the Vector API computes (SVML on x86); returns {@code end}, where the
-   * scalar loop takes over.
+   * The vector part of {@link FloatMath#lstmCell}: columns {@code [0, end)} of every row, the same
+   * operations as the scalar loop lane by lane; returns {@code end}, where the scalar loop takes
+   * over.
+   *
+   * <p>The work is a row of passes over arrays, with the exponentials gathered into two passes: C2
+   * stops inlining a method's callees beyond a node count, and a vector that crosses a call it did
+   * not inline is boxed, which made the cell (five exp-based functions inlined per loop) ten times
+   * slower than its arithmetic. Helpers here take arrays, never vectors.
    */
   static int lstmCell(
       int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
     int end = hidden - hidden % LANES;
     int gh = 4 * hidden;
+    float[] t = buffer(CELL, gh);
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
       int g = r * gh;
       int s = r * hidden;
-      // One function per loop, so that C2 inlines every call and no vector is boxed; the
-      // activations
-      // overwrite their pre-activations in xp, where the cell update and backward read them.
-      for (int j = 0; j < end; j += LANES) {
-        sigmoid(preActivation(xp, x + j, gates, g + j)).intoArray(xp, x + j);
+      // exp's arguments: -v for the sigmoid gates (i, f, o), 2|v| for the tanh gate (g), whose
+      // pre-activation v stays in xp for tanh's series and sign.
+      negatedSums(xp, x, gates, g, t, 0, end);
+      negatedSums(xp, x + hidden, gates, g + hidden, t, hidden, end);
+      tanhArguments(xp, x + 2 * hidden, gates, g + 2 * hidden, t, 2 * hidden, end);
+      negatedSums(xp, x + 3 * hidden, gates, g + 3 * hidden, t, 3 * hidden, end);
+      for (int k = 0; k < 4; k++) {
+        expInPlace(t, k * hidden, k * hidden + end);
       }
-      for (int j = 0; j < end; j += LANES) {
-        int at = hidden + j;
-        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        int at = 2 * hidden + j;
-        tanh(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        int at = 3 * hidden + j;
-        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        FloatVector i = FloatVector.fromArray(SPECIES, xp, x + j);
-        FloatVector f = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
-        FloatVector cand = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j);
-        FloatVector o = FloatVector.fromArray(SPECIES, xp, x + 3 * hidden + j);
-        FloatVector cy = f.mul(FloatVector.fromArray(SPECIES, c, s + j)).add(i.mul(cand));
-        cy.intoArray(c, s + j);
-        o.mul(tanh(cy)).intoArray(hOut, s + j);
-      }
+      sigmoids(t, 0, xp, x, end);
+      sigmoids(t, hidden, xp, x + hidden, end);
+      tanhs(xp, x + 2 * hidden, t, 2 * hidden, xp, x + 2 * hidden, end);
+      sigmoids(t, 3 * hidden, xp, x + 3 * hidden, end);
+      // c = f * c + i * g, then h = o * tanh(c).
+      cellUpdate(xp, x, hidden, c, s, t, end);
+      expInPlace(t, 0, end);
+      tanhs(c, s, t, 0, hOut, s, end);
+      multiplyInPlace(xp, x + 3 * hidden, hOut, s, end);
     }
     return end;
   }
@@ -554,58 +552,128 @@ final class VectorKernels {
   static int gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int end = hidden - hidden % LANES;
     int gh = 3 * hidden;
+    float[] t = buffer(CELL, gh);
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
       int g = r * gh;
       int s = r * hidden;
-      for (int j = 0; j < end; j += LANES) {
-        sigmoid(preActivation(xp, x + j, gates, g + j)).intoArray(xp, x + j);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        int at = hidden + j;
-        sigmoid(preActivation(xp, x + at, gates, g + at)).intoArray(xp, x + at);
-      }
-      for (int j = 0; j < end; j += LANES) {
-        FloatVector reset = FloatVector.fromArray(SPECIES, xp, x + j);
-        FloatVector n =
-            tanh(
-                FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j)
-                    .add(reset.mul(FloatVector.fromArray(SPECIES, gates, g + 2 * hidden + j))));
-        FloatVector update = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
-        FloatVector prev = FloatVector.fromArray(SPECIES, h, s + j);
-        n.add(update.mul(prev.sub(n))).intoArray(h, s + j);
-        n.intoArray(xp, x + 2 * hidden + j);
-      }
+      negatedSums(xp, x, gates, g, t, 0, end);
+      negatedSums(xp, x + hidden, gates, g + hidden, t, hidden, end);
+      expInPlace(t, 0, end);
+      expInPlace(t, hidden, hidden + end);
+      sigmoids(t, 0, xp, x, end);
+      sigmoids(t, hidden, xp, x + hidden, end);
+      // n = tanh(xp_n + r * (W_hn h + b_hn)), then h = n + z * (h - n).
+      resetArguments(xp, x, hidden, gates, g + 2 * hidden, t, end);
+      expInPlace(t, 0, end);
+      tanhs(xp, x + 2 * hidden, t, 0, xp, x + 2 * hidden, end);
+      gruUpdate(xp, x, hidden, h, s, end);
     }
     return end;
   }
 
-  private static FloatVector preActivation(float[] xp, int x, float[] gates, int g) {
-    return FloatVector.fromArray(SPECIES, xp, x).add(FloatVector.fromArray(SPECIES, gates, g));
+  /** {@code t[at + j] = -(xp[x + j] + gates[g + j])}: a sigmoid gate's exp argument. */
+  private static void negatedSums(
+      float[] xp, int x, float[] gates, int g, float[] t, int at, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector.fromArray(SPECIES, xp, x + j)
+          .add(FloatVector.fromArray(SPECIES, gates, g + j))
+          .neg()
+          .intoArray(t, at + j);
+    }
   }
 
-  /** {@link FloatMath#sigmoid} in every lane: the same operations, so the same bits. */
-  private static FloatVector sigmoid(FloatVector v) {
+  /** {@code v = xp + gates} stays in xp; {@code t = 2|v|}: a tanh gate's exp argument. */
+  private static void tanhArguments(
+      float[] xp, int x, float[] gates, int g, float[] t, int at, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector v =
+          FloatVector.fromArray(SPECIES, xp, x + j)
+              .add(FloatVector.fromArray(SPECIES, gates, g + j));
+      v.intoArray(xp, x + j);
+      v.abs().mul(2f).intoArray(t, at + j);
+    }
+  }
+
+  /** GRU: {@code v = xp_n + r * gates_n} into xp_n, {@code t = 2|v|}. */
+  private static void resetArguments(
+      float[] xp, int x, int hidden, float[] gates, int gn, float[] t, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector reset = FloatVector.fromArray(SPECIES, xp, x + j);
+      FloatVector v =
+          FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j)
+              .add(reset.mul(FloatVector.fromArray(SPECIES, gates, gn + j)));
+      v.intoArray(xp, x + 2 * hidden + j);
+      v.abs().mul(2f).intoArray(t, j);
+    }
+  }
+
+  /** {@link #exp} of {@code a[from, to)} in place, whole vectors. */
+  static void expInPlace(float[] a, int from, int to) {
+    for (int j = from; j < to; j += LANES) {
+      exp(FloatVector.fromArray(SPECIES, a, j)).intoArray(a, j);
+    }
+  }
+
+  /** {@code out = 1 / (1 + e)} from {@code e = exp(-v)}: {@link FloatMath#sigmoid}. */
+  private static void sigmoids(float[] e, int at, float[] out, int o, int end) {
     FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-    return one.div(one.add(exp(v.neg())));
+    for (int j = 0; j < end; j += LANES) {
+      one.div(one.add(FloatVector.fromArray(SPECIES, e, at + j))).intoArray(out, o + j);
+    }
   }
 
   /**
-   * {@link FloatMath#tanh} in every lane: both of its branches computed, the lane's own chosen. The
-   * Vector API's own TANH and EXP are not used: C2 evaluates them with SVML's approximations and
-   * the interpreter with Math's, so their bits would change as the JIT warms up.
+   * {@link FloatMath#tanh} of {@code v} from {@code e = exp(2|v|)}, both of its branches computed
+   * and each lane's own chosen.
    */
-  static FloatVector tanh(FloatVector x) {
-    FloatVector ax = x.abs();
-    FloatVector x2 = x.mul(x);
-    FloatVector q = x2.fma(FloatMath.T7, FloatMath.T5);
-    q = x2.fma(q, FloatVector.broadcast(SPECIES, FloatMath.T3));
-    q = x2.fma(q, FloatVector.broadcast(SPECIES, 1f));
-    FloatVector series = ax.mul(q);
+  static void tanhs(float[] v, int vOff, float[] e, int eOff, float[] out, int o, int end) {
     FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-    FloatVector viaExp = one.sub(FloatVector.broadcast(SPECIES, 2f).div(exp(ax.mul(2f)).add(1f)));
-    FloatVector t = viaExp.blend(series, ax.lt(FloatMath.TANH_SMALL));
-    return t.blend(t.neg(), x.lt(0f));
+    FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector x = FloatVector.fromArray(SPECIES, v, vOff + j);
+      FloatVector ax = x.abs();
+      FloatVector x2 = x.mul(x);
+      FloatVector q = x2.fma(FloatMath.T7, FloatMath.T5);
+      q = x2.fma(q, FloatVector.broadcast(SPECIES, FloatMath.T3));
+      q = x2.fma(q, one);
+      FloatVector series = ax.mul(q);
+      FloatVector viaExp = one.sub(two.div(FloatVector.fromArray(SPECIES, e, eOff + j).add(1f)));
+      FloatVector t = viaExp.blend(series, ax.lt(FloatMath.TANH_SMALL));
+      t.blend(t.neg(), x.lt(0f)).intoArray(out, o + j);
+    }
+  }
+
+  /** {@code c = f * c + i * g} from the activations in xp; {@code t = 2|c|} for tanh(c). */
+  private static void cellUpdate(
+      float[] xp, int x, int hidden, float[] c, int s, float[] t, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector i = FloatVector.fromArray(SPECIES, xp, x + j);
+      FloatVector f = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
+      FloatVector cand = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j);
+      FloatVector cy = f.mul(FloatVector.fromArray(SPECIES, c, s + j)).add(i.mul(cand));
+      cy.intoArray(c, s + j);
+      cy.abs().mul(2f).intoArray(t, j);
+    }
+  }
+
+  /** {@code out *= factor}, lane by lane. */
+  private static void multiplyInPlace(float[] factor, int f, float[] out, int o, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector.fromArray(SPECIES, factor, f + j)
+          .mul(FloatVector.fromArray(SPECIES, out, o + j))
+          .intoArray(out, o + j);
+    }
+  }
+
+  /** GRU: {@code h = n + z * (h - n)}. */
+  private static void gruUpdate(float[] xp, int x, int hidden, float[] h, int s, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector n = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j);
+      FloatVector update = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
+      FloatVector prev = FloatVector.fromArray(SPECIES, h, s + j);
+      n.add(update.mul(prev.sub(n))).intoArray(h, s + j);
+    }
   }
 
   /** {@link FloatMath#exp} in every lane: the same operations, so the same bits. */
