@@ -435,11 +435,16 @@ final class FloatMath implements CpuMath<float[]> {
       float[] dc,
       float[] dA,
       int dAOff) {
+    int start =
+        vectorApi
+            ? VectorKernels.lstmCellBackward(
+                rows, hidden, act, actOff, c, cOff, cPrev, dOut, dc, dA, dAOff)
+            : 0;
     int gh = 4 * hidden;
     for (int r = 0; r < rows; r++) {
       int x = actOff + r * gh;
       int d = dAOff + r * gh;
-      for (int j = 0; j < hidden; j++) {
+      for (int j = start; j < hidden; j++) {
         int k = r * hidden + j;
         float i = act[x + j];
         float f = act[x + hidden + j];

@@ -572,6 +572,77 @@ final class VectorKernels {
     return end;
   }
 
+  /**
+   * The vector part of {@link FloatMath#lstmCellBackward}, as {@link #lstmCell}: tanh(c) in two
+   * passes, then the gradients with the scalar loop's operations in its order.
+   */
+  static int lstmCellBackward(
+      int rows,
+      int hidden,
+      float[] act,
+      int actOff,
+      float[] c,
+      int cOff,
+      float[] cPrev,
+      float[] dOut,
+      float[] dc,
+      float[] dA,
+      int dAOff) {
+    int end = hidden - hidden % LANES;
+    int gh = 4 * hidden;
+    float[] t = buffer(CELL, gh);
+    for (int r = 0; r < rows; r++) {
+      int s = r * hidden;
+      doubledAbs(c, cOff + s, t, 0, end);
+      expInPlace(t, 0, end);
+      tanhs(c, cOff + s, t, 0, t, hidden, end);
+      lstmGradients(act, actOff + r * gh, hidden, t, cPrev, dOut, dc, s, dA, dAOff + r * gh, end);
+    }
+    return end;
+  }
+
+  /** {@code t = 2|v|}: tanh's exp argument. */
+  private static void doubledAbs(float[] v, int vOff, float[] t, int at, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector.fromArray(SPECIES, v, vOff + j).abs().mul(2f).intoArray(t, at + j);
+    }
+  }
+
+  /** One row of {@link #lstmCellBackward}'s gradients, tanh(c) at {@code t[hidden..]}. */
+  private static void lstmGradients(
+      float[] act,
+      int x,
+      int hidden,
+      float[] t,
+      float[] cPrev,
+      float[] dOut,
+      float[] dc,
+      int s,
+      float[] dA,
+      int d,
+      int end) {
+    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector i = FloatVector.fromArray(SPECIES, act, x + j);
+      FloatVector f = FloatVector.fromArray(SPECIES, act, x + hidden + j);
+      FloatVector g = FloatVector.fromArray(SPECIES, act, x + 2 * hidden + j);
+      FloatVector o = FloatVector.fromArray(SPECIES, act, x + 3 * hidden + j);
+      FloatVector tc = FloatVector.fromArray(SPECIES, t, hidden + j);
+      FloatVector out = FloatVector.fromArray(SPECIES, dOut, s + j);
+      FloatVector total =
+          FloatVector.fromArray(SPECIES, dc, s + j).add(out.mul(o).mul(one.sub(tc.mul(tc))));
+      total.mul(g).mul(i).mul(one.sub(i)).intoArray(dA, d + j);
+      total
+          .mul(FloatVector.fromArray(SPECIES, cPrev, s + j))
+          .mul(f)
+          .mul(one.sub(f))
+          .intoArray(dA, d + hidden + j);
+      total.mul(i).mul(one.sub(g.mul(g))).intoArray(dA, d + 2 * hidden + j);
+      out.mul(tc).mul(o).mul(one.sub(o)).intoArray(dA, d + 3 * hidden + j);
+      total.mul(f).intoArray(dc, s + j);
+    }
+  }
+
   /** {@code t[at + j] = -(xp[x + j] + gates[g + j])}: a sigmoid gate's exp argument. */
   private static void negatedSums(
       float[] xp, int x, float[] gates, int g, float[] t, int at, int end) {
