@@ -8,6 +8,7 @@ import dev.rnn4j.nn.RnnOutput;
 import dev.rnn4j.nn.RnnTape;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModelConfig;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.RandomData;
 import dev.rnn4j.train.Optimizer;
@@ -44,6 +45,19 @@ public final class DeterminismProbe {
         add(digest, out.hN());
         try (RnnTape tape = rnn.train().forwardForBackward(x, null, lengths)) {
           add(digest, tape.backward(dy, null, null).input());
+        }
+        rnn.grad().asMap().values().forEach(t -> add(digest, t));
+      }
+    }
+    // Blocks of four sequences and a width that is no multiple of the vector length: the products'
+    // four-row tiles, a partial panel and the cells' scalar tails.
+    Tensor x8 = RandomData.normal(random, 8, 9, 5);
+    Tensor dy8 = RandomData.normal(random, 8, 9, 20);
+    for (RnnMode mode : new RnnMode[] {RnnMode.LSTM, RnnMode.RNN_TANH, RnnMode.RNN_RELU}) {
+      try (Rnn rnn = Rnn.create(RnnConfig.builder(mode, 5, 20).batchFirst(true).build(), 4)) {
+        add(digest, rnn.eval().forward(x8).output());
+        try (RnnTape tape = rnn.train().forwardForBackward(x8, null, null)) {
+          add(digest, tape.backward(dy8, null, null).input());
         }
         rnn.grad().asMap().values().forEach(t -> add(digest, t));
       }

@@ -350,10 +350,13 @@ final class FloatMath implements CpuMath<float[]> {
   @Override
   public void rnnCell(
       boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
-    int n = rows * hidden;
-    for (int i = 0; i < n; i++) {
-      float v = xp[xpOff + i] + gates[i];
-      h[i] = relu ? (v > 0f ? v : 0f) : tanh(v);
+    int start = vectorApi ? VectorKernels.rnnCell(relu, rows, hidden, xp, xpOff, gates, h) : 0;
+    for (int r = 0; r < rows; r++) {
+      for (int j = start; j < hidden; j++) {
+        int i = r * hidden + j;
+        float v = xp[xpOff + i] + gates[i];
+        h[i] = relu ? (v > 0f ? v : 0f) : tanh(v);
+      }
     }
   }
 

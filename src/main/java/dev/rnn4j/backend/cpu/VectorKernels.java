@@ -548,6 +548,48 @@ final class VectorKernels {
     return end;
   }
 
+  /** The vector part of {@link FloatMath#rnnCell}, as {@link #lstmCell}. */
+  static int rnnCell(
+      boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
+    int end = hidden - hidden % LANES;
+    float[] t = buffer(CELL, 2 * hidden);
+    for (int r = 0; r < rows; r++) {
+      int s = r * hidden;
+      if (relu) {
+        relus(xp, xpOff + s, gates, s, h, s, end);
+      } else {
+        // v = xp + gates at t[hidden..], exp's argument 2|v| at t[0..]; xp stays as it is.
+        sumsAndArguments(xp, xpOff + s, gates, s, t, hidden, end);
+        expInPlace(t, 0, end);
+        tanhs(t, hidden, t, 0, h, s, end);
+      }
+    }
+    return end;
+  }
+
+  /** {@code t[at + j] = v = xp + gates} and {@code t[j] = 2|v|}. */
+  private static void sumsAndArguments(
+      float[] xp, int x, float[] gates, int g, float[] t, int at, int end) {
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector v =
+          FloatVector.fromArray(SPECIES, xp, x + j)
+              .add(FloatVector.fromArray(SPECIES, gates, g + j));
+      v.intoArray(t, at + j);
+      v.abs().mul(2f).intoArray(t, j);
+    }
+  }
+
+  /** {@code out = v > 0 ? v : 0} of {@code v = xp + gates}, NaN to 0 as the scalar loop does. */
+  private static void relus(float[] xp, int x, float[] gates, int g, float[] out, int o, int end) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector v =
+          FloatVector.fromArray(SPECIES, xp, x + j)
+              .add(FloatVector.fromArray(SPECIES, gates, g + j));
+      zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, o + j);
+    }
+  }
+
   /** The vector part of {@link FloatMath#gruCell}, as {@link #lstmCell}. */
   static int gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int end = hidden - hidden % LANES;
