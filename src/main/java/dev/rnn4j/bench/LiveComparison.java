@@ -138,9 +138,12 @@ public final class LiveComparison {
     return entries;
   }
 
-  /** The target of a case at a thread count ("-" outside sets S and C). */
-  public static String target(String id, int threads) {
-    if (!id.startsWith("S") && !id.startsWith("C")) {
+  /**
+   * The target of a case and phase at a thread count: "-" outside sets S and C and for phases other
+   * than forward and train_step.
+   */
+  public static String target(String id, String phase, int threads) {
+    if (!hasTarget(id, phase)) {
       return "-";
     }
     return "<= " + (threads >= 2 ? TARGET_THREADS : TARGET_ONE_THREAD);
@@ -148,10 +151,15 @@ public final class LiveComparison {
 
   /** Whether an entry meets {@link #target}; true where there is none. */
   public static boolean met(Entry e, int threads) {
-    if (!e.id().startsWith("S") && !e.id().startsWith("C")) {
+    if (!hasTarget(e.id(), e.phase())) {
       return true;
     }
     return e.ratio() <= (threads >= 2 ? TARGET_THREADS : TARGET_ONE_THREAD);
+  }
+
+  private static boolean hasTarget(String id, String phase) {
+    return (id.startsWith("S") || id.startsWith("C"))
+        && (phase.equals(Phase.FORWARD.jsonName()) || phase.equals(Phase.TRAIN_STEP.jsonName()));
   }
 
   /** The summary table, one row per case and phase. */
@@ -187,7 +195,7 @@ public final class LiveComparison {
       for (double r : e.roundRatios()) {
         roundRatios.append(left(sig(r, 3) + " ", 7));
       }
-      String target = target(e.id(), threads);
+      String target = target(e.id(), e.phase(), threads);
       boolean ok = met(e, threads);
       if (!target.equals("-")) {
         targets++;
@@ -240,7 +248,7 @@ public final class LiveComparison {
         Arrays.stream(e.roundRatios()).forEach(ratios::add);
         o.put("rnn4j_ms", e.rnn4jMs());
         o.put("pytorch_ms", e.pytorchMs());
-        o.put("target", target(e.id(), runner.threads()));
+        o.put("target", target(e.id(), e.phase(), runner.threads()));
         o.set("rnn4j", JSON.readTree(BenchJson.toJson(e.rnn4j())));
         o.set("pytorch", JSON.readTree(BenchJson.toJson(e.pytorch())));
       }

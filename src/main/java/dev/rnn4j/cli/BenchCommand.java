@@ -70,13 +70,13 @@ import picocli.CommandLine.Spec;
           + " for --device cuda), L (L1..L12, LSTM(1, H) forecasters for the loop: H 32, 256, 1024"
           + " x batch 32, 256 x seq 24, 100), all (S and C on the CPU, S, C, G and L on a GPU).",
       "",
-      "--compare with no files times rnn4j (A) against PyTorch (B) on the CPU in one run: it"
-          + " starts its own copy of bench_torch.py --serve with the Python of --python (else"
-          + " $RNN4J_PYTHON, else python3), and in each of --rounds rounds (at least 4) times"
-          + " every case and phase on both sides, one right after the other. Each side's figure is"
-          + " the median of its round medians with their range; A/B is the median of the round"
-          + " ratios, checked against the CPU targets (S and C: at most 0.8 with 2 threads or"
-          + " more, 0.9 with one). Later rounds warm up for at most 1 s.",
+      "--compare with no files times rnn4j (A) against PyTorch (B) on the CPU in one run: it starts"
+          + " its own copy of bench_torch.py --serve with the Python of --python (else"
+          + " $RNN4J_PYTHON, else python3), and in each of --rounds rounds (at least 4) times every"
+          + " case and phase on both sides, one right after the other. Each side's figure is the"
+          + " median of its round medians with their range; A/B is the median of the round ratios,"
+          + " checked against the CPU targets (S and C, forward and train_step: at most 0.8 with 2"
+          + " threads or more, 0.9 with one). Later rounds warm up for at most 1 s.",
       "--compare A.json B.json matches A's and B's entries by (id, phase), any phase, and prints"
           + " both medians and A/B; when B was measured with PyTorch, the issues' targets are"
           + " checked (S1..S5; G1, G2, G8 and G10 on a GPU; none for loop and forward_host).",
