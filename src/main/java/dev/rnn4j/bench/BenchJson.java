@@ -78,6 +78,15 @@ public final class BenchJson {
 
   /** The results as the JSON text described above. */
   public static String toJson(List<BenchResult> results) {
+    try {
+      return PRETTY.writeValueAsString(toTree(results)) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write results as JSON", e);
+    }
+  }
+
+  /** The array {@link #toJson} writes, as a tree (for files that embed results). */
+  static ArrayNode toTree(List<BenchResult> results) {
     ArrayNode array = JSON.createArrayNode();
     for (BenchResult r : results) {
       ObjectNode o = array.addObject();
@@ -125,11 +134,7 @@ public final class BenchJson {
       o.put("gflop_per_call", r.flops() / 1e9);
       o.put("flop_convention", FLOP_CONVENTION);
     }
-    try {
-      return PRETTY.writeValueAsString(array) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write results as JSON", e);
-    }
+    return array;
   }
 
   /** Writes {@link #toJson} to {@code file}, replacing it. */

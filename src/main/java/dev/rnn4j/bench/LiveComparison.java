@@ -101,10 +101,7 @@ public final class LiveComparison {
       BenchProtocol protocol =
           round == 0
               ? runner.protocol()
-              : runner
-                  .protocol()
-                  .withWarmupSeconds(
-                      Math.min(LATER_WARMUP_SECONDS, runner.protocol().warmupSeconds()));
+              : runner.protocol().withWarmupSeconds(laterWarmupSeconds());
       BenchRunner side = new BenchRunner(runner.backend(), runner.threads(), protocol);
       int i = 0;
       for (BenchCase c : cases) {
@@ -136,6 +133,10 @@ public final class LiveComparison {
       }
     }
     return entries;
+  }
+
+  private double laterWarmupSeconds() {
+    return Math.min(LATER_WARMUP_SECONDS, runner.protocol().warmupSeconds());
   }
 
   /**
@@ -235,23 +236,22 @@ public final class LiveComparison {
     root.put("threads", runner.threads());
     root.put("rounds", rounds);
     root.put("first_round_warmup_seconds", runner.protocol().warmupSeconds());
-    root.put(
-        "later_warmup_seconds", Math.min(LATER_WARMUP_SECONDS, runner.protocol().warmupSeconds()));
+    root.put("later_warmup_seconds", laterWarmupSeconds());
     ArrayNode list = root.putArray("entries");
+    for (Entry e : entries) {
+      ObjectNode o = list.addObject();
+      o.put("id", e.id());
+      o.put("phase", e.phase());
+      o.put("ratio", e.ratio());
+      ArrayNode ratios = o.putArray("round_ratios");
+      Arrays.stream(e.roundRatios()).forEach(ratios::add);
+      o.put("rnn4j_ms", e.rnn4jMs());
+      o.put("pytorch_ms", e.pytorchMs());
+      o.put("target", target(e.id(), e.phase(), runner.threads()));
+      o.set("rnn4j", BenchJson.toTree(e.rnn4j()));
+      o.set("pytorch", BenchJson.toTree(e.pytorch()));
+    }
     try {
-      for (Entry e : entries) {
-        ObjectNode o = list.addObject();
-        o.put("id", e.id());
-        o.put("phase", e.phase());
-        o.put("ratio", e.ratio());
-        ArrayNode ratios = o.putArray("round_ratios");
-        Arrays.stream(e.roundRatios()).forEach(ratios::add);
-        o.put("rnn4j_ms", e.rnn4jMs());
-        o.put("pytorch_ms", e.pytorchMs());
-        o.put("target", target(e.id(), e.phase(), runner.threads()));
-        o.set("rnn4j", JSON.readTree(BenchJson.toJson(e.rnn4j())));
-        o.set("pytorch", JSON.readTree(BenchJson.toJson(e.pytorch())));
-      }
       return JSON.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException ex) {
       throw new IllegalStateException("cannot write the comparison as JSON", ex);

@@ -212,8 +212,9 @@ final class BenchCommand implements Runnable {
     BenchRunner runner = new BenchRunner(BenchRunner.selectBackend(device, n), n, protocol);
     PrintWriter out = spec.commandLine().getOut();
     try (PyTorchServer pytorch = PyTorchServer.start(python, n)) {
-      out.println(MachineInfo.current().machineLine());
-      out.println(MachineInfo.current().jdkLine());
+      MachineInfo machine = MachineInfo.current();
+      out.println(machine.machineLine());
+      out.println(machine.jdkLine());
       out.println("A: " + runner.impl());
       out.println("B: " + pytorch.description().replace("\n", System.lineSeparator() + "   "));
       out.println();

@@ -29,21 +29,21 @@ interface CpuMath<A> {
   A[] allocateRows(int rows, int cols);
 
   /**
-   * A row-major {@code rows x cols} matrix at {@code src[0..]} as one array per row, or per column
-   * when {@code transpose}: the packed form {@link #gemm} reads. Each row its own array, indexed
-   * from 0, is what lets the JIT vectorize the inner loops (it cannot prove two slices of one array
-   * disjoint).
+   * B for {@link #gemm}: the row-major {@code rows x cols} matrix at {@code src[0..]}, or its
+   * transpose, in the layout this math's products read. The plain loops read one array per row of
+   * B, indexed from 0, which lets the JIT vectorize them (it cannot prove two slices of one array
+   * disjoint); the Vector API's tiles read panels of columns ({@code VectorKernels.pack}).
    */
   A[] pack(A src, int rows, int cols, boolean transpose);
 
-  /** The rows back as one row-major array. */
+  /** Rows of {@link #allocateRows} back as one row-major array. */
   A flatten(A[] rows, int cols);
 
   /**
-   * {@code C[m x n] = A[m x k] B}, or {@code C += ...} when {@code accumulate}, where B is {@code
-   * k} packed rows of {@code n}; A and C are row-major with row lengths {@code lda}, {@code ldc}.
-   * Each element of C sums its k products in order, whatever m is, so results do not depend on how
-   * rows are split.
+   * {@code C[m x n] = A[m x k] B}, or {@code C += ...} when {@code accumulate}, where B ({@code k x
+   * n}) is as {@link #pack} packed it; A and C are row-major with row lengths {@code lda}, {@code
+   * ldc}. Each element of C sums its k products in order, whatever m is, so results do not depend
+   * on how rows are split.
    */
   void gemm(
       int m,

@@ -50,6 +50,8 @@ final class FloatMath implements CpuMath<float[]> {
     return vectorApi ? "Vector API (jdk.incubator.vector)" : "JIT-vectorized loops";
   }
 
+  // This thread's rows: the one place the inner loops write to; two, for products two rows at a
+  // time.
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
   private final ThreadLocal<float[]> scratch2 = ThreadLocal.withInitial(() -> new float[0]);
   private final ThreadLocal<float[][]> blockRows =
@@ -128,8 +130,8 @@ final class FloatMath implements CpuMath<float[]> {
     // does four multiply-adds per two loads and stores of C, not one per load and store (1.4x).
     // Each element still sums its k products in order. (Column blocks that keep B in L2 were
     // slower: the JIT's loops need long rows.)
-    float[] y0 = scratch(n);
-    float[] y1 = scratch2(n);
+    float[] y0 = scratch(scratch, n);
+    float[] y1 = scratch(scratch2, n);
     int r = 0;
     for (; r + 2 <= m; r += 2) {
       int row0 = cOff + r * ldc;
@@ -209,8 +211,8 @@ final class FloatMath implements CpuMath<float[]> {
     // vectorizes.
     // Two rows of C and two rows of B per pass, as in gemm; each sum still runs in row order.
     float[][] rows = blockRows(n);
-    float[] sum0 = scratch(n);
-    float[] sum1 = scratch2(n);
+    float[] sum0 = scratch(scratch, n);
+    float[] sum1 = scratch(scratch2, n);
     for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
       int count = Math.min(SUM_BLOCK, m - r0);
       for (int i = 0; i < count; i++) {
@@ -280,22 +282,12 @@ final class FloatMath implements CpuMath<float[]> {
     return r;
   }
 
-  /** A second row of at least n floats for this thread, for products two rows at a time. */
-  private float[] scratch2(int n) {
-    float[] s = scratch2.get();
+  /** This thread's row of {@code local}, at least n floats. */
+  private static float[] scratch(ThreadLocal<float[]> local, int n) {
+    float[] s = local.get();
     if (s.length < n) {
       s = new float[n];
-      scratch2.set(s);
-    }
-    return s;
-  }
-
-  /** A row of at least n floats for this thread: the one place the inner loops write to. */
-  private float[] scratch(int n) {
-    float[] s = scratch.get();
-    if (s.length < n) {
-      s = new float[n];
-      scratch.set(s);
+      local.set(s);
     }
     return s;
   }
@@ -332,7 +324,7 @@ final class FloatMath implements CpuMath<float[]> {
 
   @Override
   public void addColumnSums(int rows, int cols, float[] src, int srcOff, float[] dst) {
-    float[] sum = scratch(cols);
+    float[] sum = scratch(scratch, cols);
     for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
       Arrays.fill(sum, 0, cols, 0f);
       for (int r = r0; r < Math.min(rows, r0 + SUM_BLOCK); r++) {

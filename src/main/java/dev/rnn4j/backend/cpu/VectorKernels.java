@@ -11,11 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Loaded only then: {@link FloatMath} checks {@link FloatMath#VECTOR_API_PRESENT} before it refers
  * to this class.
  *
- * <p>The kernel keeps a tile of 4 rows x 3 vectors of C in registers over the whole k loop, so each
- * packed row of B is loaded once per vector for 4 fused multiply-adds; columns are blocked so that
- * the rows of B stay in cache. Each element of C still sums its k products in order, so results do
- * not depend on how rows are split, and fused multiply-adds make them differ from the scalar path's
- * only in rounding.
+ * <p>The products keep a register tile of 6 rows x 2 vectors of C over the whole k loop, reading B
+ * from panels packed once per weight version and A from rows interleaved per tile; each element of
+ * C still sums its k products in order, so results do not depend on how rows or columns are split
+ * and equal the plain path's bit for bit. The cells are passes over arrays with the scalar path's
+ * operations lane by lane, rnn4j's own exp among them.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -30,15 +30,17 @@ final class VectorKernels {
   // Floats of A per row block of the products: 96 KiB, which stay in L2 while every panel of B
   // passes by.
   private static final int ROW_BLOCK_FLOATS = 24 * 1024;
-  private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
   // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
-  // block of CpuMath's two-level sums over rows. The thread's buffer for them below.
+  // block of CpuMath's two-level sums over rows.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
-  private static final ThreadLocal<float[]> CELL = ThreadLocal.withInitial(() -> new float[0]);
-  private static final ThreadLocal<float[]> GRAD_PANELS =
-      ThreadLocal.withInitial(() -> new float[0]);
+  // Each thread's work buffers (see buffer): A's rows interleaved per tile, a gradient chunk's A
+  // transposed and its B in panels, the cells' exp arguments.
+  private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> TRANSPOSED =
       ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> GRAD_PANELS =
+      ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> CELL = ThreadLocal.withInitial(() -> new float[0]);
 
   private VectorKernels() {}
 
@@ -97,7 +99,7 @@ final class VectorKernels {
       int tiled = r0 + 6 * sixes + 4 * fours;
       // The tiles' rows of A interleaved (p major), so that a tile reads A as one sequential
       // stream, not as 6 or 4: this alone doubles the tile's speed.
-      float[] packedA = packedA((tiled - r0) * k);
+      float[] packedA = buffer(PACKED_A, (tiled - r0) * k);
       int at = 0;
       for (int r = r0; r < tiled; r += r - r0 < 6 * sixes ? 6 : 4) {
         int height = r - r0 < 6 * sixes ? 6 : 4;
@@ -303,16 +305,6 @@ final class VectorKernels {
     return accumulate ? FloatVector.fromArray(SPECIES, c, at) : FloatVector.zero(SPECIES);
   }
 
-  /** This thread's buffer for a row block of A in the tiles' order, at least n floats. */
-  private static float[] packedA(int n) {
-    float[] buffer = PACKED_A.get();
-    if (buffer.length < n) {
-      buffer = new float[n];
-      PACKED_A.set(buffer);
-    }
-    return buffer;
-  }
-
   /**
    * As {@link CpuMath#addTransposedProduct}, for float32. C is cut into blocks of rows that stay in
    * L2 while the sum over r runs through them in chunks of {@link #CHUNK} rows; each chunk of A's
@@ -368,6 +360,7 @@ final class VectorKernels {
     }
   }
 
+  /** This thread's buffer of {@code local}, at least n floats. */
   private static float[] buffer(ThreadLocal<float[]> local, int n) {
     float[] buffer = local.get();
     if (buffer.length < n) {
