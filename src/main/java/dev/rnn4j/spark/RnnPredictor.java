@@ -61,12 +61,20 @@ import scala.runtime.AbstractFunction1;
 public final class RnnPredictor extends Transformer implements DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
 
+  /** This stage's identifier in a pipeline. */
   private final String uid;
+
+  /** {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop path. */
   private final Param<String> modelPath;
+  /** {@code inputCol}: the column of input sequences. */
   private final Param<String> inputCol;
+  /** {@code outputCol}: the column the forecasts are written to. */
   private final Param<String> outputCol;
+  /** {@code batchSize}: the rows scored together in one forward pass. */
   private final IntParam batchSize;
+  /** {@code device}: where executors run the model. */
   private final Param<String> device;
+  /** {@code badRows}: what a bad row does. */
   private final Param<String> badRows;
 
   /** A predictor with a random uid. */
@@ -125,58 +133,68 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     return uid;
   }
 
+  /** The param {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop path. */
   public Param<String> modelPath() {
     return modelPath;
   }
 
+  /** The param {@code inputCol}: the column of input sequences. */
   public Param<String> inputCol() {
     return inputCol;
   }
 
+  /** The param {@code outputCol}: the column the forecasts are written to. */
   public Param<String> outputCol() {
     return outputCol;
   }
 
+  /** The param {@code batchSize}: the rows scored together in one forward pass. */
   public IntParam batchSize() {
     return batchSize;
   }
 
+  /** The param {@code device}: where executors run the model. */
   public Param<String> device() {
     return device;
   }
 
+  /** The param {@code badRows}: what a bad row does. */
   public Param<String> badRows() {
     return badRows;
   }
 
+  /** Sets {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop path. */
   public RnnPredictor setModelPath(String value) {
     set(modelPath, value);
     return this;
   }
 
+  /** Sets {@code inputCol}: the column of input sequences. */
   public RnnPredictor setInputCol(String value) {
     set(inputCol, value);
     return this;
   }
 
+  /** Sets {@code outputCol}: the column the forecasts are written to. */
   public RnnPredictor setOutputCol(String value) {
     set(outputCol, value);
     return this;
   }
 
+  /** Sets {@code batchSize}: the rows scored together in one forward pass. */
   public RnnPredictor setBatchSize(int value) {
     set(batchSize, value);
     return this;
   }
 
-  /** {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
+  /** Sets {@code device}: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
   public RnnPredictor setDevice(String value) {
     checkArgument(validDevice(value), "device must be one of auto, cpu, cuda, cuda:N, got '%s'", value);
     set(device, value);
     return this;
   }
 
-  /** Exactly {@code error} or {@code null}, as the param is saved and as {@code set(badRows(), ...)} takes it. */
+  /** Sets {@code badRows}: exactly {@code error} or {@code null}, as the param is saved and as {@code set(badRows(), ...)} takes it. */
   public RnnPredictor setBadRows(String value) {
     checkArgument("error".equals(value) || "null".equals(value), "badRows must be one of error, null, got '%s'",
         value);
@@ -184,26 +202,32 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     return this;
   }
 
+  /** The value of {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop path. */
   public String getModelPath() {
     return $(modelPath);
   }
 
+  /** The value of {@code inputCol}: the column of input sequences. */
   public String getInputCol() {
     return $(inputCol);
   }
 
+  /** The value of {@code outputCol}: the column the forecasts are written to. */
   public String getOutputCol() {
     return $(outputCol);
   }
 
+  /** The value of {@code batchSize}: the rows scored together in one forward pass. */
   public int getBatchSize() {
     return (Integer) $(batchSize);
   }
 
+  /** The value of {@code device}: where executors run the model. */
   public String getDevice() {
     return $(device);
   }
 
+  /** The value of {@code badRows}: what a bad row does. */
   public String getBadRows() {
     return $(badRows);
   }

@@ -78,11 +78,21 @@ public final class RnnScorer implements Serializable {
     }
   }
 
+  /** The model's Hadoop path. */
   private final String modelPath;
+
+  /** The driver's Hadoop configuration, to read the model with on executors. */
   private final SerializableConfiguration hadoopConf;
+  /** Rows per forward pass. */
   private final int batchSize;
+
+  /** The device executors score on ({@code auto}, {@code cpu}, {@code cuda}, {@code cuda:N}). */
   private final String device;
+
+  /** What a bad row does. */
   private final BadRows badRows;
+
+  /** The name bad-row messages give the caller ({@code RnnPredictor} or a user's function). */
   private final String caller;
 
   private RnnScorer(
