@@ -201,6 +201,47 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
+   * The number of trainable elements, as {@code sum(p.numel() for p in module.parameters())}: per
+   * layer and direction {@code G * H * (H_in' + H_out)}, plus {@code 2 * G * H} with bias and
+   * {@code H_out * H} with {@code proj_size > 0}, where G is 4 (LSTM), 3 (GRU) or 1 and {@code
+   * H_in'} is {@code input_size} in the first layer and {@code D * H_out} after it.
+   *
+   * @return the total element count of {@link #parameters()}
+   */
+  public long parameterCount() {
+    long n = 0;
+    for (ParamKey key : keys) {
+      n += Shape.numel(key.shape(config));
+    }
+    return n;
+  }
+
+  /**
+   * The parameters as a table, in the manner of {@code torchinfo.summary(module)}: a row per
+   * parameter (the module's repr in the first, name, shape, element count), then the total and its
+   * size in bytes in the module's dtype:
+   *
+   * <pre>
+   * =============================================
+   * Layer (type)  Parameter     Shape     Param #
+   * =============================================
+   * LSTM(10, 20)  weight_ih_l0  [80, 10]      800
+   *               weight_hh_l0  [80, 20]    1,600
+   *               bias_ih_l0    [80]           80
+   *               bias_hh_l0    [80]           80
+   * =============================================
+   * Total params: 2,560
+   * Params size (float32): 10,240 bytes
+   * =============================================
+   * </pre>
+   *
+   * @return the table, lines separated by {@code \n}, without a final line break
+   */
+  public synchronized String summary() {
+    return new ModuleSummary().layer(toString(), parameters()).render(dtype());
+  }
+
+  /**
    * The parameters under PyTorch's names, in PyTorch's order: host copies, {@code state_dict()}
    * then {@code .cpu()}.
    */

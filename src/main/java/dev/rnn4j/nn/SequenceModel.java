@@ -133,13 +133,48 @@ public final class SequenceModel implements AutoCloseable {
     return out;
   }
 
-  /** The number of trainable elements, as {@code sum(p.numel() for p in model.parameters())}. */
+  /**
+   * The number of trainable elements, as {@code sum(p.numel() for p in model.parameters())}.
+   *
+   * @return the recurrent stack's count plus the head's, {@code out_features * (D * H_out + 1)}
+   *     with bias
+   */
   public long parameterCount() {
     long n = 0;
     for (Parameter p : parameters()) {
       n += p.numel();
     }
     return n;
+  }
+
+  /**
+   * The parameters as a table, in the manner of {@code torchinfo.summary(model)}: a row per
+   * parameter (layer, name, shape, element count) under the recurrent stack's and the head's repr,
+   * then the total and its size in bytes in the model's dtype:
+   *
+   * <pre>
+   * ======================================================================================
+   * Layer (type)                                       Parameter         Shape     Param #
+   * ======================================================================================
+   * GRU(8, 32, batch_first=True)                       rnn.weight_ih_l0  [96, 8]       768
+   *                                                    rnn.weight_hh_l0  [96, 32]    3,072
+   *                                                    rnn.bias_ih_l0    [96]           96
+   *                                                    rnn.bias_hh_l0    [96]           96
+   * Linear(in_features=32, out_features=1, bias=True)  head.weight       [1, 32]        32
+   *                                                    head.bias         [1]             1
+   * ======================================================================================
+   * Total params: 4,065
+   * Params size (float32): 16,260 bytes
+   * ======================================================================================
+   * </pre>
+   *
+   * @return the table, lines separated by {@code \n}, without a final line break
+   */
+  public synchronized String summary() {
+    return new ModuleSummary()
+        .layer(rnn.toString(), parameters().subList(0, rnn.parameterKeys().size()))
+        .layer(head.toString(), head.parameters("head."))
+        .render(dtype());
   }
 
   /** Every parameter under PyTorch's names, the recurrent stack's first: host copies. */
