@@ -30,7 +30,12 @@ public record BackendStats(
     long downloads,
     long planBuilds) {
 
-  /** What happened between {@code earlier} and this snapshot (live counts are this snapshot's). */
+  /**
+   * What happened between {@code earlier} and this snapshot (live counts are this snapshot's).
+   *
+   * @param earlier an earlier snapshot of the same backend
+   * @return the differences of the counters
+   */
   public BackendStats since(BackendStats earlier) {
     return new BackendStats(
         liveBlocks,

@@ -21,7 +21,14 @@ public final class Backends {
 
   private Backends() {}
 
-  /** The backend for {@code spec}; see the class comment. */
+  /**
+   * The backend for {@code spec}; see the class comment.
+   *
+   * @param spec {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}
+   * @return the backend
+   * @throws BackendUnavailableException if a CUDA device was asked for and is unavailable, with the
+   *     reason
+   */
   public static Backend select(String spec) {
     if ("auto".equals(spec)) {
       BackendProvider cuda = provider(Device.Type.CUDA);
@@ -55,6 +62,9 @@ public final class Backends {
    * The backend that computes on {@code device}, the same one on every call: what tensors on that
    * device use for their own operations ({@code Tensor.to}, {@code select}). CUDA devices fail as
    * {@link #select} fails when they are unavailable.
+   *
+   * @param device the device
+   * @return its backend, created on first use
    */
   public static Backend forDevice(Device device) {
     Backend b = BY_DEVICE.get(device);
@@ -69,12 +79,18 @@ public final class Backends {
   /**
    * Makes {@code backend} the one that tensors on its device use from now on (a backend of your own
    * behind the {@link Backend} SPI, say, or a test's stand-in for a device this machine lacks).
+   *
+   * @param backend the backend to use for its device
    */
   public static void register(Backend backend) {
     BY_DEVICE.put(backend.device(), backend);
   }
 
-  /** The CPU backend, which is always available. */
+  /**
+   * The CPU backend, which is always available.
+   *
+   * @return the CPU backend
+   */
   public static Backend cpu() {
     BackendProvider provider = provider(Device.Type.CPU);
     if (provider == null) {
@@ -85,7 +101,12 @@ public final class Backends {
     return provider.create(Device.CPU);
   }
 
-  /** The provider registered for {@code type}, if this build has one (for {@code doctor}). */
+  /**
+   * The provider registered for {@code type}, if this build has one (for {@code doctor}).
+   *
+   * @param type the device type
+   * @return the provider, or empty
+   */
   public static Optional<BackendProvider> providerFor(Device.Type type) {
     return Optional.ofNullable(provider(type));
   }

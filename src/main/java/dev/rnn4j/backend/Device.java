@@ -2,14 +2,20 @@ package dev.rnn4j.backend;
 
 import java.util.Objects;
 
-/** A compute device: the CPU, or CUDA device N. Parsed from {@code cpu}, {@code cuda} or {@code cuda:N}. */
+/**
+ * A compute device: the CPU, or CUDA device N. Parsed from {@code cpu}, {@code cuda} or {@code
+ * cuda:N}.
+ */
 public final class Device {
   /** The kinds of device rnn4j knows. */
   public enum Type {
+    /** The host's processor and memory. */
     CPU,
+    /** An NVIDIA GPU, through the CUDA driver. */
     CUDA
   }
 
+  /** The CPU: {@code cpu}. */
   public static final Device CPU = new Device(Type.CPU, 0);
 
   private final Type type;
@@ -20,7 +26,12 @@ public final class Device {
     this.index = index;
   }
 
-  /** CUDA device {@code index} (a CUDA ordinal, as {@code cuda:N}). */
+  /**
+   * CUDA device {@code index} (a CUDA ordinal, as {@code cuda:N}).
+   *
+   * @param index the ordinal, at least 0
+   * @return {@code cuda:index}
+   */
   public static Device cuda(int index) {
     if (index < 0) {
       throw new IllegalArgumentException("CUDA device index must be non-negative, got " + index);
@@ -28,7 +39,13 @@ public final class Device {
     return new Device(Type.CUDA, index);
   }
 
-  /** Parses {@code cpu}, {@code cuda} (device 0) or {@code cuda:N}. */
+  /**
+   * Parses {@code cpu}, {@code cuda} (device 0) or {@code cuda:N}.
+   *
+   * @param spec the device's name
+   * @return the device
+   * @throws IllegalArgumentException for any other spelling, naming the accepted ones
+   */
   public static Device parse(String spec) {
     Objects.requireNonNull(spec, "device");
     if (spec.equals("cpu")) {
@@ -37,18 +54,30 @@ public final class Device {
     if (spec.equals("cuda")) {
       return cuda(0);
     }
-    if (spec.startsWith("cuda:") && spec.length() > 5 && spec.substring(5).chars().allMatch(Character::isDigit)
+    if (spec.startsWith("cuda:")
+        && spec.length() > 5
+        && spec.substring(5).chars().allMatch(Character::isDigit)
         && spec.length() < 15) {
       return cuda(Integer.parseInt(spec.substring(5)));
     }
-    throw new IllegalArgumentException("device must be one of auto, cpu, cuda, cuda:N, got '" + spec + "'");
+    throw new IllegalArgumentException(
+        "device must be one of auto, cpu, cuda, cuda:N, got '" + spec + "'");
   }
 
+  /**
+   * The kind of device.
+   *
+   * @return CPU or CUDA
+   */
   public Type type() {
     return type;
   }
 
-  /** The device ordinal; 0 for the CPU. */
+  /**
+   * The device ordinal; 0 for the CPU.
+   *
+   * @return the ordinal
+   */
   public int index() {
     return index;
   }

@@ -25,17 +25,33 @@ public final class HostStorage implements Storage {
     this.onClose = onClose;
   }
 
-  /** Adopts {@code data}: the caller hands the array over. */
+  /**
+   * Adopts {@code data}: the caller hands the array over.
+   *
+   * @param data the values, adopted
+   * @return a float32 storage over {@code data}
+   */
   public static HostStorage of(float[] data) {
     return new HostStorage(Objects.requireNonNull(data, "data"), null, null);
   }
 
-  /** Adopts {@code data}: the caller hands the array over. */
+  /**
+   * Adopts {@code data}: the caller hands the array over.
+   *
+   * @param data the values, adopted
+   * @return a float64 storage over {@code data}
+   */
   public static HostStorage of(double[] data) {
     return new HostStorage(null, Objects.requireNonNull(data, "data"), null);
   }
 
-  /** A zero-filled storage of {@code numel} elements. */
+  /**
+   * A zero-filled storage of {@code numel} elements.
+   *
+   * @param dtype the element type
+   * @param numel the number of elements
+   * @return a new storage of zeros
+   */
   public static HostStorage zeros(DType dtype, int numel) {
     return dtype == DType.FLOAT32 ? of(new float[numel]) : of(new double[numel]);
   }
@@ -43,6 +59,11 @@ public final class HostStorage implements Storage {
   /**
    * A zero-filled storage whose {@link #close()} runs {@code onClose} once (a backend's
    * accounting).
+   *
+   * @param dtype the element type
+   * @param numel the number of elements
+   * @param onClose run once by the first {@link #close()}
+   * @return a new storage of zeros
    */
   public static HostStorage tracked(DType dtype, int numel, Runnable onClose) {
     return dtype == DType.FLOAT32
@@ -69,6 +90,8 @@ public final class HostStorage implements Storage {
    * The array itself (float32 storages only), for code that computes on it; not a copy. Code that
    * writes into it calls {@link #bumpVersion()} afterwards, or what was derived from the values
    * goes stale.
+   *
+   * @return the float32 values
    */
   public float[] floats() {
     check();
@@ -78,7 +101,11 @@ public final class HostStorage implements Storage {
     return floats;
   }
 
-  /** The array itself (float64 storages only), as {@link #floats()}. */
+  /**
+   * The array itself (float64 storages only), as {@link #floats()}.
+   *
+   * @return the float64 values
+   */
   public double[] doubles() {
     check();
     if (doubles == null) {
@@ -87,13 +114,22 @@ public final class HostStorage implements Storage {
     return doubles;
   }
 
-  /** The element at {@code i}, widened to double. */
+  /**
+   * The element at {@code i}, widened to double.
+   *
+   * @param i a row-major index in [0, numel)
+   * @return the element
+   */
   public double get(int i) {
     check();
     return floats != null ? floats[i] : doubles[i];
   }
 
-  /** How many in-place writes the values have had. */
+  /**
+   * How many in-place writes the values have had.
+   *
+   * @return the count of {@link #bumpVersion()} calls
+   */
   public long version() {
     return version;
   }

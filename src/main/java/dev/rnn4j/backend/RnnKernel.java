@@ -14,31 +14,51 @@ import java.util.List;
  * LSTM (D * num_layers, N, H_cell).
  */
 public interface RnnKernel extends AutoCloseable {
-  /** The recurrent stack this kernel runs. */
+  /**
+   * The recurrent stack this kernel runs.
+   *
+   * @return the shape it was created for
+   */
   RnnShape shape();
 
-  /** The dtype of the parameters, inputs and results. */
+  /**
+   * The dtype of the parameters, inputs and results.
+   *
+   * @return float32 or float64
+   */
   DType dtype();
 
   /**
    * The parameters in {@link dev.rnn4j.spec.ParamKey#all} order, in PyTorch's layout and gate
    * order: views owned by the kernel, to read and update in place.
+   *
+   * @return the parameter storages, one per {@code ParamKey}
    */
   List<Storage> parameters();
 
   /**
    * The parameters' gradients, in the same order: views owned by the kernel, accumulated by
    * backward.
+   *
+   * @return the gradient storages, one per parameter
    */
   List<Storage> gradients();
 
-  /** Runs the forward pass; the results belong to the caller. Safe to call from several threads. */
+  /**
+   * Runs the forward pass; the results belong to the caller. Safe to call from several threads.
+   *
+   * @param args the input, initial state, lengths and dropout of the pass
+   * @return output, h_n and c_n, new storages
+   */
   ForwardResult forward(ForwardArgs args);
 
   /**
    * Runs the forward pass and keeps what its backward pass needs (activations, dropout masks,
    * cuDNN's reserve space). The caller closes the tape; its results equal {@link #forward}'s for
    * the same arguments.
+   *
+   * @param args the input, initial state, lengths and dropout of the pass
+   * @return the tape, owning the results
    */
   Tape forwardForBackward(ForwardArgs args);
 
@@ -74,7 +94,11 @@ public interface RnnKernel extends AutoCloseable {
       long dropoutSeed,
       long dropoutOffset) {
 
-    /** A seed for this pass alone, mixed from the generator's seed and the offset (SplitMix64). */
+    /**
+     * A seed for this pass alone, mixed from the generator's seed and the offset (SplitMix64).
+     *
+     * @return the seed of this pass's dropout masks
+     */
     public long passSeed() {
       long z = dropoutSeed + 0x9E3779B97F4A7C15L * (dropoutOffset + 1);
       z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -83,7 +107,13 @@ public interface RnnKernel extends AutoCloseable {
     }
   }
 
-  /** output, h_n and (LSTM only, else null) c_n, in the layouts of the class comment. */
+  /**
+   * output, h_n and (LSTM only, else null) c_n, in the layouts of the class comment.
+   *
+   * @param output (L, N, D * H_out), or (N, L, D * H_out) when the shape is batch first
+   * @param hN h_n, (D * num_layers, N, H_out)
+   * @param cN c_n, (D * num_layers, N, H_cell) for LSTM; null otherwise
+   */
   record ForwardResult(Storage output, Storage hN, Storage cN) {}
 
   /**
@@ -91,7 +121,11 @@ public interface RnnKernel extends AutoCloseable {
    * included.
    */
   interface Tape extends AutoCloseable {
-    /** The forward pass's results, owned by the tape. */
+    /**
+     * The forward pass's results, owned by the tape.
+     *
+     * @return output, h_n and c_n: closed with the tape
+     */
     ForwardResult result();
 
     /**
@@ -102,6 +136,10 @@ public interface RnnKernel extends AutoCloseable {
      * them.
      *
      * @throws IllegalStateException when called a second time
+     * @param gradOutput the gradient of output, in its layout; or null
+     * @param gradHN the gradient of h_n (D * num_layers, N, H_out); or null
+     * @param gradCN the gradient of c_n (D * num_layers, N, H_cell), LSTM only; or null
+     * @return the gradients of input, h0 and c0
      */
     BackwardResult backward(Storage gradOutput, Storage gradHN, Storage gradCN);
 
@@ -113,6 +151,10 @@ public interface RnnKernel extends AutoCloseable {
    * Gradients with respect to the forward's inputs: {@code gradInput} in the input's layout, {@code
    * gradH0} and {@code gradC0} (null except for LSTM) in the initial states' (also when they were
    * zeros).
+   *
+   * @param gradInput d loss / d input, in the input's layout
+   * @param gradH0 d loss / d h0, (D * num_layers, N, H_out)
+   * @param gradC0 d loss / d c0, (D * num_layers, N, H_cell) for LSTM; null otherwise
    */
   record BackwardResult(Storage gradInput, Storage gradH0, Storage gradC0) {}
 }

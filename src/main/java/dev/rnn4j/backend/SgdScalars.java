@@ -26,6 +26,12 @@ public record SgdScalars(
   /**
    * @param step this update's count for the parameter, from 1 ({@code Sgd}'s {@code s.step} after
    *     its increment)
+   * @param lr {@code lr}
+   * @param momentum {@code momentum}
+   * @param dampening {@code dampening}
+   * @param weightDecay {@code weight_decay}
+   * @param nesterov {@code nesterov}
+   * @return the kernel's arguments for this step
    */
   public static SgdScalars of(
       double lr,

@@ -11,16 +11,32 @@ package dev.rnn4j.backend;
  * IllegalStateException}.
  */
 public interface Storage extends AutoCloseable {
-  /** Where the memory is. */
+  /**
+   * Where the memory is.
+   *
+   * @return the device holding the elements
+   */
   Device device();
 
-  /** The element type. */
+  /**
+   * The element type.
+   *
+   * @return float32 or float64
+   */
   DType dtype();
 
-  /** The number of elements. */
+  /**
+   * The number of elements.
+   *
+   * @return the element count
+   */
   long numel();
 
-  /** Whether {@link #close()} has run (always false for a view). */
+  /**
+   * Whether {@link #close()} has run (always false for a view).
+   *
+   * @return true once closed
+   */
   boolean isClosed();
 
   /** Releases the memory; idempotent; a view's close does nothing. */

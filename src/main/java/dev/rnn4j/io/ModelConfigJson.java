@@ -42,29 +42,44 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>So a model's config can be written from Python with {@code json.dump(kwargs, f)} and the module
- * rebuilt with {@code getattr(torch.nn, cfg.pop("mode"))(**cfg)}. {@code mode}, {@code input_size} and
- * {@code hidden_size} are required; a missing optional key takes PyTorch's default. Parsing is strict:
- * an unknown key, a duplicate key, or a value of the wrong JSON type (the string {@code "2"} for an
- * integer, {@code 1} for a boolean) is an error, and the values are then validated by
- * {@link RnnConfig.Builder#build()}, with its messages. Every failure is an
- * {@link IllegalArgumentException}.
+ * <p>So a model's config can be written from Python with {@code json.dump(kwargs, f)} and the
+ * module rebuilt with {@code getattr(torch.nn, cfg.pop("mode"))(**cfg)}. {@code mode}, {@code
+ * input_size} and {@code hidden_size} are required; a missing optional key takes PyTorch's default.
+ * Parsing is strict: an unknown key, a duplicate key, or a value of the wrong JSON type (the string
+ * {@code "2"} for an integer, {@code 1} for a boolean) is an error, and the values are then
+ * validated by {@link RnnConfig.Builder#build()}, with its messages. Every failure is an {@link
+ * IllegalArgumentException}.
  */
 public final class ModelConfigJson {
   /** The keys, in the order {@link #toJson} writes them. */
-  private static final List<String> KEYS = List.of("mode", "input_size", "hidden_size", "num_layers",
-      "bias", "batch_first", "dropout", "bidirectional", "nonlinearity", "proj_size");
+  private static final List<String> KEYS =
+      List.of(
+          "mode",
+          "input_size",
+          "hidden_size",
+          "num_layers",
+          "bias",
+          "batch_first",
+          "dropout",
+          "bidirectional",
+          "nonlinearity",
+          "proj_size");
 
   /** A config file is a few hundred bytes; anything much larger is not one. */
   static final long MAX_FILE_BYTES = 1 << 20;
 
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private ModelConfigJson() {}
 
-  /** Parses and validates a model config. */
+  /**
+   * Parses and validates a model config.
+   *
+   * @param json the config object, as in the class comment
+   * @return the validated config
+   * @throws IllegalArgumentException if the JSON or a value is invalid, naming it
+   */
   public static RnnConfig parse(String json) {
     return fromTree(readTree(json, "model config"));
   }
@@ -80,15 +95,21 @@ public final class ModelConfigJson {
       root = MAPPER.readTree(p);
       if (root != null && p.nextToken() != null) {
         JsonLocation at = p.currentTokenLocation();
-        throw new IllegalArgumentException(String.format(
-            "%s is not valid JSON: content after the %s object (line %d, column %d)",
-            what, what.replace("model ", ""), at.getLineNr(), at.getColumnNr()));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s is not valid JSON: content after the %s object (line %d, column %d)",
+                what, what.replace("model ", ""), at.getLineNr(), at.getColumnNr()));
       }
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw new IllegalArgumentException(String.format(
-          "%s is not valid JSON: %s (line %d, column %d)", what, e.getOriginalMessage(),
-          at == null ? -1 : at.getLineNr(), at == null ? -1 : at.getColumnNr()), e);
+      throw new IllegalArgumentException(
+          String.format(
+              "%s is not valid JSON: %s (line %d, column %d)",
+              what,
+              e.getOriginalMessage(),
+              at == null ? -1 : at.getLineNr(),
+              at == null ? -1 : at.getColumnNr()),
+          e);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a parser over a String does no I/O
     }
@@ -106,9 +127,10 @@ public final class ModelConfigJson {
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException(String.format(
-            "model config has unknown key %s; the keys are %s", JsonText.quote(key),
-            String.join(", ", KEYS)));
+        throw new IllegalArgumentException(
+            String.format(
+                "model config has unknown key %s; the keys are %s",
+                JsonText.quote(key), String.join(", ", KEYS)));
       }
     }
     RnnMode mode = mode(required(root, "mode", "model config"));
@@ -150,6 +172,10 @@ public final class ModelConfigJson {
   /**
    * Reads and parses the model config at {@code path} (UTF-8, at most 1 MiB). Content errors are
    * {@link IllegalArgumentException}s whose message starts with the path.
+   *
+   * @param path the file
+   * @return the validated config
+   * @throws IOException if the file cannot be read
    */
   public static RnnConfig read(Path path) throws IOException {
     String json = readText(path, "a model config");
@@ -167,11 +193,12 @@ public final class ModelConfigJson {
       bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
     }
     if (bytes.length > MAX_FILE_BYTES) {
-      throw new IllegalArgumentException(String.format(
-          "%s: file is over the %d bytes %s may have", path, MAX_FILE_BYTES, what));
+      throw new IllegalArgumentException(
+          String.format("%s: file is over the %d bytes %s may have", path, MAX_FILE_BYTES, what));
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes))
@@ -182,9 +209,12 @@ public final class ModelConfigJson {
   }
 
   /**
-   * {@code config} as JSON in the form Python's {@code json.dump(cfg, f, indent=2)} writes, followed by
-   * a newline: keys in constructor order, {@code nonlinearity} for RNN only, {@code proj_size} for LSTM
-   * only, floats as Python's {@code repr}.
+   * {@code config} as JSON in the form Python's {@code json.dump(cfg, f, indent=2)} writes,
+   * followed by a newline: keys in constructor order, {@code nonlinearity} for RNN only, {@code
+   * proj_size} for LSTM only, floats as Python's {@code repr}.
+   *
+   * @param config the config
+   * @return the JSON text
    */
   public static String toJson(RnnConfig config) {
     StringBuilder sb = new StringBuilder("{\n");
@@ -199,7 +229,9 @@ public final class ModelConfigJson {
     switch (config.mode()) {
       case RNN_TANH:
       case RNN_RELU:
-        sb.append(",\n  \"nonlinearity\": \"").append(config.nonlinearity().torchName()).append('"');
+        sb.append(",\n  \"nonlinearity\": \"")
+            .append(config.nonlinearity().torchName())
+            .append('"');
         break;
       case LSTM:
         sb.append(",\n  \"proj_size\": ").append(config.projSize());
@@ -239,8 +271,10 @@ public final class ModelConfigJson {
       throw new IllegalArgumentException(key + " must be an integer, got " + v);
     }
     if (!v.canConvertToInt()) {
-      throw new IllegalArgumentException(String.format(
-          "%s must be an integer in [%d, %d], got %s", key, Integer.MIN_VALUE, Integer.MAX_VALUE, v));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s must be an integer in [%d, %d], got %s",
+              key, Integer.MIN_VALUE, Integer.MAX_VALUE, v));
     }
     return v.intValue();
   }

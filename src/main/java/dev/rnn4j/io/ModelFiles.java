@@ -10,9 +10,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * A sequence model as PyTorch reads it: a folder with {@code model.json} (the constructor arguments, see
- * {@link SequenceModelJson}) and {@code weights.safetensors} (the model's {@code state_dict}:
- * {@code rnn.weight_ih_l0}, ..., {@code head.bias}). In Python:
+ * A sequence model as PyTorch reads it: a folder with {@code model.json} (the constructor
+ * arguments, see {@link SequenceModelJson}) and {@code weights.safetensors} (the model's {@code
+ * state_dict}: {@code rnn.weight_ih_l0}, ..., {@code head.bias}). In Python:
  *
  * <pre>{@code
  * cfg = json.load(open("model.json"))
@@ -24,26 +24,48 @@ import java.util.Map;
  * <p>({@code src/test/python/generate_model_fixtures.py} defines that {@code SequenceModel}.)
  */
 public final class ModelFiles {
+  /** The config file's name in a model folder. */
   public static final String CONFIG = "model.json";
+
+  /** The weights file's name in a model folder. */
   public static final String WEIGHTS = "weights.safetensors";
 
   private ModelFiles() {}
 
-  /** Writes {@code model}'s config and weights into {@code dir} (created if missing), each atomically. */
+  /**
+   * Writes {@code model}'s config and weights into {@code dir} (created if missing), each
+   * atomically.
+   *
+   * @param dir the folder
+   * @param model the model; its parameters are copied to the host
+   * @throws IOException if a file cannot be written
+   */
   public static void write(Path dir, SequenceModel model) throws IOException {
     Files.createDirectories(dir);
-    StateDictFiles.write(dir.resolve(WEIGHTS), model.stateDict(),
+    StateDictFiles.write(
+        dir.resolve(WEIGHTS),
+        model.stateDict(),
         Map.of("producer", "rnn4j", "model", model.config().toString()));
     Path tmp = Files.createTempFile(dir, CONFIG, ".tmp");
     try {
       Files.writeString(tmp, SequenceModelJson.toJson(model.config()), StandardCharsets.UTF_8);
-      Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmp,
+          dir.resolve(CONFIG),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);
     }
   }
 
-  /** Reads a model folder written by {@link #write} or by PyTorch. */
+  /**
+   * Reads a model folder written by {@link #write} or by PyTorch.
+   *
+   * @param dir the folder holding {@code model.json} and {@code weights.safetensors}
+   * @return a new model on the CPU, which the caller closes
+   * @throws IOException if a file cannot be read
+   */
   public static SequenceModel read(Path dir) throws IOException {
     SequenceModelConfig config = SequenceModelJson.read(dir.resolve(CONFIG));
     return SequenceModel.fromStateDict(config, StateDictFiles.read(dir.resolve(WEIGHTS)));

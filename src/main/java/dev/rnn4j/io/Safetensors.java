@@ -21,9 +21,9 @@ import java.util.Objects;
  * Tensor w = f.tensor("weight_ih_l0");
  * }</pre>
  *
- * <p>A file is untrusted input: {@link #read} and {@link #parse} check every rule of the format (the
- * rules of the reference Rust crate) before they decode anything, and fail with an
- * {@link IllegalArgumentException} whose message names the file, the rule and the values found.
+ * <p>A file is untrusted input: {@link #read} and {@link #parse} check every rule of the format
+ * (the rules of the reference Rust crate) before they decode anything, and fail with an {@link
+ * IllegalArgumentException} whose message names the file, the rule and the values found.
  */
 public final class Safetensors {
   /**
@@ -35,21 +35,25 @@ public final class Safetensors {
   private Safetensors() {}
 
   /**
-   * Reads and validates the file at {@code path}. The file's size is checked before anything is read,
-   * and the header before the data section is allocated, so a corrupt or hostile file costs little.
+   * Reads and validates the file at {@code path}. The file's size is checked before anything is
+   * read, and the header before the data section is allocated, so a corrupt or hostile file costs
+   * little.
    *
    * @throws IOException if the file cannot be read, or changes size while it is read
    * @throws IllegalArgumentException if the file is not a valid safetensors file, or is over 2 GiB;
    *     the message starts with {@code path}
+   * @param path the file
+   * @return the validated file, held in memory
    */
   public static SafetensorsFile read(Path path) throws IOException {
     String source = path.toString();
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = channel.size();
       if (size > MAX_FILE_BYTES) {
-        throw new IllegalArgumentException(String.format(
-            "%s: file is %d bytes, over the %d bytes (2 GiB) that rnn4j reads into memory", source,
-            size, MAX_FILE_BYTES));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s: file is %d bytes, over the %d bytes (2 GiB) that rnn4j reads into memory",
+                source, size, MAX_FILE_BYTES));
       }
       SafetensorsHeader.checkHasPrefix(size, source);
       ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -67,10 +71,14 @@ public final class Safetensors {
   }
 
   /**
-   * Parses and validates a whole safetensors file held in {@code bytes}, which are copied (the caller
-   * may reuse the array). {@code sourceName} starts every error message, e.g. a file or resource name.
+   * Parses and validates a whole safetensors file held in {@code bytes}, which are copied (the
+   * caller may reuse the array). {@code sourceName} starts every error message, e.g. a file or
+   * resource name.
    *
    * @throws IllegalArgumentException if {@code bytes} are not a valid safetensors file
+   * @param bytes the whole file
+   * @param sourceName the name that starts every message
+   * @return the validated file
    */
   public static SafetensorsFile parse(byte[] bytes, String sourceName) {
     Objects.requireNonNull(bytes, "bytes");
@@ -85,7 +93,11 @@ public final class Safetensors {
     return new SafetensorsFile(sourceName, header, data);
   }
 
-  /** A new, empty writer. */
+  /**
+   * A new, empty writer.
+   *
+   * @return a writer with no tensors
+   */
   public static SafetensorsWriter writer() {
     return new SafetensorsWriter();
   }
@@ -97,9 +109,11 @@ public final class Safetensors {
     while (buffer.hasRemaining()) {
       int n = channel.read(buffer, at);
       if (n < 0) {
-        throw new EOFException(String.format(
-            "%s: the file ended at byte %d, but it was %d bytes when opened (it changed while being "
-                + "read)", source, at, size));
+        throw new EOFException(
+            String.format(
+                "%s: the file ended at byte %d, but it was %d bytes when opened (it changed while"
+                    + " being read)",
+                source, at, size));
       }
       at += n;
     }

@@ -22,10 +22,11 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Collects named tensors and metadata and writes them as one safetensors file.
  *
- * <p>Tensors are laid out in the order they were put, which is the order {@link SafetensorsFile#names()}
- * gives back. The header is the compact JSON the Python {@code safetensors} library writes, padded with
- * spaces to a multiple of 8 bytes, so the output is byte-identical to the Python library's when the
- * tensors are put in the order it sorts them (by descending dtype, then by name).
+ * <p>Tensors are laid out in the order they were put, which is the order {@link
+ * SafetensorsFile#names()} gives back. The header is the compact JSON the Python {@code
+ * safetensors} library writes, padded with spaces to a multiple of 8 bytes, so the output is
+ * byte-identical to the Python library's when the tensors are put in the order it sorts them (by
+ * descending dtype, then by name).
  *
  * <p>Not thread-safe. Tensors are immutable and integer arrays are copied, so the writer holds the
  * values as they were when put.
@@ -39,53 +40,87 @@ public final class SafetensorsWriter {
 
   SafetensorsWriter() {}
 
-  /** Adds {@code t} as {@code name}: F32 for a float32 tensor, F64 for a float64 one. */
+  /**
+   * Adds {@code t} as {@code name}: F32 for a float32 tensor, F64 for a float64 one.
+   *
+   * @param name the tensor's name; a name may be put once
+   * @param t the tensor, read when the file is written
+   * @return this writer
+   */
   public SafetensorsWriter put(String name, Tensor t) {
     checkName(name);
     Objects.requireNonNull(t, "t");
-    SafetensorsDtype dtype = t.dtype() == DType.FLOAT32 ? SafetensorsDtype.F32 : SafetensorsDtype.F64;
+    SafetensorsDtype dtype =
+        t.dtype() == DType.FLOAT32 ? SafetensorsDtype.F32 : SafetensorsDtype.F64;
     items.put(name, new Item(dtype, t.shape(), (long) t.numel() * t.dtype().byteSize(), t));
     return this;
   }
 
-  /** Adds {@code data} (copied) as an I64 tensor of the given shape, e.g. sequence lengths. */
+  /**
+   * Adds {@code data} (copied) as an I64 tensor of the given shape, e.g. sequence lengths.
+   *
+   * @param name the tensor's name; a name may be put once
+   * @param data the row-major values
+   * @param shape the dimensions; their product must equal {@code data.length}
+   * @return this writer
+   */
   public SafetensorsWriter putInt64(String name, long[] data, int... shape) {
     checkName(name);
     Objects.requireNonNull(data, "data");
     checkLength(data.length, shape);
-    items.put(name, new Item(SafetensorsDtype.I64, shape.clone(), (long) data.length * Long.BYTES,
-        data.clone()));
+    items.put(
+        name,
+        new Item(
+            SafetensorsDtype.I64, shape.clone(), (long) data.length * Long.BYTES, data.clone()));
     return this;
   }
 
-  /** Adds {@code data} (copied) as an I32 tensor of the given shape. */
+  /**
+   * Adds {@code data} (copied) as an I32 tensor of the given shape.
+   *
+   * @param name the tensor's name; a name may be put once
+   * @param data the row-major values
+   * @param shape the dimensions; their product must equal {@code data.length}
+   * @return this writer
+   */
   public SafetensorsWriter putInt32(String name, int[] data, int... shape) {
     checkName(name);
     Objects.requireNonNull(data, "data");
     checkLength(data.length, shape);
-    items.put(name, new Item(SafetensorsDtype.I32, shape.clone(), (long) data.length * Integer.BYTES,
-        data.clone()));
+    items.put(
+        name,
+        new Item(
+            SafetensorsDtype.I32, shape.clone(), (long) data.length * Integer.BYTES, data.clone()));
     return this;
   }
 
-  /** Adds a {@code __metadata__} entry; a key may be set once. */
+  /**
+   * Adds a {@code __metadata__} entry; a key may be set once.
+   *
+   * @param key the key
+   * @param value its string
+   * @return this writer
+   */
   public SafetensorsWriter metadata(String key, String value) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     JsonText.checkEncodable(key, "metadata key");
     JsonText.checkEncodable(value, "metadata value");
     if (metadata.containsKey(key)) {
-      throw new IllegalArgumentException(String.format(
-          "metadata key %s is already set to %s; a key may be set once", JsonText.quote(key),
-          JsonText.quote(metadata.get(key))));
+      throw new IllegalArgumentException(
+          String.format(
+              "metadata key %s is already set to %s; a key may be set once",
+              JsonText.quote(key), JsonText.quote(metadata.get(key))));
     }
     metadata.put(key, value);
     return this;
   }
 
   /**
-   * The whole file. Fails with {@link IllegalStateException} if it would exceed the 2 GiB that a Java
-   * array (and {@link Safetensors#read}) holds.
+   * The whole file. Fails with {@link IllegalStateException} if it would exceed the 2 GiB that a
+   * Java array (and {@link Safetensors#read}) holds.
+   *
+   * @return the header length, the header and the data
    */
   public byte[] toByteArray() {
     byte[] header = header();
@@ -97,10 +132,11 @@ public final class SafetensorsWriter {
     }
     long total = 8 + headerLength + dataLength;
     if (headerLength > SafetensorsHeader.MAX_HEADER_BYTES || total > Safetensors.MAX_FILE_BYTES) {
-      throw new IllegalStateException(String.format(
-          "a safetensors file of %d bytes (header %d bytes) is over the limits of %d bytes and a %d-byte "
-              + "header", total, headerLength, Safetensors.MAX_FILE_BYTES,
-          SafetensorsHeader.MAX_HEADER_BYTES));
+      throw new IllegalStateException(
+          String.format(
+              "a safetensors file of %d bytes (header %d bytes) is over the limits of %d bytes and"
+                  + " a %d-byte header",
+              total, headerLength, Safetensors.MAX_FILE_BYTES, SafetensorsHeader.MAX_HEADER_BYTES));
     }
     ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
     out.putLong(headerLength).put(header);
@@ -114,15 +150,20 @@ public final class SafetensorsWriter {
   }
 
   /**
-   * Writes the file to {@code path} atomically: to a temporary file in the same folder, flushed to the
-   * device, then renamed over {@code path} (an atomic move where the file system supports one, a
-   * replacing move otherwise), so that a reader never sees a partial file.
+   * Writes the file to {@code path} atomically: to a temporary file in the same folder, flushed to
+   * the device, then renamed over {@code path} (an atomic move where the file system supports one,
+   * a replacing move otherwise), so that a reader never sees a partial file.
+   *
+   * @param path the file, replaced if it exists
+   * @throws IOException if the file cannot be written
    */
   public void write(Path path) throws IOException {
     byte[] bytes = toByteArray();
     Path target = path.toAbsolutePath();
-    Path temp = target.resolveSibling(String.format(
-        ".%s.%016x.tmp", target.getFileName(), ThreadLocalRandom.current().nextLong()));
+    Path temp =
+        target.resolveSibling(
+            String.format(
+                ".%s.%016x.tmp", target.getFileName(), ThreadLocalRandom.current().nextLong()));
     try {
       try (FileChannel channel =
           FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -208,8 +249,10 @@ public final class SafetensorsWriter {
     }
     JsonText.checkEncodable(name, "tensor name");
     if (items.containsKey(name)) {
-      throw new IllegalArgumentException(String.format(
-          "tensor name %s is already in this writer; names must be unique", JsonText.quote(name)));
+      throw new IllegalArgumentException(
+          String.format(
+              "tensor name %s is already in this writer; names must be unique",
+              JsonText.quote(name)));
     }
   }
 

@@ -8,8 +8,8 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * A {@link SequenceModelConfig} as JSON, in the form the PyTorch side writes with
- * {@code json.dump(..., indent=2)}:
+ * A {@link SequenceModelConfig} as JSON, in the form the PyTorch side writes with {@code
+ * json.dump(..., indent=2)}:
  *
  * <pre>{@code
  * {
@@ -28,6 +28,13 @@ public final class SequenceModelJson {
 
   private SequenceModelJson() {}
 
+  /**
+   * Parses and validates a sequence model config, as the class comment shows it.
+   *
+   * @param json the config object
+   * @return the validated config
+   * @throws IllegalArgumentException if the JSON or a value is invalid, naming it
+   */
   public static SequenceModelConfig parse(String json) {
     JsonNode root = ModelConfigJson.readTree(json, "sequence model config");
     checkKeys(root, KEYS, "sequence model config");
@@ -37,20 +44,29 @@ public final class SequenceModelJson {
     JsonNode manyToOne = ModelConfigJson.required(root, "many_to_one", "sequence model config");
     JsonNode outFeatures = ModelConfigJson.required(head, "out_features", "head config");
     JsonNode inFeatures = ModelConfigJson.required(head, "in_features", "head config");
-    SequenceModelConfig config = new SequenceModelConfig(
-        ModelConfigJson.fromTree(rnn),
-        ModelConfigJson.intValue(outFeatures, "out_features"),
-        !head.has("bias") || ModelConfigJson.boolValue(head.get("bias"), "bias"),
-        ModelConfigJson.boolValue(manyToOne, "many_to_one"));
+    SequenceModelConfig config =
+        new SequenceModelConfig(
+            ModelConfigJson.fromTree(rnn),
+            ModelConfigJson.intValue(outFeatures, "out_features"),
+            !head.has("bias") || ModelConfigJson.boolValue(head.get("bias"), "bias"),
+            ModelConfigJson.boolValue(manyToOne, "many_to_one"));
     int in = ModelConfigJson.intValue(inFeatures, "in_features");
     if (in != config.headInFeatures()) {
-      throw new IllegalArgumentException(String.format(
-          "head in_features must be D * H_out of the rnn. Expected %d, got %d", config.headInFeatures(), in));
+      throw new IllegalArgumentException(
+          String.format(
+              "head in_features must be D * H_out of the rnn. Expected %d, got %d",
+              config.headInFeatures(), in));
     }
     return config;
   }
 
-  /** Reads {@code path} (UTF-8, at most 1 MiB); messages start with the path. */
+  /**
+   * Reads {@code path} (UTF-8, at most 1 MiB); messages start with the path.
+   *
+   * @param path the file
+   * @return the validated config
+   * @throws IOException if the file cannot be read
+   */
   public static SequenceModelConfig read(Path path) throws IOException {
     String json = ModelConfigJson.readText(path, "a sequence model config");
     try {
@@ -60,17 +76,33 @@ public final class SequenceModelJson {
     }
   }
 
-  /** The JSON that {@link #parse} reads back, as Python's {@code json.dump(..., indent=2)} lays it out. */
+  /**
+   * The JSON that {@link #parse} reads back, as Python's {@code json.dump(..., indent=2)} lays it
+   * out.
+   *
+   * @param config the config
+   * @return the JSON text, with a final newline
+   */
   public static String toJson(SequenceModelConfig config) {
     String rnn = ModelConfigJson.toJson(config.rnn()).strip().replace("\n", "\n  ");
     return "{\n"
-        + "  \"rnn\": " + rnn + ",\n"
+        + "  \"rnn\": "
+        + rnn
+        + ",\n"
         + "  \"head\": {\n"
-        + "    \"in_features\": " + config.headInFeatures() + ",\n"
-        + "    \"out_features\": " + config.outFeatures() + ",\n"
-        + "    \"bias\": " + config.headBias() + "\n"
+        + "    \"in_features\": "
+        + config.headInFeatures()
+        + ",\n"
+        + "    \"out_features\": "
+        + config.outFeatures()
+        + ",\n"
+        + "    \"bias\": "
+        + config.headBias()
+        + "\n"
         + "  },\n"
-        + "  \"many_to_one\": " + config.manyToOne() + "\n"
+        + "  \"many_to_one\": "
+        + config.manyToOne()
+        + "\n"
         + "}\n";
   }
 
@@ -81,8 +113,10 @@ public final class SequenceModelJson {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!keys.contains(key)) {
-        throw new IllegalArgumentException(String.format("%s has unknown key %s; the keys are %s", what,
-            JsonText.quote(key), String.join(", ", keys)));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s has unknown key %s; the keys are %s",
+                what, JsonText.quote(key), String.join(", ", keys)));
       }
     }
   }

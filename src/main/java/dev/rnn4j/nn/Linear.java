@@ -120,6 +120,18 @@ final class Linear implements AutoCloseable {
     return target.upload(Parameter.Slot.hostCopy(slot.backend, s, dtype));
   }
 
+  /** PyTorch's repr: {@code Linear(in_features=16, out_features=5, bias=True)}. */
+  @Override
+  public String toString() {
+    return "Linear(in_features="
+        + inFeatures
+        + ", out_features="
+        + outFeatures
+        + ", bias="
+        + (bias == null ? "False" : "True")
+        + ")";
+  }
+
   @Override
   public void close() {
     weight.closed = true;

@@ -83,6 +83,10 @@ public final class Parameter {
    * A parameter of its own, outside any module ({@code nn.Parameter(data)}): a copy of {@code data}
    * on its device, with a zero gradient storage beside it; for optimizing tensors that are not a
    * module's. Its memory is released when it is garbage collected.
+   *
+   * @param name its name, for messages and state dicts
+   * @param data its initial values, copied
+   * @return the new parameter
    */
   public static Parameter of(String name, Tensor data) {
     Backend backend = Backends.forDevice(data.device());
@@ -112,37 +116,63 @@ public final class Parameter {
   /**
    * PyTorch's name for it in the module it was asked of: {@code weight_ih_l0}, {@code
    * rnn.weight_ih_l0}.
+   *
+   * @return the name
    */
   public String name() {
     return name;
   }
 
-  /** The shape, as a new array. */
+  /**
+   * The shape, as a new array.
+   *
+   * @return the sizes
+   */
   public int[] shape() {
     return slot.shape.clone();
   }
 
-  /** The number of elements. */
+  /**
+   * The number of elements.
+   *
+   * @return the product of the sizes
+   */
   public int numel() {
     return Shape.numel(slot.shape);
   }
 
-  /** The dtype of the values and the gradient. */
+  /**
+   * The dtype of the values and the gradient.
+   *
+   * @return float32 or float64
+   */
   public DType dtype() {
     return slot.data.dtype();
   }
 
-  /** Where the values and the gradient live: the module's device. */
+  /**
+   * Where the values and the gradient live: the module's device.
+   *
+   * @return the CPU or a CUDA device
+   */
   public Device device() {
     return slot.data.device();
   }
 
-  /** The backend the parameter lives on, which runs every operation on it. */
+  /**
+   * The backend the parameter lives on, which runs every operation on it.
+   *
+   * @return the backend
+   */
   public Backend backend() {
     return slot.backend;
   }
 
-  /** The values, as a view on the parameter's device: {@code p.data}. */
+  /**
+   * The values, as a view on the parameter's device: {@code p.data}.
+   *
+   * @return a view, valid while the module is open
+   */
   public Tensor data() {
     checkOpen();
     return Tensor.viewOf(slot.data, slot.shape);
@@ -151,13 +181,19 @@ public final class Parameter {
   /**
    * The accumulated gradient as a view, or null when no backward pass wrote one since the last
    * zero.
+   *
+   * @return a view, or null
    */
   public Tensor grad() {
     checkOpen();
     return slot.hasGrad ? Tensor.viewOf(slot.grad, slot.shape) : null;
   }
 
-  /** The values' storage, for optimizers (updated in place). */
+  /**
+   * The values' storage, for optimizers (updated in place).
+   *
+   * @return the storage, borrowed
+   */
   public Storage dataStorage() {
     checkOpen();
     return slot.data;
@@ -166,13 +202,19 @@ public final class Parameter {
   /**
    * The gradient's storage, for optimizers and clipping; meaningful when {@link #grad()} is not
    * null.
+   *
+   * @return the storage, borrowed
    */
   public Storage gradStorage() {
     checkOpen();
     return slot.grad;
   }
 
-  /** Whether a gradient has been accumulated since the last zero: {@code p.grad is not None}. */
+  /**
+   * Whether a gradient has been accumulated since the last zero: {@code p.grad is not None}.
+   *
+   * @return true if a gradient was accumulated
+   */
   public boolean hasGrad() {
     return slot.hasGrad;
   }
@@ -180,6 +222,8 @@ public final class Parameter {
   /**
    * Adds {@code gradient} (the parameter's shape and dtype, on any device) to the accumulated
    * gradient, as a backward pass would: for gradients computed elsewhere (a cluster's).
+   *
+   * @param gradient the gradient added
    */
   public void accumulateGrad(Tensor gradient) {
     checkOpen();

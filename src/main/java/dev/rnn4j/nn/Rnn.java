@@ -109,6 +109,10 @@ public final class Rnn implements AutoCloseable {
    * A float32 module on the CPU, its parameters drawn from U(-1/sqrt(hidden_size),
    * 1/sqrt(hidden_size)) in {@code state_dict} order by a generator seeded with {@code seed}, which
    * also seeds dropout.
+   *
+   * @param config the module's constructor arguments
+   * @param seed the generator's seed
+   * @return a new module, which the caller closes
    */
   public static Rnn create(RnnConfig config, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -128,6 +132,12 @@ public final class Rnn implements AutoCloseable {
    * A module on the CPU holding {@code stateDict}'s tensors, in their dtype (float32 or float64,
    * the same for all); dropout is seeded with 0 (see {@link #manualSeed}). Fails, naming every
    * problem, unless the names and shapes are exactly the configuration's.
+   *
+   * @param config the module's constructor arguments
+   * @param stateDict the parameters under PyTorch's names ({@code weight_ih_l0}, ...)
+   * @return a new module, which the caller closes
+   * @throws IllegalArgumentException naming every missing, unexpected and mis-shaped tensor, or
+   *     mixed dtypes
    */
   public static Rnn fromStateDict(RnnConfig config, StateDict stateDict) {
     DType dtype = StateDictLoader.commonDtype(stateDict, config.toString());
@@ -163,26 +173,47 @@ public final class Rnn implements AutoCloseable {
     return (HostStorage) t.to(Device.CPU).storage();
   }
 
+  /**
+   * The constructor arguments.
+   *
+   * @return the config, immutable
+   */
   public RnnConfig config() {
     return config;
   }
 
-  /** The dtype of the parameters, and therefore of inputs and outputs. */
+  /**
+   * The dtype of the parameters, and therefore of inputs and outputs.
+   *
+   * @return float32 or float64
+   */
   public synchronized DType dtype() {
     return kernel.dtype();
   }
 
-  /** The backend computing this module's passes and holding its parameters. */
+  /**
+   * The backend computing this module's passes and holding its parameters.
+   *
+   * @return the backend
+   */
   public synchronized Backend backend() {
     return backend;
   }
 
-  /** Where the parameters live. */
+  /**
+   * Where the parameters live.
+   *
+   * @return the CPU or a CUDA device
+   */
   public synchronized Device device() {
     return backend.device();
   }
 
-  /** The parameter keys, in {@code state_dict} order. */
+  /**
+   * The parameter keys, in {@code state_dict} order.
+   *
+   * @return the keys, unmodifiable
+   */
   public List<ParamKey> parameterKeys() {
     return keys;
   }
@@ -191,6 +222,8 @@ public final class Rnn implements AutoCloseable {
    * The parameters in PyTorch's order, under its names: {@code module.named_parameters()}.
    * Optimizers and {@code clipGradNorm} take this list; the parameters stay valid while the module
    * is open.
+   *
+   * @return the parameters, sharing the module's storages
    */
   public synchronized List<Parameter> parameters() {
     List<Parameter> out = new ArrayList<>();
@@ -201,8 +234,51 @@ public final class Rnn implements AutoCloseable {
   }
 
   /**
+   * The number of trainable elements, as {@code sum(p.numel() for p in module.parameters())}: per
+   * layer and direction {@code G * H * (H_in' + H_out)}, plus {@code 2 * G * H} with bias and
+   * {@code H_out * H} with {@code proj_size > 0}, where G is 4 (LSTM), 3 (GRU) or 1 and {@code
+   * H_in'} is {@code input_size} in the first layer and {@code D * H_out} after it.
+   *
+   * @return the total element count of {@link #parameters()}
+   */
+  public long parameterCount() {
+    long n = 0;
+    for (ParamKey key : keys) {
+      n += Shape.numel(key.shape(config));
+    }
+    return n;
+  }
+
+  /**
+   * The parameters as a table, in the manner of {@code torchinfo.summary(module)}: a row per
+   * parameter (the module's repr in the first, name, shape, element count), then the total and its
+   * size in bytes in the module's dtype:
+   *
+   * <pre>
+   * =============================================
+   * Layer (type)  Parameter     Shape     Param #
+   * =============================================
+   * LSTM(10, 20)  weight_ih_l0  [80, 10]      800
+   *               weight_hh_l0  [80, 20]    1,600
+   *               bias_ih_l0    [80]           80
+   *               bias_hh_l0    [80]           80
+   * =============================================
+   * Total params: 2,560
+   * Params size (float32): 10,240 bytes
+   * =============================================
+   * </pre>
+   *
+   * @return the table, lines separated by {@code \n}, without a final line break
+   */
+  public synchronized String summary() {
+    return new ModuleSummary().layer(toString(), parameters()).render(dtype());
+  }
+
+  /**
    * The parameters under PyTorch's names, in PyTorch's order: host copies, {@code state_dict()}
    * then {@code .cpu()}.
+   *
+   * @return a new state dict of host tensors
    */
   public synchronized StateDict stateDict() {
     checkOpen();
@@ -235,6 +311,9 @@ public final class Rnn implements AutoCloseable {
    * Replaces every parameter, as {@code load_state_dict(strict=True)}: values are converted to this
    * module's dtype and copied into the parameters in place; missing, unexpected and mis-shaped
    * tensors are all reported by name, and on any problem nothing changes.
+   *
+   * @param stateDict the parameters under PyTorch's names
+   * @throws IllegalArgumentException naming every missing, unexpected and mis-shaped tensor
    */
   public void loadStateDict(StateDict stateDict) {
     StateDictLoader loader = new StateDictLoader(stateDict, dtype());
@@ -255,6 +334,8 @@ public final class Rnn implements AutoCloseable {
    * The gradients accumulated since the last {@link #zeroGrad()}, under the parameters' names, as
    * host copies: {@code {name: p.grad.cpu() for name, p in module.named_parameters() if p.grad is
    * not None}}.
+   *
+   * @return a new state dict of host tensors; empty after {@link #zeroGrad()}
    */
   public synchronized StateDict grad() {
     checkOpen();
@@ -278,7 +359,12 @@ public final class Rnn implements AutoCloseable {
     slots.forEach(s -> s.hasGrad = true);
   }
 
-  /** Converts the parameters (and gradients) to {@code dtype}, as {@code module.to(dtype)}. */
+  /**
+   * Converts the parameters (and gradients) to {@code dtype}, as {@code module.to(dtype)}.
+   *
+   * @param dtype float32 or float64
+   * @return this module
+   */
   public synchronized Rnn to(DType dtype) {
     if (dtype != dtype()) {
       rebuild(backend, dtype);
@@ -289,6 +375,9 @@ public final class Rnn implements AutoCloseable {
   /**
    * Moves the parameters (and gradients) to {@code backend}, as {@code module.to(device)}: they are
    * copied once, and the module's parameters, optimizers bound to them included, follow.
+   *
+   * @param backend the backend that holds the parameters from now on
+   * @return this module
    */
   public synchronized Rnn to(Backend backend) {
     Objects.requireNonNull(backend, "backend");
@@ -298,7 +387,12 @@ public final class Rnn implements AutoCloseable {
     return this;
   }
 
-  /** Moves the module to {@code device}'s backend ({@link Backends#forDevice}). */
+  /**
+   * Moves the module to {@code device}'s backend ({@link Backends#forDevice}).
+   *
+   * @param device the device that holds the parameters from now on
+   * @return this module
+   */
   public Rnn to(Device device) {
     return to(Backends.forDevice(device));
   }
@@ -332,36 +426,67 @@ public final class Rnn implements AutoCloseable {
     }
   }
 
-  /** Training mode: dropout (if configured) applies between layers. A new module starts in it. */
+  /**
+   * Training mode: dropout (if configured) applies between layers. A new module starts in it.
+   *
+   * @return this module
+   */
   public synchronized Rnn train() {
     training = true;
     return this;
   }
 
-  /** Evaluation mode: no dropout. */
+  /**
+   * Evaluation mode: no dropout.
+   *
+   * @return this module
+   */
   public synchronized Rnn eval() {
     training = false;
     return this;
   }
 
+  /**
+   * Whether the module is in training mode ({@link #train()}) rather than evaluation mode.
+   *
+   * @return {@code module.training}
+   */
   public synchronized boolean isTraining() {
     return training;
   }
 
   /**
    * Reseeds the generator of dropout masks; the same seed gives the same masks for the same calls.
+   *
+   * @param seed the seed
    */
   public synchronized void manualSeed(long seed) {
     dropoutSeed = seed;
     dropoutPasses = 0;
   }
 
-  /** Runs the module over {@code input} from a zero initial state. */
+  /**
+   * Runs the module over {@code input} from a zero initial state.
+   *
+   * @param input (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first
+   * @return output (L, D * H_out) unbatched, (L, N, D * H_out) or (N, L, D * H_out); h_n (D *
+   *     num_layers, N, H_out) and for LSTM c_n (D * num_layers, N, H_cell), without N when
+   *     unbatched
+   */
   public RnnOutput forward(Tensor input) {
     return forward(input, null, null);
   }
 
-  /** Runs the module over {@code input} from the initial state {@code state}. */
+  /**
+   * Runs the module over {@code input} from the initial state {@code state}.
+   *
+   * @param input (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first
+   * @param state h0 (D * num_layers, N, H_out) and for LSTM c0 (D * num_layers, N, H_cell), without
+   *     N when unbatched; or null for zeros
+   * @return output (L, D * H_out) unbatched, (L, N, D * H_out) or (N, L, D * H_out); h_n (D *
+   *     num_layers, N, H_out) and for LSTM c_n (D * num_layers, N, H_cell), without N when
+   *     unbatched
+   */
   public RnnOutput forward(Tensor input, RnnState state) {
     return forward(input, Objects.requireNonNull(state, "state"), null);
   }
@@ -369,6 +494,12 @@ public final class Rnn implements AutoCloseable {
   /**
    * Runs the module over a padded batch of sequences of the given lengths; see the three-argument
    * form.
+   *
+   * @param input (L, N, H_in), or (N, L, H_in) with batch_first
+   * @param lengths one length per sequence in [1, L], in any order
+   * @return output (L, D * H_out) unbatched, (L, N, D * H_out) or (N, L, D * H_out); h_n (D *
+   *     num_layers, N, H_out) and for LSTM c_n (D * num_layers, N, H_cell), without N when
+   *     unbatched
    */
   public RnnOutput forward(Tensor input, int[] lengths) {
     return forward(input, null, Objects.requireNonNull(lengths, "lengths"));
@@ -389,6 +520,10 @@ public final class Rnn implements AutoCloseable {
    *     L steps
    * @throws IllegalArgumentException on any shape, dtype, device or length problem, in PyTorch's
    *     words
+   * @param input (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first
+   * @return output (L, D * H_out) unbatched, (L, N, D * H_out) or (N, L, D * H_out); h_n (D *
+   *     num_layers, N, H_out) and for LSTM c_n (D * num_layers, N, H_cell), without N when
+   *     unbatched
    */
   public RnnOutput forward(Tensor input, RnnState state, int[] lengths) {
     Call call = prepare(input, state, lengths);
@@ -405,6 +540,11 @@ public final class Rnn implements AutoCloseable {
    * needs: {@link RnnTape#backward} then gives the gradients with respect to the input and the
    * initial state, and adds those of the parameters to their gradients, as autograd does for a
    * PyTorch module. Close the tape when done with it (its results too are then released).
+   *
+   * @param input (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first
+   * @param state the initial state, or null for zeros
+   * @param lengths one length per sequence in [1, L], or null when every sequence has L steps
+   * @return the tape, owning the results and what the backward pass reads
    */
   public RnnTape forwardForBackward(Tensor input, RnnState state, int[] lengths) {
     Call call = prepare(input, state, lengths);
@@ -728,7 +868,11 @@ public final class Rnn implements AutoCloseable {
     }
   }
 
-  /** Whether {@link #close()} has run. */
+  /**
+   * Whether {@link #close()} has run.
+   *
+   * @return true once closed
+   */
   public synchronized boolean isClosed() {
     return closed;
   }

@@ -52,22 +52,47 @@ public final class RnnConfig implements RnnShape {
     this.projSize = b.projSize;
   }
 
-  /** A builder for {@code torch.nn.RNN(inputSize, hiddenSize)}. */
+  /**
+   * A builder for {@code torch.nn.RNN(inputSize, hiddenSize)}.
+   *
+   * @param inputSize {@code input_size}, H_in
+   * @param hiddenSize {@code hidden_size}, H_cell
+   * @return a builder with PyTorch's defaults
+   */
   public static Builder rnn(int inputSize, int hiddenSize) {
     return new Builder(RnnMode.RNN_TANH, inputSize, hiddenSize);
   }
 
-  /** A builder for {@code torch.nn.LSTM(inputSize, hiddenSize)}. */
+  /**
+   * A builder for {@code torch.nn.LSTM(inputSize, hiddenSize)}.
+   *
+   * @param inputSize {@code input_size}, H_in
+   * @param hiddenSize {@code hidden_size}, H_cell
+   * @return a builder with PyTorch's defaults
+   */
   public static Builder lstm(int inputSize, int hiddenSize) {
     return new Builder(RnnMode.LSTM, inputSize, hiddenSize);
   }
 
-  /** A builder for {@code torch.nn.GRU(inputSize, hiddenSize)}. */
+  /**
+   * A builder for {@code torch.nn.GRU(inputSize, hiddenSize)}.
+   *
+   * @param inputSize {@code input_size}, H_in
+   * @param hiddenSize {@code hidden_size}, H_cell
+   * @return a builder with PyTorch's defaults
+   */
   public static Builder gru(int inputSize, int hiddenSize) {
     return new Builder(RnnMode.GRU, inputSize, hiddenSize);
   }
 
-  /** A builder for the given mode ({@code RNN_RELU} sets the nonlinearity to RELU). */
+  /**
+   * A builder for the given mode ({@code RNN_RELU} sets the nonlinearity to RELU).
+   *
+   * @param mode the cell
+   * @param inputSize {@code input_size}, H_in
+   * @param hiddenSize {@code hidden_size}, H_cell
+   * @return a builder with PyTorch's defaults
+   */
   public static Builder builder(RnnMode mode, int inputSize, int hiddenSize) {
     Builder b =
         new Builder(mode == RnnMode.RNN_RELU ? RnnMode.RNN_TANH : mode, inputSize, hiddenSize);
@@ -77,7 +102,11 @@ public final class RnnConfig implements RnnShape {
     return b;
   }
 
-  /** A builder holding this configuration's values. */
+  /**
+   * A builder holding this configuration's values.
+   *
+   * @return a new builder
+   */
   public Builder toBuilder() {
     Builder b =
         builder(mode, inputSize, hiddenSize)
@@ -112,7 +141,11 @@ public final class RnnConfig implements RnnShape {
     return numLayers;
   }
 
-  /** TANH or RELU for vanilla RNNs; TANH (unused) for LSTM and GRU. */
+  /**
+   * TANH or RELU for vanilla RNNs; TANH (unused) for LSTM and GRU.
+   *
+   * @return the nonlinearity
+   */
   public Nonlinearity nonlinearity() {
     return mode == RnnMode.RNN_RELU ? Nonlinearity.RELU : Nonlinearity.TANH;
   }
@@ -214,25 +247,45 @@ public final class RnnConfig implements RnnShape {
       this.hiddenSize = hiddenSize;
     }
 
-    /** Number of stacked layers, L in the shape tables. Default 1. */
+    /**
+     * Number of stacked layers, L in the shape tables. Default 1.
+     *
+     * @param numLayers {@code num_layers}, at least 1
+     * @return this builder
+     */
     public Builder numLayers(int numLayers) {
       this.numLayers = numLayers;
       return this;
     }
 
-    /** TANH (default) or RELU; vanilla RNN only. */
+    /**
+     * TANH (default) or RELU; vanilla RNN only.
+     *
+     * @param nonlinearity {@code nonlinearity}
+     * @return this builder
+     */
     public Builder nonlinearity(Nonlinearity nonlinearity) {
       this.nonlinearity = Objects.requireNonNull(nonlinearity, "nonlinearity");
       return this;
     }
 
-    /** Whether the layers have {@code b_ih} and {@code b_hh}. Default true. */
+    /**
+     * Whether the layers have {@code b_ih} and {@code b_hh}. Default true.
+     *
+     * @param bias {@code bias}
+     * @return this builder
+     */
     public Builder bias(boolean bias) {
       this.bias = bias;
       return this;
     }
 
-    /** Whether input and output are (N, L, H) rather than (L, N, H). Default false. */
+    /**
+     * Whether input and output are (N, L, H) rather than (L, N, H). Default false.
+     *
+     * @param batchFirst {@code batch_first}
+     * @return this builder
+     */
     public Builder batchFirst(boolean batchFirst) {
       this.batchFirst = batchFirst;
       return this;
@@ -240,25 +293,43 @@ public final class RnnConfig implements RnnShape {
 
     /**
      * Probability of zeroing the output of each layer but the last, in training mode. Default 0.
+     *
+     * @param dropout {@code dropout}, in [0, 1]
+     * @return this builder
      */
     public Builder dropout(double dropout) {
       this.dropout = dropout;
       return this;
     }
 
-    /** Whether each layer also runs over the reversed sequence. Default false. */
+    /**
+     * Whether each layer also runs over the reversed sequence. Default false.
+     *
+     * @param bidirectional {@code bidirectional}
+     * @return this builder
+     */
     public Builder bidirectional(boolean bidirectional) {
       this.bidirectional = bidirectional;
       return this;
     }
 
-    /** LSTM only: size of the projection of h, H_out; 0 (default) disables it. */
+    /**
+     * LSTM only: size of the projection of h, H_out; 0 (default) disables it.
+     *
+     * @param projSize {@code proj_size}, in [0, hidden_size)
+     * @return this builder
+     */
     public Builder projSize(int projSize) {
       this.projSize = projSize;
       return this;
     }
 
-    /** Validates every argument as PyTorch's constructor does and returns the configuration. */
+    /**
+     * Validates every argument as PyTorch's constructor does and returns the configuration.
+     *
+     * @return the immutable configuration
+     * @throws IllegalArgumentException for an invalid argument, with PyTorch's message
+     */
     public RnnConfig build() {
       checkArgument(inputSize > 0, "input_size must be greater than zero, got %d", inputSize);
       checkArgument(hiddenSize > 0, "hidden_size must be greater than zero, got %d", hiddenSize);

@@ -34,17 +34,30 @@ public final class RnnOutput {
     this.cN = cN;
   }
 
-  /** The last layer's output at every time step. */
+  /**
+   * The last layer's output at every time step.
+   *
+   * @return (L, N, D * H_out), (N, L, D * H_out) with batch_first, or (L, D * H_out) unbatched
+   */
   public Tensor output() {
     return output;
   }
 
-  /** Every layer's and direction's state after its last step. */
+  /**
+   * Every layer's and direction's state after its last step.
+   *
+   * @return h_n, (D * num_layers, N, H_out), or (D * num_layers, H_out) unbatched
+   */
   public Tensor hN() {
     return hN;
   }
 
-  /** Every layer's and direction's cell state after its last step; LSTM only. */
+  /**
+   * Every layer's and direction's cell state after its last step; LSTM only.
+   *
+   * @return c_n, (D * num_layers, N, H_cell), or (D * num_layers, H_cell) unbatched
+   * @throws IllegalStateException for RNN and GRU
+   */
   public Tensor cN() {
     if (cN == null) {
       throw new IllegalStateException(
@@ -57,6 +70,9 @@ public final class RnnOutput {
    * Direction {@code d}'s part of {@code output}: {@code out.view(L, N, D, H_out)[:, :, d]}, or
    * {@code out.view(N, L, D, H_out)[:, :, d]} with batch_first, or {@code out.view(L, D, H_out)[:,
    * d]} unbatched.
+   *
+   * @param d the direction: 0 forward, 1 reverse
+   * @return (L, N, H_out), (N, L, H_out) or (L, H_out); a new tensor, or a view when D is 1
    */
   public Tensor outputDirection(int d) {
     checkDirection(d);
@@ -77,12 +93,20 @@ public final class RnnOutput {
   /**
    * Direction {@code d}'s part of {@code h_n}: {@code h_n.view(num_layers, D, N, H_out)[:, d]}, of
    * shape (num_layers, N, H_out) ((num_layers, H_out) unbatched).
+   *
+   * @param d the direction: 0 forward, 1 reverse
+   * @return a new tensor
    */
   public Tensor hiddenDirection(int d) {
     return splitState(hN, d);
   }
 
-  /** Direction {@code d}'s part of {@code c_n}, as {@link #hiddenDirection}; LSTM only. */
+  /**
+   * Direction {@code d}'s part of {@code c_n}, as {@link #hiddenDirection}; LSTM only.
+   *
+   * @param d the direction: 0 forward, 1 reverse
+   * @return a new tensor
+   */
   public Tensor cellDirection(int d) {
     return splitState(cN(), d);
   }

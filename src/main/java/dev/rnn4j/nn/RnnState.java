@@ -20,21 +20,41 @@ public final class RnnState {
     this.c0 = c0;
   }
 
-  /** The hidden state of an RNN or GRU. */
+  /**
+   * The hidden state of an RNN or GRU.
+   *
+   * @param h0 (D * num_layers, N, H_out), or (D * num_layers, H_out) unbatched
+   * @return the state
+   */
   public static RnnState of(Tensor h0) {
     return new RnnState(h0, null);
   }
 
-  /** The hidden and cell state of an LSTM. */
+  /**
+   * The hidden and cell state of an LSTM.
+   *
+   * @param h0 (D * num_layers, N, H_out), or (D * num_layers, H_out) unbatched
+   * @param c0 (D * num_layers, N, H_cell), or (D * num_layers, H_cell) unbatched
+   * @return the state
+   */
   public static RnnState of(Tensor h0, Tensor c0) {
     return new RnnState(h0, Objects.requireNonNull(c0, "c0"));
   }
 
+  /**
+   * The hidden state.
+   *
+   * @return h0
+   */
   public Tensor h0() {
     return h0;
   }
 
-  /** The cell state, present only for an LSTM state. */
+  /**
+   * The cell state, present only for an LSTM state.
+   *
+   * @return c0, or empty
+   */
   public Optional<Tensor> c0() {
     return Optional.ofNullable(c0);
   }

@@ -38,7 +38,11 @@ public final class RnnTape implements AutoCloseable {
     this.output = call.output(tape.result(), false);
   }
 
-  /** The forward pass's results, as {@link Rnn#forward} returns them; they belong to the tape. */
+  /**
+   * The forward pass's results, as {@link Rnn#forward} returns them; they belong to the tape.
+   *
+   * @return output, h_n and c_n
+   */
   public RnnOutput output() {
     checkOpen();
     return output;
@@ -53,6 +57,10 @@ public final class RnnTape implements AutoCloseable {
    *
    * @throws IllegalArgumentException on a shape, dtype or device mismatch, before anything changes
    * @throws IllegalStateException when this tape was already used
+   * @param gradOutput d loss / d output, or null
+   * @param gradHN d loss / d h_n, or null
+   * @param gradCN d loss / d c_n (LSTM), or null
+   * @return the gradients of input, h0 and c0
    */
   public RnnGradients backward(Tensor gradOutput, Tensor gradHN, Tensor gradCN) {
     checkOpen();
@@ -143,17 +151,29 @@ public final class RnnTape implements AutoCloseable {
       this.c0 = c0;
     }
 
-    /** d loss / d input; zero at the padded steps of variable-length sequences. */
+    /**
+     * d loss / d input; zero at the padded steps of variable-length sequences.
+     *
+     * @return a tensor of the input's shape
+     */
     public Tensor input() {
       return input;
     }
 
-    /** d loss / d h0, present when the forward pass was given h0. */
+    /**
+     * d loss / d h0, present when the forward pass was given h0.
+     *
+     * @return a tensor of h0's shape, or empty
+     */
     public Optional<Tensor> h0() {
       return Optional.ofNullable(h0);
     }
 
-    /** d loss / d c0, present when the forward pass was given c0 (LSTM). */
+    /**
+     * d loss / d c0, present when the forward pass was given c0 (LSTM).
+     *
+     * @return a tensor of c0's shape, or empty
+     */
     public Optional<Tensor> c0() {
       return Optional.ofNullable(c0);
     }

@@ -62,6 +62,10 @@ public final class SequenceModel implements AutoCloseable {
   /**
    * A float32 model on the CPU, initialized as PyTorch initializes its modules, from one seed
    * (which also seeds dropout).
+   *
+   * @param config the model's shape
+   * @param seed the generator's seed
+   * @return a new model, which the caller closes
    */
   public static SequenceModel create(SequenceModelConfig config, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -79,6 +83,12 @@ public final class SequenceModel implements AutoCloseable {
   /**
    * A model on the CPU holding {@code stateDict}'s tensors (names {@code rnn.*}, {@code head.*}),
    * in their dtype.
+   *
+   * @param config the model's shape
+   * @param stateDict the parameters under PyTorch's names
+   * @return a new model, which the caller closes
+   * @throws IllegalArgumentException naming every missing, unexpected and mis-shaped tensor, or
+   *     mixed dtypes
    */
   public static SequenceModel fromStateDict(SequenceModelConfig config, StateDict stateDict) {
     DType dtype = StateDictLoader.commonDtype(stateDict, config.toString());
@@ -98,25 +108,47 @@ public final class SequenceModel implements AutoCloseable {
     return new Tensor[] {w, b};
   }
 
+  /**
+   * The model's shape.
+   *
+   * @return the config, immutable
+   */
   public SequenceModelConfig config() {
     return config;
   }
 
-  /** The recurrent stack, borrowed: closing the model closes it. */
+  /**
+   * The recurrent stack, borrowed: closing the model closes it.
+   *
+   * @return the model's {@code rnn} submodule
+   */
   public Rnn rnn() {
     return rnn;
   }
 
+  /**
+   * The dtype of the parameters, and therefore of inputs and predictions.
+   *
+   * @return float32 or float64
+   */
   public DType dtype() {
     return rnn.dtype();
   }
 
-  /** Where the parameters live. */
+  /**
+   * Where the parameters live.
+   *
+   * @return the CPU or a CUDA device
+   */
   public Device device() {
     return rnn.device();
   }
 
-  /** The backend holding the parameters and running the passes. */
+  /**
+   * The backend holding the parameters and running the passes.
+   *
+   * @return the backend
+   */
   public Backend backend() {
     return rnn.backend();
   }
@@ -125,6 +157,8 @@ public final class SequenceModel implements AutoCloseable {
    * Every parameter in PyTorch's order under its names ({@code rnn.weight_ih_l0}, ..., {@code
    * head.weight}, {@code head.bias}): {@code model.named_parameters()}, for optimizers and
    * clipping.
+   *
+   * @return the parameters, sharing the model's storages
    */
   public synchronized List<Parameter> parameters() {
     List<Parameter> out = new ArrayList<>();
@@ -133,7 +167,12 @@ public final class SequenceModel implements AutoCloseable {
     return out;
   }
 
-  /** The number of trainable elements, as {@code sum(p.numel() for p in model.parameters())}. */
+  /**
+   * The number of trainable elements, as {@code sum(p.numel() for p in model.parameters())}.
+   *
+   * @return the recurrent stack's count plus the head's, {@code out_features * (D * H_out + 1)}
+   *     with bias
+   */
   public long parameterCount() {
     long n = 0;
     for (Parameter p : parameters()) {
@@ -142,7 +181,41 @@ public final class SequenceModel implements AutoCloseable {
     return n;
   }
 
-  /** Every parameter under PyTorch's names, the recurrent stack's first: host copies. */
+  /**
+   * The parameters as a table, in the manner of {@code torchinfo.summary(model)}: a row per
+   * parameter (layer, name, shape, element count) under the recurrent stack's and the head's repr,
+   * then the total and its size in bytes in the model's dtype:
+   *
+   * <pre>
+   * ======================================================================================
+   * Layer (type)                                       Parameter         Shape     Param #
+   * ======================================================================================
+   * GRU(8, 32, batch_first=True)                       rnn.weight_ih_l0  [96, 8]       768
+   *                                                    rnn.weight_hh_l0  [96, 32]    3,072
+   *                                                    rnn.bias_ih_l0    [96]           96
+   *                                                    rnn.bias_hh_l0    [96]           96
+   * Linear(in_features=32, out_features=1, bias=True)  head.weight       [1, 32]        32
+   *                                                    head.bias         [1]             1
+   * ======================================================================================
+   * Total params: 4,065
+   * Params size (float32): 16,260 bytes
+   * ======================================================================================
+   * </pre>
+   *
+   * @return the table, lines separated by {@code \n}, without a final line break
+   */
+  public synchronized String summary() {
+    return new ModuleSummary()
+        .layer(rnn.toString(), parameters().subList(0, rnn.parameterKeys().size()))
+        .layer(head.toString(), head.parameters("head."))
+        .render(dtype());
+  }
+
+  /**
+   * Every parameter under PyTorch's names, the recurrent stack's first: host copies.
+   *
+   * @return a new state dict of host tensors
+   */
   public synchronized StateDict stateDict() {
     Map<String, Tensor> all = new LinkedHashMap<>();
     rnn.stateDict().asMap().forEach((name, t) -> all.put("rnn." + name, t));
@@ -155,6 +228,8 @@ public final class SequenceModel implements AutoCloseable {
   /**
    * Replaces every parameter, as {@code load_state_dict(strict=True)}; on any problem nothing
    * changes.
+   *
+   * @param stateDict the parameters under PyTorch's names ({@code rnn.*}, {@code head.*})
    */
   public synchronized void loadStateDict(StateDict stateDict) {
     StateDictLoader loader = new StateDictLoader(stateDict, dtype());
@@ -169,7 +244,11 @@ public final class SequenceModel implements AutoCloseable {
     }
   }
 
-  /** The accumulated gradients, as {@link Rnn#grad()}, under the model's names: host copies. */
+  /**
+   * The accumulated gradients, as {@link Rnn#grad()}, under the model's names: host copies.
+   *
+   * @return a new state dict of host tensors
+   */
   public synchronized StateDict grad() {
     Map<String, Tensor> all = new LinkedHashMap<>();
     rnn.grad().asMap().forEach((name, t) -> all.put("rnn." + name, t));
@@ -186,19 +265,32 @@ public final class SequenceModel implements AutoCloseable {
     parameters().forEach(Parameter::zeroGrad);
   }
 
-  /** Training mode: dropout applies between recurrent layers. A new model starts in it. */
+  /**
+   * Training mode: dropout applies between recurrent layers. A new model starts in it.
+   *
+   * @return this model
+   */
   public SequenceModel train() {
     rnn.train();
     return this;
   }
 
-  /** Evaluation mode: no dropout. */
+  /**
+   * Evaluation mode: no dropout.
+   *
+   * @return this model
+   */
   public SequenceModel eval() {
     rnn.eval();
     return this;
   }
 
-  /** Converts parameters and gradients to {@code dtype}. */
+  /**
+   * Converts parameters and gradients to {@code dtype}.
+   *
+   * @param dtype float32 or float64
+   * @return this model
+   */
   public synchronized SequenceModel to(DType dtype) {
     if (dtype != dtype()) {
       rnn.to(dtype);
@@ -207,7 +299,12 @@ public final class SequenceModel implements AutoCloseable {
     return this;
   }
 
-  /** Moves parameters and gradients to {@code backend}, as {@code model.to(device)}. */
+  /**
+   * Moves parameters and gradients to {@code backend}, as {@code model.to(device)}.
+   *
+   * @param backend the backend that holds the parameters from now on
+   * @return this model
+   */
   public synchronized SequenceModel to(Backend backend) {
     if (backend != rnn.backend()) {
       rnn.to(backend);
@@ -216,12 +313,21 @@ public final class SequenceModel implements AutoCloseable {
     return this;
   }
 
-  /** Moves the model to {@code device}'s backend. */
+  /**
+   * Moves the model to {@code device}'s backend.
+   *
+   * @param device the device that holds the parameters from now on
+   * @return this model
+   */
   public SequenceModel to(Device device) {
     return to(Backends.forDevice(device));
   }
 
-  /** Reseeds dropout; see {@link Rnn#manualSeed}. */
+  /**
+   * Reseeds dropout; see {@link Rnn#manualSeed}.
+   *
+   * @param seed the seed
+   */
   public void manualSeed(long seed) {
     rnn.manualSeed(seed);
   }
@@ -229,6 +335,11 @@ public final class SequenceModel implements AutoCloseable {
   /**
    * The model's prediction for a batch (shapes in the class comment), on the input's device; the
    * caller (or the open scope) owns it.
+   *
+   * @param input (N, L, H_in) with batch_first, else (L, N, H_in)
+   * @param lengths N lengths in [1, L], or null when every sequence has L steps
+   * @return the prediction, (N, out_features) many-to-one, else (N, L, out_features) or (L, N,
+   *     out_features)
    */
   public Tensor forward(Tensor input, int[] lengths) {
     try (SequenceTape tape = pass(input, lengths, false)) {
@@ -239,6 +350,10 @@ public final class SequenceModel implements AutoCloseable {
   /**
    * The forward pass, keeping what {@link SequenceTape#backward} needs. Close the tape when done;
    * its prediction is released with it.
+   *
+   * @param input (N, L, H_in) with batch_first, else (L, N, H_in)
+   * @param lengths N lengths in [1, L], or null when every sequence has L steps
+   * @return the tape, owning the prediction
    */
   public SequenceTape forwardForBackward(Tensor input, int[] lengths) {
     return pass(input, lengths, true);
@@ -385,7 +500,11 @@ public final class SequenceModel implements AutoCloseable {
       }
     }
 
-    /** The prediction, on the input's device; it belongs to the tape. */
+    /**
+     * The prediction, on the input's device; it belongs to the tape.
+     *
+     * @return the prediction, owned by the tape
+     */
     public Tensor prediction() {
       checkTapeOpen();
       return prediction;
@@ -407,6 +526,8 @@ public final class SequenceModel implements AutoCloseable {
      * which belongs to the tape (copy it to keep it past {@link #close()}).
      *
      * @throws IllegalStateException when the tape was made by {@code forward}, or already used
+     * @param gradPrediction d loss / d prediction, of the prediction's shape
+     * @return d loss / d input, of the input's shape, owned by the tape
      */
     public Tensor backward(Tensor gradPrediction) {
       checkTapeOpen();

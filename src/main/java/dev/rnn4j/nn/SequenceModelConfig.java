@@ -20,22 +20,47 @@ import java.util.Objects;
  */
 public record SequenceModelConfig(
     RnnConfig rnn, int outFeatures, boolean headBias, boolean manyToOne) {
+  /**
+   * Checks the arguments.
+   *
+   * @param rnn the recurrent stack
+   * @param outFeatures the head's output size, positive
+   * @param headBias whether the head has a bias
+   * @param manyToOne whether the head reads only each sequence's last valid step
+   * @throws IllegalArgumentException if {@code outFeatures} is not positive
+   */
   public SequenceModelConfig {
     Objects.requireNonNull(rnn, "rnn");
     checkArgument(outFeatures > 0, "out_features must be greater than zero, got %d", outFeatures);
   }
 
-  /** A head with bias on each sequence's last valid step. */
+  /**
+   * A head with bias on each sequence's last valid step.
+   *
+   * @param rnn the recurrent stack
+   * @param outFeatures the head's {@code out_features}
+   * @return the config
+   */
   public static SequenceModelConfig manyToOne(RnnConfig rnn, int outFeatures) {
     return new SequenceModelConfig(rnn, outFeatures, true, true);
   }
 
-  /** A head with bias on every step. */
+  /**
+   * A head with bias on every step.
+   *
+   * @param rnn the recurrent stack
+   * @param outFeatures the head's {@code out_features}
+   * @return the config
+   */
   public static SequenceModelConfig manyToMany(RnnConfig rnn, int outFeatures) {
     return new SequenceModelConfig(rnn, outFeatures, true, false);
   }
 
-  /** The head's input size, D * H_out. */
+  /**
+   * The head's input size, D * H_out.
+   *
+   * @return {@code in_features} of the head
+   */
   public int headInFeatures() {
     return rnn.numDirections() * rnn.outputSize();
   }

@@ -26,10 +26,15 @@ import java.util.Objects;
 public final class ParamKey {
   /** The five kinds of recurrent parameters, in PyTorch's per-layer order. */
   public enum Kind {
+    /** The input-to-hidden weights, (G*H, I_k). */
     WEIGHT_IH("weight_ih"),
+    /** The hidden-to-hidden weights, (G*H, H_out). */
     WEIGHT_HH("weight_hh"),
+    /** The input-to-hidden bias, (G*H). */
     BIAS_IH("bias_ih"),
+    /** The hidden-to-hidden bias, (G*H). */
     BIAS_HH("bias_hh"),
+    /** The LSTM projection, (H_out, H); only with proj_size. */
     WEIGHT_HR("weight_hr");
 
     private final String prefix;
@@ -38,6 +43,11 @@ public final class ParamKey {
       this.prefix = prefix;
     }
 
+    /**
+     * The name's start before the layer suffix.
+     *
+     * @return e.g. {@code weight_ih}
+     */
     public String prefix() {
       return prefix;
     }
@@ -53,6 +63,15 @@ public final class ParamKey {
     this.reverse = reverse;
   }
 
+  /**
+   * The key of one parameter.
+   *
+   * @param kind which of the five kinds
+   * @param layer the layer, from 0
+   * @param reverse whether it belongs to the reverse direction
+   * @return the key
+   * @throws IllegalArgumentException if {@code layer} is negative
+   */
   public static ParamKey of(Kind kind, int layer, boolean reverse) {
     if (layer < 0) {
       throw new IllegalArgumentException("layer must be non-negative, got " + layer);
@@ -60,7 +79,12 @@ public final class ParamKey {
     return new ParamKey(Objects.requireNonNull(kind, "kind"), layer, reverse);
   }
 
-  /** Every parameter of a configuration, in the order of PyTorch's {@code state_dict()}. */
+  /**
+   * Every parameter of a configuration, in the order of PyTorch's {@code state_dict()}.
+   *
+   * @param config the recurrent stack
+   * @return the keys, unmodifiable
+   */
   public static List<ParamKey> all(RnnShape config) {
     List<ParamKey> keys = new ArrayList<>();
     for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -80,25 +104,48 @@ public final class ParamKey {
     return Collections.unmodifiableList(keys);
   }
 
+  /**
+   * The kind of parameter.
+   *
+   * @return one of the five kinds
+   */
   public Kind kind() {
     return kind;
   }
 
+  /**
+   * The layer, from 0.
+   *
+   * @return k in {@code weight_ih_l{k}}
+   */
   public int layer() {
     return layer;
   }
 
-  /** Whether this parameter belongs to direction 1, the one that reads the sequence backwards. */
+  /**
+   * Whether this parameter belongs to direction 1, the one that reads the sequence backwards.
+   *
+   * @return true for the {@code _reverse} parameters
+   */
   public boolean reverse() {
     return reverse;
   }
 
-  /** The direction index d: 0 forward, 1 reverse. */
+  /**
+   * The direction index d: 0 forward, 1 reverse.
+   *
+   * @return 0 or 1
+   */
   public int direction() {
     return reverse ? 1 : 0;
   }
 
-  /** This parameter's shape in a module of the given configuration (table in the class comment). */
+  /**
+   * This parameter's shape in a module of the given configuration (table in the class comment).
+   *
+   * @param config the recurrent stack the parameter belongs to
+   * @return a new array of the sizes
+   */
   public int[] shape(RnnShape config) {
     int gh = config.mode().gateCount() * config.hiddenSize();
     switch (kind) {
@@ -116,7 +163,11 @@ public final class ParamKey {
     }
   }
 
-  /** PyTorch's name, e.g. {@code weight_hh_l1_reverse}. */
+  /**
+   * PyTorch's name, e.g. {@code weight_hh_l1_reverse}.
+   *
+   * @return the name, as in {@code state_dict()}
+   */
   public String name() {
     return kind.prefix + "_l" + layer + (reverse ? "_reverse" : "");
   }

@@ -24,12 +24,20 @@ public enum RnnMode {
     this.moduleName = moduleName;
   }
 
-  /** Gate matrices stacked in each weight: 1, 1, 4 and 3. */
+  /**
+   * Gate matrices stacked in each weight: 1, 1, 4 and 3.
+   *
+   * @return G, the factor of H in the weights' first dimension
+   */
   public int gateCount() {
     return gateCount;
   }
 
-  /** The PyTorch module that computes this mode: {@code RNN}, {@code LSTM} or {@code GRU}. */
+  /**
+   * The PyTorch module that computes this mode: {@code RNN}, {@code LSTM} or {@code GRU}.
+   *
+   * @return the class name in {@code torch.nn}
+   */
   public String moduleName() {
     return moduleName;
   }

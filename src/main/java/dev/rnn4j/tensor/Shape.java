@@ -7,17 +7,33 @@ import java.util.StringJoiner;
 public final class Shape {
   private Shape() {}
 
-  /** Writes a shape as PyTorch writes {@code list(t.shape)}: {@code [2, 4, 20]}. */
+  /**
+   * Writes a shape as PyTorch writes {@code list(t.shape)}: {@code [2, 4, 20]}.
+   *
+   * @param shape the sizes
+   * @return the list spelling
+   */
   public static String list(int... shape) {
     return join(shape, "[", "]");
   }
 
-  /** Writes a shape as a Python tuple: {@code (2, 3, 20)}, and {@code (5,)} for one dimension. */
+  /**
+   * Writes a shape as a Python tuple: {@code (2, 3, 20)}, and {@code (5,)} for one dimension.
+   *
+   * @param shape the sizes
+   * @return the tuple spelling
+   */
   public static String tuple(int... shape) {
     return shape.length == 1 ? "(" + shape[0] + ",)" : join(shape, "(", ")");
   }
 
-  /** The number of elements of a shape; fails if a dimension is negative or the count overflows an int. */
+  /**
+   * The number of elements of a shape; fails if a dimension is negative or the count overflows an
+   * int.
+   *
+   * @param shape the sizes
+   * @return their product
+   */
   public static int numel(int... shape) {
     long n = 1;
     for (int s : shape) {
@@ -28,13 +44,21 @@ public final class Shape {
       n *= s;
       if (n > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
-            "A host tensor holds at most " + Integer.MAX_VALUE + " elements, got shape " + list(shape));
+            "A host tensor holds at most "
+                + Integer.MAX_VALUE
+                + " elements, got shape "
+                + list(shape));
       }
     }
     return (int) n;
   }
 
-  /** Row-major strides of a shape. */
+  /**
+   * Row-major strides of a shape.
+   *
+   * @param shape the sizes
+   * @return the element distance between neighbours in each dimension
+   */
   public static int[] strides(int... shape) {
     int[] strides = new int[shape.length];
     int s = 1;

@@ -40,12 +40,24 @@ public final class Tensor implements AutoCloseable {
     this.owner = owner;
   }
 
-  /** A float32 tensor holding a copy of {@code data}, of the given shape. */
+  /**
+   * A float32 tensor holding a copy of {@code data}, of the given shape.
+   *
+   * @param data the row-major values, copied
+   * @param shape the dimensions; their product must equal the element count
+   * @return a new host tensor
+   */
   public static Tensor of(float[] data, int... shape) {
     return wrap(data.clone(), shape.clone());
   }
 
-  /** A float64 tensor holding a copy of {@code data}, of the given shape. */
+  /**
+   * A float64 tensor holding a copy of {@code data}, of the given shape.
+   *
+   * @param data the row-major values, copied
+   * @param shape the dimensions; their product must equal the element count
+   * @return a new host tensor
+   */
   public static Tensor of(double[] data, int... shape) {
     return wrap(data.clone(), shape.clone());
   }
@@ -53,6 +65,10 @@ public final class Tensor implements AutoCloseable {
   /**
    * A float32 tensor that adopts {@code data}: the caller hands the array over and must not modify
    * it.
+   *
+   * @param data the row-major values, adopted
+   * @param shape the dimensions; their product must equal the element count
+   * @return a new host tensor over {@code data}
    */
   public static Tensor wrap(float[] data, int... shape) {
     checkLength(data.length, shape);
@@ -62,6 +78,10 @@ public final class Tensor implements AutoCloseable {
   /**
    * A float64 tensor that adopts {@code data}: the caller hands the array over and must not modify
    * it.
+   *
+   * @param data the row-major values, adopted
+   * @param shape the dimensions; their product must equal the element count
+   * @return a new host tensor over {@code data}
    */
   public static Tensor wrap(double[] data, int... shape) {
     checkLength(data.length, shape);
@@ -71,6 +91,10 @@ public final class Tensor implements AutoCloseable {
   /**
    * A tensor that owns {@code storage} (a backend's result), of the given shape; it joins the
    * thread's open {@link TensorScope}, if any.
+   *
+   * @param storage the memory, owned from now on by the tensor
+   * @param shape the dimensions; their product must equal the element count
+   * @return the owning tensor
    */
   public static Tensor of(Storage storage, int... shape) {
     Objects.requireNonNull(storage, "storage");
@@ -85,6 +109,10 @@ public final class Tensor implements AutoCloseable {
   /**
    * A tensor over {@code storage} that does not own it (a module's parameter over its kernel's
    * memory): closing it does nothing, and it is valid as long as the storage is.
+   *
+   * @param storage the memory, borrowed
+   * @param shape the dimensions; their product must equal the element count
+   * @return a tensor that owns nothing
    */
   public static Tensor viewOf(Storage storage, int... shape) {
     Objects.requireNonNull(storage, "storage");
@@ -95,13 +123,26 @@ public final class Tensor implements AutoCloseable {
     return new Tensor(storage, shape.clone(), false);
   }
 
-  /** A host tensor of zeros. */
+  /**
+   * A host tensor of zeros.
+   *
+   * @param dtype the element type
+   * @param shape the dimensions
+   * @return a new host tensor
+   */
   public static Tensor zeros(DType dtype, int... shape) {
     int n = Shape.numel(shape);
     return dtype == DType.FLOAT32 ? wrap(new float[n], shape) : wrap(new double[n], shape);
   }
 
-  /** A tensor of zeros on {@code device}. */
+  /**
+   * A tensor of zeros on {@code device}.
+   *
+   * @param dtype the element type
+   * @param device where the memory is allocated
+   * @param shape the dimensions
+   * @return a new tensor that owns its storage
+   */
   public static Tensor zeros(DType dtype, Device device, int... shape) {
     if (device.type() == Device.Type.CPU) {
       return zeros(dtype, shape);
@@ -117,38 +158,67 @@ public final class Tensor implements AutoCloseable {
     }
   }
 
-  /** The memory behind this tensor, for backends and modules; borrowed. */
+  /**
+   * The memory behind this tensor, for backends and modules; borrowed.
+   *
+   * @return the storage
+   */
   public Storage storage() {
     checkOpen();
     return storage;
   }
 
-  /** Where the data lives. */
+  /**
+   * Where the data lives.
+   *
+   * @return the CPU or a CUDA device
+   */
   public Device device() {
     return storage.device();
   }
 
-  /** The element type: float32 or float64. */
+  /**
+   * The element type: float32 or float64.
+   *
+   * @return the dtype of the storage
+   */
   public DType dtype() {
     return storage.dtype();
   }
 
-  /** The shape, as a new array. */
+  /**
+   * The shape, as a new array.
+   *
+   * @return the sizes, outermost first; empty for a 0-d tensor
+   */
   public int[] shape() {
     return shape.clone();
   }
 
-  /** The number of dimensions. */
+  /**
+   * The number of dimensions.
+   *
+   * @return {@code len(t.shape)}
+   */
   public int dim() {
     return shape.length;
   }
 
-  /** The size of dimension {@code dim}; negative values count from the end, as in PyTorch. */
+  /**
+   * The size of dimension {@code dim}; negative values count from the end, as in PyTorch.
+   *
+   * @param dim a dimension in [-dim(), dim())
+   * @return the size of that dimension
+   */
   public int size(int dim) {
     return shape[wrapDim(dim)];
   }
 
-  /** The number of elements. */
+  /**
+   * The number of elements.
+   *
+   * @return the product of the sizes
+   */
   public int numel() {
     return (int) storage.numel();
   }
@@ -156,6 +226,9 @@ public final class Tensor implements AutoCloseable {
   /**
    * This tensor on {@code device}: {@code this} when it is there already, else a copy (to the host,
    * to a GPU, or between GPUs through the host), as {@code Tensor.to(device)}.
+   *
+   * @param device the target device
+   * @return {@code this}, or a new tensor that owns its copy
    */
   public Tensor to(Device device) {
     Objects.requireNonNull(device, "device");
@@ -174,7 +247,11 @@ public final class Tensor implements AutoCloseable {
     return of(Backends.forDevice(device).upload(host), shape);
   }
 
-  /** Whether {@link #close()} has released this tensor's storage (never, for a view). */
+  /**
+   * Whether {@link #close()} has released this tensor's storage (never, for a view).
+   *
+   * @return true for an owning tensor after {@link #close()}
+   */
   public boolean isClosed() {
     return owner && storage.isClosed();
   }
@@ -190,6 +267,9 @@ public final class Tensor implements AutoCloseable {
   /**
    * The same elements under another shape, as {@code Tensor.view}; one dimension may be -1 and is
    * then inferred. The view shares the storage and does not own it.
+   *
+   * @param newShape the new sizes, with at most one -1
+   * @return a view of the same storage
    */
   public Tensor view(int... newShape) {
     checkOpen();
@@ -222,6 +302,10 @@ public final class Tensor implements AutoCloseable {
   /**
    * The slice at {@code index} along {@code dim}, which loses that dimension: {@code t.select(dim,
    * index)} in PyTorch, and {@code t[:, index]} for {@code dim} 1. A new tensor on the same device.
+   *
+   * @param dim the dimension removed, negative counting from the end
+   * @param index the position along it, negative counting from the end
+   * @return a new tensor of the other dimensions
    */
   public Tensor select(int dim, int index) {
     checkOpen();
@@ -261,13 +345,23 @@ public final class Tensor implements AutoCloseable {
     return of(out, outShape);
   }
 
-  /** The element at {@code index} (one index per dimension), widened to double. */
+  /**
+   * The element at {@code index} (one index per dimension), widened to double.
+   *
+   * @param index one index per dimension
+   * @return the element
+   */
   public double get(int... index) {
     int flat = flatIndex(index);
     return hostOrFail().get(flat);
   }
 
-  /** The element at flat row-major position {@code i}, widened to double. */
+  /**
+   * The element at flat row-major position {@code i}, widened to double.
+   *
+   * @param i a position in [0, numel())
+   * @return the element
+   */
   public double getFlat(int i) {
     if (i < 0 || i >= numel()) {
       throw new IndexOutOfBoundsException(
@@ -276,7 +370,11 @@ public final class Tensor implements AutoCloseable {
     return hostOrFail().get(i);
   }
 
-  /** The elements in row-major order as a new float array (float64 values are rounded). */
+  /**
+   * The elements in row-major order as a new float array (float64 values are rounded).
+   *
+   * @return the elements as float32
+   */
   public float[] toFloatArray() {
     HostStorage h = hostOrFail();
     if (h.dtype() == DType.FLOAT32) {
@@ -290,7 +388,11 @@ public final class Tensor implements AutoCloseable {
     return out;
   }
 
-  /** The elements in row-major order as a new double array. */
+  /**
+   * The elements in row-major order as a new double array.
+   *
+   * @return the elements as float64
+   */
   public double[] toDoubleArray() {
     HostStorage h = hostOrFail();
     if (h.dtype() == DType.FLOAT64) {
@@ -304,7 +406,12 @@ public final class Tensor implements AutoCloseable {
     return out;
   }
 
-  /** This tensor in {@code target} dtype; {@code this} when it already is. */
+  /**
+   * This tensor in {@code target} dtype; {@code this} when it already is.
+   *
+   * @param target the dtype wanted
+   * @return {@code this}, or a new host tensor of {@code target}
+   */
   public Tensor to(DType target) {
     if (target == dtype()) {
       return this;
@@ -319,6 +426,9 @@ public final class Tensor implements AutoCloseable {
 
   /**
    * The element-wise sum with a tensor of the same dtype, shape and device, as {@code torch.add}.
+   *
+   * @param other the tensor added
+   * @return a new tensor, {@code this + other}
    */
   public Tensor add(Tensor other) {
     if (other.dtype() != dtype()
@@ -348,6 +458,11 @@ public final class Tensor implements AutoCloseable {
   /**
    * Whether both tensors have the same shape and every pair of elements satisfies {@code |a - b| <=
    * atol + rtol * |b|}, as {@code torch.allclose(this, other, rtol, atol)}.
+   *
+   * @param other the tensor compared, of the same shape
+   * @param rtol the relative tolerance
+   * @param atol the absolute tolerance
+   * @return true if every element pair is close
    */
   public boolean allClose(Tensor other, double rtol, double atol) {
     if (!device().equals(Device.CPU) || !other.device().equals(Device.CPU)) {

@@ -31,7 +31,11 @@ public final class TensorScope implements AutoCloseable {
 
   private TensorScope() {}
 
-  /** Opens a scope on this thread, inside any scope already open. */
+  /**
+   * Opens a scope on this thread, inside any scope already open.
+   *
+   * @return the new scope, the innermost on this thread until closed
+   */
   public static TensorScope open() {
     TensorScope scope = new TensorScope();
     OPEN.get().push(scope);
@@ -50,13 +54,21 @@ public final class TensorScope implements AutoCloseable {
   /**
    * Takes {@code t} out of this scope, so that closing the scope leaves it open: the caller owns
    * it, or hands it to an outer scope with {@link #attach}.
+   *
+   * @param t a tensor of this scope
+   * @return {@code t}
    */
   public Tensor detach(Tensor t) {
     owned.removeIf(o -> o == t);
     return t;
   }
 
-  /** Gives {@code t} to this scope, which then closes it with everything else it owns. */
+  /**
+   * Gives {@code t} to this scope, which then closes it with everything else it owns.
+   *
+   * @param t a tensor the scope closes from now on
+   * @return {@code t}
+   */
   public Tensor attach(Tensor t) {
     if (owned.stream().noneMatch(o -> o == t)) {
       owned.add(t);
@@ -64,7 +76,11 @@ public final class TensorScope implements AutoCloseable {
     return t;
   }
 
-  /** The number of tensors this scope owns now. */
+  /**
+   * The number of tensors this scope owns now.
+   *
+   * @return the count of owned tensors
+   */
   public int size() {
     return owned.size();
   }
