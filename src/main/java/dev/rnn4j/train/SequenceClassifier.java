@@ -187,10 +187,19 @@ public final class SequenceClassifier {
         predicted);
   }
 
-  /** The predicted class of each sequence, in order (no labels needed). */
-  public static long[] predict(SequenceModel model, List<float[][]> sequences, int batchSize) {
+  /**
+   * The predicted class of each sequence, in order, after normalizing its features as in training
+   * (no labels needed).
+   */
+  public static long[] predict(
+      SequenceModel model,
+      List<float[][]> sequences,
+      Normalization normalization,
+      int batchSize) {
     // Placeholder labels: evaluate's loss is then meaningless, its argmax is what is wanted.
-    SequenceDataset dataset = SequenceDataset.classification(sequences, new long[sequences.size()]);
+    SequenceDataset dataset =
+        SequenceDataset.classification(sequences, new long[sequences.size()])
+            .normalized(normalization);
     return evaluate(model, dataset, batchSize).predictions();
   }
 
