@@ -22,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
- * {@code rnn4j train --task classification}: a many-to-one classifier of labelled sequences
- * ({@link LabelledSequences}: one sequence per id, its rows in file order) trained by {@link
+ * {@code rnn4j train --task classification}: a many-to-one classifier of labelled sequences ({@link
+ * LabelledSequences}: one sequence per id, its rows in file order) trained by {@link
  * SequenceClassifier}, one line per epoch (train loss, validation loss, accuracy and macro-F1), a
  * checkpoint after every epoch, and at the end the loss curves and the validation set's confusion
  * matrix as PNG charts. {@code --columns} names the features (default: every column but the id and
@@ -61,7 +61,10 @@ final class ClassificationTraining {
     this.device = device;
   }
 
-  /** A usage error for any of {@code options} given on the command line: they are not {@code task}'s. */
+  /**
+   * A usage error for any of {@code options} given on the command line: they are not {@code
+   * task}'s.
+   */
   static void rejectOptions(CommandSpec spec, List<String> options, String task) {
     CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
     for (String option : options) {
@@ -136,15 +139,26 @@ final class ClassificationTraining {
       String written;
       try {
         drawLoss(lossPng, result.history());
-        draw(confusionPng, () -> Plots.confusionMatrix(confusionPng, String.format(Locale.ROOT,
-            "Validation confusion matrix (%d sequences, accuracy %.3f)", validation.size(),
-            Metrics.accuracyScore(validation.labels(), result.predictions())),
-            prepared.classes(), matrix));
+        draw(
+            confusionPng,
+            () ->
+                Plots.confusionMatrix(
+                    confusionPng,
+                    String.format(
+                        Locale.ROOT,
+                        "Validation confusion matrix (%d sequences, accuracy %.3f)",
+                        validation.size(),
+                        Metrics.accuracyScore(validation.labels(), result.predictions())),
+                    prepared.classes(),
+                    matrix));
         written = lossPng + ", " + confusionPng;
       } catch (Plots.UnavailableException e) {
         written = "no charts (see the warning above)";
-        spec.commandLine().getErr().printf("rnn4j train: warning: %s and %s not drawn: %s%n",
-            TrainCommand.LOSS_PNG, CONFUSION_PNG, e.getMessage());
+        spec.commandLine()
+            .getErr()
+            .printf(
+                "rnn4j train: warning: %s and %s not drawn: %s%n",
+                TrainCommand.LOSS_PNG, CONFUSION_PNG, e.getMessage());
         spec.commandLine().getErr().flush();
       }
       printSummary(stdout, result, prepared, checkpointPath, written);
@@ -155,12 +169,15 @@ final class ClassificationTraining {
 
   private LabelledSequences read() {
     List<String> features =
-        spec.commandLine().getParseResult().hasMatchedOption("--columns") ? data.columns : List.of();
+        spec.commandLine().getParseResult().hasMatchedOption("--columns")
+            ? data.columns
+            : List.of();
     if (data.csv == null) {
       if (!features.isEmpty()
           || spec.commandLine().getParseResult().hasMatchedOption("--id-column")
           || spec.commandLine().getParseResult().hasMatchedOption("--label-column")) {
-        throw new ParameterException(spec.commandLine(),
+        throw new ParameterException(
+            spec.commandLine(),
             "--columns, --id-column and --label-column need --csv: the shipped waveforms have the "
                 + "columns id, label and value");
       }
@@ -173,7 +190,11 @@ final class ClassificationTraining {
   private static LabelledSequences readChecked(ClassificationConfig config) {
     return config.csv() == null
         ? LabelledSequences.defaultDataset()
-        : readCsv(Path.of(config.csv()), config.idColumn(), config.labelColumn(), config.features(),
+        : readCsv(
+            Path.of(config.csv()),
+            config.idColumn(),
+            config.labelColumn(),
+            config.features(),
             "the checkpoint's CSV");
   }
 
@@ -191,9 +212,10 @@ final class ClassificationTraining {
     try {
       int classes = sequences.classes().size();
       if (classes < 2) {
-        throw new IllegalArgumentException(String.format(
-            "%s has %d class %s in column \"%s\"; a classifier needs at least 2", sequences.source(),
-            classes, sequences.classes(), d.labelColumn));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s has %d class %s in column \"%s\"; a classifier needs at least 2",
+                sequences.source(), classes, sequences.classes(), d.labelColumn));
       }
       return ClassificationConfig.forData(
               d.csv == null ? null : d.csv.toAbsolutePath().toString(),
@@ -213,8 +235,12 @@ final class ClassificationTraining {
     }
   }
 
-  private static void printHeader(PrintWriter out, ClassificationConfig config,
-      LabelledSequences sequences, SequenceClassifier.Data data, Backend backend,
+  private static void printHeader(
+      PrintWriter out,
+      ClassificationConfig config,
+      LabelledSequences sequences,
+      SequenceClassifier.Data data,
+      Backend backend,
       ClassificationCheckpoint checkpoint) {
     int shortest = Integer.MAX_VALUE;
     int longest = 0;
@@ -223,36 +249,70 @@ final class ClassificationTraining {
       longest = Math.max(longest, s.length);
     }
     out.println("model: " + config.model());
-    out.printf(Locale.ROOT, "data: %s, %d sequences of %s, %d to %d steps, %d classes (%s)%s: %d "
+    out.printf(
+        Locale.ROOT,
+        "data: %s, %d sequences of %s, %d to %d steps, %d classes (%s)%s: %d "
             + "training, %d validation sequences (drawn with seed %d)%n",
-        sequences.source(), sequences.size(), String.join(", ", config.features()), shortest, longest,
-        data.classes().size(), String.join(", ", data.classes()),
-        config.normalize() ? ", normalized" : "", data.split().train().size(),
-        data.split().validation().size(), config.seed());
-    out.printf(Locale.ROOT, "optimizer: %s; batch size %d, seed %d, %s%n", config.optimizer(),
-        config.batchSize(), config.seed(),
-        config.clipNorm() > 0 ? "gradient norm clipped at " + config.clipNorm() : "no gradient clipping");
+        sequences.source(),
+        sequences.size(),
+        String.join(", ", config.features()),
+        shortest,
+        longest,
+        data.classes().size(),
+        String.join(", ", data.classes()),
+        config.normalize() ? ", normalized" : "",
+        data.split().train().size(),
+        data.split().validation().size(),
+        config.seed());
+    out.printf(
+        Locale.ROOT,
+        "optimizer: %s; batch size %d, seed %d, %s%n",
+        config.optimizer(),
+        config.batchSize(),
+        config.seed(),
+        config.clipNorm() > 0
+            ? "gradient norm clipped at " + config.clipNorm()
+            : "no gradient clipping");
     out.println("device: " + backend.description());
     if (checkpoint != null) {
       ClassificationStats last = checkpoint.history().get(checkpoint.history().size() - 1);
-      out.printf(Locale.ROOT, "resuming after epoch %d (val accuracy %.3f), up to epoch %d%n",
-          checkpoint.epoch(), last.validationAccuracy(), config.epochs());
+      out.printf(
+          Locale.ROOT,
+          "resuming after epoch %d (val accuracy %.3f), up to epoch %d%n",
+          checkpoint.epoch(),
+          last.validationAccuracy(),
+          config.epochs());
     }
     out.flush();
   }
 
   static String epochLine(ClassificationStats s, int epochs) {
     int width = Integer.toString(epochs).length();
-    return String.format(Locale.ROOT, "epoch %" + width + "d/%d  train loss %s  val loss %s  "
-            + "val accuracy %.3f  val macro-F1 %.3f", s.epoch(), epochs, TrainCommand.loss(s.trainLoss()),
-        TrainCommand.loss(s.validationLoss()), s.validationAccuracy(), s.validationMacroF1());
+    return String.format(
+        Locale.ROOT,
+        "epoch %"
+            + width
+            + "d/%d  train loss %s  val loss %s  "
+            + "val accuracy %.3f  val macro-F1 %.3f",
+        s.epoch(),
+        epochs,
+        TrainCommand.loss(s.trainLoss()),
+        TrainCommand.loss(s.validationLoss()),
+        s.validationAccuracy(),
+        s.validationMacroF1());
   }
 
-  private static void printSummary(PrintWriter out, SequenceClassifier.Result result,
-      SequenceClassifier.Data data, Path checkpoint, String charts) {
+  private static void printSummary(
+      PrintWriter out,
+      SequenceClassifier.Result result,
+      SequenceClassifier.Data data,
+      Path checkpoint,
+      String charts) {
     List<ClassificationStats> history = result.history();
     ClassificationStats best =
-        history.stream().max(Comparator.comparingDouble(ClassificationStats::validationAccuracy)).get();
+        history.stream()
+            .max(Comparator.comparingDouble(ClassificationStats::validationAccuracy))
+            .get();
     ClassificationStats last = history.get(history.size() - 1);
     // The majority-class baseline: always predicting the most frequent class of the training part.
     long[] trainLabels = data.split().train().labels();
@@ -267,9 +327,15 @@ final class ClassificationTraining {
     long[] validation = data.split().validation().labels();
     long[] constant = new long[validation.length];
     java.util.Arrays.fill(constant, majority);
-    out.printf(Locale.ROOT, "validation accuracy: best %.3f (epoch %d), final %.3f, final macro-F1 "
-            + "%.3f; majority class (%s) %.3f%n", best.validationAccuracy(), best.epoch(),
-        last.validationAccuracy(), last.validationMacroF1(), data.classes().get(majority),
+    out.printf(
+        Locale.ROOT,
+        "validation accuracy: best %.3f (epoch %d), final %.3f, final macro-F1 "
+            + "%.3f; majority class (%s) %.3f%n",
+        best.validationAccuracy(),
+        best.epoch(),
+        last.validationAccuracy(),
+        last.validationMacroF1(),
+        data.classes().get(majority),
         Metrics.accuracyScore(validation, constant));
     out.printf("wrote %s (epoch %d), %s%n", checkpoint, last.epoch(), charts);
     out.flush();
@@ -278,11 +344,25 @@ final class ClassificationTraining {
   private static void drawLoss(Path png, List<ClassificationStats> history)
       throws Plots.UnavailableException {
     double[] epochs = history.stream().mapToDouble(ClassificationStats::epoch).toArray();
-    draw(png, () -> Plots.lines(png, "Loss per epoch", "epoch", "cross-entropy", List.of(
-        new Plots.Line("training loss", epochs,
-            history.stream().mapToDouble(ClassificationStats::trainLoss).toArray()),
-        new Plots.Line("validation loss", epochs,
-            history.stream().mapToDouble(ClassificationStats::validationLoss).toArray()))));
+    draw(
+        png,
+        () ->
+            Plots.lines(
+                png,
+                "Loss per epoch",
+                "epoch",
+                "cross-entropy",
+                List.of(
+                    new Plots.Line(
+                        "training loss",
+                        epochs,
+                        history.stream().mapToDouble(ClassificationStats::trainLoss).toArray()),
+                    new Plots.Line(
+                        "validation loss",
+                        epochs,
+                        history.stream()
+                            .mapToDouble(ClassificationStats::validationLoss)
+                            .toArray()))));
   }
 
   @FunctionalInterface

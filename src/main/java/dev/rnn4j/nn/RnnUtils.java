@@ -39,7 +39,8 @@ public final class RnnUtils {
    * @throws IllegalArgumentException if the list is empty, a sequence has no dimension, or the
    *     trailing sizes or dtypes differ (naming the index)
    */
-  public static Tensor padSequence(List<Tensor> sequences, boolean batchFirst, double paddingValue) {
+  public static Tensor padSequence(
+      List<Tensor> sequences, boolean batchFirst, double paddingValue) {
     Objects.requireNonNull(sequences, "sequences");
     checkArgument(!sequences.isEmpty(), "received an empty list of sequences");
     Tensor first = Objects.requireNonNull(sequences.get(0), "sequences[0]");

@@ -64,13 +64,14 @@ public record ClassificationConfig(
             + "got out_features=%d%s",
         model.outFeatures(),
         model.manyToOne() ? "" : " (many-to-many)");
-    checkArgument(model.rnn().batchFirst(), "a classifier reads batch-first sequences; set batch_first");
+    checkArgument(
+        model.rnn().batchFirst(), "a classifier reads batch-first sequences; set batch_first");
   }
 
   /**
    * The schedule and optimizer of {@link TrainingConfig#defaults()} (Adam, learning rate 0.005, 30
-   * epochs of batches of 32, clipping at norm 1, seed 42, 20% held out, normalized) for a
-   * recurrent stack reading {@code features} and C = {@code numClasses} classes.
+   * epochs of batches of 32, clipping at norm 1, seed 42, 20% held out, normalized) for a recurrent
+   * stack reading {@code features} and C = {@code numClasses} classes.
    */
   public static ClassificationConfig forData(
       String csv,
@@ -97,27 +98,67 @@ public record ClassificationConfig(
 
   public ClassificationConfig withEpochs(int epochs) {
     return new ClassificationConfig(
-        model, csv, idColumn, labelColumn, features, validationFraction, normalize, optimizer,
-        epochs, batchSize, seed, clipNorm);
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm);
   }
 
   public ClassificationConfig withOptimizer(OptimizerConfig optimizer) {
     return new ClassificationConfig(
-        model, csv, idColumn, labelColumn, features, validationFraction, normalize, optimizer,
-        epochs, batchSize, seed, clipNorm);
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm);
   }
 
   /** These settings with another split and normalization. */
   public ClassificationConfig withData(double validationFraction, boolean normalize) {
     return new ClassificationConfig(
-        model, csv, idColumn, labelColumn, features, validationFraction, normalize, optimizer,
-        epochs, batchSize, seed, clipNorm);
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm);
   }
 
   public ClassificationConfig withSchedule(int epochs, int batchSize, long seed, double clipNorm) {
     return new ClassificationConfig(
-        model, csv, idColumn, labelColumn, features, validationFraction, normalize, optimizer,
-        epochs, batchSize, seed, clipNorm);
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm);
   }
 
   /** The sequences these settings read, with labels. */

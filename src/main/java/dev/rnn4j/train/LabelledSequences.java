@@ -18,10 +18,10 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * Sequences read from a long-format CSV table: one sequence per value of an id column, its steps the
- * rows with that id in file order (ids may interleave; sequences are in order of first appearance),
- * its features the selected numeric columns, and optionally a label column whose value is the same
- * on every row of a sequence.
+ * Sequences read from a long-format CSV table: one sequence per value of an id column, its steps
+ * the rows with that id in file order (ids may interleave; sequences are in order of first
+ * appearance), its features the selected numeric columns, and optionally a label column whose value
+ * is the same on every row of a sequence.
  *
  * <pre>{@code
  * id,label,value
@@ -29,8 +29,8 @@ import org.apache.commons.csv.CSVRecord;
  * w000,sawtooth,0.3165
  * }</pre>
  *
- * <p>The file is read as {@link TimeSeries#readCsv} reads one (UTF-8, RFC 4180, header row, {@code #}
- * comments, trimmed cells, finite decimal features), and every problem is an {@link
+ * <p>The file is read as {@link TimeSeries#readCsv} reads one (UTF-8, RFC 4180, header row, {@code
+ * #} comments, trimmed cells, finite decimal features), and every problem is an {@link
  * IllegalArgumentException} naming the file and, for a cell, its 1-based line and column: {@code
  * data.csv line 7, column "label": sequence "a" has label "up" here but "down" on line 3}.
  *
@@ -99,7 +99,11 @@ public record LabelledSequences(
       throw new UncheckedIOException("cannot read " + file, e);
     }
     return parse(
-        TimeSeries.decode(bytes, file.toString()), file.toString(), idColumn, labelColumn, features);
+        TimeSeries.decode(bytes, file.toString()),
+        file.toString(),
+        idColumn,
+        labelColumn,
+        features);
   }
 
   /** S. */
@@ -208,7 +212,8 @@ public record LabelledSequences(
           } else {
             checkArgument(
                 b.label.equals(label),
-                "%s line %d, column \"%s\": sequence \"%s\" has label \"%s\" here but \"%s\" on line %d",
+                "%s line %d, column \"%s\": sequence \"%s\" has label \"%s\" here but \"%s\" on"
+                    + " line %d",
                 source,
                 line,
                 labelColumn,

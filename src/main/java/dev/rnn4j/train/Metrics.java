@@ -30,9 +30,9 @@ public final class Metrics {
 
   /**
    * {@code f1_score(y_true, y_pred, average='macro')}: the unweighted mean over the labels present
-   * in y_true or y_pred (sorted) of F1 = 2 TP / (2 TP + FP + FN). A class that is never predicted has
-   * TP = 0 and F1 0; zero_division (F1 of a label with TP + FP + FN = 0) cannot arise with these
-   * labels.
+   * in y_true or y_pred (sorted) of F1 = 2 TP / (2 TP + FP + FN). A class that is never predicted
+   * has TP = 0 and F1 0; zero_division (F1 of a label with TP + FP + FN = 0) cannot arise with
+   * these labels.
    */
   public static double f1Score(long[] yTrue, long[] yPred) {
     checkSameLength(yTrue.length, yPred.length);
@@ -47,8 +47,8 @@ public final class Metrics {
   /**
    * {@code f1_score(y_true, y_pred, labels=labels, average='macro', zero_division=zeroDivision)}:
    * the mean over {@code labels} of F1 = 2 TP / (2 TP + FP + FN), where a label with TP + FP + FN =
-   * 0 (absent from both) counts as {@code zeroDivision}: 0 for scikit-learn's default {@code "warn"}
-   * (without the warning), 1, or NaN (which makes the mean NaN).
+   * 0 (absent from both) counts as {@code zeroDivision}: 0 for scikit-learn's default {@code
+   * "warn"} (without the warning), 1, or NaN (which makes the mean NaN).
    */
   public static double f1Score(long[] yTrue, long[] yPred, long[] labels, double zeroDivision) {
     checkSameLength(yTrue.length, yPred.length);
@@ -83,7 +83,8 @@ public final class Metrics {
    */
   public static long[][] confusionMatrix(long[] yTrue, long[] yPred, int numClasses) {
     checkSameLength(yTrue.length, yPred.length);
-    checkArgument(numClasses >= 1, "numClasses must be at least 1. Expected >= 1, got %d", numClasses);
+    checkArgument(
+        numClasses >= 1, "numClasses must be at least 1. Expected >= 1, got %d", numClasses);
     long[][] m = new long[numClasses][numClasses];
     for (int i = 0; i < yTrue.length; i++) {
       checkArgument(
@@ -104,7 +105,9 @@ public final class Metrics {
     return meanAbsoluteError(column(yTrue), column(yPred));
   }
 
-  /** {@code mean_absolute_error} of (N, outputs) values: the mean over outputs of each one's MAE. */
+  /**
+   * {@code mean_absolute_error} of (N, outputs) values: the mean over outputs of each one's MAE.
+   */
   public static double meanAbsoluteError(double[][] yTrue, double[][] yPred) {
     return uniformAverage(yTrue, yPred, Kind.MAE);
   }
@@ -115,8 +118,8 @@ public final class Metrics {
   }
 
   /**
-   * {@code root_mean_squared_error} of (N, outputs) values: the mean over outputs of each one's RMSE
-   * (not the RMSE of all values together).
+   * {@code root_mean_squared_error} of (N, outputs) values: the mean over outputs of each one's
+   * RMSE (not the RMSE of all values together).
    */
   public static double rootMeanSquaredError(double[][] yTrue, double[][] yPred) {
     return uniformAverage(yTrue, yPred, Kind.RMSE);

@@ -49,10 +49,7 @@ public final class SequenceClassifier {
       throw new IllegalArgumentException(
           String.format(
               "%s has %d classes %s, but the model has %d outputs",
-              sequences.source(),
-              classes.size(),
-              classes,
-              config.model().outFeatures()));
+              sequences.source(), classes.size(), classes, config.model().outFeatures()));
     }
     SequenceDataset.Split split =
         sequences.toDataset(classes).randomSplit(config.validationFraction(), config.seed());
@@ -64,8 +61,7 @@ public final class SequenceClassifier {
         classes,
         normalization,
         new SequenceDataset.Split(
-            split.train().normalized(normalization),
-            split.validation().normalized(normalization)));
+            split.train().normalized(normalization), split.validation().normalized(normalization)));
   }
 
   /**
@@ -75,7 +71,8 @@ public final class SequenceClassifier {
    *     be {@code config}'s, and its classes and statistics {@code data}'s
    * @param steps told of every step (through {@link Trainer.Listener#onStep}), or null
    * @param epochs told of every epoch after its checkpoint
-   * @throws TrainingDivergedException when a loss is not finite; the last checkpoint stays as it was
+   * @throws TrainingDivergedException when a loss is not finite; the last checkpoint stays as it
+   *     was
    */
   public static Result train(
       ClassificationConfig config,
@@ -192,10 +189,7 @@ public final class SequenceClassifier {
    * (no labels needed).
    */
   public static long[] predict(
-      SequenceModel model,
-      List<float[][]> sequences,
-      Normalization normalization,
-      int batchSize) {
+      SequenceModel model, List<float[][]> sequences, Normalization normalization, int batchSize) {
     // Placeholder labels: evaluate's loss is then meaningless, its argmax is what is wanted.
     SequenceDataset dataset =
         SequenceDataset.classification(sequences, new long[sequences.size()])
@@ -226,8 +220,7 @@ public final class SequenceClassifier {
     ClassificationConfig saved = resume.config();
     require(saved.model().equals(config.model()), "model", saved.model(), config.model());
     require(
-        saved.withEpochs(1).withOptimizer(config.optimizer()).equals(
-            config.withEpochs(1)),
+        saved.withEpochs(1).withOptimizer(config.optimizer()).equals(config.withEpochs(1)),
         "data or schedule",
         saved,
         config);

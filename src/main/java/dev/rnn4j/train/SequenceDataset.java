@@ -55,7 +55,8 @@ public final class SequenceDataset {
         flat.size(),
         labels.length);
     for (int i = 0; i < labels.length; i++) {
-      checkArgument(labels[i] >= 0, "Expected class indices >= 0, got labels[%d] = %d", i, labels[i]);
+      checkArgument(
+          labels[i] >= 0, "Expected class indices >= 0, got labels[%d] = %d", i, labels[i]);
     }
     return new SequenceDataset(flat, sequences.get(0)[0].length, labels.clone(), null);
   }
@@ -90,7 +91,8 @@ public final class SequenceDataset {
     Objects.requireNonNull(sequences, "sequences");
     checkArgument(!sequences.isEmpty(), "Expected at least one sequence, got none");
     checkArgument(
-        sequences.get(0).length > 0, "Expected every sequence to have L >= 1 steps, got 0 at index 0");
+        sequences.get(0).length > 0,
+        "Expected every sequence to have L >= 1 steps, got 0 at index 0");
     int h = sequences.get(0)[0].length;
     checkArgument(h > 0, "Expected H_in >= 1 features, got 0");
     List<float[]> out = new ArrayList<>(sequences.size());
@@ -202,10 +204,10 @@ public final class SequenceDataset {
   }
 
   /**
-   * {@code random_split(dataset, [S - V, V])}: V = round(S * validationFraction) samples, at least 1
-   * and at most S - 1, go to validation. The order is {@link BatchIterator#permutation}{@code (S,
-   * seed, 0)}, rnn4j's own (not {@code torch.Generator}'s): the first S - V samples of it train, the
-   * rest validate, each in that order. The same seed gives the same split on every run.
+   * {@code random_split(dataset, [S - V, V])}: V = round(S * validationFraction) samples, at least
+   * 1 and at most S - 1, go to validation. The order is {@link BatchIterator#permutation}{@code (S,
+   * seed, 0)}, rnn4j's own (not {@code torch.Generator}'s): the first S - V samples of it train,
+   * the rest validate, each in that order. The same seed gives the same split on every run.
    *
    * @throws IllegalArgumentException if the fraction is not in (0, 1) or S &lt; 2
    */
@@ -214,9 +216,9 @@ public final class SequenceDataset {
         validationFraction > 0 && validationFraction < 1,
         "validation fraction must be in (0, 1), got %s",
         validationFraction);
-    checkArgument(
-        size() >= 2, "Expected at least 2 samples to split, got %d", size());
-    int validation = (int) Math.min(size() - 1, Math.max(1, Math.round(size() * validationFraction)));
+    checkArgument(size() >= 2, "Expected at least 2 samples to split, got %d", size());
+    int validation =
+        (int) Math.min(size() - 1, Math.max(1, Math.round(size() * validationFraction)));
     int[] order = BatchIterator.permutation(size(), seed, 0);
     return new Split(
         subset(Arrays.copyOfRange(order, 0, size() - validation)),
@@ -249,7 +251,9 @@ public final class SequenceDataset {
     return Normalization.fit(steps, 0, steps.length());
   }
 
-  /** The same samples with every feature standardized by {@code normalization} (in feature order). */
+  /**
+   * The same samples with every feature standardized by {@code normalization} (in feature order).
+   */
   public SequenceDataset normalized(Normalization normalization) {
     List<String> columns = normalization.columns();
     checkArgument(
@@ -272,8 +276,8 @@ public final class SequenceDataset {
   }
 
   /**
-   * The samples {@code indices} padded as {@link RnnUtils#padSequence(List, boolean, double)}
-   * pads them: (N, L, H_in) with {@code batchFirst}, else (L, N, H_in), L the longest of them; a new
+   * The samples {@code indices} padded as {@link RnnUtils#padSequence(List, boolean, double)} pads
+   * them: (N, L, H_in) with {@code batchFirst}, else (L, N, H_in), L the longest of them; a new
    * float32 host tensor.
    */
   public Tensor padded(int[] indices, boolean batchFirst, double paddingValue) {
@@ -310,7 +314,8 @@ public final class SequenceDataset {
     for (int i = 0; i < size(); i++) {
       System.arraycopy(targets[i], 0, flat, i * targets[0].length, targets[0].length);
     }
-    return TrainingSet.regression(inputs, lengths(all), Tensor.wrap(flat, size(), targets[0].length));
+    return TrainingSet.regression(
+        inputs, lengths(all), Tensor.wrap(flat, size(), targets[0].length));
   }
 
   @Override

@@ -18,8 +18,8 @@ import java.util.Objects;
  * epoch e is {@link BatchIterator#permutation}{@code (S, seed, e)}: rnn4j's own shuffle, not {@code
  * torch.Generator}'s, the same on every run for the same seed, and the order in which {@link
  * Trainer#trainEpoch} visits a {@link TrainingSet} of the same samples for (seed, e). As a {@code
- * DataLoader} reshuffles each time it is iterated, the k-th {@link #iterator()} is epoch k (from 1);
- * {@link #iterator(int)} names the epoch.
+ * DataLoader} reshuffles each time it is iterated, the k-th {@link #iterator()} is epoch k (from
+ * 1); {@link #iterator(int)} names the epoch.
  *
  * <p>Batches are built as they are asked for (one batch of tensors at a time); the last one is
  * smaller when N does not divide S, or left out with {@code dropLast}.
@@ -44,7 +44,9 @@ public final class SequenceLoader implements Iterable<SequenceBatch> {
     this.paddingValue = b.paddingValue;
   }
 
-  /** A loader over {@code dataset} with PyTorch's defaults, to change with the builder's setters. */
+  /**
+   * A loader over {@code dataset} with PyTorch's defaults, to change with the builder's setters.
+   */
   public static Builder builder(SequenceDataset dataset) {
     return new Builder(Objects.requireNonNull(dataset, "dataset"));
   }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
   private static final Path FIXTURES =
       Path.of("src/test/resources/fixtures/metrics/sklearn-1.9.1/metrics.json");
+
   /** The manifest's rtol: the worst observed is a few ulp (sums in another order). */
   private static final double RTOL = 1e-12;
 
@@ -30,8 +31,10 @@ class MetricsTest {
         long[] labels = longs(c.get("labels"));
         close(c.get("accuracy"), Metrics.accuracyScore(yTrue, yPred), id);
         close(c.get("f1_macro"), Metrics.f1Score(yTrue, yPred), id);
-        close(c.get("f1_macro_labels_zero_division_0"), Metrics.f1Score(yTrue, yPred, labels, 0), id);
-        close(c.get("f1_macro_labels_zero_division_1"), Metrics.f1Score(yTrue, yPred, labels, 1), id);
+        close(
+            c.get("f1_macro_labels_zero_division_0"), Metrics.f1Score(yTrue, yPred, labels, 0), id);
+        close(
+            c.get("f1_macro_labels_zero_division_1"), Metrics.f1Score(yTrue, yPred, labels, 1), id);
         long[][] m = Metrics.confusionMatrix(yTrue, yPred, c.get("num_classes").asInt());
         for (int i = 0; i < m.length; i++) {
           assertArrayEquals(longs(c.get("confusion_matrix").get(i)), m[i], id + " row " + i);

@@ -76,7 +76,8 @@ class SequenceDataTest {
             () ->
                 RnnUtils.padSequence(
                     List.of(Tensor.wrap(new float[4], 2, 2), Tensor.wrap(new float[3], 1, 3))));
-    assertEquals("Expected every sequence to have size (L, 2), got [1, 3] at index 1", e.getMessage());
+    assertEquals(
+        "Expected every sequence to have size (L, 2), got [1, 3] at index 1", e.getMessage());
     assertEquals(
         "received an empty list of sequences",
         assertThrows(IllegalArgumentException.class, () -> RnnUtils.padSequence(List.of()))
@@ -155,8 +156,7 @@ class SequenceDataTest {
     assertEquals(
         "batch_size should be a positive integer value. Expected >= 1, got 0",
         assertThrows(
-                IllegalArgumentException.class,
-                () -> SequenceLoader.builder(data).batchSize(0))
+                IllegalArgumentException.class, () -> SequenceLoader.builder(data).batchSize(0))
             .getMessage());
   }
 
