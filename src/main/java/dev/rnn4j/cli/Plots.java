@@ -2,6 +2,7 @@ package dev.rnn4j.cli;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
 import java.io.IOException;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
@@ -13,11 +14,16 @@ import java.util.Locale;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.LookupPaintScale;
+import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -105,11 +111,73 @@ final class Plots {
     NumberAxis y = (NumberAxis) plot.getRangeAxis();
     y.setAutoRange(true);
     y.setAutoRangeIncludesZero(false);
+    save(png, chart, WIDTH, HEIGHT);
+  }
+
+  /**
+   * A confusion matrix as a grid of cells, row i the true class i and column j the predicted class
+   * j, each cell shaded by its share of its row and labelled with its count; written atomically.
+   */
+  static void confusionMatrix(Path png, String title, List<String> classes, long[][] counts)
+      throws IOException, UnavailableException {
+    guard(() -> drawConfusion(png, title, classes, counts));
+  }
+
+  private static void drawConfusion(Path png, String title, List<String> classes, long[][] counts)
+      throws IOException {
+    int c = classes.size();
+    DefaultXYZDataset data = new DefaultXYZDataset();
+    double[][] cells = new double[3][c * c];
+    XYPlot plot = new XYPlot();
+    for (int i = 0; i < c; i++) {
+      long total = 0;
+      for (long n : counts[i]) {
+        total += n;
+      }
+      for (int j = 0; j < c; j++) {
+        int k = i * c + j;
+        cells[0][k] = j;
+        cells[1][k] = i;
+        cells[2][k] = total == 0 ? 0 : (double) counts[i][j] / total;
+        XYTextAnnotation label = new XYTextAnnotation(Long.toString(counts[i][j]), j, i);
+        label.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        label.setPaint(cells[2][k] > 0.5 ? Color.WHITE : Color.BLACK);
+        plot.addAnnotation(label);
+      }
+    }
+    data.addSeries("share of the true class", cells);
+    String[] names = classes.toArray(String[]::new);
+    SymbolAxis predicted = new SymbolAxis("predicted class", names);
+    SymbolAxis actual = new SymbolAxis("true class", names);
+    // The first class at the top, as confusion matrices are printed.
+    actual.setInverted(true);
+    predicted.setGridBandsVisible(false);
+    actual.setGridBandsVisible(false);
+    XYBlockRenderer renderer = new XYBlockRenderer();
+    LookupPaintScale scale = new LookupPaintScale(0, 1.0001, Color.WHITE);
+    for (int step = 0; step <= 10; step++) {
+      float shade = step / 10f;
+      scale.add(step / 10.0, new Color(1 - 0.88f * shade, 1 - 0.53f * shade, 1 - 0.29f * shade));
+    }
+    renderer.setPaintScale(scale);
+    plot.setDataset(data);
+    plot.setDomainAxis(predicted);
+    plot.setRangeAxis(actual);
+    plot.setRenderer(renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinesVisible(false);
+    plot.setRangeGridlinesVisible(false);
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, false);
+    chart.setBackgroundPaint(Color.WHITE);
+    save(png, chart, Math.max(500, 120 * c + 200), Math.max(450, 100 * c + 180));
+  }
+
+  private static void save(Path png, JFreeChart chart, int width, int height) throws IOException {
     // A name of our own rather than createTempFile's, whose owner-only permissions the rename would keep.
     Path tmp = png.toAbsolutePath().resolveSibling(
         "." + png.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
     try {
-      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
+      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
       Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

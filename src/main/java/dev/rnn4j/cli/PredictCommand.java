@@ -4,8 +4,12 @@ import dev.rnn4j.backend.Backend;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.ClassificationCheckpoint;
+import dev.rnn4j.train.ClassificationConfig;
 import dev.rnn4j.train.DataConfig;
 import dev.rnn4j.train.Forecaster;
+import dev.rnn4j.train.LabelledSequences;
+import dev.rnn4j.train.SequenceClassifier;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.TrainingConfig;
 import dev.rnn4j.train.WindowDataset;
@@ -32,7 +36,8 @@ import picocli.CommandLine.Spec;
     name = "predict",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    header = "Forecasts every window of a time series with a checkpoint of train.",
+    header = "Forecasts every window of a time series, or classifies every sequence of a CSV, with a "
+        + "checkpoint of train.",
     customSynopsis = {
       "rnn4j predict --checkpoint=CKPT [--csv=FILE] [--output=OUT.csv]",
       "                     [--device=DEVICE] [-hV]"
@@ -46,6 +51,10 @@ import picocli.CommandLine.Spec;
           + "the first row forecast and h1..hH are in the series' units. The last line, row = the number of "
           + "rows, forecasts beyond the end of the series from its last W rows; the H - 1 lines before it "
           + "forecast partly beyond the end.",
+      "",
+      "With a checkpoint of train --task classification: reads the checkpoint's id and feature columns "
+          + "from FILE (default: its own CSV, or the shipped waveforms) and writes CSV with the header "
+          + "id,label: one line per sequence, in order of first appearance, with its predicted label.",
       "",
       "On any error: one line on stderr, exit code 1, and the output file is left as it was."
     })
@@ -70,6 +79,10 @@ final class PredictCommand implements Runnable {
 
   @Override
   public void run() {
+    if (TrainingFiles.isClassification("--checkpoint", checkpoint)) {
+      write(predictClasses());
+      return;
+    }
     Checkpoint ckpt = TrainingFiles.readCheckpoint("--checkpoint", checkpoint);
     TrainingConfig config = ckpt.config();
     DataConfig data = config.data();
@@ -88,13 +101,47 @@ final class PredictCommand implements Runnable {
       model.to(backend);
       forecast = new Forecaster(model, data.anchored()).forecast(windows, config.batchSize());
     }
-    String text = toCsv(windows, forecast);
-    if (output == null) {
-      spec.commandLine().getOut().print(text);
-      spec.commandLine().getOut().flush();
+    write(toCsv(windows, forecast));
+  }
+
+  /**
+   * A classification checkpoint's predicted label for every sequence of the CSV (the checkpoint's
+   * id and feature columns; a label column is not needed), as CSV text {@code id,label}.
+   */
+  private String predictClasses() {
+    ClassificationCheckpoint ckpt =
+        TrainingFiles.readClassificationCheckpoint("--checkpoint", checkpoint);
+    ClassificationConfig config = ckpt.config();
+    LabelledSequences sequences;
+    if (csv != null) {
+      sequences = ClassificationTraining.readCsv(
+          csv, config.idColumn(), null, config.features(), "--csv");
+    } else if (config.csv() != null) {
+      sequences = ClassificationTraining.readCsv(Path.of(config.csv()), config.idColumn(), null,
+          config.features(), "the checkpoint's CSV");
     } else {
-      write(text);
+      sequences = LabelledSequences.defaultDataset();
     }
+    Backend backend = device.select();
+    long[] predicted;
+    try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
+      model.to(backend);
+      predicted = SequenceClassifier.predict(
+          model, sequences.sequences(), ckpt.normalization(), config.batchSize());
+    }
+    StringBuilder text = new StringBuilder(config.idColumn()).append(',')
+        .append(config.labelColumn()).append('\n');
+    for (int i = 0; i < predicted.length; i++) {
+      text.append(csvCell(sequences.ids().get(i))).append(',')
+          .append(csvCell(ckpt.classes().get((int) predicted[i]))).append('\n');
+    }
+    return text.toString();
+  }
+
+  /** A cell as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */
+  private static String csvCell(String value) {
+    boolean plain = value.chars().noneMatch(ch -> ch == ',' || ch == '"' || ch == '\n' || ch == '\r');
+    return plain ? value : '"' + value.replace("\"", "\"\"") + '"';
   }
 
   /**
@@ -137,6 +184,11 @@ final class PredictCommand implements Runnable {
   }
 
   private void write(String text) {
+    if (output == null) {
+      spec.commandLine().getOut().print(text);
+      spec.commandLine().getOut().flush();
+      return;
+    }
     Path tmp = null;
     try {
       // A name of our own rather than createTempFile's, whose owner-only permissions the rename would keep.

@@ -8,6 +8,7 @@ import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.DataConfig;
 import dev.rnn4j.train.EpochStats;
 import dev.rnn4j.train.Forecaster;
+import dev.rnn4j.train.LabelledSequences;
 import dev.rnn4j.train.OptimizerConfig;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.Trainer;
@@ -72,6 +73,12 @@ final class TrainCommand implements Runnable {
 
   @Spec
   private CommandSpec spec;
+
+  @Option(names = "--task", paramLabel = "TASK", defaultValue = "forecasting", order = 0,
+      description = "forecasting (default) or classification: one label per sequence of a CSV with an id "
+          + "and a label column, --columns the features (default: every other column; default data: the "
+          + "shipped synthetic waveforms); writes loss.png and confusion.png.")
+  private String task;
 
   @ArgGroup(validate = false, heading = "%nModel:%n", order = 1)
   private ModelOptions model = new ModelOptions();
@@ -158,6 +165,14 @@ final class TrainCommand implements Runnable {
     @Option(names = "--no-anchor",
         description = "Does not make windows relative to their last value: the model forecasts levels.")
     boolean noAnchor = !DEFAULTS.data().anchored();
+
+    @Option(names = "--id-column", paramLabel = "COLUMN",
+        description = "classification: the column naming each row's sequence (default: ${DEFAULT-VALUE}).")
+    String idColumn = LabelledSequences.DEFAULT_ID_COLUMN;
+
+    @Option(names = "--label-column", paramLabel = "COLUMN",
+        description = "classification: the column of class labels (default: ${DEFAULT-VALUE}).")
+    String labelColumn = LabelledSequences.DEFAULT_LABEL_COLUMN;
   }
 
   /** The optimizer options; defaults from {@link TrainingConfig#defaults()} and torch.optim. */
@@ -224,6 +239,20 @@ final class TrainCommand implements Runnable {
   }
 
   private void train() {
+    if (resume != null
+        ? TrainingFiles.isClassification("--resume", resume)
+        : task.equals(ClassificationTraining.TASK)) {
+      if (resume != null) {
+        checkResumeOptions();
+      }
+      new ClassificationTraining(this, spec, data, schedule, out, resume, device).run(p -> progress = p);
+      return;
+    }
+    if (!task.equals("forecasting")) {
+      throw new ParameterException(spec.commandLine(),
+          "Invalid value for option '--task': expected forecasting or classification, got '" + task + "'");
+    }
+    ClassificationTraining.rejectOptions(spec, List.of("--id-column", "--label-column"), "forecasting");
     PrintWriter stdout = spec.commandLine().getOut();
     Checkpoint checkpoint = null;
     TrainingConfig config;
@@ -301,36 +330,46 @@ final class TrainCommand implements Runnable {
   /** The configuration the options describe; an invalid value is a usage error. */
   private TrainingConfig newConfig() {
     try {
-      RnnConfig.Builder rnn = RnnConfig.builder(model.mode, data.columns.size(), model.hiddenSize)
-          .numLayers(model.numLayers)
-          .bidirectional(model.bidirectional)
-          .dropout(model.dropout)
-          .batchFirst(true);
-      if (model.projSize != 0) {
-        rnn.projSize(model.projSize);
-      }
       // Absolute, so that the checkpoint's run can be resumed and predicted from any working directory.
       DataConfig dataConfig = new DataConfig(data.csv == null ? null : data.csv.toAbsolutePath().toString(),
           data.columns, data.window, data.horizon, data.stride, data.validationFraction, !data.noNormalize, !data.noAnchor);
-      OptimizerConfig opt = switch (optimizer.type) {
-        case OptimizerConfig.SGD -> OptimizerConfig.sgd(optimizer.lr);
-        case OptimizerConfig.ADAM -> OptimizerConfig.adam(optimizer.lr);
-        case OptimizerConfig.ADAMW -> OptimizerConfig.adamw(optimizer.lr);
-        default -> throw new IllegalArgumentException(
-            "Invalid value for option '--optimizer': expected sgd, adam or adamw, got '" + optimizer.type + "'");
-      };
-      if (optimizer.momentum != null) {
-        opt = opt.withMomentum(optimizer.momentum);
-      }
-      if (optimizer.weightDecay != null) {
-        opt = opt.withWeightDecay(optimizer.weightDecay);
-      }
-      return TrainingConfig.forData(dataConfig, rnn.build())
-          .withOptimizer(opt)
+      return TrainingConfig.forData(dataConfig, rnnConfig(data.columns.size()))
+          .withOptimizer(optimizerConfig())
           .withSchedule(schedule.epochs, schedule.batchSize, schedule.seed, schedule.clipNorm);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
     }
+  }
+
+  /** The recurrent stack the model options describe, batch first, reading {@code inputSize} features. */
+  RnnConfig rnnConfig(int inputSize) {
+    RnnConfig.Builder rnn = RnnConfig.builder(model.mode, inputSize, model.hiddenSize)
+        .numLayers(model.numLayers)
+        .bidirectional(model.bidirectional)
+        .dropout(model.dropout)
+        .batchFirst(true);
+    if (model.projSize != 0) {
+      rnn.projSize(model.projSize);
+    }
+    return rnn.build();
+  }
+
+  /** The optimizer the options describe. */
+  OptimizerConfig optimizerConfig() {
+    OptimizerConfig opt = switch (optimizer.type) {
+      case OptimizerConfig.SGD -> OptimizerConfig.sgd(optimizer.lr);
+      case OptimizerConfig.ADAM -> OptimizerConfig.adam(optimizer.lr);
+      case OptimizerConfig.ADAMW -> OptimizerConfig.adamw(optimizer.lr);
+      default -> throw new IllegalArgumentException(
+          "Invalid value for option '--optimizer': expected sgd, adam or adamw, got '" + optimizer.type + "'");
+    };
+    if (optimizer.momentum != null) {
+      opt = opt.withMomentum(optimizer.momentum);
+    }
+    if (optimizer.weightDecay != null) {
+      opt = opt.withWeightDecay(optimizer.weightDecay);
+    }
+    return opt;
   }
 
   private static void printHeader(PrintWriter out, TrainingConfig config, TimeSeries series,
@@ -460,7 +499,7 @@ final class TrainCommand implements Runnable {
    * One line per epoch on stdout, and while an epoch runs a progress bar on stderr, redrawn in place; the
    * bar only on a terminal, so that logs and captured output hold the epoch lines alone.
    */
-  private static final class Progress implements Trainer.Listener {
+  static final class Progress implements Trainer.Listener {
     private static final int BAR = 30;
     private static final long REDRAW_NANOS = 100_000_000L;
     private final PrintWriter out;
@@ -495,8 +534,13 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void onEpoch(EpochStats stats) {
+      printLine(epochLine(stats, epochs));
+    }
+
+    /** An epoch's line on stdout, in place of the bar. */
+    void printLine(String line) {
       clear();
-      out.println(epochLine(stats, epochs));
+      out.println(line);
       out.flush();
     }
 

@@ -1,6 +1,8 @@
 package dev.rnn4j.cli;
 
+import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.ClassificationCheckpoint;
 import dev.rnn4j.train.DataConfig;
 import dev.rnn4j.train.TimeSeries;
 import java.io.IOException;
@@ -39,6 +41,27 @@ final class TrainingFiles {
       }
       // TimeSeries wraps the JDK's exception, whose message is only the path.
       throw new IllegalArgumentException(Failures.describe(source, Path.of(read.csv()), e.getCause()), e);
+    }
+  }
+
+  /**
+   * Whether the checkpoint given as {@code option} is a classification checkpoint; false for any
+   * other file, which the forecasting reader then describes.
+   */
+  static boolean isClassification(String option, Path path) {
+    try {
+      return ClassificationCheckpoint.isClassification(Safetensors.read(path));
+    } catch (IOException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** Reads and verifies the classification checkpoint given as {@code option}. */
+  static ClassificationCheckpoint readClassificationCheckpoint(String option, Path path) {
+    try {
+      return ClassificationCheckpoint.read(path);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe(option, path, e), e);
     }
   }
 }

@@ -59,7 +59,7 @@ public final class TimeSeries {
   private static final Pattern NUMBER =
       Pattern.compile("[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?");
 
-  private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
+  static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
       .setCommentMarker('#')
       .setIgnoreEmptyLines(true)
       .setTrim(true)
@@ -216,7 +216,7 @@ public final class TimeSeries {
     return List.copyOf(columns);
   }
 
-  private static String decode(byte[] bytes, String source) {
+  static String decode(byte[] bytes, String source) {
     try {
       String text = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -269,7 +269,7 @@ public final class TimeSeries {
     }
   }
 
-  private static int[] pick(List<String> header, List<String> names, String source, long line) {
+  static int[] pick(List<String> header, List<String> names, String source, long line) {
     Map<String, Integer> position = new HashMap<>();
     for (int i = 0; i < header.size(); i++) {
       Integer previous = position.put(header.get(i), i);
@@ -291,7 +291,7 @@ public final class TimeSeries {
     return picked;
   }
 
-  private static double number(String cell, String source, long line, String column) {
+  static double number(String cell, String source, long line, String column) {
     if (cell.isEmpty()) {
       throw new IllegalArgumentException(String.format(
           "%s line %d, column \"%s\": expected a number, got an empty cell", source, line, column));
@@ -306,7 +306,7 @@ public final class TimeSeries {
     return v;
   }
 
-  private static int lineBreaks(CSVRecord record) {
+  static int lineBreaks(CSVRecord record) {
     int n = 0;
     for (String cell : record) {
       for (int i = 0; i < cell.length(); i++) {

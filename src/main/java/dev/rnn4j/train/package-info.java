@@ -9,10 +9,15 @@
  * windows split by time, {@link dev.rnn4j.train.Normalization}, {@link
  * dev.rnn4j.train.BatchIterator} shuffled by seed and epoch) and the run itself ({@link
  * dev.rnn4j.train.TrainingConfig}, {@link dev.rnn4j.train.Trainer#train}, {@link
- * dev.rnn4j.train.Checkpoint}, {@link dev.rnn4j.train.Forecaster}).
+ * dev.rnn4j.train.Checkpoint}, {@link dev.rnn4j.train.Forecaster}); sequence data ({@link
+ * dev.rnn4j.train.SequenceDataset}, {@link dev.rnn4j.train.SequenceLoader}, {@link
+ * dev.rnn4j.train.LabelledSequences}), {@link dev.rnn4j.train.Metrics} and sequence
+ * classification ({@link dev.rnn4j.train.SequenceClassifier}, {@link
+ * dev.rnn4j.train.ClassificationCheckpoint}).
  *
  * <p>Limits: one optimizer param group. Training is deterministic for a seed: every random choice
- * derives from (seed, epoch), which is what makes a resumed run equal the uninterrupted one. A
+ * derives from (seed, epoch), which is what makes a resumed run equal the uninterrupted one; seeded
+ * shuffles and splits are rnn4j's own order, not {@code torch.Generator}'s. A
  * forecaster's step gradient may come from a {@link dev.rnn4j.train.Trainer.StepGradients} source
  * other than this process (through {@link dev.rnn4j.train.Forecaster#shareGradient}, a cluster's
  * tasks: {@code dev.rnn4j.spark.SparkTrainer}).
