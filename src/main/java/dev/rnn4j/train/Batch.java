@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param indices the N sample indices within the dataset, in batch order
  */
 public record Batch(Tensor input, Tensor target, int[] indices) {
+  /** Checks that the tensors are float32 and agree with the N indices (the indices are copied). */
   public Batch {
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(target, "target");

@@ -42,6 +42,7 @@ public record ClassificationCheckpoint(
   private static final ObjectMapper JSON =
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
 
+  /** Copies the class list and the history. */
   public ClassificationCheckpoint {
     classes = List.copyOf(classes);
     history = List.copyOf(history);

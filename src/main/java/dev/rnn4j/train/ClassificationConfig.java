@@ -39,6 +39,7 @@ public record ClassificationConfig(
     int batchSize,
     long seed,
     double clipNorm) {
+  /** Checks every component; a message names the one out of range and its value. */
   public ClassificationConfig {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(idColumn, "idColumn");
@@ -96,6 +97,7 @@ public record ClassificationConfig(
         d.clipNorm());
   }
 
+  /** The same config with {@code epochs} epochs. */
   public ClassificationConfig withEpochs(int epochs) {
     return new ClassificationConfig(
         model,
@@ -112,6 +114,7 @@ public record ClassificationConfig(
         clipNorm);
   }
 
+  /** The same config with another optimizer. */
   public ClassificationConfig withOptimizer(OptimizerConfig optimizer) {
     return new ClassificationConfig(
         model,
@@ -145,6 +148,7 @@ public record ClassificationConfig(
         clipNorm);
   }
 
+  /** The same config with another schedule: epochs, batch size, seed and clipping norm. */
   public ClassificationConfig withSchedule(int epochs, int batchSize, long seed, double clipNorm) {
     return new ClassificationConfig(
         model,

@@ -25,6 +25,7 @@ import java.util.List;
  */
 public record DataConfig(String csv, List<String> columns, int window, int horizon, int stride,
     double validationFraction, boolean normalize, boolean anchored) {
+  /** Copies the column list and checks every component. */
   public DataConfig {
     columns = List.copyOf(columns);
     checkArgument(!columns.isEmpty(), "at least one column is needed, got none");

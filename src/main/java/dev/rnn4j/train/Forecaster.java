@@ -20,11 +20,18 @@ public final class Forecaster {
   private final SequenceModel model;
   private final boolean anchored;
 
+  /**
+   * A forecaster over {@code model}.
+   *
+   * @param model the recurrent stack and head; the forecaster does not own it
+   * @param anchored whether inputs and targets are taken relative to each sample's last input value
+   */
   public Forecaster(SequenceModel model, boolean anchored) {
     this.model = model;
     this.anchored = anchored;
   }
 
+  /** The model this forecaster applies. */
   public SequenceModel model() {
     return model;
   }

@@ -58,6 +58,7 @@ public record LabelledSequences(
   /** The default label column. */
   public static final String DEFAULT_LABEL_COLUMN = "label";
 
+  /** Copies the lists (labels may be null: sequences read for prediction). */
   public LabelledSequences {
     ids = List.copyOf(ids);
     features = List.copyOf(features);

@@ -124,6 +124,7 @@ public final class Normalization {
     return fit(training.series(), training.firstRow(), training.endRow());
   }
 
+  /** Whether this normalization changes nothing (no column is scaled). */
   public boolean isIdentity() {
     return columns.isEmpty();
   }

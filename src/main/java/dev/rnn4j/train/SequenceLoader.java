@@ -105,6 +105,7 @@ public final class SequenceLoader implements Iterable<SequenceBatch> {
       return this;
     }
 
+    /** The loader with these settings. */
     public SequenceLoader build() {
       return new SequenceLoader(this);
     }

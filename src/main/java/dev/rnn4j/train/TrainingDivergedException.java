@@ -4,6 +4,7 @@ package dev.rnn4j.train;
 public final class TrainingDivergedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception with the one-line reason (which epoch and step, which value). */
   public TrainingDivergedException(String message) {
     super(message);
   }

@@ -144,10 +144,12 @@ public final class TrainingSet implements AutoCloseable {
     return inputs.size(0);
   }
 
+  /** The loss this set trains with: MSE for targets, cross-entropy for labels. */
   public Loss loss() {
     return loss;
   }
 
+  /** Where the inputs, lengths and targets or labels live (the model's device). */
   public Device device() {
     return inputs.device();
   }

@@ -183,6 +183,7 @@ public final class WindowDataset {
    *     validation target row at or after it
    */
   public record Split(WindowDataset train, WindowDataset validation, int boundary) {
+    /** Checks that both datasets are present. */
     public Split {
       Objects.requireNonNull(train, "train");
       Objects.requireNonNull(validation, "validation");
@@ -225,18 +226,22 @@ public final class WindowDataset {
     return size;
   }
 
+  /** The series the windows are cut from. */
   public TimeSeries series() {
     return series;
   }
 
+  /** Input rows per sample. */
   public int window() {
     return window;
   }
 
+  /** Rows forecast per sample. */
   public int horizon() {
     return horizon;
   }
 
+  /** Rows between the starts of consecutive samples. */
   public int stride() {
     return stride;
   }
@@ -256,6 +261,7 @@ public final class WindowDataset {
     return horizon * targetIndex.length;
   }
 
+  /** The training statistics inputs and targets are scaled with. */
   public Normalization normalization() {
     return normalization;
   }
