@@ -45,21 +45,23 @@ import java.util.TreeMap;
  * {@link #read} fails with a message on a truncated, corrupt or foreign file.
  *
  * @param epoch the number of epochs completed
- * @param schedulerState the scheduler's {@link LrScheduler#stateDict()} after {@code epoch}, or null
+ * @param schedulerState the scheduler's {@link LrScheduler#stateDict()} after {@code epoch}, or
+ *     null
  * @param earlyStopping early stopping's state after {@code epoch}, or null
  * @param bestWeights the weights of the best epoch so far, or null (kept only when early stopping
  *     restores the best weights)
  */
 public record Checkpoint(TrainingConfig config, Normalization normalization, StateDict weights,
-    StateDict optimizerState, int epoch, List<EpochStats> history, Map<String, Object> schedulerState,
-    EarlyStopping.State earlyStopping, StateDict bestWeights) {
+    StateDict optimizerState, int epoch, List<EpochStats> history,
+    Map<String, Object> schedulerState, EarlyStopping.State earlyStopping, StateDict bestWeights) {
   static final String FORMAT = "rnn4j-checkpoint-1";
   private static final String OPTIMIZER_PREFIX = "optimizer.";
   private static final String BEST_PREFIX = "best.";
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .build();
-  // A scheduler's state dict as Python's json writes and reads it: ReduceLROnPlateau keeps infinities.
+  // A scheduler's state dict as Python's json writes and reads it: ReduceLROnPlateau keeps
+  // infinities.
   private static final ObjectMapper PYTHON_JSON = JsonMapper.builder()
       .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
       .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -191,7 +193,8 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
           StateDict.of(optimizer), Integer.parseInt(meta.get("epoch")),
           JSON.readValue(meta.get("history"), new TypeReference<List<EpochStats>>() {}),
           meta.containsKey("scheduler_state")
-              ? PYTHON_JSON.readValue(meta.get("scheduler_state"), new TypeReference<Map<String, Object>>() {})
+              ? PYTHON_JSON.readValue(meta.get("scheduler_state"),
+                  new TypeReference<Map<String, Object>>() {})
               : null,
           meta.containsKey("early_stopping_state")
               ? JSON.readValue(meta.get("early_stopping_state"), EarlyStopping.State.class) : null,

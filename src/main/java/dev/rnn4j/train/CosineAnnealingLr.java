@@ -16,7 +16,7 @@ import java.util.Map;
  * optimizer's current one (t = {@code last_epoch}):
  *
  * <pre>
- * lr = lr + (base_lr - eta_min) * (1 - cos(pi / T_max)) / 2         if (t - 1 - T_max) mod 2 T_max = 0
+ * lr = lr + (base_lr - eta_min) * (1 - cos(pi / T_max)) / 2     if (t - 1 - T_max) mod 2 T_max = 0
  * lr = (1 + cos(pi * t / T_max)) / (1 + cos(pi * (t - 1) / T_max)) * (lr - eta_min) + eta_min
  * </pre>
  *

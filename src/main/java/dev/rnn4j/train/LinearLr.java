@@ -6,14 +6,14 @@ import java.util.Map;
  * {@code torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1/3, end_factor=1.0,
  * total_iters=5)}: multiplies the initial learning rate by a factor that moves linearly from {@code
  * start_factor} (at creation) to {@code end_factor} (after {@code total_iters} steps) and stays
- * there: the usual warm-up. As PyTorch 2.x's {@code get_lr()}, each step scales the optimizer's
- * current learning rate (t = {@code last_epoch}):
+ * there: the usual warm-up (start = {@code start_factor}, end = {@code end_factor}, T = {@code
+ * total_iters}). As PyTorch 2.x's {@code get_lr()}, each step scales the optimizer's current
+ * learning rate (t = {@code last_epoch}):
  *
  * <pre>
- * lr = lr * start_factor                                                        t = 0 (creation)
- * lr = lr * (1 + (end_factor - start_factor)
- *          / (total_iters * start_factor + (t - 1) * (end_factor - start_factor)))   0 &lt; t &lt;= total_iters
- * lr = lr                                                                       t &gt; total_iters
+ * t = 0 (creation):  lr = lr * start
+ * 0 &lt; t &lt;= T:       lr = lr * (1 + (end - start) / (T * start + (t - 1) * (end - start)))
+ * t &gt; T:            lr = lr
  * </pre>
  *
  * <p>in the same order of double operations, so the numbers are PyTorch's bit for bit. Create with

@@ -25,7 +25,8 @@ import java.util.Objects;
  * SchedulerConfig step = SchedulerConfig.stepLr(30);                   // gamma=0.1
  * SchedulerConfig cosine = SchedulerConfig.cosineAnnealingLr(100);     // eta_min=0
  * SchedulerConfig warmup = SchedulerConfig.linearLr();                 // 1/3 -> 1 over 5 epochs
- * SchedulerConfig plateau = new SchedulerConfig.ReduceOnPlateau("min", 0.5, 3, 1e-4, "rel", 0, 0, 1e-8);
+ * SchedulerConfig plateau =
+ *     new SchedulerConfig.ReduceOnPlateau("min", 0.5, 3, 1e-4, "rel", 0, 0.0, 1e-8);
  * LrScheduler scheduler = step.create(optimizer);
  * }</pre>
  *

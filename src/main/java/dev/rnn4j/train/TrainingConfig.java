@@ -26,8 +26,8 @@ public record TrainingConfig(SequenceModelConfig model, DataConfig data, Optimiz
     int batchSize, long seed, double clipNorm, SchedulerConfig scheduler,
     EarlyStoppingConfig earlyStopping) {
   /** A run without a scheduler or early stopping. */
-  public TrainingConfig(SequenceModelConfig model, DataConfig data, OptimizerConfig optimizer, int epochs,
-      int batchSize, long seed, double clipNorm) {
+  public TrainingConfig(SequenceModelConfig model, DataConfig data, OptimizerConfig optimizer,
+      int epochs, int batchSize, long seed, double clipNorm) {
     this(model, data, optimizer, epochs, batchSize, seed, clipNorm, null, null);
   }
 
