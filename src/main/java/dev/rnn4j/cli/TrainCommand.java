@@ -1,15 +1,19 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.internal.PythonText;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.DataConfig;
+import dev.rnn4j.train.EarlyStopping;
+import dev.rnn4j.train.EarlyStoppingConfig;
 import dev.rnn4j.train.EpochStats;
 import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.LabelledSequences;
 import dev.rnn4j.train.OptimizerConfig;
+import dev.rnn4j.train.SchedulerConfig;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
@@ -56,6 +60,11 @@ import picocli.CommandLine.Spec;
           + "naive forecast (each window's last value). DIR/checkpoint.safetensors is replaced after every "
           + "epoch; DIR/loss.png and DIR/forecast.png are drawn at the end.",
       "",
+      "--lr-scheduler sets the learning rate once per epoch as torch.optim.lr_scheduler does "
+          + "(plateau: with the validation loss); --early-stopping-patience stops when the "
+          + "validation loss has not improved by more than --min-delta for that many epochs, and "
+          + "--restore-best-weights ends the run with its best epoch's weights.",
+      "",
       "--resume continues the checkpoint's run with its own model, data, optimizer and schedule, up to "
           + "--epochs, and ends bit for bit where the uninterrupted run ends.",
       "",
@@ -92,12 +101,15 @@ final class TrainCommand implements Runnable {
   @ArgGroup(validate = false, heading = "%nSchedule:%n", order = 4)
   private ScheduleOptions schedule = new ScheduleOptions();
 
-  @Option(names = "--out", paramLabel = "DIR", order = 5,
+  @ArgGroup(validate = false, heading = "%nLearning-rate scheduler, early stopping:%n", order = 5)
+  private LrOptions lrOptions = new LrOptions();
+
+  @Option(names = "--out", paramLabel = "DIR", order = 6,
       description = "Receives checkpoint.safetensors, loss.png and forecast.png; created if missing "
           + "(default: runs/latest, or with --resume the checkpoint's folder).")
   private Path out;
 
-  @Option(names = "--resume", paramLabel = "CKPT", order = 6,
+  @Option(names = "--resume", paramLabel = "CKPT", order = 7,
       description = "Continues the run of this checkpoint up to --epochs (default: the epochs it was "
           + "started with). Only --epochs, --out and --device may be given with it.")
   private Path resume;
@@ -210,6 +222,156 @@ final class TrainCommand implements Runnable {
     double clipNorm = DEFAULTS.clipNorm();
   }
 
+  /**
+   * The scheduler and early-stopping options: torch.optim.lr_scheduler's arguments in kebab case,
+   * with PyTorch's defaults; each scheduler's own options only with it.
+   */
+  static final class LrOptions {
+    @Option(names = "--lr-scheduler", paramLabel = "NAME",
+        description = "step (StepLR), cosine (CosineAnnealingLR), plateau (ReduceLROnPlateau on "
+            + "the validation loss) or linear (LinearLR, a warm-up) (default: none).")
+    String scheduler;
+
+    @Option(names = "--step-size", paramLabel = "N",
+        description = "step: epochs between decays (required).")
+    Integer stepSize;
+
+    @Option(names = "--gamma", paramLabel = "G",
+        description = "step: the decay's factor (default: 0.1).")
+    Double gamma;
+
+    @Option(names = "--t-max", paramLabel = "N",
+        description = "cosine: epochs from the initial lr down to --eta-min (default: --epochs).")
+    Integer tMax;
+
+    @Option(names = "--eta-min", paramLabel = "LR",
+        description = "cosine: the lowest lr (default: 0).")
+    Double etaMin;
+
+    @Option(names = "--start-factor", paramLabel = "F",
+        description = "linear: the lr's factor in the first epoch (default: 1/3).")
+    Double startFactor;
+
+    @Option(names = "--end-factor", paramLabel = "F",
+        description = "linear: the factor after --total-iters epochs (default: 1.0).")
+    Double endFactor;
+
+    @Option(names = "--total-iters", paramLabel = "N",
+        description = "linear: epochs from --start-factor to --end-factor (default: 5).")
+    Integer totalIters;
+
+    @Option(names = "--factor", paramLabel = "F",
+        description = "plateau: the lr's factor at a reduction (default: 0.1).")
+    Double factor;
+
+    @Option(names = "--patience", paramLabel = "N",
+        description = "plateau: epochs without improvement before a reduction (default: 10).")
+    Integer patience;
+
+    @Option(names = "--threshold", paramLabel = "X",
+        description = "plateau: the improvement that counts, relative (default: 1e-4).")
+    Double threshold;
+
+    @Option(names = "--threshold-mode", paramLabel = "MODE",
+        description = "plateau: rel or abs (default: rel).")
+    String thresholdMode;
+
+    @Option(names = "--cooldown", paramLabel = "N",
+        description = "plateau: epochs after a reduction without counting (default: 0).")
+    Integer cooldown;
+
+    @Option(names = "--min-lr", paramLabel = "LR",
+        description = "plateau: the lowest lr (default: 0).")
+    Double minLr;
+
+    @Option(names = "--early-stopping-patience", paramLabel = "N",
+        description = "Stops after N epochs in a row whose validation loss did not improve by more "
+            + "than --min-delta (default: no early stopping).")
+    Integer earlyStoppingPatience;
+
+    @Option(names = "--min-delta", paramLabel = "X",
+        description = "The validation loss's smallest improvement that counts (default: 0).")
+    Double minDelta;
+
+    @Option(names = "--restore-best-weights",
+        description = "Ends the run with the weights of its lowest validation loss (needs "
+            + "--early-stopping-patience; the checkpoint keeps them too).")
+    boolean restoreBestWeights;
+
+    private static final List<String> SCHEDULERS = List.of("step", "cosine", "linear", "plateau");
+
+    /** The scheduler the options describe, or null; {@code epochs} is T_max's default. */
+    SchedulerConfig scheduler(int epochs) {
+      if (scheduler != null && !SCHEDULERS.contains(scheduler)) {
+        throw new IllegalArgumentException("Invalid value for option '--lr-scheduler': "
+            + "expected step, cosine, plateau or linear, got '" + scheduler + "'");
+      }
+      refuseOthers(scheduler);
+      if (scheduler == null) {
+        return null;
+      }
+      switch (scheduler) {
+        case "step" -> {
+          if (stepSize == null) {
+            throw new IllegalArgumentException(
+                "--lr-scheduler step needs --step-size (StepLR's step_size has no default)");
+          }
+          return new SchedulerConfig.Step(stepSize, or(gamma, 0.1));
+        }
+        case "cosine" -> {
+          return new SchedulerConfig.CosineAnnealing(or(tMax, epochs), or(etaMin, 0.0));
+        }
+        case "linear" -> {
+          SchedulerConfig.Linear d = (SchedulerConfig.Linear) SchedulerConfig.linearLr();
+          return new SchedulerConfig.Linear(or(startFactor, d.startFactor()),
+              or(endFactor, d.endFactor()), or(totalIters, d.totalIters()));
+        }
+        default -> {
+          SchedulerConfig.ReduceOnPlateau d =
+              (SchedulerConfig.ReduceOnPlateau) SchedulerConfig.reduceLrOnPlateau();
+          return new SchedulerConfig.ReduceOnPlateau("min", or(factor, d.factor()),
+              or(patience, d.patience()), or(threshold, d.threshold()),
+              or(thresholdMode, d.thresholdMode()), or(cooldown, d.cooldown()),
+              or(minLr, d.minLr()), d.eps());
+        }
+      }
+    }
+
+    /** Early stopping as the options describe it, or null. */
+    EarlyStoppingConfig earlyStopping() {
+      if (earlyStoppingPatience == null) {
+        if (minDelta != null || restoreBestWeights) {
+          String given = minDelta != null ? "--min-delta" : "--restore-best-weights";
+          throw new IllegalArgumentException(given + " needs --early-stopping-patience");
+        }
+        return null;
+      }
+      return new EarlyStoppingConfig(earlyStoppingPatience, or(minDelta, 0.0), restoreBestWeights);
+    }
+
+    /** Fails when an option of another scheduler than {@code name} (null: none) is given. */
+    private void refuseOthers(String name) {
+      Object[][] all = {{"--step-size", stepSize, "step"}, {"--gamma", gamma, "step"},
+          {"--t-max", tMax, "cosine"}, {"--eta-min", etaMin, "cosine"},
+          {"--start-factor", startFactor, "linear"}, {"--end-factor", endFactor, "linear"},
+          {"--total-iters", totalIters, "linear"}, {"--factor", factor, "plateau"},
+          {"--patience", patience, "plateau"}, {"--threshold", threshold, "plateau"},
+          {"--threshold-mode", thresholdMode, "plateau"}, {"--cooldown", cooldown, "plateau"},
+          {"--min-lr", minLr, "plateau"}};
+      for (Object[] option : all) {
+        if (option[1] != null && !option[2].equals(name)) {
+          throw new IllegalArgumentException(String.format(
+              "%s is an argument of --lr-scheduler %s, got %s", option[0], option[2],
+              name == null ? "no --lr-scheduler" : "--lr-scheduler " + name));
+        }
+      }
+    }
+
+    private static <T> T or(T value, T fallback) {
+      return value != null ? value : fallback;
+    }
+  }
+
   /** PyTorch's mode names in the command line's spelling. */
   static final class ModeConverter implements CommandLine.ITypeConverter<RnnMode> {
     @Override
@@ -309,6 +471,9 @@ final class TrainCommand implements Runnable {
             FORECAST_PNG, e.getMessage());
         spec.commandLine().getErr().flush();
       }
+      if (result.earlyStopping() != null) {
+        printEarlyStopping(stdout, config.earlyStopping(), result.earlyStopping());
+      }
       printSummary(stdout, result.history(), checkpointPath, written);
     } finally {
       result.forecaster().model().close();
@@ -335,7 +500,9 @@ final class TrainCommand implements Runnable {
           data.columns, data.window, data.horizon, data.stride, data.validationFraction, !data.noNormalize, !data.noAnchor);
       return TrainingConfig.forData(dataConfig, rnnConfig(data.columns.size()))
           .withOptimizer(optimizerConfig())
-          .withSchedule(schedule.epochs, schedule.batchSize, schedule.seed, schedule.clipNorm);
+          .withSchedule(schedule.epochs, schedule.batchSize, schedule.seed, schedule.clipNorm)
+          .withScheduler(lrOptions.scheduler(schedule.epochs))
+          .withEarlyStopping(lrOptions.earlyStopping());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
     }
@@ -381,7 +548,14 @@ final class TrainCommand implements Runnable {
         series.source(), series.length(), String.join(", ", d.columns()), d.window(), d.horizon(),
         d.stride(), d.normalize() ? ", normalized" : "", d.anchored() ? ", anchored" : "",
         split.train().size(), split.validation().size(), split.boundary());
-    out.printf(Locale.ROOT, "optimizer: %s; batch size %d, seed %d, %s%n", config.optimizer(),
+    EarlyStoppingConfig stopping = config.earlyStopping();
+    out.printf(Locale.ROOT, "optimizer: %s%s%s; batch size %d, seed %d, %s%n", config.optimizer(),
+        config.scheduler() == null ? "" : ", lr scheduler " + config.scheduler(),
+        stopping == null ? "" : String.format(Locale.ROOT,
+            "; early stopping after %d epochs without improvement by more than %s%s",
+            stopping.patience(),
+            PythonText.floatRepr(stopping.minDelta()),
+            stopping.restoreBestWeights() ? ", best weights restored" : ""),
         config.batchSize(), config.seed(),
         config.clipNorm() > 0 ? "gradient norm clipped at " + config.clipNorm() : "no gradient clipping");
     out.println("device: " + backend.description());
@@ -405,6 +579,19 @@ final class TrainCommand implements Runnable {
             : "does not beat the naive forecast");
     out.printf("wrote %s (epoch %d), %s%n", checkpoint, last.epoch(), charts);
     out.flush();
+  }
+
+  private static void printEarlyStopping(PrintWriter out, EarlyStoppingConfig config,
+      EarlyStopping.State state) {
+    out.printf(Locale.ROOT, "early stopping: %s; best epoch %d (val loss %s)%s%n",
+        state.stoppedEpoch() > 0
+            ? String.format(Locale.ROOT,
+                "stopped at epoch %d, the validation loss not improved by more than %s for %d"
+                    + " epochs",
+                state.stoppedEpoch(), PythonText.floatRepr(config.minDelta()), config.patience())
+            : "did not stop",
+        state.bestEpoch(), loss(state.bestLoss()),
+        config.restoreBestWeights() ? ", its weights restored" : "");
   }
 
   /** An error: three decimals, or four significant digits when that would hide it or run long. */

@@ -31,6 +31,7 @@ abstract class AbstractOptimizer implements Optimizer {
   private final List<String> kinds;
   private final List<Parameter> parameters;
   private final Map<String, ParamState> states = new LinkedHashMap<>();
+  private double lr;
   private boolean closed;
 
   /**
@@ -66,6 +67,7 @@ abstract class AbstractOptimizer implements Optimizer {
               "%s needs a config of type \"%s\", got \"%s\"",
               getClass().getSimpleName(), expectedType, config.type()));
     }
+    this.lr = config.lr();
     this.kinds = List.copyOf(kinds);
     this.parameters = List.copyOf(Objects.requireNonNull(parameters, "parameters"));
     if (this.parameters.isEmpty()) {
@@ -88,6 +90,19 @@ abstract class AbstractOptimizer implements Optimizer {
   @Override
   public final OptimizerConfig config() {
     return config;
+  }
+
+  @Override
+  public final double lr() {
+    return lr;
+  }
+
+  @Override
+  public final void setLr(double lr) {
+    if (!Double.isFinite(lr)) {
+      throw new IllegalArgumentException("Invalid learning rate: " + OptimizerConfig.repr(lr));
+    }
+    this.lr = lr;
   }
 
   @Override

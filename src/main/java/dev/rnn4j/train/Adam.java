@@ -42,13 +42,16 @@ public final class Adam extends AbstractOptimizer {
 
   @Override
   void update(Parameter p, ParamState s) {
-    update(config(), false, p, s);
+    update(config(), lr(), false, p, s);
   }
 
-  /** One Adam ({@code decoupled} false) or AdamW update of {@code p} on its backend. */
-  static void update(OptimizerConfig c, boolean decoupled, Parameter p, ParamState s) {
+  /**
+   * One Adam ({@code decoupled} false) or AdamW update of {@code p} on its backend at learning rate
+   * {@code lr}.
+   */
+  static void update(OptimizerConfig c, double lr, boolean decoupled, Parameter p, ParamState s) {
     AdamScalars scalars =
-        AdamScalars.of(c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), decoupled, s.step);
+        AdamScalars.of(lr, c.beta1(), c.beta2(), c.eps(), c.weightDecay(), decoupled, s.step);
     p.backend()
         .adamStep(
             p.dataStorage(),

@@ -24,6 +24,6 @@ public final class AdamW extends AbstractOptimizer {
 
   @Override
   void update(Parameter p, ParamState s) {
-    Adam.update(config(), true, p, s);
+    Adam.update(config(), lr(), true, p, s);
   }
 }

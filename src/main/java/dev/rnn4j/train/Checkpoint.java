@@ -1,6 +1,8 @@
 package dev.rnn4j.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,23 +33,50 @@ import java.util.TreeMap;
  * ({@code rnn.weight_ih_l0}, ..., {@code head.bias}), the optimizer's state under {@code optimizer.},
  * and in the header's metadata the training configuration (model, data, optimizer, schedule),
  * the normalization statistics, the epoch, the loss history and a SHA-256 checksum of all of it.
+ * A run with a learning-rate scheduler adds its config ({@code scheduler}, {@link
+ * SchedulerConfig#toJson}) and its {@code state_dict} ({@code scheduler_state}, as Python's {@code
+ * json.dumps} writes it); a run with early stopping adds its config and {@link EarlyStopping.State}
+ * ({@code early_stopping}, {@code early_stopping_state}) and, when it restores the best weights,
+ * those weights under {@code best.}. Each is absent when unused, so files from before these
+ * features read as runs without them.
  *
  * <p>{@code safetensors.torch.load_file} reads it as is; the weights are the entries without a prefix.
  * {@link #write} replaces the file atomically, so a crash while saving leaves the previous checkpoint whole.
  * {@link #read} fails with a message on a truncated, corrupt or foreign file.
  *
  * @param epoch the number of epochs completed
+ * @param schedulerState the scheduler's {@link LrScheduler#stateDict()} after {@code epoch}, or
+ *     null
+ * @param earlyStopping early stopping's state after {@code epoch}, or null
+ * @param bestWeights the weights of the best epoch so far, or null (kept only when early stopping
+ *     restores the best weights)
  */
 public record Checkpoint(TrainingConfig config, Normalization normalization, StateDict weights,
-    StateDict optimizerState, int epoch, List<EpochStats> history) {
+    StateDict optimizerState, int epoch, List<EpochStats> history,
+    Map<String, Object> schedulerState, EarlyStopping.State earlyStopping, StateDict bestWeights) {
   static final String FORMAT = "rnn4j-checkpoint-1";
   private static final String OPTIMIZER_PREFIX = "optimizer.";
+  private static final String BEST_PREFIX = "best.";
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .build();
+  // A scheduler's state dict as Python's json writes and reads it: ReduceLROnPlateau keeps
+  // infinities.
+  private static final ObjectMapper PYTHON_JSON = JsonMapper.builder()
+      .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+      .build();
+
+  /** A checkpoint of a run without a scheduler or early stopping. */
+  public Checkpoint(TrainingConfig config, Normalization normalization, StateDict weights,
+      StateDict optimizerState, int epoch, List<EpochStats> history) {
+    this(config, normalization, weights, optimizerState, epoch, history, null, null, null);
+  }
 
   public Checkpoint {
     history = List.copyOf(history);
+    schedulerState = schedulerState == null ? null
+        : Collections.unmodifiableMap(new LinkedHashMap<>(schedulerState));
   }
 
   /** Writes the checkpoint to {@code path}, atomically (a temporary file, then a rename). */
@@ -72,8 +102,23 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
     meta.put("normalization", normalization.toJson());
     meta.put("epoch", Integer.toString(epoch));
     meta.put("history", json(history));
+    if (config.scheduler() != null) {
+      meta.put("scheduler", config.scheduler().toJson());
+    }
+    if (schedulerState != null) {
+      meta.put("scheduler_state", json(PYTHON_JSON, schedulerState));
+    }
+    if (config.earlyStopping() != null) {
+      meta.put("early_stopping", json(config.earlyStopping()));
+    }
+    if (earlyStopping != null) {
+      meta.put("early_stopping_state", json(earlyStopping));
+    }
     Map<String, Tensor> tensors = new LinkedHashMap<>(weights.asMap());
     optimizerState.asMap().forEach((name, t) -> tensors.put(OPTIMIZER_PREFIX + name, t));
+    if (bestWeights != null) {
+      bestWeights.asMap().forEach((name, t) -> tensors.put(BEST_PREFIX + name, t));
+    }
     SafetensorsWriter writer = Safetensors.writer();
     tensors.forEach(writer::put);
     meta.forEach(writer::metadata);
@@ -128,19 +173,32 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
           SequenceModelJson.parse(meta.get("model")),
           JSON.readValue(meta.get("data"), DataConfig.class),
           OptimizerConfig.fromJson(meta.get("optimizer")),
-          schedule.epochs(), schedule.batchSize(), schedule.seed(), schedule.clipNorm());
+          schedule.epochs(), schedule.batchSize(), schedule.seed(), schedule.clipNorm(),
+          meta.containsKey("scheduler") ? SchedulerConfig.fromJson(meta.get("scheduler")) : null,
+          meta.containsKey("early_stopping")
+              ? JSON.readValue(meta.get("early_stopping"), EarlyStoppingConfig.class) : null);
       Map<String, Tensor> weights = new LinkedHashMap<>();
       Map<String, Tensor> optimizer = new LinkedHashMap<>();
+      Map<String, Tensor> best = new LinkedHashMap<>();
       tensors.forEach((name, t) -> {
         if (name.startsWith(OPTIMIZER_PREFIX)) {
           optimizer.put(name.substring(OPTIMIZER_PREFIX.length()), t);
+        } else if (name.startsWith(BEST_PREFIX)) {
+          best.put(name.substring(BEST_PREFIX.length()), t);
         } else {
           weights.put(name, t);
         }
       });
       return new Checkpoint(config, Normalization.fromJson(meta.get("normalization")), StateDict.of(weights),
           StateDict.of(optimizer), Integer.parseInt(meta.get("epoch")),
-          JSON.readValue(meta.get("history"), new TypeReference<List<EpochStats>>() {}));
+          JSON.readValue(meta.get("history"), new TypeReference<List<EpochStats>>() {}),
+          meta.containsKey("scheduler_state")
+              ? PYTHON_JSON.readValue(meta.get("scheduler_state"),
+                  new TypeReference<Map<String, Object>>() {})
+              : null,
+          meta.containsKey("early_stopping_state")
+              ? JSON.readValue(meta.get("early_stopping_state"), EarlyStopping.State.class) : null,
+          best.isEmpty() ? null : StateDict.of(best));
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalArgumentException(path + ": checkpoint metadata is invalid: " + e.getMessage(), e);
     }
@@ -150,8 +208,12 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
   record Schedule(int epochs, int batchSize, long seed, double clipNorm) {}
 
   private static String json(Object value) {
+    return json(JSON, value);
+  }
+
+  private static String json(ObjectMapper mapper, Object value) {
     try {
-      return JSON.writeValueAsString(value);
+      return mapper.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("records of numbers and strings always serialize", e);
     }

@@ -64,7 +64,25 @@ public interface Optimizer extends AutoCloseable {
    */
   void loadState(StateDict state);
 
-  /** The config this optimizer was created from. */
+  /**
+   * The learning rate the next {@link #step()} uses: {@code optimizer.param_groups[0]["lr"]}. It
+   * starts as {@code config().lr()} and changes only through {@link #setLr}, which is how a {@link
+   * LrScheduler} drives it.
+   */
+  double lr();
+
+  /**
+   * Sets the learning rate of the following steps, as {@code optimizer.param_groups[0]["lr"] = lr};
+   * the state and {@link #config()} are unchanged. Any finite value is taken, as PyTorch takes it:
+   * a schedule's rounding may leave a learning rate a hair below 0 ({@code LinearLR} decaying to
+   * {@code end_factor=0}), and PyTorch then steps with it.
+   *
+   * @throws IllegalArgumentException {@code "Invalid learning rate: nan"} when {@code lr} is NaN or
+   *     infinite; the learning rate is unchanged then
+   */
+  void setLr(double lr);
+
+  /** The config this optimizer was created from ({@code lr} included: the initial one). */
   OptimizerConfig config();
 
   /**

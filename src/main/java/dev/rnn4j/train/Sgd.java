@@ -38,7 +38,7 @@ public final class Sgd extends AbstractOptimizer {
   void update(Parameter p, ParamState s) {
     OptimizerConfig c = config();
     SgdScalars scalars =
-        SgdScalars.of(c.lr(), c.momentum(), c.dampening(), c.weightDecay(), c.nesterov(), s.step);
+        SgdScalars.of(lr(), c.momentum(), c.dampening(), c.weightDecay(), c.nesterov(), s.step);
     p.backend()
         .sgdStep(p.dataStorage(), p.gradStorage(), c.momentum() != 0 ? s.buffer(0) : null, scalars);
   }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The one training loop: mini-batches shuffled by (seed, epoch), the task's loss, backward,
@@ -23,9 +24,11 @@ import java.util.List;
  *
  * <p>{@link #trainEpoch} is the loop for a {@link TrainingSet}; {@link #train(TrainingConfig,
  * WindowDataset.Split, Checkpoint, Path, Backend, DType, StepGradients, Listener)} runs it for a
- * forecaster with validation and a checkpoint after each epoch. Every random choice derives from
- * the seed and the epoch, so a run resumed from a checkpoint ends bit for bit where the
- * uninterrupted run ends.
+ * forecaster with validation and a checkpoint after each epoch, stepping the config's learning-rate
+ * scheduler once per epoch and stopping early when its early stopping says so. Every random choice
+ * derives from the seed and the epoch, and the scheduler's and early stopping's states travel in
+ * the checkpoint, so a run resumed from a checkpoint ends bit for bit where the uninterrupted run
+ * ends.
  */
 public final class Trainer {
   /** Steps between reads of the loss when the model is on a device other than the CPU. */
@@ -43,11 +46,15 @@ public final class Trainer {
   }
 
   /**
-   * What a run leaves: the forecaster, its data, and the history of every epoch (resumed ones
-   * included).
+   * What a run leaves: the forecaster (with its best epoch's weights when early stopping restores
+   * them), its data, the history of every epoch (resumed ones included), and early stopping's state
+   * at the end (null without early stopping): the epoch it stopped at, if it did, and the best one.
    */
   public record Result(
-      Forecaster forecaster, WindowDataset.Split split, List<EpochStats> history) {}
+      Forecaster forecaster,
+      WindowDataset.Split split,
+      List<EpochStats> history,
+      EarlyStopping.State earlyStopping) {}
 
   /**
    * Where a forecaster's step gradient is computed: in this process ({@link #local()}), or spread
@@ -82,7 +89,10 @@ public final class Trainer {
   private Trainer() {}
 
   /**
-   * Trains up to {@code config.epochs()}, writing {@code checkpoint} after every epoch.
+   * Trains up to {@code config.epochs()}, writing {@code checkpoint} after every epoch. Each epoch
+   * trains, validates, steps the scheduler (ReduceLROnPlateau with the validation loss), updates
+   * early stopping, then writes the checkpoint; the run ends after the epoch at which early
+   * stopping stops it, with the best epoch's weights if it restores them.
    *
    * @param resume the checkpoint to continue from, or null for a new run; its model and data
    *     settings and optimizer type must be {@code config}'s
@@ -153,10 +163,26 @@ public final class Trainer {
             gradients == LOCAL && start < config.epochs()
                 ? forecaster.trainingSet(split.train()).to(model.device())
                 : null) {
+      LrScheduler scheduler =
+          config.scheduler() == null ? null : config.scheduler().create(optimizer);
+      EarlyStopping stopping =
+          config.earlyStopping() == null ? null : new EarlyStopping(config.earlyStopping());
+      boolean keepBest = stopping != null && config.earlyStopping().restoreBestWeights();
+      StateDict best = null;
       if (resume != null) {
         optimizer.loadState(resume.optimizerState());
+        if (scheduler != null) {
+          scheduler.loadStateDict(resume.schedulerState());
+          // What torch.optim's load_state_dict restores: param_groups[0]["lr"].
+          optimizer.setLr(scheduler.lastLr());
+        }
+        if (stopping != null) {
+          stopping = new EarlyStopping(config.earlyStopping(), resume.earlyStopping());
+          best = resume.bestWeights();
+        }
       }
-      for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
+      boolean stop = false;
+      for (int epoch = start + 1; epoch <= config.epochs() && !stop; epoch++) {
         model.train();
         // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved
         // RNG state.
@@ -183,13 +209,36 @@ public final class Trainer {
                   stats.validationLoss(), epoch));
         }
         history.add(stats);
+        if (scheduler instanceof ReduceLrOnPlateau plateau) {
+          plateau.step(stats.validationLoss());
+        } else if (scheduler != null) {
+          scheduler.step();
+        }
+        StateDict weights = model.stateDict();
+        if (stopping != null) {
+          stop = stopping.update(epoch, stats.validationLoss());
+          if (keepBest && stopping.state().bestEpoch() == epoch) {
+            best = weights;
+          }
+        }
         new Checkpoint(
-                config, split.normalization(), model.stateDict(), optimizer.state(), epoch, history)
+                config,
+                split.normalization(),
+                weights,
+                optimizer.state(),
+                epoch,
+                history,
+                scheduler == null ? null : scheduler.stateDict(),
+                stopping == null ? null : stopping.state(),
+                keepBest ? best : null)
             .write(checkpoint);
         listener.onEpoch(stats);
       }
+      if (keepBest && best != null) {
+        model.loadStateDict(best);
+      }
+      return new Result(forecaster, split, history, stopping == null ? null : stopping.state());
     }
-    return new Result(forecaster, split, history);
   }
 
   /**
@@ -333,10 +382,37 @@ public final class Trainer {
         saved.optimizer().type(),
         config.optimizer().type());
     require(
+        Objects.equals(saved.scheduler(), config.scheduler()),
+        "learning-rate scheduler",
+        saved.scheduler(),
+        config.scheduler());
+    require(
+        Objects.equals(saved.earlyStopping(), config.earlyStopping()),
+        "early stopping",
+        saved.earlyStopping(),
+        config.earlyStopping());
+    require(
         resume.normalization().equals(normalization),
         "normalization statistics (the data changed)",
         resume.normalization().toJson(),
         normalization.toJson());
+    if (config.scheduler() != null && resume.schedulerState() == null
+        || config.earlyStopping() != null && resume.earlyStopping() == null
+        || config.earlyStopping() != null
+            && config.earlyStopping().restoreBestWeights()
+            && resume.bestWeights() == null) {
+      throw new IllegalArgumentException(
+          "the checkpoint lacks the scheduler or early stopping state its configuration needs");
+    }
+    if (resume.earlyStopping() != null && resume.earlyStopping().stoppedEpoch() > 0) {
+      throw new IllegalArgumentException(
+          String.format(
+              "the checkpoint's run stopped early at epoch %d: its validation loss had not"
+                  + " improved by more than %s for %d epochs; there is nothing to continue",
+              resume.earlyStopping().stoppedEpoch(),
+              OptimizerConfig.repr(config.earlyStopping().minDelta()),
+              config.earlyStopping().patience()));
+    }
     if (resume.epoch() >= config.epochs()) {
       throw new IllegalArgumentException(
           String.format(

@@ -18,9 +18,19 @@ import java.util.Objects;
  * @param batchSize samples per mini-batch
  * @param seed seeds initialization, shuffling and dropout
  * @param clipNorm the maximum global gradient norm, or 0 for no clipping
+ * @param scheduler the learning-rate scheduler, stepped once per epoch (ReduceLROnPlateau with the
+ *     validation loss), or null for a constant learning rate
+ * @param earlyStopping early stopping on the validation loss, or null to train every epoch
  */
 public record TrainingConfig(SequenceModelConfig model, DataConfig data, OptimizerConfig optimizer, int epochs,
-    int batchSize, long seed, double clipNorm) {
+    int batchSize, long seed, double clipNorm, SchedulerConfig scheduler,
+    EarlyStoppingConfig earlyStopping) {
+  /** A run without a scheduler or early stopping. */
+  public TrainingConfig(SequenceModelConfig model, DataConfig data, OptimizerConfig optimizer,
+      int epochs, int batchSize, long seed, double clipNorm) {
+    this(model, data, optimizer, epochs, batchSize, seed, clipNorm, null, null);
+  }
+
   public TrainingConfig {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(data, "data");
@@ -53,14 +63,29 @@ public record TrainingConfig(SequenceModelConfig model, DataConfig data, Optimiz
   }
 
   public TrainingConfig withEpochs(int epochs) {
-    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm);
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
+        earlyStopping);
   }
 
   public TrainingConfig withOptimizer(OptimizerConfig optimizer) {
-    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm);
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
+        earlyStopping);
   }
 
   public TrainingConfig withSchedule(int epochs, int batchSize, long seed, double clipNorm) {
-    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm);
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
+        earlyStopping);
+  }
+
+  /** This run with {@code scheduler} (null for none). */
+  public TrainingConfig withScheduler(SchedulerConfig scheduler) {
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
+        earlyStopping);
+  }
+
+  /** This run with {@code earlyStopping} (null for none). */
+  public TrainingConfig withEarlyStopping(EarlyStoppingConfig earlyStopping) {
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
+        earlyStopping);
   }
 }
