@@ -33,8 +33,14 @@ import picocli.CommandLine.ParameterException;
 final class ClassificationTraining {
   static final String TASK = "classification";
   static final String CONFUSION_PNG = "confusion.png";
+  // Learning-rate schedules and early stopping run in Trainer.train, the forecaster's loop;
+  // SequenceClassifier's epochs do not carry them yet, so asking for them is refused, not ignored.
   private static final List<String> FORECASTING_ONLY =
-      List.of("--window", "--horizon", "--stride", "--no-anchor");
+      List.of(
+          "--window", "--horizon", "--stride", "--no-anchor", "--lr-scheduler", "--step-size",
+          "--gamma", "--t-max", "--eta-min", "--start-factor", "--end-factor", "--total-iters",
+          "--factor", "--patience", "--threshold", "--threshold-mode", "--cooldown", "--min-lr",
+          "--early-stopping-patience", "--min-delta", "--restore-best-weights");
 
   private final TrainCommand command;
   private final CommandSpec spec;

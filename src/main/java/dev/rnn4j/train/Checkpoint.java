@@ -73,6 +73,7 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
     this(config, normalization, weights, optimizerState, epoch, history, null, null, null);
   }
 
+  /** Copies the history. */
   public Checkpoint {
     history = List.copyOf(history);
     schedulerState = schedulerState == null ? null

@@ -62,8 +62,13 @@ import java.util.Objects;
 public record OptimizerConfig(String type, double lr, double momentum, double dampening,
     double weightDecay, boolean nesterov, double beta1, double beta2, double eps, boolean amsgrad) {
 
+  /** The {@code type} of {@code torch.optim.SGD}. */
   public static final String SGD = "sgd";
+
+  /** The {@code type} of {@code torch.optim.Adam}. */
   public static final String ADAM = "adam";
+
+  /** The {@code type} of {@code torch.optim.AdamW}. */
   public static final String ADAMW = "adamw";
 
   private static final List<String> SGD_KEYS =
@@ -127,6 +132,7 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
     return new OptimizerConfig(ADAMW, lr, 0.0, 0.0, 1e-2, false, 0.9, 0.999, 1e-8, false);
   }
 
+  /** The same config with learning rate {@code lr}. */
   public OptimizerConfig withLr(double lr) {
     return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
         amsgrad);
@@ -144,6 +150,7 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
         amsgrad);
   }
 
+  /** The same config with {@code weight_decay} {@code weightDecay}. */
   public OptimizerConfig withWeightDecay(double weightDecay) {
     return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
         amsgrad);

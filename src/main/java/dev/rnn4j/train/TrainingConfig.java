@@ -31,6 +31,7 @@ public record TrainingConfig(SequenceModelConfig model, DataConfig data, Optimiz
     this(model, data, optimizer, epochs, batchSize, seed, clipNorm, null, null);
   }
 
+  /** Checks every component; the scheduler and early stopping may be null (not used). */
   public TrainingConfig {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(data, "data");
@@ -62,16 +63,19 @@ public record TrainingConfig(SequenceModelConfig model, DataConfig data, Optimiz
         OptimizerConfig.adam(0.005), 30, 32, 42, 1.0);
   }
 
+  /** The same config with {@code epochs} epochs. */
   public TrainingConfig withEpochs(int epochs) {
     return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
         earlyStopping);
   }
 
+  /** The same config with another optimizer. */
   public TrainingConfig withOptimizer(OptimizerConfig optimizer) {
     return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
         earlyStopping);
   }
 
+  /** The same config with another schedule: epochs, batch size, seed and clipping norm. */
   public TrainingConfig withSchedule(int epochs, int batchSize, long seed, double clipNorm) {
     return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
         earlyStopping);

@@ -186,5 +186,12 @@ class ClassificationCommandTest {
     run = CliRun.of("train", "--label-column", "x", "--device", "cpu");
     assertEquals(2, run.exitCode(), run.describe());
     assertEquals("--label-column does not apply to --task forecasting", run.errLines().get(0));
+    run =
+        CliRun.of(
+            "train", "--task", "classification", "--early-stopping-patience", "3", "--device", "cpu");
+    assertEquals(2, run.exitCode(), run.describe());
+    assertEquals(
+        "--early-stopping-patience does not apply to --task classification",
+        run.errLines().get(0));
   }
 }
