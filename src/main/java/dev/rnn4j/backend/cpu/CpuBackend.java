@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * JVM has its module (the command line relaunches itself with {@code --add-modules
  * jdk.incubator.vector}), otherwise through loops the JIT vectorizes; {@link #description()} says
  * which. A call's batch is split into blocks of sequences that run on up to {@link #threads()}
- * threads. Results depend on neither the thread count nor the split: each sequence's arithmetic is
- * the same wherever it runs, and sums over the batch (weight gradients) are taken block by block in
- * a fixed order for a given thread count.
+ * threads. Outputs and input gradients depend on neither the thread count nor the split: each
+ * sequence's arithmetic is the same wherever it runs. Weight gradients, sums over the batch, are
+ * taken block by block in a fixed order: the same bits for a given thread count, not across counts.
  */
 public final class CpuBackend implements Backend {
   private static final CpuBackend DEFAULT =
