@@ -96,6 +96,8 @@ final class LibraryGuideExamples {
     return List.of(lstm, wrapped, unwrapped, renamed);
   }
 
+  // A scope is used for what it closes, never named inside its block: javac's "try" lint.
+  @SuppressWarnings("try")
   static float[] predict(Path dir, Device device, float[] values, int[] lengths)
       throws IOException {
     // [start inference]
@@ -110,6 +112,8 @@ final class LibraryGuideExamples {
     return logits;
   }
 
+  // A scope is used for what it closes, never named inside its block: javac's "try" lint.
+  @SuppressWarnings("try")
   static RnnResults rnnForward(Device device, float[] values) {
     // [start rnn-forward]
     RnnConfig config = RnnConfig.lstm(3, 8).numLayers(2).batchFirst(true).build();
@@ -182,6 +186,8 @@ final class LibraryGuideExamples {
     return split;
   }
 
+  // A scope is used for what it closes, never named inside its block: javac's "try" lint.
+  @SuppressWarnings("try")
   static Scores evaluate(SequenceModel model, SequenceDataset validation) {
     // [start evaluate]
     model.eval();

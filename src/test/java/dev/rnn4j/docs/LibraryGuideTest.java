@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rnn4j.backend.BackendProvider;
 import dev.rnn4j.backend.BackendUnavailableException;
+import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.backend.cpu.CpuBackend;
 import dev.rnn4j.io.ModelConfigJson;
@@ -30,6 +31,7 @@ import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.TensorAssert;
 import dev.rnn4j.train.SequenceClassifier;
 import dev.rnn4j.train.SequenceDataset;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -286,7 +288,7 @@ class LibraryGuideTest {
 
   @Test
   void cudaWhereItIsUnavailableFailsWithTheReasonAndNeverFallsBack() {
-    BackendProvider cuda = dev.rnn4j.backend.Backends.providerFor(Device.Type.CUDA).orElseThrow();
+    BackendProvider cuda = Backends.providerFor(Device.Type.CUDA).orElseThrow();
     assumeFalse(cuda.probe().available(), "this machine has CUDA");
     SequenceModelConfig config =
         SequenceModelConfig.manyToOne(RnnConfig.gru(2, 4).batchFirst(true).build(), 3);
@@ -398,6 +400,7 @@ class LibraryGuideTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope closes what the block makes; the block never names it
   void aScopeClosesWhatItMadeButTheDetachedTensor() {
     SequenceModelConfig config =
         SequenceModelConfig.manyToOne(RnnConfig.gru(2, 4).batchFirst(true).build(), 3);
@@ -526,7 +529,7 @@ class LibraryGuideTest {
   private static Document parse(String xml) throws Exception {
     return DocumentBuilderFactory.newInstance()
         .newDocumentBuilder()
-        .parse(new java.io.ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+        .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The text of {@code parent}'s direct child element {@code name}. */
