@@ -23,8 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * machine the figures were measured on.
  */
 class ClassificationReadmeTest {
-  private static final Pattern SECTION =
-      Pattern.compile("(?s)### Classification\n(.*?)\n## ");
+  private static final Pattern SECTION = Pattern.compile("(?s)### Classification\n(.*?)\n## ");
   private static final Pattern COMMAND =
       Pattern.compile("```\njava -jar target/rnn4j\\.jar (train --task classification[^\n]*)\n```");
   private static final Pattern FIGURES =
@@ -61,8 +60,12 @@ class ClassificationReadmeTest {
         String.format(
             "validation accuracy: best %s (epoch %s), final %s, final macro-F1 %s;"
                 + " majority class (sine) %s",
-            figures.group(3), figures.group(4), figures.group(1), figures.group(2),
+            figures.group(3),
+            figures.group(4),
+            figures.group(1),
+            figures.group(2),
             figures.group(5));
-    assertTrue(printed.lines().anyMatch(expected::equals), () -> expected + "\nnot in:\n" + printed);
+    assertTrue(
+        printed.lines().anyMatch(expected::equals), () -> expected + "\nnot in:\n" + printed);
   }
 }

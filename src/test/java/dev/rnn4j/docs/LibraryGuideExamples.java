@@ -17,10 +17,15 @@ import dev.rnn4j.nn.SequenceModelConfig;
 import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.TensorScope;
+import dev.rnn4j.train.EarlyStopping;
+import dev.rnn4j.train.EarlyStoppingConfig;
+import dev.rnn4j.train.LrScheduler;
 import dev.rnn4j.train.Metrics;
 import dev.rnn4j.train.Optimizer;
 import dev.rnn4j.train.OptimizerConfig;
+import dev.rnn4j.train.SchedulerConfig;
 import dev.rnn4j.train.SequenceBatch;
+import dev.rnn4j.train.SequenceClassifier;
 import dev.rnn4j.train.SequenceDataset;
 import dev.rnn4j.train.SequenceLoader;
 import dev.rnn4j.train.Trainer;
@@ -177,6 +182,28 @@ final class LibraryGuideExamples {
     }
     // [end train-classifier]
     return model;
+  }
+
+  static EarlyStopping.State scheduleAndStop(
+      SequenceModel model, SequenceDataset.Split split, PrintStream out) {
+    // [start schedule]
+    try (Optimizer optimizer = OptimizerConfig.adam(1e-2).create(model.parameters());
+        TrainingSet train = split.train().toTrainingSet()) {
+      LrScheduler scheduler = SchedulerConfig.cosineAnnealingLr(20).create(optimizer);
+      EarlyStopping stopping = new EarlyStopping(EarlyStoppingConfig.patience(3));
+      for (int epoch = 1; epoch <= 20; epoch++) {
+        model.train();
+        Trainer.trainEpoch(model, optimizer, train, 32, 42, epoch, 1.0, null);
+        double validationLoss = SequenceClassifier.evaluate(model, split.validation(), 64).loss();
+        out.printf("epoch %d lr %.8f val loss %.4f%n", epoch, optimizer.lr(), validationLoss);
+        scheduler.step(); // a ReduceLrOnPlateau steps with the metric: step(validationLoss)
+        if (stopping.update(epoch, validationLoss)) {
+          break; // stopping.state().bestEpoch() is the epoch whose weights to keep
+        }
+      }
+      return stopping.state();
+    }
+    // [end schedule]
   }
 
   static SequenceDataset.Split split(SequenceDataset data) {

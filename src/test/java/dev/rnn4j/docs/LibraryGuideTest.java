@@ -29,6 +29,7 @@ import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.TensorScope;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.TensorAssert;
+import dev.rnn4j.train.EarlyStopping;
 import dev.rnn4j.train.SequenceClassifier;
 import dev.rnn4j.train.SequenceDataset;
 import java.io.ByteArrayInputStream;
@@ -302,6 +303,48 @@ class LibraryGuideTest {
           e.getMessage());
       assertThrows(BackendUnavailableException.class, () -> model.to(Device.parse("cuda")));
       assertEquals(Device.CPU, model.device());
+    }
+  }
+
+  @Test
+  void theScheduleIsCosineAnnealingAndEarlyStoppingKeepsItsPatience() {
+    SequenceDataset.Split split =
+        LibraryGuideExamples.split(LibraryGuideExamples.syntheticDataset());
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    EarlyStopping.State state;
+    List<Double> lrs = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    RnnConfig gru = RnnConfig.gru(split.train().inputSize(), 16).batchFirst(true).build();
+    try (SequenceModel model = SequenceModel.create(SequenceModelConfig.manyToOne(gru, 3), 7)) {
+      state =
+          LibraryGuideExamples.scheduleAndStop(
+              model, split, new PrintStream(printed, true, StandardCharsets.UTF_8));
+    }
+    Matcher m =
+        Pattern.compile("epoch (\\d+) lr (\\S+) val loss (\\S+)")
+            .matcher(printed.toString(StandardCharsets.UTF_8));
+    while (m.find()) {
+      assertEquals(lrs.size() + 1, Integer.parseInt(m.group(1)));
+      lrs.add(Double.parseDouble(m.group(2)));
+      losses.add(Double.parseDouble(m.group(3)));
+    }
+    assertFalse(lrs.isEmpty(), printed::toString);
+    for (int e = 0; e < lrs.size(); e++) {
+      // CosineAnnealingLR's closed form, eta_min 0 and T_max 20; 5e-9 is the printed rounding.
+      assertEquals(
+          1e-2 * (1 + Math.cos(Math.PI * e / 20)) / 2, lrs.get(e), 5e-9, "epoch " + (e + 1));
+    }
+    int best = 0;
+    for (int e = 1; e < losses.size(); e++) {
+      best = losses.get(e) < losses.get(best) ? e : best;
+    }
+    // Printed to 4 decimals, so the best epoch is checked where the printed losses tell it apart.
+    assertTrue(losses.get(state.bestEpoch() - 1) <= losses.get(best), losses::toString);
+    if (state.stoppedEpoch() > 0) {
+      assertEquals(lrs.size(), state.stoppedEpoch());
+      assertEquals(3, state.waitCount());
+    } else {
+      assertEquals(20, lrs.size());
     }
   }
 
