@@ -184,8 +184,8 @@ final class ClassificationTraining {
           || spec.commandLine().getParseResult().hasMatchedOption("--label-column")) {
         throw new ParameterException(
             spec.commandLine(),
-            "--columns, --id-column and --label-column need --csv: the shipped waveforms have the "
-                + "columns id, label and value");
+            "--columns, --id-column and --label-column need --csv: the shipped digits have the "
+                + "columns id, label and p0 to p7");
       }
       return LabelledSequences.defaultDataset();
     }

@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
           + "forecast partly beyond the end.",
       "",
       "With a checkpoint of train --task classification: reads the checkpoint's id and feature columns "
-          + "from FILE (default: its own CSV, or the shipped waveforms) and writes CSV with the header "
+          + "from FILE (default: its own CSV, or the shipped digits) and writes CSV with the header "
           + "id,label: one line per sequence, in order of first appearance, with its predicted label.",
       "",
       "On any error: one line on stderr, exit code 1, and the output file is left as it was."

@@ -86,7 +86,7 @@ final class TrainCommand implements Runnable {
   @Option(names = "--task", paramLabel = "TASK", defaultValue = "forecasting", order = 0,
       description = "forecasting (default) or classification: one label per sequence of a CSV with an id "
           + "and a label column, --columns the features (default: every other column; default data: the "
-          + "shipped synthetic waveforms); writes loss.png and confusion.png.")
+          + "shipped handwritten digits, row by row); writes loss.png and confusion.png.")
   private String task;
 
   @ArgGroup(validate = false, heading = "%nModel:%n", order = 1)

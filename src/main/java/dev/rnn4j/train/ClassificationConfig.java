@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * @param model many-to-one, batch first, input size H_in = the number of features, out_features =
  *     the number of classes C
- * @param csv the CSV file ({@link LabelledSequences}), or null for the shipped waveforms
+ * @param csv the CSV file ({@link LabelledSequences}), or null for the shipped digits
  * @param idColumn the column naming each row's sequence
  * @param labelColumn the column of class labels
  * @param features the H_in feature columns

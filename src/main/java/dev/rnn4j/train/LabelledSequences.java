@@ -34,8 +34,9 @@ import org.apache.commons.csv.CSVRecord;
  * IllegalArgumentException} naming the file and, for a cell, its 1-based line and column: {@code
  * data.csv line 7, column "label": sequence "a" has label "up" here but "down" on line 3}.
  *
- * <p>{@link #defaultDataset()} is rnn4j's shipped set: 240 synthetic noisy waveforms of three
- * classes (sawtooth, sine, square), described in {@code dev/rnn4j/data/README.md} on the classpath.
+ * <p>{@link #defaultDataset()} is rnn4j's shipped set: the UCI handwritten digits (1,797 8x8
+ * images of the digits 0 to 9, CC BY 4.0, scikit-learn's copy) read row by row, each image a
+ * sequence of 8 steps of 8 pixels; {@code dev/rnn4j/data/README.md} on the classpath says more.
  *
  * @param source the file name
  * @param ids the S sequence ids, in order of first appearance
@@ -50,7 +51,7 @@ public record LabelledSequences(
     List<float[][]> sequences,
     List<String> labels) {
   /** The classpath resource of {@link #defaultDataset()}. */
-  public static final String DEFAULT_RESOURCE = "/dev/rnn4j/data/waveforms.csv";
+  public static final String DEFAULT_RESOURCE = "/dev/rnn4j/data/digits-rows.csv";
 
   /** The default id column. */
   public static final String DEFAULT_ID_COLUMN = "id";
@@ -66,7 +67,7 @@ public record LabelledSequences(
     labels = labels == null ? null : List.copyOf(labels);
   }
 
-  /** The shipped waveforms: columns id, label and value. */
+  /** The shipped digits: columns id, label and the pixels p0 to p7 of each image row. */
   public static LabelledSequences defaultDataset() {
     String name = DEFAULT_RESOURCE.substring(DEFAULT_RESOURCE.lastIndexOf('/') + 1);
     try (InputStream in = LabelledSequences.class.getResourceAsStream(DEFAULT_RESOURCE)) {

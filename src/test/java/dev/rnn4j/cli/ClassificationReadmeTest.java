@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * README's classification section states a command and the accuracy it reaches on the shipped
- * waveforms, beside the majority-class baseline: this test runs that command as written and checks
- * the run's summary line against those figures. Training is deterministic at a given thread count
+ * digits, beside the majority-class baseline: this test runs that command as written and checks the
+ * run's summary line against those figures. Training is deterministic at a given thread count
  * (weight gradients sum block by block), so the run gets a fresh JVM with two processors, the
  * machine the figures were measured on.
  */
@@ -28,8 +28,8 @@ class ClassificationReadmeTest {
       Pattern.compile("```\njava -jar target/rnn4j\\.jar (train --task classification[^\n]*)\n```");
   private static final Pattern FIGURES =
       Pattern.compile(
-          "validation accuracy of (\\S+) \\(macro-F1 (\\S+); best (\\S+) at epoch (\\d+)\\)"
-              + " on \\d+ held-out waves,\\s+where always answering the majority class scores"
+          "validation accuracy of (\\S+) \\(macro-F1 (\\S+); best (\\S+) at epoch (\\d+)\\) on \\d+"
+              + " held-out images,\\s+where always answering the majority class \\((\\S+)\\) scores"
               + " (\\d\\.\\d+)");
 
   @Test
@@ -59,12 +59,13 @@ class ClassificationReadmeTest {
     String expected =
         String.format(
             "validation accuracy: best %s (epoch %s), final %s, final macro-F1 %s;"
-                + " majority class (sine) %s",
+                + " majority class (%s) %s",
             figures.group(3),
             figures.group(4),
             figures.group(1),
             figures.group(2),
-            figures.group(5));
+            figures.group(5),
+            figures.group(6));
     assertTrue(
         printed.lines().anyMatch(expected::equals), () -> expected + "\nnot in:\n" + printed);
   }
