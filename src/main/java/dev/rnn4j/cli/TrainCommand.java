@@ -609,8 +609,9 @@ final class TrainCommand implements Runnable {
   private static String epochLine(EpochStats s, int epochs) {
     int width = Integer.toString(epochs).length();
     return String.format(Locale.ROOT, "epoch %" + width + "d/%d  train loss %s  val loss %s  val RMSE %s "
-        + "(naive %s)", s.epoch(), epochs, loss(s.trainLoss()), loss(s.validationLoss()),
-        number(s.validationRmse()), number(s.naiveRmse()));
+        + "(naive %s)  MAE %s  MAPE %s%%", s.epoch(), epochs, loss(s.trainLoss()), loss(s.validationLoss()),
+        number(s.validationRmse()), number(s.naiveRmse()), number(s.validationMae()),
+        number(100 * s.validationMape()));
   }
 
   private static void drawLoss(Path png, List<EpochStats> history) throws Plots.UnavailableException {

@@ -463,8 +463,18 @@ public final class Trainer {
       }
     }
     var actual = Forecaster.actual(validation);
-    double rmse = Forecaster.rmse(forecaster.forecast(validation, config.batchSize()), actual);
+    Tensor forecast = forecaster.forecast(validation, config.batchSize());
+    double rmse = Forecaster.rmse(forecast, actual);
     double naive = Forecaster.rmse(Forecaster.naiveForecast(validation), actual);
-    return new EpochStats(epoch, trainLoss, sum / validation.size(), rmse, naive);
+    double[] truth = actual.toDoubleArray();
+    double[] predicted = forecast.toDoubleArray();
+    return new EpochStats(
+        epoch,
+        trainLoss,
+        sum / validation.size(),
+        rmse,
+        naive,
+        Metrics.meanAbsoluteError(truth, predicted),
+        Metrics.meanAbsolutePercentageError(truth, predicted));
   }
 }

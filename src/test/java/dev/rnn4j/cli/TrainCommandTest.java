@@ -26,7 +26,7 @@ class TrainCommandTest {
   private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   private static final Pattern EPOCH_LINE = Pattern.compile(
       "epoch +\\d+/\\d+  train loss \\d+\\.\\d{6}  val loss \\d+\\.\\d{6}  val RMSE \\d+\\.\\d{3} "
-          + "\\(naive \\d+\\.\\d{3}\\)");
+          + "\\(naive \\d+\\.\\d{3}\\)  MAE \\d+\\.\\d{3}  MAPE \\d+\\.\\d{3}%");
   private static final Pattern DIVERGED = Pattern.compile(
       "rnn4j train: the training loss became \\S+ at epoch (\\d+), step (\\d+) of \\d+; .*");
 
