@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SafetensorsFuzzer {
   @TempDir static Path dir;
 
-  @FuzzTest(maxDuration = "20s")
+  @FuzzTest(maxDuration = "30s")
   void parse(byte[] bytes) throws IOException {
     SafetensorsFile parsed;
     try {
@@ -37,7 +37,8 @@ class SafetensorsFuzzer {
     } catch (IllegalArgumentException refused) {
       viaFile = null;
     }
-    assertEquals(parsed == null ? null : parsed.names(), viaFile, "read(path) against parse(bytes)");
+    assertEquals(
+        parsed == null ? null : parsed.names(), viaFile, "read(path) against parse(bytes)");
     if (parsed == null) {
       return;
     }

@@ -12,9 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Jazzer's target for the checkpoint readers (docs/fuzzing.md): {@link Checkpoint#parse} and
- * {@link ClassificationCheckpoint#of} refuse any file with the documented {@link
- * IllegalArgumentException} or read it, and a checkpoint read writes back to bytes that read again.
+ * Jazzer's target for the checkpoint readers (docs/fuzzing.md): {@link Checkpoint#parse} and {@link
+ * ClassificationCheckpoint#of} refuse any file with the documented {@link IllegalArgumentException}
+ * or read it, and a checkpoint read writes back to bytes that read again.
  *
  * <p>A mutated checkpoint almost never matches its SHA-256 checksum, which is checked first; so
  * that the fuzzer reaches the metadata parsers behind it, every input that is valid safetensors is

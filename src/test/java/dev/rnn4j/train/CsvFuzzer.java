@@ -33,8 +33,7 @@ class CsvFuzzer {
       // The documented refusal; anything else escapes and is a finding.
     }
     try {
-      LabelledSequences sequences =
-          LabelledSequences.readCsv(file, "id", "label", List.of());
+      LabelledSequences sequences = LabelledSequences.readCsv(file, "id", "label", List.of());
       assertEquals(sequences.size(), sequences.sequences().size());
       for (float[][] sequence : sequences.sequences()) {
         for (float[] step : sequence) {
