@@ -55,9 +55,13 @@ public final class TimeSeries {
   /** The column {@link #defaultDataset()} selects: monthly mean CO2 in ppm (micromol/mol). */
   public static final String DEFAULT_COLUMN = "co2_ppm";
 
-  /** Decimal numbers only: {@link Double#parseDouble} alone would also take "NaN", "0x1p3" and "1d". */
+  /**
+   * Decimal numbers only: {@link Double#parseDouble} alone would also take "NaN", "0x1p3" and "1d".
+   * Possessive, because backtracking over the split between the two digit runs of a long cell that
+   * then fails to match took time quadratic in its length (a 100,000-digit cell hung the reader).
+   */
   private static final Pattern NUMBER =
-      Pattern.compile("[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?");
+      Pattern.compile("[-+]?+(?:\\d++\\.?+\\d*+|\\.\\d++)(?:[eE][-+]?+\\d++)?+");
 
   static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
       .setCommentMarker('#')
