@@ -233,10 +233,17 @@ final class RunFolder implements AutoCloseable {
         StandardOpenOption.WRITE);
   }
 
-  /** The pid the holder of the lock wrote into the file. */
-  private static String pidIn(FileChannel channel) throws IOException {
+  /**
+   * The pid the holder of the lock wrote into the file; "unknown" before it has, or where the
+   * system's locks also forbid reading (Windows).
+   */
+  private static String pidIn(FileChannel channel) {
     ByteBuffer bytes = ByteBuffer.allocate(32);
-    channel.read(bytes, 0);
+    try {
+      channel.read(bytes, 0);
+    } catch (IOException e) {
+      return "unknown";
+    }
     String pid = new String(bytes.array(), 0, bytes.position(), StandardCharsets.US_ASCII).strip();
     return pid.matches("\\d+") ? pid : "unknown";
   }

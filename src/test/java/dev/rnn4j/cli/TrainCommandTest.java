@@ -269,7 +269,7 @@ class TrainCommandTest {
     assertEquals(0, run.exitCode(), run.describe());
     assertTrue(run.out().contains("Usage: rnn4j train"), run.describe());
     for (String option : List.of("--mode", "--hidden-size", "--csv", "--columns", "--optimizer", "--lr",
-        "--epochs", "--clip-norm", "--out", "--resume", "--device")) {
+        "--epochs", "--clip-norm", "--out", "--force", "--resume", "--device")) {
       assertTrue(run.out().contains(option), option + "\n" + run.describe());
     }
   }
