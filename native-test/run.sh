@@ -216,10 +216,10 @@ else
   }
   {
     cli demo --device cuda
-    cli train --device cuda --epochs 3 --out "$OUT_DIR/cli-train"
+    cli train --device cuda --epochs 3 --force --out "$OUT_DIR/cli-train"
     cli predict --device cuda --checkpoint "$OUT_DIR/cli-train/checkpoint.safetensors" \
       --output "$OUT_DIR/cli-train/forecast.csv"
-    cli train --device cuda --dropout 0.25 --epochs 2 --out "$OUT_DIR/cli-dropout"
+    cli train --device cuda --dropout 0.25 --epochs 2 --force --out "$OUT_DIR/cli-dropout"
   } > "$OUT_DIR/cli.log"
   grep -E '^(\$ rnn4j|\(exit|COMMAND FAILED|device:|epoch|validation)' "$OUT_DIR/cli.log"
 fi

@@ -11,7 +11,6 @@ import dev.rnn4j.train.SequenceDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -48,6 +47,7 @@ final class ClassificationTraining {
   private final TrainCommand.ScheduleOptions schedule;
   private final Path out;
   private final Path resume;
+  private final boolean force;
   private final DeviceOption device;
 
   ClassificationTraining(
@@ -57,6 +57,7 @@ final class ClassificationTraining {
       TrainCommand.ScheduleOptions schedule,
       Path out,
       Path resume,
+      boolean force,
       DeviceOption device) {
     this.command = command;
     this.spec = spec;
@@ -64,6 +65,7 @@ final class ClassificationTraining {
     this.schedule = schedule;
     this.out = out;
     this.resume = resume;
+    this.force = force;
     this.device = device;
   }
 
@@ -107,22 +109,37 @@ final class ClassificationTraining {
       sequences = readChecked(config);
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
     }
+    RunFolder.check(dir, resume, force);
     Backend backend = device.select();
     SequenceClassifier.Data prepared = SequenceClassifier.prepare(config, sequences);
     printHeader(stdout, config, sequences, prepared, backend, checkpoint);
     Path checkpointPath = dir.resolve(TrainCommand.CHECKPOINT);
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(Failures.describe("--out", dir, e), e);
-    }
+    ClassificationStats resumedBest =
+        checkpoint == null
+            ? null
+            : checkpoint.history().stream()
+                .min(Comparator.comparingDouble(ClassificationStats::validationLoss))
+                .get();
+    RunFolder folder =
+        RunFolder.open(
+            dir,
+            resume,
+            force,
+            resumedBest == null ? Double.POSITIVE_INFINITY : resumedBest.validationLoss(),
+            resumedBest == null ? 0 : resumedBest.epoch());
     TrainCommand.Progress bar =
         new TrainCommand.Progress(
             stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
     progress.accept(bar);
     int epochs = config.epochs();
     SequenceClassifier.Result result;
-    try {
+    try (Interruption interruption =
+        Interruption.install(
+            spec.commandLine().getErr(),
+            bar,
+            checkpointPath,
+            resume,
+            checkpoint == null ? 0 : checkpoint.epoch())) {
       result =
           SequenceClassifier.train(
               config,
@@ -130,10 +147,19 @@ final class ClassificationTraining {
               checkpoint,
               checkpointPath,
               backend,
-              bar,
-              stats -> bar.printLine(epochLine(stats, epochs)));
+              interruption.steps(bar),
+              stats -> {
+                folder.epochWritten(stats.epoch(), stats.validationLoss());
+                bar.printLine(epochLine(stats, epochs));
+                interruption.epochWritten(stats.epoch());
+              });
+      interruption.finished();
     } catch (IOException e) {
+      folder.close();
       throw new IllegalArgumentException(Failures.describe("--out", checkpointPath, e), e);
+    } catch (RuntimeException e) {
+      folder.close();
+      throw e;
     }
     try {
       Path lossPng = dir.resolve(TrainCommand.LOSS_PNG);
@@ -167,9 +193,10 @@ final class ClassificationTraining {
                 TrainCommand.LOSS_PNG, CONFUSION_PNG, e.getMessage());
         spec.commandLine().getErr().flush();
       }
-      printSummary(stdout, result, prepared, checkpointPath, written);
+      printSummary(stdout, result, prepared, checkpointPath, folder.best(), written);
     } finally {
       result.model().close();
+      folder.close();
     }
   }
 
@@ -313,6 +340,7 @@ final class ClassificationTraining {
       SequenceClassifier.Result result,
       SequenceClassifier.Data data,
       Path checkpoint,
+      String bestFile,
       String charts) {
     List<ClassificationStats> history = result.history();
     ClassificationStats best =
@@ -343,7 +371,7 @@ final class ClassificationTraining {
         last.validationMacroF1(),
         data.classes().get(majority),
         Metrics.accuracyScore(validation, constant));
-    out.printf("wrote %s (epoch %d), %s%n", checkpoint, last.epoch(), charts);
+    out.printf("wrote %s (epoch %d), %s, %s%n", checkpoint, last.epoch(), bestFile, charts);
     out.flush();
   }
 

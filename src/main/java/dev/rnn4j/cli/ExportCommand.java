@@ -31,7 +31,9 @@ final class ExportCommand implements Runnable {
   @Spec
   private CommandSpec spec;
 
-  @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "A checkpoint of train.")
+  @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
+      description = "A checkpoint of train: checkpoint.safetensors (the last epoch) or "
+          + "best.safetensors (the epoch of lowest validation loss).")
   private Path checkpoint;
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to write.")

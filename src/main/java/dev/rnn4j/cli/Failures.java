@@ -20,7 +20,8 @@ final class Failures {
   /**
    * Picocli's handler for what a command throws. The failures that the user's input or machine causes (bad
    * input, an unavailable device or PyTorch, a diverged training) print {@code rnn4j <command>: <reason>} on the
-   * command's stderr and exit with 1; anything else is a bug and keeps picocli's stack trace.
+   * command's stderr and exit with 1 ({@link Usage}: 2); anything else is a bug and keeps picocli's
+   * stack trace.
    */
   static int handle(Exception e, CommandLine commandLine, ParseResult parsed) throws Exception {
     if (!(e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
@@ -30,7 +31,19 @@ final class Failures {
     PrintWriter err = commandLine.getErr();
     err.println("rnn4j " + commandLine.getCommandName() + ": " + oneLine(e));
     err.flush();
-    return 1;
+    return e instanceof Usage ? CommandLine.ExitCode.USAGE : 1;
+  }
+
+  /**
+   * A usage error that its one line explains with the options that fix it, found after parsing:
+   * exit code 2 like picocli's, without the usage help that would bury the line.
+   */
+  static final class Usage extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    Usage(String message) {
+      super(message);
+    }
   }
 
   /** {@code e}'s message on one line; the exception's name when it has none. */

@@ -37,6 +37,7 @@ public final class Main {
     if (VectorRelaunch.wanted()) {
       System.exit(VectorRelaunch.run(Main.class, args));
     }
+    VectorRelaunch.watchParent();
     // Before any class that holds a logger is loaded: slf4j binds its provider on the first getLogger.
     configureLogging();
     System.exit(commandLine().execute(args));

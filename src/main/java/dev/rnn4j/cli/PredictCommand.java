@@ -63,7 +63,8 @@ final class PredictCommand implements Runnable {
   private CommandSpec spec;
 
   @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
-      description = "A checkpoint that train wrote.")
+      description = "A checkpoint that train wrote: checkpoint.safetensors (the last epoch) or "
+          + "best.safetensors (the epoch of lowest validation loss).")
   private Path checkpoint;
 
   @Option(names = "--csv", paramLabel = "FILE",

@@ -20,7 +20,6 @@ import dev.rnn4j.train.TrainingConfig;
 import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -58,7 +57,12 @@ import picocli.CommandLine.Spec;
       "",
       "Prints one line per epoch, with the validation RMSE in the series' units next to the RMSE of the "
           + "naive forecast (each window's last value). DIR/checkpoint.safetensors is replaced after every "
-          + "epoch; DIR/loss.png and DIR/forecast.png are drawn at the end.",
+          + "epoch, DIR/best.safetensors after each epoch whose validation loss is the lowest so "
+          + "far; DIR/loss.png and DIR/forecast.png are drawn at the end. predict, export and "
+          + "--resume take either checkpoint.",
+      "",
+      "A folder that already holds a run is refused unless --force is given (or --resume continues "
+          + "its checkpoint); a folder that another train is writing is refused (DIR/.lock).",
       "",
       "--lr-scheduler sets the learning rate once per epoch as torch.optim.lr_scheduler does "
           + "(plateau: with the validation loss); --early-stopping-patience stops when the "
@@ -67,6 +71,9 @@ import picocli.CommandLine.Spec;
       "",
       "--resume continues the checkpoint's run with its own model, data, optimizer and schedule, up to "
           + "--epochs, and ends bit for bit where the uninterrupted run ends.",
+      "",
+      "Ctrl-C (or SIGTERM) stops at the next step, keeps the last epoch's checkpoint, prints on "
+          + "stderr the command that resumes, and exits with code 130.",
       "",
       "On any error: one line on stderr and exit code 1. When the loss becomes NaN or infinite, training "
           + "stops and the last checkpoint is left as it was."
@@ -78,7 +85,8 @@ final class TrainCommand implements Runnable {
 
   private static final TrainingConfig DEFAULTS = TrainingConfig.defaults();
   /** What may accompany --resume: everything else comes from the checkpoint. */
-  private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--out", "--device");
+  private static final Set<String> RESUME_OPTIONS =
+      Set.of("--resume", "--epochs", "--out", "--force", "--device");
 
   @Spec
   private CommandSpec spec;
@@ -109,9 +117,16 @@ final class TrainCommand implements Runnable {
           + "(default: runs/latest, or with --resume the checkpoint's folder).")
   private Path out;
 
-  @Option(names = "--resume", paramLabel = "CKPT", order = 7,
-      description = "Continues the run of this checkpoint up to --epochs (default: the epochs it was "
-          + "started with). Only --epochs, --out and --device may be given with it.")
+  @Option(names = "--force", order = 7,
+      description = "Replaces the run already in --out (checkpoint.safetensors and "
+          + "best.safetensors, as this run writes its own); without it such a folder is refused.")
+  private boolean force;
+
+  @Option(names = "--resume", paramLabel = "CKPT", order = 8,
+      description = "Continues the run of this checkpoint (checkpoint.safetensors, or "
+          + "best.safetensors to go on from the best epoch, with --force or another --out) up to "
+          + "--epochs (default: the epochs it was started with). Only --epochs, --out, --force and "
+          + "--device may be given with it.")
   private Path resume;
 
   @Mixin
@@ -407,7 +422,8 @@ final class TrainCommand implements Runnable {
       if (resume != null) {
         checkResumeOptions();
       }
-      new ClassificationTraining(this, spec, data, schedule, out, resume, device).run(p -> progress = p);
+      new ClassificationTraining(this, spec, data, schedule, out, resume, force, device)
+          .run(p -> progress = p);
       return;
     }
     if (!task.equals("forecasting")) {
@@ -435,6 +451,7 @@ final class TrainCommand implements Runnable {
       }
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
     }
+    RunFolder.check(dir, resume, force);
     Backend backend = device.select();
     // Read and split here, once, before the trainer: a bad CSV fails before anything is written, and the
     // header can give the sizes.
@@ -444,17 +461,37 @@ final class TrainCommand implements Runnable {
     printHeader(stdout, config, series, split, backend, checkpoint);
 
     Path checkpointPath = dir.resolve(CHECKPOINT);
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(Failures.describe("--out", dir, e), e);
-    }
+    EpochStats resumedBest = checkpoint == null ? null : checkpoint.history().stream()
+        .min(Comparator.comparingDouble(EpochStats::validationLoss)).get();
+    RunFolder folder = RunFolder.open(dir, resume, force,
+        resumedBest == null ? Double.POSITIVE_INFINITY : resumedBest.validationLoss(),
+        resumedBest == null ? 0 : resumedBest.epoch());
     progress = new Progress(stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
     Trainer.Result result;
-    try {
-      result = Trainer.train(config, split, checkpoint, checkpointPath, backend, progress);
+    try (Interruption interruption = Interruption.install(spec.commandLine().getErr(), progress,
+        checkpointPath, resume, checkpoint == null ? 0 : checkpoint.epoch())) {
+      Trainer.Listener listener = new Trainer.Listener() {
+        @Override
+        public void onStep(int epoch, int step, int steps, double runningLoss) {
+          progress.onStep(epoch, step, steps, runningLoss);
+        }
+
+        @Override
+        public void onEpoch(EpochStats stats) {
+          folder.epochWritten(stats.epoch(), stats.validationLoss());
+          progress.onEpoch(stats);
+          interruption.epochWritten(stats.epoch());
+        }
+      };
+      result = Trainer.train(config, split, checkpoint, checkpointPath, backend,
+          interruption.steps(listener));
+      interruption.finished();
     } catch (IOException e) {
+      folder.close();
       throw new IllegalArgumentException(Failures.describe("--out", checkpointPath, e), e);
+    } catch (RuntimeException e) {
+      folder.close();
+      throw e;
     }
     try {
       Path lossPng = dir.resolve(LOSS_PNG);
@@ -474,9 +511,10 @@ final class TrainCommand implements Runnable {
       if (result.earlyStopping() != null) {
         printEarlyStopping(stdout, config.earlyStopping(), result.earlyStopping());
       }
-      printSummary(stdout, result.history(), checkpointPath, written);
+      printSummary(stdout, result.history(), checkpointPath, folder.best(), written);
     } finally {
       result.forecaster().model().close();
+      folder.close();
     }
   }
 
@@ -567,7 +605,8 @@ final class TrainCommand implements Runnable {
     out.flush();
   }
 
-  private static void printSummary(PrintWriter out, List<EpochStats> history, Path checkpoint, String charts) {
+  private static void printSummary(PrintWriter out, List<EpochStats> history, Path checkpoint,
+      String bestFile, String charts) {
     EpochStats best = history.stream().min(Comparator.comparingDouble(EpochStats::validationRmse)).get();
     EpochStats last = history.get(history.size() - 1);
     boolean beats = last.validationRmse() < last.naiveRmse();
@@ -577,7 +616,7 @@ final class TrainCommand implements Runnable {
             ? String.format(Locale.ROOT, "beats the naive forecast (RMSE %.0f%% lower)",
                 100 * (1 - last.validationRmse() / last.naiveRmse()))
             : "does not beat the naive forecast");
-    out.printf("wrote %s (epoch %d), %s%n", checkpoint, last.epoch(), charts);
+    out.printf("wrote %s (epoch %d), %s, %s%n", checkpoint, last.epoch(), bestFile, charts);
     out.flush();
   }
 

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.train.ClassificationCheckpoint;
+import dev.rnn4j.train.ClassificationStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,6 +113,20 @@ class ClassificationCommandTest {
     assertEquals(List.of("down", "up"), ckpt.classes());
     assertEquals(List.of("feature_a", "feature_b"), ckpt.config().features());
     assertEquals(3, ckpt.epoch());
+    // best.safetensors: the checkpoint of the lowest validation loss, named by the summary.
+    ClassificationStats best =
+        ckpt.history().stream()
+            .min(Comparator.comparingDouble(ClassificationStats::validationLoss))
+            .orElseThrow();
+    Path bestFile = out.resolve("best.safetensors");
+    ClassificationCheckpoint bestCkpt = ClassificationCheckpoint.read(bestFile);
+    assertEquals(best.epoch(), bestCkpt.epoch());
+    assertEquals(ckpt.history().subList(0, best.epoch()), bestCkpt.history());
+    assertTrue(
+        run.out()
+            .contains(
+                ", " + bestFile + " (epoch " + best.epoch() + ", the lowest validation loss), "),
+        run.describe());
 
     // Two epochs, then one more from the checkpoint: the same weights as three in one go.
     Path split = tmp.resolve("split");

@@ -53,8 +53,8 @@ class TrainCommandScheduleTest {
 
   @Test
   void eachSchedulerTakesPyTorchsDefaults() throws IOException {
-    Path out = tmp.resolve("defaults");
     for (String name : List.of("cosine", "linear", "plateau")) {
+      Path out = tmp.resolve(name);
       CliRun run = TrainCommandTest.train(out, "--epochs", "1", "--lr-scheduler", name);
       assertEquals(0, run.exitCode(), run.describe());
       SchedulerConfig expected =

@@ -76,7 +76,9 @@ class TrainCommandTest {
       assertArrayEquals(PNG_MAGIC, Arrays.copyOf(bytes, PNG_MAGIC.length), png);
     }
     try (var files = Files.list(out)) {
-      assertEquals(3, files.count(), "a temporary file was left behind in " + out);
+      assertEquals(List.of(".lock", "best.safetensors", "checkpoint.safetensors", "forecast.png",
+          "loss.png"), files.map(f -> f.getFileName().toString()).sorted().toList(),
+          "a temporary file was left behind in " + out);
     }
   }
 
@@ -219,7 +221,7 @@ class TrainCommandTest {
     Path ckpt = out.resolve("checkpoint.safetensors");
     byte[] before = Files.readAllBytes(ckpt);
 
-    CliRun run = train(out, "--epochs", "3", "--optimizer", "sgd", "--lr", "1e30");
+    CliRun run = train(out, "--epochs", "3", "--optimizer", "sgd", "--lr", "1e30", "--force");
     assertEquals(1, run.exitCode(), run.describe());
     assertEquals(1, run.errLines().size(), run.describe());
     Matcher m = DIVERGED.matcher(run.errLines().get(0));
@@ -267,7 +269,7 @@ class TrainCommandTest {
     assertEquals(0, run.exitCode(), run.describe());
     assertTrue(run.out().contains("Usage: rnn4j train"), run.describe());
     for (String option : List.of("--mode", "--hidden-size", "--csv", "--columns", "--optimizer", "--lr",
-        "--epochs", "--clip-norm", "--out", "--resume", "--device")) {
+        "--epochs", "--clip-norm", "--out", "--force", "--resume", "--device")) {
       assertTrue(run.out().contains(option), option + "\n" + run.describe());
     }
   }
