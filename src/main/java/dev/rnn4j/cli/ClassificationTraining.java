@@ -1,10 +1,12 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.train.ClassificationCheckpoint;
 import dev.rnn4j.train.ClassificationConfig;
 import dev.rnn4j.train.ClassificationStats;
 import dev.rnn4j.train.LabelledSequences;
+import dev.rnn4j.train.MemoryEstimate;
 import dev.rnn4j.train.Metrics;
 import dev.rnn4j.train.SequenceClassifier;
 import dev.rnn4j.train.SequenceDataset;
@@ -109,6 +111,10 @@ final class ClassificationTraining {
     }
     Backend backend = device.select();
     SequenceClassifier.Data prepared = SequenceClassifier.prepare(config, sequences);
+    SequenceDataset train = prepared.split().train();
+    MemoryEstimate.training(config.model(), config.optimizer(), DType.FLOAT32, config.batchSize(),
+            train.maxLength(), train.size(), backend.device())
+        .checkFits(backend, p -> TrainCommand.advice(p, null));
     printHeader(stdout, config, sequences, prepared, backend, checkpoint);
     Path checkpointPath = dir.resolve(TrainCommand.CHECKPOINT);
     try {
@@ -216,6 +222,7 @@ final class ClassificationTraining {
   private ClassificationConfig newConfig(LabelledSequences sequences) {
     TrainCommand.DataOptions d = data;
     try {
+      command.checkSizeOptions();
       int classes = sequences.classes().size();
       if (classes < 2) {
         throw new IllegalArgumentException(
