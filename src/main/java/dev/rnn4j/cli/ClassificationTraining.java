@@ -222,7 +222,6 @@ final class ClassificationTraining {
   private ClassificationConfig newConfig(LabelledSequences sequences) {
     TrainCommand.DataOptions d = data;
     try {
-      command.checkSizeOptions();
       int classes = sequences.classes().size();
       if (classes < 2) {
         throw new IllegalArgumentException(

@@ -404,6 +404,10 @@ final class TrainCommand implements Runnable {
   }
 
   private void train() {
+    if (resume == null) {
+      // Not a usage error: one line, without the usage text, for the typo the user is to fix.
+      checkSizeOptions();
+    }
     if (resume != null
         ? TrainingFiles.isClassification("--resume", resume)
         : task.equals(ClassificationTraining.TASK)) {
@@ -501,7 +505,6 @@ final class TrainCommand implements Runnable {
   /** The configuration the options describe; an invalid value is a usage error. */
   private TrainingConfig newConfig() {
     try {
-      checkSizeOptions();
       // Absolute, so that the checkpoint's run can be resumed and predicted from any working directory.
       DataConfig dataConfig = new DataConfig(data.csv == null ? null : data.csv.toAbsolutePath().toString(),
           data.columns, data.window, data.horizon, data.stride, data.validationFraction, !data.noNormalize, !data.noAnchor);
@@ -519,7 +522,7 @@ final class TrainCommand implements Runnable {
    * The bounds of {@link SizeLimits} on the size options: a typo such as {@code --num-layers
    * 100000} is refused in PyTorch's words before anything is sized from it.
    */
-  void checkSizeOptions() {
+  private void checkSizeOptions() {
     SizeLimits.checkAtMost("--hidden-size", model.hiddenSize, SizeLimits.MAX_FEATURES);
     SizeLimits.checkAtMost("--num-layers", model.numLayers, SizeLimits.MAX_NUM_LAYERS);
     SizeLimits.checkAtMost("--proj-size", model.projSize, SizeLimits.MAX_FEATURES);

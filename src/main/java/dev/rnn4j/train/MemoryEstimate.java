@@ -289,13 +289,13 @@ public final class MemoryEstimate {
 
   /** The largest single buffers, each a Java array on the host or a CPU storage. */
   private void buffers(Sizes s, double batch, int steps, long samples) {
-    double weights = s.gh * Math.max(Math.max(s.i, s.w), s.p);
-    note(weights, "a recurrent weight (" + s.gh + " x " + (long) Math.max(Math.max(s.i, s.w), s.p)
-        + ")", Part.PARAMETERS);
+    double columns = Math.max(Math.max(s.i, s.w), s.p);
+    note(s.gh * columns, "a recurrent weight (" + (long) s.gh + " x " + (long) columns + ")",
+        Part.PARAMETERS);
     note(s.w * s.o, "the head's weight", Part.PARAMETERS);
     double ln = steps * batch;
     note(ln * s.gh, "a layer's gate activations (L x N x G*H = " + steps + " x " + (long) batch
-        + " x " + s.gh + ")", Part.ACTIVATIONS);
+        + " x " + (long) s.gh + ")", Part.ACTIVATIONS);
     note(ln * Math.max(s.i, s.w), "a layer's input or output", Part.ACTIVATIONS);
     note(samples * (double) steps * s.i, "the data set's inputs", Part.DATA);
   }
