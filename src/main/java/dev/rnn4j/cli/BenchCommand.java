@@ -296,7 +296,8 @@ final class BenchCommand implements Runnable {
     boolean backward = phases.stream().anyMatch(p -> p != Phase.FORWARD);
     for (BenchCase c : cases) {
       MemoryEstimate.pass(c.config(), DType.FLOAT32, c.batch(), c.seq(), backward, backend.device())
-          .checkFits(backend, part -> "case " + c.id() + " does not fit: choose others with --only");
+          .checkFits(backend, part -> "case " + c.id() + " does not fit: choose others with "
+              + "--only");
     }
   }
 

@@ -57,9 +57,9 @@ final class ModuleFiles {
   record Loaded(RnnConfig config, Rnn module, Tensor input, RnnState state, int[] lengths) {}
 
   /**
-   * Reads the config, the weights and the input; the module is in evaluation mode on the chosen device.
-   * The pass's memory ({@code backward}: with its tape and gradients) is checked before the module is
-   * built.
+   * Reads the config, the weights and the input; the module is in evaluation mode on the chosen
+   * device. The pass's memory ({@code backward}: with its tape and gradients) is checked before the
+   * module is built.
    */
   Loaded load(boolean backward) {
     Backend backend = device.select();

@@ -543,7 +543,9 @@ final class TrainCommand implements Runnable {
       case OPTIMIZER_STATE -> "lower --hidden-size or --num-layers, or use --optimizer sgd";
       case ACTIVATIONS -> "lower --batch-size" + (length == null ? "" : ", " + length)
           + " or --hidden-size";
-      case DATA -> length == null ? "use a smaller --csv" : "use a smaller --csv or a larger --stride";
+      case DATA -> length == null
+          ? "use a smaller --csv"
+          : "use a smaller --csv or a larger --stride";
     };
   }
 

@@ -16,7 +16,8 @@ public final class SizeLimits {
   /**
    * The most recurrent layers. Deep recurrent stacks in use have tens of layers (GNMT's encoder 8,
    * deep speech models under 20); 1024 is 50 times that, and keeps what is built per layer (four
-   * parameter names per layer and direction, a kernel's per-layer lists) small whatever a file says.
+   * parameter names per layer and direction, a kernel's per-layer lists) small whatever a file
+   * says.
    */
   public static final int MAX_NUM_LAYERS = 1024;
 
@@ -24,8 +25,8 @@ public final class SizeLimits {
    * The largest feature size: {@code input_size}, {@code hidden_size}, {@code proj_size}, a head's
    * {@code in_features} and {@code out_features}. The widest recurrent layers published have a few
    * thousand units (8192 in large LSTM language models) and output vocabularies a few hundred
-   * thousand entries; 2^20 is above both, and keeps every product of sizes the memory estimate forms
-   * (4 gates times two sizes) below 2^43, far from overflow.
+   * thousand entries; 2^20 is above both, and keeps every product of sizes the memory estimate
+   * forms (4 gates times two sizes) below 2^43, far from overflow.
    */
   public static final int MAX_FEATURES = 1 << 20;
 

@@ -214,6 +214,7 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
    * would otherwise be tried.
    *
    * @param data the data settings, or null when the run has none (classification)
+   * @param batchSize the schedule's batch size
    */
   static void checkSizes(DataConfig data, int batchSize) {
     SizeLimits.checkAtMost("batch size", batchSize, SizeLimits.MAX_BATCH_SIZE);

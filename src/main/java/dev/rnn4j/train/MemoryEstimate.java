@@ -29,8 +29,8 @@ import java.util.function.Function;
  *       2*G*H [bias] + P*H [proj_size]; head parameters Q = W*O + O [head bias];
  *   <li>{@link Part#PARAMETERS} = R + Q, plus R on the CPU (the kernel's packed copy of the
  *       weights);
- *   <li>{@link Part#GRADIENTS} = R + Q, plus R * min(N, cores) on the CPU (each block's partial sums
- *       in backpropagation through time);
+ *   <li>{@link Part#GRADIENTS} = R + Q, plus R * min(N, cores) on the CPU (each block's partial
+ *       sums in backpropagation through time);
  *   <li>{@link Part#OPTIMIZER_STATE} = m * (R + Q): m = 2 for Adam and AdamW ({@code exp_avg},
  *       {@code exp_avg_sq}), 3 with AMSGrad, 1 for SGD with momentum ({@code momentum_buffer}), 0
  *       for plain SGD;
@@ -49,18 +49,19 @@ import java.util.function.Function;
  *       dtype, the state dicts a checkpoint downloads and the file's bytes.
  * </ul>
  *
- * <p>The estimate leaves out what does not grow with the configuration (a step's scalars, the
- * small host arrays of indices) and is meant to lie within a factor of 2 above what is allocated;
- * {@code MemoryEstimateTest} holds it to that against the CPU backend's counters and the heap.
- * Sizes are computed in doubles, so that no configuration, however large, overflows them.
+ * <p>The estimate leaves out what does not grow with the configuration (a step's scalars, the small
+ * host arrays of indices) and is meant to lie within a factor of 2 above what is allocated; {@code
+ * MemoryEstimateTest} holds it to that against the CPU backend's counters and the heap. Sizes are
+ * computed in doubles, so that no configuration, however large, overflows them.
  *
  * <p>Memory available: on the CPU, every part lives on the JVM heap, of which {@link
- * Runtime#maxMemory()} less what is in use less a reserve (an eighth of the maximum, at least 64
- * MiB, for the garbage collector's headroom and what the estimate leaves out) is available. On a
- * GPU, parameters, gradients, optimizer state, activations and data must fit the device's {@link
+ * Runtime#maxMemory()} less what is in use (after a garbage collection, when the need looks too
+ * large without one) less a reserve (an eighth of the maximum, at least 64 MiB, for the garbage
+ * collector's headroom and what the estimate leaves out) is available. On a GPU, parameters,
+ * gradients, optimizer state, activations and data must fit the device's {@link
  * Backend#memoryAvailable()} (a backend that cannot tell is not checked), and the data and the
- * checkpoint's copies the heap. Besides sizes, no single buffer may exceed the 2^31 - 1 elements
- * of a Java array, which every tensor of rnn4j is on the host.
+ * checkpoint's copies the heap. Besides sizes, no single buffer may exceed the 2^31 - 1 elements of
+ * a Java array, which every tensor of rnn4j is on the host.
  */
 public final class MemoryEstimate {
   /** The parts of an estimate, each with the sizes that make it grow. */
@@ -71,7 +72,9 @@ public final class MemoryEstimate {
     GRADIENTS("gradients", "lower hidden_size or num_layers"),
     /** The optimizer's per-parameter buffers. */
     OPTIMIZER_STATE("optimizer state", "lower hidden_size or num_layers, or use plain SGD"),
-    /** What one pass keeps and makes: the tape of a training step, or an inference batch's buffers. */
+    /**
+     * What one pass keeps and makes: the tape of a training step, or an inference batch's buffers.
+     */
     ACTIVATIONS("activations", "lower the batch size, the sequence length or hidden_size"),
     /** The data set on the model's device. */
     DATA("data", "use fewer or shorter sequences"),
@@ -97,6 +100,7 @@ public final class MemoryEstimate {
   }
 
   private static final long MIB = 1L << 20;
+
   /** The JVM's largest array, which every host tensor is. */
   private static final long MAX_ELEMENTS = Integer.MAX_VALUE;
 
@@ -116,8 +120,8 @@ public final class MemoryEstimate {
   }
 
   /**
-   * A training run: parameters, gradients, the optimizer's state, one step's tape and backward,
-   * the training set on the device, and the checkpoint's copies.
+   * A training run: parameters, gradients, the optimizer's state, one step's tape and backward, the
+   * training set on the device, and the checkpoint's copies.
    *
    * @param model the model
    * @param optimizer the optimizer, whose kind sets the state per parameter
@@ -128,8 +132,14 @@ public final class MemoryEstimate {
    * @param device where the model runs
    * @return the estimate
    */
-  public static MemoryEstimate training(SequenceModelConfig model, OptimizerConfig optimizer,
-      DType dtype, int batchSize, int steps, long samples, Device device) {
+  public static MemoryEstimate training(
+      SequenceModelConfig model,
+      OptimizerConfig optimizer,
+      DType dtype,
+      int batchSize,
+      int steps,
+      long samples,
+      Device device) {
     MemoryEstimate e = new MemoryEstimate("training", device);
     Sizes s = new Sizes(model.rnn(), model.outFeatures(), model.headBias());
     int b = dtype.byteSize();
@@ -139,8 +149,7 @@ public final class MemoryEstimate {
     double rows = model.manyToOne() ? n : (double) steps * n;
     e.add(Part.ACTIVATIONS, (s.trainingActivations(n, steps) + 2 * rows * (s.w + s.o)) * b);
     e.add(Part.DATA, samples * ((double) steps * s.i + s.o) * Float.BYTES);
-    e.add(Part.CHECKPOINT,
-        2 * (e.bytes.get(Part.OPTIMIZER_STATE) + s.params() * b));
+    e.add(Part.CHECKPOINT, 2 * (e.bytes.get(Part.OPTIMIZER_STATE) + s.params() * b));
     e.buffers(s, n, steps, samples);
     return e;
   }
@@ -157,8 +166,13 @@ public final class MemoryEstimate {
    * @param device where the model runs
    * @return the estimate
    */
-  public static MemoryEstimate inference(SequenceModelConfig model, DType dtype, int batchSize,
-      int steps, long samples, Device device) {
+  public static MemoryEstimate inference(
+      SequenceModelConfig model,
+      DType dtype,
+      int batchSize,
+      int steps,
+      long samples,
+      Device device) {
     MemoryEstimate e = new MemoryEstimate("inference", device);
     Sizes s = new Sizes(model.rnn(), model.outFeatures(), model.headBias());
     int b = dtype.byteSize();
@@ -184,14 +198,15 @@ public final class MemoryEstimate {
    * @param device where the stack runs
    * @return the estimate
    */
-  public static MemoryEstimate pass(RnnShape rnn, DType dtype, int batch, int steps,
-      boolean backward, Device device) {
+  public static MemoryEstimate pass(
+      RnnShape rnn, DType dtype, int batch, int steps, boolean backward, Device device) {
     MemoryEstimate e =
         new MemoryEstimate(backward ? "the backward pass" : "the forward pass", device);
     Sizes s = new Sizes(rnn, 0, false);
     int b = dtype.byteSize();
     e.model(s, b, batch, backward);
-    e.add(Part.ACTIVATIONS,
+    e.add(
+        Part.ACTIVATIONS,
         (backward ? s.trainingActivations(batch, steps) : s.inferenceActivations(batch, steps))
             * b);
     e.buffers(s, batch, steps, 0);
@@ -239,20 +254,35 @@ public final class MemoryEstimate {
    */
   public void checkFits(Backend backend, Function<Part, String> advice) {
     if (largest > MAX_ELEMENTS) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "not enough memory for %s: %s would hold %.0f elements, more than the %d a tensor holds;"
-              + " %s", what, largestName, largest, MAX_ELEMENTS, advice.apply(largestPart)));
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "not enough memory for %s: %s would hold %.0f elements, more than the %d a tensor"
+                  + " holds; %s",
+              what,
+              largestName,
+              largest,
+              MAX_ELEMENTS,
+              advice.apply(largestPart)));
     }
-    Part[] device = {Part.PARAMETERS, Part.GRADIENTS, Part.OPTIMIZER_STATE, Part.ACTIVATIONS,
-        Part.DATA};
+    Part[] device = {
+      Part.PARAMETERS, Part.GRADIENTS, Part.OPTIMIZER_STATE, Part.ACTIVATIONS, Part.DATA
+    };
     Part[] host = onCpu ? Part.values() : new Part[] {Part.DATA, Part.CHECKPOINT};
     if (!onCpu) {
       OptionalLong free = backend.memoryAvailable();
       if (free.isPresent() && total(device) > free.getAsLong()) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT,
-            "not enough memory for %s: it needs about %s on %s (%s), but %s is free there; %s, or"
-                + " free memory on the device", what, size(total(device)), backend.device(),
-            breakdown(device), size(free.getAsLong()), advice.apply(largest(device))));
+        throw new IllegalArgumentException(
+            String.format(
+                Locale.ROOT,
+                "not enough memory for %s: it needs about %s on %s (%s), but %s is free there; %s,"
+                    + " or free memory on the device",
+                what,
+                size(total(device)),
+                backend.device(),
+                breakdown(device),
+                size(free.getAsLong()),
+                advice.apply(largest(device))));
       }
     }
     Runtime rt = Runtime.getRuntime();
@@ -262,20 +292,39 @@ public final class MemoryEstimate {
     }
     long used = rt.totalMemory() - rt.freeMemory();
     long reserve = Math.max(64 * MIB, max / 8);
+    if (total(host) > max - used - reserve) {
+      // What is in use counts garbage not yet collected: collect it before refusing, only then.
+      System.gc();
+      used = rt.totalMemory() - rt.freeMemory();
+    }
     double available = Math.max(0, max - used - reserve);
     if (total(host) > available) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "not enough memory for %s: it needs about %s on the JVM heap (%s), but %s is available"
-              + " (max heap %s, %s in use, %s kept in reserve); %s, or give the JVM more heap"
-              + " (-Xmx)", what, size(total(host)), breakdown(host), size(available), size(max),
-          size(used), size(reserve), advice.apply(largest(host))));
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "not enough memory for %s: it needs about %s on the JVM heap (%s), but %s is"
+                  + " available (max heap %s, %s in use, %s kept in reserve); %s, or give the JVM"
+                  + " more heap (-Xmx)",
+              what,
+              size(total(host)),
+              breakdown(host),
+              size(available),
+              size(max),
+              size(used),
+              size(reserve),
+              advice.apply(largest(host))));
     }
   }
 
   @Override
   public String toString() {
-    return "MemoryEstimate[" + what + ": " + size(total(Part.values())) + " ("
-        + breakdown(Part.values()) + ")]";
+    return "MemoryEstimate["
+        + what
+        + ": "
+        + size(total(Part.values()))
+        + " ("
+        + breakdown(Part.values())
+        + ")]";
   }
 
   /** Parameters and gradients of the model; the CPU kernel's copies where it makes them. */
@@ -290,12 +339,22 @@ public final class MemoryEstimate {
   /** The largest single buffers, each a Java array on the host or a CPU storage. */
   private void buffers(Sizes s, double batch, int steps, long samples) {
     double columns = Math.max(Math.max(s.i, s.w), s.p);
-    note(s.gh * columns, "a recurrent weight (" + (long) s.gh + " x " + (long) columns + ")",
+    note(
+        s.gh * columns,
+        "a recurrent weight (" + (long) s.gh + " x " + (long) columns + ")",
         Part.PARAMETERS);
     note(s.w * s.o, "the head's weight", Part.PARAMETERS);
     double ln = steps * batch;
-    note(ln * s.gh, "a layer's gate activations (L x N x G*H = " + steps + " x " + (long) batch
-        + " x " + (long) s.gh + ")", Part.ACTIVATIONS);
+    note(
+        ln * s.gh,
+        "a layer's gate activations (L x N x G*H = "
+            + steps
+            + " x "
+            + (long) batch
+            + " x "
+            + (long) s.gh
+            + ")",
+        Part.ACTIVATIONS);
     note(ln * Math.max(s.i, s.w), "a layer's input or output", Part.ACTIVATIONS);
     note(samples * (double) steps * s.i, "the data set's inputs", Part.DATA);
   }
@@ -401,8 +460,11 @@ public final class MemoryEstimate {
 
     double trainingActivations(double n, int steps) {
       double ln = steps * n;
-      double tape = ln * (2 * i + w) + k * ln * w + (dropout ? 2 * (k - 1) * ln * w : 0)
-          + k * d * ln * h * (g + (lstm || gru ? 1 : 0));
+      double tape =
+          ln * (2 * i + w)
+              + k * ln * w
+              + (dropout ? 2 * (k - 1) * ln * w : 0)
+              + k * d * ln * h * (g + (lstm || gru ? 1 : 0));
       double backward = ln * (w + gh * (gru ? 2 : 1) + p + Math.max(i, w) + i);
       return tape + backward + 4 * k * d * n * (p + h);
     }

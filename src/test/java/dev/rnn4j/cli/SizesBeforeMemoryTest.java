@@ -48,8 +48,8 @@ class SizesBeforeMemoryTest {
   @BeforeAll
   static void craftCheckpoint() throws Exception {
     Path run = shared.resolve("run");
-    CliRun trained = TrainCommandTest.train(run, "--epochs", "1", "--hidden-size", "4",
-        "--num-layers", "1");
+    CliRun trained =
+        TrainCommandTest.train(run, "--epochs", "1", "--hidden-size", "4", "--num-layers", "1");
     assertEquals(0, trained.exitCode(), trained.describe());
     SafetensorsFile file = Safetensors.read(run.resolve(TrainCommand.CHECKPOINT));
     Map<String, String> meta = new LinkedHashMap<>(file.metadata());
@@ -79,11 +79,13 @@ class SizesBeforeMemoryTest {
     assertEquals("", run.out(), run.describe());
     assertEquals(1, run.errLines().size(), run.describe());
     String line = run.errLines().get(0);
-    assertTrue(line.startsWith("rnn4j train: not enough memory for training: it needs about "),
-        line);
+    assertTrue(
+        line.startsWith("rnn4j train: not enough memory for training: it needs about "), line);
     assertTrue(line.contains(" on the JVM heap (parameters "), line);
-    assertTrue(line.endsWith("; lower --hidden-size or --num-layers, or give the JVM more heap "
-        + "(-Xmx)"), line);
+    assertTrue(
+        line.endsWith(
+            "; lower --hidden-size or --num-layers, or give the JVM more heap " + "(-Xmx)"),
+        line);
     assertFalse(Files.exists(out), "no output folder is left");
   }
 
@@ -92,27 +94,45 @@ class SizesBeforeMemoryTest {
     Path out = tmp.resolve("deep");
     CliRun run = CliRun.of("train", "--num-layers", "10000", "--out", out.toString());
     assertEquals(1, run.exitCode(), run.describe());
-    assertEquals(List.of("rnn4j train: --num-layers must be at most 1024, got 10000"),
-        run.errLines());
+    assertEquals(
+        List.of("rnn4j train: --num-layers must be at most 1024, got 10000"), run.errLines());
     assertFalse(Files.exists(out));
-    run = CliRun.of("train", "--task", "classification", "--batch-size", "2147483647", "--out",
-        out.toString());
-    assertEquals(List.of("rnn4j train: --batch-size must be at most 16777216, got 2147483647"),
+    run =
+        CliRun.of(
+            "train",
+            "--task",
+            "classification",
+            "--batch-size",
+            "2147483647",
+            "--out",
+            out.toString());
+    assertEquals(
+        List.of("rnn4j train: --batch-size must be at most 16777216, got 2147483647"),
         run.errLines());
   }
 
   @Test
   void aCheckpointThatClaims2147483647LayersIsRefusedByEveryCommand() {
-    String expected = crafted + ": checkpoint metadata is invalid: num_layers must be at most "
-        + "1024, got 2147483647";
-    for (List<String> args : List.of(
-        List.of("predict", "--checkpoint", crafted.toString()),
-        List.of("export", "--checkpoint", crafted.toString(), "--output",
-            tmp.resolve("export").toString()),
-        List.of("train", "--resume", crafted.toString(), "--out", tmp.resolve("r").toString()))) {
+    String expected =
+        crafted
+            + ": checkpoint metadata is invalid: num_layers must be at most "
+            + "1024, got 2147483647";
+    for (List<String> args :
+        List.of(
+            List.of("predict", "--checkpoint", crafted.toString()),
+            List.of(
+                "export",
+                "--checkpoint",
+                crafted.toString(),
+                "--output",
+                tmp.resolve("export").toString()),
+            List.of(
+                "train", "--resume", crafted.toString(), "--out", tmp.resolve("r").toString()))) {
       CliRun run = CliRun.of(args.toArray(String[]::new));
       assertEquals(1, run.exitCode(), args + ": " + run.describe());
-      assertEquals(List.of("rnn4j " + args.get(0) + ": " + expected), run.errLines(),
+      assertEquals(
+          List.of("rnn4j " + args.get(0) + ": " + expected),
+          run.errLines(),
           args + ": " + run.describe());
     }
   }
@@ -124,28 +144,51 @@ class SizesBeforeMemoryTest {
    */
   @Test
   void inAJvmOfTheirOwnEachRefusalIsOneLine() throws Exception {
-    String craftedLine = "rnn4j predict: " + crafted + ": checkpoint metadata is invalid: "
-        + "num_layers must be at most 1024, got 2147483647";
+    String craftedLine =
+        "rnn4j predict: "
+            + crafted
+            + ": checkpoint metadata is invalid: "
+            + "num_layers must be at most 1024, got 2147483647";
     Object[][] cases = {
-      {List.of("train", "--hidden-size", "20000", "--device", "cpu", "--out",
-          tmp.resolve("a").toString()),
-          "rnn4j train: not enough memory for training: it needs about "},
-      {List.of("train", "--num-layers", "10000", "--device", "cpu", "--out",
-          tmp.resolve("b").toString()),
-          "rnn4j train: --num-layers must be at most 1024, got 10000"},
+      {
+        List.of(
+            "train",
+            "--hidden-size",
+            "20000",
+            "--device",
+            "cpu",
+            "--out",
+            tmp.resolve("a").toString()),
+        "rnn4j train: not enough memory for training: it needs about "
+      },
+      {
+        List.of(
+            "train",
+            "--num-layers",
+            "10000",
+            "--device",
+            "cpu",
+            "--out",
+            tmp.resolve("b").toString()),
+        "rnn4j train: --num-layers must be at most 1024, got 10000"
+      },
       {List.of("predict", "--checkpoint", crafted.toString(), "--device", "cpu"), craftedLine},
     };
     for (Object[] c : cases) {
       @SuppressWarnings("unchecked")
       List<String> args = (List<String>) c[0];
       // As the jar runs: relaunched with the Vector API's module, the heap's limit passed on.
-      List<String> command = new ArrayList<>(List.of(
-          ProcessHandle.current().info().command().orElseThrow(), "-Xmx256m", "-cp",
-          System.getProperty("java.class.path"), Main.class.getName()));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  ProcessHandle.current().info().command().orElseThrow(),
+                  "-Xmx256m",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  Main.class.getName()));
       command.addAll(args);
-      Process p = new ProcessBuilder(command)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process p =
+          new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       boolean done = p.waitFor(LIMIT_SECONDS, TimeUnit.SECONDS);
       if (!done) {
@@ -179,16 +222,21 @@ class SizesBeforeMemoryTest {
   @Test
   void anOutOfMemoryErrorThatStillHappensIsOneLine() {
     for (String[] args : new String[][] {{}, {"--wrapped"}}) {
-      CommandLine cli = new CommandLine(new OutOfMemoryCommand())
-          .setExecutionExceptionHandler(Failures::handle)
-          .setExecutionStrategy(Failures::execute);
+      CommandLine cli =
+          new CommandLine(new OutOfMemoryCommand())
+              .setExecutionExceptionHandler(Failures::handle)
+              .setExecutionStrategy(Failures::execute);
       java.io.StringWriter err = new java.io.StringWriter();
       cli.setErr(new java.io.PrintWriter(err, true));
       assertEquals(1, cli.execute(args));
       List<String> lines = err.toString().lines().toList();
       assertEquals(1, lines.size(), err.toString());
-      assertTrue(lines.get(0).matches("rnn4j oom: out of memory \\(Java heap space\\) with a heap "
-          + "of at most [0-9.]+ GiB: lower the sizes, or give the JVM more heap \\(-Xmx\\)"),
+      assertTrue(
+          lines
+              .get(0)
+              .matches(
+                  "rnn4j oom: out of memory \\(Java heap space\\) with a heap of at most [0-9.]+"
+                      + " GiB: lower the sizes, or give the JVM more heap \\(-Xmx\\)"),
           lines.get(0));
     }
   }
