@@ -2,6 +2,7 @@ package dev.rnn4j.backend;
 
 import dev.rnn4j.spec.RnnShape;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * A place where tensors live and compute: the CPU, or a CUDA device. A backend allocates {@link
@@ -37,6 +38,18 @@ public interface Backend {
    * @return a snapshot; later operations do not change it
    */
   BackendStats stats();
+
+  /**
+   * The bytes this backend could still allocate, for checking a configuration's memory before
+   * allocating it ({@code torch.cuda.mem_get_info()}'s free memory, plus what a caching allocator
+   * holds for reuse); empty when its storages live on the JVM heap, whose limit {@link
+   * Runtime#maxMemory()} reports, or when the backend cannot tell.
+   *
+   * @return the free bytes of the device, or empty
+   */
+  default OptionalLong memoryAvailable() {
+    return OptionalLong.empty();
+  }
 
   /**
    * Waits until every operation queued so far has finished (for timing); the CPU's return at once.

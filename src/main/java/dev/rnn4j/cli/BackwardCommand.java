@@ -58,7 +58,7 @@ final class BackwardCommand implements Runnable {
 
   @Override
   public void run() {
-    ModuleFiles.Loaded in = files.load();
+    ModuleFiles.Loaded in = files.load(true);
     SafetensorsFile g = ModuleFiles.readSafetensors("--grad", grad);
     ModuleFiles.checkNames(g, grad, "a gradient file", GRAD_NAMES);
     try (Rnn rnn = in.module()) {

@@ -1,6 +1,7 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.bench.BenchCase;
 import dev.rnn4j.bench.BenchJson;
@@ -14,6 +15,7 @@ import dev.rnn4j.bench.MachineInfo;
 import dev.rnn4j.bench.Phase;
 import dev.rnn4j.bench.PyTorchServer;
 import dev.rnn4j.bench.ResultTable;
+import dev.rnn4j.train.MemoryEstimate;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -209,7 +211,9 @@ final class BenchCommand implements Runnable {
     BenchProtocol protocol = protocol();
     int n = threadCount();
     checkJsonDirectory();
-    BenchRunner runner = new BenchRunner(BenchRunner.selectBackend(device, n), n, protocol);
+    Backend backend = BenchRunner.selectBackend(device, n);
+    checkMemory(cases, phases, backend);
+    BenchRunner runner = new BenchRunner(backend, n, protocol);
     PrintWriter out = spec.commandLine().getOut();
     try (PyTorchServer pytorch = PyTorchServer.start(python, n)) {
       MachineInfo machine = MachineInfo.current();
@@ -266,6 +270,7 @@ final class BenchCommand implements Runnable {
     checkJsonDirectory();
     // The device first: an unavailable one fails before anything is printed.
     Backend backend = BenchRunner.selectBackend(device, n);
+    checkMemory(cases, phases, backend);
     BenchRunner runner = new BenchRunner(backend, n, protocol);
     PrintWriter out = spec.commandLine().getOut();
     ResultTable table = new ResultTable(out);
@@ -280,6 +285,19 @@ final class BenchCommand implements Runnable {
       out.println();
       out.println("wrote " + results.size() + " results to " + json);
       out.flush();
+    }
+  }
+
+  /**
+   * Every case's memory, before the first runs: a set that cannot fit fails at once, not after the
+   * cases before it.
+   */
+  private static void checkMemory(List<BenchCase> cases, List<Phase> phases, Backend backend) {
+    boolean backward = phases.stream().anyMatch(p -> p != Phase.FORWARD);
+    for (BenchCase c : cases) {
+      MemoryEstimate.pass(c.config(), DType.FLOAT32, c.batch(), c.seq(), backward, backend.device())
+          .checkFits(backend, part -> "case " + c.id() + " does not fit: choose others with "
+              + "--only");
     }
   }
 

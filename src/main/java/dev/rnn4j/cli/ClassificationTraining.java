@@ -1,10 +1,12 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.train.ClassificationCheckpoint;
 import dev.rnn4j.train.ClassificationConfig;
 import dev.rnn4j.train.ClassificationStats;
 import dev.rnn4j.train.LabelledSequences;
+import dev.rnn4j.train.MemoryEstimate;
 import dev.rnn4j.train.Metrics;
 import dev.rnn4j.train.SequenceClassifier;
 import dev.rnn4j.train.SequenceDataset;
@@ -112,6 +114,10 @@ final class ClassificationTraining {
     RunFolder.check(dir, resume, force);
     Backend backend = device.select();
     SequenceClassifier.Data prepared = SequenceClassifier.prepare(config, sequences);
+    SequenceDataset train = prepared.split().train();
+    MemoryEstimate.training(config.model(), config.optimizer(), DType.FLOAT32, config.batchSize(),
+            train.maxLength(), train.size(), backend.device())
+        .checkFits(backend, p -> TrainCommand.advice(p, null));
     printHeader(stdout, config, sequences, prepared, backend, checkpoint);
     Path checkpointPath = dir.resolve(TrainCommand.CHECKPOINT);
     ClassificationStats resumedBest =

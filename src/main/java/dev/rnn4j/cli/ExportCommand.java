@@ -1,8 +1,12 @@
 package dev.rnn4j.cli;
 
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
 import dev.rnn4j.io.ModelFiles;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.MemoryEstimate;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -42,6 +46,9 @@ final class ExportCommand implements Runnable {
   @Override
   public void run() {
     Checkpoint c = TrainingFiles.readCheckpoint("--checkpoint", checkpoint);
+    // The model is built on the CPU only to be written: its parameters, no pass.
+    MemoryEstimate.inference(c.config().model(), DType.FLOAT32, 1, 1, 0, Device.CPU)
+        .checkFits(Backends.cpu(), PredictCommand::advice);
     try (SequenceModel model = SequenceModel.fromStateDict(c.config().model(), c.weights())) {
       ModelFiles.write(output, model);
     } catch (IOException e) {

@@ -10,6 +10,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -24,6 +25,12 @@ final class Failures {
    * stack trace.
    */
   static int handle(Exception e, CommandLine commandLine, ParseResult parsed) throws Exception {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      // The CPU backend's workers hand their errors on wrapped.
+      if (cause instanceof OutOfMemoryError oom) {
+        return outOfMemory(commandLine, oom);
+      }
+    }
     if (!(e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
         || e instanceof TrainingDivergedException || e instanceof PyTorchUnavailableException)) {
       throw e;
@@ -44,6 +51,34 @@ final class Failures {
     Usage(String message) {
       super(message);
     }
+  }
+
+  /**
+   * Runs the command as picocli's {@link CommandLine.RunLast} does, with a last resort for an
+   * {@link OutOfMemoryError}, which picocli lets through to the JVM's stack trace: every command
+   * sizes its memory before allocating it ({@code MemoryEstimate}), so one reaching here is
+   * something the estimate left out, and still gets one line.
+   */
+  static int execute(ParseResult parsed) {
+    try {
+      return new CommandLine.RunLast().execute(parsed);
+    } catch (OutOfMemoryError e) {
+      ParseResult last = parsed;
+      while (last.hasSubcommand()) {
+        last = last.subcommand();
+      }
+      return outOfMemory(last.commandSpec().commandLine(), e);
+    }
+  }
+
+  /** The one line for an {@link OutOfMemoryError}, by then unwound and its memory collectable. */
+  private static int outOfMemory(CommandLine commandLine, OutOfMemoryError e) {
+    PrintWriter err = commandLine.getErr();
+    err.println(String.format(Locale.ROOT, "rnn4j %s: out of memory (%s) with a heap of at most "
+            + "%.2f GiB: lower the sizes, or give the JVM more heap (-Xmx)",
+        commandLine.getCommandName(), oneLine(e), Runtime.getRuntime().maxMemory() / 1073741824.0));
+    err.flush();
+    return 1;
   }
 
   /** {@code e}'s message on one line; the exception's name when it has none. */

@@ -45,7 +45,7 @@ final class ForwardCommand implements Runnable {
 
   @Override
   public void run() {
-    ModuleFiles.Loaded in = files.load();
+    ModuleFiles.Loaded in = files.load(false);
     try (Rnn rnn = in.module()) {
       RnnOutput result = rnn.forward(in.input(), in.state(), in.lengths());
       SafetensorsWriter out = Safetensors.writer()

@@ -45,7 +45,9 @@ public final class Main {
 
   /** The configured command line, for {@code main} and for tests that run commands in-process. */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main()).setExecutionExceptionHandler(Failures::handle);
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(Failures::handle)
+        .setExecutionStrategy(Failures::execute);
   }
 
   /**

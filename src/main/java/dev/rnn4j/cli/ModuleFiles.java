@@ -10,9 +10,11 @@ import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.nn.RnnState;
+import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Shape;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.MemoryEstimate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,16 +56,44 @@ final class ModuleFiles {
   /** What the files hold, read and checked. */
   record Loaded(RnnConfig config, Rnn module, Tensor input, RnnState state, int[] lengths) {}
 
-  /** Reads the config, the weights and the input; the module is in evaluation mode on the chosen device. */
-  Loaded load() {
+  /**
+   * Reads the config, the weights and the input; the module is in evaluation mode on the chosen
+   * device. The pass's memory ({@code backward}: with its tape and gradients) is checked before the
+   * module is built.
+   */
+  Loaded load(boolean backward) {
     Backend backend = device.select();
     RnnConfig cfg = read("--config", config, ModelConfigJson::read);
-    Rnn rnn = Rnn.fromStateDict(cfg, read("--weights", weights, StateDictFiles::read));
-    rnn.eval().to(backend);
+    StateDict stateDict = read("--weights", weights, StateDictFiles::read);
     SafetensorsFile in = read("--input", input, Safetensors::read);
     checkNames(in, input, "an input file", INPUT_NAMES);
+    checkMemory(cfg, stateDict, in.shape("input"), backward, backend);
+    Rnn rnn = Rnn.fromStateDict(cfg, stateDict);
+    rnn.eval().to(backend);
     DType dtype = rnn.dtype();
     return new Loaded(cfg, rnn, floats(in, input, "input", dtype), state(in, cfg, dtype), lengths(in));
+  }
+
+  /**
+   * Refuses a pass that cannot fit, sized from the input's shape ((L, N, H_in), (N, L, H_in) batch
+   * first, or unbatched (L, H_in)); a shape of another rank is left to the forward pass's message.
+   */
+  private static void checkMemory(RnnConfig cfg, StateDict stateDict, int[] shape,
+      boolean backward, Backend backend) {
+    int steps = 1;
+    int batch = 1;
+    if (shape.length == 3) {
+      steps = cfg.batchFirst() ? shape[1] : shape[0];
+      batch = cfg.batchFirst() ? shape[0] : shape[1];
+    } else if (shape.length == 2) {
+      steps = shape[0];
+    }
+    DType dtype = stateDict.asMap().values().stream().findFirst().map(Tensor::dtype)
+        .orElse(DType.FLOAT32);
+    MemoryEstimate.pass(cfg, dtype, batch, steps, backward, backend.device())
+        .checkFits(backend, part -> part == MemoryEstimate.Part.ACTIVATIONS
+            ? "give a shorter or smaller batch in --input"
+            : "the weights fix the module's sizes");
   }
 
   /** Reads another safetensors file of the command (such as {@code --grad}). */

@@ -1,6 +1,7 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
@@ -9,6 +10,7 @@ import dev.rnn4j.train.ClassificationConfig;
 import dev.rnn4j.train.DataConfig;
 import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.LabelledSequences;
+import dev.rnn4j.train.MemoryEstimate;
 import dev.rnn4j.train.SequenceClassifier;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.TrainingConfig;
@@ -97,6 +99,9 @@ final class PredictCommand implements Runnable {
     WindowDataset windows = WindowDataset.builder(padded(series, data.horizon()), data.window(), data.horizon())
         .build()
         .normalized(ckpt.normalization());
+    MemoryEstimate.inference(config.model(), DType.FLOAT32, config.batchSize(), data.window(),
+            windows.size(), backend.device())
+        .checkFits(backend, PredictCommand::advice);
     Tensor forecast;
     try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
       model.to(backend);
@@ -124,6 +129,10 @@ final class PredictCommand implements Runnable {
       sequences = LabelledSequences.defaultDataset();
     }
     Backend backend = device.select();
+    int longest = sequences.sequences().stream().mapToInt(q -> q.length).max().orElse(1);
+    MemoryEstimate.inference(config.model(), DType.FLOAT32, config.batchSize(), longest,
+            sequences.sequences().size(), backend.device())
+        .checkFits(backend, PredictCommand::advice);
     long[] predicted;
     try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
       model.to(backend);
@@ -137,6 +146,13 @@ final class PredictCommand implements Runnable {
           .append(csvCell(ckpt.classes().get((int) predicted[i]))).append('\n');
     }
     return text.toString();
+  }
+
+  /** What may shrink a prediction's memory: the data; the checkpoint fixes everything else. */
+  static String advice(MemoryEstimate.Part part) {
+    return part == MemoryEstimate.Part.DATA
+        ? "give a shorter --csv"
+        : "the checkpoint fixes the model's sizes and batch size";
   }
 
   /** A cell as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */

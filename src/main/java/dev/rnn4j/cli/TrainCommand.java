@@ -1,6 +1,8 @@
 package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.io.SizeLimits;
 import dev.rnn4j.internal.PythonText;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.spec.RnnMode;
@@ -12,6 +14,7 @@ import dev.rnn4j.train.EarlyStoppingConfig;
 import dev.rnn4j.train.EpochStats;
 import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.LabelledSequences;
+import dev.rnn4j.train.MemoryEstimate;
 import dev.rnn4j.train.OptimizerConfig;
 import dev.rnn4j.train.SchedulerConfig;
 import dev.rnn4j.train.TimeSeries;
@@ -416,6 +419,10 @@ final class TrainCommand implements Runnable {
   }
 
   private void train() {
+    if (resume == null) {
+      // Not a usage error: one line, without the usage text, for the typo the user is to fix.
+      checkSizeOptions();
+    }
     if (resume != null
         ? TrainingFiles.isClassification("--resume", resume)
         : task.equals(ClassificationTraining.TASK)) {
@@ -458,6 +465,9 @@ final class TrainCommand implements Runnable {
     TimeSeries series = TrainingFiles.readSeries(config.data(), null,
         resume == null ? "--csv" : "the checkpoint's CSV");
     WindowDataset.Split split = config.data().split(series);
+    MemoryEstimate.training(config.model(), config.optimizer(), DType.FLOAT32, config.batchSize(),
+            config.data().window(), split.train().size(), backend.device())
+        .checkFits(backend, p -> advice(p, "--window"));
     printHeader(stdout, config, series, split, backend, checkpoint);
 
     Path checkpointPath = dir.resolve(CHECKPOINT);
@@ -544,6 +554,37 @@ final class TrainCommand implements Runnable {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
     }
+  }
+
+  /**
+   * The bounds of {@link SizeLimits} on the size options: a typo such as {@code --num-layers
+   * 100000} is refused in PyTorch's words before anything is sized from it.
+   */
+  private void checkSizeOptions() {
+    SizeLimits.checkAtMost("--hidden-size", model.hiddenSize, SizeLimits.MAX_FEATURES);
+    SizeLimits.checkAtMost("--num-layers", model.numLayers, SizeLimits.MAX_NUM_LAYERS);
+    SizeLimits.checkAtMost("--proj-size", model.projSize, SizeLimits.MAX_FEATURES);
+    SizeLimits.checkAtMost("--batch-size", schedule.batchSize, SizeLimits.MAX_BATCH_SIZE);
+    SizeLimits.checkAtMost("--window", data.window, SizeLimits.MAX_SEQUENCE_LENGTH);
+    SizeLimits.checkAtMost("--horizon", data.horizon, SizeLimits.MAX_SEQUENCE_LENGTH);
+    SizeLimits.checkAtMost("--stride", data.stride, SizeLimits.MAX_SEQUENCE_LENGTH);
+  }
+
+  /**
+   * What to lower when {@code part} of a training run's memory does not fit, in the options' names;
+   * {@code length} is the option that sets the sequence length ({@code --window}), or null when the
+   * data sets it.
+   */
+  static String advice(MemoryEstimate.Part part, String length) {
+    return switch (part) {
+      case PARAMETERS, GRADIENTS, CHECKPOINT -> "lower --hidden-size or --num-layers";
+      case OPTIMIZER_STATE -> "lower --hidden-size or --num-layers, or use --optimizer sgd";
+      case ACTIVATIONS -> "lower --batch-size" + (length == null ? "" : ", " + length)
+          + " or --hidden-size";
+      case DATA -> length == null
+          ? "use a smaller --csv"
+          : "use a smaller --csv or a larger --stride";
+    };
   }
 
   /** The recurrent stack the model options describe, batch first, reading {@code inputSize} features. */

@@ -134,11 +134,13 @@ public final class ModelConfigJson {
       }
     }
     RnnMode mode = mode(required(root, "mode", "model config"));
-    int inputSize = intValue(required(root, "input_size", "model config"), "input_size");
-    int hiddenSize = intValue(required(root, "hidden_size", "model config"), "hidden_size");
+    int inputSize = sizeValue(required(root, "input_size", "model config"), "input_size");
+    int hiddenSize = sizeValue(required(root, "hidden_size", "model config"), "hidden_size");
     RnnConfig.Builder b = RnnConfig.builder(mode, inputSize, hiddenSize);
     if (root.has("num_layers")) {
-      b.numLayers(intValue(root.get("num_layers"), "num_layers"));
+      int numLayers = intValue(root.get("num_layers"), "num_layers");
+      SizeLimits.checkAtMost("num_layers", numLayers, SizeLimits.MAX_NUM_LAYERS);
+      b.numLayers(numLayers);
     }
     if (root.has("bias")) {
       b.bias(boolValue(root.get("bias"), "bias"));
@@ -164,7 +166,7 @@ public final class ModelConfigJson {
       b.nonlinearity(Nonlinearity.fromTorchName(v.textValue()));
     }
     if (root.has("proj_size")) {
-      b.projSize(intValue(root.get("proj_size"), "proj_size"));
+      b.projSize(sizeValue(root.get("proj_size"), "proj_size"));
     }
     return b.build();
   }
@@ -277,6 +279,13 @@ public final class ModelConfigJson {
               key, Integer.MIN_VALUE, Integer.MAX_VALUE, v));
     }
     return v.intValue();
+  }
+
+  /** An integer feature size, at most {@link SizeLimits#MAX_FEATURES}. */
+  static int sizeValue(JsonNode v, String key) {
+    int size = intValue(v, key);
+    SizeLimits.checkAtMost(key, size, SizeLimits.MAX_FEATURES);
+    return size;
   }
 
   static boolean boolValue(JsonNode v, String key) {

@@ -47,10 +47,10 @@ public final class SequenceModelJson {
     SequenceModelConfig config =
         new SequenceModelConfig(
             ModelConfigJson.fromTree(rnn),
-            ModelConfigJson.intValue(outFeatures, "out_features"),
+            ModelConfigJson.sizeValue(outFeatures, "out_features"),
             !head.has("bias") || ModelConfigJson.boolValue(head.get("bias"), "bias"),
             ModelConfigJson.boolValue(manyToOne, "many_to_one"));
-    int in = ModelConfigJson.intValue(inFeatures, "in_features");
+    int in = ModelConfigJson.sizeValue(inFeatures, "in_features");
     if (in != config.headInFeatures()) {
       throw new IllegalArgumentException(
           String.format(

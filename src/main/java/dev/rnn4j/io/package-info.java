@@ -26,6 +26,9 @@
  *       padding (the Python library does the same).
  *   <li>The model config describes the module's constructor only: not weights, not training state,
  *       and not a Hugging Face {@code config.json}.
+ *   <li>Sizes read from a model config are bounded ({@link dev.rnn4j.io.SizeLimits}): at most 1024
+ *       layers and 2^20 features, far above real models, so that a crafted file is refused before
+ *       anything is sized from it.
  * </ul>
  */
 package dev.rnn4j.io;

@@ -11,6 +11,7 @@ import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.SafetensorsWriter;
 import dev.rnn4j.io.SequenceModelJson;
+import dev.rnn4j.io.SizeLimits;
 import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
@@ -170,9 +171,11 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
     }
     try {
       Schedule schedule = JSON.readValue(meta.get("schedule"), Schedule.class);
+      DataConfig data = JSON.readValue(meta.get("data"), DataConfig.class);
+      checkSizes(data, schedule.batchSize());
       TrainingConfig config = new TrainingConfig(
           SequenceModelJson.parse(meta.get("model")),
-          JSON.readValue(meta.get("data"), DataConfig.class),
+          data,
           OptimizerConfig.fromJson(meta.get("optimizer")),
           schedule.epochs(), schedule.batchSize(), schedule.seed(), schedule.clipNorm(),
           meta.containsKey("scheduler") ? SchedulerConfig.fromJson(meta.get("scheduler")) : null,
@@ -202,6 +205,23 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
           best.isEmpty() ? null : StateDict.of(best));
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalArgumentException(path + ": checkpoint metadata is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The bounds of {@link SizeLimits} on what metadata asks for beyond the model (whose JSON {@link
+   * SequenceModelJson} bounds): a file's numbers are untrusted, and a window of two billion steps
+   * would otherwise be tried.
+   *
+   * @param data the data settings, or null when the run has none (classification)
+   * @param batchSize the schedule's batch size
+   */
+  static void checkSizes(DataConfig data, int batchSize) {
+    SizeLimits.checkAtMost("batch size", batchSize, SizeLimits.MAX_BATCH_SIZE);
+    if (data != null) {
+      SizeLimits.checkAtMost("window", data.window(), SizeLimits.MAX_SEQUENCE_LENGTH);
+      SizeLimits.checkAtMost("horizon", data.horizon(), SizeLimits.MAX_SEQUENCE_LENGTH);
+      SizeLimits.checkAtMost("stride", data.stride(), SizeLimits.MAX_SEQUENCE_LENGTH);
     }
   }
 

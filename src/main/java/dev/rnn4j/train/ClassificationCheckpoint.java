@@ -136,6 +136,7 @@ public record ClassificationCheckpoint(
     }
     try {
       Settings s = JSON.readValue(meta.get("settings"), Settings.class);
+      Checkpoint.checkSizes(null, s.batchSize());
       ClassificationConfig config =
           new ClassificationConfig(
               SequenceModelJson.parse(meta.get("model")),

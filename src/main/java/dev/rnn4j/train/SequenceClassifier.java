@@ -1,6 +1,7 @@
 package dev.rnn4j.train;
 
 import dev.rnn4j.backend.Backend;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.backend.Device;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.tensor.Tensor;
@@ -83,6 +84,10 @@ public final class SequenceClassifier {
       Trainer.Listener steps,
       Consumer<ClassificationStats> epochs)
       throws IOException {
+    SequenceDataset train = data.split().train();
+    MemoryEstimate.training(config.model(), config.optimizer(), DType.FLOAT32, config.batchSize(),
+            train.maxLength(), train.size(), backend.device())
+        .checkFits(backend);
     List<ClassificationStats> history = new ArrayList<>();
     int start = 0;
     SequenceModel model;

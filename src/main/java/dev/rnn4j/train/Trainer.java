@@ -144,6 +144,13 @@ public final class Trainer {
       StepGradients gradients,
       Listener listener)
       throws IOException {
+    if (gradients == LOCAL) {
+      // Before the model is made: a configuration that cannot fit is refused in one line, not after
+      // minutes in an OutOfMemoryError. Remote shares run in other JVMs, which this one cannot see.
+      MemoryEstimate.training(config.model(), config.optimizer(), dtype, config.batchSize(),
+              config.data().window(), split.train().size(), backend.device())
+          .checkFits(backend);
+    }
     List<EpochStats> history = new ArrayList<>();
     int start = 0;
     SequenceModel model;

@@ -16,6 +16,7 @@ import dev.rnn4j.spec.RnnShape;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.jcublas.JCublas2;
@@ -104,6 +105,15 @@ public final class CudaBackend implements Backend {
         device.uploads(),
         device.downloads(),
         device.planBuilds());
+  }
+
+  /**
+   * The driver's free memory plus the blocks the caching allocator keeps for reuse, which it gives
+   * back to the driver when an allocation would otherwise fail.
+   */
+  @Override
+  public OptionalLong memoryAvailable() {
+    return OptionalLong.of(device.freeMemory() + device.allocator().cachedBytes());
   }
 
   /** Waits until everything queued on the device's stream has run (every backend of the device). */
