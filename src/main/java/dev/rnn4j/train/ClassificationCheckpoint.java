@@ -88,7 +88,7 @@ public record ClassificationCheckpoint(
     meta.put("history", json(history));
     Map<String, Tensor> tensors = new LinkedHashMap<>(weights.asMap());
     optimizerState.asMap().forEach((name, t) -> tensors.put(OPTIMIZER_PREFIX + name, t));
-    SafetensorsWriter writer = Safetensors.writer();
+    SafetensorsWriter writer = Safetensors.writer().dataChecksum();
     tensors.forEach(writer::put);
     meta.forEach(writer::metadata);
     writer.metadata("checksum", Checkpoint.checksum(tensors, meta));
@@ -123,6 +123,8 @@ public record ClassificationCheckpoint(
               meta.containsKey("format") ? '"' + meta.get("format") + '"' : "none"));
     }
     String stored = meta.remove("checksum");
+    // Safetensors.read has checked the tensor bytes against it; this checksum covers the metadata.
+    meta.remove(Safetensors.DATA_CHECKSUM_KEY);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (String name : file.names()) {
       tensors.put(name, file.tensor(name));
