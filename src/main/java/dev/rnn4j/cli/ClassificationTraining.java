@@ -11,7 +11,6 @@ import dev.rnn4j.train.SequenceDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -90,9 +89,12 @@ final class ClassificationTraining {
     Path dir;
     if (resume == null) {
       rejectOptions(spec, FORECASTING_ONLY, TASK);
+      dir = out != null ? out : Path.of("runs", "latest");
+      OutputPaths.checkFolder("--out", dir);
       sequences = read();
       config = newConfig(sequences);
-      dir = out != null ? out : Path.of("runs", "latest");
+      config = config.withCsvSha256(
+          TrainingFiles.contentSha256("--csv", config.csv(), config::contentSha256));
     } else {
       // TrainCommand has checked that only --epochs, --out and --device accompany --resume.
       checkpoint = TrainingFiles.readClassificationCheckpoint("--resume", resume);
@@ -104,18 +106,17 @@ final class ClassificationTraining {
           throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
         }
       }
-      sequences = readChecked(config);
+      config = config.withCsv(
+          TrainingFiles.resumedCsv(data.csv, config.csv(), config.csvSha256()));
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
+      OutputPaths.checkFolder("--out", dir);
+      sequences = readChecked(config, data.csv != null ? "--csv" : "the checkpoint's CSV");
     }
     Backend backend = device.select();
     SequenceClassifier.Data prepared = SequenceClassifier.prepare(config, sequences);
     printHeader(stdout, config, sequences, prepared, backend, checkpoint);
     Path checkpointPath = dir.resolve(TrainCommand.CHECKPOINT);
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(Failures.describe("--out", dir, e), e);
-    }
+    TrainingFiles.prepareFolder(dir, resume);
     TrainCommand.Progress bar =
         new TrainCommand.Progress(
             stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
@@ -193,7 +194,7 @@ final class ClassificationTraining {
   }
 
   /** The checkpoint's data, which must be as it was (the checkpoint's features included). */
-  private static LabelledSequences readChecked(ClassificationConfig config) {
+  private static LabelledSequences readChecked(ClassificationConfig config, String source) {
     return config.csv() == null
         ? LabelledSequences.defaultDataset()
         : readCsv(
@@ -201,7 +202,7 @@ final class ClassificationTraining {
             config.idColumn(),
             config.labelColumn(),
             config.features(),
-            "the checkpoint's CSV");
+            source);
   }
 
   static LabelledSequences readCsv(

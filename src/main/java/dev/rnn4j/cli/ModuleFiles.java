@@ -56,6 +56,7 @@ final class ModuleFiles {
 
   /** Reads the config, the weights and the input; the module is in evaluation mode on the chosen device. */
   Loaded load() {
+    OutputPaths.checkFile("--output", output);
     Backend backend = device.select();
     RnnConfig cfg = read("--config", config, ModelConfigJson::read);
     Rnn rnn = Rnn.fromStateDict(cfg, read("--weights", weights, StateDictFiles::read));

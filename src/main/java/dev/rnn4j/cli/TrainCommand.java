@@ -20,7 +20,6 @@ import dev.rnn4j.train.TrainingConfig;
 import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -78,7 +77,8 @@ final class TrainCommand implements Runnable {
 
   private static final TrainingConfig DEFAULTS = TrainingConfig.defaults();
   /** What may accompany --resume: everything else comes from the checkpoint. */
-  private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--epochs", "--out", "--device");
+  private static final Set<String> RESUME_OPTIONS =
+      Set.of("--resume", "--epochs", "--out", "--device", "--csv");
 
   @Spec
   private CommandSpec spec;
@@ -111,7 +111,8 @@ final class TrainCommand implements Runnable {
 
   @Option(names = "--resume", paramLabel = "CKPT", order = 7,
       description = "Continues the run of this checkpoint up to --epochs (default: the epochs it was "
-          + "started with). Only --epochs, --out and --device may be given with it.")
+          + "started with). Only --epochs, --out, --device and --csv (the run's CSV at a new place: "
+          + "its content must have the checksum the checkpoint recorded) may be given with it.")
   private Path resume;
 
   @Mixin
@@ -434,21 +435,25 @@ final class TrainCommand implements Runnable {
         }
       }
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
+      DataConfig saved = config.data();
+      config = config.withData(
+          saved.withCsv(TrainingFiles.resumedCsv(data.csv, saved.csv(), saved.csvSha256())));
     }
+    OutputPaths.checkFolder("--out", dir);
     Backend backend = device.select();
     // Read and split here, once, before the trainer: a bad CSV fails before anything is written, and the
     // header can give the sizes.
     TimeSeries series = TrainingFiles.readSeries(config.data(), null,
-        resume == null ? "--csv" : "the checkpoint's CSV");
+        resume == null || data.csv != null ? "--csv" : "the checkpoint's CSV");
+    if (resume == null) {
+      config = config.withData(config.data().withCsvSha256(
+          TrainingFiles.contentSha256("--csv", config.data().csv(), config.data()::contentSha256)));
+    }
     WindowDataset.Split split = config.data().split(series);
     printHeader(stdout, config, series, split, backend, checkpoint);
 
     Path checkpointPath = dir.resolve(CHECKPOINT);
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(Failures.describe("--out", dir, e), e);
-    }
+    TrainingFiles.prepareFolder(dir, resume);
     progress = new Progress(stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
     Trainer.Result result;
     try {
@@ -487,7 +492,7 @@ final class TrainCommand implements Runnable {
       if (parsed.hasMatchedOption(option) && !RESUME_OPTIONS.contains(option.longestName())) {
         throw new ParameterException(spec.commandLine(), String.format("%s cannot be given with --resume: "
             + "a resumed run keeps the checkpoint's model, data, optimizer and schedule (only --epochs, "
-            + "--out and --device may be given)", option.longestName()));
+            + "--out, --device and --csv may be given)", option.longestName()));
       }
     }
   }

@@ -105,18 +105,17 @@ public final class AtomicFiles {
       // A folder that cannot be listed fails the write below, with the reason that matters.
     }
     Path temp = dir.resolve(temporaryName(name));
-    try {
-      try (FileChannel channel =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          FileLock lock = channel.lock()) {
-        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel));
-        content.writeTo(out);
-        out.flush();
-        channel.force(true);
-        // Renamed while still locked: until the name is gone, the lock says that a writer is alive.
-        move(temp, absolute);
-      }
-    } catch (IOException | RuntimeException e) {
+    try (FileChannel channel =
+            FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileLock lock = channel.lock()) {
+      OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel));
+      content.writeTo(out);
+      out.flush();
+      channel.force(true);
+      // Renamed while still locked: until the name is gone, the lock says that a writer is alive.
+      move(temp, absolute);
+    } catch (Throwable e) {
+      // Whatever failed (an Error of a chart library included), no temporary is left behind.
       try {
         Files.deleteIfExists(temp);
       } catch (IOException suppressed) {

@@ -59,7 +59,8 @@ public record ClassificationCheckpoint(
       int epochs,
       int batchSize,
       long seed,
-      double clipNorm) {}
+      double clipNorm,
+      String csvSha256) {}
 
   /** Writes the checkpoint to {@code path}, atomically (a temporary file, then a rename). */
   public void write(Path path) throws IOException {
@@ -80,7 +81,8 @@ public record ClassificationCheckpoint(
                 c.epochs(),
                 c.batchSize(),
                 c.seed(),
-                c.clipNorm())));
+                c.clipNorm(),
+                c.csvSha256())));
     meta.put("optimizer", c.optimizer().toJson());
     meta.put("classes", json(classes));
     meta.put("normalization", normalization.toJson());
@@ -151,7 +153,8 @@ public record ClassificationCheckpoint(
               s.epochs(),
               s.batchSize(),
               s.seed(),
-              s.clipNorm());
+              s.clipNorm(),
+              s.csvSha256());
       Map<String, Tensor> weights = new LinkedHashMap<>();
       Map<String, Tensor> optimizer = new LinkedHashMap<>();
       tensors.forEach(
