@@ -115,7 +115,7 @@ class TrainCommandTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"--hidden-size=16", "--lr=0.1", "--csv=x.csv", "--no-anchor", "--seed=1"})
+  @ValueSource(strings = {"--hidden-size=16", "--lr=0.1", "--columns=x", "--no-anchor", "--seed=1"})
   void resumeWithAnotherSettingIsAUsageError(String option) {
     CliRun run = CliRun.of("train", "--resume", tmp.resolve("absent.safetensors").toString(), option);
     assertEquals(2, run.exitCode(), run.describe());
