@@ -57,8 +57,8 @@ final class OutputPaths {
     }
     if (!Files.isDirectory(ancestor)) {
       throw new IllegalArgumentException(
-          String.format("%s %s: %s is a file, so no folder can be created under it", option, dir,
-              ancestor));
+          String.format(
+              "%s %s: %s is a file, so no folder can be created under it", option, dir, ancestor));
     }
     checkWritable(option, dir, ancestor);
   }

@@ -12,8 +12,8 @@ import java.nio.charset.Charset;
 import picocli.CommandLine;
 
 /**
- * Failed writes to standard output made visible. {@link PrintStream} and {@link PrintWriter} swallow
- * write errors (a full disk, {@code > /dev/full}, a closed pipe) and only remember that one
+ * Failed writes to standard output made visible. {@link PrintStream} and {@link PrintWriter}
+ * swallow write errors (a full disk, {@code > /dev/full}, a closed pipe) and only remember that one
  * happened, so a command that wrote its result there would exit 0 with the result lost; the
  * commands check {@link #check} after writing, and {@link Main#main} checks once more at the end.
  */

@@ -65,7 +65,9 @@ import picocli.CommandLine.Spec;
           + "--restore-best-weights ends the run with its best epoch's weights.",
       "",
       "--resume continues the checkpoint's run with its own model, data, optimizer and schedule, up to "
-          + "--epochs, and ends bit for bit where the uninterrupted run ends.",
+          + "--epochs, and ends bit for bit where the uninterrupted run ends. The checkpoint "
+          + "records the SHA-256 of its CSV (or of the shipped series): if the file moved, --csv "
+          + "FILE names it, and is refused unless its content has that checksum.",
       "",
       "On any error: one line on stderr and exit code 1. When the loss becomes NaN or infinite, training "
           + "stops and the last checkpoint is left as it was."
@@ -111,8 +113,9 @@ final class TrainCommand implements Runnable {
 
   @Option(names = "--resume", paramLabel = "CKPT", order = 7,
       description = "Continues the run of this checkpoint up to --epochs (default: the epochs it was "
-          + "started with). Only --epochs, --out, --device and --csv (the run's CSV at a new place: "
-          + "its content must have the checksum the checkpoint recorded) may be given with it.")
+          + "started with). Only --epochs, --out, --device and --csv (the run's CSV at a new "
+          + "place: its content must have the checksum the checkpoint recorded) may be given with "
+          + "it.")
   private Path resume;
 
   @Mixin

@@ -81,9 +81,9 @@ final class TrainingFiles {
       return storedCsv;
     }
     if (storedSha256 == null) {
-      throw new IllegalArgumentException(String.format("--csv %s: the checkpoint records no checksum "
-          + "of its data (an earlier rnn4j wrote it), so no other file can stand in for %s; resume "
-          + "without --csv", csvOption, stored));
+      throw new IllegalArgumentException(String.format("--csv %s: the checkpoint records no "
+          + "checksum of its data (an earlier rnn4j wrote it), so no other file can stand in for %s; "
+          + "resume without --csv", csvOption, stored));
     }
     String actual;
     try {
@@ -92,9 +92,9 @@ final class TrainingFiles {
       throw new IllegalArgumentException(Failures.describe("--csv", csvOption, e), e);
     }
     if (!actual.equals(storedSha256)) {
-      throw new IllegalArgumentException(String.format("--csv %s: content checksum %s does not match "
-          + "the checkpoint's data (expected %s, the checksum of %s when the run began)", csvOption,
-          Checksums.prefix(actual), Checksums.prefix(storedSha256), stored));
+      throw new IllegalArgumentException(String.format("--csv %s: content checksum %s does not "
+          + "match the checkpoint's data (expected %s, the checksum of %s when the run began)",
+          csvOption, Checksums.prefix(actual), Checksums.prefix(storedSha256), stored));
     }
     return csvOption.toAbsolutePath().toString();
   }

@@ -41,8 +41,8 @@ import java.util.regex.Pattern;
  *       no lock any more).
  * </ul>
  *
- * <p>Only names of this class's pattern are ever removed (and {@code .<name>.<pid>.<nanos>.tmp}, the
- * pattern of rnn4j versions before it).
+ * <p>Only names of this class's pattern are ever removed (and {@code .<name>.<pid>.<nanos>.tmp},
+ * the pattern of rnn4j versions before it).
  */
 public final class AtomicFiles {
   private static final Pattern TEMPORARY =
@@ -142,8 +142,8 @@ public final class AtomicFiles {
   }
 
   /**
-   * A fresh name for a temporary sibling of a file or folder named {@code name}: {@code
-   * .<name>.<16 hex digits>.tmp}, the pattern {@link #removeStaleTemporaries} recognizes.
+   * A fresh name for a temporary sibling of a file or folder named {@code name}: {@code .<name>.<16
+   * hex digits>.tmp}, the pattern {@link #removeStaleTemporaries} recognizes.
    *
    * @param name the target's file name
    * @return the temporary name

@@ -63,8 +63,8 @@ public final class Checksums {
   }
 
   /**
-   * The first {@value #PREFIX_LENGTH} characters of {@code checksum} followed by {@code ...}, or the
-   * whole of it when it is that short, for messages.
+   * The first {@value #PREFIX_LENGTH} characters of {@code checksum} followed by {@code ...}, or
+   * the whole of it when it is that short, for messages.
    *
    * @param checksum a checksum as hex, or any stored string claiming to be one
    * @return its prefix

@@ -39,12 +39,12 @@ public final class SafetensorsWriter {
   /**
    * Stores the SHA-256 of the data section (every tensor's bytes, as laid out in the file) in the
    * {@code __metadata__} entry {@value Safetensors#DATA_CHECKSUM_KEY}, after the other entries.
-   * {@link Safetensors#read} and {@link Safetensors#parse} then refuse the file if its tensor
-   * bytes change; PyTorch's {@code safetensors.torch.load_file} reads it as any other file.
+   * {@link Safetensors#read} and {@link Safetensors#parse} then refuse the file if its tensor bytes
+   * change; PyTorch's {@code safetensors.torch.load_file} reads it as any other file.
    *
    * <p>Off by default, so that a writer given the tensors in Python's order writes the bytes that
-   * Python's {@code save_file} writes; rnn4j's own files (checkpoints, exported models, the
-   * command line's outputs) turn it on.
+   * Python's {@code save_file} writes; rnn4j's own files (checkpoints, exported models, the command
+   * line's outputs) turn it on.
    *
    * @return this writer
    */
@@ -122,7 +122,8 @@ public final class SafetensorsWriter {
     if (key.equals(Safetensors.DATA_CHECKSUM_KEY)) {
       throw new IllegalArgumentException(
           String.format(
-              "metadata key %s is reserved for the data section's checksum; dataChecksum() writes it",
+              "metadata key %s is reserved for the data section's checksum; dataChecksum() writes"
+                  + " it",
               JsonText.quote(key)));
     }
     if (metadata.containsKey(key)) {
@@ -168,7 +169,8 @@ public final class SafetensorsWriter {
       writeData(item, out);
     }
     if (dataChecksum) {
-      String sha = Checksums.sha256(ByteBuffer.wrap(out.array(), dataStart, out.position() - dataStart));
+      String sha =
+          Checksums.sha256(ByteBuffer.wrap(out.array(), dataStart, out.position() - dataStart));
       out.position(8).put(header(sha));
     }
     return out.array();

@@ -57,8 +57,20 @@ public record ClassificationConfig(
       int batchSize,
       long seed,
       double clipNorm) {
-    this(model, csv, idColumn, labelColumn, features, validationFraction, normalize, optimizer,
-        epochs, batchSize, seed, clipNorm, null);
+    this(
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm,
+        null);
   }
 
   /** Checks every component; a message names the one out of range and its value. */
@@ -193,14 +205,38 @@ public record ClassificationConfig(
 
   /** These settings reading {@code csv} (null: the shipped waveforms), the checksum kept. */
   public ClassificationConfig withCsv(String csv) {
-    return new ClassificationConfig(model, csv, idColumn, labelColumn, features,
-        validationFraction, normalize, optimizer, epochs, batchSize, seed, clipNorm, csvSha256);
+    return new ClassificationConfig(
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm,
+        csvSha256);
   }
 
   /** These settings with the data checksum {@code csvSha256}. */
   public ClassificationConfig withCsvSha256(String csvSha256) {
-    return new ClassificationConfig(model, csv, idColumn, labelColumn, features,
-        validationFraction, normalize, optimizer, epochs, batchSize, seed, clipNorm, csvSha256);
+    return new ClassificationConfig(
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm,
+        csvSha256);
   }
 
   /**

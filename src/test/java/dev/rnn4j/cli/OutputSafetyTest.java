@@ -47,7 +47,8 @@ class OutputSafetyTest {
 
   @Test
   void outputPathsAreCheckedBeforeAnyInputIsRead() throws IOException {
-    Path absent = tmp.resolve("absent.safetensors"); // every input is missing: the output fails first
+    Path absent =
+        tmp.resolve("absent.safetensors"); // every input is missing: the output fails first
     Path noDir = tmp.resolve("no").resolve("out.csv");
     Path file = Files.writeString(tmp.resolve("file.txt"), "x");
     Path dir = Files.createDirectories(tmp.resolve("dir"));
@@ -59,18 +60,36 @@ class OutputSafetyTest {
         "rnn4j predict: --output " + dir + ": is a directory; name a file to write",
         CliRun.of("predict", "--checkpoint", absent.toString(), "--output", dir.toString()));
     assertOneLine(
-        "rnn4j export: --output " + file + ": is a file, not a folder; name a folder to write into"
+        "rnn4j export: --output "
+            + file
+            + ": is a file, not a folder; name a folder to write into"
             + " (it is created if missing)",
         CliRun.of("export", "--checkpoint", absent.toString(), "--output", file.toString()));
     assertOneLine(
-        "rnn4j export: --output " + file.resolve("sub") + ": " + file
+        "rnn4j export: --output "
+            + file.resolve("sub")
+            + ": "
+            + file
             + " is a file, so no folder can be created under it",
-        CliRun.of("export", "--checkpoint", absent.toString(), "--output",
+        CliRun.of(
+            "export",
+            "--checkpoint",
+            absent.toString(),
+            "--output",
             file.resolve("sub").toString()));
     for (String command : List.of("forward", "backward")) {
-      List<String> args = new java.util.ArrayList<>(List.of(command, "--config", absent.toString(),
-          "--weights", absent.toString(), "--input", absent.toString(), "--output",
-          dir.toString()));
+      List<String> args =
+          new java.util.ArrayList<>(
+              List.of(
+                  command,
+                  "--config",
+                  absent.toString(),
+                  "--weights",
+                  absent.toString(),
+                  "--input",
+                  absent.toString(),
+                  "--output",
+                  dir.toString()));
       if (command.equals("backward")) {
         args.addAll(List.of("--grad", absent.toString()));
       }
@@ -82,11 +101,15 @@ class OutputSafetyTest {
         "rnn4j bench: --json " + dir + ": is a directory; name a file to write",
         CliRun.of("bench", "--only", "S1", "--json", dir.toString()));
     assertOneLine(
-        "rnn4j train: --out " + file + ": is a file, not a folder; name a folder to write into (it"
+        "rnn4j train: --out "
+            + file
+            + ": is a file, not a folder; name a folder to write into (it"
             + " is created if missing)",
         TrainCommandTest.train(file, "--epochs", "1"));
     assertOneLine(
-        "rnn4j train: --out " + file + ": is a file, not a folder; name a folder to write into (it"
+        "rnn4j train: --out "
+            + file
+            + ": is a file, not a folder; name a folder to write into (it"
             + " is created if missing)",
         TrainCommandTest.train(file, "--epochs", "1", "--task", "classification"));
   }
@@ -94,27 +117,39 @@ class OutputSafetyTest {
   @Test
   void exportRefusesAnEarlierExportAndWritesAWholeOneElsewhere() throws IOException {
     Path out = tmp.resolve("model");
-    CliRun first = CliRun.of("export", "--checkpoint", checkpoint.toString(), "--output",
-        out.toString());
+    CliRun first =
+        CliRun.of("export", "--checkpoint", checkpoint.toString(), "--output", out.toString());
     assertEquals(0, first.exitCode(), first.describe());
-    assertEquals(List.of(out.resolve(ModelFiles.CONFIG), out.resolve(ModelFiles.WEIGHTS)),
-        list(out));
-    assertTrue(Safetensors.read(out.resolve(ModelFiles.WEIGHTS)).metadata()
-        .containsKey(Safetensors.DATA_CHECKSUM_KEY));
+    assertEquals(
+        List.of(out.resolve(ModelFiles.CONFIG), out.resolve(ModelFiles.WEIGHTS)), list(out));
+    assertTrue(
+        Safetensors.read(out.resolve(ModelFiles.WEIGHTS))
+            .metadata()
+            .containsKey(Safetensors.DATA_CHECKSUM_KEY));
     byte[] before = Files.readAllBytes(out.resolve(ModelFiles.WEIGHTS));
 
     assertOneLine(
-        "rnn4j export: --output " + out + ": already holds model.json and weights.safetensors of"
+        "rnn4j export: --output "
+            + out
+            + ": already holds model.json and weights.safetensors of"
             + " an earlier export; name a new folder, or remove them first",
         CliRun.of("export", "--checkpoint", checkpoint.toString(), "--output", out.toString()));
-    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out.resolve(ModelFiles.WEIGHTS))));
+    assertTrue(
+        java.util.Arrays.equals(before, Files.readAllBytes(out.resolve(ModelFiles.WEIGHTS))));
   }
 
   @Test
   void predictWritesItsFileWholeAndLeavesNoTemporary() throws IOException {
     Path out = Files.writeString(tmp.resolve("forecast.csv"), "old\n");
-    CliRun r = CliRun.of("predict", "--checkpoint", checkpoint.toString(), "--output",
-        out.toString(), "--device", "cpu");
+    CliRun r =
+        CliRun.of(
+            "predict",
+            "--checkpoint",
+            checkpoint.toString(),
+            "--output",
+            out.toString(),
+            "--device",
+            "cpu");
     assertEquals(0, r.exitCode(), r.describe());
     assertTrue(Files.readString(out).startsWith("row,h1,h2\n"));
     assertEquals(List.of(out), list(tmp));
@@ -124,12 +159,15 @@ class OutputSafetyTest {
   void aFailedWriteToStandardOutputExitsOneWithOneLine() {
     CommandLine cli = Main.commandLine();
     StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        throw new IOException("No space left on device");
-      }
-    }, true));
+    cli.setOut(
+        new PrintWriter(
+            new OutputStream() {
+              @Override
+              public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+              }
+            },
+            true));
     cli.setErr(new PrintWriter(err, true));
     int exit = cli.execute("predict", "--checkpoint", checkpoint.toString(), "--device", "cpu");
     assertEquals(1, exit, err.toString());
@@ -143,16 +181,26 @@ class OutputSafetyTest {
     File full = new File("/dev/full");
     assumeTrue(full.exists(), "no /dev/full on this system");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "predict", "--checkpoint", checkpoint.toString(), "--device", "cpu")
-        .redirectOutput(full)
-        .start();
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "predict",
+                "--checkpoint",
+                checkpoint.toString(),
+                "--device",
+                "cpu")
+            .redirectOutput(full)
+            .start();
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "predict did not finish");
     assertEquals(1, p.exitValue(), err);
     assertEquals(
-        List.of("rnn4j predict: standard output: write error: No space left on device (the output"
-            + " is incomplete)"),
+        List.of(
+            "rnn4j predict: standard output: write error: No space left on device (the output"
+                + " is incomplete)"),
         err.lines().toList());
   }
 
@@ -187,10 +235,13 @@ class OutputSafetyTest {
     assertEquals(1, r.exitCode(), r.describe());
     assertEquals(1, r.errLines().size(), r.describe());
     assertTrue(
-        r.errLines().get(0).matches("rnn4j predict: not a readable checkpoint: "
-            + java.util.regex.Pattern.quote(corrupt.toString()) + ": tensor data checksum mismatch"
-            + " \\(stored [0-9a-f]{12}\\.\\.\\., computed [0-9a-f]{12}\\.\\.\\.\\): the file is"
-            + " corrupt"),
+        r.errLines()
+            .get(0)
+            .matches(
+                "rnn4j predict: not a readable checkpoint: "
+                    + java.util.regex.Pattern.quote(corrupt.toString())
+                    + ": tensor data checksum mismatch \\(stored [0-9a-f]{12}\\.\\.\\., computed"
+                    + " [0-9a-f]{12}\\.\\.\\.\\): the file is corrupt"),
         r.describe());
   }
 

@@ -44,10 +44,15 @@ class ResumeMovedDataTest {
     CliRun lost = resume(ckpt, "--epochs", "2");
     assertEquals(
         List.of(
-            "rnn4j train: the checkpoint's CSV " + data.toAbsolutePath() + ": no such file or "
+            "rnn4j train: the checkpoint's CSV "
+                + data.toAbsolutePath()
+                + ": no such file or "
                 + "directory; if it moved, pass --csv FILE with --resume (its content must have "
-                + "the checksum " + sha.substring(0, 12) + "...)"),
-        lost.errLines(), lost.describe());
+                + "the checksum "
+                + sha.substring(0, 12)
+                + "...)"),
+        lost.errLines(),
+        lost.describe());
     assertEquals(1, lost.exitCode(), lost.describe());
 
     Path other = tmp.resolve("other.csv");
@@ -56,11 +61,18 @@ class ResumeMovedDataTest {
     assertEquals(1, wrong.exitCode(), wrong.describe());
     assertEquals(
         List.of(
-            "rnn4j train: --csv " + other + ": content checksum "
-                + Checksums.sha256(other).substring(0, 12) + "... does not match the checkpoint's "
-                + "data (expected " + sha.substring(0, 12) + "..., the checksum of "
-                + data.toAbsolutePath() + " when the run began)"),
-        wrong.errLines(), wrong.describe());
+            "rnn4j train: --csv "
+                + other
+                + ": content checksum "
+                + Checksums.sha256(other).substring(0, 12)
+                + "... does not match the checkpoint's "
+                + "data (expected "
+                + sha.substring(0, 12)
+                + "..., the checksum of "
+                + data.toAbsolutePath()
+                + " when the run began)"),
+        wrong.errLines(),
+        wrong.describe());
 
     ok(resume(ckpt, "--epochs", "2", "--csv", moved.toString()));
     Checkpoint resumed = Checkpoint.read(ckpt);
@@ -113,9 +125,12 @@ class ResumeMovedDataTest {
     assertEquals(1, refused.exitCode(), refused.describe());
     assertEquals(
         List.of(
-            "rnn4j train: --csv " + data + ": the checkpoint records no checksum of its data (an "
+            "rnn4j train: --csv "
+                + data
+                + ": the checkpoint records no checksum of its data (an "
                 + "earlier rnn4j wrote it), so no other file can stand in for "
-                + data.toAbsolutePath() + "; resume without --csv"),
+                + data.toAbsolutePath()
+                + "; resume without --csv"),
         refused.errLines());
 
     ok(resume(legacy, "--epochs", "2"));
@@ -128,16 +143,43 @@ class ResumeMovedDataTest {
     StringBuilder csv = new StringBuilder("seq,value,kind\n");
     for (int t = 0; t < 4; t++) {
       for (int i = 0; i < 8; i++) {
-        csv.append('s').append(i).append(',').append((i % 2 == 0 ? 1 : -1) * t * 0.5 + i * 0.01)
-            .append(',').append(i % 2 == 0 ? "up" : "down").append('\n');
+        csv.append('s')
+            .append(i)
+            .append(',')
+            .append((i % 2 == 0 ? 1 : -1) * t * 0.5 + i * 0.01)
+            .append(',')
+            .append(i % 2 == 0 ? "up" : "down")
+            .append('\n');
       }
     }
     Files.writeString(data, csv.toString());
     Path run = tmp.resolve("run");
-    List<String> args = new ArrayList<>(List.of("train", "--task", "classification", "--out",
-        run.toString(), "--csv", data.toString(), "--id-column", "seq", "--label-column", "kind",
-        "--hidden-size", "4", "--num-layers", "1", "--batch-size", "4", "--validation-fraction",
-        "0.25", "--device", "cpu", "--epochs", "1"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--task",
+                "classification",
+                "--out",
+                run.toString(),
+                "--csv",
+                data.toString(),
+                "--id-column",
+                "seq",
+                "--label-column",
+                "kind",
+                "--hidden-size",
+                "4",
+                "--num-layers",
+                "1",
+                "--batch-size",
+                "4",
+                "--validation-fraction",
+                "0.25",
+                "--device",
+                "cpu",
+                "--epochs",
+                "1"));
     ok(CliRun.of(args.toArray(String[]::new)));
     Path ckpt = run.resolve(TrainCommand.CHECKPOINT);
     String sha = Checksums.sha256(data);
@@ -168,8 +210,12 @@ class ResumeMovedDataTest {
     }
     dev.rnn4j.train.ClassificationConfig shipped =
         dev.rnn4j.train.ClassificationConfig.forData(
-            null, "id", "label", List.of("value"),
-            dev.rnn4j.nn.RnnConfig.lstm(1, 4).batchFirst(true).build(), 2);
+            null,
+            "id",
+            "label",
+            List.of("value"),
+            dev.rnn4j.nn.RnnConfig.lstm(1, 4).batchFirst(true).build(),
+            2);
     assertEquals(Checksums.sha256(copy), shipped.contentSha256());
   }
 
@@ -180,7 +226,8 @@ class ResumeMovedDataTest {
   }
 
   private static CliRun resume(Path ckpt, String... extra) {
-    List<String> args = new ArrayList<>(List.of("train", "--resume", ckpt.toString(), "--device", "cpu"));
+    List<String> args =
+        new ArrayList<>(List.of("train", "--resume", ckpt.toString(), "--device", "cpu"));
     args.addAll(List.of(extra));
     return CliRun.of(args.toArray(String[]::new));
   }

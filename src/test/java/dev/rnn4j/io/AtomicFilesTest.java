@@ -96,7 +96,8 @@ class AtomicFilesTest {
     AtomicFiles.write(dir.resolve("checkpoint.safetensors"), new byte[] {1, 2, 3});
     assertFalse(Files.exists(mine));
     assertTrue(Files.exists(other));
-    assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(dir.resolve("checkpoint.safetensors")));
+    assertArrayEquals(
+        new byte[] {1, 2, 3}, Files.readAllBytes(dir.resolve("checkpoint.safetensors")));
   }
 
   @Test

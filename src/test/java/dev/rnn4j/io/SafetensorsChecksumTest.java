@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link SafetensorsWriter#dataChecksum()}: the SHA-256 of the data section in the metadata, checked
- * by every read; files without it (PyTorch's) read as before.
+ * {@link SafetensorsWriter#dataChecksum()}: the SHA-256 of the data section in the metadata,
+ * checked by every read; files without it (PyTorch's) read as before.
  */
 class SafetensorsChecksumTest {
   private static final Tensor W = Tensor.of(new float[] {1.5f, -2f, 0.25f, 8f, 3f, -0.5f}, 2, 3);
@@ -95,9 +95,7 @@ class SafetensorsChecksumTest {
     // safetensors.torch.save_file of torch 2.13 (generate_io_fixtures.py): no rnn4j.sha256 entry.
     Path fixture =
         Path.of(
-            getClass()
-                .getResource("/fixtures/io/torch-2.13.0/net_lstm_fc.safetensors")
-                .toURI());
+            getClass().getResource("/fixtures/io/torch-2.13.0/net_lstm_fc.safetensors").toURI());
     SafetensorsFile f = Safetensors.read(fixture);
     assertFalse(f.metadata().containsKey(Safetensors.DATA_CHECKSUM_KEY));
     assertFalse(f.names().isEmpty());
@@ -111,14 +109,16 @@ class SafetensorsChecksumTest {
     byte[] bytes = Safetensors.writer().put("w", W).metadata("a", "b").toByteArray();
     // Same length as "a":"b" -> a key of our own with a 1-character value would change the header
     // length, so rewrite a header of equal length by hand.
-    String header = new String(bytes, 8, bytes.length - 8 - 24, java.nio.charset.StandardCharsets.UTF_8);
+    String header =
+        new String(bytes, 8, bytes.length - 8 - 24, java.nio.charset.StandardCharsets.UTF_8);
     String forged = header.replace("\"a\":\"b\"", "\"rnn4j.sha256\":\"\\n\"").stripTrailing();
     byte[] json = forged.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     ByteBuffer out = ByteBuffer.allocate(8 + json.length + 24).order(ByteOrder.LITTLE_ENDIAN);
     out.putLong(json.length).put(json).put(bytes, bytes.length - 24, 24);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Safetensors.parse(out.array(), "mem"));
-    assertTrue(e.getMessage().startsWith("mem: tensor data checksum mismatch (stored \"\\n\", "),
+    assertTrue(
+        e.getMessage().startsWith("mem: tensor data checksum mismatch (stored \"\\n\", "),
         e.getMessage());
   }
 

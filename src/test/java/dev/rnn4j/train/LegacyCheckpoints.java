@@ -20,7 +20,9 @@ public final class LegacyCheckpoints {
 
   private LegacyCheckpoints() {}
 
-  /** Rewrites the checkpoint {@code in} (either task) as an earlier rnn4j wrote it, to {@code out}. */
+  /**
+   * Rewrites the checkpoint {@code in} (either task) as an earlier rnn4j wrote it, to {@code out}.
+   */
   public static void write(Path in, Path out) throws IOException {
     SafetensorsFile file = Safetensors.read(in);
     Map<String, String> meta = new LinkedHashMap<>(file.metadata());

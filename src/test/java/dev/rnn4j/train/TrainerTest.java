@@ -118,8 +118,8 @@ class TrainerTest {
     Files.write(flipped, changed);
     IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class,
         () -> Checkpoint.read(flipped));
-    assertTrue(corrupt.getMessage().matches("not a readable checkpoint: " + java.util.regex.Pattern.quote(
-        flipped.toString()) + ": tensor data checksum mismatch \\(stored [0-9a-f]{12}\\.\\.\\., "
+    assertTrue(corrupt.getMessage().matches("not a readable checkpoint: "
+        + java.util.regex.Pattern.quote(flipped.toString()) + ": tensor data checksum mismatch \\(stored [0-9a-f]{12}\\.\\.\\., "
         + "computed [0-9a-f]{12}\\.\\.\\.\\): the file is corrupt"), corrupt.getMessage());
 
     // The metadata has a checksum of its own: an edited epoch, with the tensor bytes intact.
