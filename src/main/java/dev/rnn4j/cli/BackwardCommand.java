@@ -69,7 +69,7 @@ final class BackwardCommand implements Runnable {
       try (RnnTape tape = rnn.forwardForBackward(in.input(), in.state(), in.lengths())) {
         RnnGradients grads = tape.backward(gradOutput, gradHN, gradCN);
         RnnOutput result = tape.output();
-        SafetensorsWriter out = Safetensors.writer()
+        SafetensorsWriter out = Safetensors.writer().dataChecksum()
             .put("output", result.output())
             .put("h_n", result.hN());
         if (in.config().mode() == RnnMode.LSTM) {

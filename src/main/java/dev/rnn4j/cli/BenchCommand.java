@@ -15,11 +15,10 @@ import dev.rnn4j.bench.MachineInfo;
 import dev.rnn4j.bench.Phase;
 import dev.rnn4j.bench.PyTorchServer;
 import dev.rnn4j.bench.ResultTable;
+import dev.rnn4j.io.AtomicFiles;
 import dev.rnn4j.train.MemoryEstimate;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -235,7 +234,7 @@ final class BenchCommand implements Runnable {
       live.print(out, entries);
       if (json != null) {
         try {
-          Files.writeString(json, live.toJson(entries), StandardCharsets.UTF_8);
+          AtomicFiles.writeString(json, live.toJson(entries));
         } catch (IOException e) {
           throw new IllegalArgumentException(Failures.describe("--json", json, e), e);
         }
@@ -255,10 +254,7 @@ final class BenchCommand implements Runnable {
 
   private void checkJsonDirectory() {
     if (json != null) {
-      Path dir = json.toAbsolutePath().getParent();
-      if (dir != null && !Files.isDirectory(dir)) {
-        throw new IllegalArgumentException("--json " + json + ": no such directory: " + dir);
-      }
+      OutputPaths.checkFile("--json", json);
     }
   }
 
@@ -278,7 +274,7 @@ final class BenchCommand implements Runnable {
     List<BenchResult> results = runner.runAll(cases, phases, table::printRow);
     if (json != null) {
       try {
-        BenchJson.write(json, results);
+        AtomicFiles.writeString(json, BenchJson.toJson(results));
       } catch (IOException e) {
         throw new IllegalArgumentException(Failures.describe("--json", json, e), e);
       }

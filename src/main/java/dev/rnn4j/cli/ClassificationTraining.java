@@ -94,9 +94,12 @@ final class ClassificationTraining {
     Path dir;
     if (resume == null) {
       rejectOptions(spec, FORECASTING_ONLY, TASK);
+      dir = out != null ? out : Path.of("runs", "latest");
+      OutputPaths.checkFolder("--out", dir);
       sequences = read();
       config = newConfig(sequences);
-      dir = out != null ? out : Path.of("runs", "latest");
+      config = config.withCsvSha256(
+          TrainingFiles.contentSha256("--csv", config.csv(), config::contentSha256));
     } else {
       // TrainCommand has checked that only --epochs, --out and --device accompany --resume.
       checkpoint = TrainingFiles.readClassificationCheckpoint("--resume", resume);
@@ -108,8 +111,11 @@ final class ClassificationTraining {
           throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
         }
       }
-      sequences = readChecked(config);
+      config = config.withCsv(
+          TrainingFiles.resumedCsv(data.csv, config.csv(), config.csvSha256()));
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
+      OutputPaths.checkFolder("--out", dir);
+      sequences = readChecked(config, data.csv != null ? "--csv" : "the checkpoint's CSV");
     }
     RunFolder.check(dir, resume, force);
     Backend backend = device.select();
@@ -133,6 +139,8 @@ final class ClassificationTraining {
             force,
             resumedBest == null ? Double.POSITIVE_INFINITY : resumedBest.validationLoss(),
             resumedBest == null ? 0 : resumedBest.epoch());
+    // Under the run's lock: temporaries of a killed writer can go.
+    TrainingFiles.prepareFolder(dir, resume);
     TrainCommand.Progress bar =
         new TrainCommand.Progress(
             stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
@@ -226,7 +234,7 @@ final class ClassificationTraining {
   }
 
   /** The checkpoint's data, which must be as it was (the checkpoint's features included). */
-  private static LabelledSequences readChecked(ClassificationConfig config) {
+  private static LabelledSequences readChecked(ClassificationConfig config, String source) {
     return config.csv() == null
         ? LabelledSequences.defaultDataset()
         : readCsv(
@@ -234,7 +242,7 @@ final class ClassificationTraining {
             config.idColumn(),
             config.labelColumn(),
             config.features(),
-            "the checkpoint's CSV");
+            source);
   }
 
   static LabelledSequences readCsv(

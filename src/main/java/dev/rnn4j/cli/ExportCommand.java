@@ -8,7 +8,10 @@ import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.MemoryEstimate;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,7 +32,10 @@ import picocli.CommandLine.Spec;
           + "model.load_state_dict(safetensors.torch.load_file(...)). Normalization statistics stay in the "
           + "checkpoint; they are in its metadata.",
       "",
-      "On any error: one line on stderr and exit code 1."
+      "DIR is created if missing; a DIR that already holds model.json or weights.safetensors is "
+          + "refused, never overwritten.",
+      "",
+      "On any error: one line on stderr and exit code 1, and no partial model is left in DIR."
     })
 final class ExportCommand implements Runnable {
   @Spec
@@ -45,16 +51,46 @@ final class ExportCommand implements Runnable {
 
   @Override
   public void run() {
+    OutputPaths.checkFolder("--output", output);
+    List<String> earlier =
+        Stream.of(ModelFiles.CONFIG, ModelFiles.WEIGHTS)
+            .filter(name -> Files.exists(output.resolve(name)))
+            .toList();
+    if (!earlier.isEmpty()) {
+      throw new IllegalArgumentException(
+          String.format(
+              "--output %s: already holds %s of an earlier export; name a new folder, or remove %s"
+                  + " first",
+              output, String.join(" and ", earlier), earlier.size() == 1 ? "it" : "them"));
+    }
     Checkpoint c = TrainingFiles.readCheckpoint("--checkpoint", checkpoint);
     // The model is built on the CPU only to be written: its parameters, no pass.
     MemoryEstimate.inference(c.config().model(), DType.FLOAT32, 1, 1, 0, Device.CPU)
         .checkFits(Backends.cpu(), PredictCommand::advice);
+    boolean created = !Files.exists(output);
     try (SequenceModel model = SequenceModel.fromStateDict(c.config().model(), c.weights())) {
       ModelFiles.write(output, model);
     } catch (IOException e) {
+      removePartial(created, e);
       throw new IllegalArgumentException(Failures.describe("--output", output, e), e);
     }
     spec.commandLine().getOut().println("wrote " + output.resolve(ModelFiles.CONFIG) + " and "
         + output.resolve(ModelFiles.WEIGHTS));
+  }
+
+  /**
+   * After a failed write, removes what this run wrote: each file was written atomically, so a file
+   * present is a whole one, but a model without its config (or weights) is of no use.
+   */
+  private void removePartial(boolean created, IOException failure) {
+    try {
+      Files.deleteIfExists(output.resolve(ModelFiles.WEIGHTS));
+      Files.deleteIfExists(output.resolve(ModelFiles.CONFIG));
+      if (created) {
+        Files.deleteIfExists(output);
+      }
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
   }
 }

@@ -48,7 +48,7 @@ final class ForwardCommand implements Runnable {
     ModuleFiles.Loaded in = files.load(false);
     try (Rnn rnn = in.module()) {
       RnnOutput result = rnn.forward(in.input(), in.state(), in.lengths());
-      SafetensorsWriter out = Safetensors.writer()
+      SafetensorsWriter out = Safetensors.writer().dataChecksum()
           .put("output", result.output())
           .put("h_n", result.hN());
       if (in.config().mode() == RnnMode.LSTM) {

@@ -40,7 +40,9 @@ public final class Main {
     VectorRelaunch.watchParent();
     // Before any class that holds a logger is loaded: slf4j binds its provider on the first getLogger.
     configureLogging();
-    System.exit(commandLine().execute(args));
+    StandardOutput.install();
+    CommandLine commandLine = commandLine();
+    System.exit(StandardOutput.exitCode(commandLine, commandLine.execute(args)));
   }
 
   /** The configured command line, for {@code main} and for tests that run commands in-process. */

@@ -62,6 +62,7 @@ final class ModuleFiles {
    * module is built.
    */
   Loaded load(boolean backward) {
+    OutputPaths.checkFile("--output", output);
     Backend backend = device.select();
     RnnConfig cfg = read("--config", config, ModelConfigJson::read);
     StateDict stateDict = read("--weights", weights, StateDictFiles::read);

@@ -3,12 +3,11 @@ package dev.rnn4j.cli;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import dev.rnn4j.io.AtomicFiles;
 import java.io.IOException;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.ChartFactory;
@@ -173,15 +172,7 @@ final class Plots {
   }
 
   private static void save(Path png, JFreeChart chart, int width, int height) throws IOException {
-    // A name of our own rather than createTempFile's, whose owner-only permissions the rename would keep.
-    Path tmp = png.toAbsolutePath().resolveSibling(
-        "." + png.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
-    try {
-      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
-      Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
   }
 
   private static boolean allWhole(double[] xs) {

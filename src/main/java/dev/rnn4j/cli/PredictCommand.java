@@ -2,6 +2,7 @@ package dev.rnn4j.cli;
 
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.DType;
+import dev.rnn4j.io.AtomicFiles;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
@@ -16,11 +17,7 @@ import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.TrainingConfig;
 import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,6 +79,9 @@ final class PredictCommand implements Runnable {
 
   @Override
   public void run() {
+    if (output != null) {
+      OutputPaths.checkFile("--output", output);
+    }
     if (TrainingFiles.isClassification("--checkpoint", checkpoint)) {
       write(predictClasses());
       return;
@@ -203,26 +203,13 @@ final class PredictCommand implements Runnable {
   private void write(String text) {
     if (output == null) {
       spec.commandLine().getOut().print(text);
-      spec.commandLine().getOut().flush();
+      StandardOutput.check(spec.commandLine());
       return;
     }
-    Path tmp = null;
     try {
-      // A name of our own rather than createTempFile's, whose owner-only permissions the rename would keep.
-      tmp = output.toAbsolutePath().resolveSibling(
-          "." + output.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
-      Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.writeString(output, text);
     } catch (IOException e) {
       throw new IllegalArgumentException(Failures.describe("--output", output, e), e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          // The move failed too, and that is what the caller hears about.
-        }
-      }
     }
   }
 }

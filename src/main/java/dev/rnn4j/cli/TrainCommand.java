@@ -73,7 +73,9 @@ import picocli.CommandLine.Spec;
           + "--restore-best-weights ends the run with its best epoch's weights.",
       "",
       "--resume continues the checkpoint's run with its own model, data, optimizer and schedule, up to "
-          + "--epochs, and ends bit for bit where the uninterrupted run ends.",
+          + "--epochs, and ends bit for bit where the uninterrupted run ends. The checkpoint "
+          + "records the SHA-256 of its CSV (or of the shipped series): if the file moved, --csv "
+          + "FILE names it, and is refused unless its content has that checksum.",
       "",
       "Ctrl-C (or SIGTERM) stops at the next step, keeps the last epoch's checkpoint, prints on "
           + "stderr the command that resumes, and exits with code 130.",
@@ -89,7 +91,7 @@ final class TrainCommand implements Runnable {
   private static final TrainingConfig DEFAULTS = TrainingConfig.defaults();
   /** What may accompany --resume: everything else comes from the checkpoint. */
   private static final Set<String> RESUME_OPTIONS =
-      Set.of("--resume", "--epochs", "--out", "--force", "--device");
+      Set.of("--resume", "--epochs", "--out", "--force", "--device", "--csv");
 
   @Spec
   private CommandSpec spec;
@@ -128,8 +130,9 @@ final class TrainCommand implements Runnable {
   @Option(names = "--resume", paramLabel = "CKPT", order = 8,
       description = "Continues the run of this checkpoint (checkpoint.safetensors, or "
           + "best.safetensors to go on from the best epoch, with --force or another --out) up to "
-          + "--epochs (default: the epochs it was started with). Only --epochs, --out, --force and "
-          + "--device may be given with it.")
+          + "--epochs (default: the epochs it was started with). Only --epochs, --out, --force, "
+          + "--device and --csv (the run's CSV at a new place: its content must have the checksum "
+          + "the checkpoint recorded) may be given with it.")
   private Path resume;
 
   @Mixin
@@ -457,13 +460,21 @@ final class TrainCommand implements Runnable {
         }
       }
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
+      DataConfig saved = config.data();
+      config = config.withData(
+          saved.withCsv(TrainingFiles.resumedCsv(data.csv, saved.csv(), saved.csvSha256())));
     }
+    OutputPaths.checkFolder("--out", dir);
     RunFolder.check(dir, resume, force);
     Backend backend = device.select();
     // Read and split here, once, before the trainer: a bad CSV fails before anything is written, and the
     // header can give the sizes.
     TimeSeries series = TrainingFiles.readSeries(config.data(), null,
-        resume == null ? "--csv" : "the checkpoint's CSV");
+        resume == null || data.csv != null ? "--csv" : "the checkpoint's CSV");
+    if (resume == null) {
+      config = config.withData(config.data().withCsvSha256(
+          TrainingFiles.contentSha256("--csv", config.data().csv(), config.data()::contentSha256)));
+    }
     WindowDataset.Split split = config.data().split(series);
     MemoryEstimate.training(config.model(), config.optimizer(), DType.FLOAT32, config.batchSize(),
             config.data().window(), split.train().size(), backend.device())
@@ -476,6 +487,8 @@ final class TrainCommand implements Runnable {
     RunFolder folder = RunFolder.open(dir, resume, force,
         resumedBest == null ? Double.POSITIVE_INFINITY : resumedBest.validationLoss(),
         resumedBest == null ? 0 : resumedBest.epoch());
+    // Under the run's lock: temporaries of a killed writer can go.
+    TrainingFiles.prepareFolder(dir, resume);
     progress = new Progress(stdout, spec.commandLine().getErr(), System.console() != null, config.epochs());
     Trainer.Result result;
     try (Interruption interruption = Interruption.install(spec.commandLine().getErr(), progress,
@@ -535,7 +548,7 @@ final class TrainCommand implements Runnable {
       if (parsed.hasMatchedOption(option) && !RESUME_OPTIONS.contains(option.longestName())) {
         throw new ParameterException(spec.commandLine(), String.format("%s cannot be given with --resume: "
             + "a resumed run keeps the checkpoint's model, data, optimizer and schedule (only --epochs, "
-            + "--out and --device may be given)", option.longestName()));
+            + "--out, --device and --csv may be given)", option.longestName()));
       }
     }
   }

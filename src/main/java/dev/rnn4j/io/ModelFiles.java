@@ -3,11 +3,8 @@ package dev.rnn4j.io;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModelConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Map;
 
 /**
  * A sequence model as PyTorch reads it: a folder with {@code model.json} (the constructor
@@ -34,7 +31,8 @@ public final class ModelFiles {
 
   /**
    * Writes {@code model}'s config and weights into {@code dir} (created if missing), each
-   * atomically.
+   * atomically ({@link AtomicFiles}); the weights carry the checksum of their tensor bytes ({@link
+   * SafetensorsWriter#dataChecksum()}), which PyTorch ignores.
    *
    * @param dir the folder
    * @param model the model; its parameters are copied to the host
@@ -42,21 +40,11 @@ public final class ModelFiles {
    */
   public static void write(Path dir, SequenceModel model) throws IOException {
     Files.createDirectories(dir);
-    StateDictFiles.write(
-        dir.resolve(WEIGHTS),
-        model.stateDict(),
-        Map.of("producer", "rnn4j", "model", model.config().toString()));
-    Path tmp = Files.createTempFile(dir, CONFIG, ".tmp");
-    try {
-      Files.writeString(tmp, SequenceModelJson.toJson(model.config()), StandardCharsets.UTF_8);
-      Files.move(
-          tmp,
-          dir.resolve(CONFIG),
-          StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    SafetensorsWriter weights = Safetensors.writer().dataChecksum();
+    model.stateDict().asMap().forEach(weights::put);
+    weights.metadata("producer", "rnn4j").metadata("model", model.config().toString());
+    weights.write(dir.resolve(WEIGHTS));
+    AtomicFiles.writeString(dir.resolve(CONFIG), SequenceModelJson.toJson(model.config()));
   }
 
   /**

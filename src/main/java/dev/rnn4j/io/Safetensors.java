@@ -21,6 +21,10 @@ import java.util.Objects;
  * Tensor w = f.tensor("weight_ih_l0");
  * }</pre>
  *
+ * <p>A file whose {@code __metadata__} holds {@value #DATA_CHECKSUM_KEY} (see {@link
+ * SafetensorsWriter#dataChecksum()}) has its data section checked against it when read: a file
+ * whose tensor bytes changed is refused. A file without it, such as PyTorch's, is read as it is.
+ *
  * <p>A file is untrusted input: {@link #read} and {@link #parse} check every rule of the format
  * (the rules of the reference Rust crate) before they decode anything, and fail with an {@link
  * IllegalArgumentException} whose message names the file, the rule and the values found.
@@ -31,6 +35,12 @@ public final class Safetensors {
    * most this many bytes (just under 2 GiB).
    */
   static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+
+  /**
+   * The {@code __metadata__} key under which {@link SafetensorsWriter#dataChecksum()} stores the
+   * SHA-256 of the data section, as 64 lowercase hex digits.
+   */
+  public static final String DATA_CHECKSUM_KEY = "rnn4j.sha256";
 
   private Safetensors() {}
 
@@ -66,6 +76,7 @@ public final class Safetensors {
           SafetensorsHeader.parse(header, 0, headerLength, dataLength, source);
       byte[] data = new byte[(int) dataLength];
       readFully(channel, ByteBuffer.wrap(data), 8 + headerLength, size, source);
+      checkDataChecksum(parsed, ByteBuffer.wrap(data), source);
       return new SafetensorsFile(source, parsed, data);
     }
   }
@@ -89,6 +100,8 @@ public final class Safetensors {
     long dataLength = bytes.length - 8L - headerLength;
     SafetensorsHeader header =
         SafetensorsHeader.parse(bytes, 8, headerLength, dataLength, sourceName);
+    checkDataChecksum(
+        header, ByteBuffer.wrap(bytes, 8 + headerLength, (int) dataLength), sourceName);
     byte[] data = Arrays.copyOfRange(bytes, 8 + headerLength, bytes.length);
     return new SafetensorsFile(sourceName, header, data);
   }
@@ -100,6 +113,27 @@ public final class Safetensors {
    */
   public static SafetensorsWriter writer() {
     return new SafetensorsWriter();
+  }
+
+  /**
+   * Fails when the header holds a {@value #DATA_CHECKSUM_KEY} entry that is not the SHA-256 of
+   * {@code data}; a file without one (PyTorch's) passes.
+   */
+  private static void checkDataChecksum(SafetensorsHeader header, ByteBuffer data, String source) {
+    String stored = header.metadata.get(DATA_CHECKSUM_KEY);
+    if (stored == null) {
+      return;
+    }
+    String computed = Checksums.sha256(data);
+    if (!computed.equals(stored)) {
+      String shown = Checksums.prefix(stored);
+      throw new IllegalArgumentException(
+          String.format(
+              "%s: tensor data checksum mismatch (stored %s, computed %s): the file is corrupt",
+              source,
+              shown.matches("[0-9a-f.]*") ? shown : JsonText.quote(shown),
+              Checksums.prefix(computed)));
+    }
   }
 
   private static void readFully(

@@ -8,16 +8,10 @@ import dev.rnn4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Collects named tensors and metadata and writes them as one safetensors file.
@@ -38,7 +32,26 @@ public final class SafetensorsWriter {
   /** One tensor to write; {@code data} is a Tensor, a long[] or an int[]. */
   private record Item(SafetensorsDtype dtype, int[] shape, long byteLength, Object data) {}
 
+  private boolean dataChecksum;
+
   SafetensorsWriter() {}
+
+  /**
+   * Stores the SHA-256 of the data section (every tensor's bytes, as laid out in the file) in the
+   * {@code __metadata__} entry {@value Safetensors#DATA_CHECKSUM_KEY}, after the other entries.
+   * {@link Safetensors#read} and {@link Safetensors#parse} then refuse the file if its tensor bytes
+   * change; PyTorch's {@code safetensors.torch.load_file} reads it as any other file.
+   *
+   * <p>Off by default, so that a writer given the tensors in Python's order writes the bytes that
+   * Python's {@code save_file} writes; rnn4j's own files (checkpoints, exported models, the command
+   * line's outputs) turn it on.
+   *
+   * @return this writer
+   */
+  public SafetensorsWriter dataChecksum() {
+    dataChecksum = true;
+    return this;
+  }
 
   /**
    * Adds {@code t} as {@code name}: F32 for a float32 tensor, F64 for a float64 one.
@@ -106,6 +119,13 @@ public final class SafetensorsWriter {
     Objects.requireNonNull(value, "value");
     JsonText.checkEncodable(key, "metadata key");
     JsonText.checkEncodable(value, "metadata value");
+    if (key.equals(Safetensors.DATA_CHECKSUM_KEY)) {
+      throw new IllegalArgumentException(
+          String.format(
+              "metadata key %s is reserved for the data section's checksum; dataChecksum() writes"
+                  + " it",
+              JsonText.quote(key)));
+    }
     if (metadata.containsKey(key)) {
       throw new IllegalArgumentException(
           String.format(
@@ -123,7 +143,8 @@ public final class SafetensorsWriter {
    * @return the header length, the header and the data
    */
   public byte[] toByteArray() {
-    byte[] header = header();
+    // The checksum's 64 hex digits are a placeholder until the data section is laid out.
+    byte[] header = header(dataChecksum ? "0".repeat(64) : null);
     int padding = (8 - header.length % 8) % 8;
     long headerLength = (long) header.length + padding;
     long dataLength = 0;
@@ -143,58 +164,45 @@ public final class SafetensorsWriter {
     for (int i = 0; i < padding; i++) {
       out.put((byte) ' ');
     }
+    int dataStart = out.position();
     for (Item item : items.values()) {
       writeData(item, out);
+    }
+    if (dataChecksum) {
+      String sha =
+          Checksums.sha256(ByteBuffer.wrap(out.array(), dataStart, out.position() - dataStart));
+      out.position(8).put(header(sha));
     }
     return out.array();
   }
 
   /**
-   * Writes the file to {@code path} atomically: to a temporary file in the same folder, flushed to
-   * the device, then renamed over {@code path} (an atomic move where the file system supports one,
-   * a replacing move otherwise), so that a reader never sees a partial file.
+   * Writes the file to {@code path} atomically ({@link AtomicFiles#write(Path, byte[])}): to a
+   * temporary file in the same folder, flushed to the device, then renamed over {@code path}, so
+   * that a reader never sees a partial file.
    *
    * @param path the file, replaced if it exists
    * @throws IOException if the file cannot be written
    */
   public void write(Path path) throws IOException {
-    byte[] bytes = toByteArray();
-    Path target = path.toAbsolutePath();
-    Path temp =
-        target.resolveSibling(
-            String.format(
-                ".%s.%016x.tmp", target.getFileName(), ThreadLocalRandom.current().nextLong()));
-    try {
-      try (FileChannel channel =
-          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException | RuntimeException e) {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
+    AtomicFiles.write(path, toByteArray());
   }
 
-  /** The header JSON as {@code serde_json::to_string} writes it: no spaces, metadata first. */
-  private byte[] header() {
+  /**
+   * The header JSON as {@code serde_json::to_string} writes it: no spaces, metadata first, with
+   * {@code checksum} as the data checksum's entry when not null.
+   */
+  private byte[] header(String checksum) {
     StringBuilder sb = new StringBuilder("{");
-    if (!metadata.isEmpty()) {
+    Map<String, String> entries = metadata;
+    if (checksum != null) {
+      entries = new LinkedHashMap<>(metadata);
+      entries.put(Safetensors.DATA_CHECKSUM_KEY, checksum);
+    }
+    if (!entries.isEmpty()) {
       sb.append('"').append(SafetensorsHeader.METADATA_KEY).append("\":{");
       boolean first = true;
-      for (Map.Entry<String, String> e : metadata.entrySet()) {
+      for (Map.Entry<String, String> e : entries.entrySet()) {
         if (!first) {
           sb.append(',');
         }

@@ -11,6 +11,18 @@
  * arithmetic), and that the ranges tile the data section with no gap or overlap. Every failure is an
  * {@link java.lang.IllegalArgumentException} whose message names the file, the rule and the values.
  *
+ * <p>Integrity: {@link dev.rnn4j.io.SafetensorsWriter#dataChecksum()} stores the SHA-256 of the
+ * data section under the {@code __metadata__} key {@code rnn4j.sha256}
+ * ({@link dev.rnn4j.io.Safetensors#DATA_CHECKSUM_KEY}); every read
+ * ({@link dev.rnn4j.io.Safetensors#read}, {@link dev.rnn4j.io.Safetensors#parse}, and so every
+ * reader built on them) refuses a file whose tensor bytes no longer hash to it, with
+ * {@code <file>: tensor data checksum mismatch (stored 1a2b3c4d5e6f..., computed 4d5e6f7a8b9c...):
+ * the file is corrupt}. A file without the key (PyTorch's) is read as it is, and PyTorch reads
+ * files with it as any other. The option is off by default so that the writer can reproduce
+ * Python's bytes; rnn4j's own files (checkpoints, exported models, the command line's outputs)
+ * turn it on. Files are written through {@link dev.rnn4j.io.AtomicFiles}: a reader sees the old
+ * file or the new one, never part of one.
+ *
  * <p>Limits:
  * <ul>
  *   <li>Files are read whole into memory: at most 2 GiB, with no memory mapping and no lazy or

@@ -33,7 +33,9 @@ import java.util.TreeMap;
  * A training run's state in one safetensors file: the model's weights under PyTorch's names
  * ({@code rnn.weight_ih_l0}, ..., {@code head.bias}), the optimizer's state under {@code optimizer.},
  * and in the header's metadata the training configuration (model, data, optimizer, schedule),
- * the normalization statistics, the epoch, the loss history and a SHA-256 checksum of all of it.
+ * the normalization statistics, the epoch, the loss history and a SHA-256 checksum of all of it;
+ * the data section's own checksum ({@link SafetensorsWriter#dataChecksum()}) lets any reader of
+ * the file refuse it when its tensor bytes changed.
  * A run with a learning-rate scheduler adds its config ({@code scheduler}, {@link
  * SchedulerConfig#toJson}) and its {@code state_dict} ({@code scheduler_state}, as Python's {@code
  * json.dumps} writes it); a run with early stopping adds its config and {@link EarlyStopping.State}
@@ -121,7 +123,7 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
     if (bestWeights != null) {
       bestWeights.asMap().forEach((name, t) -> tensors.put(BEST_PREFIX + name, t));
     }
-    SafetensorsWriter writer = Safetensors.writer();
+    SafetensorsWriter writer = Safetensors.writer().dataChecksum();
     tensors.forEach(writer::put);
     meta.forEach(writer::metadata);
     writer.metadata("checksum", checksum(tensors, meta));
@@ -160,6 +162,8 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
           + "got %s", path, FORMAT, meta.containsKey("format") ? '"' + meta.get("format") + '"' : "none"));
     }
     String stored = meta.remove("checksum");
+    // Safetensors.read has checked the tensor bytes against it; this checksum covers the metadata.
+    meta.remove(Safetensors.DATA_CHECKSUM_KEY);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (String name : file.names()) {
       tensors.put(name, file.tensor(name));

@@ -59,7 +59,8 @@ public record ClassificationCheckpoint(
       int epochs,
       int batchSize,
       long seed,
-      double clipNorm) {}
+      double clipNorm,
+      String csvSha256) {}
 
   /** Writes the checkpoint to {@code path}, atomically (a temporary file, then a rename). */
   public void write(Path path) throws IOException {
@@ -80,7 +81,8 @@ public record ClassificationCheckpoint(
                 c.epochs(),
                 c.batchSize(),
                 c.seed(),
-                c.clipNorm())));
+                c.clipNorm(),
+                c.csvSha256())));
     meta.put("optimizer", c.optimizer().toJson());
     meta.put("classes", json(classes));
     meta.put("normalization", normalization.toJson());
@@ -88,7 +90,7 @@ public record ClassificationCheckpoint(
     meta.put("history", json(history));
     Map<String, Tensor> tensors = new LinkedHashMap<>(weights.asMap());
     optimizerState.asMap().forEach((name, t) -> tensors.put(OPTIMIZER_PREFIX + name, t));
-    SafetensorsWriter writer = Safetensors.writer();
+    SafetensorsWriter writer = Safetensors.writer().dataChecksum();
     tensors.forEach(writer::put);
     meta.forEach(writer::metadata);
     writer.metadata("checksum", Checkpoint.checksum(tensors, meta));
@@ -123,6 +125,8 @@ public record ClassificationCheckpoint(
               meta.containsKey("format") ? '"' + meta.get("format") + '"' : "none"));
     }
     String stored = meta.remove("checksum");
+    // Safetensors.read has checked the tensor bytes against it; this checksum covers the metadata.
+    meta.remove(Safetensors.DATA_CHECKSUM_KEY);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (String name : file.names()) {
       tensors.put(name, file.tensor(name));
@@ -150,7 +154,8 @@ public record ClassificationCheckpoint(
               s.epochs(),
               s.batchSize(),
               s.seed(),
-              s.clipNorm());
+              s.clipNorm(),
+              s.csvSha256());
       Map<String, Tensor> weights = new LinkedHashMap<>();
       Map<String, Tensor> optimizer = new LinkedHashMap<>();
       tensors.forEach(

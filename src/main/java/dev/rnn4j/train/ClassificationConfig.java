@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param batchSize sequences per mini-batch
  * @param seed seeds the split, initialization, shuffling and dropout
  * @param clipNorm the maximum global gradient norm, or 0 for no clipping
+ * @param csvSha256 the SHA-256 of the data's bytes ({@link #contentSha256()}) when the run was
+ *     configured, or null where unknown (checkpoints written before it was recorded); a resumed run
+ *     reads a moved CSV whose content has this checksum
  */
 public record ClassificationConfig(
     SequenceModelConfig model,
@@ -38,7 +41,38 @@ public record ClassificationConfig(
     int epochs,
     int batchSize,
     long seed,
-    double clipNorm) {
+    double clipNorm,
+    String csvSha256) {
+  /** Settings whose data checksum is not known. */
+  public ClassificationConfig(
+      SequenceModelConfig model,
+      String csv,
+      String idColumn,
+      String labelColumn,
+      List<String> features,
+      double validationFraction,
+      boolean normalize,
+      OptimizerConfig optimizer,
+      int epochs,
+      int batchSize,
+      long seed,
+      double clipNorm) {
+    this(
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm,
+        null);
+  }
+
   /** Checks every component; a message names the one out of range and its value. */
   public ClassificationConfig {
     Objects.requireNonNull(model, "model");
@@ -111,7 +145,8 @@ public record ClassificationConfig(
         epochs,
         batchSize,
         seed,
-        clipNorm);
+        clipNorm,
+        csvSha256);
   }
 
   /** The same config with another optimizer. */
@@ -128,7 +163,8 @@ public record ClassificationConfig(
         epochs,
         batchSize,
         seed,
-        clipNorm);
+        clipNorm,
+        csvSha256);
   }
 
   /** These settings with another split and normalization. */
@@ -145,7 +181,8 @@ public record ClassificationConfig(
         epochs,
         batchSize,
         seed,
-        clipNorm);
+        clipNorm,
+        csvSha256);
   }
 
   /** The same config with another schedule: epochs, batch size, seed and clipping norm. */
@@ -162,7 +199,53 @@ public record ClassificationConfig(
         epochs,
         batchSize,
         seed,
-        clipNorm);
+        clipNorm,
+        csvSha256);
+  }
+
+  /** These settings reading {@code csv} (null: the shipped waveforms), the checksum kept. */
+  public ClassificationConfig withCsv(String csv) {
+    return new ClassificationConfig(
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm,
+        csvSha256);
+  }
+
+  /** These settings with the data checksum {@code csvSha256}. */
+  public ClassificationConfig withCsvSha256(String csvSha256) {
+    return new ClassificationConfig(
+        model,
+        csv,
+        idColumn,
+        labelColumn,
+        features,
+        validationFraction,
+        normalize,
+        optimizer,
+        epochs,
+        batchSize,
+        seed,
+        clipNorm,
+        csvSha256);
+  }
+
+  /**
+   * The SHA-256 of the bytes these settings read now: the CSV file's, or the shipped waveforms'.
+   *
+   * @throws java.io.UncheckedIOException if the file cannot be read
+   */
+  public String contentSha256() {
+    return DataChecksum.sha256(csv, LabelledSequences.DEFAULT_RESOURCE);
   }
 
   /** The sequences these settings read, with labels. */

@@ -22,9 +22,18 @@ import java.util.List;
  * @param validationFraction the share of the series, at its end, held out for validation
  * @param normalize whether to z-score every column with statistics of the training part
  * @param anchored whether windows are made relative to their last value (see above)
+ * @param csvSha256 the SHA-256 of the data's bytes ({@link #contentSha256()}) when the run was
+ *     configured, or null where unknown (checkpoints written before it was recorded); a resumed run
+ *     reads a moved CSV whose content has this checksum
  */
 public record DataConfig(String csv, List<String> columns, int window, int horizon, int stride,
-    double validationFraction, boolean normalize, boolean anchored) {
+    double validationFraction, boolean normalize, boolean anchored, String csvSha256) {
+  /** Settings whose data checksum is not known. */
+  public DataConfig(String csv, List<String> columns, int window, int horizon, int stride,
+      double validationFraction, boolean normalize, boolean anchored) {
+    this(csv, columns, window, horizon, stride, validationFraction, normalize, anchored, null);
+  }
+
   /** Copies the column list and checks every component. */
   public DataConfig {
     columns = List.copyOf(columns);
@@ -39,6 +48,27 @@ public record DataConfig(String csv, List<String> columns, int window, int horiz
   /** The shipped monthly CO2 series, two years of input for the next six months. */
   public static DataConfig defaults() {
     return new DataConfig(null, List.of(TimeSeries.DEFAULT_COLUMN), 24, 6, 1, 0.2, true, true);
+  }
+
+  /** These settings reading {@code csv} (null: the shipped series), the checksum kept. */
+  public DataConfig withCsv(String csv) {
+    return new DataConfig(csv, columns, window, horizon, stride, validationFraction, normalize,
+        anchored, csvSha256);
+  }
+
+  /** These settings with the data checksum {@code csvSha256}. */
+  public DataConfig withCsvSha256(String csvSha256) {
+    return new DataConfig(csv, columns, window, horizon, stride, validationFraction, normalize,
+        anchored, csvSha256);
+  }
+
+  /**
+   * The SHA-256 of the bytes these settings read now: the CSV file's, or the shipped series'.
+   *
+   * @throws java.io.UncheckedIOException if the file cannot be read
+   */
+  public String contentSha256() {
+    return DataChecksum.sha256(csv, TimeSeries.DEFAULT_RESOURCE);
   }
 
   /** The series these settings read. */

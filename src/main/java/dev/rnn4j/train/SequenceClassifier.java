@@ -224,8 +224,11 @@ public final class SequenceClassifier {
       ClassificationConfig config, Data data, ClassificationCheckpoint resume) {
     ClassificationConfig saved = resume.config();
     require(saved.model().equals(config.model()), "model", saved.model(), config.model());
+    // A moved CSV is the same data when the checksum recorded for it is the same.
+    ClassificationConfig comparable =
+        saved.csvSha256() == null ? saved : saved.withCsv(config.csv());
     require(
-        saved.withEpochs(1).withOptimizer(config.optimizer()).equals(config.withEpochs(1)),
+        comparable.withEpochs(1).withOptimizer(config.optimizer()).equals(config.withEpochs(1)),
         "data or schedule",
         saved,
         config);

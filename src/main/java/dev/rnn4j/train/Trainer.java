@@ -382,7 +382,7 @@ public final class Trainer {
       TrainingConfig config, Checkpoint resume, Normalization normalization) {
     TrainingConfig saved = resume.config();
     require(saved.model().equals(config.model()), "model", saved.model(), config.model());
-    require(saved.data().equals(config.data()), "data", saved.data(), config.data());
+    require(sameData(saved.data(), config.data()), "data", saved.data(), config.data());
     require(
         saved.optimizer().type().equals(config.optimizer().type()),
         "optimizer",
@@ -427,6 +427,12 @@ public final class Trainer {
                   + "ask for more than that to continue",
               resume.epoch()));
     }
+  }
+
+  /** Equal settings, or a moved CSV whose recorded content checksum is the same. */
+  private static boolean sameData(DataConfig saved, DataConfig asked) {
+    return saved.equals(asked)
+        || saved.csvSha256() != null && saved.withCsv(asked.csv()).equals(asked);
   }
 
   private static void require(boolean same, String what, Object saved, Object asked) {

@@ -63,6 +63,12 @@ public record TrainingConfig(SequenceModelConfig model, DataConfig data, Optimiz
         OptimizerConfig.adam(0.005), 30, 32, 42, 1.0);
   }
 
+  /** The same config reading {@code data}, which must have the same columns and horizon. */
+  public TrainingConfig withData(DataConfig data) {
+    return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,
+        earlyStopping);
+  }
+
   /** The same config with {@code epochs} epochs. */
   public TrainingConfig withEpochs(int epochs) {
     return new TrainingConfig(model, data, optimizer, epochs, batchSize, seed, clipNorm, scheduler,

@@ -176,7 +176,8 @@ class TrainerScheduleTest {
             "normalization",
             "epoch",
             "history",
-            "checksum"),
+            "checksum",
+            Safetensors.DATA_CHECKSUM_KEY),
         Safetensors.read(path).metadata().keySet());
     Checkpoint c = Checkpoint.read(path);
     assertNull(c.config().scheduler());

@@ -118,8 +118,25 @@ class TrainerTest {
     Files.write(flipped, changed);
     IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class,
         () -> Checkpoint.read(flipped));
-    assertTrue(corrupt.getMessage().startsWith(flipped + ": checkpoint is corrupt: its checksum is "),
-        corrupt.getMessage());
+    assertTrue(corrupt.getMessage().matches("not a readable checkpoint: "
+        + java.util.regex.Pattern.quote(flipped.toString()) + ": tensor data checksum mismatch \\(stored [0-9a-f]{12}\\.\\.\\., "
+        + "computed [0-9a-f]{12}\\.\\.\\.\\): the file is corrupt"), corrupt.getMessage());
+
+    // The metadata has a checksum of its own: an edited epoch, with the tensor bytes intact.
+    dev.rnn4j.io.SafetensorsFile file = dev.rnn4j.io.Safetensors.read(checkpoint);
+    dev.rnn4j.io.SafetensorsWriter edited = dev.rnn4j.io.Safetensors.writer().dataChecksum();
+    file.names().forEach(name -> edited.put(name, file.tensor(name)));
+    file.metadata().forEach((key, value) -> {
+      if (!key.equals(dev.rnn4j.io.Safetensors.DATA_CHECKSUM_KEY)) {
+        edited.metadata(key, key.equals("epoch") ? "7" : value);
+      }
+    });
+    Path metadata = tmp.resolve("metadata.safetensors");
+    edited.write(metadata);
+    IllegalArgumentException meta = assertThrows(IllegalArgumentException.class,
+        () -> Checkpoint.read(metadata));
+    assertTrue(meta.getMessage().startsWith(metadata + ": checkpoint is corrupt: its checksum is "),
+        meta.getMessage());
 
     Path truncated = tmp.resolve("truncated.safetensors");
     Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
