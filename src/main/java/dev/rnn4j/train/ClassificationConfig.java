@@ -203,7 +203,7 @@ public record ClassificationConfig(
         csvSha256);
   }
 
-  /** These settings reading {@code csv} (null: the shipped waveforms), the checksum kept. */
+  /** These settings reading {@code csv} (null: the shipped digits), the checksum kept. */
   public ClassificationConfig withCsv(String csv) {
     return new ClassificationConfig(
         model,
@@ -240,7 +240,7 @@ public record ClassificationConfig(
   }
 
   /**
-   * The SHA-256 of the bytes these settings read now: the CSV file's, or the shipped waveforms'.
+   * The SHA-256 of the bytes these settings read now: the CSV file's, or the shipped digits'.
    *
    * @throws java.io.UncheckedIOException if the file cannot be read
    */

@@ -202,8 +202,8 @@ class ResumeMovedDataTest {
   }
 
   @Test
-  void theShippedWaveformsHaveAChecksum() throws IOException {
-    Path copy = tmp.resolve("waveforms.csv");
+  void theShippedDigitsHaveAChecksum() throws IOException {
+    Path copy = tmp.resolve("digits-rows.csv");
     try (InputStream in =
         LabelledSequences.class.getResourceAsStream(LabelledSequences.DEFAULT_RESOURCE)) {
       Files.copy(in, copy);
@@ -213,8 +213,8 @@ class ResumeMovedDataTest {
             null,
             "id",
             "label",
-            List.of("value"),
-            dev.rnn4j.nn.RnnConfig.lstm(1, 4).batchFirst(true).build(),
+            List.of("p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"),
+            dev.rnn4j.nn.RnnConfig.lstm(8, 4).batchFirst(true).build(),
             2);
     assertEquals(Checksums.sha256(copy), shipped.contentSha256());
   }
