@@ -20,6 +20,7 @@ import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
+import dev.rnn4j.testing.Tolerance;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,7 +89,9 @@ class ForwardCommandTest {
     boolean lstm = config.mode() == RnnMode.LSTM;
     assertEquals(lstm ? List.of("output", "h_n", "c_n") : List.of("output", "h_n"), actual.names());
     for (String name : actual.names()) {
-      assertClose(expected.tensor(name), actual.tensor(name), c.atol(), c.rtol(), c.id() + " " + name);
+      Tolerance bar = Tolerance.forward(c);
+      assertClose(expected.tensor(name), actual.tensor(name), bar.atol(), bar.rtol(),
+          c.id() + " " + name);
     }
     assertEquals(Map.of("producer", "rnn4j forward", "config", config.toString()), actual.metadata());
   }
@@ -113,8 +116,9 @@ class ForwardCommandTest {
     CliRun run = f.run("--device", "cpu");
     assertEquals(0, run.exitCode(), run.describe());
     SafetensorsFile expected = Safetensors.read(c.dir().resolve("expected.safetensors"));
-    assertClose(expected.tensor("output"), Safetensors.read(f.output()).tensor("output"), c.atol(), c.rtol(),
-        "output");
+    Tolerance bar = Tolerance.forward(c);
+    assertClose(expected.tensor("output"), Safetensors.read(f.output()).tensor("output"), bar.atol(),
+        bar.rtol(), "output");
   }
 
   @Test
