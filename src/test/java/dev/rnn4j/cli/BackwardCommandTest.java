@@ -20,11 +20,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code rnn4j backward} end to end on PyTorch's gradient fixtures, and on bad gradient files. */
+@Tag("integration")
+@Tag("cli")
 class BackwardCommandTest {
   @TempDir
   Path tmp;

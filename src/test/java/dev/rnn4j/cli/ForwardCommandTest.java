@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code rnn4j forward} end to end: PyTorch's fixtures through the command line, and bad input. */
+@Tag("integration")
+@Tag("cli")
 class ForwardCommandTest {
   @TempDir
   Path tmp;

@@ -12,11 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scala.Console;
 
 /** docs/spark.md's example: the document shows this file as it is, and it runs. */
+@Tag("integration")
+@Tag("spark")
 class SparkExampleTest {
   private static final Path EXAMPLE =
       Path.of("src/test/java/dev/rnn4j/spark/example/SparkForecastExample.java");
