@@ -13,17 +13,21 @@ import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
+import dev.rnn4j.testing.Tolerance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code rnn4j backward} end to end on PyTorch's gradient fixtures, and on bad gradient files. */
+@Tag("integration")
+@Tag("cli")
 class BackwardCommandTest {
   @TempDir
   Path tmp;
@@ -42,7 +46,9 @@ class BackwardCommandTest {
     assertEquals(expected.names().stream().sorted().toList(), actual.names().stream().sorted().toList(),
         c.id() + ": the output file holds exactly what the contract lists");
     for (String name : expected.names()) {
-      assertClose(expected.tensor(name), actual.tensor(name), c.atol(), c.rtol(), c.id() + " " + name);
+      Tolerance bar = Tolerance.backward(c);
+      assertClose(expected.tensor(name), actual.tensor(name), bar.atol(), bar.rtol(),
+          c.id() + " " + name);
     }
     assertEquals("rnn4j backward", actual.metadata().get("producer"));
   }

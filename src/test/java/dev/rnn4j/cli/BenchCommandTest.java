@@ -11,10 +11,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code rnn4j bench} end to end, on the smallest case with few repetitions. */
+@Tag("integration")
+@Tag("cli")
 class BenchCommandTest {
   @TempDir Path tmp;
 

@@ -12,10 +12,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code rnn4j train --task classification} and {@code predict} on its checkpoint, end to end. */
+@Tag("integration")
+@Tag("cli")
 class ClassificationCommandTest {
   @TempDir Path tmp;
 

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (weight gradients sum block by block), so the run gets a fresh JVM with two processors, the
  * machine the figures were measured on.
  */
+@Tag("integration")
+@Tag("cli")
 class ClassificationReadmeTest {
   private static final Pattern SECTION = Pattern.compile("(?s)### Classification\n(.*?)\n## ");
   private static final Pattern COMMAND =

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code doctor} on a machine without a driver (CI): the CPU backend, and why CUDA is unavailable. */
+@Tag("integration")
+@Tag("cli")
 class DoctorCommandTest {
   @Test
   void explainsTheCpuFallbackWhereThereIsNoDriver() {

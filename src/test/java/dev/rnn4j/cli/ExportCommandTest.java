@@ -9,10 +9,13 @@ import dev.rnn4j.train.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code rnn4j export}: a trained checkpoint's model as PyTorch's files. */
+@Tag("integration")
+@Tag("cli")
 class ExportCommandTest {
   @TempDir
   Path tmp;

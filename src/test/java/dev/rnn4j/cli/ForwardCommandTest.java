@@ -20,6 +20,7 @@ import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
+import dev.rnn4j.testing.Tolerance;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +41,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code rnn4j forward} end to end: PyTorch's fixtures through the command line, and bad input. */
+@Tag("integration")
+@Tag("cli")
 class ForwardCommandTest {
   @TempDir
   Path tmp;
@@ -88,7 +92,9 @@ class ForwardCommandTest {
     boolean lstm = config.mode() == RnnMode.LSTM;
     assertEquals(lstm ? List.of("output", "h_n", "c_n") : List.of("output", "h_n"), actual.names());
     for (String name : actual.names()) {
-      assertClose(expected.tensor(name), actual.tensor(name), c.atol(), c.rtol(), c.id() + " " + name);
+      Tolerance bar = Tolerance.forward(c);
+      assertClose(expected.tensor(name), actual.tensor(name), bar.atol(), bar.rtol(),
+          c.id() + " " + name);
     }
     assertEquals(Map.of("producer", "rnn4j forward", "config", config.toString(),
         Safetensors.DATA_CHECKSUM_KEY, actual.metadata().get(Safetensors.DATA_CHECKSUM_KEY)),
@@ -115,8 +121,9 @@ class ForwardCommandTest {
     CliRun run = f.run("--device", "cpu");
     assertEquals(0, run.exitCode(), run.describe());
     SafetensorsFile expected = Safetensors.read(c.dir().resolve("expected.safetensors"));
-    assertClose(expected.tensor("output"), Safetensors.read(f.output()).tensor("output"), c.atol(), c.rtol(),
-        "output");
+    Tolerance bar = Tolerance.forward(c);
+    assertClose(expected.tensor("output"), Safetensors.read(f.output()).tensor("output"), bar.atol(),
+        bar.rtol(), "output");
   }
 
   @Test

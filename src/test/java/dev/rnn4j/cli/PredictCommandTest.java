@@ -16,10 +16,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code rnn4j predict} on a checkpoint of a short {@code train} run. */
+@Tag("integration")
+@Tag("cli")
 class PredictCommandTest {
   private static final String HEADER = "row,h1,h2,h3,h4,h5,h6";
 

@@ -13,10 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code rnn4j train} with {@code --lr-scheduler} and early stopping, on small models. */
+@Tag("integration")
+@Tag("cli")
 class TrainCommandScheduleTest {
   @TempDir Path tmp;
 

@@ -14,12 +14,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code rnn4j train} end to end, on small models so that the class runs in seconds. */
+@Tag("integration")
+@Tag("cli")
 class TrainCommandTest {
   /** A small model on the shipped series: an epoch takes a fraction of a second. */
   static final List<String> SMALL = List.of("--hidden-size", "8", "--num-layers", "1", "--device", "cpu");

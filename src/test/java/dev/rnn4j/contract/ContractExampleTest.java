@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * runs on the CPU, and its loss falls; README's Java section shows the same program, character for
  * character.
  */
+@Tag("integration")
+@Tag("docs")
 class ContractExampleTest {
   private static final Path SOURCE = Path.of("src/test/resources/contract/ContractExample.java");
   private static final Pattern STEP = Pattern.compile("step (\\d+) loss (\\d+\\.\\d{4})");

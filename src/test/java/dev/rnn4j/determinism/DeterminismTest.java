@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * module, on two processors. The arithmetic of every value is rnn4j's (fused multiply-adds in a
  * fixed order, its own exp and tanh), not the JIT's.
  */
+@Tag("integration")
 class DeterminismTest {
   private static final List<String> TIERS = List.of("-Xint", "-XX:TieredStopAtLevel=1", "-Xmixed");
 

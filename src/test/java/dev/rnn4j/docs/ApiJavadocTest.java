@@ -22,6 +22,7 @@ import javax.tools.DocumentationTool;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * this test runs javadoc's doclint on the same packages and fails on any missing comment. The API
  * packages are those the pom's javadoc configuration does not exclude.
  */
+@Tag("integration")
+@Tag("docs")
 class ApiJavadocTest {
   private static final Path SOURCES = Path.of("src/main/java");
   private static final Pattern EXCLUDED =

@@ -49,6 +49,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
@@ -60,6 +61,8 @@ import org.w3c.dom.Node;
  * LibraryGuideExamples} (and every region is in the guide), each region runs here on the CPU and
  * computes what the guide says, and the coordinates and module names it quotes are the build's.
  */
+@Tag("integration")
+@Tag("docs")
 class LibraryGuideTest {
   private static final Path GUIDE = Path.of("docs/library.md");
   private static final Path EXAMPLES =

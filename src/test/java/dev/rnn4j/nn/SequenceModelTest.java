@@ -14,6 +14,7 @@ import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
+import dev.rnn4j.testing.Tolerance;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -39,7 +40,9 @@ class SequenceModelTest {
     try (SequenceModel model =
         SequenceModel.fromStateDict(config, StateDictFiles.read(c.dir().resolve("weights.safetensors")))) {
       Tensor prediction = model.eval().forward(in.tensor("input"), lengths(in));
-      assertClose(expected.tensor("prediction"), prediction, c.atol(), c.rtol(), c.id() + " prediction");
+      Tolerance bar = Tolerance.model(c);
+      assertClose(expected.tensor("prediction"), prediction, bar.atol(), bar.rtol(),
+          c.id() + " prediction");
     }
   }
 

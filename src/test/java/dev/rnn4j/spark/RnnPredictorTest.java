@@ -33,10 +33,13 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Scoring DataFrames on local[2,2]: parity with single-process forecasts, bad rows, pipelines, the cache. */
+@Tag("integration")
+@Tag("spark")
 class RnnPredictorTest {
   @TempDir
   static Path tmp;

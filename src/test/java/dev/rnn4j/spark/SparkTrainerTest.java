@@ -19,10 +19,13 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Data-parallel training on local[2,2] equals single-process training, and Spark's retries change nothing. */
+@Tag("integration")
+@Tag("spark")
 class SparkTrainerTest {
   @TempDir
   Path tmp;

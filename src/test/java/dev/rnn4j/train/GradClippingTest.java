@@ -24,6 +24,10 @@ import org.junit.jupiter.api.TestFactory;
 
 /** {@code clip_grad_norm_} against PyTorch's fixtures, and its edge cases. */
 class GradClippingTest {
+  // Worst observed 1.2e-4 of the manifest's float64 bar, 1e-12 (8.9e-16 on a total norm), on the
+  // float64 clip fixture (2026-12-07); 13x. float32 keeps the manifest's atol 1e-7, rtol 1e-6: its
+  // worst, 15% of that (6.0e-8), is already within 10x.
+  private static final double FLOAT64_TOL = 1.5e-15;
 
   @TestFactory
   Stream<DynamicTest> everyFixtureMatchesPyTorch() {
@@ -44,14 +48,14 @@ class GradClippingTest {
     return totalNorm.getFlat(0);
   }
 
-  /** Within the manifest's tolerances of PyTorch's values. */
+  /** Within the manifest's tolerances of PyTorch's values, float64 within {@link #FLOAT64_TOL}. */
   static void check(Case c) {
     SafetensorsFile f = c.file(null);
     StateDict grads = OptimFixtures.withPrefix(f, "grad.");
     StateDict expected = OptimFixtures.withPrefix(f, "clipped.");
     Tensor expectedNorm = f.tensor("total_norm");
-    double atol = c.atol();
-    double rtol = c.rtol();
+    double atol = c.isFloat64() ? Math.min(FLOAT64_TOL, c.atol()) : c.atol();
+    double rtol = c.isFloat64() ? Math.min(FLOAT64_TOL, c.rtol()) : c.rtol();
     List<Parameter> params = withGrads(grads);
     StateDict values = Params.values(params);
     Tensor totalNorm = GradClipping.clipGradNorm(params, c.entry().get("max_norm").asDouble());

@@ -19,6 +19,11 @@ import org.junit.jupiter.api.TestFactory;
 
 /** MSELoss and CrossEntropyLoss against PyTorch's fixtures, and their argument checks. */
 class LossTest {
+  // Worst observed 1.4e-4 of the manifest's float64 bar, 1e-12 (4.4e-16 on a loss), over the 2
+  // float64 loss fixtures (2026-12-07); 11x. float32 keeps the manifest's atol 1e-7, rtol 1e-6: its
+  // worst, 12% of that (3.0e-8 on a gradient), is already within 10x.
+  private static final double FLOAT64_TOL = 1.5e-15;
+
   @TestFactory
   Stream<DynamicTest> mseMatchesPyTorch() {
     return OptimFixtures.cases("mse").stream().map(c -> dynamicTest(c.id(), () -> {
@@ -35,11 +40,11 @@ class LossTest {
     }));
   }
 
-  /** Within the manifest's tolerances of PyTorch's values. */
+  /** Within the manifest's tolerances of PyTorch's values, float64 within {@link #FLOAT64_TOL}. */
   private static void check(Case c, SafetensorsFile f, LossResult r) {
     Tensor loss = f.tensor("loss");
-    double atol = c.atol();
-    double rtol = c.rtol();
+    double atol = c.isFloat64() ? Math.min(FLOAT64_TOL, c.atol()) : c.atol();
+    double rtol = c.isFloat64() ? Math.min(FLOAT64_TOL, c.rtol()) : c.rtol();
     double expected = loss.getFlat(0);
     assertEquals(expected, r.value(), atol + rtol * Math.abs(expected), c.id() + " loss");
     assertClose(f.tensor("grad"), r.gradient(), atol, rtol, c.id() + " grad");

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.DType;
+import dev.rnn4j.backend.Device;
 import dev.rnn4j.io.ModelFiles;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
@@ -26,11 +27,18 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * A model trained through the public training calls (forwardForBackward, the loss, backward,
  * clipGradNorm, the optimizer's step and zeroGrad) follows PyTorch's own loop step by step: every
- * step's loss within the manifest's relative tolerance of PyTorch's (float32 1e-5, float64 1e-9),
- * on fixtures written by {@code src/test/python/generate_loop_fixtures.py}.
+ * step's loss within a relative tolerance of PyTorch's, on fixtures written by {@code
+ * src/test/python/generate_loop_fixtures.py}. The CPU is held to bars about 10x above its worst,
+ * tighter than the manifest's (float32 1e-5, float64 1e-9); other backends to the manifest's.
  */
 class LossTrajectoryTest {
   private static final Path ROOT = Path.of("src/test/resources/fixtures/loop");
+  // Worst observed on the CPU 1.5e-7 (lstm_m2o_l2_len_mse_adam_f32, step 10) over the 35 steps of
+  // the 2 float32 loop fixtures (2026-12-07); 13x.
+  private static final double CPU_FLOAT32_RTOL = 2e-6;
+  // Worst observed on the CPU 4.8e-16 (step 11) over the 20 steps of the float64 loop fixture
+  // (2026-12-07); 10x.
+  private static final double CPU_FLOAT64_RTOL = 5e-15;
 
   @TestFactory
   Stream<DynamicTest> everyStepsLossFollowsPyTorch() throws IOException {
@@ -63,6 +71,10 @@ class LossTrajectoryTest {
     OptimizerConfig optimizerConfig = OptimizerConfig.fromJson(entry.get("optimizer").toString());
     double clipNorm = entry.get("clip_norm").asDouble();
     double rtol = entry.get("loss_rtol").asDouble();
+    if (backend.device().equals(Device.CPU)) {
+      boolean float32 = entry.get("dtype").asText().equals("float32");
+      rtol = Math.min(rtol, float32 ? CPU_FLOAT32_RTOL : CPU_FLOAT64_RTOL);
+    }
     boolean classification = entry.get("task").asText().equals("classification");
     try (SequenceModel model = ModelFiles.read(dir).to(backend).train();
         Optimizer optimizer = optimizerConfig.create(model.parameters())) {

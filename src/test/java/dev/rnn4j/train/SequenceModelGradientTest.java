@@ -15,6 +15,7 @@ import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
+import dev.rnn4j.testing.Tolerance;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.stream.Stream;
@@ -22,8 +23,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Whole models against PyTorch: the loss (MSE or cross-entropy) of a model built or trained in PyTorch,
- * and its gradients with respect to every parameter ({@code rnn.*}, {@code head.*}) and the input.
+ * Whole models against PyTorch: the loss (MSE or cross-entropy) of a model built or trained in
+ * PyTorch, and its gradients with respect to every parameter ({@code rnn.*}, {@code head.*}) and
+ * the input, within {@link Tolerance#model}.
  */
 class SequenceModelGradientTest {
 
@@ -45,14 +47,18 @@ class SequenceModelGradientTest {
       LossResult loss = c.entry().get("task").asText().equals("classification")
           ? CrossEntropyLoss.compute(tape.prediction(), in.int64s("target"))
           : MseLoss.compute(tape.prediction(), in.tensor("target"));
+      Tolerance bar = Tolerance.model(c);
       double expectedLoss = expected.tensor("loss").getFlat(0);
-      assertEquals(expectedLoss, loss.value(), c.atol() + c.rtol() * Math.abs(expectedLoss), c.id() + " loss");
+      assertEquals(expectedLoss, loss.value(), bar.atol() + bar.rtol() * Math.abs(expectedLoss),
+          c.id() + " loss");
       Tensor gradInput = tape.backward(loss.gradient());
-      assertClose(expected.tensor("grad_input"), gradInput, c.atol(), c.rtol(), c.id() + " grad_input");
+      assertClose(expected.tensor("grad_input"), gradInput, bar.atol(), bar.rtol(),
+          c.id() + " grad_input");
       StateDict grads = model.grad();
       assertEquals(model.stateDict().names(), grads.names(), c.id() + " every parameter has a gradient");
       for (String name : grads.names()) {
-        assertClose(expected.tensor("grad." + name), grads.get(name), c.atol(), c.rtol(), c.id() + " " + name);
+        assertClose(expected.tensor("grad." + name), grads.get(name), bar.atol(), bar.rtol(),
+            c.id() + " " + name);
       }
     }
   }

@@ -21,6 +21,7 @@ import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
+import dev.rnn4j.testing.Tolerance;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -29,9 +30,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The plain-Java float32 path (what a JVM without {@code jdk.incubator.vector} runs; the other tests run
- * with the module) against PyTorch's gradient fixtures: outputs, states and every gradient, batched float32
- * cases, through the kernel directly.
+ * The plain-Java float32 path (what a JVM without {@code jdk.incubator.vector} runs; the other
+ * tests run with the module) against PyTorch's gradient fixtures: outputs, states and every
+ * gradient, batched float32 cases, through the kernel directly, within {@link Tolerance#backward}.
  */
 class PlainPathParityTest {
 
@@ -86,8 +87,9 @@ class PlainPathParityTest {
         BackwardResult g = tape.backward(host(grad.tensor("grad_output")),
             host(optional(grad, "grad_h_n")), host(optional(grad, "grad_c_n")));
         ForwardResult r = tape.result();
-        double atol = c.atol();
-        double rtol = c.rtol();
+        Tolerance bar = Tolerance.backward(c);
+        double atol = bar.atol();
+        double rtol = bar.rtol();
         assertClose(expected.tensor("output"), view(r.output(), outputShape), atol, rtol, c.id() + " output");
         assertClose(expected.tensor("h_n"), view(r.hN(), layersTimesD, batch, config.outputSize()), atol, rtol,
             c.id() + " h_n");
