@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -29,6 +30,8 @@ import picocli.CommandLine;
  * What the commands write: output paths checked before any work, atomic files, no debris of
  * interrupted saves, write errors on standard output, and corrupt weight files refused.
  */
+@Tag("integration")
+@Tag("cli")
 class OutputSafetyTest {
   @TempDir static Path shared;
 

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code train --resume CKPT --csv FILE}: a run whose data moved resumes when the file's content
  * has the checksum the checkpoint recorded, and says so when it has not.
  */
+@Tag("integration")
+@Tag("cli")
 class ResumeMovedDataTest {
   private static final List<String> DATA =
       List.of("--columns", "value", "--window", "8", "--horizon", "2");

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and {@code best.safetensors} beside the last checkpoint, which {@code predict}, {@code export}
  * and {@code --resume} take.
  */
+@Tag("integration")
+@Tag("cli")
 class RunFolderTest {
   /**
    * Adam at 0.01 on the small model: the validation loss is lowest at epoch 3 of 4 today, so the

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -32,6 +33,8 @@ import picocli.CommandLine.Command;
  * OutOfMemoryError} that still happens gets one line too. These are not speed tests: the bound
  * asserted is 30 s, where the refusals take about a JVM's start.
  */
+@Tag("integration")
+@Tag("cli")
 class SizesBeforeMemoryTest {
   private static final long LIMIT_SECONDS = 30;
 

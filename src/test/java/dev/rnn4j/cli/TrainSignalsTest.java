@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * SIGINT end with exit code 130 and one line naming the checkpoint to resume; while a run writes a
  * folder, a second {@code train} into it is refused, and a {@code kill -9} leaves no lock behind.
  */
+@Tag("integration")
+@Tag("cli")
 class TrainSignalsTest {
   /** The bar: no rnn4j process 2 s after the kill. */
   private static final long GONE_MILLIS = 2_000;
