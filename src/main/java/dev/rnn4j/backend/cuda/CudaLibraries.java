@@ -41,6 +41,12 @@ final class CudaLibraries {
       String missing;
       try {
         missing = load(lines);
+      } catch (NoClassDefFoundError e) {
+        // A project that excluded the JCuda artifacts (docs/library.md) and then asked for CUDA.
+        missing =
+            "the JCuda bindings are not on the class path (missing "
+                + e.getMessage()
+                + "): add org.jcuda:jcuda, jcublas and jcudnn, as rnn4j's POM declares them";
       } catch (Throwable t) {
         missing = "loading CUDA failed: " + t;
       }
