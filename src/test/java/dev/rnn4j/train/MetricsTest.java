@@ -15,13 +15,19 @@ class MetricsTest {
   private static final Path FIXTURES =
       Path.of("src/test/resources/fixtures/metrics/sklearn-1.9.1/metrics.json");
 
-  /** The manifest's rtol: the worst observed is a few ulp (sums in another order). */
-  private static final double RTOL = 1e-12;
+  /** The generator's bar, which the test's own must not exceed. */
+  private static final double MANIFEST_RTOL = 1e-12;
+
+  /**
+   * Relative: the worst observed over every case is 1.6e-16 (one ulp; sums in another order than
+   * scikit-learn's), measured 2026-12-07; about 10x that.
+   */
+  private static final double RTOL = 2e-15;
 
   @Test
   void equalsScikitLearn() throws IOException {
     JsonNode root = new ObjectMapper().readTree(FIXTURES.toFile());
-    assertEquals(RTOL, root.get("rtol").asDouble());
+    assertEquals(MANIFEST_RTOL, root.get("rtol").asDouble());
     int checked = 0;
     for (JsonNode c : root.get("cases")) {
       String id = c.get("id").asText();
