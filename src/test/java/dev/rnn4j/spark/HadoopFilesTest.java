@@ -212,6 +212,27 @@ class HadoopFilesTest {
   }
 
   @Test
+  void badRowsNulledAreLoggedByTheirIds() throws IOException {
+    List<Row> scored =
+        new RnnPredictor()
+            .setModelPath(onePath.toString())
+            .setIdCol("key")
+            .setBadRows("null")
+            .transform(keyed())
+            .collectAsList();
+    assertNull(scored.get(2).get(2));
+    // log4j2-test.properties sends warnings to this file, flushed line by line.
+    Path log = Path.of(System.getProperty("basedir", "."), "target", "test-logs", "log4j2.log");
+    String expected =
+        "RnnPredictor: partition 0: 2 bad rows got a null forecast (badRows=null): row key=\"b\":"
+            + " column \"window\" is null; row key=\"c\": column \"window\" has 11 steps, expected"
+            + " 12 (the model's window)";
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    assertEquals(
+        1, lines.stream().filter(l -> l.endsWith(expected)).count(), String.join("\n", lines));
+  }
+
+  @Test
   void withoutIdColTheMessageNamesTheRowsFirstValues() {
     RnnPredictor predictor = new RnnPredictor().setModelPath(onePath.toString());
     SparkException e =
