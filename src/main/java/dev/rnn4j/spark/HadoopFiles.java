@@ -92,13 +92,19 @@ final class HadoopFiles {
   static byte[] read(String path, Configuration conf) throws IOException {
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(conf);
-    long length = fs.getFileStatus(p).getLen();
+    return read(fs, p, fs.getFileStatus(p).getLen());
+  }
+
+  /**
+   * The whole file at {@code path} on {@code fs}, whose status says it has {@code length} bytes.
+   */
+  static byte[] read(FileSystem fs, Path path, long length) throws IOException {
     if (length > MAX_BYTES) {
       throw new IOException(
           String.format("%s is %d bytes, over the 2 GiB a checkpoint may have", path, length));
     }
     byte[] bytes = new byte[(int) length];
-    try (InputStream in = fs.open(p)) {
+    try (InputStream in = fs.open(path)) {
       int at = 0;
       while (at < bytes.length) {
         int n = in.read(bytes, at, bytes.length - at);
