@@ -151,16 +151,17 @@ public final class SparkTrainer {
 
   /**
    * As {@link #train(TrainingConfig, TimeSeries, Checkpoint, Path)}, with {@code checkpoint} on any
-   * Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:}, ...; a relative path is resolved
-   * against its file system's working directory on the driver), read with the session's Hadoop
-   * configuration, so that executors can score with it where they run. The driver trains into a
-   * temporary local file and, after every epoch, writes it to {@code checkpoint} through a temporary
-   * file in the same folder and a rename: atomic on HDFS and local file systems, not on object stores,
-   * whose rename is a copy.
+   * Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:}, ...; a relative path is
+   * resolved against its file system's working directory on the driver), read with the session's
+   * Hadoop configuration, so that executors can score with it where they run. The driver trains
+   * into a temporary local file and, after every epoch, writes it to {@code checkpoint} through a
+   * temporary file in the same folder and a rename: atomic on HDFS and local file systems, not on
+   * object stores, whose rename is a copy.
    *
    * @param resume the checkpoint to continue from, or null (see {@link #readCheckpoint})
    */
-  public Trainer.Result train(TrainingConfig config, TimeSeries series, Checkpoint resume, String checkpoint)
+  public Trainer.Result train(
+      TrainingConfig config, TimeSeries series, Checkpoint resume, String checkpoint)
       throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String target = HadoopFiles.qualify(Objects.requireNonNull(checkpoint, "checkpoint"), conf);
@@ -180,14 +181,17 @@ public final class SparkTrainer {
         try {
           HadoopFiles.writeAtomically(Files.readAllBytes(local), target, conf);
         } catch (IOException e) {
-          throw new UncheckedIOException(String.format("SparkTrainer: checkpoint %s cannot be written: %s",
-              target, e.getMessage()), e);
+          throw new UncheckedIOException(
+              String.format(
+                  "SparkTrainer: checkpoint %s cannot be written: %s", target, e.getMessage()),
+              e);
         }
         user.onEpoch(stats);
       }
     };
     try {
-      return new SparkTrainer(spark, partitions, dtype, device, copying).train(config, series, resume, local);
+      return new SparkTrainer(spark, partitions, dtype, device, copying)
+          .train(config, series, resume, local);
     } finally {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : files.toList()) {
