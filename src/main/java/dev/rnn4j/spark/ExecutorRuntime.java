@@ -4,7 +4,6 @@ import dev.rnn4j.backend.Backend;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.WindowForecaster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -170,7 +169,7 @@ public final class ExecutorRuntime {
           new FileKey(status.getPath().toString(), status.getLen(), status.getModificationTime());
       sha256 = HASHES.get(fileKey);
       if (sha256 == null) {
-        bytes = readAll(fs, path, status.getLen());
+        bytes = HadoopFiles.read(fs, path, status.getLen());
         sha256 = sha256(bytes);
         HASHES.put(fileKey, sha256);
       }
@@ -206,7 +205,7 @@ public final class ExecutorRuntime {
       Path path, String modelPath, Configuration conf, FileKey fileKey, String sha256) {
     byte[] bytes;
     try {
-      bytes = readAll(path, conf);
+      bytes = HadoopFiles.read(path.toString(), conf);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           String.format("modelPath %s cannot be read: %s", modelPath, e), e);
@@ -219,32 +218,6 @@ public final class ExecutorRuntime {
               "modelPath %s changed while it was read: its content has SHA-256 %s, expected %s from"
                   + " its length and modification time; read it again",
               modelPath, actual, sha256));
-    }
-    return bytes;
-  }
-
-  private static byte[] readAll(Path path, Configuration conf) throws IOException {
-    FileSystem fs = path.getFileSystem(conf);
-    return readAll(fs, path, fs.getFileStatus(path).getLen());
-  }
-
-  private static byte[] readAll(FileSystem fs, Path path, long length) throws IOException {
-    if (length > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          String.format(
-              "modelPath %s is %d bytes, over the 2 GiB a " + "checkpoint may have", path, length));
-    }
-    byte[] bytes = new byte[(int) length];
-    try (InputStream in = fs.open(path)) {
-      int at = 0;
-      while (at < bytes.length) {
-        int n = in.read(bytes, at, bytes.length - at);
-        if (n < 0) {
-          throw new IOException(
-              String.format("%s ended after %d of its %d bytes", path, at, length));
-        }
-        at += n;
-      }
     }
     return bytes;
   }

@@ -24,6 +24,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -49,20 +51,23 @@ import scala.jdk.javaapi.CollectionConverters;
  *
  * <p>A bad row (null, the wrong number of steps or values, a NaN or infinite value, a value that
  * the checkpoint's normalization takes beyond float32's range, or a window whose forecast is not
- * finite) fails the task under {@link BadRows#ERROR}, with a message that names the row's position
- * in its partition and the problem; under {@link BadRows#NULL} its result is null. The model comes
- * from {@link ExecutorRuntime} (once per executor) and runs on the device {@code device} resolves
- * to in each task ({@code auto}: the task's GPU, else the executor's GPU as {@link Rnn4jPlugin} saw
- * it, else {@code spark.rnn4j.device}, else the CPU).
+ * finite) fails the task under {@link BadRows#ERROR}, with a message that names the row (by its id,
+ * given {@link #idCol} or an {@code id} function, else by its first few values) and the problem;
+ * under {@link BadRows#NULL} its result is null, and each task logs one WARN line with the number
+ * of such rows and the first few. The model comes from {@link ExecutorRuntime} (once per executor)
+ * and runs on the device {@code device} resolves to in each task ({@code auto}: the task's GPU,
+ * else the executor's GPU as {@link Rnn4jPlugin} saw it, else {@code spark.rnn4j.device}, else the
+ * CPU).
  *
  * <p>An immutable, serializable value: the with-style methods return copies.
  */
 public final class RnnScorer implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(RnnScorer.class);
 
   /** What a bad input row gives. */
   public enum BadRows {
-    /** The task fails with a message naming the row's position and the problem (the default). */
+    /** The task fails with a message naming the row and the problem (the default). */
     ERROR,
     /** The row's result is null. */
     NULL;
@@ -83,6 +88,7 @@ public final class RnnScorer implements Serializable {
 
   /** The driver's Hadoop configuration, to read the model with on executors. */
   private final SerializableConfiguration hadoopConf;
+
   /** Rows per forward pass. */
   private final int batchSize;
 
@@ -95,25 +101,37 @@ public final class RnnScorer implements Serializable {
   /** The name bad-row messages give the caller ({@code RnnPredictor} or a user's function). */
   private final String caller;
 
+  /** The column that identifies a row in bad-row messages ({@link #appendForecast}), or null. */
+  private final String idCol;
+
   private RnnScorer(
       String modelPath,
       SerializableConfiguration hadoopConf,
       int batchSize,
       String device,
       BadRows badRows,
-      String caller) {
+      String caller,
+      String idCol) {
     this.modelPath = modelPath;
     this.hadoopConf = hadoopConf;
     this.batchSize = batchSize;
     this.device = device;
     this.badRows = badRows;
     this.caller = caller;
+    this.idCol = idCol;
   }
 
   /**
    * A scorer of the checkpoint at {@code modelPath} (any Hadoop file system, read with {@code
    * spark}'s Hadoop configuration), with batches of 512 rows, device {@code auto} and bad rows as
    * errors.
+   *
+   * <p>Called on the driver, it reads and verifies the checkpoint there, so that a missing or wrong
+   * file fails once rather than in every task attempt. A relative {@code modelPath} is resolved
+   * there too, against its file system's working directory on the driver (the driver's working
+   * directory for {@code file:}, the user's home for HDFS), and executors read that file.
+   *
+   * @throws IllegalArgumentException in one line, if the driver cannot read the checkpoint
    */
   public static RnnScorer forModel(String modelPath, SparkSession spark) {
     return forModel(modelPath, spark.sparkContext().hadoopConfiguration());
@@ -121,20 +139,26 @@ public final class RnnScorer implements Serializable {
 
   /** As {@link #forModel(String, SparkSession)}, with a Hadoop configuration of one's own. */
   public static RnnScorer forModel(String modelPath, Configuration hadoopConf) {
+    return forModel(modelPath, hadoopConf, "RnnScorer");
+  }
+
+  /** As {@link #forModel(String, Configuration)}, with {@code caller} starting messages. */
+  static RnnScorer forModel(String modelPath, Configuration hadoopConf, String caller) {
     Objects.requireNonNull(modelPath, "modelPath");
     return new RnnScorer(
-        modelPath,
+        HadoopFiles.checkReadable(caller, modelPath, hadoopConf),
         new SerializableConfiguration(new Configuration(hadoopConf)),
         512,
         "auto",
         BadRows.ERROR,
-        "RnnScorer");
+        caller,
+        null);
   }
 
   /** Rows per model call, at least 1. */
   public RnnScorer batchSize(int batchSize) {
     checkArgument(batchSize >= 1, "batchSize must be at least 1, got %d", batchSize);
-    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller);
+    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller, idCol);
   }
 
   /** {@code auto} (default), {@code cpu}, {@code cuda} or {@code cuda:N}. */
@@ -143,7 +167,7 @@ public final class RnnScorer implements Serializable {
         device != null && (device.equals("auto") || validDevice(device)),
         "device must be one of auto, cpu, cuda, cuda:N, got '%s'",
         device);
-    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller);
+    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller, idCol);
   }
 
   /** What a bad row gives. */
@@ -154,12 +178,16 @@ public final class RnnScorer implements Serializable {
         batchSize,
         device,
         Objects.requireNonNull(badRows, "badRows"),
-        caller);
+        caller,
+        idCol);
   }
 
-  /** The name that starts error messages ({@code RnnPredictor} for the Transformer). */
-  RnnScorer caller(String caller) {
-    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller);
+  /**
+   * The column whose value names a row in bad-row messages and logs of {@link #appendForecast}
+   * (e.g. a key), or null (the default) for the row's first few values.
+   */
+  public RnnScorer idCol(String idCol) {
+    return new RnnScorer(modelPath, hadoopConf, batchSize, device, badRows, caller, idCol);
   }
 
   static boolean validDevice(String device) {
@@ -181,7 +209,23 @@ public final class RnnScorer implements Serializable {
    */
   public <T, R> Iterator<R> score(
       Iterator<T> rows, Function<T, Object> input, BiFunction<T, float[], R> output) {
-    return new Scoring<>(rows, input, output, "input");
+    return new Scoring<>(rows, input, output, "input", row -> "row " + abbreviate(row, 0));
+  }
+
+  /**
+   * As {@link #score(Iterator, Function, BiFunction)}, with bad-row messages and logs naming each
+   * row by {@code id} (e.g. its key) rather than by its first few values.
+   *
+   * @param id a row's identifier, as messages print it ({@code row id=...})
+   */
+  public <T, R> Iterator<R> score(
+      Iterator<T> rows,
+      Function<T, Object> input,
+      Function<T, Object> id,
+      BiFunction<T, float[], R> output) {
+    Objects.requireNonNull(id, "id");
+    return new Scoring<>(
+        rows, input, output, "input", row -> "row id=" + abbreviate(id.apply(row), 0));
   }
 
   /**
@@ -193,9 +237,61 @@ public final class RnnScorer implements Serializable {
    */
   public MapPartitionsFunction<Row, Row> appendForecast(StructType schema, String inputCol) {
     int index = schema.fieldIndex(inputCol);
+    // Plain values only: the function travels to executors, and java.util.function's do not
+    // serialize.
+    String column = idCol;
+    int id = idCol == null ? -1 : schema.fieldIndex(idCol);
+    String inputName = "column \"" + inputCol + "\"";
     return rows ->
         new Scoring<Row, Row>(
-            rows, row -> row.get(index), RnnScorer::append, "column \"" + inputCol + "\"");
+            rows,
+            row -> row.get(index),
+            RnnScorer::append,
+            inputName,
+            row ->
+                "row " + (id < 0 ? abbreviate(row, 0) : column + "=" + abbreviate(row.get(id), 0)));
+  }
+
+  /** At most this many values of a row, or of an array within it, name it in a message. */
+  private static final int SHOWN = 3;
+
+  /** At most this many characters of one value (a string, say) name it in a message. */
+  private static final int SHOWN_CHARS = 24;
+
+  /**
+   * A short form of a row or value for messages: rows and arrays show their first {@value #SHOWN}
+   * values (and the count of all), strings their first {@value #SHOWN_CHARS} characters.
+   */
+  static String abbreviate(Object value, int depth) {
+    if (value == null) {
+      return "null";
+    }
+    if (value instanceof Row row) {
+      List<Object> fields = new ArrayList<>(row.size());
+      for (int i = 0; i < row.size(); i++) {
+        fields.add(row.get(i));
+      }
+      return join(fields, "(", ")", depth);
+    }
+    if (!(value instanceof String)) {
+      List<?> list = Windows.asList(value);
+      if (list != null) {
+        return depth > 1 ? "[" + list.size() + " values]" : join(list, "[", "]", depth);
+      }
+    }
+    String s = value instanceof String ? "\"" + value + "\"" : value.toString();
+    return s.length() <= SHOWN_CHARS ? s : s.substring(0, SHOWN_CHARS) + "...";
+  }
+
+  private static String join(List<?> values, String open, String close, int depth) {
+    StringBuilder b = new StringBuilder(open);
+    for (int i = 0; i < Math.min(SHOWN, values.size()); i++) {
+      b.append(i == 0 ? "" : ", ").append(abbreviate(values.get(i), depth + 1));
+    }
+    if (values.size() > SHOWN) {
+      b.append(", ... (").append(values.size()).append(" values)");
+    }
+    return b.append(close).toString();
   }
 
   private static Row append(Row row, float[] forecast) {
@@ -213,20 +309,28 @@ public final class RnnScorer implements Serializable {
     private final Function<T, Object> input;
     private final BiFunction<T, float[], R> output;
     private final String inputName;
+    private final Function<T, String> name;
     private final ArrayDeque<R> ready = new ArrayDeque<>();
     private final int partition;
     private ExecutorRuntime.Loaded model;
-    private long position;
+
+    /** Under {@link BadRows#NULL}: how many rows got a null result, and the first few of them. */
+    private long nulled;
+
+    private final List<String> firstNulled = new ArrayList<>();
+    private boolean logged;
 
     Scoring(
         Iterator<T> rows,
         Function<T, Object> input,
         BiFunction<T, float[], R> output,
-        String inputName) {
+        String inputName,
+        Function<T, String> name) {
       this.rows = rows;
       this.input = input;
       this.output = output;
       this.inputName = inputName;
+      this.name = name;
       TaskContext task = TaskContext.get();
       this.partition = task == null ? 0 : task.partitionId();
     }
@@ -235,6 +339,16 @@ public final class RnnScorer implements Serializable {
     public boolean hasNext() {
       if (ready.isEmpty() && rows.hasNext()) {
         scoreBatch();
+      }
+      if (ready.isEmpty() && nulled > 0 && !logged) {
+        logged = true;
+        LOG.warn(
+            "{}: partition {}: {} bad rows got a null forecast (badRows=null): {}{}",
+            caller,
+            partition,
+            nulled,
+            String.join("; ", firstNulled),
+            nulled > firstNulled.size() ? "; ..." : "");
       }
       return !ready.isEmpty();
     }
@@ -247,12 +361,18 @@ public final class RnnScorer implements Serializable {
       return ready.poll();
     }
 
-    private IllegalArgumentException badRow(long row, String problem) {
-      return new IllegalArgumentException(
-          String.format(
-              "%s: row %d of partition %d: %s (badRows=error; "
-                  + "badRows=null gives such rows a null forecast)",
-              caller, row, partition, problem));
+    /** Fails the task for {@code row}, or counts it under {@link BadRows#NULL}. */
+    private void badRow(T row, String problem) {
+      if (badRows == BadRows.ERROR) {
+        throw new IllegalArgumentException(
+            String.format(
+                "%s: %s: %s (badRows=error; badRows=null gives such rows a null forecast)",
+                caller, name.apply(row), problem));
+      }
+      nulled++;
+      if (firstNulled.size() < SHOWN) {
+        firstNulled.add(name.apply(row) + ": " + problem);
+      }
     }
 
     private void scoreBatch() {
@@ -271,20 +391,18 @@ public final class RnnScorer implements Serializable {
     private void score(WindowForecaster forecaster) {
       int per = forecaster.window() * forecaster.columns().size();
       List<T> batch = new ArrayList<>(batchSize);
-      long first = position;
       double[] windows = new double[batchSize * per];
       boolean[] good = new boolean[batchSize];
       int n = 0;
       while (batch.size() < batchSize && rows.hasNext()) {
         T row = rows.next();
         String problem = Windows.read(input.apply(row), forecaster, windows, n * per);
-        if (problem != null && badRows == BadRows.ERROR) {
-          throw badRow(position, inputName + " " + problem);
+        if (problem != null) {
+          badRow(row, inputName + " " + problem);
         }
         good[batch.size()] = problem == null;
         n += problem == null ? 1 : 0;
         batch.add(row);
-        position++;
       }
       double[] forecasts = new double[0];
       if (n > 0) {
@@ -305,9 +423,7 @@ public final class RnnScorer implements Serializable {
           // Finite inputs can still overflow inside the model (or in float32 on the way out).
           String problem = nonFinite(forecast);
           if (problem != null) {
-            if (badRows == BadRows.ERROR) {
-              throw badRow(first + i, inputName + " gives " + problem);
-            }
+            badRow(batch.get(i), inputName + " gives " + problem);
             forecast = null;
           }
         }
@@ -424,7 +540,7 @@ public final class RnnScorer implements Serializable {
     /**
      * Lists, Scala sequences and Java arrays (primitive or not) as a list; null for anything else.
      */
-    private static List<?> asList(Object value) {
+    static List<?> asList(Object value) {
       if (value instanceof List<?> list) {
         return list;
       }

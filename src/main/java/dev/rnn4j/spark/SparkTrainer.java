@@ -18,6 +18,8 @@ import dev.rnn4j.train.TrainingConfig;
 import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -143,6 +147,71 @@ public final class SparkTrainer {
     } finally {
       data.destroy();
     }
+  }
+
+  /**
+   * As {@link #train(TrainingConfig, TimeSeries, Checkpoint, Path)}, with {@code checkpoint} on any
+   * Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:}, ...; a relative path is
+   * resolved against its file system's working directory on the driver), read with the session's
+   * Hadoop configuration, so that executors can score with it where they run. The driver trains
+   * into a temporary local file and, after every epoch, writes it to {@code checkpoint} through a
+   * temporary file in the same folder and a rename: atomic on HDFS and local file systems, not on
+   * object stores, whose rename is a copy.
+   *
+   * @param resume the checkpoint to continue from, or null (see {@link #readCheckpoint})
+   */
+  public Trainer.Result train(
+      TrainingConfig config, TimeSeries series, Checkpoint resume, String checkpoint)
+      throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String target = HadoopFiles.qualify(Objects.requireNonNull(checkpoint, "checkpoint"), conf);
+    Path dir = Files.createTempDirectory("rnn4j-spark-");
+    Path local = dir.resolve("checkpoint.safetensors");
+    Trainer.Listener user = listener;
+    Trainer.Listener copying = new Trainer.Listener() {
+      @Override
+      public void onStep(int epoch, int step, int steps, double runningLoss) {
+        user.onStep(epoch, step, steps, runningLoss);
+      }
+
+      @Override
+      public void onEpoch(EpochStats stats) {
+        // Trainer calls this after writing the epoch's checkpoint; the copy goes before the user's
+        // listener so that it sees the checkpoint in place.
+        try {
+          HadoopFiles.writeAtomically(Files.readAllBytes(local), target, conf);
+        } catch (IOException e) {
+          throw new UncheckedIOException(
+              String.format(
+                  "SparkTrainer: checkpoint %s cannot be written: %s", target, e.getMessage()),
+              e);
+        }
+        user.onEpoch(stats);
+      }
+    };
+    try {
+      return new SparkTrainer(spark, partitions, dtype, device, copying)
+          .train(config, series, resume, local);
+    } finally {
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  /**
+   * The checkpoint at {@code path} on any Hadoop file system, read with {@code spark}'s Hadoop
+   * configuration: to resume {@link #train(TrainingConfig, TimeSeries, Checkpoint, String)} from.
+   *
+   * @throws IllegalArgumentException if it is not a readable checkpoint, naming the path
+   */
+  public static Checkpoint readCheckpoint(String path, SparkSession spark) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String qualified = HadoopFiles.qualify(path, conf);
+    return Checkpoint.parse(HadoopFiles.read(qualified, conf), qualified);
   }
 
   /** The series as it travels to executors. */

@@ -3,7 +3,9 @@
  * {@code Transformer}, and {@link dev.rnn4j.spark.RnnScorer}, the same batching for {@code mapPartitions}
  * users), the executor's model cache ({@link dev.rnn4j.spark.ExecutorRuntime}, one load per checkpoint
  * content per JVM), rnn4j's own GPU worker threads, and synchronous data-parallel training
- * ({@link dev.rnn4j.spark.SparkTrainer}). docs/spark.md shows deployment.
+ * ({@link dev.rnn4j.spark.SparkTrainer}). Checkpoints are read and written through Hadoop's
+ * {@code FileSystem} ({@code file:}, {@code hdfs:}, {@code s3a:}, ...), and the driver checks a model
+ * before any job reads it. docs/spark.md shows deployment.
  *
  * <p>The only package that imports {@code org.apache.spark} or {@code scala}; Spark is a provided
  * dependency, never inside rnn4j's jar.

@@ -1,0 +1,150 @@
+package dev.rnn4j.spark;
+
+import dev.rnn4j.train.Checkpoint;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Checkpoints and models on Hadoop file systems ({@code file:}, {@code hdfs:}, {@code s3a:}, ...):
+ * the one place where the Spark side reads, writes and checks them, so the driver and executors
+ * agree on what a path means.
+ */
+final class HadoopFiles {
+  /** The largest file rnn4j reads into memory, as {@code Safetensors} does. */
+  static final long MAX_BYTES = Integer.MAX_VALUE - 8L;
+
+  /**
+   * Files the driver has verified, by qualified path, length and modification time: a pipeline
+   * calls {@code transformSchema} several times, and a checkpoint is read once.
+   */
+  private static final Map<String, Boolean> VERIFIED = new ConcurrentHashMap<>();
+
+  private HadoopFiles() {}
+
+  /**
+   * {@code path} made absolute and given its scheme and authority: a relative path is resolved
+   * against the working directory of its file system on the driver (the driver's working directory
+   * for the local one, the user's home for HDFS), so that executors, whose working directories
+   * differ, read the same file.
+   */
+  static String qualify(String path, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    return p.getFileSystem(conf).makeQualified(p).toString();
+  }
+
+  /**
+   * Checks on the driver that {@code modelPath} is a readable checkpoint (it exists, is a file, and
+   * parses and verifies as a checkpoint), so that a wrong path fails once, on the driver, rather
+   * than in every task attempt.
+   *
+   * @return the qualified path (see {@link #qualify}) for executors to read
+   * @throws IllegalArgumentException in one line, naming {@code caller} and the path as given
+   */
+  static String checkReadable(String caller, String modelPath, Configuration conf) {
+    String qualified = modelPath;
+    try {
+      qualified = qualify(modelPath, conf);
+      Path path = new Path(qualified);
+      FileStatus status = path.getFileSystem(conf).getFileStatus(path);
+      if (status.isDirectory()) {
+        throw new IOException(qualified + " is a directory, not a checkpoint file");
+      }
+      String key = qualified + "\0" + status.getLen() + "\0" + status.getModificationTime();
+      if (!VERIFIED.containsKey(key)) {
+        Checkpoint.parse(read(qualified, conf), qualified);
+        VERIFIED.put(key, Boolean.TRUE);
+      }
+      return qualified;
+    } catch (IOException | IllegalArgumentException e) {
+      String reason =
+          e instanceof FileNotFoundException
+              ? "File " + qualified + " does not exist"
+              : e.getMessage();
+      throw new IllegalArgumentException(
+          String.format(
+              "%s: modelPath %s cannot be read on the driver: %s; give a path every executor can"
+                  + " read (hdfs://, s3a://, or a shared file: URI)",
+              caller, modelPath, firstLine(reason)),
+          e);
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "(no message)";
+    }
+    int end = s.indexOf('\n');
+    return end < 0 ? s : s.substring(0, end);
+  }
+
+  /** The whole file at {@code path}, at most {@link #MAX_BYTES}. */
+  static byte[] read(String path, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    return read(fs, p, fs.getFileStatus(p).getLen());
+  }
+
+  /**
+   * The whole file at {@code path} on {@code fs}, whose status says it has {@code length} bytes.
+   */
+  static byte[] read(FileSystem fs, Path path, long length) throws IOException {
+    if (length > MAX_BYTES) {
+      throw new IOException(
+          String.format("%s is %d bytes, over the 2 GiB a checkpoint may have", path, length));
+    }
+    byte[] bytes = new byte[(int) length];
+    try (InputStream in = fs.open(path)) {
+      int at = 0;
+      while (at < bytes.length) {
+        int n = in.read(bytes, at, bytes.length - at);
+        if (n < 0) {
+          throw new IOException(
+              String.format("%s ended after %d of its %d bytes", path, at, length));
+        }
+        at += n;
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * Writes {@code bytes} to {@code path} so that readers see the old file or the new one, never
+   * part of one: into a temporary file in the same folder, then renamed over {@code path}. The
+   * rename is atomic on HDFS and local file systems; object stores (s3a, gs, abfs without
+   * hierarchical namespace) implement rename as copy and delete, which is not atomic, so a reader
+   * there may briefly find no file. A failed write removes its temporary file.
+   */
+  static void writeAtomically(byte[] bytes, String path, Configuration conf) throws IOException {
+    Path target = new Path(path);
+    FileSystem fs = target.getFileSystem(conf);
+    Path qualified = fs.makeQualified(target);
+    Path temp =
+        new Path(
+            qualified.getParent(), "." + qualified.getName() + "." + UUID.randomUUID() + ".tmp");
+    boolean renamed = false;
+    try {
+      try (OutputStream out = fs.create(temp, false)) {
+        out.write(bytes);
+      }
+      // FileContext's rename replaces an existing file in one step; FileSystem.rename refuses to.
+      FileContext.getFileContext(qualified.toUri(), conf)
+          .rename(temp, qualified, Options.Rename.OVERWRITE);
+      renamed = true;
+    } finally {
+      if (!renamed) {
+        fs.delete(temp, false);
+      }
+    }
+  }
+}
