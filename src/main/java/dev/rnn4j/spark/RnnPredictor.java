@@ -74,7 +74,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
   /** This stage's identifier in a pipeline. */
   private final String uid;
 
-  /** {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop path. */
+  /** {@code modelPath}: the training checkpoint to score with, as a Hadoop path. */
   private final Param<String> modelPath;
 
   /** {@code inputCol}: the column of input sequences. */
@@ -165,7 +165,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
   }
 
   /**
-   * The param {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop
+   * The param {@code modelPath}: the training checkpoint to score with, as a Hadoop
    * path.
    */
   public Param<String> modelPath() {
@@ -213,7 +213,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     return isDefined(idCol) ? $(idCol) : null;
   }
 
-  /** Sets {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop path. */
+  /** Sets {@code modelPath}: the training checkpoint to score with, as a Hadoop path. */
   public RnnPredictor setModelPath(String value) {
     set(modelPath, value);
     return this;
@@ -259,7 +259,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
   }
 
   /**
-   * The value of {@code modelPath}: the checkpoint (or exported model) to score with, as a Hadoop
+   * The value of {@code modelPath}: the training checkpoint to score with, as a Hadoop
    * path.
    */
   public String getModelPath() {
