@@ -63,6 +63,9 @@ import scala.reflect.ClassTag$;
  *     .train(TrainingConfig.defaults(), TimeSeries.defaultDataset(), null, Path.of("ckpt.safetensors"));
  * }</pre>
  *
+ * <p>{@link #barrier(boolean) Barrier mode} runs the same loop in long-lived tasks instead, one
+ * Spark stage for the whole fit, with the same result.
+ *
  * <p>An immutable value: the with-style methods return copies.
  */
 public final class SparkTrainer {
@@ -83,8 +86,8 @@ public final class SparkTrainer {
   private final boolean barrier;
   private final BarrierFit.EpochHook hook;
 
-  private SparkTrainer(SparkSession spark, int partitions, DType dtype, String device, Trainer.Listener listener,
-      boolean barrier, BarrierFit.EpochHook hook) {
+  private SparkTrainer(SparkSession spark, int partitions, DType dtype, String device,
+      Trainer.Listener listener, boolean barrier, BarrierFit.EpochHook hook) {
     this.spark = spark;
     this.partitions = partitions;
     this.dtype = dtype;
@@ -100,8 +103,8 @@ public final class SparkTrainer {
    */
   public static SparkTrainer on(SparkSession spark) {
     Objects.requireNonNull(spark, "spark");
-    return new SparkTrainer(spark, spark.sparkContext().defaultParallelism(), DType.FLOAT32, "auto", SILENT,
-        false, null);
+    return new SparkTrainer(spark, spark.sparkContext().defaultParallelism(), DType.FLOAT32, "auto",
+        SILENT, false, null);
   }
 
   /** Shares (Spark tasks) per step, at least 1; a mini-batch smaller than this has one share per sample. */
@@ -112,8 +115,8 @@ public final class SparkTrainer {
 
   /** The parameters' dtype (the data stay float32); float64 for parity checks. */
   public SparkTrainer dtype(DType dtype) {
-    return new SparkTrainer(spark, partitions, Objects.requireNonNull(dtype, "dtype"), device, listener, barrier,
-        hook);
+    return new SparkTrainer(spark, partitions, Objects.requireNonNull(dtype, "dtype"), device,
+        listener, barrier, hook);
   }
 
   /** Where the tasks compute: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
@@ -124,23 +127,25 @@ public final class SparkTrainer {
   }
 
   /**
-   * Progress, called on the driver. In barrier mode the driver hears of the epochs when the fit ends (one
-   * {@code onEpoch} per epoch this run trained, in order) and of no step: the loop runs in the tasks.
+   * Progress, called on the driver. In barrier mode the driver hears of the epochs when the fit
+   * ends (one {@code onEpoch} per epoch this run trained, in order) and of no step: the loop runs
+   * in the tasks.
    */
   public SparkTrainer listener(Trainer.Listener listener) {
-    return new SparkTrainer(spark, partitions, dtype, device, Objects.requireNonNull(listener, "listener"),
-        barrier, hook);
+    return new SparkTrainer(spark, partitions, dtype, device,
+        Objects.requireNonNull(listener, "listener"), barrier, hook);
   }
 
   /**
-   * Barrier mode ({@code true}) or a Spark job per step ({@code false}, the default). In barrier mode the
-   * fit is one barrier stage of {@code partitions} long-lived tasks, all running at once (the cluster needs
-   * that many free task slots): each runs {@link Trainer}'s loop with its own model and optimizer, computes
-   * its share of every step's mini-batch and sends it to task 0 over a socket, which adds the shares in
-   * share order, as the job-per-step mode does, and sends the sum back to every task: both modes give the
-   * same weights. The tasks' hosts must reach each other on an ephemeral port. Partition 0 writes the checkpoint after each epoch, so
-   * {@code checkpoint} must be a path that every executor can read and partition 0's can write (the
-   * driver's file system in local mode, a shared file system on a cluster). If a task fails, Spark runs the
+   * Barrier mode ({@code true}) or a Spark job per step ({@code false}, the default). In barrier
+   * mode the fit is one barrier stage of {@code partitions} long-lived tasks, all running at once
+   * (the cluster needs that many free task slots): each runs {@link Trainer}'s loop with its own
+   * model and optimizer, computes its share of every step's mini-batch and sends it to task 0 over
+   * a socket, which adds the shares in share order, as the job-per-step mode does, and sends the
+   * sum back to every task: both modes give the same weights. The tasks' hosts must reach each
+   * other on an ephemeral port. Task 0 writes the checkpoint after each epoch, so {@code
+   * checkpoint} must be a path that every executor can read and task 0's can write (the driver's
+   * file system in local mode, a shared file system on a cluster). If a task fails, Spark runs the
    * stage again and its tasks resume from the last checkpoint this fit wrote.
    */
   public SparkTrainer barrier(boolean barrier) {
@@ -181,32 +186,36 @@ public final class SparkTrainer {
     }
   }
 
-  /** The fit as one barrier stage ({@link BarrierFit}); the driver reads partition 0's last checkpoint. */
-  private Trainer.Result trainInBarrier(JavaSparkContext jsc, Broadcast<SeriesData> data, TrainingConfig config,
-      WindowDataset.Split split, Checkpoint resume, Path checkpoint) throws IOException {
+  /** The fit as one barrier stage ({@link BarrierFit}); the result is task 0's last checkpoint. */
+  private Trainer.Result trainInBarrier(JavaSparkContext jsc, Broadcast<SeriesData> data,
+      TrainingConfig config, WindowDataset.Split split, Checkpoint resume, Path checkpoint)
+      throws IOException {
     int start = resume == null ? 0 : resume.epoch();
     byte[] setup;
     try (SequenceModel initial = SequenceModel.create(config.model(), config.seed())) {
-      setup = new Checkpoint(config, split.normalization(), initial.stateDict(), StateDict.of(Map.of()), 0,
-          List.of()).toByteArray();
+      setup = new Checkpoint(config, split.normalization(), initial.stateDict(),
+          StateDict.of(Map.of()), 0, List.of()).toByteArray();
     }
-    BarrierFit fit = new BarrierFit(data, setup, resume == null ? null : resume.toByteArray(), checkpoint,
-        BarrierFit.sha256(checkpoint), dtype, device, hook);
+    BarrierFit fit = new BarrierFit(data, setup, resume == null ? null : resume.toByteArray(),
+        checkpoint, BarrierFit.sha256(checkpoint), dtype, device, hook);
     List<Integer> indices = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
     }
-    // The shuffle behind the barrier stage makes it a map stage: Spark reruns a failed barrier map stage,
-    // but aborts the job when a barrier result stage fails.
+    // The shuffle behind the barrier stage makes it a map stage: Spark reruns a failed barrier map
+    // stage, but aborts the job when a barrier result stage fails.
     List<byte[]> last = jsc.parallelize(indices, partitions).rdd().barrier()
-        .mapPartitions(fit, false, ClassTag$.MODULE$.apply(byte[].class)).toJavaRDD().repartition(1).collect();
+        .mapPartitions(fit, false, ClassTag$.MODULE$.apply(byte[].class)).toJavaRDD()
+        .repartition(1).collect();
     Checkpoint end = Checkpoint.parse(last.get(0), checkpoint.toString());
     StateDict weights = end.bestWeights() != null ? end.bestWeights() : end.weights();
-    SequenceModel model = SequenceModel.fromStateDict(config.model(), weights).to(dtype).to(Backends.cpu());
-    for (EpochStats stats : end.history().subList(Math.min(start, end.history().size()), end.history().size())) {
+    SequenceModel model =
+        SequenceModel.fromStateDict(config.model(), weights).to(dtype).to(Backends.cpu());
+    List<EpochStats> history = end.history();
+    for (EpochStats stats : history.subList(Math.min(start, history.size()), history.size())) {
       listener.onEpoch(stats);
     }
-    return new Trainer.Result(new Forecaster(model, config.data().anchored()), split, end.history(),
+    return new Trainer.Result(new Forecaster(model, config.data().anchored()), split, history,
         end.earlyStopping());
   }
 

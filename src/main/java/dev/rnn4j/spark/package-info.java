@@ -3,7 +3,8 @@
  * {@code Transformer}, and {@link dev.rnn4j.spark.RnnScorer}, the same batching for {@code mapPartitions}
  * users), the executor's model cache ({@link dev.rnn4j.spark.ExecutorRuntime}, one load per checkpoint
  * content per JVM), rnn4j's own GPU worker threads, and synchronous data-parallel training
- * ({@link dev.rnn4j.spark.SparkTrainer}). docs/spark.md shows deployment.
+ * ({@link dev.rnn4j.spark.SparkTrainer}: a Spark job per step, or one barrier stage of long-lived tasks
+ * that exchange gradients over sockets). docs/spark.md shows deployment.
  *
  * <p>The only package that imports {@code org.apache.spark} or {@code scala}; Spark is a provided
  * dependency, never inside rnn4j's jar.
