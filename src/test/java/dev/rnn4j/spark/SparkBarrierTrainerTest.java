@@ -170,4 +170,44 @@ class SparkBarrierTrainerTest {
         "the rerun stage resumes, it does not start over: " + EPOCHS_SEEN);
     assertWeights(calm, failed, 0);
   }
+
+  @Test
+  void aMiniBatchOfOneSampleLeavesTheSecondTaskWithoutAShare() throws IOException {
+    TrainingConfig config = config(1).withSchedule(1, 1, 5, 0);
+    TimeSeries series = Models.series(2, 30);
+    Path single = tmp.resolve("single.safetensors");
+    Trainer.train(
+        config,
+        config.data().split(series),
+        null,
+        single,
+        Backends.cpu(),
+        DType.FLOAT64,
+        Trainer.local(),
+        Models.QUIET);
+    Path barrier = tmp.resolve("barrier.safetensors");
+    SparkTrainer.on(spark)
+        .partitions(2)
+        .dtype(DType.FLOAT64)
+        .device("cpu")
+        .barrier(true)
+        .train(config, series, null, barrier);
+    // One share per step, the whole mini-batch, as one process computes it: the same bits.
+    assertWeights(single, barrier, 0);
+  }
+
+  @Test
+  void aBarrierFitResumedFromItsOwnCheckpointEndsAsAnUninterruptedOne() throws IOException {
+    TimeSeries series = Models.series(2, 80);
+    SparkTrainer trainer =
+        SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu").barrier(true);
+    Path whole = tmp.resolve("whole.safetensors");
+    trainer.train(config(2), series, null, whole);
+    Path resumed = tmp.resolve("resumed.safetensors");
+    trainer.train(config(1), series, null, resumed);
+    Trainer.Result r = trainer.train(config(2), series, Checkpoint.read(resumed), resumed);
+    assertEquals(2, r.history().size(), "the resumed epoch's history is kept");
+    assertEquals(2, Checkpoint.read(resumed).epoch());
+    assertWeights(whole, resumed, 0);
+  }
 }
