@@ -190,7 +190,12 @@ public final class SparkTrainer {
   private Trainer.Result trainInBarrier(JavaSparkContext jsc, Broadcast<SeriesData> data,
       TrainingConfig config, WindowDataset.Split split, Checkpoint resume, Path checkpoint)
       throws IOException {
-    int start = resume == null ? 0 : resume.epoch();
+    int start = 0;
+    if (resume != null) {
+      // Here, once: in the tasks, a bad checkpoint would fail every rerun of the stage.
+      Trainer.checkResumable(config, resume, split.normalization());
+      start = resume.epoch();
+    }
     byte[] setup;
     try (SequenceModel initial = SequenceModel.create(config.model(), config.seed())) {
       setup = new Checkpoint(config, split.normalization(), initial.stateDict(),

@@ -2,6 +2,7 @@ package dev.rnn4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.DType;
@@ -209,5 +210,12 @@ class SparkBarrierTrainerTest {
     assertEquals(2, r.history().size(), "the resumed epoch's history is kept");
     assertEquals(2, Checkpoint.read(resumed).epoch());
     assertWeights(whole, resumed, 0);
+    IllegalArgumentException done =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> trainer.train(config(2), series, Checkpoint.read(resumed), resumed));
+    assertEquals(
+        "the checkpoint has already completed 2 epochs; ask for more than that to continue",
+        done.getMessage());
   }
 }
