@@ -38,6 +38,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
+import scala.reflect.ClassTag$;
 
 /**
  * Synchronous data-parallel training of a forecaster on a Spark cluster: {@link Trainer}'s run, with each
@@ -66,6 +67,9 @@ import scala.Tuple2;
  *     .train(TrainingConfig.defaults(), TimeSeries.defaultDataset(), null, Path.of("ckpt.safetensors"));
  * }</pre>
  *
+ * <p>{@link #barrier(boolean) Barrier mode} runs the same loop in long-lived tasks instead, one
+ * Spark stage for the whole fit, with the same result.
+ *
  * <p>An immutable value: the with-style methods return copies.
  */
 public final class SparkTrainer {
@@ -83,13 +87,18 @@ public final class SparkTrainer {
   private final DType dtype;
   private final String device;
   private final Trainer.Listener listener;
+  private final boolean barrier;
+  private final BarrierFit.EpochHook hook;
 
-  private SparkTrainer(SparkSession spark, int partitions, DType dtype, String device, Trainer.Listener listener) {
+  private SparkTrainer(SparkSession spark, int partitions, DType dtype, String device,
+      Trainer.Listener listener, boolean barrier, BarrierFit.EpochHook hook) {
     this.spark = spark;
     this.partitions = partitions;
     this.dtype = dtype;
     this.device = device;
     this.listener = listener;
+    this.barrier = barrier;
+    this.hook = hook;
   }
 
   /**
@@ -98,30 +107,59 @@ public final class SparkTrainer {
    */
   public static SparkTrainer on(SparkSession spark) {
     Objects.requireNonNull(spark, "spark");
-    return new SparkTrainer(spark, spark.sparkContext().defaultParallelism(), DType.FLOAT32, "auto", SILENT);
+    return new SparkTrainer(spark, spark.sparkContext().defaultParallelism(), DType.FLOAT32, "auto",
+        SILENT, false, null);
   }
 
   /** Shares (Spark tasks) per step, at least 1; a mini-batch smaller than this has one share per sample. */
   public SparkTrainer partitions(int partitions) {
     checkArgument(partitions >= 1, "partitions must be at least 1, got %d", partitions);
-    return new SparkTrainer(spark, partitions, dtype, device, listener);
+    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
   }
 
   /** The parameters' dtype (the data stay float32); float64 for parity checks. */
   public SparkTrainer dtype(DType dtype) {
-    return new SparkTrainer(spark, partitions, Objects.requireNonNull(dtype, "dtype"), device, listener);
+    return new SparkTrainer(spark, partitions, Objects.requireNonNull(dtype, "dtype"), device,
+        listener, barrier, hook);
   }
 
   /** Where the tasks compute: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
   public SparkTrainer device(String device) {
     checkArgument(device != null && (device.equals("auto") || RnnScorer.validDevice(device)),
         "device must be one of auto, cpu, cuda, cuda:N, got '%s'", device);
-    return new SparkTrainer(spark, partitions, dtype, device, listener);
+    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
   }
 
-  /** Progress, called on the driver. */
+  /**
+   * Progress, called on the driver. In barrier mode the driver hears of the epochs when the fit
+   * ends (one {@code onEpoch} per epoch this run trained, in order) and of no step: the loop runs
+   * in the tasks.
+   */
   public SparkTrainer listener(Trainer.Listener listener) {
-    return new SparkTrainer(spark, partitions, dtype, device, Objects.requireNonNull(listener, "listener"));
+    return new SparkTrainer(spark, partitions, dtype, device,
+        Objects.requireNonNull(listener, "listener"), barrier, hook);
+  }
+
+  /**
+   * Barrier mode ({@code true}) or a Spark job per step ({@code false}, the default). In barrier
+   * mode the fit is one barrier stage of {@code partitions} long-lived tasks, all running at once
+   * (the cluster needs that many free task slots): each runs {@link Trainer}'s loop with its own
+   * model and optimizer, computes its share of every step's mini-batch and sends it to task 0 over
+   * a socket, which adds the shares in share order, as the job-per-step mode does, and sends the
+   * sum back to every task: both modes give the same weights. The tasks' hosts must reach each
+   * other on an ephemeral port. Task 0 writes the checkpoint after each epoch, so {@code
+   * checkpoint} must be a path that every executor can read and task 0's can write (the driver's
+   * file system in local mode, a shared file system on a cluster). If a task fails, Spark runs the
+   * stage again and its tasks resume from the last checkpoint this fit wrote.
+   */
+  public SparkTrainer barrier(boolean barrier) {
+    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
+  }
+
+  /** Called in every barrier task after each epoch: tests fail a task there on purpose. */
+  SparkTrainer afterEpoch(BarrierFit.EpochHook hook) {
+    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier,
+        Objects.requireNonNull(hook, "hook"));
   }
 
   /**
@@ -142,6 +180,9 @@ public final class SparkTrainer {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<SeriesData> data = jsc.broadcast(SeriesData.of(series));
     try {
+      if (barrier) {
+        return trainInBarrier(jsc, data, config, split, resume, checkpoint);
+      }
       return Trainer.train(config, split, resume, checkpoint, Backends.cpu(), dtype,
           new ClusterGradients(jsc, data, config, split.normalization(), partitions, device), listener);
     } finally {
@@ -214,8 +255,46 @@ public final class SparkTrainer {
     return Checkpoint.parse(HadoopFiles.read(qualified, conf), qualified);
   }
 
+  /** The fit as one barrier stage ({@link BarrierFit}); the result is task 0's last checkpoint. */
+  private Trainer.Result trainInBarrier(JavaSparkContext jsc, Broadcast<SeriesData> data,
+      TrainingConfig config, WindowDataset.Split split, Checkpoint resume, Path checkpoint)
+      throws IOException {
+    int start = 0;
+    if (resume != null) {
+      // Here, once: in the tasks, a bad checkpoint would fail every rerun of the stage.
+      Trainer.checkResumable(config, resume, split.normalization());
+      start = resume.epoch();
+    }
+    byte[] setup;
+    try (SequenceModel initial = SequenceModel.create(config.model(), config.seed())) {
+      setup = new Checkpoint(config, split.normalization(), initial.stateDict(),
+          StateDict.of(Map.of()), 0, List.of()).toByteArray();
+    }
+    BarrierFit fit = new BarrierFit(data, setup, resume == null ? null : resume.toByteArray(),
+        checkpoint, BarrierFit.sha256(checkpoint), dtype, device, hook);
+    List<Integer> indices = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      indices.add(p);
+    }
+    // The shuffle behind the barrier stage makes it a map stage: Spark reruns a failed barrier map
+    // stage, but aborts the job when a barrier result stage fails.
+    List<byte[]> last = jsc.parallelize(indices, partitions).rdd().barrier()
+        .mapPartitions(fit, false, ClassTag$.MODULE$.apply(byte[].class)).toJavaRDD()
+        .repartition(1).collect();
+    Checkpoint end = Checkpoint.parse(last.get(0), checkpoint.toString());
+    StateDict weights = end.bestWeights() != null ? end.bestWeights() : end.weights();
+    SequenceModel model =
+        SequenceModel.fromStateDict(config.model(), weights).to(dtype).to(Backends.cpu());
+    List<EpochStats> history = end.history();
+    for (EpochStats stats : history.subList(Math.min(start, history.size()), history.size())) {
+      listener.onEpoch(stats);
+    }
+    return new Trainer.Result(new Forecaster(model, config.data().anchored()), split, history,
+        end.earlyStopping());
+  }
+
   /** The series as it travels to executors. */
-  private record SeriesData(ArrayList<String> columns, double[][] rows) implements Serializable {
+  record SeriesData(ArrayList<String> columns, double[][] rows) implements Serializable {
     static SeriesData of(TimeSeries series) {
       double[][] rows = new double[series.length()][series.numColumns()];
       for (int t = 0; t < rows.length; t++) {
@@ -295,9 +374,9 @@ public final class SparkTrainer {
    * here the bits depend on nothing Spark schedules, so a retried task or a resumed run changes nothing.
    */
   private static Partial treeSum(JavaRDD<Partial> parts, int shares) {
-    int groups = (int) Math.ceil(Math.sqrt(shares));
+    int groups = Partial.groups(shares);
     List<Tuple2<Integer, Partial>> sums = parts
-        .mapToPair(p -> new Tuple2<>(p.share() * groups / shares, p))
+        .mapToPair(p -> new Tuple2<>(Partial.group(p.share(), groups, shares), p))
         .groupByKey(groups)
         .mapValues(Partial::sum)
         .collect();
@@ -348,68 +427,6 @@ public final class SparkTrainer {
         }
       });
       return Partial.of(share.index(), names, g);
-    }
-  }
-
-  /**
-   * A share's gradient flattened in the driver's parameter order, its loss sum and its sample count.
-   *
-   * @param share the (first) share summed in
-   * @param values the gradient, parameter after parameter in the driver's order
-   */
-  private record Partial(int share, double[] values, double lossSum, int samples) implements Serializable {
-    /** {@code g} flattened in the order of {@code names}; every name must have a gradient. */
-    static Partial of(int share, List<String> names, Forecaster.ShareGradient g) {
-      Map<String, Tensor> grads = g.grads().asMap();
-      double[][] parts = new double[names.size()][];
-      int size = 0;
-      for (int i = 0; i < parts.length; i++) {
-        Tensor grad = grads.get(names.get(i));
-        if (grad == null) {
-          throw new IllegalStateException(String.format("share %d has no gradient for parameter %s; it has %s",
-              share, names.get(i), grads.keySet()));
-        }
-        parts[i] = grad.toDoubleArray();
-        size += parts[i].length;
-      }
-      double[] flat = new double[size];
-      int at = 0;
-      for (double[] part : parts) {
-        System.arraycopy(part, 0, flat, at, part.length);
-        at += part.length;
-      }
-      return new Partial(share, flat, g.lossSum(), g.samples());
-    }
-
-    /** The sum of {@code parts}, added in share order; it carries the first share's index. */
-    static Partial sum(Iterable<Partial> parts) {
-      List<Partial> sorted = new ArrayList<>();
-      parts.forEach(sorted::add);
-      sorted.sort(Comparator.comparingInt(Partial::share));
-      Partial first = sorted.get(0);
-      double[] values = first.values().clone();
-      double lossSum = first.lossSum();
-      int samples = first.samples();
-      for (Partial p : sorted.subList(1, sorted.size())) {
-        for (int i = 0; i < values.length; i++) {
-          values[i] += p.values()[i];
-        }
-        lossSum += p.lossSum();
-        samples += p.samples();
-      }
-      return new Partial(first.share(), values, lossSum, samples);
-    }
-
-    /** The sum as gradients of {@code params}: the same names, shapes and dtypes. */
-    StateDict toStateDict(StateDict params) {
-      Map<String, Tensor> out = new LinkedHashMap<>();
-      int at = 0;
-      for (Map.Entry<String, Tensor> e : params.asMap().entrySet()) {
-        Tensor p = e.getValue();
-        out.put(e.getKey(), Tensor.wrap(Arrays.copyOfRange(values, at, at + p.numel()), p.shape()).to(p.dtype()));
-        at += p.numel();
-      }
-      return StateDict.of(out);
     }
   }
 }

@@ -3,7 +3,8 @@
  * {@code Transformer}, and {@link dev.rnn4j.spark.RnnScorer}, the same batching for {@code mapPartitions}
  * users), the executor's model cache ({@link dev.rnn4j.spark.ExecutorRuntime}, one load per checkpoint
  * content per JVM), rnn4j's own GPU worker threads, and synchronous data-parallel training
- * ({@link dev.rnn4j.spark.SparkTrainer}). Checkpoints are read and written through Hadoop's
+ * ({@link dev.rnn4j.spark.SparkTrainer}: a Spark job per step, or one barrier stage of long-lived tasks
+ * that exchange gradients over sockets). Checkpoints are read and written through Hadoop's
  * {@code FileSystem} ({@code file:}, {@code hdfs:}, {@code s3a:}, ...), and the driver checks a model
  * before any job reads it. docs/spark.md shows deployment.
  *

@@ -378,7 +378,16 @@ public final class Trainer {
     return sum / samples;
   }
 
-  private static void checkResumable(
+  /**
+   * Refuses, in one line, a checkpoint that {@link #train} could not continue with {@code config}
+   * on data of {@code normalization}: another model, data, optimizer type, scheduler or early
+   * stopping, a run that stopped early, or one that already has {@code config.epochs()} epochs.
+   * {@code train} checks this itself; a caller that runs the loop elsewhere (Spark's barrier tasks)
+   * checks first, where a failure is not retried.
+   *
+   * @throws IllegalArgumentException naming what differs
+   */
+  public static void checkResumable(
       TrainingConfig config, Checkpoint resume, Normalization normalization) {
     TrainingConfig saved = resume.config();
     require(saved.model().equals(config.model()), "model", saved.model(), config.model());

@@ -1,0 +1,221 @@
+package dev.rnn4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.nn.SequenceModelConfig;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.EpochStats;
+import dev.rnn4j.train.OptimizerConfig;
+import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.Trainer;
+import dev.rnn4j.train.TrainingConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Barrier-mode training on local[2,2] (two tasks, both slots): it equals single-process training
+ * and the job-per-step mode, and a task that fails mid-fit makes Spark rerun the stage, which
+ * resumes from the last checkpoint and ends in the same weights.
+ */
+@Tag("integration")
+@Tag("spark")
+class SparkBarrierTrainerTest {
+  // What the tasks report, in this JVM (local mode runs them here).
+  private static final AtomicBoolean ARMED = new AtomicBoolean();
+  private static final List<String> EPOCHS_SEEN = new CopyOnWriteArrayList<>();
+
+  @TempDir Path tmp;
+
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void setUp() {
+    spark = LocalSpark.get();
+  }
+
+  /** A stacked LSTM on two columns, Adam with clipping, as SparkTrainerTest's. */
+  private static TrainingConfig config(int epochs) {
+    TrainingConfig base = Models.config(2, 5);
+    return new TrainingConfig(
+        SequenceModelConfig.manyToOne(
+            RnnConfig.lstm(2, 6).numLayers(2).batchFirst(true).build(), base.data().horizon()),
+        base.data(),
+        OptimizerConfig.adam(0.01),
+        epochs,
+        24,
+        5,
+        0.5);
+  }
+
+  private static void assertWeights(Path want, Path got, double tolerance) throws IOException {
+    Map<String, Tensor> a = Checkpoint.read(want).weights().asMap();
+    Map<String, Tensor> b = Checkpoint.read(got).weights().asMap();
+    assertEquals(a.keySet(), b.keySet());
+    for (String name : a.keySet()) {
+      assertEquals(a.get(name).dtype(), b.get(name).dtype(), name);
+      assertArrayEquals(a.get(name).toDoubleArray(), b.get(name).toDoubleArray(), tolerance, name);
+    }
+  }
+
+  @Test
+  void aBarrierFitTrainsAsOneProcessAndAsAJobPerStep() throws IOException {
+    TrainingConfig config = config(2);
+    TimeSeries series = Models.series(2, 120);
+    Path single = tmp.resolve("single.safetensors");
+    Trainer.Result expected =
+        Trainer.train(
+            config,
+            config.data().split(series),
+            null,
+            single,
+            Backends.cpu(),
+            DType.FLOAT64,
+            Trainer.local(),
+            Models.QUIET);
+    SparkTrainer trainer = SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu");
+    Path perStep = tmp.resolve("per-step.safetensors");
+    trainer.train(config, series, null, perStep);
+    Path barrier = tmp.resolve("barrier.safetensors");
+    List<EpochStats> heard = new ArrayList<>();
+    Trainer.Result actual =
+        trainer
+            .barrier(true)
+            .listener(
+                new Trainer.Listener() {
+                  @Override
+                  public void onStep(int epoch, int step, int steps, double runningLoss) {}
+
+                  @Override
+                  public void onEpoch(EpochStats stats) {
+                    heard.add(stats);
+                  }
+                })
+            .train(config, series, null, barrier);
+    // float64, two epochs of 4 steps: the sums' order differs from one process by one split; the
+    // worst weight difference seen was 1.1e-16, so the bound of 1e-12 has a wide margin.
+    assertWeights(single, barrier, 1e-12);
+    assertWeights(perStep, barrier, 0); // the same shares summed in the same tree: the same bits
+    assertEquals(2, Checkpoint.read(barrier).epoch());
+    assertEquals(actual.history(), heard, "the driver hears every epoch once, in order");
+    for (int e = 0; e < 2; e++) {
+      assertEquals(
+          expected.history().get(e).trainLoss(), actual.history().get(e).trainLoss(), 1e-12);
+      assertEquals(
+          expected.history().get(e).validationLoss(),
+          actual.history().get(e).validationLoss(),
+          1e-12);
+    }
+    Map<String, Tensor> inMemory = actual.forecaster().model().stateDict().asMap();
+    Map<String, Tensor> written = Checkpoint.read(barrier).weights().asMap();
+    for (String name : written.keySet()) {
+      assertArrayEquals(
+          written.get(name).toDoubleArray(), inMemory.get(name).toDoubleArray(), 0, name);
+    }
+  }
+
+  @Test
+  void aTaskThatFailsAfterAnEpochResumesTheFitFromItsCheckpoint() throws IOException {
+    TrainingConfig config = config(3).withSchedule(3, 24, 5, 0.5);
+    TimeSeries series = Models.series(2, 80);
+    SparkTrainer trainer =
+        SparkTrainer.on(spark)
+            .partitions(2)
+            .dtype(DType.FLOAT64)
+            .device("cpu")
+            .barrier(true)
+            .afterEpoch(
+                (partition, stageAttempt, epoch) -> {
+                  if (partition == 0) {
+                    EPOCHS_SEEN.add(stageAttempt + ":" + epoch);
+                  }
+                  if (partition == 1 && epoch == 2 && ARMED.compareAndSet(true, false)) {
+                    throw new IllegalStateException(
+                        "the test fails partition 1 after epoch 2 on purpose");
+                  }
+                });
+    Path calm = tmp.resolve("calm.safetensors");
+    trainer.train(config, series, null, calm);
+    Path failed = tmp.resolve("failed.safetensors");
+    EPOCHS_SEEN.clear();
+    ARMED.set(true);
+    try {
+      trainer.train(config, series, null, failed);
+    } finally {
+      ARMED.set(false);
+    }
+    // Partition 0 had written epoch 1's checkpoint before partition 1 could finish epoch 2 (its
+    // steps
+    // need partition 0's gradients), and maybe epoch 2's: the rerun starts after one of them.
+    List<String> rerun = EPOCHS_SEEN.stream().filter(s -> !s.startsWith("0:")).toList();
+    assertEquals(
+        "1:3", rerun.get(rerun.size() - 1), "the rerun stage finishes the fit: " + EPOCHS_SEEN);
+    assertEquals(
+        List.of(),
+        rerun.stream().filter(s -> s.equals("1:1")).toList(),
+        "the rerun stage resumes, it does not start over: " + EPOCHS_SEEN);
+    assertWeights(calm, failed, 0);
+  }
+
+  @Test
+  void aMiniBatchOfOneSampleLeavesTheSecondTaskWithoutAShare() throws IOException {
+    TrainingConfig config = config(1).withSchedule(1, 1, 5, 0);
+    TimeSeries series = Models.series(2, 30);
+    Path single = tmp.resolve("single.safetensors");
+    Trainer.train(
+        config,
+        config.data().split(series),
+        null,
+        single,
+        Backends.cpu(),
+        DType.FLOAT64,
+        Trainer.local(),
+        Models.QUIET);
+    Path barrier = tmp.resolve("barrier.safetensors");
+    SparkTrainer.on(spark)
+        .partitions(2)
+        .dtype(DType.FLOAT64)
+        .device("cpu")
+        .barrier(true)
+        .train(config, series, null, barrier);
+    // One share per step, the whole mini-batch, as one process computes it: the same bits.
+    assertWeights(single, barrier, 0);
+  }
+
+  @Test
+  void aBarrierFitResumedFromItsOwnCheckpointEndsAsAnUninterruptedOne() throws IOException {
+    TimeSeries series = Models.series(2, 80);
+    SparkTrainer trainer =
+        SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu").barrier(true);
+    Path whole = tmp.resolve("whole.safetensors");
+    trainer.train(config(2), series, null, whole);
+    Path resumed = tmp.resolve("resumed.safetensors");
+    trainer.train(config(1), series, null, resumed);
+    Trainer.Result r = trainer.train(config(2), series, Checkpoint.read(resumed), resumed);
+    assertEquals(2, r.history().size(), "the resumed epoch's history is kept");
+    assertEquals(2, Checkpoint.read(resumed).epoch());
+    assertWeights(whole, resumed, 0);
+    IllegalArgumentException done =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> trainer.train(config(2), series, Checkpoint.read(resumed), resumed));
+    assertEquals(
+        "the checkpoint has already completed 2 epochs; ask for more than that to continue",
+        done.getMessage());
+  }
+}
