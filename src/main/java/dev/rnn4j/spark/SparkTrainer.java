@@ -204,6 +204,12 @@ public final class SparkTrainer {
   public Trainer.Result train(
       TrainingConfig config, TimeSeries series, Checkpoint resume, String checkpoint)
       throws IOException {
+    // A barrier fit's checkpoints are written by task 0 where it runs, not on the driver.
+    if (barrier) {
+      throw new IllegalArgumentException(
+          "SparkTrainer: a barrier fit writes its checkpoint from a task; give it a Path on a file"
+              + " system every executor shares, not a Hadoop URI");
+    }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String target = HadoopFiles.qualify(Objects.requireNonNull(checkpoint, "checkpoint"), conf);
     Path dir = Files.createTempDirectory("rnn4j-spark-");
@@ -231,7 +237,7 @@ public final class SparkTrainer {
       }
     };
     try {
-      return new SparkTrainer(spark, partitions, dtype, device, copying)
+      return new SparkTrainer(spark, partitions, dtype, device, copying, false, hook)
           .train(config, series, resume, local);
     } finally {
       try (Stream<Path> files = Files.list(dir)) {
