@@ -217,5 +217,13 @@ class SparkBarrierTrainerTest {
     assertEquals(
         "the checkpoint has already completed 2 epochs; ask for more than that to continue",
         done.getMessage());
+    IllegalArgumentException uri =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> trainer.train(config(2), series, null, resumed.toUri().toString()));
+    assertEquals(
+        "SparkTrainer: a barrier fit writes its checkpoint from a task; give it a Path on a file"
+            + " system every executor shares, not a Hadoop URI",
+        uri.getMessage());
   }
 }
