@@ -38,8 +38,8 @@ class SparkExampleTest {
   @Test
   void theExampleTrainsOnSparkThenScoresADataFrame() throws Exception {
     Path checkpoint = tmp.resolve("co2.safetensors");
-    // The example prints its progress and a preview for a reader at a terminal; here both are kept and
-    // checked. show() prints through Scala's Console, which took System.out once, when it started.
+    // The example prints its progress and a preview for a reader at a terminal; here both are kept
+    // and checked. show() prints through Scala's Console, which took System.out once, at its start.
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     PrintStream capture = new PrintStream(printed, true, StandardCharsets.UTF_8);
     PrintStream out = System.out;
