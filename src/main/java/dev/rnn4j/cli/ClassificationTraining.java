@@ -38,10 +38,27 @@ final class ClassificationTraining {
   // SequenceClassifier's epochs do not carry them yet, so asking for them is refused, not ignored.
   private static final List<String> FORECASTING_ONLY =
       List.of(
-          "--window", "--horizon", "--stride", "--no-anchor", "--lr-scheduler", "--step-size",
-          "--gamma", "--t-max", "--eta-min", "--start-factor", "--end-factor", "--total-iters",
-          "--factor", "--patience", "--threshold", "--threshold-mode", "--cooldown", "--min-lr",
-          "--early-stopping-patience", "--min-delta", "--restore-best-weights");
+          "--window",
+          "--horizon",
+          "--stride",
+          "--no-anchor",
+          "--lr-scheduler",
+          "--step-size",
+          "--gamma",
+          "--t-max",
+          "--eta-min",
+          "--start-factor",
+          "--end-factor",
+          "--total-iters",
+          "--factor",
+          "--patience",
+          "--threshold",
+          "--threshold-mode",
+          "--cooldown",
+          "--min-lr",
+          "--early-stopping-patience",
+          "--min-delta",
+          "--restore-best-weights");
 
   private final TrainCommand command;
   private final CommandSpec spec;
@@ -98,8 +115,9 @@ final class ClassificationTraining {
       OutputPaths.checkFolder("--out", dir);
       sequences = read();
       config = newConfig(sequences);
-      config = config.withCsvSha256(
-          TrainingFiles.contentSha256("--csv", config.csv(), config::contentSha256));
+      config =
+          config.withCsvSha256(
+              TrainingFiles.contentSha256("--csv", config.csv(), config::contentSha256));
     } else {
       // TrainCommand has checked that only --epochs, --out and --device accompany --resume.
       checkpoint = TrainingFiles.readClassificationCheckpoint("--resume", resume);
@@ -111,8 +129,7 @@ final class ClassificationTraining {
           throw new ParameterException(spec.commandLine(), Failures.oneLine(e), e);
         }
       }
-      config = config.withCsv(
-          TrainingFiles.resumedCsv(data.csv, config.csv(), config.csvSha256()));
+      config = config.withCsv(TrainingFiles.resumedCsv(data.csv, config.csv(), config.csvSha256()));
       dir = out != null ? out : resume.getParent() != null ? resume.getParent() : Path.of(".");
       OutputPaths.checkFolder("--out", dir);
       sequences = readChecked(config, data.csv != null ? "--csv" : "the checkpoint's CSV");
@@ -121,8 +138,14 @@ final class ClassificationTraining {
     Backend backend = device.select();
     SequenceClassifier.Data prepared = SequenceClassifier.prepare(config, sequences);
     SequenceDataset train = prepared.split().train();
-    MemoryEstimate.training(config.model(), config.optimizer(), DType.FLOAT32, config.batchSize(),
-            train.maxLength(), train.size(), backend.device())
+    MemoryEstimate.training(
+            config.model(),
+            config.optimizer(),
+            DType.FLOAT32,
+            config.batchSize(),
+            train.maxLength(),
+            train.size(),
+            backend.device())
         .checkFits(backend, p -> TrainCommand.advice(p, null));
     printHeader(stdout, config, sequences, prepared, backend, checkpoint);
     Path checkpointPath = dir.resolve(TrainCommand.CHECKPOINT);
@@ -185,7 +208,7 @@ final class ClassificationTraining {
       String written;
       try {
         drawLoss(lossPng, result.history());
-        draw(
+        TrainingFiles.drawPng(
             confusionPng,
             () ->
                 Plots.confusionMatrix(
@@ -392,7 +415,7 @@ final class ClassificationTraining {
   private static void drawLoss(Path png, List<ClassificationStats> history)
       throws Plots.UnavailableException {
     double[] epochs = history.stream().mapToDouble(ClassificationStats::epoch).toArray();
-    draw(
+    TrainingFiles.drawPng(
         png,
         () ->
             Plots.lines(
@@ -411,18 +434,5 @@ final class ClassificationTraining {
                         history.stream()
                             .mapToDouble(ClassificationStats::validationLoss)
                             .toArray()))));
-  }
-
-  @FunctionalInterface
-  private interface PngWriter {
-    void write() throws IOException, Plots.UnavailableException;
-  }
-
-  private static void draw(Path png, PngWriter writer) throws Plots.UnavailableException {
-    try {
-      writer.write();
-    } catch (IOException e) {
-      throw new IllegalArgumentException(Failures.describe("--out", png, e), e);
-    }
   }
 }

@@ -709,10 +709,12 @@ final class TrainCommand implements Runnable {
 
   private static void drawLoss(Path png, List<EpochStats> history) throws Plots.UnavailableException {
     double[] epochs = history.stream().mapToDouble(EpochStats::epoch).toArray();
-    write(png, () -> Plots.lines(png, "Loss per epoch", "epoch", "mean squared error (model units)", List.of(
-        new Plots.Line("training loss", epochs, history.stream().mapToDouble(EpochStats::trainLoss).toArray()),
-        new Plots.Line("validation loss", epochs,
-            history.stream().mapToDouble(EpochStats::validationLoss).toArray()))));
+    double[] train = history.stream().mapToDouble(EpochStats::trainLoss).toArray();
+    double[] validation = history.stream().mapToDouble(EpochStats::validationLoss).toArray();
+    TrainingFiles.drawPng(png, () -> Plots.lines(png, "Loss per epoch", "epoch",
+        "mean squared error (model units)", List.of(
+            new Plots.Line("training loss", epochs, train),
+            new Plots.Line("validation loss", epochs, validation))));
   }
 
   /**
@@ -757,23 +759,10 @@ final class TrainCommand implements Runnable {
     }
     String title = String.format(Locale.ROOT, "%s, validation part: one step ahead (RMSE model %s, naive %s)",
         column, number(Math.sqrt(modelSq / n)), number(Math.sqrt(naiveSq / n)));
-    write(png, () -> Plots.lines(png, title, xLabel, column, List.of(
+    TrainingFiles.drawPng(png, () -> Plots.lines(png, title, xLabel, column, List.of(
         new Plots.Line("actual", actualXs, actualYs),
         new Plots.Line("naive (previous value)", xs, naiveYs),
         new Plots.Line("model, 1 step ahead", xs, modelYs))));
-  }
-
-  @FunctionalInterface
-  private interface PngWriter {
-    void write() throws IOException, Plots.UnavailableException;
-  }
-
-  private static void write(Path png, PngWriter writer) throws Plots.UnavailableException {
-    try {
-      writer.write();
-    } catch (IOException e) {
-      throw new IllegalArgumentException(Failures.describe("--out", png, e), e);
-    }
   }
 
   /**

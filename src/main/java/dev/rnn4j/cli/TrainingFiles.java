@@ -14,12 +14,27 @@ import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
- * The files that {@code train} and {@code predict} share: checkpoints and CSV series. As in
- * {@link ModuleFiles}, a file that cannot be read is bad input like a malformed one: every problem becomes
+ * The files that {@code train} and {@code predict} share: checkpoints and CSV series. As in {@link
+ * ModuleFiles}, a file that cannot be read is bad input like a malformed one: every problem becomes
  * an {@link IllegalArgumentException} whose message names the option or the file.
  */
 final class TrainingFiles {
   private TrainingFiles() {}
+
+  /** Draws one chart of a run; see {@link #drawPng}. */
+  @FunctionalInterface
+  interface PngWriter {
+    void write() throws IOException, Plots.UnavailableException;
+  }
+
+  /** Runs {@code writer}, a chart for {@code png} in the run folder; a write error names --out. */
+  static void drawPng(Path png, PngWriter writer) throws Plots.UnavailableException {
+    try {
+      writer.write();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(Failures.describe("--out", png, e), e);
+    }
+  }
 
   /** Reads and verifies the checkpoint given as {@code option}. */
   static Checkpoint readCheckpoint(String option, Path path) {
@@ -31,12 +46,22 @@ final class TrainingFiles {
   }
 
   /**
-   * The series {@code data} names, or the columns of {@code data} read from {@code csv} when it is not null.
-   * {@code source} says where an unreadable file name came from, say {@code "--csv"}.
+   * The series {@code data} names, or the columns of {@code data} read from {@code csv} when it is
+   * not null. {@code source} says where an unreadable file name came from, say {@code "--csv"}.
    */
   static TimeSeries readSeries(DataConfig data, String csv, String source) {
-    DataConfig read = csv == null ? data : new DataConfig(csv, data.columns(), data.window(), data.horizon(),
-        data.stride(), data.validationFraction(), data.normalize(), data.anchored());
+    DataConfig read =
+        csv == null
+            ? data
+            : new DataConfig(
+                csv,
+                data.columns(),
+                data.window(),
+                data.horizon(),
+                data.stride(),
+                data.validationFraction(),
+                data.normalize(),
+                data.anchored());
     try {
       return read.readSeries();
     } catch (UncheckedIOException e) {
@@ -44,7 +69,8 @@ final class TrainingFiles {
         throw e; // the shipped dataset is missing from the jar: a broken build, not bad input
       }
       // TimeSeries wraps the JDK's exception, whose message is only the path.
-      throw new IllegalArgumentException(Failures.describe(source, Path.of(read.csv()), e.getCause()), e);
+      throw new IllegalArgumentException(
+          Failures.describe(source, Path.of(read.csv()), e.getCause()), e);
     }
   }
 
@@ -74,16 +100,20 @@ final class TrainingFiles {
     String stored = storedCsv == null ? "the shipped data set" : storedCsv;
     if (csvOption == null) {
       if (storedCsv != null && storedSha256 != null && !Files.exists(Path.of(storedCsv))) {
-        throw new IllegalArgumentException(String.format("the checkpoint's CSV %s: no such file or "
-            + "directory; if it moved, pass --csv FILE with --resume (its content must have the "
-            + "checksum %s)", storedCsv, Checksums.prefix(storedSha256)));
+        throw new IllegalArgumentException(
+            String.format(
+                "the checkpoint's CSV %s: no such file or directory; if it moved, pass --csv FILE"
+                    + " with --resume (its content must have the checksum %s)",
+                storedCsv, Checksums.prefix(storedSha256)));
       }
       return storedCsv;
     }
     if (storedSha256 == null) {
-      throw new IllegalArgumentException(String.format("--csv %s: the checkpoint records no "
-          + "checksum of its data (an earlier rnn4j wrote it), so no other file can stand in for %s; "
-          + "resume without --csv", csvOption, stored));
+      throw new IllegalArgumentException(
+          String.format(
+              "--csv %s: the checkpoint records no checksum of its data (an earlier rnn4j wrote"
+                  + " it), so no other file can stand in for %s; resume without --csv",
+              csvOption, stored));
     }
     String actual;
     try {
@@ -92,9 +122,11 @@ final class TrainingFiles {
       throw new IllegalArgumentException(Failures.describe("--csv", csvOption, e), e);
     }
     if (!actual.equals(storedSha256)) {
-      throw new IllegalArgumentException(String.format("--csv %s: content checksum %s does not "
-          + "match the checkpoint's data (expected %s, the checksum of %s when the run began)",
-          csvOption, Checksums.prefix(actual), Checksums.prefix(storedSha256), stored));
+      throw new IllegalArgumentException(
+          String.format(
+              "--csv %s: content checksum %s does not match the checkpoint's data (expected %s, the"
+                  + " checksum of %s when the run began)",
+              csvOption, Checksums.prefix(actual), Checksums.prefix(storedSha256), stored));
     }
     return csvOption.toAbsolutePath().toString();
   }

@@ -232,9 +232,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<byt
                 (int) ((long) (partition + 1) * n / shares));
         // Seeded as the job-per-step mode seeds a share, so that dropout masks agree between the
         // modes.
-        forecaster
-            .model()
-            .manualSeed(((seed * 1_000_003L + epoch) * 1_000_003L + step) * 1_000_003L + partition);
+        forecaster.model().manualSeed(Trainer.shareSeed(seed, epoch, step, partition));
         Forecaster.ShareGradient g =
             DeviceWorkers.run(device, () -> forecaster.shareGradient(train, share, n));
         mine = Partial.of(partition, names, g).toBytes(dtype);

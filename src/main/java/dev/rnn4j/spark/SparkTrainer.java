@@ -427,8 +427,7 @@ public final class SparkTrainer {
         WindowDataset train = config.data().split(data.value().toSeries()).train();
         try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
           model.to(backend).train();
-          model.manualSeed(((config.seed() * 1_000_003L + epoch) * 1_000_003L + step) * 1_000_003L
-              + share.index());
+          model.manualSeed(Trainer.shareSeed(config.seed(), epoch, step, share.index()));
           return new Forecaster(model, config.data().anchored()).shareGradient(train, share.samples(), batchSize);
         }
       });

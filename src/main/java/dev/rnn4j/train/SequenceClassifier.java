@@ -109,8 +109,7 @@ public final class SequenceClassifier {
       }
       for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
         model.train();
-        // As Trainer.train: dropout masks are a function of (seed, epoch), like the shuffle.
-        model.manualSeed(config.seed() * 1_000_003L + epoch);
+        model.manualSeed(Trainer.epochSeed(config.seed(), epoch));
         double trainLoss =
             Trainer.trainEpoch(
                 model,

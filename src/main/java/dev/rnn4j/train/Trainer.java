@@ -193,7 +193,7 @@ public final class Trainer {
         model.train();
         // Dropout masks are a function of (seed, epoch), like the shuffle: resumable without saved
         // RNG state.
-        model.manualSeed(config.seed() * 1_000_003L + epoch);
+        model.manualSeed(epochSeed(config.seed(), epoch));
         double trainLoss =
             gradients == LOCAL
                 ? trainEpoch(
@@ -467,6 +467,22 @@ public final class Trainer {
         double loss = g.lossSum() / g.samples();
         return new StepGradient(loss, Double.isFinite(loss) ? g.grads() : null);
       };
+
+  /**
+   * The dropout seed of an epoch, a function of (seed, epoch) like the shuffle, so that a resumed
+   * run needs no saved RNG state; {@link #shareSeed} goes on from it for one share of a step.
+   */
+  static long epochSeed(long seed, int epoch) {
+    return seed * 1_000_003L + epoch;
+  }
+
+  /**
+   * The dropout seed of share {@code share} of step {@code step} in a data-parallel epoch: every
+   * mode that splits a step into shares seeds them so, and so draws the same masks.
+   */
+  public static long shareSeed(long seed, int epoch, int step, int share) {
+    return (epochSeed(seed, epoch) * 1_000_003L + step) * 1_000_003L + share;
+  }
 
   private static EpochStats validate(
       TrainingConfig config,
