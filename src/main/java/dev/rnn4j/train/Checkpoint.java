@@ -132,13 +132,16 @@ public record Checkpoint(TrainingConfig config, Normalization normalization, Sta
 
   /** Reads and verifies a checkpoint; every problem is an {@link IllegalArgumentException} naming the file. */
   public static Checkpoint read(Path path) throws IOException {
-    SafetensorsFile file;
+    return of(readFile(path), path.toString());
+  }
+
+  /** A checkpoint file of either task, read; a file that is not safetensors is refused as one. */
+  static SafetensorsFile readFile(Path path) throws IOException {
     try {
-      file = Safetensors.read(path);
+      return Safetensors.read(path);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("not a readable checkpoint: " + e.getMessage(), e);
     }
-    return of(file, path.toString());
   }
 
   /**

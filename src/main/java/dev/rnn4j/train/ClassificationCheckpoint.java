@@ -104,13 +104,7 @@ public record ClassificationCheckpoint(
 
   /** Reads and verifies a checkpoint; every problem is an {@link IllegalArgumentException}. */
   public static ClassificationCheckpoint read(Path path) throws IOException {
-    SafetensorsFile file;
-    try {
-      file = Safetensors.read(path);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not a readable checkpoint: " + e.getMessage(), e);
-    }
-    return of(file, path.toString());
+    return of(Checkpoint.readFile(path), path.toString());
   }
 
   /** Verifies and parses an already read file; {@code source} names it in messages. */
