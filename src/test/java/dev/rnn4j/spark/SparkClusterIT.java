@@ -1,0 +1,181 @@
+package dev.rnn4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
+import dev.rnn4j.nn.SequenceModel;
+import dev.rnn4j.spark.cluster.ClusterFitJob;
+import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.DataConfig;
+import dev.rnn4j.train.Forecaster;
+import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.Trainer;
+import dev.rnn4j.train.TrainingConfig;
+import dev.rnn4j.train.WindowDataset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 22's real-cluster test: a standalone Master and Worker with two executor JVMs ({@link
+ * StandaloneCluster}), an application submitted through {@code spark-submit}'s entry point with the
+ * built {@code target/rnn4j.jar} ({@link ClusterFitJob}): a barrier fit during which the test kills
+ * one executor with SIGKILL, then scoring with the checkpoint the fit wrote through a {@code file:}
+ * URI. The fit must end in the weights of the single-process fit and the forecasts must be those of
+ * the checkpoint computed here. It runs in {@code mvn verify}'s integration-test phase (failsafe),
+ * after the jar is built.
+ */
+@Tag("integration")
+@Tag("spark")
+class SparkClusterIT {
+  private static final int EPOCHS = 8;
+  private static final Path JAR = Path.of("target", "rnn4j.jar");
+  private static final Pattern FAILURES =
+      Pattern.compile("failed stage attempts: (\\d+), executors lost: (\\d+)");
+
+  // The cluster's logs stay after the run, for a failure's post-mortem.
+  private static final Path LOGS = Path.of("target", "spark-cluster-it");
+
+  @TempDir Path tmp;
+
+  @Test
+  void aBarrierFitSurvivesAKilledExecutorAndItsModelScoresOnTheCluster() throws Exception {
+    assertTrue(Files.isRegularFile(JAR), JAR + " is built by mvn package, before this test");
+    Path checkpoint = tmp.resolve("co2.safetensors");
+    Path forecasts = tmp.resolve("forecasts.csv");
+    Path app =
+        StandaloneCluster.appJar(
+            Path.of("target", "test-classes"), "dev/rnn4j/spark/cluster", tmp.resolve("app.jar"));
+    int killedAt;
+    String driverLog;
+    try (StandaloneCluster cluster = StandaloneCluster.start(LOGS, 2, "1g")) {
+      Process driver =
+          cluster.submit(
+              "driver",
+              List.of(
+                  "--class", ClusterFitJob.class.getName(),
+                  "--jars", JAR.toAbsolutePath().toString(),
+                  "--conf", "spark.executor.cores=1",
+                  "--conf", "spark.executor.memory=512m",
+                  "--conf", "spark.cores.max=2",
+                  // A barrier stage needs both slots: start when both executors have registered,
+                  // not
+                  // at the first, which costs a 15 s retry (docs/spark.md, Barrier mode).
+                  "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                  "--conf", "spark.ui.enabled=false",
+                  "--conf", "spark.driver.host=127.0.0.1",
+                  "--conf", "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector"),
+              app,
+              List.of(
+                  checkpoint.toUri().toString(), Integer.toString(EPOCHS), forecasts.toString()));
+      killedAt = killAnExecutorMidFit(cluster, driver, checkpoint);
+      int exit = StandaloneCluster.await(driver, Duration.ofSeconds(150));
+      driverLog = Files.readString(cluster.log("driver"), StandardCharsets.UTF_8);
+      assertEquals(0, exit, "the driver failed; its log:\n" + tail(driverLog));
+    }
+    Matcher failures = FAILURES.matcher(driverLog);
+    assertTrue(failures.find(), "the job reports its failures:\n" + tail(driverLog));
+    assertTrue(
+        Integer.parseInt(failures.group(1)) >= 1 && Integer.parseInt(failures.group(2)) >= 1,
+        "the kill after epoch " + killedAt + " failed the barrier stage: " + failures.group());
+
+    TrainingConfig config = TrainingConfig.defaults().withEpochs(EPOCHS);
+    TimeSeries series = TimeSeries.defaultDataset();
+    Path single = tmp.resolve("single.safetensors");
+    Trainer.train(
+        config,
+        config.data().split(series),
+        null,
+        single,
+        Backends.cpu(),
+        DType.FLOAT64,
+        Trainer.local(),
+        Models.QUIET);
+    Checkpoint fitted = Checkpoint.read(checkpoint);
+    assertEquals(EPOCHS, fitted.epoch());
+    Map<String, Tensor> want = Checkpoint.read(single).weights().asMap();
+    Map<String, Tensor> got = fitted.weights().asMap();
+    assertEquals(want.keySet(), got.keySet());
+    for (String name : want.keySet()) {
+      // float64: the shares' sums differ from one process's by one split; SparkBarrierTrainerTest
+      // sees 1.1e-16 at most, the issue's bound is 1e-12.
+      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), 1e-12, name);
+    }
+    assertForecasts(fitted, series, Files.readAllLines(forecasts, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Waits for the fit's first checkpoint, then kills one executor; returns the checkpoint's epoch
+   * at that moment, which must leave epochs to train.
+   */
+  private static int killAnExecutorMidFit(
+      StandaloneCluster cluster, Process driver, Path checkpoint) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline && driver.isAlive()) {
+      if (Files.isRegularFile(checkpoint)) {
+        int epoch = Checkpoint.read(checkpoint).epoch();
+        List<ProcessHandle> executors = cluster.executors();
+        assertEquals(2, executors.size(), "two executor JVMs run the fit");
+        assertTrue(epoch < EPOCHS, "the fit ended before the kill, at epoch " + epoch);
+        executors.get(0).destroyForcibly();
+        return epoch;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(
+        "no checkpoint appeared; the driver's log:\n"
+            + tail(Files.readString(cluster.log("driver"), StandardCharsets.UTF_8)));
+  }
+
+  /** The cluster's forecasts are those of the checkpoint computed here, window by window. */
+  private static void assertForecasts(Checkpoint fitted, TimeSeries series, List<String> lines) {
+    DataConfig data = fitted.config().data();
+    int window = data.window();
+    int horizon = data.horizon();
+    // Padded with the last row as `rnn4j predict` pads, so that every window is a sample.
+    double[][] rows = new double[series.length() + horizon][series.numColumns()];
+    for (int t = 0; t < rows.length; t++) {
+      for (int j = 0; j < rows[t].length; j++) {
+        rows[t][j] = series.get(Math.min(t, series.length() - 1), j);
+      }
+    }
+    WindowDataset all =
+        WindowDataset.builder(TimeSeries.of(series.columns(), rows), window, horizon)
+            .build()
+            .normalized(fitted.normalization());
+    double[] expected;
+    try (SequenceModel model =
+        SequenceModel.fromStateDict(fitted.config().model(), fitted.weights())) {
+      expected = new Forecaster(model, data.anchored()).forecast(all, 64).toDoubleArray();
+    }
+    assertEquals(series.length() - window + 1, lines.size(), "one forecast per window");
+    for (String line : lines) {
+      String[] fields = line.split(",");
+      int start = Integer.parseInt(fields[0]) - window + 1;
+      float[] want = new float[horizon];
+      float[] have = new float[horizon];
+      for (int h = 0; h < horizon; h++) {
+        want[h] = (float) expected[start * horizon + h];
+        have[h] = Float.parseFloat(fields[1 + h]);
+      }
+      assertArrayEquals(want, have, "the window ending at " + fields[0]);
+    }
+  }
+
+  private static String tail(String log) {
+    List<String> lines = log.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+  }
+}
