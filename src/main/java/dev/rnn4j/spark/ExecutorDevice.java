@@ -4,6 +4,7 @@ import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.Device;
+import dev.rnn4j.backend.cpu.CpuBackend;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -115,7 +116,7 @@ final class ExecutorDevice {
       if (choice.cpuForLackOfGpu()) {
         warnOnce("rnn4j runs on the CPU: " + choice.reason());
       }
-      return Backends.cpu();
+      return cpuForTask();
     }
     try {
       return Backends.select(choice.device());
@@ -125,8 +126,18 @@ final class ExecutorDevice {
       }
       warnOnce("rnn4j runs on the CPU instead of " + choice.device() + " (from " + choice.reason() + "): "
           + e.getMessage());
-      return Backends.cpu();
+      return cpuForTask();
     }
+  }
+
+  /**
+   * The CPU backend with as many threads as Spark gives the running task ({@code spark.task.cpus},
+   * 1 by default), or one per processor outside a task. An executor runs as many tasks at once as
+   * it has cores, so a task that took every processor of the host would contend with the others.
+   */
+  static Backend cpuForTask() {
+    TaskContext task = TaskContext.get();
+    return task == null ? Backends.cpu() : CpuBackend.withThreads(task.cpus());
   }
 
   private static String cuda(String[] addresses, String source) {

@@ -82,6 +82,7 @@ class DependencyRulesTest {
                   "dev.rnn4j.io",
                   "dev.rnn4j.train",
                   "dev.rnn4j.backend",
+                  "dev.rnn4j.backend.cpu",
                   "dev.rnn4j.spec",
                   "dev.rnn4j.internal")),
           // Backends are found through their providers: doctor and --device never name the CUDA
