@@ -16,12 +16,14 @@ import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -151,11 +153,13 @@ class SparkBarrierTrainerTest {
                 });
     Path calm = tmp.resolve("calm.safetensors");
     trainer.train(config, series, null, calm);
-    Path failed = tmp.resolve("failed.safetensors");
+    Path dir = Files.createDirectory(tmp.resolve("runs"));
+    Path failed = dir.resolve("failed.safetensors");
+    List<String> scratchBefore = scratch();
     EPOCHS_SEEN.clear();
     ARMED.set(true);
     try {
-      trainer.train(config, series, null, failed);
+      trainer.train(config, series, null, "file:" + failed);
     } finally {
       ARMED.set(false);
     }
@@ -170,6 +174,42 @@ class SparkBarrierTrainerTest {
         rerun.stream().filter(s -> s.equals("1:1")).toList(),
         "the rerun stage resumes, it does not start over: " + EPOCHS_SEEN);
     assertWeights(calm, failed, 0);
+    assertEquals(List.of("failed.safetensors"), HadoopFilesTest.files(dir), "no temporary file is left");
+    assertEquals(scratchBefore, scratch(), "every task removed its local checkpoint");
+  }
+
+  @Test
+  void aBarrierFitIntoAFileUriEqualsOneIntoAPath() throws IOException {
+    TrainingConfig config = config(2);
+    TimeSeries series = Models.series(2, 80);
+    SparkTrainer trainer =
+        SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu").barrier(true);
+    Path path = tmp.resolve("path.safetensors");
+    Trainer.Result viaPath = trainer.train(config, series, null, path);
+    Path dir = Files.createDirectory(tmp.resolve("uri"));
+    String uri = "file:" + dir.resolve("co2.safetensors");
+    List<String> scratchBefore = scratch();
+    Trainer.Result viaUri = trainer.train(config, series, null, uri);
+    assertWeights(path, dir.resolve("co2.safetensors"), 0);
+    assertEquals(viaPath.history(), viaUri.history());
+    assertEquals(2, SparkTrainer.readCheckpoint(uri, spark).epoch());
+    assertEquals(List.of("co2.safetensors"), HadoopFilesTest.files(dir), "no temporary file is left");
+    assertEquals(scratchBefore, scratch(), "every task removed its local checkpoint");
+  }
+
+  /**
+   * The barrier tasks' local folders of this application in {@code java.io.tmpdir}, named by {@code
+   * BarrierFit} with the application's id, so that other builds' folders do not count.
+   */
+  private static List<String> scratch() throws IOException {
+    String prefix = "rnn4j-barrier-" + spark.sparkContext().applicationId() + "-";
+    try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(prefix))
+          .sorted()
+          .toList();
+    }
   }
 
   @Test
@@ -217,13 +257,5 @@ class SparkBarrierTrainerTest {
     assertEquals(
         "the checkpoint has already completed 2 epochs; ask for more than that to continue",
         done.getMessage());
-    IllegalArgumentException uri =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> trainer.train(config(2), series, null, resumed.toUri().toString()));
-    assertEquals(
-        "SparkTrainer: a barrier fit writes its checkpoint from a task; give it a Path on a file"
-            + " system every executor shares, not a Hadoop URI",
-        uri.getMessage());
   }
 }
