@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -188,8 +187,9 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
   }
 
   /**
-   * Each step's gradient: this task's share, sent to task 0, which sums every task's in share order
-   * and sends the sum back to all.
+   * Each step's gradient: this task's share (its part of each of the step's mini-batches, added up
+   * here: one exchange per step however many mini-batches it accumulates), sent to task 0, which
+   * sums every task's in share order and sends the sum back to all.
    */
   private static final class ExchangedGradients implements Trainer.StepGradients {
     private final GradientExchange exchange;
@@ -216,18 +216,14 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
 
     @Override
     public Trainer.StepGradient compute(
-        Forecaster forecaster, WindowDataset train, int epoch, int step, int[] samples) {
+        Forecaster forecaster, WindowDataset train, int epoch, int step, int[][] batches) {
       StateDict params = forecaster.model().stateDict();
       List<String> names = new ArrayList<>(params.asMap().keySet());
-      int n = samples.length;
-      int shares = Math.min(tasks, n);
+      int n = Partial.samples(batches);
+      int shares = Partial.shares(batches, tasks);
       byte[] mine = new byte[0];
       if (partition < shares) {
-        int[] share =
-            Arrays.copyOfRange(
-                samples,
-                (int) ((long) partition * n / shares),
-                (int) ((long) (partition + 1) * n / shares));
+        int[][] share = Partial.parts(batches, partition, shares);
         // Seeded as the job-per-step mode seeds a share, so that dropout masks agree between the
         // modes.
         forecaster.model().manualSeed(Trainer.shareSeed(seed, epoch, step, partition));

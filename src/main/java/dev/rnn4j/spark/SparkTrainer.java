@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +48,10 @@ import scala.reflect.ClassTag$;
  * driver then clips the sum, steps the optimizer, validates after each epoch and writes a
  * checkpoint after each epoch, all as {@link Trainer} does. The series travels once, as a
  * broadcast; each task reads only its share's windows of it.
+ *
+ * <p>With {@link TrainingConfig#accumulateGradBatches} k above 1, a step takes k mini-batches: each
+ * share is its slice of each of them, which its task runs one after the other and adds up, so the
+ * tasks still meet once per step, now once per k mini-batches.
  *
  * <p>Because the shares together are the single-process mini-batch and the loss is one mean over
  * it, a run equals {@link Trainer}'s with the same configuration and dtype up to the order of
@@ -371,8 +374,8 @@ public final class SparkTrainer {
     }
   }
 
-  /** One task's share of a step's mini-batch. */
-  private record Share(int index, int[] samples) implements Serializable {}
+  /** One task's share of a step: its part of each of the step's mini-batches. */
+  private record Share(int index, int[][] parts) implements Serializable {}
 
   /** Gradients of one step, computed by the cluster. Lives on the driver. */
   private static final class ClusterGradients implements Trainer.StepGradients {
@@ -400,7 +403,7 @@ public final class SparkTrainer {
 
     @Override
     public Trainer.StepGradient compute(
-        Forecaster forecaster, WindowDataset train, int epoch, int step, int[] samples) {
+        Forecaster forecaster, WindowDataset train, int epoch, int step, int[][] batches) {
       StateDict params = forecaster.model().stateDict();
       // The weights travel with the configuration and statistics, in the one format rnn4j already
       // verifies.
@@ -410,17 +413,11 @@ public final class SparkTrainer {
               .toByteArray();
       Broadcast<byte[]> broadcast = jsc.broadcast(weights);
       try {
-        int n = samples.length;
-        int shares = Math.min(partitions, n);
+        int n = Partial.samples(batches);
+        int shares = Partial.shares(batches, partitions);
         List<Share> list = new ArrayList<>(shares);
         for (int p = 0; p < shares; p++) {
-          list.add(
-              new Share(
-                  p,
-                  Arrays.copyOfRange(
-                      samples,
-                      (int) ((long) p * n / shares),
-                      (int) ((long) (p + 1) * n / shares))));
+          list.add(new Share(p, Partial.parts(batches, p, shares)));
         }
         ArrayList<String> names = new ArrayList<>(params.asMap().keySet());
         ShareTask task = new ShareTask(data, broadcast, names, n, epoch, step, device);
@@ -513,7 +510,7 @@ public final class SparkTrainer {
                   model.to(backend).train();
                   model.manualSeed(Trainer.shareSeed(config.seed(), epoch, step, share.index()));
                   return new Forecaster(model, config.data().anchored())
-                      .shareGradient(train, share.samples(), batchSize);
+                      .shareGradient(train, share.parts(), batchSize);
                 }
               });
       return Partial.of(share.index(), names, g);
