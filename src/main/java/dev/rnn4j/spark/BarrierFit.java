@@ -12,16 +12,16 @@ import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
@@ -32,16 +32,17 @@ import scala.runtime.AbstractFunction1;
  * optimizer and the series in memory; every step each task computes the gradient of its share of
  * the mini-batch ({@link Forecaster#shareGradient}) and sends it to task 0 ({@link
  * GradientExchange}), which adds the shares in share order as the job-per-step mode does ({@link
- * Partial#treeSum}) and sends the sum back, so every task applies the identical update. Partition 0
- * writes the checkpoint after each epoch and returns the last one's bytes; the other tasks write
- * theirs to a temporary file that they delete.
+ * Partial#treeSum}) and sends the sum back, so every task applies the identical update. Every task
+ * trains into a local temporary file, which it deletes; after each epoch, partition 0 writes its
+ * file to the checkpoint's URI through Hadoop's {@code FileSystem} ({@link
+ * HadoopFiles#writeAtomically}).
  *
- * <p>A failed task fails the barrier stage and Spark runs all its tasks again: each task then
- * resumes from the checkpoint that this fit last wrote (recognized by a content hash different from
- * the file's before the fit), else from the caller's {@code resume}; the tasks check that they all
- * resume from the same epoch.
+ * <p>A failed task fails the barrier stage and Spark runs all its tasks again: each task then reads
+ * the checkpoint through Hadoop and resumes from it if this fit wrote it (recognized by a content
+ * hash different from the file's before the fit), else from the caller's {@code resume}; the tasks
+ * check that they all resume from the same epoch.
  */
-final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<byte[]>>
+final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Integer>>
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -58,6 +59,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<byt
   private final byte[] resume;
   private final String checkpoint;
   private final String before;
+  private final SerializableConfiguration hadoop;
   private final DType dtype;
   private final String device;
   private final EpochHook hook;
@@ -67,89 +69,98 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<byt
    *     (configurations are not {@code Serializable}; the checkpoint format is the one rnn4j
    *     already writes and verifies)
    * @param resume the caller's checkpoint to continue from, as bytes, or null
-   * @param checkpoint where partition 0 writes, a path every task can read
+   * @param checkpoint where partition 0 writes, a qualified Hadoop URI that every task can read
    * @param before the SHA-256 of {@code checkpoint}'s content before the fit, or null if it did not
    *     exist
+   * @param hadoop the configuration to reach {@code checkpoint} with: the driver's, since the
+   *     executors' lacks the session's settings
    * @param hook called after each epoch, or null
    */
   BarrierFit(
       Broadcast<SparkTrainer.SeriesData> data,
       byte[] setup,
       byte[] resume,
-      Path checkpoint,
+      String checkpoint,
       String before,
+      Configuration hadoop,
       DType dtype,
       String device,
       EpochHook hook) {
     this.data = data;
     this.setup = setup;
     this.resume = resume;
-    this.checkpoint = checkpoint.toAbsolutePath().toString();
+    this.checkpoint = checkpoint;
     this.before = before;
+    this.hadoop = new SerializableConfiguration(hadoop);
     this.dtype = dtype;
     this.device = device;
     this.hook = hook;
   }
 
-  /** The SHA-256 of the file's content, hex, or null if there is no such file. */
-  static String sha256(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
+  /** The SHA-256 of {@code bytes}, hex, or null for null. */
+  static String sha256(byte[] bytes) {
+    if (bytes == null) {
       return null;
     }
     try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 must be available in every JVM", e);
     }
   }
 
   @Override
-  public Iterator<byte[]> apply(Iterator<Integer> ignored) {
+  public Iterator<Integer> apply(Iterator<Integer> ignored) {
     BarrierTaskContext ctx = BarrierTaskContext.get();
     try {
-      return CollectionConverters.asScala(fit(ctx).iterator());
+      fit(ctx);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    // The driver reads the result from the checkpoint.
+    return CollectionConverters.asScala(List.<Integer>of().iterator());
   }
 
-  private List<byte[]> fit(BarrierTaskContext ctx) throws IOException {
-    int partition = ctx.partitionId();
+  private void fit(BarrierTaskContext ctx) throws IOException {
     TrainingConfig config = Checkpoint.parse(setup, "SparkTrainer's configuration").config();
-    Path target = Path.of(checkpoint);
-    Checkpoint start = startingPoint(target);
+    Checkpoint start = startingPoint();
     int startEpoch = start == null ? 0 : start.epoch();
     // Opened even when the fit is complete (a rerun after the last epoch): the tasks agree on that
     // too.
     try (GradientExchange exchange = GradientExchange.open(ctx, "epoch=" + startEpoch)) {
       if (startEpoch < config.epochs()) {
-        train(ctx, config, start, exchange, target);
+        train(ctx, config, start, exchange);
       }
     }
-    return partition == 0 ? List.of(Files.readAllBytes(target)) : List.of();
   }
 
   private void train(
-      BarrierTaskContext ctx,
-      TrainingConfig config,
-      Checkpoint start,
-      GradientExchange exchange,
-      Path target)
+      BarrierTaskContext ctx, TrainingConfig config, Checkpoint start, GradientExchange exchange)
       throws IOException {
     int partition = ctx.partitionId();
     Backend backend = ExecutorDevice.backend(ExecutorDevice.forCurrentTask(device));
     WindowDataset.Split split = config.data().split(data.value().toSeries());
-    Path written =
-        partition == 0
-            ? target
-            : Files.createTempFile("rnn4j-barrier-" + partition + "-", ".safetensors");
-    try {
+    Trainer.Listener afterEpoch =
+        new Trainer.Listener() {
+          @Override
+          public void onStep(int epoch, int step, int steps, double runningLoss) {}
+
+          @Override
+          public void onEpoch(EpochStats stats) {
+            if (hook != null) {
+              hook.afterEpoch(partition, ctx.stageAttemptNumber(), stats.epoch());
+            }
+          }
+        };
+    // The application's id in the folder's name says whose folder a killed executor left behind.
+    try (HadoopFiles.LocalCheckpoint local =
+        HadoopFiles.LocalCheckpoint.create(
+            "rnn4j-barrier-" + SparkEnv.get().conf().getAppId() + "-" + partition + "-")) {
       Trainer.train(
           config,
           split,
           start,
-          written,
+          local.file(),
           backend,
           dtype,
           new ExchangedGradients(
@@ -159,21 +170,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<byt
               config.seed(),
               dtype,
               backend.device().toString()),
-          new Trainer.Listener() {
-            @Override
-            public void onStep(int epoch, int step, int steps, double runningLoss) {}
-
-            @Override
-            public void onEpoch(EpochStats stats) {
-              if (hook != null) {
-                hook.afterEpoch(partition, ctx.stageAttemptNumber(), stats.epoch());
-              }
-            }
-          });
-    } finally {
-      if (partition != 0) {
-        Files.deleteIfExists(written);
-      }
+          partition == 0 ? local.copyingTo(checkpoint, hadoop.value(), afterEpoch) : afterEpoch);
     }
   }
 
@@ -181,17 +178,18 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<byt
    * The checkpoint this attempt starts from: the one this fit last wrote (the file's content
    * changed since the fit began), else the caller's, else none.
    */
-  private Checkpoint startingPoint(Path target) throws IOException {
-    String now = sha256(target);
-    if (now != null && !now.equals(before)) {
-      return Checkpoint.read(target);
+  private Checkpoint startingPoint() throws IOException {
+    byte[] now = HadoopFiles.readIfExists(checkpoint, hadoop.value());
+    if (now != null && !sha256(now).equals(before)) {
+      return Checkpoint.parse(now, checkpoint);
     }
     return resume == null ? null : Checkpoint.parse(resume, "SparkTrainer's resume checkpoint");
   }
 
   /**
-   * Each step's gradient: this task's share, sent to task 0, which sums every task's in share order
-   * and sends the sum back to all.
+   * Each step's gradient: this task's share (its part of each of the step's mini-batches, added up
+   * here: one exchange per step however many mini-batches it accumulates), sent to task 0, which
+   * sums every task's in share order and sends the sum back to all.
    */
   private static final class ExchangedGradients implements Trainer.StepGradients {
     private final GradientExchange exchange;
@@ -218,18 +216,14 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<byt
 
     @Override
     public Trainer.StepGradient compute(
-        Forecaster forecaster, WindowDataset train, int epoch, int step, int[] samples) {
+        Forecaster forecaster, WindowDataset train, int epoch, int step, int[][] batches) {
       StateDict params = forecaster.model().stateDict();
       List<String> names = new ArrayList<>(params.asMap().keySet());
-      int n = samples.length;
-      int shares = Math.min(tasks, n);
+      int n = Partial.samples(batches);
+      int shares = Partial.shares(batches, tasks);
       byte[] mine = new byte[0];
       if (partition < shares) {
-        int[] share =
-            Arrays.copyOfRange(
-                samples,
-                (int) ((long) partition * n / shares),
-                (int) ((long) (partition + 1) * n / shares));
+        int[][] share = Partial.parts(batches, partition, shares);
         // Seeded as the job-per-step mode seeds a share, so that dropout masks agree between the
         // modes.
         forecaster.model().manualSeed(Trainer.shareSeed(seed, epoch, step, partition));

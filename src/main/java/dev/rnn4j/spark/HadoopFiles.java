@@ -1,10 +1,15 @@
 package dev.rnn4j.spark;
 
 import dev.rnn4j.train.Checkpoint;
+import dev.rnn4j.train.EpochStats;
+import dev.rnn4j.train.Trainer;
+import java.io.Closeable;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -95,6 +100,15 @@ final class HadoopFiles {
     return read(fs, p, fs.getFileStatus(p).getLen());
   }
 
+  /** The whole file at {@code path}, as {@link #read(String, Configuration)}, or null if none. */
+  static byte[] readIfExists(String path, Configuration conf) throws IOException {
+    try {
+      return read(path, conf);
+    } catch (FileNotFoundException e) {
+      return null;
+    }
+  }
+
   /**
    * The whole file at {@code path} on {@code fs}, whose status says it has {@code length} bytes.
    */
@@ -145,6 +159,69 @@ final class HadoopFiles {
       if (!renamed) {
         fs.delete(temp, false);
       }
+    }
+  }
+
+  /**
+   * A local file for {@link Trainer} to write its checkpoint into, in a folder of its own, copied
+   * to a Hadoop URI after each epoch: {@code Trainer} writes through {@code java.nio}, and a
+   * checkpoint on a cluster file system is written through Hadoop. {@link #close} removes the
+   * folder with whatever it holds (the checkpoint, and the temporary file of an interrupted write).
+   */
+  static final class LocalCheckpoint implements Closeable {
+    private final java.nio.file.Path dir;
+
+    private LocalCheckpoint(java.nio.file.Path dir) {
+      this.dir = dir;
+    }
+
+    /** A new, empty folder under {@code java.io.tmpdir} whose name starts with {@code prefix}. */
+    static LocalCheckpoint create(String prefix) throws IOException {
+      return new LocalCheckpoint(Files.createTempDirectory(prefix));
+    }
+
+    /** The file for {@code Trainer}'s checkpoint, not yet written. */
+    java.nio.file.Path file() {
+      return dir.resolve("checkpoint.safetensors");
+    }
+
+    /**
+     * {@code next}, told of each epoch after the checkpoint that {@code Trainer} has just written
+     * is copied to {@code target} ({@link #writeAtomically}): a listener that fails the run after
+     * an epoch finds the epoch's checkpoint in place.
+     *
+     * @throws UncheckedIOException from {@code onEpoch}, naming {@code target}, if the copy fails
+     */
+    Trainer.Listener copyingTo(String target, Configuration conf, Trainer.Listener next) {
+      return new Trainer.Listener() {
+        @Override
+        public void onStep(int epoch, int step, int steps, double runningLoss) {
+          next.onStep(epoch, step, steps, runningLoss);
+        }
+
+        @Override
+        public void onEpoch(EpochStats stats) {
+          try {
+            writeAtomically(Files.readAllBytes(file()), target, conf);
+          } catch (IOException e) {
+            throw new UncheckedIOException(
+                String.format(
+                    "SparkTrainer: checkpoint %s cannot be written: %s", target, e.getMessage()),
+                e);
+          }
+          next.onEpoch(stats);
+        }
+      };
+    }
+
+    @Override
+    public void close() throws IOException {
+      try (var files = Files.list(dir)) {
+        for (java.nio.file.Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
     }
   }
 }

@@ -22,6 +22,38 @@ import java.util.Map;
  * @param values the gradient, parameter after parameter in the driver's order
  */
 record Partial(int share, double[] values, double lossSum, int samples) implements Serializable {
+  /**
+   * How many shares a step of {@code batches} splits into over {@code tasks} tasks: one per task,
+   * or one per sample of the step's first (largest) mini-batch if it has fewer, so that every share
+   * holds a sample.
+   */
+  static int shares(int[][] batches, int tasks) {
+    return Math.min(tasks, batches[0].length);
+  }
+
+  /**
+   * Share {@code share}'s part of each of the step's mini-batches: the {@code share}-th of {@code
+   * shares} contiguous, nearly equal slices of each (empty where a short last mini-batch has fewer
+   * samples than shares). The shares together hold the step's samples, each once.
+   */
+  static int[][] parts(int[][] batches, int share, int shares) {
+    int[][] parts = new int[batches.length][];
+    for (int b = 0; b < batches.length; b++) {
+      int n = batches[b].length;
+      parts[b] =
+          Arrays.copyOfRange(
+              batches[b],
+              (int) ((long) share * n / shares),
+              (int) ((long) (share + 1) * n / shares));
+    }
+    return parts;
+  }
+
+  /** The number of samples in {@code batches}. */
+  static int samples(int[][] batches) {
+    return Arrays.stream(batches).mapToInt(b -> b.length).sum();
+  }
+
   /** {@code g} flattened in the order of {@code names}; every name must have a gradient. */
   static Partial of(int share, List<String> names, Forecaster.ShareGradient g) {
     Map<String, Tensor> grads = g.grads().asMap();

@@ -4,10 +4,9 @@ import static dev.rnn4j.internal.Checks.checkArgument;
 
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.backend.DType;
-import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.EpochStats;
 import dev.rnn4j.train.Forecaster;
@@ -18,17 +17,12 @@ import dev.rnn4j.train.TrainingConfig;
 import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -41,26 +35,30 @@ import scala.Tuple2;
 import scala.reflect.ClassTag$;
 
 /**
- * Synchronous data-parallel training of a forecaster on a Spark cluster: {@link Trainer}'s run, with each
- * step's gradient computed by the cluster.
+ * Synchronous data-parallel training of a forecaster on a Spark cluster: {@link Trainer}'s run,
+ * with each step's gradient computed by the cluster.
  *
- * <p>Each step, the driver broadcasts the current weights (as checkpoint bytes) and splits the step's
- * mini-batch (the samples {@link Trainer} would take, in its order) into {@code partitions} contiguous
- * shares. One Spark task per share rebuilds the model from the bytes, computes its share's part of the
- * mini-batch's mean loss and the gradient of that part ({@link Forecaster#shareGradient}) on the device its
- * {@code device} resolves to (the task's GPU, or the CPU); executors sum groups of shares and the driver
- * sums the groups, every addition in share order, so the sum's bits do not depend on which task finishes
- * first (see {@code treeSum}). The driver then clips the sum, steps the optimizer, validates after each
- * epoch and writes a checkpoint after each epoch, all as
- * {@link Trainer} does. The series travels once, as a broadcast; each task reads only its share's windows
- * of it.
+ * <p>Each step, the driver broadcasts the current weights (as checkpoint bytes) and splits the
+ * step's mini-batch (the samples {@link Trainer} would take, in its order) into {@code partitions}
+ * contiguous shares. One Spark task per share rebuilds the model from the bytes, computes its
+ * share's part of the mini-batch's mean loss and the gradient of that part ({@link
+ * Forecaster#shareGradient}) on the device its {@code device} resolves to (the task's GPU, or the
+ * CPU); executors sum groups of shares and the driver sums the groups, every addition in share
+ * order, so the sum's bits do not depend on which task finishes first (see {@code treeSum}). The
+ * driver then clips the sum, steps the optimizer, validates after each epoch and writes a
+ * checkpoint after each epoch, all as {@link Trainer} does. The series travels once, as a
+ * broadcast; each task reads only its share's windows of it.
  *
- * <p>Because the shares together are the single-process mini-batch and the loss is one mean over it, a run
- * equals {@link Trainer}'s with the same configuration and dtype up to the order of floating-point sums (in
- * float64, within 1e-9 over a few epochs), and a task that Spark retries recomputes the same part from the
- * same broadcast: a run with retries equals one without, bit for bit. Dropout is the exception: its masks
- * are drawn per share (seeded by seed, epoch, step and share), so a model with dropout trains as well but
- * not identically.
+ * <p>With {@link TrainingConfig#accumulateGradBatches} k above 1, a step takes k mini-batches: each
+ * share is its slice of each of them, which its task runs one after the other and adds up, so the
+ * tasks still meet once per step, now once per k mini-batches.
+ *
+ * <p>Because the shares together are the single-process mini-batch and the loss is one mean over
+ * it, a run equals {@link Trainer}'s with the same configuration and dtype up to the order of
+ * floating-point sums (in float64, within 1e-9 over a few epochs), and a task that Spark retries
+ * recomputes the same part from the same broadcast: a run with retries equals one without, bit for
+ * bit. Dropout is the exception: its masks are drawn per share (seeded by seed, epoch, step and
+ * share), so a model with dropout trains as well but not identically.
  *
  * <pre>{@code
  * Trainer.Result r = SparkTrainer.on(spark).partitions(8)
@@ -74,13 +72,14 @@ import scala.reflect.ClassTag$;
  */
 public final class SparkTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
-  private static final Trainer.Listener SILENT = new Trainer.Listener() {
-    @Override
-    public void onStep(int epoch, int step, int steps, double runningLoss) {}
+  private static final Trainer.Listener SILENT =
+      new Trainer.Listener() {
+        @Override
+        public void onStep(int epoch, int step, int steps, double runningLoss) {}
 
-    @Override
-    public void onEpoch(EpochStats stats) {}
-  };
+        @Override
+        public void onEpoch(EpochStats stats) {}
+      };
 
   private final SparkSession spark;
   private final int partitions;
@@ -90,8 +89,14 @@ public final class SparkTrainer {
   private final boolean barrier;
   private final BarrierFit.EpochHook hook;
 
-  private SparkTrainer(SparkSession spark, int partitions, DType dtype, String device,
-      Trainer.Listener listener, boolean barrier, BarrierFit.EpochHook hook) {
+  private SparkTrainer(
+      SparkSession spark,
+      int partitions,
+      DType dtype,
+      String device,
+      Trainer.Listener listener,
+      boolean barrier,
+      BarrierFit.EpochHook hook) {
     this.spark = spark;
     this.partitions = partitions;
     this.dtype = dtype;
@@ -102,16 +107,25 @@ public final class SparkTrainer {
   }
 
   /**
-   * A trainer on {@code spark}'s cluster: as many shares per step as the context's default parallelism,
-   * float32, device {@code auto}, no progress listener.
+   * A trainer on {@code spark}'s cluster: as many shares per step as the context's default
+   * parallelism, float32, device {@code auto}, no progress listener.
    */
   public static SparkTrainer on(SparkSession spark) {
     Objects.requireNonNull(spark, "spark");
-    return new SparkTrainer(spark, spark.sparkContext().defaultParallelism(), DType.FLOAT32, "auto",
-        SILENT, false, null);
+    return new SparkTrainer(
+        spark,
+        spark.sparkContext().defaultParallelism(),
+        DType.FLOAT32,
+        "auto",
+        SILENT,
+        false,
+        null);
   }
 
-  /** Shares (Spark tasks) per step, at least 1; a mini-batch smaller than this has one share per sample. */
+  /**
+   * Shares (Spark tasks) per step, at least 1; a mini-batch smaller than this has one share per
+   * sample.
+   */
   public SparkTrainer partitions(int partitions) {
     checkArgument(partitions >= 1, "partitions must be at least 1, got %d", partitions);
     return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
@@ -119,14 +133,16 @@ public final class SparkTrainer {
 
   /** The parameters' dtype (the data stay float32); float64 for parity checks. */
   public SparkTrainer dtype(DType dtype) {
-    return new SparkTrainer(spark, partitions, Objects.requireNonNull(dtype, "dtype"), device,
-        listener, barrier, hook);
+    return new SparkTrainer(
+        spark, partitions, Objects.requireNonNull(dtype, "dtype"), device, listener, barrier, hook);
   }
 
   /** Where the tasks compute: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
   public SparkTrainer device(String device) {
-    checkArgument(device != null && (device.equals("auto") || RnnScorer.validDevice(device)),
-        "device must be one of auto, cpu, cuda, cuda:N, got '%s'", device);
+    checkArgument(
+        device != null && (device.equals("auto") || RnnScorer.validDevice(device)),
+        "device must be one of auto, cpu, cuda, cuda:N, got '%s'",
+        device);
     return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
   }
 
@@ -136,8 +152,14 @@ public final class SparkTrainer {
    * in the tasks.
    */
   public SparkTrainer listener(Trainer.Listener listener) {
-    return new SparkTrainer(spark, partitions, dtype, device,
-        Objects.requireNonNull(listener, "listener"), barrier, hook);
+    return new SparkTrainer(
+        spark,
+        partitions,
+        dtype,
+        device,
+        Objects.requireNonNull(listener, "listener"),
+        barrier,
+        hook);
   }
 
   /**
@@ -147,10 +169,12 @@ public final class SparkTrainer {
    * model and optimizer, computes its share of every step's mini-batch and sends it to task 0 over
    * a socket, which adds the shares in share order, as the job-per-step mode does, and sends the
    * sum back to every task: both modes give the same weights. The tasks' hosts must reach each
-   * other on an ephemeral port. Task 0 writes the checkpoint after each epoch, so {@code
-   * checkpoint} must be a path that every executor can read and task 0's can write (the driver's
-   * file system in local mode, a shared file system on a cluster). If a task fails, Spark runs the
-   * stage again and its tasks resume from the last checkpoint this fit wrote.
+   * other on an ephemeral port. Task 0 writes the checkpoint after each epoch through Hadoop's
+   * {@code FileSystem}, with the session's Hadoop configuration (see {@link #train(TrainingConfig,
+   * TimeSeries, Checkpoint, String)}): a URI that every executor can read and task 0's can write
+   * ({@code hdfs:}, {@code s3a:}, a {@code file:} path on a shared file system, or the driver's
+   * disk in local mode). If a task fails, Spark runs the stage again and its tasks resume from the
+   * last checkpoint this fit wrote.
    */
   public SparkTrainer barrier(boolean barrier) {
     return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
@@ -158,94 +182,99 @@ public final class SparkTrainer {
 
   /** Called in every barrier task after each epoch: tests fail a task there on purpose. */
   SparkTrainer afterEpoch(BarrierFit.EpochHook hook) {
-    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier,
-        Objects.requireNonNull(hook, "hook"));
+    return new SparkTrainer(
+        spark, partitions, dtype, device, listener, barrier, Objects.requireNonNull(hook, "hook"));
   }
 
   /**
-   * Trains on {@code series} up to {@code config.epochs()}, writing {@code checkpoint} (a path on the
-   * driver) after every epoch. {@code config.data()} says how {@code series} is cut; its {@code csv} is not
-   * read. Validation runs on the driver's CPU.
+   * Trains on {@code series} up to {@code config.epochs()}, writing {@code checkpoint} (a path on
+   * the driver) after every epoch. {@code config.data()} says how {@code series} is cut; its {@code
+   * csv} is not read. Validation runs on the driver's CPU. A barrier fit writes {@code checkpoint}
+   * as the URI {@code file:} and its absolute path ({@link #train(TrainingConfig, TimeSeries,
+   * Checkpoint, String)}), so Hadoop's local file system keeps a checksum beside it.
    *
    * @param resume the checkpoint to continue from, or null; as for {@link Trainer}
    * @throws dev.rnn4j.train.TrainingDivergedException when a loss is not finite
    */
-  public Trainer.Result train(TrainingConfig config, TimeSeries series, Checkpoint resume, Path checkpoint)
+  public Trainer.Result train(
+      TrainingConfig config, TimeSeries series, Checkpoint resume, Path checkpoint)
       throws IOException {
-    WindowDataset.Split split = config.data().split(series);
-    if (config.model().rnn().dropout() > 0 && config.model().rnn().numLayers() > 1) {
-      LOG.warn("dropout {} on Spark: masks are drawn per share, so this run will not equal a single-process "
-          + "run bit for bit", config.model().rnn().dropout());
+    if (barrier) {
+      // Task 0 writes where it runs, through Hadoop, whichever overload the caller chose.
+      return train(config, series, resume, "file:" + checkpoint.toAbsolutePath());
     }
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<SeriesData> data = jsc.broadcast(SeriesData.of(series));
-    try {
-      if (barrier) {
-        return trainInBarrier(jsc, data, config, split, resume, checkpoint);
-      }
-      return Trainer.train(config, split, resume, checkpoint, Backends.cpu(), dtype,
-          new ClusterGradients(jsc, data, config, split.normalization(), partitions, device), listener);
-    } finally {
-      data.destroy();
-    }
+    return withSeries(
+        config,
+        series,
+        (jsc, data, split) ->
+            Trainer.train(
+                config,
+                split,
+                resume,
+                checkpoint,
+                Backends.cpu(),
+                dtype,
+                new ClusterGradients(jsc, data, config, split.normalization(), partitions, device),
+                listener));
   }
 
   /**
    * As {@link #train(TrainingConfig, TimeSeries, Checkpoint, Path)}, with {@code checkpoint} on any
    * Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:}, ...; a relative path is
-   * resolved against its file system's working directory on the driver), read with the session's
-   * Hadoop configuration, so that executors can score with it where they run. The driver trains
-   * into a temporary local file and, after every epoch, writes it to {@code checkpoint} through a
-   * temporary file in the same folder and a rename: atomic on HDFS and local file systems, not on
-   * object stores, whose rename is a copy.
+   * resolved against its file system's working directory on the driver), read and written with the
+   * session's Hadoop configuration, so that executors can score with it where they run. The
+   * checkpoint is trained into a temporary local file (on the driver; in barrier mode, in task 0)
+   * and, after every epoch, written to {@code checkpoint} through a temporary file in the same
+   * folder and a rename: atomic on HDFS and local file systems, not on object stores, whose rename
+   * is a copy. The temporary files are removed however the run ends.
    *
    * @param resume the checkpoint to continue from, or null (see {@link #readCheckpoint})
    */
   public Trainer.Result train(
       TrainingConfig config, TimeSeries series, Checkpoint resume, String checkpoint)
       throws IOException {
-    // A barrier fit's checkpoints are written by task 0 where it runs, not on the driver.
-    if (barrier) {
-      throw new IllegalArgumentException(
-          "SparkTrainer: a barrier fit writes its checkpoint from a task; give it a Path on a file"
-              + " system every executor shares, not a Hadoop URI");
-    }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String target = HadoopFiles.qualify(Objects.requireNonNull(checkpoint, "checkpoint"), conf);
-    Path dir = Files.createTempDirectory("rnn4j-spark-");
-    Path local = dir.resolve("checkpoint.safetensors");
-    Trainer.Listener user = listener;
-    Trainer.Listener copying = new Trainer.Listener() {
-      @Override
-      public void onStep(int epoch, int step, int steps, double runningLoss) {
-        user.onStep(epoch, step, steps, runningLoss);
-      }
+    if (barrier) {
+      return withSeries(
+          config,
+          series,
+          (jsc, data, split) -> trainInBarrier(jsc, data, config, split, resume, target, conf));
+    }
+    try (HadoopFiles.LocalCheckpoint local = HadoopFiles.LocalCheckpoint.create("rnn4j-spark-")) {
+      return new SparkTrainer(
+              spark,
+              partitions,
+              dtype,
+              device,
+              local.copyingTo(target, conf, listener),
+              false,
+              hook)
+          .train(config, series, resume, local.file());
+    }
+  }
 
-      @Override
-      public void onEpoch(EpochStats stats) {
-        // Trainer calls this after writing the epoch's checkpoint; the copy goes before the user's
-        // listener so that it sees the checkpoint in place.
-        try {
-          HadoopFiles.writeAtomically(Files.readAllBytes(local), target, conf);
-        } catch (IOException e) {
-          throw new UncheckedIOException(
-              String.format(
-                  "SparkTrainer: checkpoint %s cannot be written: %s", target, e.getMessage()),
-              e);
-        }
-        user.onEpoch(stats);
-      }
-    };
+  /** A fit of either mode, given the series split and broadcast; the broadcast ends with it. */
+  private interface Fit {
+    Trainer.Result run(JavaSparkContext jsc, Broadcast<SeriesData> data, WindowDataset.Split split)
+        throws IOException;
+  }
+
+  private Trainer.Result withSeries(TrainingConfig config, TimeSeries series, Fit fit)
+      throws IOException {
+    WindowDataset.Split split = config.data().split(series);
+    if (config.model().rnn().dropout() > 0 && config.model().rnn().numLayers() > 1) {
+      LOG.warn(
+          "dropout {} on Spark: masks are drawn per share, so this run will not equal a"
+              + " single-process run bit for bit",
+          config.model().rnn().dropout());
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<SeriesData> data = jsc.broadcast(SeriesData.of(series));
     try {
-      return new SparkTrainer(spark, partitions, dtype, device, copying, false, hook)
-          .train(config, series, resume, local);
+      return fit.run(jsc, data, split);
     } finally {
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
-      Files.deleteIfExists(dir);
+      data.destroy();
     }
   }
 
@@ -261,9 +290,18 @@ public final class SparkTrainer {
     return Checkpoint.parse(HadoopFiles.read(qualified, conf), qualified);
   }
 
-  /** The fit as one barrier stage ({@link BarrierFit}); the result is task 0's last checkpoint. */
-  private Trainer.Result trainInBarrier(JavaSparkContext jsc, Broadcast<SeriesData> data,
-      TrainingConfig config, WindowDataset.Split split, Checkpoint resume, Path checkpoint)
+  /**
+   * The fit as one barrier stage ({@link BarrierFit}) writing {@code target}, a qualified URI; the
+   * result is the last checkpoint there, read through Hadoop.
+   */
+  private Trainer.Result trainInBarrier(
+      JavaSparkContext jsc,
+      Broadcast<SeriesData> data,
+      TrainingConfig config,
+      WindowDataset.Split split,
+      Checkpoint resume,
+      String target,
+      Configuration conf)
       throws IOException {
     int start = 0;
     if (resume != null) {
@@ -273,21 +311,41 @@ public final class SparkTrainer {
     }
     byte[] setup;
     try (SequenceModel initial = SequenceModel.create(config.model(), config.seed())) {
-      setup = new Checkpoint(config, split.normalization(), initial.stateDict(),
-          StateDict.of(Map.of()), 0, List.of()).toByteArray();
+      setup =
+          new Checkpoint(
+                  config,
+                  split.normalization(),
+                  initial.stateDict(),
+                  StateDict.of(Map.of()),
+                  0,
+                  List.of())
+              .toByteArray();
     }
-    BarrierFit fit = new BarrierFit(data, setup, resume == null ? null : resume.toByteArray(),
-        checkpoint, BarrierFit.sha256(checkpoint), dtype, device, hook);
+    BarrierFit fit =
+        new BarrierFit(
+            data,
+            setup,
+            resume == null ? null : resume.toByteArray(),
+            target,
+            BarrierFit.sha256(HadoopFiles.readIfExists(target, conf)),
+            conf,
+            dtype,
+            device,
+            hook);
     List<Integer> indices = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
     }
     // The shuffle behind the barrier stage makes it a map stage: Spark reruns a failed barrier map
     // stage, but aborts the job when a barrier result stage fails.
-    List<byte[]> last = jsc.parallelize(indices, partitions).rdd().barrier()
-        .mapPartitions(fit, false, ClassTag$.MODULE$.apply(byte[].class)).toJavaRDD()
-        .repartition(1).collect();
-    Checkpoint end = Checkpoint.parse(last.get(0), checkpoint.toString());
+    jsc.parallelize(indices, partitions)
+        .rdd()
+        .barrier()
+        .mapPartitions(fit, false, ClassTag$.MODULE$.apply(Integer.class))
+        .toJavaRDD()
+        .repartition(1)
+        .count();
+    Checkpoint end = Checkpoint.parse(HadoopFiles.read(target, conf), target);
     StateDict weights = end.bestWeights() != null ? end.bestWeights() : end.weights();
     SequenceModel model =
         SequenceModel.fromStateDict(config.model(), weights).to(dtype).to(Backends.cpu());
@@ -295,8 +353,8 @@ public final class SparkTrainer {
     for (EpochStats stats : history.subList(Math.min(start, history.size()), history.size())) {
       listener.onEpoch(stats);
     }
-    return new Trainer.Result(new Forecaster(model, config.data().anchored()), split, history,
-        end.earlyStopping());
+    return new Trainer.Result(
+        new Forecaster(model, config.data().anchored()), split, history, end.earlyStopping());
   }
 
   /** The series as it travels to executors. */
@@ -316,8 +374,8 @@ public final class SparkTrainer {
     }
   }
 
-  /** One task's share of a step's mini-batch. */
-  private record Share(int index, int[] samples) implements Serializable {}
+  /** One task's share of a step: its part of each of the step's mini-batches. */
+  private record Share(int index, int[][] parts) implements Serializable {}
 
   /** Gradients of one step, computed by the cluster. Lives on the driver. */
   private static final class ClusterGradients implements Trainer.StepGradients {
@@ -328,8 +386,13 @@ public final class SparkTrainer {
     private final int partitions;
     private final String device;
 
-    ClusterGradients(JavaSparkContext jsc, Broadcast<SeriesData> data, TrainingConfig config,
-        Normalization normalization, int partitions, String device) {
+    ClusterGradients(
+        JavaSparkContext jsc,
+        Broadcast<SeriesData> data,
+        TrainingConfig config,
+        Normalization normalization,
+        int partitions,
+        String device) {
       this.jsc = jsc;
       this.data = data;
       this.config = config;
@@ -339,27 +402,32 @@ public final class SparkTrainer {
     }
 
     @Override
-    public Trainer.StepGradient compute(Forecaster forecaster, WindowDataset train, int epoch, int step,
-        int[] samples) {
+    public Trainer.StepGradient compute(
+        Forecaster forecaster, WindowDataset train, int epoch, int step, int[][] batches) {
       StateDict params = forecaster.model().stateDict();
-      // The weights travel with the configuration and statistics, in the one format rnn4j already verifies.
-      byte[] weights = new Checkpoint(config, normalization, params, StateDict.of(Map.of()), epoch - 1, List.of())
-          .toByteArray();
+      // The weights travel with the configuration and statistics, in the one format rnn4j already
+      // verifies.
+      byte[] weights =
+          new Checkpoint(
+                  config, normalization, params, StateDict.of(Map.of()), epoch - 1, List.of())
+              .toByteArray();
       Broadcast<byte[]> broadcast = jsc.broadcast(weights);
       try {
-        int n = samples.length;
-        int shares = Math.min(partitions, n);
+        int n = Partial.samples(batches);
+        int shares = Partial.shares(batches, partitions);
         List<Share> list = new ArrayList<>(shares);
         for (int p = 0; p < shares; p++) {
-          list.add(new Share(p, Arrays.copyOfRange(samples, (int) ((long) p * n / shares),
-              (int) ((long) (p + 1) * n / shares))));
+          list.add(new Share(p, Partial.parts(batches, p, shares)));
         }
         ArrayList<String> names = new ArrayList<>(params.asMap().keySet());
         ShareTask task = new ShareTask(data, broadcast, names, n, epoch, step, device);
         Partial total = treeSum(jsc.parallelize(list, shares).map(task), shares);
         if (total.samples() != n) {
-          throw new IllegalStateException(String.format("the shares' gradients must cover the mini-batch. "
-              + "Expected %d samples, got %d", n, total.samples()));
+          throw new IllegalStateException(
+              String.format(
+                  "the shares' gradients must cover the mini-batch. "
+                      + "Expected %d samples, got %d",
+                  n, total.samples()));
         }
         double loss = total.lossSum() / n;
         if (!Double.isFinite(loss)) {
@@ -374,18 +442,20 @@ public final class SparkTrainer {
 
   /**
    * The sum of the shares' parts as a two-level tree: executors add groups of about sqrt(shares)
-   * consecutive shares, and the driver adds the groups' sums, so the driver receives sqrt(shares) vectors
-   * rather than one per share. Each addition runs in share order. Spark's own {@code treeAggregate} merges
-   * parts in the order tasks finish, which moves the last bits of a floating-point sum from run to run;
-   * here the bits depend on nothing Spark schedules, so a retried task or a resumed run changes nothing.
+   * consecutive shares, and the driver adds the groups' sums, so the driver receives sqrt(shares)
+   * vectors rather than one per share. Each addition runs in share order. Spark's own {@code
+   * treeAggregate} merges parts in the order tasks finish, which moves the last bits of a
+   * floating-point sum from run to run; here the bits depend on nothing Spark schedules, so a
+   * retried task or a resumed run changes nothing.
    */
   private static Partial treeSum(JavaRDD<Partial> parts, int shares) {
     int groups = Partial.groups(shares);
-    List<Tuple2<Integer, Partial>> sums = parts
-        .mapToPair(p -> new Tuple2<>(Partial.group(p.share(), groups, shares), p))
-        .groupByKey(groups)
-        .mapValues(Partial::sum)
-        .collect();
+    List<Tuple2<Integer, Partial>> sums =
+        parts
+            .mapToPair(p -> new Tuple2<>(Partial.group(p.share(), groups, shares), p))
+            .groupByKey(groups)
+            .mapValues(Partial::sum)
+            .collect();
     List<Partial> inOrder = new ArrayList<>();
     sums.stream().sorted(Comparator.comparing(Tuple2::_1)).forEach(t -> inOrder.add(t._2()));
     return Partial.sum(inOrder);
@@ -403,11 +473,17 @@ public final class SparkTrainer {
     private final String device;
 
     /**
-     * @param names the driver's parameter names, in its order: the gradients are flattened in this order,
-     *     whatever order the checkpoint's bytes hold them in
+     * @param names the driver's parameter names, in its order: the gradients are flattened in this
+     *     order, whatever order the checkpoint's bytes hold them in
      */
-    ShareTask(Broadcast<SeriesData> data, Broadcast<byte[]> weights, ArrayList<String> names, int batchSize,
-        int epoch, int step, String device) {
+    ShareTask(
+        Broadcast<SeriesData> data,
+        Broadcast<byte[]> weights,
+        ArrayList<String> names,
+        int batchSize,
+        int epoch,
+        int step,
+        String device) {
       this.data = data;
       this.weights = weights;
       this.names = names;
@@ -419,18 +495,24 @@ public final class SparkTrainer {
 
     @Override
     public Partial call(Share share) {
-      Checkpoint ckpt = Checkpoint.parse(weights.value(), "SparkTrainer's weights of epoch " + epoch + ", step "
-          + step);
+      Checkpoint ckpt =
+          Checkpoint.parse(
+              weights.value(), "SparkTrainer's weights of epoch " + epoch + ", step " + step);
       TrainingConfig config = ckpt.config();
       Backend backend = ExecutorDevice.backend(ExecutorDevice.forCurrentTask(device));
-      Forecaster.ShareGradient g = DeviceWorkers.run(backend.device().toString(), () -> {
-        WindowDataset train = config.data().split(data.value().toSeries()).train();
-        try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
-          model.to(backend).train();
-          model.manualSeed(Trainer.shareSeed(config.seed(), epoch, step, share.index()));
-          return new Forecaster(model, config.data().anchored()).shareGradient(train, share.samples(), batchSize);
-        }
-      });
+      Forecaster.ShareGradient g =
+          DeviceWorkers.run(
+              backend.device().toString(),
+              () -> {
+                WindowDataset train = config.data().split(data.value().toSeries()).train();
+                try (SequenceModel model =
+                    SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
+                  model.to(backend).train();
+                  model.manualSeed(Trainer.shareSeed(config.seed(), epoch, step, share.index()));
+                  return new Forecaster(model, config.data().anchored())
+                      .shareGradient(train, share.parts(), batchSize);
+                }
+              });
       return Partial.of(share.index(), names, g);
     }
   }

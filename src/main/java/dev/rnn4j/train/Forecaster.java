@@ -9,6 +9,7 @@ import dev.rnn4j.nn.SequenceModel.SequenceTape;
 import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.tensor.TensorScope;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -97,37 +98,48 @@ public final class Forecaster {
   }
 
   /**
-   * One share of a mini-batch, for data-parallel training ({@code dev.rnn4j.spark.SparkTrainer}):
-   * the gradient, with respect to the model's parameters, of this share's part of the mini-batch's
-   * mean squared error, i.e. of {@code sum over the share's samples of their squared errors /
-   * (batchSize * targetSize)}. The gradients of shares that together make the mini-batch add up to
-   * the mini-batch's gradient, which is what {@link Trainer} computes in one piece.
+   * One share of an optimizer step, for data-parallel training ({@code
+   * dev.rnn4j.spark.SparkTrainer}): the gradient, with respect to the model's parameters, of this
+   * share's part of the step's mean squared error, i.e. of {@code sum over the share's samples of
+   * their squared errors / (batchSize * targetSize)}. The gradients of shares that together make
+   * the step's samples add up to the step's gradient, which is what {@link Trainer} computes in one
+   * piece (or, accumulating, one mini-batch at a time).
    *
-   * <p>Runs the model in whatever mode it is in (training mode, for dropout) and replaces its
-   * accumulated gradients.
+   * <p>The share holds its part of each of the step's mini-batches ({@link
+   * TrainingConfig#accumulateGradBatches} of them); the parts run forward and backward one at a
+   * time, in order, as the mini-batches do in one process, and their gradients add up. Runs the
+   * model in whatever mode it is in (training mode, for dropout) and replaces its accumulated
+   * gradients.
    *
    * @param dataset the (normalized) training windows
-   * @param samples indices into {@code dataset}: this share's samples, at least one
-   * @param batchSize the number of samples of the whole mini-batch, at least {@code samples.length}
+   * @param parts indices into {@code dataset}: this share's part of each of the step's
+   *     mini-batches, some possibly empty, at least one sample in all
+   * @param batchSize the number of samples of the whole step, at least those of {@code parts}
    */
-  public ShareGradient shareGradient(WindowDataset dataset, int[] samples, int batchSize) {
-    double loss = backwardShare(dataset, samples, batchSize);
-    return new ShareGradient(model.grad(), loss * samples.length, samples.length);
+  public ShareGradient shareGradient(WindowDataset dataset, int[][] parts, int batchSize) {
+    int samples = Arrays.stream(parts).mapToInt(p -> p.length).sum();
+    checkArgument(
+        samples >= 1 && samples <= batchSize,
+        "a share must hold between 1 and batchSize samples. Expected 1 to %d, got %d",
+        batchSize,
+        samples);
+    model.zeroGrad();
+    double lossSum = 0;
+    for (int[] part : parts) {
+      if (part.length > 0) {
+        lossSum += backwardShare(dataset, part, batchSize) * part.length;
+      }
+    }
+    return new ShareGradient(model.grad(), lossSum, samples);
   }
 
   /**
-   * {@link #shareGradient}'s computation: afterwards {@code model().grad()} holds the share's
-   * gradient. Returns the share's loss, the mean over its samples.
+   * {@link #shareGradient}'s computation for one part: adds the part's gradient to the model's
+   * accumulated ones. Returns the part's loss, the mean over its samples.
    */
   private double backwardShare(WindowDataset dataset, int[] samples, int batchSize) {
-    checkArgument(
-        samples.length >= 1 && samples.length <= batchSize,
-        "a share must hold between 1 and batchSize samples. Expected 1 to %d, got %d",
-        batchSize,
-        samples.length);
     Batch batch = BatchIterator.of(dataset, samples, samples.length).next();
     ModelBatch mb = modelBatch(batch, dataset);
-    model.zeroGrad();
     try (TensorScope scope = TensorScope.open();
         SequenceTape tape = model.forwardForBackward(mb.input(), null)) {
       Tensor prediction = tape.prediction().to(Device.CPU);

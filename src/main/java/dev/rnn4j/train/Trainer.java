@@ -64,24 +64,26 @@ public final class Trainer {
    */
   public interface StepGradients {
     /**
-     * The mean loss over one mini-batch at the model's current weights and its gradient.
+     * The mean loss over one step's samples at the model's current weights, and its gradient.
      *
      * @param forecaster the model being trained, in training mode, its dropout seeded for the epoch
      * @param train the training windows (normalized)
      * @param epoch the epoch, from 1
-     * @param step the step within the epoch, from 1
-     * @param samples the mini-batch: indices into {@code train}, in the epoch's shuffled order
+     * @param step the optimizer step within the epoch, from 1
+     * @param batches the step's mini-batches ({@link TrainingConfig#accumulateGradBatches} of them,
+     *     fewer at the end of an epoch): indices into {@code train}, in the epoch's shuffled order;
+     *     the loss is the mean over all their samples
      * @return the loss, and the gradients under the model's parameter names (null if the loss is
      *     not finite)
      */
     StepGradient compute(
-        Forecaster forecaster, WindowDataset train, int epoch, int step, int[] samples);
+        Forecaster forecaster, WindowDataset train, int epoch, int step, int[][] batches);
   }
 
   /**
-   * A mini-batch's mean squared error and its gradient.
+   * A step's mean squared error and its gradient.
    *
-   * @param loss the mean squared error over the mini-batch
+   * @param loss the mean squared error over the step's samples
    * @param grads d loss / d parameters, in the model's dtype; null when {@code loss} is not finite
    */
   public record StepGradient(double loss, StateDict grads) {}
@@ -147,8 +149,14 @@ public final class Trainer {
     if (gradients == LOCAL) {
       // Before the model is made: a configuration that cannot fit is refused in one line, not after
       // minutes in an OutOfMemoryError. Remote shares run in other JVMs, which this one cannot see.
-      MemoryEstimate.training(config.model(), config.optimizer(), dtype, config.batchSize(),
-              config.data().window(), split.train().size(), backend.device())
+      MemoryEstimate.training(
+              config.model(),
+              config.optimizer(),
+              dtype,
+              config.batchSize(),
+              config.data().window(),
+              split.train().size(),
+              backend.device())
           .checkFits(backend);
     }
     List<EpochStats> history = new ArrayList<>();
@@ -201,6 +209,7 @@ public final class Trainer {
                     optimizer,
                     onDevice,
                     config.batchSize(),
+                    config.accumulateGradBatches(),
                     config.seed(),
                     epoch,
                     config.clipNorm(),
@@ -268,11 +277,33 @@ public final class Trainer {
       int epoch,
       double clipNorm,
       Listener listener) {
+    return trainEpoch(model, optimizer, data, batchSize, 1, seed, epoch, clipNorm, listener);
+  }
+
+  /**
+   * As {@link #trainEpoch(SequenceModel, Optimizer, TrainingSet, int, long, int, double,
+   * Listener)}, with each optimizer step taking {@code accumulateGradBatches} consecutive
+   * mini-batches (fewer at the epoch's end): their gradients add up, each mini-batch's loss
+   * weighted by its share of the step's samples, so that the step's gradient is that of the mean
+   * loss over all of them (see {@link TrainingConfig#accumulateGradBatches}). The listener hears of
+   * optimizer steps.
+   */
+  public static double trainEpoch(
+      SequenceModel model,
+      Optimizer optimizer,
+      TrainingSet data,
+      int batchSize,
+      int accumulateGradBatches,
+      long seed,
+      int epoch,
+      double clipNorm,
+      Listener listener) {
     int[] order = BatchIterator.permutation(data.size(), seed, epoch);
-    int steps = (order.length + batchSize - 1) / batchSize;
+    int[][] batches = miniBatches(order, batchSize);
+    int steps = (batches.length + accumulateGradBatches - 1) / accumulateGradBatches;
     Backend backend = model.backend();
     int interval = model.device().equals(Device.CPU) ? 1 : DEVICE_LOG_INTERVAL;
-    // The losses of the steps since the last read, side by side on the device: one copy per
+    // The losses of the mini-batches since the last read, side by side on the device: one copy per
     // interval.
     Tensor pending = Tensor.zeros(model.dtype(), model.device(), interval);
     int[] sizes = new int[interval];
@@ -281,36 +312,49 @@ public final class Trainer {
     int samples = 0;
     try {
       for (int step = 1; step <= steps; step++) {
-        int[] batch =
-            Arrays.copyOfRange(
-                order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
-        try (TensorScope scope = TensorScope.open()) {
-          Tensor input = data.input(batch, model.config());
-          try (SequenceModel.SequenceTape tape =
-              model.forwardForBackward(input, data.lengths(batch))) {
-            LossResult loss = data.loss(tape.prediction(), batch, model.config());
-            tape.backward(loss.gradient());
-            backend.scatterRows(loss.loss().storage(), 1, new int[] {waiting}, pending.storage());
-          }
+        int first = (step - 1) * accumulateGradBatches;
+        int last = Math.min(batches.length, first + accumulateGradBatches);
+        int stepSamples = 0;
+        for (int b = first; b < last; b++) {
+          stepSamples += batches[b].length;
         }
-        sizes[waiting++] = batch.length;
-        if (waiting == interval || step == steps) {
-          // Read before this step's update: on the CPU (an interval of 1) a non-finite loss stops
-          // the run
-          // before it touches the weights.
-          double[] losses = pending.to(Device.CPU).toDoubleArray();
-          for (int k = 0; k < waiting; k++) {
-            int at = step - waiting + k + 1;
-            if (!Double.isFinite(losses[k])) {
-              throw diverged(losses[k], epoch, at, steps);
-            }
-            sum += losses[k] * sizes[k];
-            samples += sizes[k];
-            if (listener != null) {
-              listener.onStep(epoch, at, steps, sum / samples);
+        for (int b = first; b < last; b++) {
+          int[] batch = batches[b];
+          try (TensorScope scope = TensorScope.open()) {
+            Tensor input = data.input(batch, model.config());
+            try (SequenceModel.SequenceTape tape =
+                model.forwardForBackward(input, data.lengths(batch))) {
+              LossResult loss = data.loss(tape.prediction(), batch, model.config());
+              if (batch.length != stepSamples) {
+                // The step's loss is the mean over all its samples: each mini-batch's mean weighs
+                // by its share of them, and backward adds the parts up in the gradients.
+                backend.scaleInPlace(
+                    loss.gradient().storage(), (double) batch.length / stepSamples);
+              }
+              tape.backward(loss.gradient());
+              backend.scatterRows(loss.loss().storage(), 1, new int[] {waiting}, pending.storage());
             }
           }
-          waiting = 0;
+          sizes[waiting++] = batch.length;
+          if (waiting == interval || b == batches.length - 1) {
+            // Read before this step's update: on the CPU (an interval of 1) a non-finite loss stops
+            // the run before it touches the weights.
+            double[] losses = pending.to(Device.CPU).toDoubleArray();
+            for (int k = 0; k < waiting; k++) {
+              int at = b - waiting + k + 1;
+              int atStep = at / accumulateGradBatches + 1;
+              if (!Double.isFinite(losses[k])) {
+                throw diverged(losses[k], epoch, atStep, steps);
+              }
+              sum += losses[k] * sizes[k];
+              samples += sizes[k];
+              boolean endsStep = (at + 1) % accumulateGradBatches == 0 || at == batches.length - 1;
+              if (listener != null && endsStep) {
+                listener.onStep(epoch, atStep, steps, sum / samples);
+              }
+            }
+            waiting = 0;
+          }
         }
         if (clipNorm > 0) {
           GradClipping.clipGradNorm(model.parameters(), clipNorm).close();
@@ -322,6 +366,16 @@ public final class Trainer {
       pending.close();
     }
     return sum / samples;
+  }
+
+  /** {@code order} cut into mini-batches of {@code batchSize}, the last one shorter if need be. */
+  private static int[][] miniBatches(int[] order, int batchSize) {
+    int[][] batches = new int[(order.length + batchSize - 1) / batchSize][];
+    for (int b = 0; b < batches.length; b++) {
+      batches[b] =
+          Arrays.copyOfRange(order, b * batchSize, Math.min(order.length, (b + 1) * batchSize));
+    }
+    return batches;
   }
 
   private static TrainingDivergedException diverged(double loss, int epoch, int step, int steps) {
@@ -345,16 +399,17 @@ public final class Trainer {
       StepGradients gradients,
       Listener listener) {
     SequenceModel model = forecaster.model();
-    int[] order = BatchIterator.permutation(train.size(), config.seed(), epoch);
-    int batchSize = config.batchSize();
-    int steps = (order.length + batchSize - 1) / batchSize;
+    int[][] batches =
+        miniBatches(
+            BatchIterator.permutation(train.size(), config.seed(), epoch), config.batchSize());
+    int k = config.accumulateGradBatches();
+    int steps = (batches.length + k - 1) / k;
     double sum = 0;
     int samples = 0;
     for (int step = 1; step <= steps; step++) {
-      int[] batch =
-          Arrays.copyOfRange(
-              order, (step - 1) * batchSize, Math.min(order.length, step * batchSize));
-      StepGradient g = gradients.compute(forecaster, train, epoch, step, batch);
+      int[][] taken =
+          Arrays.copyOfRange(batches, (step - 1) * k, Math.min(batches.length, step * k));
+      StepGradient g = gradients.compute(forecaster, train, epoch, step, taken);
       if (!Double.isFinite(g.loss())) {
         throw diverged(g.loss(), epoch, step, steps);
       }
@@ -369,8 +424,9 @@ public final class Trainer {
       }
       optimizer.step();
       optimizer.zeroGrad();
-      sum += g.loss() * batch.length;
-      samples += batch.length;
+      int stepSamples = Arrays.stream(taken).mapToInt(b -> b.length).sum();
+      sum += g.loss() * stepSamples;
+      samples += stepSamples;
       if (listener != null) {
         listener.onStep(epoch, step, steps, sum / samples);
       }
@@ -458,12 +514,12 @@ public final class Trainer {
     return LOCAL;
   }
 
-  // Forecaster.shareGradient with one share, the whole mini-batch. The trainer itself runs these
-  // steps as
+  // Forecaster.shareGradient with one share, the whole step. The trainer itself runs these steps as
   // trainEpoch over the training set on the model's device; the same gradient, with nothing copied.
   private static final StepGradients LOCAL =
-      (forecaster, train, epoch, step, samples) -> {
-        Forecaster.ShareGradient g = forecaster.shareGradient(train, samples, samples.length);
+      (forecaster, train, epoch, step, batches) -> {
+        int samples = Arrays.stream(batches).mapToInt(b -> b.length).sum();
+        Forecaster.ShareGradient g = forecaster.shareGradient(train, batches, samples);
         double loss = g.lossSum() / g.samples();
         return new StepGradient(loss, Double.isFinite(loss) ? g.grads() : null);
       };

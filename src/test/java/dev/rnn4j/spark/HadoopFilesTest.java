@@ -276,9 +276,9 @@ class HadoopFilesTest {
 
   /**
    * The files in {@code dir}, less the checksums ({@code .name.crc}) Hadoop's local file system
-   * keeps.
+   * keeps: what a test expects to find there.
    */
-  private static List<String> files(Path dir) throws IOException {
+  static List<String> files(Path dir) throws IOException {
     List<String> names;
     try (Stream<Path> files = Files.list(dir)) {
       names = files.map(p -> p.getFileName().toString()).sorted().toList();
