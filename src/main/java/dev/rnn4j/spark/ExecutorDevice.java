@@ -20,16 +20,17 @@ import org.slf4j.LoggerFactory;
  * Which device a task runs its model on. A {@code device} of {@code auto} takes, in this order:
  *
  * <ol>
- *   <li>the task's GPU ({@code TaskContext.resourcesJMap().get("gpu").addresses()[0]}, a CUDA ordinal);
+ *   <li>the task's GPU ({@code TaskContext.resourcesJMap().get("gpu").addresses()[0]}, a CUDA
+ *       ordinal);
  *   <li>the executor's GPU, as {@link Rnn4jPlugin} saw it at start-up;
  *   <li>the configured device, Spark's {@value #DEVICE_CONF};
  *   <li>the CPU, with one WARN line per executor that says why.
  * </ol>
  *
- * <p>A GPU found this way falls back to the CPU (WARN, once per reason) when the CUDA backend is unavailable.
- * {@code cpu} and {@code cuda:N} are taken as given; {@code cuda} is the task's GPU, else the configured
- * device, else {@code cuda:0}; neither {@code cuda} nor {@code cuda:N} ever falls back. The resource name is
- * {@value #RESOURCE_NAME_CONF} (default {@code gpu}).
+ * <p>A GPU found this way falls back to the CPU (WARN, once per reason) when the CUDA backend is
+ * unavailable. {@code cpu} and {@code cuda:N} are taken as given; {@code cuda} is the task's GPU,
+ * else the configured device, else {@code cuda:0}; neither {@code cuda} nor {@code cuda:N} ever
+ * falls back. The resource name is {@value #RESOURCE_NAME_CONF} (default {@code gpu}).
  */
 final class ExecutorDevice {
   static final String DEVICE_CONF = "spark.rnn4j.device";
@@ -43,8 +44,10 @@ final class ExecutorDevice {
    * A resolved device.
    *
    * @param device {@code cpu} or {@code cuda:N}
-   * @param mayFallBack whether an unavailable CUDA backend means the CPU (auto) rather than an error
-   * @param cpuForLackOfGpu whether {@code auto} found no GPU and took the CPU, which is worth a warning
+   * @param mayFallBack whether an unavailable CUDA backend means the CPU (auto) rather than an
+   *     error
+   * @param cpuForLackOfGpu whether {@code auto} found no GPU and took the CPU, which is worth a
+   *     warning
    * @param reason how it was chosen, for messages
    */
   record Choice(String device, boolean mayFallBack, boolean cpuForLackOfGpu, String reason) {}
@@ -56,7 +59,10 @@ final class ExecutorDevice {
     executorAddresses = addresses.clone();
   }
 
-  /** The device for the running task (or, outside a task, for this JVM) given the {@code device} param. */
+  /**
+   * The device for the running task (or, outside a task, for this JVM) given the {@code device}
+   * param.
+   */
   static Choice forCurrentTask(String requested) {
     TaskContext task = TaskContext.get();
     Map<String, ResourceInformation> resources = task == null ? Map.of() : task.resourcesJMap();
@@ -77,40 +83,67 @@ final class ExecutorDevice {
    * @param configured {@value #DEVICE_CONF}, or null when unset
    * @throws IllegalArgumentException if a device string or a GPU address is malformed
    */
-  static Choice resolve(String requested, Map<String, ResourceInformation> taskResources, String resourceName,
-      String[] pluginAddresses, String configured) {
+  static Choice resolve(
+      String requested,
+      Map<String, ResourceInformation> taskResources,
+      String resourceName,
+      String[] pluginAddresses,
+      String configured) {
     Objects.requireNonNull(requested, "device");
-    String[] task = taskResources.containsKey(resourceName)
-        ? taskResources.get(resourceName).addresses() : new String[0];
+    String[] task =
+        taskResources.containsKey(resourceName)
+            ? taskResources.get(resourceName).addresses()
+            : new String[0];
     if (requested.equals("auto")) {
       if (task.length > 0) {
-        return new Choice(cuda(task, "the task's " + resourceName + " resource"), true, false,
+        return new Choice(
+            cuda(task, "the task's " + resourceName + " resource"),
+            true,
+            false,
             "the task's " + resourceName + " resource");
       }
       if (pluginAddresses.length > 0) {
-        return new Choice(cuda(pluginAddresses, "the executor's " + resourceName + " resource"), true, false,
+        return new Choice(
+            cuda(pluginAddresses, "the executor's " + resourceName + " resource"),
+            true,
+            false,
             "the executor's " + resourceName + " resource");
       }
       if (configured != null && !configured.equals("auto")) {
-        return new Choice(Device.parse(configured).toString(), true, false, DEVICE_CONF + "=" + configured);
+        return new Choice(
+            Device.parse(configured).toString(), true, false, DEVICE_CONF + "=" + configured);
       }
-      return new Choice("cpu", false, true, "no " + resourceName + " resource is assigned to the task and "
-          + DEVICE_CONF + " is not set");
+      return new Choice(
+          "cpu",
+          false,
+          true,
+          "no "
+              + resourceName
+              + " resource is assigned to the task and "
+              + DEVICE_CONF
+              + " is not set");
     }
     Device device = Device.parse(requested);
     if (requested.equals("cuda")) {
       if (task.length > 0) {
-        return new Choice(cuda(task, "the task's " + resourceName + " resource"), false, false,
+        return new Choice(
+            cuda(task, "the task's " + resourceName + " resource"),
+            false,
+            false,
             "device=cuda and the task's " + resourceName + " resource");
       }
       if (configured != null && configured.startsWith("cuda")) {
-        return new Choice(Device.parse(configured).toString(), false, false, "device=cuda and " + DEVICE_CONF);
+        return new Choice(
+            Device.parse(configured).toString(), false, false, "device=cuda and " + DEVICE_CONF);
       }
     }
     return new Choice(device.toString(), false, false, "device=" + requested);
   }
 
-  /** The backend for {@code choice}: an unavailable GPU means the CPU only when the choice may fall back. */
+  /**
+   * The backend for {@code choice}: an unavailable GPU means the CPU only when the choice may fall
+   * back.
+   */
   static Backend backend(Choice choice) {
     if (choice.device().equals("cpu")) {
       if (choice.cpuForLackOfGpu()) {
@@ -124,8 +157,13 @@ final class ExecutorDevice {
       if (!choice.mayFallBack()) {
         throw e;
       }
-      warnOnce("rnn4j runs on the CPU instead of " + choice.device() + " (from " + choice.reason() + "): "
-          + e.getMessage());
+      warnOnce(
+          "rnn4j runs on the CPU instead of "
+              + choice.device()
+              + " (from "
+              + choice.reason()
+              + "): "
+              + e.getMessage());
       return cpuForTask();
     }
   }
@@ -143,12 +181,17 @@ final class ExecutorDevice {
   private static String cuda(String[] addresses, String source) {
     String first = addresses[0].trim();
     if (first.isEmpty() || first.length() > 9 || !first.chars().allMatch(Character::isDigit)) {
-      throw new IllegalArgumentException(String.format("%s address must be a CUDA ordinal (a whole number "
-          + ">= 0; see docs/spark.md on discovery scripts), got '%s'", source, addresses[0]));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s address must be a CUDA ordinal (a whole number "
+                  + ">= 0; see docs/spark.md on discovery scripts), got '%s'",
+              source, addresses[0]));
     }
     if (addresses.length > 1) {
-      warnOnce(String.format("%s has %d addresses %s; rnn4j uses only the first, cuda:%s", source,
-          addresses.length, String.join(",", addresses), first));
+      warnOnce(
+          String.format(
+              "%s has %d addresses %s; rnn4j uses only the first, cuda:%s",
+              source, addresses.length, String.join(",", addresses), first));
     }
     return "cuda:" + Integer.parseInt(first);
   }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -146,10 +147,21 @@ final class HadoopFiles {
     Path temp =
         new Path(
             qualified.getParent(), "." + qualified.getName() + "." + UUID.randomUUID() + ".tmp");
+    Path staleChecksum = null;
+    if (fs instanceof ChecksumFileSystem checksummed) {
+      // Hadoop's local file system keeps a .crc beside each file it writes. A checkpoint carries
+      // its own checksums, and `rnn4j train --resume` rewrites it without Hadoop, which would leave
+      // the .crc stale and Hadoop refusing to read the file: write none, and drop an old one.
+      staleChecksum = checksummed.getChecksumFile(qualified);
+      fs = checksummed.getRawFileSystem();
+    }
     boolean renamed = false;
     try {
       try (OutputStream out = fs.create(temp, false)) {
         out.write(bytes);
+      }
+      if (staleChecksum != null) {
+        fs.delete(staleChecksum, false);
       }
       // FileContext's rename replaces an existing file in one step; FileSystem.rename refuses to.
       FileContext.getFileContext(qualified.toUri(), conf)

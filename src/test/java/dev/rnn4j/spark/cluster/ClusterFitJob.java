@@ -69,7 +69,7 @@ public final class ClusterFitJob {
           .dtype(DType.FLOAT64)
           .device("cpu")
           .barrier(true)
-          .train(config, series, null, Path.of(java.net.URI.create(checkpoint)));
+          .train(config, series, null, checkpoint);
       System.out.printf(
           "failed stage attempts: %d, executors lost: %d%n",
           failedStages.get(), lostExecutors.get());
