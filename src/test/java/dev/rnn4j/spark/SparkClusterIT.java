@@ -31,10 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 22's real-cluster test: a standalone Master and Worker with two executor JVMs ({@link
  * StandaloneCluster}), an application submitted through {@code spark-submit}'s entry point with the
- * built {@code target/rnn4j.jar} ({@link ClusterFitJob}): a barrier fit during which the test kills
- * one executor with SIGKILL, then scoring with the checkpoint the fit wrote through a {@code file:}
- * URI. The fit must end in the weights of the single-process fit and the forecasts must be those of
- * the checkpoint computed here. It runs in {@code mvn verify}'s integration-test phase (failsafe),
+ * built {@code target/rnn4j.jar} ({@link ClusterFitJob}): a barrier fit, then the same fit again,
+ * during which the test kills one executor with SIGKILL, then scoring with the checkpoint it wrote
+ * through a {@code file:} URI. The disturbed fit must end in the undisturbed fit's weights bit for
+ * bit, and in the single-process fit's within 1e-12, and the forecasts must be those of the
+ * checkpoint computed here. It runs in {@code mvn verify}'s integration-test phase (failsafe),
  * after the jar is built.
  */
 @Tag("integration")
@@ -53,6 +54,7 @@ class SparkClusterIT {
   @Test
   void aBarrierFitSurvivesAKilledExecutorAndItsModelScoresOnTheCluster() throws Exception {
     assertTrue(Files.isRegularFile(JAR), JAR + " is built by mvn package, before this test");
+    Path calm = tmp.resolve("calm.safetensors");
     Path checkpoint = tmp.resolve("co2.safetensors");
     Path forecasts = tmp.resolve("forecasts.csv");
     Path app =
@@ -79,7 +81,10 @@ class SparkClusterIT {
                   "--conf", "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector"),
               app,
               List.of(
-                  checkpoint.toUri().toString(), Integer.toString(EPOCHS), forecasts.toString()));
+                  calm.toUri().toString(),
+                  checkpoint.toUri().toString(),
+                  Integer.toString(EPOCHS),
+                  forecasts.toString()));
       killedAt = killAnExecutorMidFit(cluster, driver, checkpoint);
       int exit = StandaloneCluster.await(driver, Duration.ofSeconds(150));
       driverLog = Files.readString(cluster.log("driver"), StandardCharsets.UTF_8);
@@ -137,6 +142,16 @@ class SparkClusterIT {
     throw new AssertionError(
         "no checkpoint appeared; the driver's log:\n"
             + tail(Files.readString(cluster.log("driver"), StandardCharsets.UTF_8)));
+  }
+
+  private static void assertWeights(Checkpoint expected, Checkpoint actual, double tolerance) {
+    Map<String, Tensor> want = expected.weights().asMap();
+    Map<String, Tensor> got = actual.weights().asMap();
+    assertEquals(want.keySet(), got.keySet());
+    for (String name : want.keySet()) {
+      assertArrayEquals(
+          want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), tolerance, name);
+    }
   }
 
   /** The cluster's forecasts are those of the checkpoint computed here, window by window. */

@@ -39,9 +39,10 @@ public final class ClusterFitJob {
 
   /** Runs the fit and the scoring; see the class comment for the arguments. */
   public static void main(String[] args) throws IOException {
-    String checkpoint = args[0];
-    int epochs = Integer.parseInt(args[1]);
-    Path forecasts = Path.of(args[2]);
+    String calm = args[0];
+    String checkpoint = args[1];
+    int epochs = Integer.parseInt(args[2]);
+    Path forecasts = Path.of(args[3]);
     SparkSession spark = SparkSession.builder().appName("rnn4j-cluster-fit").getOrCreate();
     AtomicInteger failedStages = new AtomicInteger();
     AtomicInteger lostExecutors = new AtomicInteger();
@@ -64,12 +65,10 @@ public final class ClusterFitJob {
     try {
       TrainingConfig config = TrainingConfig.defaults().withEpochs(epochs);
       TimeSeries series = TimeSeries.defaultDataset();
-      SparkTrainer.on(spark)
-          .partitions(2)
-          .dtype(DType.FLOAT64)
-          .device("cpu")
-          .barrier(true)
-          .train(config, series, null, checkpoint);
+      SparkTrainer trainer =
+          SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu").barrier(true);
+      trainer.train(config, series, null, calm);
+      trainer.train(config, series, null, checkpoint);
       System.out.printf(
           "failed stage attempts: %d, executors lost: %d%n",
           failedStages.get(), lostExecutors.get());
