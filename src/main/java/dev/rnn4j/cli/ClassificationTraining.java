@@ -34,14 +34,16 @@ import picocli.CommandLine.ParameterException;
 final class ClassificationTraining {
   static final String TASK = "classification";
   static final String CONFUSION_PNG = "confusion.png";
-  // Learning-rate schedules and early stopping run in Trainer.train, the forecaster's loop;
-  // SequenceClassifier's epochs do not carry them yet, so asking for them is refused, not ignored.
+  // Learning-rate schedules, early stopping and gradient accumulation run in Trainer.train, the
+  // forecaster's loop; SequenceClassifier's epochs do not carry them yet, so asking for them is
+  // refused, not ignored.
   private static final List<String> FORECASTING_ONLY =
       List.of(
           "--window",
           "--horizon",
           "--stride",
           "--no-anchor",
+          "--accumulate-grad-batches",
           "--lr-scheduler",
           "--step-size",
           "--gamma",

@@ -241,6 +241,12 @@ final class TrainCommand implements Runnable {
     @Option(names = "--clip-norm", paramLabel = "X",
         description = "Clips the gradients' global norm at X; 0 for none (default: ${DEFAULT-VALUE}).")
     double clipNorm = DEFAULTS.clipNorm();
+
+    @Option(names = "--accumulate-grad-batches", paramLabel = "K",
+        description = "Steps the optimizer once per K mini-batches, on the gradient of the mean loss over "
+            + "their samples: K mini-batches of --batch-size train as one of K times that size, with one "
+            + "mini-batch's activations in memory (default: ${DEFAULT-VALUE}).")
+    int accumulateGradBatches = DEFAULTS.accumulateGradBatches();
   }
 
   /**
@@ -562,6 +568,7 @@ final class TrainCommand implements Runnable {
       return TrainingConfig.forData(dataConfig, rnnConfig(data.columns.size()))
           .withOptimizer(optimizerConfig())
           .withSchedule(schedule.epochs, schedule.batchSize, schedule.seed, schedule.clipNorm)
+          .withAccumulateGradBatches(schedule.accumulateGradBatches)
           .withScheduler(lrOptions.scheduler(schedule.epochs))
           .withEarlyStopping(lrOptions.earlyStopping());
     } catch (IllegalArgumentException e) {
@@ -641,14 +648,17 @@ final class TrainCommand implements Runnable {
         d.stride(), d.normalize() ? ", normalized" : "", d.anchored() ? ", anchored" : "",
         split.train().size(), split.validation().size(), split.boundary());
     EarlyStoppingConfig stopping = config.earlyStopping();
-    out.printf(Locale.ROOT, "optimizer: %s%s%s; batch size %d, seed %d, %s%n", config.optimizer(),
+    out.printf(Locale.ROOT, "optimizer: %s%s%s; batch size %d%s, seed %d, %s%n", config.optimizer(),
         config.scheduler() == null ? "" : ", lr scheduler " + config.scheduler(),
         stopping == null ? "" : String.format(Locale.ROOT,
             "; early stopping after %d epochs without improvement by more than %s%s",
             stopping.patience(),
             PythonText.floatRepr(stopping.minDelta()),
             stopping.restoreBestWeights() ? ", best weights restored" : ""),
-        config.batchSize(), config.seed(),
+        config.batchSize(),
+        config.accumulateGradBatches() == 1 ? "" : String.format(Locale.ROOT,
+            " (gradients of %d mini-batches per step)", config.accumulateGradBatches()),
+        config.seed(),
         config.clipNorm() > 0 ? "gradient norm clipped at " + config.clipNorm() : "no gradient clipping");
     out.println("device: " + backend.description());
     if (checkpoint != null) {

@@ -124,6 +124,42 @@ class TrainCommandScheduleTest {
   }
 
   @Test
+  void accumulatedGradientsAreInTheSummaryAndTheCheckpointAndAResumedRunKeepsThem()
+      throws IOException {
+    Path interrupted = tmp.resolve("accumulated");
+    CliRun first =
+        TrainCommandTest.train(
+            interrupted, "--epochs", "1", "--batch-size", "16", "--accumulate-grad-batches", "2");
+    assertEquals(0, first.exitCode(), first.describe());
+    assertTrue(
+        first.out().contains("batch size 16 (gradients of 2 mini-batches per step), seed"),
+        first.describe());
+    Path ckpt = interrupted.resolve("checkpoint.safetensors");
+    assertEquals(2, Checkpoint.read(ckpt).config().accumulateGradBatches());
+    CliRun resumed =
+        CliRun.of("train", "--resume", ckpt.toString(), "--epochs", "2", "--device", "cpu");
+    assertEquals(0, resumed.exitCode(), resumed.describe());
+    Path whole = tmp.resolve("whole-accumulated");
+    assertEquals(
+        0,
+        TrainCommandTest.train(
+                whole, "--epochs", "2", "--batch-size", "16", "--accumulate-grad-batches", "2")
+            .exitCode());
+    Checkpoint a = Checkpoint.read(ckpt);
+    Checkpoint b = Checkpoint.read(whole.resolve("checkpoint.safetensors"));
+    assertEquals(2, a.config().accumulateGradBatches());
+    assertEquals(b.weights(), a.weights());
+    assertEquals(b.optimizerState(), a.optimizerState());
+    assertEquals(b.history(), a.history());
+    CliRun zero = TrainCommandTest.train(tmp.resolve("zero"), "--accumulate-grad-batches", "0");
+    assertEquals(2, zero.exitCode(), zero.describe());
+    assertEquals(
+        "accumulate_grad_batches must be a positive integer. Expected >= 1, got 0",
+        zero.errLines().get(0),
+        zero.describe());
+  }
+
+  @Test
   void aResumedRunWithASchedulerAndEarlyStoppingEndsBitForBitWhereTheWholeRunEnds()
       throws IOException {
     String[] settings = {
