@@ -3,8 +3,11 @@ package dev.rnn4j.io;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.SequenceModelConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A sequence model as PyTorch reads it: a folder with {@code model.json} (the constructor
@@ -31,8 +34,7 @@ public final class ModelFiles {
 
   /**
    * Writes {@code model}'s config and weights into {@code dir} (created if missing), each
-   * atomically ({@link AtomicFiles}); the weights carry the checksum of their tensor bytes ({@link
-   * SafetensorsWriter#dataChecksum()}), which PyTorch ignores.
+   * atomically ({@link AtomicFiles}): the files of {@link #contents}.
    *
    * @param dir the folder
    * @param model the model; its parameters are copied to the host
@@ -40,11 +42,28 @@ public final class ModelFiles {
    */
   public static void write(Path dir, SequenceModel model) throws IOException {
     Files.createDirectories(dir);
+    for (Map.Entry<String, byte[]> file : contents(model).entrySet()) {
+      AtomicFiles.write(dir.resolve(file.getKey()), file.getValue());
+    }
+  }
+
+  /**
+   * The files of {@code model}'s folder, as {@link #write} writes them, for writers to other file
+   * systems (a Spark job's HDFS or object store): {@value #WEIGHTS}, whose weights carry the
+   * checksum of their tensor bytes ({@link SafetensorsWriter#dataChecksum()}, which PyTorch
+   * ignores), then {@value #CONFIG}, in UTF-8.
+   *
+   * @param model the model; its parameters are copied to the host
+   * @return each file's bytes by its name, in that order
+   */
+  public static Map<String, byte[]> contents(SequenceModel model) {
     SafetensorsWriter weights = Safetensors.writer().dataChecksum();
     model.stateDict().asMap().forEach(weights::put);
     weights.metadata("producer", "rnn4j").metadata("model", model.config().toString());
-    weights.write(dir.resolve(WEIGHTS));
-    AtomicFiles.writeString(dir.resolve(CONFIG), SequenceModelJson.toJson(model.config()));
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put(WEIGHTS, weights.toByteArray());
+    files.put(CONFIG, SequenceModelJson.toJson(model.config()).getBytes(StandardCharsets.UTF_8));
+    return files;
   }
 
   /**

@@ -35,7 +35,8 @@ import scala.runtime.AbstractFunction1;
  * Partial#treeSum}) and sends the sum back, so every task applies the identical update. Every task
  * trains into a local temporary file, which it deletes; after each epoch, partition 0 writes its
  * file to the checkpoint's URI through Hadoop's {@code FileSystem} ({@link
- * HadoopFiles#writeAtomically}).
+ * HadoopFiles#writeAtomically}), then, if the epoch is the best so far, to the best checkpoint's
+ * ({@link BestCheckpoint}).
  *
  * <p>A failed task fails the barrier stage and Spark runs all its tasks again: each task then reads
  * the checkpoint through Hadoop and resumes from it if this fit wrote it (recognized by a content
@@ -59,6 +60,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
   private final byte[] resume;
   private final String checkpoint;
   private final String before;
+  private final String best;
   private final SerializableConfiguration hadoop;
   private final DType dtype;
   private final String device;
@@ -72,6 +74,8 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
    * @param checkpoint where partition 0 writes, a qualified Hadoop URI that every task can read
    * @param before the SHA-256 of {@code checkpoint}'s content before the fit, or null if it did not
    *     exist
+   * @param best where partition 0 keeps the best epoch's checkpoint ({@link BestCheckpoint}), a
+   *     qualified Hadoop URI, or null
    * @param hadoop the configuration to reach {@code checkpoint} with: the driver's, since the
    *     executors' lacks the session's settings
    * @param hook called after each epoch, or null
@@ -82,6 +86,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
       byte[] resume,
       String checkpoint,
       String before,
+      String best,
       Configuration hadoop,
       DType dtype,
       String device,
@@ -91,6 +96,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
     this.resume = resume;
     this.checkpoint = checkpoint;
     this.before = before;
+    this.best = best;
     this.hadoop = new SerializableConfiguration(hadoop);
     this.dtype = dtype;
     this.device = device;
@@ -125,17 +131,30 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
     TrainingConfig config = Checkpoint.parse(setup, "SparkTrainer's configuration").config();
     Checkpoint start = startingPoint();
     int startEpoch = start == null ? 0 : start.epoch();
+    // Before the fit, even a complete one: a rerun may have to copy its starting checkpoint.
+    BestCheckpoint keeper =
+        best != null && ctx.partitionId() == 0
+            ? BestCheckpoint.resuming(best, hadoop.value(), start)
+            : null;
     // Opened even when the fit is complete (a rerun after the last epoch): the tasks agree on that
     // too.
     try (GradientExchange exchange = GradientExchange.open(ctx, "epoch=" + startEpoch)) {
       if (startEpoch < config.epochs()) {
-        train(ctx, config, start, exchange);
+        train(ctx, config, start, exchange, keeper);
       }
     }
   }
 
+  /**
+   * This task's part of the fit from {@code start}; {@code keeper} keeps the best checkpoint, in
+   * partition 0 of a fit that asks for one, else it is null.
+   */
   private void train(
-      BarrierTaskContext ctx, TrainingConfig config, Checkpoint start, GradientExchange exchange)
+      BarrierTaskContext ctx,
+      TrainingConfig config,
+      Checkpoint start,
+      GradientExchange exchange,
+      BestCheckpoint keeper)
       throws IOException {
     int partition = ctx.partitionId();
     Backend backend = ExecutorDevice.backend(ExecutorDevice.forCurrentTask(device));
@@ -170,7 +189,12 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
               config.seed(),
               dtype,
               backend.device().toString()),
-          partition == 0 ? local.copyingTo(checkpoint, hadoop.value(), afterEpoch) : afterEpoch);
+          partition == 0
+              ? local.copyingTo(
+                  checkpoint,
+                  hadoop.value(),
+                  keeper == null ? afterEpoch : keeper.keeping(local.file(), afterEpoch))
+              : afterEpoch);
     }
   }
 

@@ -49,6 +49,11 @@ final class HadoopFiles {
     return p.getFileSystem(conf).makeQualified(p).toString();
   }
 
+  /** The file {@code name} in the folder {@code dir}, a qualified path. */
+  static String child(String dir, String name) {
+    return new Path(new Path(dir), name).toString();
+  }
+
   /**
    * Checks on the driver that {@code modelPath} is a readable checkpoint (it exists, is a file, and
    * parses and verifies as a checkpoint), so that a wrong path fails once, on the driver, rather

@@ -5,6 +5,7 @@ import static dev.rnn4j.internal.Checks.checkArgument;
 import dev.rnn4j.backend.Backend;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.DType;
+import dev.rnn4j.io.ModelFiles;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.train.Checkpoint;
@@ -88,6 +89,7 @@ public final class SparkTrainer {
   private final Trainer.Listener listener;
   private final boolean barrier;
   private final BarrierFit.EpochHook hook;
+  private final String bestCheckpoint;
 
   private SparkTrainer(
       SparkSession spark,
@@ -96,7 +98,8 @@ public final class SparkTrainer {
       String device,
       Trainer.Listener listener,
       boolean barrier,
-      BarrierFit.EpochHook hook) {
+      BarrierFit.EpochHook hook,
+      String bestCheckpoint) {
     this.spark = spark;
     this.partitions = partitions;
     this.dtype = dtype;
@@ -104,6 +107,7 @@ public final class SparkTrainer {
     this.listener = listener;
     this.barrier = barrier;
     this.hook = hook;
+    this.bestCheckpoint = bestCheckpoint;
   }
 
   /**
@@ -119,6 +123,7 @@ public final class SparkTrainer {
         "auto",
         SILENT,
         false,
+        null,
         null);
   }
 
@@ -128,13 +133,21 @@ public final class SparkTrainer {
    */
   public SparkTrainer partitions(int partitions) {
     checkArgument(partitions >= 1, "partitions must be at least 1, got %d", partitions);
-    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
+    return new SparkTrainer(
+        spark, partitions, dtype, device, listener, barrier, hook, bestCheckpoint);
   }
 
   /** The parameters' dtype (the data stay float32); float64 for parity checks. */
   public SparkTrainer dtype(DType dtype) {
     return new SparkTrainer(
-        spark, partitions, Objects.requireNonNull(dtype, "dtype"), device, listener, barrier, hook);
+        spark,
+        partitions,
+        Objects.requireNonNull(dtype, "dtype"),
+        device,
+        listener,
+        barrier,
+        hook,
+        bestCheckpoint);
   }
 
   /** Where the tasks compute: {@code auto}, {@code cpu}, {@code cuda} or {@code cuda:N}. */
@@ -143,7 +156,8 @@ public final class SparkTrainer {
         device != null && (device.equals("auto") || RnnScorer.validDevice(device)),
         "device must be one of auto, cpu, cuda, cuda:N, got '%s'",
         device);
-    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
+    return new SparkTrainer(
+        spark, partitions, dtype, device, listener, barrier, hook, bestCheckpoint);
   }
 
   /**
@@ -159,7 +173,8 @@ public final class SparkTrainer {
         device,
         Objects.requireNonNull(listener, "listener"),
         barrier,
-        hook);
+        hook,
+        bestCheckpoint);
   }
 
   /**
@@ -177,13 +192,44 @@ public final class SparkTrainer {
    * last checkpoint this fit wrote.
    */
   public SparkTrainer barrier(boolean barrier) {
-    return new SparkTrainer(spark, partitions, dtype, device, listener, barrier, hook);
+    return new SparkTrainer(
+        spark, partitions, dtype, device, listener, barrier, hook, bestCheckpoint);
+  }
+
+  /**
+   * Keeps the checkpoint of the best epoch at {@code uri} (any Hadoop URI, as the checkpoint's; a
+   * relative path is resolved against its file system's working directory on the driver), as {@code
+   * rnn4j train} keeps {@code best.safetensors}: after each epoch whose validation loss is lower
+   * than every earlier epoch's of the run (a tie keeps the earlier epoch), that epoch's checkpoint
+   * is written to {@code uri} through a temporary file in the same folder and a rename, as the
+   * checkpoint is, in either mode (in barrier mode by task 0, after the checkpoint). A resumed run
+   * compares its epochs with the best of the resumed checkpoint's history, if {@code uri} holds
+   * that epoch's checkpoint; else the best of its own epochs is kept. {@code train} refuses a
+   * {@code uri} that names the checkpoint itself.
+   */
+  public SparkTrainer bestCheckpoint(String uri) {
+    return new SparkTrainer(
+        spark,
+        partitions,
+        dtype,
+        device,
+        listener,
+        barrier,
+        hook,
+        Objects.requireNonNull(uri, "uri"));
   }
 
   /** Called in every barrier task after each epoch: tests fail a task there on purpose. */
   SparkTrainer afterEpoch(BarrierFit.EpochHook hook) {
     return new SparkTrainer(
-        spark, partitions, dtype, device, listener, barrier, Objects.requireNonNull(hook, "hook"));
+        spark,
+        partitions,
+        dtype,
+        device,
+        listener,
+        barrier,
+        Objects.requireNonNull(hook, "hook"),
+        bestCheckpoint);
   }
 
   /**
@@ -191,7 +237,7 @@ public final class SparkTrainer {
    * the driver) after every epoch. {@code config.data()} says how {@code series} is cut; its {@code
    * csv} is not read. Validation runs on the driver's CPU. A barrier fit writes {@code checkpoint}
    * as the URI {@code file:} and its absolute path ({@link #train(TrainingConfig, TimeSeries,
-   * Checkpoint, String)}), so Hadoop's local file system keeps a checksum beside it.
+   * Checkpoint, String)}); a {@link #bestCheckpoint} is written through Hadoop in either mode.
    *
    * @param resume the checkpoint to continue from, or null; as for {@link Trainer}
    * @throws dev.rnn4j.train.TrainingDivergedException when a loss is not finite
@@ -199,23 +245,18 @@ public final class SparkTrainer {
   public Trainer.Result train(
       TrainingConfig config, TimeSeries series, Checkpoint resume, Path checkpoint)
       throws IOException {
+    String uri = "file:" + checkpoint.toAbsolutePath();
     if (barrier) {
       // Task 0 writes where it runs, through Hadoop, whichever overload the caller chose.
-      return train(config, series, resume, "file:" + checkpoint.toAbsolutePath());
+      return train(config, series, resume, uri);
     }
-    return withSeries(
-        config,
-        series,
-        (jsc, data, split) ->
-            Trainer.train(
-                config,
-                split,
-                resume,
-                checkpoint,
-                Backends.cpu(),
-                dtype,
-                new ClusterGradients(jsc, data, config, split.normalization(), partitions, device),
-                listener));
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String best = bestTarget(HadoopFiles.qualify(uri, conf), conf);
+    Trainer.Listener next =
+        best == null
+            ? listener
+            : BestCheckpoint.resuming(best, conf, resume).keeping(checkpoint, listener);
+    return trainOnJobs(config, series, resume, checkpoint, next);
   }
 
   /**
@@ -235,23 +276,63 @@ public final class SparkTrainer {
       throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String target = HadoopFiles.qualify(Objects.requireNonNull(checkpoint, "checkpoint"), conf);
+    String best = bestTarget(target, conf);
     if (barrier) {
       return withSeries(
           config,
           series,
-          (jsc, data, split) -> trainInBarrier(jsc, data, config, split, resume, target, conf));
+          (jsc, data, split) ->
+              trainInBarrier(jsc, data, config, split, resume, target, best, conf));
     }
     try (HadoopFiles.LocalCheckpoint local = HadoopFiles.LocalCheckpoint.create("rnn4j-spark-")) {
-      return new SparkTrainer(
-              spark,
-              partitions,
-              dtype,
-              device,
-              local.copyingTo(target, conf, listener),
-              false,
-              hook)
-          .train(config, series, resume, local.file());
+      Trainer.Listener next =
+          best == null
+              ? listener
+              : BestCheckpoint.resuming(best, conf, resume).keeping(local.file(), listener);
+      return trainOnJobs(config, series, resume, local.file(), local.copyingTo(target, conf, next));
     }
+  }
+
+  /**
+   * {@link #bestCheckpoint} qualified, or null if unset.
+   *
+   * @param checkpoint the checkpoint's qualified URI, which it must not name
+   */
+  private String bestTarget(String checkpoint, Configuration conf) throws IOException {
+    if (bestCheckpoint == null) {
+      return null;
+    }
+    String best = HadoopFiles.qualify(bestCheckpoint, conf);
+    checkArgument(
+        !best.equals(checkpoint),
+        "bestCheckpoint must name a file other than the checkpoint. Expected a URI other than %s,"
+            + " got %s",
+        checkpoint,
+        best);
+    return best;
+  }
+
+  /** The job-per-step fit, writing {@code checkpoint} on the driver, telling {@code listener}. */
+  private Trainer.Result trainOnJobs(
+      TrainingConfig config,
+      TimeSeries series,
+      Checkpoint resume,
+      Path checkpoint,
+      Trainer.Listener listener)
+      throws IOException {
+    return withSeries(
+        config,
+        series,
+        (jsc, data, split) ->
+            Trainer.train(
+                config,
+                split,
+                resume,
+                checkpoint,
+                Backends.cpu(),
+                dtype,
+                new ClusterGradients(jsc, data, config, split.normalization(), partitions, device),
+                listener));
   }
 
   /** A fit of either mode, given the series split and broadcast; the broadcast ends with it. */
@@ -291,8 +372,39 @@ public final class SparkTrainer {
   }
 
   /**
-   * The fit as one barrier stage ({@link BarrierFit}) writing {@code target}, a qualified URI; the
-   * result is the last checkpoint there, read through Hadoop.
+   * Writes {@code checkpoint}'s model into the folder {@code dirUri} on any Hadoop file system (a
+   * relative path is resolved against its file system's working directory on the driver), with
+   * {@code spark}'s Hadoop configuration: the files {@code rnn4j export} writes, byte for byte,
+   * {@code model.json} and {@code weights.safetensors} ({@link ModelFiles}), which PyTorch loads.
+   * The weights are the checkpoint's last ({@link Checkpoint#weights()}), as {@code rnn4j export}
+   * takes them; export the checkpoint {@link #bestCheckpoint} keeps for the best epoch's. Each file
+   * is written through a temporary file in the folder and a rename ({@code train}'s checkpoint
+   * explains when that is atomic), replacing an earlier one; the folder is created if missing.
+   *
+   * @param checkpoint the checkpoint, say {@link #readCheckpoint}'s
+   * @param dirUri the folder, say {@code hdfs:///models/co2}
+   * @param spark the session whose Hadoop configuration reaches {@code dirUri}
+   * @throws IOException if a file cannot be written
+   */
+  public static void exportModel(Checkpoint checkpoint, String dirUri, SparkSession spark)
+      throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String dir = HadoopFiles.qualify(Objects.requireNonNull(dirUri, "dirUri"), conf);
+    Map<String, byte[]> files;
+    // Built on the CPU only to be written: its parameters, no pass.
+    try (SequenceModel model =
+        SequenceModel.fromStateDict(checkpoint.config().model(), checkpoint.weights())) {
+      files = ModelFiles.contents(model);
+    }
+    for (Map.Entry<String, byte[]> file : files.entrySet()) {
+      HadoopFiles.writeAtomically(file.getValue(), HadoopFiles.child(dir, file.getKey()), conf);
+    }
+  }
+
+  /**
+   * The fit as one barrier stage ({@link BarrierFit}) writing {@code target}, a qualified URI, and
+   * {@code best}, the qualified {@link #bestCheckpoint} or null; the result is the last checkpoint
+   * there, read through Hadoop.
    */
   private Trainer.Result trainInBarrier(
       JavaSparkContext jsc,
@@ -301,6 +413,7 @@ public final class SparkTrainer {
       WindowDataset.Split split,
       Checkpoint resume,
       String target,
+      String best,
       Configuration conf)
       throws IOException {
     int start = 0;
@@ -328,6 +441,7 @@ public final class SparkTrainer {
             resume == null ? null : resume.toByteArray(),
             target,
             BarrierFit.sha256(HadoopFiles.readIfExists(target, conf)),
+            best,
             conf,
             dtype,
             device,

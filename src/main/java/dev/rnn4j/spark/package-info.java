@@ -4,9 +4,9 @@
  * users), the executor's model cache ({@link dev.rnn4j.spark.ExecutorRuntime}, one load per checkpoint
  * content per JVM), rnn4j's own GPU worker threads, and synchronous data-parallel training
  * ({@link dev.rnn4j.spark.SparkTrainer}: a Spark job per step, or one barrier stage of long-lived tasks
- * that exchange gradients over sockets). Checkpoints are read and written through Hadoop's
- * {@code FileSystem} ({@code file:}, {@code hdfs:}, {@code s3a:}, ...), and the driver checks a model
- * before any job reads it. docs/spark.md shows deployment.
+ * that exchange gradients over sockets). Checkpoints (the last epoch's and the best's) are read and
+ * written, and exported models written, through Hadoop's {@code FileSystem} ({@code file:}, {@code hdfs:},
+ * {@code s3a:}, ...), and the driver checks a model before any job reads it. docs/spark.md shows deployment.
  *
  * <p>The only package that imports {@code org.apache.spark} or {@code scala}; Spark is a provided
  * dependency, never inside rnn4j's jar.
