@@ -163,7 +163,7 @@ public final class ExecutorRuntime {
     String sha256;
     FileKey fileKey;
     try {
-      FileSystem fs = path.getFileSystem(hadoopConf);
+      FileSystem fs = HadoopFiles.fileSystem(path, hadoopConf);
       FileStatus status = fs.getFileStatus(path);
       fileKey =
           new FileKey(status.getPath().toString(), status.getLen(), status.getModificationTime());

@@ -67,7 +67,7 @@ final class HadoopFiles {
     try {
       qualified = qualify(modelPath, conf);
       Path path = new Path(qualified);
-      FileStatus status = path.getFileSystem(conf).getFileStatus(path);
+      FileStatus status = fileSystem(path, conf).getFileStatus(path);
       if (status.isDirectory()) {
         throw new IOException(qualified + " is a directory, not a checkpoint file");
       }
@@ -102,7 +102,7 @@ final class HadoopFiles {
   /** The whole file at {@code path}, at most {@link #MAX_BYTES}. */
   static byte[] read(String path, Configuration conf) throws IOException {
     Path p = new Path(path);
-    FileSystem fs = p.getFileSystem(conf);
+    FileSystem fs = fileSystem(p, conf);
     return read(fs, p, fs.getFileStatus(p).getLen());
   }
 
@@ -139,43 +139,91 @@ final class HadoopFiles {
   }
 
   /**
+   * The file system that holds {@code path}, but, for Hadoop's local one ({@code file:}), the raw
+   * file system under it: a checkpoint verifies itself (the SHA-256 of its tensors in its
+   * metadata), and the {@code .crc} file that Hadoop keeps beside what it writes goes stale when a
+   * tool outside Hadoop ({@code rnn4j train --resume}, a copy) rewrites the file, after which
+   * Hadoop refuses a good checkpoint. So rnn4j neither writes nor reads {@code .crc} files.
+   */
+  static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+    FileSystem fs = path.getFileSystem(conf);
+    return fs instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
+  }
+
+  /**
    * Writes {@code bytes} to {@code path} so that readers see the old file or the new one, never
    * part of one: into a temporary file in the same folder, then renamed over {@code path}. The
-   * rename is atomic on HDFS and local file systems; object stores (s3a, gs, abfs without
-   * hierarchical namespace) implement rename as copy and delete, which is not atomic, so a reader
-   * there may briefly find no file. A failed write removes its temporary file.
+   * rename is atomic on HDFS and on the local file system ({@code rename(2)}); object stores (s3a,
+   * gs, abfs without hierarchical namespace) implement rename as copy and delete, which is not
+   * atomic, so a reader there may briefly find no file. A failed write removes its temporary file.
+   * On the local file system an old {@code .crc} beside {@code path} is removed (see {@link
+   * #fileSystem}).
    */
   static void writeAtomically(byte[] bytes, String path, Configuration conf) throws IOException {
     Path target = new Path(path);
-    FileSystem fs = target.getFileSystem(conf);
-    Path qualified = fs.makeQualified(target);
+    FileSystem outer = target.getFileSystem(conf);
+    Path qualified = outer.makeQualified(target);
+    FileSystem fs = fileSystem(qualified, conf);
     Path temp =
         new Path(
             qualified.getParent(), "." + qualified.getName() + "." + UUID.randomUUID() + ".tmp");
-    Path staleChecksum = null;
-    if (fs instanceof ChecksumFileSystem checksummed) {
-      // Hadoop's local file system keeps a .crc beside each file it writes. A checkpoint carries
-      // its own checksums, and `rnn4j train --resume` rewrites it without Hadoop, which would leave
-      // the .crc stale and Hadoop refusing to read the file: write none, and drop an old one.
-      staleChecksum = checksummed.getChecksumFile(qualified);
-      fs = checksummed.getRawFileSystem();
-    }
     boolean renamed = false;
     try {
       try (OutputStream out = fs.create(temp, false)) {
         out.write(bytes);
       }
-      if (staleChecksum != null) {
-        fs.delete(staleChecksum, false);
+      if (outer instanceof ChecksumFileSystem checksummed) {
+        fs.delete(checksummed.getChecksumFile(qualified), false);
+        // The raw local file system renames with rename(2), which replaces the target in one
+        // step; FileContext's local rename deletes the target first, and a kill between the two
+        // would leave no checkpoint.
+        if (!fs.rename(temp, qualified)) {
+          throw new IOException("cannot rename " + temp + " to " + qualified);
+        }
+      } else {
+        // FileContext's rename replaces an existing file in one step where the file system can
+        // (HDFS); FileSystem.rename refuses to replace one.
+        FileContext.getFileContext(qualified.toUri(), conf)
+            .rename(temp, qualified, Options.Rename.OVERWRITE);
       }
-      // FileContext's rename replaces an existing file in one step; FileSystem.rename refuses to.
-      FileContext.getFileContext(qualified.toUri(), conf)
-          .rename(temp, qualified, Options.Rename.OVERWRITE);
       renamed = true;
     } finally {
       if (!renamed) {
         fs.delete(temp, false);
       }
+    }
+  }
+
+  /**
+   * Checks on the driver that {@code uri} can be written as {@link #writeAtomically} writes it (a
+   * file beside it created and deleted, and a rename for its scheme), so that a path that cannot be
+   * written fails once, before any work, rather than after an epoch in every rerun of a barrier
+   * stage.
+   *
+   * @param what what the file is, for the message: {@code "checkpoint"}, {@code "bestCheckpoint"}
+   * @throws IllegalArgumentException in one line that names {@code uri}
+   */
+  static void checkWritable(String what, String uri, Configuration conf) {
+    Path qualified = new Path(uri);
+    try {
+      FileSystem outer = qualified.getFileSystem(conf);
+      if (!(outer instanceof ChecksumFileSystem)) {
+        FileContext.getFileContext(qualified.toUri(), conf);
+      }
+      FileSystem fs = fileSystem(qualified, conf);
+      Path probe =
+          new Path(
+              qualified.getParent(),
+              "." + qualified.getName() + "." + UUID.randomUUID() + ".probe");
+      fs.create(probe, false).close();
+      fs.delete(probe, false);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          String.format(
+              "SparkTrainer: %s %s cannot be written on the driver: %s; give a URI that the driver"
+                  + " and the tasks can write",
+              what, uri, firstLine(e.getMessage())),
+          e);
     }
   }
 

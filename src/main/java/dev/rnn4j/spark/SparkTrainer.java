@@ -276,6 +276,7 @@ public final class SparkTrainer {
       throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String target = HadoopFiles.qualify(Objects.requireNonNull(checkpoint, "checkpoint"), conf);
+    HadoopFiles.checkWritable("checkpoint", target, conf);
     String best = bestTarget(target, conf);
     if (barrier) {
       return withSeries(
@@ -309,6 +310,7 @@ public final class SparkTrainer {
             + " got %s",
         checkpoint,
         best);
+    HadoopFiles.checkWritable("bestCheckpoint", best, conf);
     return best;
   }
 

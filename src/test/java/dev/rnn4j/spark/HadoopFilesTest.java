@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.TimeSeries;
@@ -200,6 +201,54 @@ class HadoopFilesTest {
     // rnn4j train --resume rewrites a checkpoint without Hadoop: Hadoop still reads it.
     Files.write(dir.resolve("m.safetensors"), new byte[] {6, 7, 8});
     assertArrayEquals(new byte[] {6, 7, 8}, HadoopFiles.read(uri, conf));
+  }
+
+  @Test
+  void aCheckpointWithAStaleHadoopChecksumBesideItIsReadAndScored() throws IOException {
+    Path dir = Files.createDirectory(tmp.resolve("stale"));
+    Path file = dir.resolve("m.safetensors");
+    String uri = "file:" + file;
+    var conf = spark.sparkContext().hadoopConfiguration();
+    Models.train(1, 5, file);
+    byte[] good = Files.readAllBytes(file);
+    // Copied in through Hadoop's checksummed local file system (as `hadoop fs -put` would), with
+    // its .crc; then rewritten without Hadoop, as `rnn4j train --resume` does.
+    var hadoopPath = new org.apache.hadoop.fs.Path(uri);
+    try (var out = hadoopPath.getFileSystem(conf).create(hadoopPath, true)) {
+      out.write(new byte[] {1, 2, 3});
+    }
+    Files.write(file, good);
+    assertEquals(List.of(".m.safetensors.crc", "m.safetensors"), files(dir));
+    assertArrayEquals(good, HadoopFiles.read(uri, conf));
+    List<Row> scored =
+        new RnnPredictor().setModelPath(uri).setBadRows("null").transform(keyed()).collectAsList();
+    assertEquals(3, scored.get(0).getList(2).size());
+  }
+
+  @Test
+  void aCheckpointThatCannotBeWrittenIsRefusedOnTheDriverBeforeAnyJob() throws IOException {
+    Path notAFolder = Files.write(tmp.resolve("plain-file"), new byte[] {1});
+    String uri = "file:" + notAFolder.resolve("co2.safetensors");
+    long before = jobsSoFar();
+    for (boolean barrier : new boolean[] {false, true}) {
+      SparkTrainer trainer =
+          SparkTrainer.on(spark)
+              .partitions(2)
+              .device("cpu")
+              .barrier(barrier)
+              .listener(Models.QUIET);
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> trainer.train(Models.config(1, 5), Models.series(1, 120), null, uri));
+      String start = "SparkTrainer: checkpoint " + uri + " cannot be written on the driver: ";
+      assertEquals(start, e.getMessage().substring(0, start.length()), e.getMessage());
+      assertTrue(
+          e.getMessage().endsWith("; give a URI that the driver and the tasks can write"),
+          e.getMessage());
+      assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+    assertEquals(before, jobsSoFar());
   }
 
   @Test
