@@ -49,9 +49,7 @@ public final class SparkClusterBench {
                   "--conf",
                   "spark.ui.enabled=false",
                   "--conf",
-                  "spark.driver.host=127.0.0.1",
-                  "--conf",
-                  "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector"),
+                  "spark.driver.host=127.0.0.1"),
               app,
               List.of(report.toString(), Integer.toString(rounds), work.toString()));
       int exit = StandaloneCluster.await(driver, Duration.ofHours(2));

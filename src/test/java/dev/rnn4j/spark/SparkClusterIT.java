@@ -77,8 +77,7 @@ class SparkClusterIT {
                   // at the first, which costs a 15 s retry (docs/spark.md, Barrier mode).
                   "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
                   "--conf", "spark.ui.enabled=false",
-                  "--conf", "spark.driver.host=127.0.0.1",
-                  "--conf", "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector"),
+                  "--conf", "spark.driver.host=127.0.0.1"),
               app,
               List.of(
                   calm.toUri().toString(),
@@ -110,14 +109,13 @@ class SparkClusterIT {
         Models.QUIET);
     Checkpoint fitted = Checkpoint.read(checkpoint);
     assertEquals(EPOCHS, fitted.epoch());
-    Map<String, Tensor> want = Checkpoint.read(single).weights().asMap();
-    Map<String, Tensor> got = fitted.weights().asMap();
-    assertEquals(want.keySet(), got.keySet());
-    for (String name : want.keySet()) {
-      // float64: the shares' sums differ from one process's by one split; SparkBarrierTrainerTest
-      // sees 1.1e-16 at most, the bound is 1e-12.
-      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), 1e-12, name);
-    }
+    // The undisturbed fit and the one that lost an executor: the same bits.
+    assertWeights(Checkpoint.read(calm), fitted, 0);
+    // float64 against one process: the shares' sums differ from one process's by one split. The
+    // worst difference seen was 6.7e-16 (8 epochs); the bar is 10x that, well inside the issue's
+    // 1e-12.
+    double worst = worstDifference(Checkpoint.read(single), fitted);
+    assertTrue(worst <= 7e-15, "float64 barrier fit against one process: " + worst);
     assertForecasts(fitted, series, Files.readAllLines(forecasts, StandardCharsets.UTF_8));
   }
 
@@ -142,6 +140,21 @@ class SparkClusterIT {
     throw new AssertionError(
         "no checkpoint appeared; the driver's log:\n"
             + tail(Files.readString(cluster.log("driver"), StandardCharsets.UTF_8)));
+  }
+
+  private static double worstDifference(Checkpoint expected, Checkpoint actual) {
+    Map<String, Tensor> want = expected.weights().asMap();
+    Map<String, Tensor> got = actual.weights().asMap();
+    assertEquals(want.keySet(), got.keySet());
+    double worst = 0;
+    for (String name : want.keySet()) {
+      double[] a = want.get(name).toDoubleArray();
+      double[] b = got.get(name).toDoubleArray();
+      for (int i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      }
+    }
+    return worst;
   }
 
   private static void assertWeights(Checkpoint expected, Checkpoint actual, double tolerance) {

@@ -14,7 +14,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -60,12 +62,14 @@ final class StandaloneCluster implements AutoCloseable {
 
   private final Path dir;
   private final Path sparkHome;
+  private final Path tmp;
   private final String masterUrl;
   private final List<Process> daemons = new ArrayList<>();
   private final List<Process> drivers = new ArrayList<>();
 
-  private StandaloneCluster(Path dir, Path sparkHome, String masterUrl) {
+  private StandaloneCluster(Path dir, Path sparkHome, String masterUrl) throws IOException {
     this.dir = dir;
+    this.tmp = Files.createDirectories(dir.resolve("tmp"));
     this.sparkHome = sparkHome;
     this.masterUrl = masterUrl;
   }
@@ -74,8 +78,8 @@ final class StandaloneCluster implements AutoCloseable {
    * Starts a Master and one Worker offering {@code cores} cores and {@code memory} (e.g. {@code
    * "1g"}) to executors, and waits until the Worker has registered.
    *
-   * @param dir the folder for the Spark home, the logs and the Worker's work folder; what it held
-   *     is deleted
+   * @param folder the folder for the Spark home, the logs and the Worker's work folder; what it
+   *     held is deleted
    */
   static StandaloneCluster start(Path folder, int cores, String memory) throws IOException {
     Path dir = folder.toAbsolutePath();
@@ -146,11 +150,16 @@ final class StandaloneCluster implements AutoCloseable {
 
   /**
    * Starts {@code spark-submit --master <this cluster> <options> appJar args} in a driver JVM of
-   * its own (client mode), its output to {@link #log log(name)}.
+   * its own (client mode), its output to {@link #log log(name)}. Its executors run with the Vector
+   * API module, as docs/spark.md asks, and with their temporary files in the cluster's folder.
    */
   Process submit(String name, List<String> options, Path appJar, List<String> args)
       throws IOException {
     List<String> submit = new ArrayList<>(List.of("--master", masterUrl));
+    submit.add("--conf");
+    submit.add(
+        "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector -Djava.io.tmpdir="
+            + tmp);
     submit.addAll(options);
     submit.add(appJar.toString());
     submit.addAll(args);
@@ -202,20 +211,33 @@ final class StandaloneCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    List<Process> all = new ArrayList<>(drivers);
+    // The Worker first, so that it starts no executor while the others go; then every JVM of this
+    // cluster, orphaned executors included: their command lines name its Spark home.
+    List<ProcessHandle> started = new ArrayList<>();
     List<Process> workerFirst = new ArrayList<>(daemons);
     Collections.reverse(workerFirst);
-    all.addAll(workerFirst);
-    for (Process p : all) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
+    for (Process p : workerFirst) {
+      started.add(p.toHandle());
     }
-    for (Process p : all) {
+    for (Process p : drivers) {
+      started.add(p.toHandle());
+    }
+    started.forEach(ProcessHandle::destroyForcibly);
+    String marker = sparkHome.toString();
+    List<ProcessHandle> rest =
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().orElse("").contains(marker))
+            .toList();
+    rest.forEach(ProcessHandle::destroyForcibly);
+    started.addAll(rest);
+    for (ProcessHandle p : started) {
       try {
-        p.waitFor(30, TimeUnit.SECONDS);
+        p.onExit().get(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      } catch (ExecutionException | TimeoutException e) {
+        // Killed with SIGKILL: it ends; a slow end only leaves the folder busy a little longer.
       }
     }
   }
@@ -226,6 +248,9 @@ final class StandaloneCluster implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvm);
     command.addAll(MODULE_FLAGS);
+    // Temporary files (Spark's, rnn4j's task folders) stay in the cluster's folder, also those
+    // of a JVM that is killed.
+    command.add("-Djava.io.tmpdir=" + tmp);
     command.add("-cp");
     command.add(sparkHome.resolve("jars") + "/*");
     command.add(mainClass);

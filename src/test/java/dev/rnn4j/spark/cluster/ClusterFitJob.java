@@ -25,14 +25,15 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The application that {@code SparkClusterIT} submits to a standalone cluster with {@code
- * spark-submit}: a float64 barrier fit of the default forecaster on the shipped CO2 series, then
- * scoring of every window with the checkpoint it wrote. It uses rnn4j's public API only, from the
- * jar given to {@code --jars}.
+ * spark-submit}: float64 barrier fits of the default forecaster on the shipped CO2 series, then
+ * scoring of every window with the checkpoint the second wrote. It uses rnn4j's public API only,
+ * from the jar given to {@code --jars}.
  *
- * <p>Arguments: the checkpoint (a Hadoop URI), the number of epochs, and a local file for the
- * forecasts (one line per window: its last month's index, then the horizon's values). It prints how
- * many stage attempts failed and how many executors were lost, so the test knows that the executor
- * it killed was lost during the fit.
+ * <p>Arguments: two checkpoints (Hadoop URIs), the number of epochs, and a local file for the
+ * forecasts (one line per window: its last month's index, then the horizon's values). The same fit
+ * runs twice, into the first checkpoint and then into the second, during which the test kills an
+ * executor; the scores are the second checkpoint's. It prints how many stage attempts failed and
+ * how many executors were lost, so the test knows that the executor it killed was lost in a fit.
  */
 public final class ClusterFitJob {
   private ClusterFitJob() {}
