@@ -276,17 +276,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      if (total.samples() != n) {
-        throw new IllegalStateException(
-            String.format(
-                "the shares' gradients must cover the mini-batch. " + "Expected %d samples, got %d",
-                n, total.samples()));
-      }
-      double loss = total.lossSum() / n;
-      if (!Double.isFinite(loss)) {
-        return new Trainer.StepGradient(loss, null);
-      }
-      return new Trainer.StepGradient(loss, total.toStateDict(params));
+      return total.stepGradient(n, params);
     }
   }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileContext;
@@ -252,31 +253,10 @@ final class HadoopFiles {
 
     /**
      * {@code next}, told of each epoch after the checkpoint that {@code Trainer} has just written
-     * is copied to {@code target} ({@link #writeAtomically}): a listener that fails the run after
-     * an epoch finds the epoch's checkpoint in place.
-     *
-     * @throws UncheckedIOException from {@code onEpoch}, naming {@code target}, if the copy fails
+     * is copied to {@code target}: {@link #copyingAfterEpoch} for every epoch.
      */
     Trainer.Listener copyingTo(String target, Configuration conf, Trainer.Listener next) {
-      return new Trainer.Listener() {
-        @Override
-        public void onStep(int epoch, int step, int steps, double runningLoss) {
-          next.onStep(epoch, step, steps, runningLoss);
-        }
-
-        @Override
-        public void onEpoch(EpochStats stats) {
-          try {
-            writeAtomically(Files.readAllBytes(file()), target, conf);
-          } catch (IOException e) {
-            throw new UncheckedIOException(
-                String.format(
-                    "SparkTrainer: checkpoint %s cannot be written: %s", target, e.getMessage()),
-                e);
-          }
-          next.onEpoch(stats);
-        }
-      };
+      return copyingAfterEpoch(file(), target, conf, "checkpoint", stats -> true, next);
     }
 
     @Override
@@ -288,5 +268,51 @@ final class HadoopFiles {
       }
       Files.deleteIfExists(dir);
     }
+  }
+
+  /**
+   * {@code next}, told of each epoch after {@code file}, the checkpoint {@code Trainer} has just
+   * written, is copied to {@code target} ({@link #writeAtomically}) if {@code copies} says so: a
+   * listener that fails the run after an epoch finds the copy in place.
+   *
+   * @param what what {@code target} is, for the message of a failed copy
+   * @param copies asked once per epoch, in order, whether to copy after it
+   * @throws UncheckedIOException from {@code onEpoch}, naming {@code what} and {@code target}, if
+   *     the copy fails
+   */
+  static Trainer.Listener copyingAfterEpoch(
+      java.nio.file.Path file,
+      String target,
+      Configuration conf,
+      String what,
+      Predicate<EpochStats> copies,
+      Trainer.Listener next) {
+    return new Trainer.Listener() {
+      @Override
+      public void onStep(int epoch, int step, int steps, double runningLoss) {
+        next.onStep(epoch, step, steps, runningLoss);
+      }
+
+      @Override
+      public void onEpoch(EpochStats stats) {
+        if (copies.test(stats)) {
+          try {
+            writeAtomically(Files.readAllBytes(file), target, conf);
+          } catch (IOException e) {
+            throw new UncheckedIOException(
+                String.format(
+                    "SparkTrainer: %s %s cannot be written: %s", what, target, e.getMessage()),
+                e);
+          }
+        }
+        next.onEpoch(stats);
+      }
+    };
+  }
+
+  /** Removes the file at {@code path}, if there is one. */
+  static void deleteIfExists(String path, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    p.getFileSystem(conf).delete(p, false);
   }
 }

@@ -4,6 +4,7 @@ import dev.rnn4j.backend.DType;
 import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Forecaster;
+import dev.rnn4j.train.Trainer;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -172,6 +173,28 @@ record Partial(int share, double[] values, double lossSum, int samples) implemen
       values[i] = narrow ? buf.getFloat() : buf.getDouble();
     }
     return new Partial(share, values, lossSum, samples);
+  }
+
+  /**
+   * The step's mean loss and gradient from this sum of every share's part, in either mode.
+   *
+   * @param samples the step's samples, which the shares together must hold
+   * @param params the model's parameters, whose names, shapes and dtypes the gradients take
+   * @throws IllegalStateException if the sum holds another number of samples
+   */
+  Trainer.StepGradient stepGradient(int samples, StateDict params) {
+    if (this.samples != samples) {
+      throw new IllegalStateException(
+          String.format(
+              "the shares' gradients must cover the step (its k mini-batches). Expected %d samples,"
+                  + " got %d",
+              samples, this.samples));
+    }
+    double loss = lossSum / samples;
+    if (!Double.isFinite(loss)) {
+      return new Trainer.StepGradient(loss, null);
+    }
+    return new Trainer.StepGradient(loss, toStateDict(params));
   }
 
   /** The sum as gradients of {@code params}: the same names, shapes and dtypes. */

@@ -56,10 +56,11 @@ import scala.reflect.ClassTag$;
  *
  * <p>Because the shares together are the single-process mini-batch and the loss is one mean over
  * it, a run equals {@link Trainer}'s with the same configuration and dtype up to the order of
- * floating-point sums (in float64, within 1e-9 over a few epochs), and a task that Spark retries
- * recomputes the same part from the same broadcast: a run with retries equals one without, bit for
- * bit. Dropout is the exception: its masks are drawn per share (seeded by seed, epoch, step and
- * share), so a model with dropout trains as well but not identically.
+ * floating-point sums (in float64 the tests find the weights within 1.1e-16 after two epochs, and
+ * assert 1e-9), and a task that Spark retries recomputes the same part from the same broadcast: a
+ * run with retries equals one without, bit for bit. Dropout is the exception: its masks are drawn
+ * per share (seeded by seed, epoch, step and share), so a model with dropout trains as well but not
+ * identically.
  *
  * <pre>{@code
  * Trainer.Result r = SparkTrainer.on(spark).partitions(8)
@@ -203,9 +204,9 @@ public final class SparkTrainer {
    * than every earlier epoch's of the run (a tie keeps the earlier epoch), that epoch's checkpoint
    * is written to {@code uri} through a temporary file in the same folder and a rename, as the
    * checkpoint is, in either mode (in barrier mode by task 0, after the checkpoint). A resumed run
-   * compares its epochs with the best of the resumed checkpoint's history, if {@code uri} holds
-   * that epoch's checkpoint; else the best of its own epochs is kept. {@code train} refuses a
-   * {@code uri} that names the checkpoint itself.
+   * compares its epochs with the epoch whose checkpoint {@code uri} holds, if that is an epoch of
+   * the resumed checkpoint's history that no later one beats; else the best of its own epochs is
+   * kept. {@code train} refuses a {@code uri} that names the checkpoint itself.
    */
   public SparkTrainer bestCheckpoint(String uri) {
     return new SparkTrainer(
@@ -381,12 +382,14 @@ public final class SparkTrainer {
    * The weights are the checkpoint's last ({@link Checkpoint#weights()}), as {@code rnn4j export}
    * takes them; export the checkpoint {@link #bestCheckpoint} keeps for the best epoch's. Each file
    * is written through a temporary file in the folder and a rename ({@code train}'s checkpoint
-   * explains when that is atomic), replacing an earlier one; the folder is created if missing.
+   * explains when that is atomic), replacing an earlier one; the folder is created if missing. If a
+   * file cannot be written, the files this call wrote are removed.
    *
    * @param checkpoint the checkpoint, say {@link #readCheckpoint}'s
    * @param dirUri the folder, say {@code hdfs:///models/co2}
    * @param spark the session whose Hadoop configuration reaches {@code dirUri}
-   * @throws IOException if a file cannot be written
+   * @throws IOException if a file cannot be written (with, suppressed, any failure to remove what
+   *     was written)
    */
   public static void exportModel(Checkpoint checkpoint, String dirUri, SparkSession spark)
       throws IOException {
@@ -398,8 +401,24 @@ public final class SparkTrainer {
         SequenceModel.fromStateDict(checkpoint.config().model(), checkpoint.weights())) {
       files = ModelFiles.contents(model);
     }
-    for (Map.Entry<String, byte[]> file : files.entrySet()) {
-      HadoopFiles.writeAtomically(file.getValue(), HadoopFiles.child(dir, file.getKey()), conf);
+    List<String> written = new ArrayList<>();
+    try {
+      for (Map.Entry<String, byte[]> file : files.entrySet()) {
+        String path = HadoopFiles.child(dir, file.getKey());
+        HadoopFiles.writeAtomically(file.getValue(), path, conf);
+        written.add(path);
+      }
+    } catch (IOException e) {
+      // Each file was written whole, but weights without their model.json (or the reverse) are of
+      // no use: a failed export leaves none of its files, as rnn4j export does.
+      for (String path : written) {
+        try {
+          HadoopFiles.deleteIfExists(path, conf);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
     }
   }
 
@@ -537,19 +556,7 @@ public final class SparkTrainer {
         }
         ArrayList<String> names = new ArrayList<>(params.asMap().keySet());
         ShareTask task = new ShareTask(data, broadcast, names, n, epoch, step, device);
-        Partial total = treeSum(jsc.parallelize(list, shares).map(task), shares);
-        if (total.samples() != n) {
-          throw new IllegalStateException(
-              String.format(
-                  "the shares' gradients must cover the mini-batch. "
-                      + "Expected %d samples, got %d",
-                  n, total.samples()));
-        }
-        double loss = total.lossSum() / n;
-        if (!Double.isFinite(loss)) {
-          return new Trainer.StepGradient(loss, null);
-        }
-        return new Trainer.StepGradient(loss, total.toStateDict(params));
+        return treeSum(jsc.parallelize(list, shares).map(task), shares).stepGradient(n, params);
       } finally {
         broadcast.destroy();
       }

@@ -300,7 +300,7 @@ public final class Trainer {
       Listener listener) {
     int[] order = BatchIterator.permutation(data.size(), seed, epoch);
     int[][] batches = miniBatches(order, batchSize);
-    int steps = (batches.length + accumulateGradBatches - 1) / accumulateGradBatches;
+    int steps = steps(batches.length, accumulateGradBatches);
     Backend backend = model.backend();
     int interval = model.device().equals(Device.CPU) ? 1 : DEVICE_LOG_INTERVAL;
     // The losses of the mini-batches since the last read, side by side on the device: one copy per
@@ -313,7 +313,7 @@ public final class Trainer {
     try {
       for (int step = 1; step <= steps; step++) {
         int first = (step - 1) * accumulateGradBatches;
-        int last = Math.min(batches.length, first + accumulateGradBatches);
+        int last = first + Math.min(accumulateGradBatches, batches.length - first);
         int stepSamples = 0;
         for (int b = first; b < last; b++) {
           stepSamples += batches[b].length;
@@ -368,6 +368,15 @@ public final class Trainer {
     return sum / samples;
   }
 
+  /**
+   * The optimizer steps of an epoch of {@code miniBatches} mini-batches, {@code k} per step: the
+   * ceiling of their quotient, computed so that a {@code k} near {@code Integer.MAX_VALUE} does not
+   * overflow to no step at all.
+   */
+  private static int steps(int miniBatches, int k) {
+    return miniBatches == 0 ? 0 : (miniBatches - 1) / k + 1;
+  }
+
   /** {@code order} cut into mini-batches of {@code batchSize}, the last one shorter if need be. */
   private static int[][] miniBatches(int[] order, int batchSize) {
     int[][] batches = new int[(order.length + batchSize - 1) / batchSize][];
@@ -403,12 +412,13 @@ public final class Trainer {
         miniBatches(
             BatchIterator.permutation(train.size(), config.seed(), epoch), config.batchSize());
     int k = config.accumulateGradBatches();
-    int steps = (batches.length + k - 1) / k;
+    int steps = steps(batches.length, k);
     double sum = 0;
     int samples = 0;
     for (int step = 1; step <= steps; step++) {
+      int first = (step - 1) * k;
       int[][] taken =
-          Arrays.copyOfRange(batches, (step - 1) * k, Math.min(batches.length, step * k));
+          Arrays.copyOfRange(batches, first, first + Math.min(k, batches.length - first));
       StepGradient g = gradients.compute(forecaster, train, epoch, step, taken);
       if (!Double.isFinite(g.loss())) {
         throw diverged(g.loss(), epoch, step, steps);
@@ -436,10 +446,10 @@ public final class Trainer {
 
   /**
    * Refuses, in one line, a checkpoint that {@link #train} could not continue with {@code config}
-   * on data of {@code normalization}: another model, data, optimizer type, scheduler or early
-   * stopping, a run that stopped early, or one that already has {@code config.epochs()} epochs.
-   * {@code train} checks this itself; a caller that runs the loop elsewhere (Spark's barrier tasks)
-   * checks first, where a failure is not retried.
+   * on data of {@code normalization}: another model, data, optimizer type, scheduler, early
+   * stopping or number of mini-batches per step, a run that stopped early, or one that already has
+   * {@code config.epochs()} epochs. {@code train} checks this itself; a caller that runs the loop
+   * elsewhere (Spark's barrier tasks) checks first, where a failure is not retried.
    *
    * @throws IllegalArgumentException naming what differs
    */
@@ -463,6 +473,11 @@ public final class Trainer {
         "early stopping",
         saved.earlyStopping(),
         config.earlyStopping());
+    require(
+        saved.accumulateGradBatches() == config.accumulateGradBatches(),
+        "accumulate_grad_batches",
+        saved.accumulateGradBatches(),
+        config.accumulateGradBatches());
     require(
         resume.normalization().equals(normalization),
         "normalization statistics (the data changed)",

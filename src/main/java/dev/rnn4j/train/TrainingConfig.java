@@ -30,9 +30,10 @@ import java.util.Objects;
  *     a run with batches of {@code accumulateGradBatches * batchSize}, equal up to the order of
  *     floating-point sums, with one mini-batch's activations in memory at a time; on Spark the
  *     tasks exchange once per step. An epoch has {@code ceil(ceil(S / batchSize) /
- *     accumulateGradBatches)} steps for S training samples; the listener's step, the optimizer's
- *     step count and dropout's per-step seeds count these steps, and schedulers still step once per
- *     epoch.
+ *     accumulateGradBatches)} steps for S training samples; the listener hears of these steps and
+ *     the optimizer counts them, and schedulers still step once per epoch. Dropout is seeded as
+ *     without accumulation: once per epoch in one process, whose masks then follow one another
+ *     through the epoch's mini-batches, and on Spark once per share of each of these steps.
  */
 public record TrainingConfig(
     SequenceModelConfig model,

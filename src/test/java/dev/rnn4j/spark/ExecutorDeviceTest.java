@@ -7,11 +7,19 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import dev.rnn4j.backend.BackendUnavailableException;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.Device;
+import dev.rnn4j.backend.cpu.CpuBackend;
+import java.util.List;
 import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.resource.ResourceInformation;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The device rules on plain values: local mode never assigns GPUs, so tasks' resources are stubbed here. */
+/**
+ * The device rules on plain values: local mode never assigns GPUs, so tasks' resources are stubbed
+ * here; and the CPU's threads, inside a local Spark task and outside one.
+ */
 class ExecutorDeviceTest {
   private static final String[] NONE = new String[0];
 
@@ -19,8 +27,8 @@ class ExecutorDeviceTest {
     return Map.of("gpu", new ResourceInformation("gpu", addresses));
   }
 
-  private static String resolve(String requested, Map<String, ResourceInformation> task, String[] plugin,
-      String configured) {
+  private static String resolve(
+      String requested, Map<String, ResourceInformation> task, String[] plugin, String configured) {
     return ExecutorDevice.resolve(requested, task, "gpu", plugin, configured).device();
   }
 
@@ -30,16 +38,24 @@ class ExecutorDeviceTest {
     assertEquals("cuda:1", resolve("auto", Map.of(), new String[] {"1"}, "cuda:2"));
     assertEquals("cuda:2", resolve("auto", Map.of(), NONE, "cuda:2"));
     assertEquals("cpu", resolve("auto", Map.of(), NONE, "cpu"));
-    assertEquals(false, ExecutorDevice.resolve("auto", Map.of(), "gpu", NONE, "cpu").cpuForLackOfGpu(),
+    assertEquals(
+        false,
+        ExecutorDevice.resolve("auto", Map.of(), "gpu", NONE, "cpu").cpuForLackOfGpu(),
         "a configured CPU is no reason to warn");
     ExecutorDevice.Choice cpu = ExecutorDevice.resolve("auto", Map.of(), "gpu", NONE, null);
-    assertEquals(new ExecutorDevice.Choice("cpu", false, true,
-        "no gpu resource is assigned to the task and spark.rnn4j.device is not set"), cpu);
+    assertEquals(
+        new ExecutorDevice.Choice(
+            "cpu",
+            false,
+            true,
+            "no gpu resource is assigned to the task and spark.rnn4j.device is not set"),
+        cpu);
   }
 
   @Test
   void theResourceNameIsConfigurable() {
-    Map<String, ResourceInformation> task = Map.of("nvidia", new ResourceInformation("nvidia", new String[] {"4"}));
+    Map<String, ResourceInformation> task =
+        Map.of("nvidia", new ResourceInformation("nvidia", new String[] {"4"}));
     assertEquals("cuda:4", ExecutorDevice.resolve("auto", task, "nvidia", NONE, null).device());
     assertEquals("cpu", ExecutorDevice.resolve("auto", task, "gpu", NONE, null).device());
   }
@@ -57,13 +73,36 @@ class ExecutorDeviceTest {
 
   @Test
   void malformedAddressesAndDevicesAreErrors() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> resolve("auto", gpus("GPU-8f2a"), NONE, null));
-    assertEquals("the task's gpu resource address must be a CUDA ordinal (a whole number >= 0; see "
-        + "docs/spark.md on discovery scripts), got 'GPU-8f2a'", e.getMessage());
-    IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
-        () -> resolve("gpu0", Map.of(), NONE, null));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> resolve("auto", gpus("GPU-8f2a"), NONE, null));
+    assertEquals(
+        "the task's gpu resource address must be a CUDA ordinal (a whole number >= 0; see "
+            + "docs/spark.md on discovery scripts), got 'GPU-8f2a'",
+        e.getMessage());
+    IllegalArgumentException d =
+        assertThrows(IllegalArgumentException.class, () -> resolve("gpu0", Map.of(), NONE, null));
     assertEquals("device must be one of auto, cpu, cuda, cuda:N, got 'gpu0'", d.getMessage());
+  }
+
+  @Test
+  @Tag("integration")
+  @Tag("spark")
+  void aTaskComputesWithTheCpusSparkGaveItAndTheDriverWithEveryProcessor() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(LocalSpark.get().sparkContext());
+    List<List<Integer>> inTask =
+        jsc.parallelize(List.of(0), 1)
+            .map(
+                x ->
+                    List.of(
+                        ((CpuBackend) ExecutorDevice.cpuForTask()).threads(),
+                        TaskContext.get().cpus()))
+            .collect();
+    assertEquals(List.of(List.of(1, 1)), inTask, "spark.task.cpus, 1 by default");
+    assertEquals(
+        ((CpuBackend) Backends.cpu()).threads(),
+        ((CpuBackend) ExecutorDevice.cpuForTask()).threads(),
+        "outside a task");
   }
 
   @Test

@@ -24,6 +24,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -34,14 +36,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link SparkTrainer#bestCheckpoint} in both modes, into {@code file:} URIs: the best epoch's
- * checkpoint, byte for byte, kept across a resume; and {@link SparkTrainer#exportModel}, byte for
- * byte what {@link ModelFiles#write} (so {@code rnn4j export}) writes.
+ * checkpoint, byte for byte, kept across a resume and across a barrier stage's rerun; and {@link
+ * SparkTrainer#exportModel}, byte for byte what {@link ModelFiles#write} (so {@code rnn4j export})
+ * writes, and nothing after a failed write.
  */
 @Tag("integration")
 @Tag("spark")
 class SparkBestCheckpointTest {
   /** The checkpoint's bytes after each epoch, by epoch, as the fit wrote them. */
   private static final Map<Integer, byte[]> WRITTEN = new ConcurrentHashMap<>();
+
+  // Whether task 0 fails after its next epoch 4, and the epochs it finished, as
+  // "stageAttempt:epoch"
+  // (local mode runs the tasks in this JVM).
+  private static final AtomicBoolean ARMED = new AtomicBoolean();
+  private static final List<String> EPOCHS_SEEN = new CopyOnWriteArrayList<>();
 
   @TempDir Path tmp;
 
@@ -167,6 +176,54 @@ class SparkBestCheckpointTest {
   }
 
   @Test
+  void aStageRerunKeepsTheBestCheckpointAnUndisturbedFitKeeps() throws IOException {
+    TimeSeries series = Models.series(2, 80);
+    SparkTrainer trainer =
+        SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu").barrier(true);
+    // Seed 6: validation losses 0.1738, 0.1794, 0.2661, 0.3406, 0.2970 in one process.
+    TrainingConfig config = config(5).withSchedule(5, 24, 6, 0.5);
+    Path start = tmp.resolve("start.safetensors");
+    trainer.train(config.withEpochs(2), series, null, start);
+    // The resumed history's best, epoch 1, is not at the best URI: each fit keeps the best of its
+    // own epochs, 3 of 3, 4 and 5.
+    Checkpoint resume = Checkpoint.read(start);
+    Path calmBest = tmp.resolve("calm-best.safetensors");
+    Trainer.Result calm =
+        trainer
+            .bestCheckpoint("file:" + calmBest)
+            .train(config, series, resume, tmp.resolve("calm.safetensors"));
+    assertEquals(1, argmin(calm.history()));
+    assertEquals(3, argmin(calm.history().subList(2, 5)), "epochs 4 and 5 do not beat epoch 3");
+    assertEquals(3, Checkpoint.read(calmBest).epoch());
+
+    // Task 0 fails after epoch 4, its checkpoint written: the rerun resumes from epoch 4 and finds
+    // epoch 3's checkpoint at the best URI, which epoch 5 does not beat.
+    Path failedBest = tmp.resolve("failed-best.safetensors");
+    EPOCHS_SEEN.clear();
+    ARMED.set(true);
+    try {
+      trainer
+          .bestCheckpoint("file:" + failedBest)
+          .afterEpoch(
+              (partition, stageAttempt, epoch) -> {
+                if (partition == 0) {
+                  EPOCHS_SEEN.add(stageAttempt + ":" + epoch);
+                  if (epoch == 4 && ARMED.compareAndSet(true, false)) {
+                    throw new IllegalStateException(
+                        "the test fails partition 0 after epoch 4 on purpose");
+                  }
+                }
+              })
+          .train(config, series, resume, tmp.resolve("failed.safetensors"));
+    } finally {
+      ARMED.set(false);
+    }
+    assertEquals(List.of("0:3", "0:4", "1:5"), EPOCHS_SEEN, "the rerun resumes after epoch 4");
+    assertArrayEquals(
+        Files.readAllBytes(calmBest), Files.readAllBytes(failedBest), "epoch 3's checkpoint");
+  }
+
+  @Test
   void aBestCheckpointThatIsTheCheckpointIsRefusedBeforeAnyWork() {
     TimeSeries series = Models.series(2, 80);
     Path last = tmp.resolve("last.safetensors");
@@ -213,5 +270,19 @@ class SparkBestCheckpointTest {
           Files.readAllBytes(exported.resolve(name)),
           name);
     }
+  }
+
+  @Test
+  void aFailedExportRemovesTheFileItWrote() throws IOException {
+    Checkpoint checkpoint = Models.train(2, 7, tmp.resolve("ckpt.safetensors"));
+    Path exported = tmp.resolve("co2");
+    // A folder where model.json, the second file, goes: the rename over it fails.
+    Files.createDirectories(exported.resolve(ModelFiles.CONFIG).resolve("taken"));
+    assertThrows(
+        IOException.class, () -> SparkTrainer.exportModel(checkpoint, "file:" + exported, spark));
+    assertEquals(
+        List.of(ModelFiles.CONFIG),
+        HadoopFilesTest.files(exported),
+        "no weights without their model.json, and no temporary file");
   }
 }
