@@ -57,7 +57,7 @@ import scala.reflect.ClassTag$;
  * <p>Because the shares together are the single-process mini-batch and the loss is one mean over
  * it, a run equals {@link Trainer}'s with the same configuration and dtype up to the order of
  * floating-point sums (in float64 the tests find the weights within 1.1e-16 after two epochs, and
- * assert 1e-9), and a task that Spark retries recomputes the same part from the same broadcast: a
+ * assert 1e-15), and a task that Spark retries recomputes the same part from the same broadcast: a
  * run with retries equals one without, bit for bit. Dropout is the exception: its masks are drawn
  * per share (seeded by seed, epoch, step and share), so a model with dropout trains as well but not
  * identically.
