@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,6 +22,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * Checkpoints and models on Hadoop file systems ({@code file:}, {@code hdfs:}, {@code s3a:}, ...):
@@ -175,12 +177,15 @@ final class HadoopFiles {
       }
       if (outer instanceof ChecksumFileSystem checksummed) {
         fs.delete(checksummed.getChecksumFile(qualified), false);
-        // The raw local file system renames with rename(2), which replaces the target in one
-        // step; FileContext's local rename deletes the target first, and a kill between the two
-        // would leave no checkpoint.
-        if (!fs.rename(temp, qualified)) {
-          throw new IOException("cannot rename " + temp + " to " + qualified);
-        }
+      }
+      if (fs instanceof RawLocalFileSystem local) {
+        // rename(2), which replaces the target in one step: FileContext's local rename deletes
+        // the target first (a kill between the two would leave no checkpoint), and
+        // RawLocalFileSystem.rename falls back to copying, into the target if it is a folder.
+        Files.move(
+            local.pathToFile(temp).toPath(),
+            local.pathToFile(qualified).toPath(),
+            StandardCopyOption.ATOMIC_MOVE);
       } else {
         // FileContext's rename replaces an existing file in one step where the file system can
         // (HDFS); FileSystem.rename refuses to replace one.
