@@ -24,7 +24,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -73,6 +76,9 @@ import scala.reflect.ClassTag$;
  * <p>An immutable value: the with-style methods return copies.
  */
 public final class SparkTrainer {
+  // local, local[N], local[*], local[N,F]: the task threads of local mode.
+  private static final Pattern LOCAL_MASTER =
+      Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?\\])?");
   private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
   private static final Trainer.Listener SILENT =
       new Trainer.Listener() {
@@ -275,6 +281,9 @@ public final class SparkTrainer {
   public Trainer.Result train(
       TrainingConfig config, TimeSeries series, Checkpoint resume, String checkpoint)
       throws IOException {
+    if (barrier) {
+      checkLocalSlots();
+    }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String target = HadoopFiles.qualify(Objects.requireNonNull(checkpoint, "checkpoint"), conf);
     HadoopFiles.checkWritable("checkpoint", target, conf);
@@ -300,6 +309,35 @@ public final class SparkTrainer {
    *
    * @param checkpoint the checkpoint's qualified URI, which it must not name
    */
+  /**
+   * A barrier stage runs its {@code partitions} tasks at once, and Spark retries a stage that
+   * cannot have that many slots 40 times, 15 s apart, before it fails. In local mode the slots are
+   * known on the driver (the master's threads over {@code spark.task.cpus}), so too many partitions
+   * are refused at once; on a cluster, executors may still be starting, and Spark's wait stands.
+   */
+  private void checkLocalSlots() {
+    SparkContext sc = spark.sparkContext();
+    Matcher local = LOCAL_MASTER.matcher(sc.master());
+    if (!local.matches()) {
+      return;
+    }
+    String threads = local.group(1);
+    int cores =
+        threads == null
+            ? 1
+            : threads.equals("*")
+                ? Runtime.getRuntime().availableProcessors()
+                : Integer.parseInt(threads);
+    int slots = Math.max(1, cores / sc.getConf().getInt("spark.task.cpus", 1));
+    checkArgument(
+        partitions <= slots,
+        "partitions must be at most the task slots of %s in barrier mode (a barrier stage runs its"
+            + " tasks at once). Expected <= %d, got %d",
+        sc.master(),
+        slots,
+        partitions);
+  }
+
   private String bestTarget(String checkpoint, Configuration conf) throws IOException {
     if (bestCheckpoint == null) {
       return null;

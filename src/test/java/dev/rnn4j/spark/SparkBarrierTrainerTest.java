@@ -2,6 +2,7 @@ package dev.rnn4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -258,6 +259,24 @@ class SparkBarrierTrainerTest {
           .sorted()
           .toList();
     }
+  }
+
+  @Test
+  void moreBarrierPartitionsThanLocalSlotsAreRefusedAtOnce() {
+    SparkTrainer trainer =
+        SparkTrainer.on(spark).partitions(3).device("cpu").barrier(true).listener(Models.QUIET);
+    Path never = tmp.resolve("never.safetensors");
+    // Refused on the driver before any job: Spark itself would retry the stage 40 times, 15 s
+    // apart, and then fail with its own message.
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> trainer.train(config(1), Models.series(2, 40), null, never));
+    assertEquals(
+        "partitions must be at most the task slots of local[2,2] in barrier mode (a barrier stage"
+            + " runs its tasks at once). Expected <= 2, got 3",
+        e.getMessage());
+    assertFalse(java.nio.file.Files.exists(never));
   }
 
   @Test
