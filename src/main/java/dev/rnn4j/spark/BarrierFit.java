@@ -255,7 +255,7 @@ final class BarrierFit extends AbstractFunction1<Iterator<Integer>, Iterator<Int
             DeviceWorkers.run(device, () -> forecaster.shareGradient(train, share, n));
         mine = Partial.of(partition, names, g).toBytes(dtype);
       }
-      int size = params.asMap().values().stream().mapToInt(t -> (int) t.numel()).sum();
+      int size = params.asMap().values().stream().mapToInt(t -> t.numel()).sum();
       Partial total;
       try {
         // The sum travels as float64, the precision it was added in, as the job-per-step mode keeps
