@@ -80,15 +80,6 @@ public final class SparkTrainer {
   private static final Pattern LOCAL_MASTER =
       Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?\\])?");
   private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
-  private static final Trainer.Listener SILENT =
-      new Trainer.Listener() {
-        @Override
-        public void onStep(int epoch, int step, int steps, double runningLoss) {}
-
-        @Override
-        public void onEpoch(EpochStats stats) {}
-      };
-
   private final SparkSession spark;
   private final int partitions;
   private final DType dtype;
@@ -128,7 +119,7 @@ public final class SparkTrainer {
         spark.sparkContext().defaultParallelism(),
         DType.FLOAT32,
         "auto",
-        SILENT,
+        Trainer.Listener.SILENT,
         false,
         null,
         null);

@@ -43,6 +43,16 @@ public final class Trainer {
 
     /** After each epoch and its checkpoint. */
     void onEpoch(EpochStats stats);
+
+    /** A listener that ignores every event: for runs whose progress no one follows. */
+    Listener SILENT =
+        new Listener() {
+          @Override
+          public void onStep(int epoch, int step, int steps, double runningLoss) {}
+
+          @Override
+          public void onEpoch(EpochStats stats) {}
+        };
   }
 
   /**

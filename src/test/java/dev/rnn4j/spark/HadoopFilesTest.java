@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.TimeSeries;
+import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -165,7 +166,7 @@ class HadoopFilesTest {
     TrainingConfig config = Models.config(1, 5);
     TimeSeries series = Models.series(1, 120);
     SparkTrainer trainer =
-        SparkTrainer.on(spark).partitions(2).device("cpu").listener(Models.QUIET);
+        SparkTrainer.on(spark).partitions(2).device("cpu").listener(Trainer.Listener.SILENT);
     trainer.train(config, series, null, uri);
     Checkpoint first = SparkTrainer.readCheckpoint(uri, spark);
     assertEquals(1, first.epoch());
@@ -236,7 +237,7 @@ class HadoopFilesTest {
               .partitions(2)
               .device("cpu")
               .barrier(barrier)
-              .listener(Models.QUIET);
+              .listener(Trainer.Listener.SILENT);
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,

@@ -1,28 +1,25 @@
 package dev.rnn4j.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.DataConfig;
-import dev.rnn4j.train.EpochStats;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /** Small series and checkpoints for the Spark tests: seconds to train, and random weights are enough. */
 final class Models {
-  static final Trainer.Listener QUIET = new Trainer.Listener() {
-    @Override
-    public void onStep(int epoch, int step, int steps, double runningLoss) {}
-
-    @Override
-    public void onEpoch(EpochStats stats) {}
-  };
-
   private Models() {}
 
   /** {@code rows} rows of a trend with a seasonal wave per column, columns c0, c1, ... */
@@ -48,7 +45,27 @@ final class Models {
   /** Trains {@link #config} on {@link #series} into {@code path} and reads it back. */
   static Checkpoint train(int columns, long seed, Path path) throws IOException {
     TrainingConfig config = config(columns, seed);
-    Trainer.train(config, config.data().split(series(columns, 120)), null, path, Backends.cpu(), QUIET);
+    Trainer.train(config, config.data().split(series(columns, 120)), null, path, Backends.cpu(), Trainer.Listener.SILENT);
     return Checkpoint.read(path);
+  }
+
+  /**
+   * {@code config} trained on {@code series} in this process, float64, on the CPU, into {@code path}: the
+   * run a Spark fit is held to.
+   */
+  static Trainer.Result trainInOneProcess(TrainingConfig config, TimeSeries series, Path path) throws IOException {
+    return Trainer.train(config, config.data().split(series), null, path, Backends.cpu(), DType.FLOAT64,
+        Trainer.local(), Trainer.Listener.SILENT);
+  }
+
+  /** The two checkpoints hold the same parameters, of the same dtypes, within {@code tolerance}. */
+  static void assertWeights(Checkpoint expected, Checkpoint actual, double tolerance) {
+    Map<String, Tensor> want = expected.weights().asMap();
+    Map<String, Tensor> got = actual.weights().asMap();
+    assertEquals(want.keySet(), got.keySet());
+    for (String name : want.keySet()) {
+      assertEquals(want.get(name).dtype(), got.get(name).dtype(), name);
+      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), tolerance, name);
+    }
   }
 }

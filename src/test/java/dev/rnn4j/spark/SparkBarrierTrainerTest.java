@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.SequenceModelConfig;
@@ -67,31 +66,12 @@ class SparkBarrierTrainerTest {
         0.5);
   }
 
-  private static void assertWeights(Path want, Path got, double tolerance) throws IOException {
-    Map<String, Tensor> a = Checkpoint.read(want).weights().asMap();
-    Map<String, Tensor> b = Checkpoint.read(got).weights().asMap();
-    assertEquals(a.keySet(), b.keySet());
-    for (String name : a.keySet()) {
-      assertEquals(a.get(name).dtype(), b.get(name).dtype(), name);
-      assertArrayEquals(a.get(name).toDoubleArray(), b.get(name).toDoubleArray(), tolerance, name);
-    }
-  }
-
   @Test
   void aBarrierFitTrainsAsOneProcessAndAsAJobPerStep() throws IOException {
     TrainingConfig config = config(2);
     TimeSeries series = Models.series(2, 120);
     Path single = tmp.resolve("single.safetensors");
-    Trainer.Result expected =
-        Trainer.train(
-            config,
-            config.data().split(series),
-            null,
-            single,
-            Backends.cpu(),
-            DType.FLOAT64,
-            Trainer.local(),
-            Models.QUIET);
+    Trainer.Result expected = Models.trainInOneProcess(config, series, single);
     SparkTrainer trainer = SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu");
     Path perStep = tmp.resolve("per-step.safetensors");
     trainer.train(config, series, null, perStep);
@@ -114,8 +94,11 @@ class SparkBarrierTrainerTest {
     // float64, two epochs of 4 steps: the sums' order differs from one process by one split; the
     // worst weight difference seen was 1.1e-16, the worst loss difference 5.6e-17: the tolerances
     // sit about 10x above them, far inside the bound of 1e-12.
-    assertWeights(single, barrier, 1e-15);
-    assertWeights(perStep, barrier, 0); // the same shares summed in the same tree: the same bits
+    Models.assertWeights(Checkpoint.read(single), Checkpoint.read(barrier), 1e-15);
+    Models.assertWeights(
+        Checkpoint.read(perStep),
+        Checkpoint.read(barrier),
+        0); // the same shares summed in the same tree: the same bits
     assertEquals(2, Checkpoint.read(barrier).epoch());
     assertEquals(actual.history(), heard, "the driver hears every epoch once, in order");
     for (int e = 0; e < 2; e++) {
@@ -141,16 +124,7 @@ class SparkBarrierTrainerTest {
     TrainingConfig config = config(2).withSchedule(2, 8, 5, 0.5).withAccumulateGradBatches(2);
     TimeSeries series = Models.series(2, 80);
     Path single = tmp.resolve("single.safetensors");
-    Trainer.Result expected =
-        Trainer.train(
-            config,
-            config.data().split(series),
-            null,
-            single,
-            Backends.cpu(),
-            DType.FLOAT64,
-            Trainer.local(),
-            Models.QUIET);
+    Trainer.Result expected = Models.trainInOneProcess(config, series, single);
     int samples = expected.split().train().size();
     assertNotEquals(0, samples % 16, "the last step is short");
     SparkTrainer trainer = SparkTrainer.on(spark).partitions(2).dtype(DType.FLOAT64).device("cpu");
@@ -174,8 +148,11 @@ class SparkBarrierTrainerTest {
     // float64, two epochs of 4 steps: the worst weight difference from one process seen was
     // 1.1e-16 (the shares' sums split each gradient's terms differently); the tolerance sits about
     // 10x above it, far inside the bound of 1e-12.
-    assertWeights(single, barrier, 1e-15);
-    assertWeights(perStep, barrier, 0); // the same parts summed in the same tree: the same bits
+    Models.assertWeights(Checkpoint.read(single), Checkpoint.read(barrier), 1e-15);
+    Models.assertWeights(
+        Checkpoint.read(perStep),
+        Checkpoint.read(barrier),
+        0); // the same parts summed in the same tree: the same bits
   }
 
   @Test
@@ -220,7 +197,7 @@ class SparkBarrierTrainerTest {
         List.of(),
         rerun.stream().filter(s -> s.equals("1:1")).toList(),
         "the rerun stage resumes, it does not start over: " + EPOCHS_SEEN);
-    assertWeights(calm, failed, 0);
+    Models.assertWeights(Checkpoint.read(calm), Checkpoint.read(failed), 0);
     assertEquals(
         List.of("failed.safetensors"), HadoopFilesTest.files(dir), "no temporary file is left");
     assertEquals(scratchBefore, scratch(), "every task removed its local checkpoint");
@@ -238,7 +215,8 @@ class SparkBarrierTrainerTest {
     String uri = "file:" + dir.resolve("co2.safetensors");
     List<String> scratchBefore = scratch();
     Trainer.Result viaUri = trainer.train(config, series, null, uri);
-    assertWeights(path, dir.resolve("co2.safetensors"), 0);
+    Models.assertWeights(
+        Checkpoint.read(path), Checkpoint.read(dir.resolve("co2.safetensors")), 0);
     assertEquals(viaPath.history(), viaUri.history());
     assertEquals(2, SparkTrainer.readCheckpoint(uri, spark).epoch());
     assertEquals(
@@ -264,7 +242,11 @@ class SparkBarrierTrainerTest {
   @Test
   void moreBarrierPartitionsThanLocalSlotsAreRefusedAtOnce() {
     SparkTrainer trainer =
-        SparkTrainer.on(spark).partitions(3).device("cpu").barrier(true).listener(Models.QUIET);
+        SparkTrainer.on(spark)
+            .partitions(3)
+            .device("cpu")
+            .barrier(true)
+            .listener(Trainer.Listener.SILENT);
     Path never = tmp.resolve("never.safetensors");
     // Refused on the driver before any job: Spark itself would retry the stage 40 times, 15 s
     // apart, and then fail with its own message.
@@ -284,15 +266,7 @@ class SparkBarrierTrainerTest {
     TrainingConfig config = config(1).withSchedule(1, 1, 5, 0);
     TimeSeries series = Models.series(2, 30);
     Path single = tmp.resolve("single.safetensors");
-    Trainer.train(
-        config,
-        config.data().split(series),
-        null,
-        single,
-        Backends.cpu(),
-        DType.FLOAT64,
-        Trainer.local(),
-        Models.QUIET);
+    Models.trainInOneProcess(config, series, single);
     Path barrier = tmp.resolve("barrier.safetensors");
     SparkTrainer.on(spark)
         .partitions(2)
@@ -301,7 +275,7 @@ class SparkBarrierTrainerTest {
         .barrier(true)
         .train(config, series, null, barrier);
     // One share per step, the whole mini-batch, as one process computes it: the same bits.
-    assertWeights(single, barrier, 0);
+    Models.assertWeights(Checkpoint.read(single), Checkpoint.read(barrier), 0);
   }
 
   @Test
@@ -316,7 +290,7 @@ class SparkBarrierTrainerTest {
     Trainer.Result r = trainer.train(config(2), series, Checkpoint.read(resumed), resumed);
     assertEquals(2, r.history().size(), "the resumed epoch's history is kept");
     assertEquals(2, Checkpoint.read(resumed).epoch());
-    assertWeights(whole, resumed, 0);
+    Models.assertWeights(Checkpoint.read(whole), Checkpoint.read(resumed), 0);
     IllegalArgumentException done =
         assertThrows(
             IllegalArgumentException.class,

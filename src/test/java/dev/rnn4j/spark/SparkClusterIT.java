@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn4j.backend.Backends;
-import dev.rnn4j.backend.DType;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.spark.cluster.ClusterFitJob;
-import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.DataConfig;
 import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.TimeSeries;
-import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
 import dev.rnn4j.train.WindowDataset;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -98,24 +93,15 @@ class SparkClusterIT {
     TrainingConfig config = TrainingConfig.defaults().withEpochs(EPOCHS);
     TimeSeries series = TimeSeries.defaultDataset();
     Path single = tmp.resolve("single.safetensors");
-    Trainer.train(
-        config,
-        config.data().split(series),
-        null,
-        single,
-        Backends.cpu(),
-        DType.FLOAT64,
-        Trainer.local(),
-        Models.QUIET);
+    Models.trainInOneProcess(config, series, single);
     Checkpoint fitted = Checkpoint.read(checkpoint);
     assertEquals(EPOCHS, fitted.epoch());
     // The undisturbed fit and the one that lost an executor: the same bits.
-    assertWeights(Checkpoint.read(calm), fitted, 0);
+    Models.assertWeights(Checkpoint.read(calm), fitted, 0);
     // float64 against one process: the shares' sums differ from one process's by one split. The
     // worst difference seen was 6.7e-16 (8 epochs); the bar is 10x that, well inside the issue's
     // 1e-12.
-    double worst = worstDifference(Checkpoint.read(single), fitted);
-    assertTrue(worst <= 7e-15, "float64 barrier fit against one process: " + worst);
+    Models.assertWeights(Checkpoint.read(single), fitted, 7e-15);
     assertForecasts(fitted, series, Files.readAllLines(forecasts, StandardCharsets.UTF_8));
   }
 
@@ -140,31 +126,6 @@ class SparkClusterIT {
     throw new AssertionError(
         "no checkpoint appeared; the driver's log:\n"
             + tail(Files.readString(cluster.log("driver"), StandardCharsets.UTF_8)));
-  }
-
-  private static double worstDifference(Checkpoint expected, Checkpoint actual) {
-    Map<String, Tensor> want = expected.weights().asMap();
-    Map<String, Tensor> got = actual.weights().asMap();
-    assertEquals(want.keySet(), got.keySet());
-    double worst = 0;
-    for (String name : want.keySet()) {
-      double[] a = want.get(name).toDoubleArray();
-      double[] b = got.get(name).toDoubleArray();
-      for (int i = 0; i < a.length; i++) {
-        worst = Math.max(worst, Math.abs(a[i] - b[i]));
-      }
-    }
-    return worst;
-  }
-
-  private static void assertWeights(Checkpoint expected, Checkpoint actual, double tolerance) {
-    Map<String, Tensor> want = expected.weights().asMap();
-    Map<String, Tensor> got = actual.weights().asMap();
-    assertEquals(want.keySet(), got.keySet());
-    for (String name : want.keySet()) {
-      assertArrayEquals(
-          want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), tolerance, name);
-    }
   }
 
   /** The cluster's forecasts are those of the checkpoint computed here, window by window. */

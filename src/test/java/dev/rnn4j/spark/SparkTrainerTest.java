@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn4j.backend.Backends;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
@@ -51,8 +50,7 @@ class SparkTrainerTest {
     TrainingConfig config = config();
     TimeSeries series = Models.series(2, 120);
     Path single = tmp.resolve("single.safetensors");
-    Trainer.Result expected = Trainer.train(config, config.data().split(series), null, single, Backends.cpu(),
-        DType.FLOAT64, Trainer.local(), Models.QUIET);
+    Trainer.Result expected = Models.trainInOneProcess(config, series, single);
     Path spread = tmp.resolve("spark.safetensors");
     int[] epochs = new int[1];
     Trainer.Result actual = SparkTrainer.on(spark).partitions(3).dtype(DType.FLOAT64).device("cpu")
@@ -70,16 +68,10 @@ class SparkTrainerTest {
     Checkpoint a = Checkpoint.read(single);
     Checkpoint b = Checkpoint.read(spread);
     assertEquals(2, b.epoch());
-    Map<String, Tensor> want = a.weights().asMap();
-    Map<String, Tensor> got = b.weights().asMap();
-    assertEquals(want.keySet(), got.keySet());
-    // float64: the sums' order differs from one process's by the shares' split. The worst seen was
-    // 1.1e-16 for the weights and 5.6e-17 for the losses; the bars are 10x those (the bound
-    // is 1e-12).
-    for (String name : want.keySet()) {
-      assertEquals(DType.FLOAT64, got.get(name).dtype(), name);
-      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), 1e-15, name);
-    }
+    // float64 (the one-process run's dtype): the sums' order differs from one process's by the
+    // shares' split. The worst seen was 1.1e-16 for the weights and 5.6e-17 for the losses; the
+    // bars are 10x those (the bound is 1e-12).
+    Models.assertWeights(a, b, 1e-15);
     for (int e = 0; e < 2; e++) {
       EpochStats x = expected.history().get(e);
       EpochStats y = actual.history().get(e);
@@ -94,16 +86,11 @@ class SparkTrainerTest {
     TrainingConfig config = config().withSchedule(1, 2, 5, 0);
     TimeSeries series = Models.series(2, 40);
     Path single = tmp.resolve("single.safetensors");
-    Trainer.train(config, config.data().split(series), null, single, Backends.cpu(), DType.FLOAT64,
-        Trainer.local(), Models.QUIET);
+    Models.trainInOneProcess(config, series, single);
     Path spread = tmp.resolve("spark.safetensors");
     SparkTrainer.on(spark).partitions(5).dtype(DType.FLOAT64).train(config, series, null, spread);
-    Map<String, Tensor> want = Checkpoint.read(single).weights().asMap();
-    Map<String, Tensor> got = Checkpoint.read(spread).weights().asMap();
     // 10x the worst difference seen for the weights, 1.1e-16, as above.
-    for (String name : want.keySet()) {
-      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), 1e-15, name);
-    }
+    Models.assertWeights(Checkpoint.read(single), Checkpoint.read(spread), 1e-15);
   }
 
   @Test

@@ -26,15 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * uninterrupted one ends (in float64, as {@code TrainerTest} explains).
  */
 class TrainerScheduleTest {
-  private static final Trainer.Listener QUIET =
-      new Trainer.Listener() {
-        @Override
-        public void onStep(int epoch, int step, int steps, double runningLoss) {}
-
-        @Override
-        public void onEpoch(EpochStats stats) {}
-      };
-
   @TempDir Path tmp;
 
   /** A small, fast run: GRU with dropout, SGD so that the learning rate shows in every step. */
@@ -55,7 +46,7 @@ class TrainerScheduleTest {
         Backends.cpu(),
         DType.FLOAT64,
         Trainer.local(),
-        QUIET);
+        Trainer.Listener.SILENT);
   }
 
   /** Trains {@code config} to its end, and again interrupted after {@code first} epochs. */

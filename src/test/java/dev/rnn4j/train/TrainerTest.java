@@ -17,14 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Training runs end to end on the shipped data: determinism, resumption, divergence, checkpoints. */
 class TrainerTest {
-  private static final Trainer.Listener QUIET = new Trainer.Listener() {
-    @Override
-    public void onStep(int epoch, int step, int steps, double runningLoss) {}
-
-    @Override
-    public void onEpoch(EpochStats stats) {}
-  };
-
   @TempDir
   Path tmp;
 
@@ -36,7 +28,7 @@ class TrainerTest {
   }
 
   private Trainer.Result train(TrainingConfig config, Checkpoint resume, Path checkpoint) throws IOException {
-    return Trainer.train(config, resume, checkpoint, Backends.cpu(), QUIET);
+    return Trainer.train(config, resume, checkpoint, Backends.cpu(), Trainer.Listener.SILENT);
   }
 
   /**
@@ -47,7 +39,7 @@ class TrainerTest {
   private Trainer.Result trainFloat64(TrainingConfig config, Checkpoint resume, Path checkpoint)
       throws IOException {
     return Trainer.train(config, config.data().split(config.data().readSeries()), resume, checkpoint,
-        Backends.cpu(), DType.FLOAT64, Trainer.local(), QUIET);
+        Backends.cpu(), DType.FLOAT64, Trainer.local(), Trainer.Listener.SILENT);
   }
 
   @Test

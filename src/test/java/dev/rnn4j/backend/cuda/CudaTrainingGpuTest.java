@@ -24,14 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @GpuTest
 class CudaTrainingGpuTest {
-  private static final Trainer.Listener QUIET = new Trainer.Listener() {
-    @Override
-    public void onStep(int epoch, int step, int steps, double runningLoss) {}
-
-    @Override
-    public void onEpoch(EpochStats stats) {}
-  };
-
   @Test
   void theDefaultForecasterEndsWhereTheCpuRunEnds(@TempDir Path dir) throws IOException {
     TrainingConfig config = TrainingConfig.defaults();
@@ -68,7 +60,7 @@ class CudaTrainingGpuTest {
 
   /** Trains, then closes the model (and so its kernel's device memory); returns the history. */
   private static List<EpochStats> run(TrainingConfig config, Path checkpoint, Backend backend) throws IOException {
-    Trainer.Result r = Trainer.train(config, null, checkpoint, backend, QUIET);
+    Trainer.Result r = Trainer.train(config, null, checkpoint, backend, Trainer.Listener.SILENT);
     r.forecaster().model().close();
     return r.history();
   }

@@ -7,7 +7,6 @@ import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.spark.SparkTrainer;
 import dev.rnn4j.train.DataConfig;
-import dev.rnn4j.train.EpochStats;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
@@ -37,8 +36,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>Each time per step is the difference between a longer and a shorter fit over the difference in
  * steps, so a fit's fixed costs (a Spark stage's start, its one {@code allGather}) cancel out;
- * validation after each epoch is included, as in any fit. A first round warms the JVMs up and is not
- * reported; each later round runs every side of every case in turn, and the report gives each
+ * validation after each epoch is included, as in any fit. A first round warms the JVMs up and is
+ * not reported; each later round runs every side of every case in turn, and the report gives each
  * figure's median over the rounds with its range.
  *
  * <p>Arguments: the report file, the number of rounds, a folder for checkpoints that the driver and
@@ -179,7 +178,7 @@ public final class ClusterBenchJob {
         cpu,
         DType.FLOAT32,
         Trainer.local(),
-        QUIET);
+        Trainer.Listener.SILENT);
   }
 
   private static void spark(
@@ -189,7 +188,7 @@ public final class ClusterBenchJob {
         .partitions(2)
         .device("cpu")
         .barrier(barrier)
-        .listener(QUIET)
+        .listener(Trainer.Listener.SILENT)
         .train(
             config.withEpochs(epochs),
             TimeSeries.defaultDataset(),
@@ -226,15 +225,6 @@ public final class ClusterBenchJob {
     return String.format(
         Locale.ROOT, "%.1f [%.1f, %.1f]", median, sorted[0], sorted[sorted.length - 1]);
   }
-
-  private static final Trainer.Listener QUIET =
-      new Trainer.Listener() {
-        @Override
-        public void onStep(int epoch, int step, int steps, double runningLoss) {}
-
-        @Override
-        public void onEpoch(EpochStats stats) {}
-      };
 
   /** The processor's name, from /proc/cpuinfo where there is one. */
   private static String cpuName() throws IOException {
