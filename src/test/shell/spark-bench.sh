@@ -10,13 +10,7 @@ rounds=${1:-3}
 report=${2:-docs/spark-bench/standalone.txt}
 mvn -q -B -ntp -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package
 mvn -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
-# The module flags spark-submit gives Spark's JVMs, as the tests' argLine in pom.xml.
-opens=(--add-modules=jdk.incubator.vector)
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util \
-    java.util.concurrent java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs \
-    sun.security.action sun.util.calendar; do
-  opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
-done
-java "${opens[@]}" -Dslf4j.provider=org.apache.logging.slf4j.SLF4JServiceProvider \
+# This JVM only starts the cluster's JVMs, with the flags Spark's launcher gives its own.
+java -Dslf4j.provider=org.apache.logging.slf4j.SLF4JServiceProvider \
   -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
   dev.rnn4j.spark.SparkClusterBench "$rounds" "$report"

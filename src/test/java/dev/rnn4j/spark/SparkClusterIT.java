@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +84,21 @@ class SparkClusterIT {
       int exit = StandaloneCluster.await(driver, Duration.ofSeconds(150));
       driverLog = Files.readString(cluster.log("driver"), StandardCharsets.UTF_8);
       assertEquals(0, exit, "the driver failed; its log:\n" + tail(driverLog));
+    }
+    // Spark's launcher gives executors the Vector API module by itself (docs/spark.md): every
+    // executor, the replacement included, said so once.
+    List<Path> executorLogs;
+    try (Stream<Path> files = Files.walk(LOGS.resolve("work"))) {
+      executorLogs = files.filter(f -> f.getFileName().toString().equals("stderr")).toList();
+    }
+    assertTrue(
+        executorLogs.size() >= 3,
+        "two executors and the one that replaced the killed one: " + executorLogs);
+    for (Path log : executorLogs) {
+      assertTrue(
+          Files.readString(log, StandardCharsets.UTF_8)
+              .contains("WARNING: Using incubator modules: jdk.incubator.vector"),
+          log.toString());
     }
     Matcher failures = FAILURES.matcher(driverLog);
     assertTrue(failures.find(), "the job reports its failures:\n" + tail(driverLog));

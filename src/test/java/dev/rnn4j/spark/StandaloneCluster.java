@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import org.apache.spark.launcher.JavaModuleOptions;
 
 /**
  * A Spark standalone cluster on this machine, as a user starts one with {@code start-master.sh} and
@@ -36,28 +37,6 @@ import java.util.stream.Stream;
  * files in the cluster's folder, which {@link #log} names for a failing test's message.
  */
 final class StandaloneCluster implements AutoCloseable {
-  /** The module flags spark-submit gives Spark's JVMs ({@code JavaModuleOptions}). */
-  static final List<String> MODULE_FLAGS =
-      List.of(
-          "--add-modules=jdk.incubator.vector",
-          "-XX:+IgnoreUnrecognizedVMOptions",
-          "--add-opens=java.base/java.lang=ALL-UNNAMED",
-          "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-          "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-          "--add-opens=java.base/java.io=ALL-UNNAMED",
-          "--add-opens=java.base/java.net=ALL-UNNAMED",
-          "--add-opens=java.base/java.nio=ALL-UNNAMED",
-          "--add-opens=java.base/java.util=ALL-UNNAMED",
-          "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-          "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-          "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
-          "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-          "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-          "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-          "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-          "-Djdk.reflect.useDirectMethodHandle=false",
-          "-Dio.netty.tryReflectionSetAccessible=true");
-
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final Path dir;
@@ -150,16 +129,14 @@ final class StandaloneCluster implements AutoCloseable {
 
   /**
    * Starts {@code spark-submit --master <this cluster> <options> appJar args} in a driver JVM of
-   * its own (client mode), its output to {@link #log log(name)}. Its executors run with the Vector
-   * API module, as docs/spark.md asks, and with their temporary files in the cluster's folder.
+   * its own (client mode), its output to {@link #log log(name)}. Its executors keep their temporary
+   * files in the cluster's folder.
    */
   Process submit(String name, List<String> options, Path appJar, List<String> args)
       throws IOException {
     List<String> submit = new ArrayList<>(List.of("--master", masterUrl));
     submit.add("--conf");
-    submit.add(
-        "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector -Djava.io.tmpdir="
-            + tmp);
+    submit.add("spark.executor.extraJavaOptions=-Djava.io.tmpdir=" + tmp);
     submit.addAll(options);
     submit.add(appJar.toString());
     submit.addAll(args);
@@ -247,7 +224,8 @@ final class StandaloneCluster implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvm);
-    command.addAll(MODULE_FLAGS);
+    // The flags Spark's own launcher gives its JVMs (the Vector API module among them).
+    command.addAll(List.of(JavaModuleOptions.defaultModuleOptionArray()));
     // Temporary files (Spark's, rnn4j's task folders) stay in the cluster's folder, also those
     // of a JVM that is killed.
     command.add("-Djava.io.tmpdir=" + tmp);
