@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.rnn4j.backend.Backends;
 import dev.rnn4j.backend.DType;
 import dev.rnn4j.nn.RnnConfig;
+import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.DataConfig;
+import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.Trainer;
 import dev.rnn4j.train.TrainingConfig;
+import dev.rnn4j.train.WindowDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,6 +69,29 @@ final class Models {
     for (String name : want.keySet()) {
       assertEquals(want.get(name).dtype(), got.get(name).dtype(), name);
       assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), tolerance, name);
+    }
+  }
+
+  /** What rnn4j predict computes for every window of {@code series}: (windows, horizon). */
+  /**
+   * What {@code rnn4j predict} computes with {@code ckpt} for every window of {@code series}:
+   * (windows, horizon), flattened.
+   */
+  static double[] forecastsOfEveryWindow(Checkpoint ckpt, TimeSeries series) {
+    int window = ckpt.config().data().window();
+    int horizon = ckpt.config().data().horizon();
+    // Padded with the last row, as the predict command pads, so the last windows are samples too.
+    double[][] rows = new double[series.length() + horizon][series.numColumns()];
+    for (int t = 0; t < rows.length; t++) {
+      for (int j = 0; j < rows[t].length; j++) {
+        rows[t][j] = series.get(Math.min(t, series.length() - 1), j);
+      }
+    }
+    WindowDataset all = WindowDataset.builder(TimeSeries.of(series.columns(), rows), window, horizon).build()
+        .normalized(ckpt.normalization());
+    try (SequenceModel model = SequenceModel.fromStateDict(ckpt.config().model(), ckpt.weights())) {
+      Tensor forecast = new Forecaster(model, ckpt.config().data().anchored()).forecast(all, 64);
+      return forecast.toDoubleArray();
     }
   }
 }

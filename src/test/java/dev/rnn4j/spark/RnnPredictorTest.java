@@ -6,13 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn4j.backend.Backends;
-import dev.rnn4j.nn.SequenceModel;
-import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
-import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.TimeSeries;
-import dev.rnn4j.train.WindowDataset;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -88,27 +83,8 @@ class RnnPredictorTest {
     return element.equals(DataTypes.FloatType) ? (Object) (float) v : (Object) v;
   }
 
-  /** What rnn4j predict computes for every window of {@code series}: (windows, horizon). */
-  private static double[] singleProcess(Checkpoint ckpt, TimeSeries series) {
-    int window = ckpt.config().data().window();
-    int horizon = ckpt.config().data().horizon();
-    // Padded with the last row, as the predict command pads, so the last windows are samples too.
-    double[][] rows = new double[series.length() + horizon][series.numColumns()];
-    for (int t = 0; t < rows.length; t++) {
-      for (int j = 0; j < rows[t].length; j++) {
-        rows[t][j] = series.get(Math.min(t, series.length() - 1), j);
-      }
-    }
-    WindowDataset all = WindowDataset.builder(TimeSeries.of(series.columns(), rows), window, horizon).build()
-        .normalized(ckpt.normalization());
-    try (SequenceModel model = SequenceModel.fromStateDict(ckpt.config().model(), ckpt.weights())) {
-      Tensor forecast = new Forecaster(model, ckpt.config().data().anchored()).forecast(all, 64);
-      return forecast.toDoubleArray();
-    }
-  }
-
   private static void assertScoresEqualSingleProcess(Checkpoint ckpt, Dataset<Row> scored, int samples) {
-    double[] expected = singleProcess(ckpt, Models.series(ckpt.config().data().columns().size(), 120));
+    double[] expected = Models.forecastsOfEveryWindow(ckpt, Models.series(ckpt.config().data().columns().size(), 120));
     int horizon = ckpt.config().data().horizon();
     List<Row> rows = scored.orderBy("id").collectAsList();
     assertEquals(samples, rows.size());
@@ -377,7 +353,7 @@ class RnnPredictorTest {
         .parallelize(windows, 3)
         .mapPartitions(rows -> scorer.score(rows, w -> w, (w, forecast) -> forecast))
         .collect();
-    double[] expected = singleProcess(one, series);
+    double[] expected = Models.forecastsOfEveryWindow(one, series);
     for (int i = 0; i < forecasts.size(); i++) {
       for (int h = 0; h < 3; h++) {
         assertEquals((float) expected[i * 3 + h], forecasts.get(i)[h], "window " + i);

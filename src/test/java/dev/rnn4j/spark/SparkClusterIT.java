@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn4j.nn.SequenceModel;
 import dev.rnn4j.spark.cluster.ClusterFitJob;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.DataConfig;
-import dev.rnn4j.train.Forecaster;
 import dev.rnn4j.train.TimeSeries;
 import dev.rnn4j.train.TrainingConfig;
-import dev.rnn4j.train.WindowDataset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,22 +146,7 @@ class SparkClusterIT {
     DataConfig data = fitted.config().data();
     int window = data.window();
     int horizon = data.horizon();
-    // Padded with the last row as `rnn4j predict` pads, so that every window is a sample.
-    double[][] rows = new double[series.length() + horizon][series.numColumns()];
-    for (int t = 0; t < rows.length; t++) {
-      for (int j = 0; j < rows[t].length; j++) {
-        rows[t][j] = series.get(Math.min(t, series.length() - 1), j);
-      }
-    }
-    WindowDataset all =
-        WindowDataset.builder(TimeSeries.of(series.columns(), rows), window, horizon)
-            .build()
-            .normalized(fitted.normalization());
-    double[] expected;
-    try (SequenceModel model =
-        SequenceModel.fromStateDict(fitted.config().model(), fitted.weights())) {
-      expected = new Forecaster(model, data.anchored()).forecast(all, 64).toDoubleArray();
-    }
+    double[] expected = Models.forecastsOfEveryWindow(fitted, series);
     assertEquals(series.length() - window + 1, lines.size(), "one forecast per window");
     for (String line : lines) {
       String[] fields = line.split(",");
