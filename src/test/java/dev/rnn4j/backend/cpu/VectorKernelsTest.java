@@ -63,8 +63,13 @@ class VectorKernelsTest {
 
   @Test
   void cellsAgree() {
-    for (int hidden : new int[] {5, 16, 40}) {
-      int rows = 3;
+    // Vector remainders (5, 40), whole vectors (16), and rows beyond the plain cells' chunk (40
+    // rows of LSTM gates at hidden 40 are two chunks of 25).
+    int[][] shapes = {{3, 5}, {3, 16}, {3, 40}, {40, 40}, {9, 130}};
+    for (int[] shape : shapes) {
+      int rows = shape[0];
+      int hidden = shape[1];
+      String at = rows + " rows, hidden " + hidden;
       float[] xp = randoms(rows * 4 * hidden);
       float[] gates = randoms(rows * 4 * hidden);
       float[] c = randoms(rows * hidden);
@@ -74,9 +79,19 @@ class VectorKernelsTest {
       float[] h1 = new float[rows * hidden];
       vector.lstmCell(rows, hidden, xp, 0, gates, c, h0);
       plain.lstmCell(rows, hidden, xp1, 0, gates, c1, h1);
-      assertClose(h1, h0, "lstm h, hidden " + hidden);
-      assertClose(c1, c, "lstm c, hidden " + hidden);
-      assertClose(xp1, xp, "lstm activations, hidden " + hidden);
+      assertClose(h1, h0, "lstm h, " + at);
+      assertClose(c1, c, "lstm c, " + at);
+      assertClose(xp1, xp, "lstm activations, " + at);
+      float[] cPrev = randoms(rows * hidden);
+      float[] dOut = randoms(rows * hidden);
+      float[] dc = randoms(rows * hidden);
+      float[] dc1 = dc.clone();
+      float[] dA = new float[rows * 4 * hidden];
+      float[] dA1 = new float[rows * 4 * hidden];
+      vector.lstmCellBackward(rows, hidden, xp, 0, c, 0, cPrev, dOut, dc, dA, 0);
+      plain.lstmCellBackward(rows, hidden, xp1, 0, c1, 0, cPrev, dOut, dc1, dA1, 0);
+      assertClose(dA1, dA, "lstm gate gradients, " + at);
+      assertClose(dc1, dc, "lstm dc, " + at);
       float[] gx = randoms(rows * 3 * hidden);
       float[] gg = randoms(rows * 3 * hidden);
       float[] gh = randoms(rows * hidden);
@@ -84,8 +99,63 @@ class VectorKernelsTest {
       float[] gh1 = gh.clone();
       vector.gruCell(rows, hidden, gx, 0, gg, gh);
       plain.gruCell(rows, hidden, gx1, 0, gg, gh1);
-      assertClose(gh1, gh, "gru h, hidden " + hidden);
-      assertClose(gx1, gx, "gru activations, hidden " + hidden);
+      assertClose(gh1, gh, "gru h, " + at);
+      assertClose(gx1, gx, "gru activations, " + at);
+      for (boolean relu : new boolean[] {false, true}) {
+        float[] rx = randoms(rows * hidden);
+        float[] rg = randoms(rows * hidden);
+        float[] rh = new float[rows * hidden];
+        float[] rh1 = new float[rows * hidden];
+        vector.rnnCell(relu, rows, hidden, rx, 0, rg, rh);
+        plain.rnnCell(relu, rows, hidden, rx, 0, rg, rh1);
+        assertClose(rh1, rh, (relu ? "relu" : "tanh") + " h, " + at);
+      }
+    }
+  }
+
+  @Test
+  void thePlainPassesHaveTheScalarFunctionsBits() {
+    float[] special = {
+      Float.NaN,
+      Float.POSITIVE_INFINITY,
+      Float.NEGATIVE_INFINITY,
+      0f,
+      -0f,
+      Float.MIN_VALUE,
+      -Float.MIN_VALUE,
+      Float.MIN_NORMAL,
+      FloatMath.TANH_SMALL,
+      -FloatMath.TANH_SMALL,
+      Math.nextDown(FloatMath.TANH_SMALL),
+      Math.nextUp(FloatMath.TANH_SMALL),
+      1e-30f,
+      -3e38f,
+      3e38f
+    };
+    int n = special.length;
+    for (float x = -90f; x <= 90f; x = Math.nextUp(x + 4099 * Math.ulp(x))) {
+      n++;
+    }
+    float[] xs = new float[n];
+    System.arraycopy(special, 0, xs, 0, special.length);
+    int i = special.length;
+    for (float x = -90f; x <= 90f; x = Math.nextUp(x + 4099 * Math.ulp(x))) {
+      xs[i++] = x;
+    }
+    float[] e = xs.clone();
+    PlainKernels.expInPlace(e, new float[n], 0, n);
+    float[] t = new float[n];
+    for (int j = 0; j < n; j++) {
+      assertEquals(Float.floatToIntBits(FloatMath.exp(xs[j])), Float.floatToIntBits(e[j]), "exp");
+      t[j] = Math.abs(xs[j]) * 2f;
+    }
+    PlainKernels.expInPlace(t, new float[n], 0, n);
+    PlainKernels.tanhs(xs, 0, t, 0, t, 0, 0, n);
+    for (int j = 0; j < n; j++) {
+      assertEquals(
+          Float.floatToIntBits(FloatMath.tanh(xs[j])),
+          Float.floatToIntBits(t[j]),
+          "tanh(" + xs[j] + ")");
     }
   }
 
