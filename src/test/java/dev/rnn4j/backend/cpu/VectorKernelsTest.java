@@ -30,9 +30,16 @@ class VectorKernelsTest {
   @Test
   void productsAgree() {
     // Every register tile (6, 4 and 1 rows; 4 panels and 1 in a row), row blocks and a partial
-    // last panel.
+    // last panel; the plain path's chunks of k (64, 64 and 3 rows of B at n = 1024).
     int[][] shapes = {
-      {7, 13, 45}, {64, 32, 128}, {3, 70, 33}, {1, 5, 16}, {8, 9, 300}, {200, 17, 40}, {1, 40, 130}
+      {7, 13, 45},
+      {64, 32, 128},
+      {3, 70, 33},
+      {1, 5, 16},
+      {8, 9, 300},
+      {200, 17, 40},
+      {1, 40, 130},
+      {5, 131, 1024}
     };
     for (int[] mkn : shapes) {
       int m = mkn[0];
