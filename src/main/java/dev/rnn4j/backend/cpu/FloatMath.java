@@ -349,24 +349,76 @@ final class FloatMath implements CpuMath<float[]> {
     }
   }
 
+  // The cells: the Vector API's passes and, for the columns past its last whole vector, the scalar
+  // functions element by element; or the plain path's passes. All three are the same arithmetic.
+
   @Override
   public void rnnCell(
       boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
-    int start = vectorApi ? VectorKernels.rnnCell(relu, rows, hidden, xp, xpOff, gates, h) : 0;
-    PlainKernels.rnnCell(relu, rows, hidden, start, xp, xpOff, gates, h);
+    if (!vectorApi) {
+      PlainKernels.rnnCell(relu, rows, hidden, xp, xpOff, gates, h);
+      return;
+    }
+    int start = VectorKernels.rnnCell(relu, rows, hidden, xp, xpOff, gates, h);
+    for (int r = 0; r < rows; r++) {
+      for (int j = start; j < hidden; j++) {
+        int i = r * hidden + j;
+        float v = xp[xpOff + i] + gates[i];
+        h[i] = relu ? (v > 0f ? v : 0f) : tanh(v);
+      }
+    }
   }
 
   @Override
   public void lstmCell(
       int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
-    int start = vectorApi ? VectorKernels.lstmCell(rows, hidden, xp, xpOff, gates, c, hOut) : 0;
-    PlainKernels.lstmCell(rows, hidden, start, xp, xpOff, gates, c, hOut);
+    if (!vectorApi) {
+      PlainKernels.lstmCell(rows, hidden, xp, xpOff, gates, c, hOut);
+      return;
+    }
+    int start = VectorKernels.lstmCell(rows, hidden, xp, xpOff, gates, c, hOut);
+    int gh = 4 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = xpOff + r * gh;
+      int g = r * gh;
+      for (int j = start; j < hidden; j++) {
+        float i = sigmoid(xp[x + j] + gates[g + j]);
+        float f = sigmoid(xp[x + hidden + j] + gates[g + hidden + j]);
+        float cand = tanh(xp[x + 2 * hidden + j] + gates[g + 2 * hidden + j]);
+        float o = sigmoid(xp[x + 3 * hidden + j] + gates[g + 3 * hidden + j]);
+        float cy = f * c[r * hidden + j] + i * cand;
+        c[r * hidden + j] = cy;
+        hOut[r * hidden + j] = o * tanh(cy);
+        xp[x + j] = i;
+        xp[x + hidden + j] = f;
+        xp[x + 2 * hidden + j] = cand;
+        xp[x + 3 * hidden + j] = o;
+      }
+    }
   }
 
   @Override
   public void gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
-    int start = vectorApi ? VectorKernels.gruCell(rows, hidden, xp, xpOff, gates, h) : 0;
-    PlainKernels.gruCell(rows, hidden, start, xp, xpOff, gates, h);
+    if (!vectorApi) {
+      PlainKernels.gruCell(rows, hidden, xp, xpOff, gates, h);
+      return;
+    }
+    int start = VectorKernels.gruCell(rows, hidden, xp, xpOff, gates, h);
+    int gh = 3 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = xpOff + r * gh;
+      int g = r * gh;
+      for (int j = start; j < hidden; j++) {
+        float reset = sigmoid(xp[x + j] + gates[g + j]);
+        float update = sigmoid(xp[x + hidden + j] + gates[g + hidden + j]);
+        float n = tanh(xp[x + 2 * hidden + j] + reset * gates[g + 2 * hidden + j]);
+        int k = r * hidden + j;
+        h[k] = n + update * (h[k] - n);
+        xp[x + j] = reset;
+        xp[x + hidden + j] = update;
+        xp[x + 2 * hidden + j] = n;
+      }
+    }
   }
 
   @Override
@@ -403,13 +455,32 @@ final class FloatMath implements CpuMath<float[]> {
       float[] dc,
       float[] dA,
       int dAOff) {
+    if (!vectorApi) {
+      PlainKernels.lstmCellBackward(rows, hidden, act, actOff, c, cOff, cPrev, dOut, dc, dA, dAOff);
+      return;
+    }
     int start =
-        vectorApi
-            ? VectorKernels.lstmCellBackward(
-                rows, hidden, act, actOff, c, cOff, cPrev, dOut, dc, dA, dAOff)
-            : 0;
-    PlainKernels.lstmCellBackward(
-        rows, hidden, start, act, actOff, c, cOff, cPrev, dOut, dc, dA, dAOff);
+        VectorKernels.lstmCellBackward(
+            rows, hidden, act, actOff, c, cOff, cPrev, dOut, dc, dA, dAOff);
+    int gh = 4 * hidden;
+    for (int r = 0; r < rows; r++) {
+      int x = actOff + r * gh;
+      int d = dAOff + r * gh;
+      for (int j = start; j < hidden; j++) {
+        int k = r * hidden + j;
+        float i = act[x + j];
+        float f = act[x + hidden + j];
+        float g = act[x + 2 * hidden + j];
+        float o = act[x + 3 * hidden + j];
+        float tc = tanh(c[cOff + k]);
+        float dcTotal = dc[k] + dOut[k] * o * (1f - tc * tc);
+        dA[d + j] = dcTotal * g * i * (1f - i);
+        dA[d + hidden + j] = dcTotal * cPrev[k] * f * (1f - f);
+        dA[d + 2 * hidden + j] = dcTotal * i * (1f - g * g);
+        dA[d + 3 * hidden + j] = dOut[k] * tc * o * (1f - o);
+        dc[k] = dcTotal * f;
+      }
+    }
   }
 
   @Override

@@ -1,171 +1,169 @@
 package dev.rnn4j.backend.cpu;
 
 /**
- * {@link FloatMath}'s RNN, LSTM and GRU cells as passes over arrays, in loops C2 vectorizes by
- * itself: the plain path's cells, and the Vector API path's for the columns past its last whole
- * vector. Each pass does {@link VectorKernels}' operations for the columns {@code [from, hidden)}
- * of a row, so both paths compute the same bits.
+ * The plain path's RNN, LSTM and GRU cells: {@link VectorKernels}' operations, value for value, in
+ * loops C2 vectorizes by itself, so both paths compute the same bits.
  *
- * <p>One function a value, called per element, keeps C2 from vectorizing anything: exp reads and
- * writes float bits, which C2 (JDK 17) does not vectorize, and tanh has a branch. So exp is cut in
- * two passes, its polynomial over the whole row (vectorized) and the scaling by 2^n from the bits
- * (scalar, a few operations); tanh's branches and sign are a scalar pass after the vectorized
- * division. That made the plain LSTM cell 3 to 4 times faster.
+ * <p>Called per element, the scalar functions keep C2 from vectorizing anything: exp reads and
+ * writes float bits, which C2 (JDK 17) does not vectorize, and tanh has branches. So exp is cut in
+ * two passes, its polynomial (vectorized) and the scaling by 2^n from the bits (scalar, a few
+ * operations), and tanh chooses its series and its sign with factors of exactly 0, 1 or ±1. C2's
+ * vector loops also need long trip counts (a short loop runs mostly in its scalar pre- and
+ * post-loops), so the cells work on chunks of rows with each gate's values contiguous over the
+ * chunk, not row by row.
  */
 final class PlainKernels {
-  // Each thread's work rows: exp's arguments and results, and the rounding sums that carry 2^n.
-  private static final ThreadLocal<float[]> CELL = ThreadLocal.withInitial(() -> new float[0]);
+  // Each thread's work buffers: the gates' exp arguments and values, gate by gate over a chunk of
+  // rows; exp's rounding sums, which carry 2^n between its two passes; tanh's arguments.
+  private static final ThreadLocal<float[]> GATES = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> ROUNDED = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> VALUES = ThreadLocal.withInitial(() -> new float[0]);
   private static final float TWO_126 = 0x1p126f;
 
   private PlainKernels() {}
 
-  /** {@link FloatMath#lstmCell} for the columns {@code [from, hidden)} of every row. */
+  /** {@link FloatMath#lstmCell} on whole rows. */
   static void lstmCell(
-      int rows,
-      int hidden,
-      int from,
-      float[] xp,
-      int xpOff,
-      float[] gates,
-      float[] c,
-      float[] hOut) {
+      int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
     int gh = 4 * hidden;
     int chunk = chunkRows(gh);
-    float[] t = buffer(CELL, chunk * gh);
+    float[] t = buffer(GATES, chunk * gh);
     float[] k = buffer(ROUNDED, chunk * gh);
+    float[] u = buffer(VALUES, chunk * hidden);
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
+      int nh = n * hidden;
+      // Gate q of row r at t[q * nh + r * hidden]: -v for the sigmoid gates (i, f, o), 2|v| for
+      // the tanh gate (g), whose v goes to u.
       for (int r = 0; r < n; r++) {
         int x = xpOff + (r0 + r) * gh;
         int g = (r0 + r) * gh;
-        int at = r * gh;
-        // As VectorKernels: -v for the sigmoid gates (i, f, o), 2|v| for the tanh gate, whose v
-        // stays in xp.
-        negatedSums(xp, x, gates, g, t, at, from, hidden);
-        negatedSums(xp, x + hidden, gates, g + hidden, t, at + hidden, from, hidden);
-        tanhArguments(xp, x + 2 * hidden, gates, g + 2 * hidden, t, at + 2 * hidden, from, hidden);
-        negatedSums(xp, x + 3 * hidden, gates, g + 3 * hidden, t, at + 3 * hidden, from, hidden);
+        int at = r * hidden;
+        for (int j = 0; j < hidden; j++) {
+          t[at + j] = -(xp[x + j] + gates[g + j]);
+        }
+        for (int j = 0; j < hidden; j++) {
+          t[nh + at + j] = -(xp[x + hidden + j] + gates[g + hidden + j]);
+        }
+        for (int j = 0; j < hidden; j++) {
+          float v = xp[x + 2 * hidden + j] + gates[g + 2 * hidden + j];
+          u[at + j] = v;
+          t[2 * nh + at + j] = Math.abs(v) * 2f;
+        }
+        for (int j = 0; j < hidden; j++) {
+          t[3 * nh + at + j] = -(xp[x + 3 * hidden + j] + gates[g + 3 * hidden + j]);
+        }
       }
-      expRows(t, k, n * 4, hidden, from);
+      expInPlace(t, k, 0, 4 * nh);
+      sigmoids(t, 0, 2 * nh);
+      tanhs(u, 0, t, 2 * nh, t, 2 * nh, nh);
+      sigmoids(t, 3 * nh, 4 * nh);
+      // c = f * c + i * g, then h = o * tanh(c): c and h are contiguous over the chunk's rows.
+      int s0 = r0 * hidden;
+      for (int q = 0; q < nh; q++) {
+        float cy = t[nh + q] * c[s0 + q] + t[q] * t[2 * nh + q];
+        c[s0 + q] = cy;
+        u[q] = Math.abs(cy) * 2f;
+      }
+      expInPlace(u, k, 0, nh);
+      tanhs(c, s0, u, 0, hOut, s0, nh);
+      for (int q = 0; q < nh; q++) {
+        hOut[s0 + q] = t[3 * nh + q] * hOut[s0 + q];
+      }
+      // The activations back into xp, where the backward pass reads them.
       for (int r = 0; r < n; r++) {
         int x = xpOff + (r0 + r) * gh;
-        int at = r * gh;
-        sigmoids(t, at, xp, x, from, hidden);
-        sigmoids(t, at + hidden, xp, x + hidden, from, hidden);
-        tanhs(xp, x + 2 * hidden, t, at + 2 * hidden, xp, x + 2 * hidden, from, hidden);
-        sigmoids(t, at + 3 * hidden, xp, x + 3 * hidden, from, hidden);
-        // c = f * c + i * g, and tanh(c)'s exp argument.
-        int s = (r0 + r) * hidden;
-        for (int j = from; j < hidden; j++) {
-          float cy = xp[x + hidden + j] * c[s + j] + xp[x + j] * xp[x + 2 * hidden + j];
-          c[s + j] = cy;
-          t[r * hidden + j] = Math.abs(cy) * 2f;
-        }
-      }
-      // h = o * tanh(c): c and h are contiguous over the chunk's rows.
-      int s0 = r0 * hidden;
-      expRows(t, k, n, hidden, from);
-      tanhRows(c, s0, t, hOut, s0, n, hidden, from);
-      for (int r = 0; r < n; r++) {
-        int x = xpOff + (r0 + r) * gh + 3 * hidden;
-        int s = (r0 + r) * hidden;
-        for (int j = from; j < hidden; j++) {
-          hOut[s + j] = xp[x + j] * hOut[s + j];
+        for (int q = 0; q < 4; q++) {
+          System.arraycopy(t, q * nh + r * hidden, xp, x + q * hidden, hidden);
         }
       }
     }
   }
 
-  /** {@link FloatMath#rnnCell} for the columns {@code [from, hidden)} of every row. */
+  /** {@link FloatMath#rnnCell} on whole rows. */
   static void rnnCell(
-      boolean relu,
-      int rows,
-      int hidden,
-      int from,
-      float[] xp,
-      int xpOff,
-      float[] gates,
-      float[] h) {
-    int chunk = chunkRows(hidden);
-    float[] t = buffer(CELL, 2 * chunk * hidden);
-    float[] k = buffer(ROUNDED, chunk * hidden);
-    for (int r0 = 0; r0 < rows; r0 += chunk) {
-      int n = Math.min(chunk, rows - r0);
-      // v = xp + gates at t[n * hidden..], exp's argument 2|v| at t[0..]; xp stays as it is.
-      for (int r = 0; r < n; r++) {
-        int s = (r0 + r) * hidden;
-        int x = xpOff + s;
-        int at = r * hidden;
-        for (int j = from; j < hidden; j++) {
-          float v = xp[x + j] + gates[s + j];
-          if (relu) {
-            h[s + j] = v > 0f ? v : 0f;
-          } else {
-            t[n * hidden + at + j] = v;
-            t[at + j] = Math.abs(v) * 2f;
-          }
-        }
+      boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
+    int size = rows * hidden;
+    if (relu) {
+      for (int q = 0; q < size; q++) {
+        float v = xp[xpOff + q] + gates[q];
+        h[q] = v > 0f ? v : 0f;
       }
-      if (!relu) {
-        expRows(t, k, n, hidden, from);
-        for (int r = 0; r < n; r++) {
-          int at = r * hidden;
-          tanhs(t, n * hidden + at, t, at, h, (r0 + r) * hidden, from, hidden);
-        }
+      return;
+    }
+    // xp's and the gates' rows are contiguous: v = xp + gates to u, exp's argument 2|v| to t.
+    int chunk = chunkRows(hidden) * hidden;
+    float[] t = buffer(GATES, chunk);
+    float[] k = buffer(ROUNDED, chunk);
+    float[] u = buffer(VALUES, chunk);
+    for (int q0 = 0; q0 < size; q0 += chunk) {
+      int n = Math.min(chunk, size - q0);
+      for (int q = 0; q < n; q++) {
+        float v = xp[xpOff + q0 + q] + gates[q0 + q];
+        u[q] = v;
+        t[q] = Math.abs(v) * 2f;
       }
+      expInPlace(t, k, 0, n);
+      tanhs(u, 0, t, 0, h, q0, n);
     }
   }
 
-  /** {@link FloatMath#gruCell} for the columns {@code [from, hidden)} of every row. */
-  static void gruCell(
-      int rows, int hidden, int from, float[] xp, int xpOff, float[] gates, float[] h) {
+  /** {@link FloatMath#gruCell} on whole rows. */
+  static void gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int gh = 3 * hidden;
     int chunk = chunkRows(gh);
-    float[] t = buffer(CELL, chunk * gh);
+    float[] t = buffer(GATES, chunk * gh);
     float[] k = buffer(ROUNDED, chunk * gh);
+    float[] u = buffer(VALUES, chunk * hidden);
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
-      // Each row's r and z arguments at t[r * 2 hidden..], n's after them all.
+      int nh = n * hidden;
+      // Gate q of row r at t[q * nh + r * hidden]: -v for r and z.
       for (int r = 0; r < n; r++) {
         int x = xpOff + (r0 + r) * gh;
         int g = (r0 + r) * gh;
-        negatedSums(xp, x, gates, g, t, 2 * r * hidden, from, hidden);
-        negatedSums(xp, x + hidden, gates, g + hidden, t, (2 * r + 1) * hidden, from, hidden);
-      }
-      expRows(t, k, 2 * n, hidden, from);
-      int tn = 2 * n * hidden;
-      for (int r = 0; r < n; r++) {
-        int x = xpOff + (r0 + r) * gh;
-        int g = (r0 + r) * gh;
-        sigmoids(t, 2 * r * hidden, xp, x, from, hidden);
-        sigmoids(t, (2 * r + 1) * hidden, xp, x + hidden, from, hidden);
-        // n = tanh(xp_n + r * (W_hn h + b_hn)).
-        for (int j = from; j < hidden; j++) {
-          float v = xp[x + 2 * hidden + j] + xp[x + j] * gates[g + 2 * hidden + j];
-          xp[x + 2 * hidden + j] = v;
-          t[tn + r * hidden + j] = Math.abs(v) * 2f;
+        int at = r * hidden;
+        for (int j = 0; j < hidden; j++) {
+          t[at + j] = -(xp[x + j] + gates[g + j]);
+        }
+        for (int j = 0; j < hidden; j++) {
+          t[nh + at + j] = -(xp[x + hidden + j] + gates[g + hidden + j]);
         }
       }
-      expRows(t, k, tn, n, hidden, from);
+      expInPlace(t, k, 0, 2 * nh);
+      sigmoids(t, 0, 2 * nh);
+      // n = tanh(xp_n + r * (W_hn h + b_hn)): v to u, 2|v| to t.
+      for (int r = 0; r < n; r++) {
+        int x = xpOff + (r0 + r) * gh + 2 * hidden;
+        int g = (r0 + r) * gh + 2 * hidden;
+        int at = r * hidden;
+        for (int j = 0; j < hidden; j++) {
+          float v = xp[x + j] + t[at + j] * gates[g + j];
+          u[at + j] = v;
+          t[2 * nh + at + j] = Math.abs(v) * 2f;
+        }
+      }
+      expInPlace(t, k, 2 * nh, 3 * nh);
+      tanhs(u, 0, t, 2 * nh, t, 2 * nh, nh);
+      // h = n + z * (h - n), h contiguous over the chunk's rows.
+      int s0 = r0 * hidden;
+      for (int q = 0; q < nh; q++) {
+        float nq = t[2 * nh + q];
+        h[s0 + q] = nq + t[nh + q] * (h[s0 + q] - nq);
+      }
       for (int r = 0; r < n; r++) {
         int x = xpOff + (r0 + r) * gh;
-        int s = (r0 + r) * hidden;
-        tanhs(xp, x + 2 * hidden, t, tn + r * hidden, xp, x + 2 * hidden, from, hidden);
-        // h = n + z * (h - n).
-        for (int j = from; j < hidden; j++) {
-          float nj = xp[x + 2 * hidden + j];
-          h[s + j] = nj + xp[x + hidden + j] * (h[s + j] - nj);
+        for (int q = 0; q < 3; q++) {
+          System.arraycopy(t, q * nh + r * hidden, xp, x + q * hidden, hidden);
         }
       }
     }
   }
 
-  /** {@link FloatMath#lstmCellBackward} for the columns {@code [from, hidden)} of every row. */
+  /** {@link FloatMath#lstmCellBackward} on whole rows. */
   static void lstmCellBackward(
       int rows,
       int hidden,
-      int from,
       float[] act,
       int actOff,
       float[] c,
@@ -177,24 +175,23 @@ final class PlainKernels {
       int dAOff) {
     int gh = 4 * hidden;
     int chunk = chunkRows(hidden);
-    float[] t = buffer(CELL, chunk * hidden);
+    float[] t = buffer(GATES, chunk * hidden);
     float[] k = buffer(ROUNDED, chunk * hidden);
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
+      int nh = n * hidden;
       int s0 = r0 * hidden;
       // tanh(c) over the chunk's rows, which are contiguous in c.
-      for (int r = 0; r < n; r++) {
-        for (int j = from; j < hidden; j++) {
-          t[r * hidden + j] = Math.abs(c[cOff + s0 + r * hidden + j]) * 2f;
-        }
+      for (int q = 0; q < nh; q++) {
+        t[q] = Math.abs(c[cOff + s0 + q]) * 2f;
       }
-      expRows(t, k, n, hidden, from);
-      tanhRows(c, cOff + s0, t, t, 0, n, hidden, from);
+      expInPlace(t, k, 0, nh);
+      tanhs(c, cOff + s0, t, 0, t, 0, nh);
       for (int r = 0; r < n; r++) {
         int s = s0 + r * hidden;
         int x = actOff + (r0 + r) * gh;
         int d = dAOff + (r0 + r) * gh;
-        for (int j = from; j < hidden; j++) {
+        for (int j = 0; j < hidden; j++) {
           float i = act[x + j];
           float f = act[x + hidden + j];
           float g = act[x + 2 * hidden + j];
@@ -218,58 +215,6 @@ final class PlainKernels {
    */
   private static int chunkRows(int width) {
     return Math.max(1, 4096 / width);
-  }
-
-  /** {@code t[at + j] = -(xp[x + j] + gates[g + j])}: a sigmoid gate's exp argument. */
-  private static void negatedSums(
-      float[] xp, int x, float[] gates, int g, float[] t, int at, int from, int to) {
-    for (int j = from; j < to; j++) {
-      t[at + j] = -(xp[x + j] + gates[g + j]);
-    }
-  }
-
-  /** {@code v = xp + gates} stays in xp; {@code t = 2|v|}: a tanh gate's exp argument. */
-  private static void tanhArguments(
-      float[] xp, int x, float[] gates, int g, float[] t, int at, int from, int to) {
-    for (int j = from; j < to; j++) {
-      float v = xp[x + j] + gates[g + j];
-      xp[x + j] = v;
-      t[at + j] = Math.abs(v) * 2f;
-    }
-  }
-
-  /** {@link #expRows(float[], float[], int, int, int, int)} from {@code t[0]}. */
-  private static void expRows(float[] t, float[] k, int rows, int width, int from) {
-    expRows(t, k, 0, rows, width, from);
-  }
-
-  /**
-   * {@link FloatMath#exp} in place of the columns {@code [from, width)} of {@code rows} rows of
-   * {@code width} floats from {@code t[at]}: one pass over them all when they are whole.
-   */
-  private static void expRows(float[] t, float[] k, int at, int rows, int width, int from) {
-    if (from == 0) {
-      expInPlace(t, k, at, at + rows * width);
-    } else {
-      for (int r = 0; r < rows; r++) {
-        expInPlace(t, k, at + r * width + from, at + (r + 1) * width);
-      }
-    }
-  }
-
-  /**
-   * {@link #tanhs} of {@code rows} rows of {@code width} floats: v from {@code vOff}, e from 0 and
-   * out from {@code o}, each contiguous.
-   */
-  private static void tanhRows(
-      float[] v, int vOff, float[] e, float[] out, int o, int rows, int width, int from) {
-    if (from == 0) {
-      tanhs(v, vOff, e, 0, out, o, 0, rows * width);
-    } else {
-      for (int r = 0; r < rows; r++) {
-        tanhs(v, vOff + r * width, e, r * width, out, o + r * width, from, width);
-      }
-    }
   }
 
   /**
@@ -297,23 +242,22 @@ final class PlainKernels {
     }
   }
 
-  /** {@code out = 1 / (1 + e)} from {@code e = exp(-v)}: {@link FloatMath#sigmoid}. */
-  private static void sigmoids(float[] e, int at, float[] out, int o, int from, int to) {
+  /** {@code e = 1 / (1 + e)} in place over {@code [from, to)}: {@link FloatMath#sigmoid}. */
+  private static void sigmoids(float[] e, int from, int to) {
     for (int j = from; j < to; j++) {
-      out[o + j] = 1f / (1f + e[at + j]);
+      e[j] = 1f / (1f + e[j]);
     }
   }
 
   /**
-   * {@link FloatMath#tanh} of {@code v} from {@code e = exp(2|v|)}, in one pass without branches:
-   * the series (on |v| clamped to 1/16, so that it stays finite) and the form through exp are
-   * blended by a weight w of exactly 0 or 1, and the sign applied as a factor of exactly ±1 (plus
-   * zero, which turns -0 into 0 as the Vector API path's blend does), so each value has the Vector
-   * API path's bits. {@code out} may be {@code v} or {@code e}.
+   * {@link FloatMath#tanh} of {@code n} values of {@code v} from {@code e = exp(2|v|)}, without
+   * branches: the series (on |v| clamped to 1/16, so that it stays finite) and the form through exp
+   * blended by a weight of exactly 0 or 1, the sign applied as a factor of exactly ±1, and zero
+   * added, which turns -0 into 0 as the Vector API path's blend does; so each value has that path's
+   * bits. {@code out} may be {@code v} or {@code e}.
    */
-  static void tanhs(
-      float[] v, int vOff, float[] e, int eOff, float[] out, int o, int from, int to) {
-    for (int j = from; j < to; j++) {
+  static void tanhs(float[] v, int vOff, float[] e, int eOff, float[] out, int o, int n) {
+    for (int j = 0; j < n; j++) {
       float x = v[vOff + j];
       float ax = Math.abs(x);
       float viaExp = 1f - 2f / (e[eOff + j] + 1f);

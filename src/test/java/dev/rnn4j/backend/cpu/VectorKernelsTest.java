@@ -70,8 +70,8 @@ class VectorKernelsTest {
 
   @Test
   void cellsAgree() {
-    // Vector remainders (5, 40), whole vectors (16), and rows beyond the plain cells' chunk (40
-    // rows of LSTM gates at hidden 40 are two chunks of 25).
+    // Vector remainders (5, 40), whole vectors (16), and rows beyond the plain cells' chunks (40
+    // rows of LSTM gates at hidden 40 are two chunks of 25; 9 rows at 130, 9 chunks of one).
     int[][] shapes = {{3, 5}, {3, 16}, {3, 40}, {40, 40}, {9, 130}};
     for (int[] shape : shapes) {
       int rows = shape[0];
@@ -157,7 +157,7 @@ class VectorKernelsTest {
       t[j] = Math.abs(xs[j]) * 2f;
     }
     PlainKernels.expInPlace(t, new float[n], 0, n);
-    PlainKernels.tanhs(xs, 0, t, 0, t, 0, 0, n);
+    PlainKernels.tanhs(xs, 0, t, 0, t, 0, n);
     for (int j = 0; j < n; j++) {
       assertEquals(
           Float.floatToIntBits(FloatMath.tanh(xs[j])),
