@@ -25,6 +25,9 @@ final class FloatMath implements CpuMath<float[]> {
       ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
   private static final AtomicBoolean WARNED = new AtomicBoolean();
+  // Rows of C this short or shorter are too short for the JIT's vector loops (see
+  // addTransposedProductByColumns).
+  private static final int SHORT_ROW = 64;
   // Floats of B per chunk of the plain products' k loop: 256 KiB, half of a Zen core's L2.
   private static final int B_CHUNK_FLOATS = 64 * 1024;
 
@@ -56,6 +59,8 @@ final class FloatMath implements CpuMath<float[]> {
   // time.
   private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
   private final ThreadLocal<float[]> scratch2 = ThreadLocal.withInitial(() -> new float[0]);
+  // A weight gradient's block sums, transposed, for short rows of C.
+  private final ThreadLocal<float[][]> columnSums = ThreadLocal.withInitial(() -> new float[0][]);
   private final ThreadLocal<float[][]> blockRows =
       ThreadLocal.withInitial(() -> new float[SUM_BLOCK][0]);
 
@@ -217,6 +222,10 @@ final class FloatMath implements CpuMath<float[]> {
       VectorKernels.addTransposedProduct(m, p, n, a, aOff, lda, b, bOff, ldb, c);
       return;
     }
+    if (n < p && n <= SHORT_ROW) {
+      addTransposedProductByColumns(m, p, n, a, aOff, lda, b, bOff, ldb, c);
+      return;
+    }
     // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT
     // vectorizes.
     // Two rows of C and two rows of B per pass, as in gemm; each sum still runs in row order.
@@ -280,6 +289,98 @@ final class FloatMath implements CpuMath<float[]> {
         }
       }
     }
+  }
+
+  /**
+   * {@link #addTransposedProduct} for short rows of C (n at most {@link #SHORT_ROW}, fewer than C's
+   * p rows), whose loops would run mostly in the JIT's scalar pre- and post-loops: the sums of each
+   * block of rows are taken transposed, column j of C as one long row over its p elements, with A's
+   * rows as they are; then added into C. Each element still sums its block's rows in order, from
+   * zero, so the bits are the other form's.
+   */
+  private void addTransposedProductByColumns(
+      int m,
+      int p,
+      int n,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[][] c) {
+    // A's rows and the sums, each its own array indexed from 0: the form the JIT vectorizes (it
+    // gives up on references at offsets it cannot relate, such as two into one array).
+    float[][] rows = blockRows(p);
+    float[][] sums = columnSums(n, p);
+    for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
+      int count = Math.min(SUM_BLOCK, m - r0);
+      for (int i = 0; i < count; i++) {
+        System.arraycopy(a, aOff + (r0 + i) * lda, rows[i], 0, p);
+      }
+      for (int j = 0; j < n; j++) {
+        Arrays.fill(sums[j], 0, p, 0f);
+      }
+      int j = 0;
+      for (; j + 2 <= n; j += 2) {
+        float[] y0 = sums[j];
+        float[] y1 = sums[j + 1];
+        int i = 0;
+        for (; i + 2 <= count; i += 2) {
+          int b0 = bOff + (r0 + i) * ldb + j;
+          int b1 = b0 + ldb;
+          float s00 = b[b0];
+          float s01 = b[b0 + 1];
+          float s10 = b[b1];
+          float s11 = b[b1 + 1];
+          float[] x0 = rows[i];
+          float[] x1 = rows[i + 1];
+          for (int q = 0; q < p; q++) {
+            float u = x0[q];
+            float v = x1[q];
+            y0[q] = Math.fma(v, s10, Math.fma(u, s00, y0[q]));
+            y1[q] = Math.fma(v, s11, Math.fma(u, s01, y1[q]));
+          }
+        }
+        for (; i < count; i++) {
+          int b0 = bOff + (r0 + i) * ldb + j;
+          float s0 = b[b0];
+          float s1 = b[b0 + 1];
+          float[] x = rows[i];
+          for (int q = 0; q < p; q++) {
+            float u = x[q];
+            y0[q] = Math.fma(u, s0, y0[q]);
+            y1[q] = Math.fma(u, s1, y1[q]);
+          }
+        }
+      }
+      for (; j < n; j++) {
+        float[] y = sums[j];
+        for (int i = 0; i < count; i++) {
+          float s0 = b[bOff + (r0 + i) * ldb + j];
+          float[] x = rows[i];
+          for (int q = 0; q < p; q++) {
+            y[q] = Math.fma(x[q], s0, y[q]);
+          }
+        }
+      }
+      for (int q = 0; q < p; q++) {
+        float[] y = c[q];
+        for (int k = 0; k < n; k++) {
+          y[k] += sums[k][q];
+        }
+      }
+    }
+  }
+
+  /** This thread's n rows of at least p floats for {@link #addTransposedProductByColumns}. */
+  private float[][] columnSums(int n, int p) {
+    float[][] r = columnSums.get();
+    if (r.length < n || r[0].length < p) {
+      r = new float[Math.max(n, r.length)][Math.max(p, r.length == 0 ? 0 : r[0].length)];
+      columnSums.set(r);
+    }
+    return r;
   }
 
   /** {@link #SUM_BLOCK} rows of at least n elements for this thread. */

@@ -30,7 +30,8 @@ class VectorKernelsTest {
   @Test
   void productsAgree() {
     // Every register tile (6, 4 and 1 rows; 4 panels and 1 in a row), row blocks and a partial
-    // last panel; the plain path's chunks of k (64, 64 and 3 rows of B at n = 1024).
+    // last panel; the plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its
+    // weight gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64).
     int[][] shapes = {
       {7, 13, 45},
       {64, 32, 128},
@@ -39,7 +40,8 @@ class VectorKernelsTest {
       {8, 9, 300},
       {200, 17, 40},
       {1, 40, 130},
-      {5, 131, 1024}
+      {5, 131, 1024},
+      {70, 256, 64}
     };
     for (int[] mkn : shapes) {
       int m = mkn[0];
