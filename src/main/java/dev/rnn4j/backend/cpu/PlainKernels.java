@@ -4,20 +4,20 @@ package dev.rnn4j.backend.cpu;
  * The plain path's RNN, LSTM and GRU cells: {@link VectorKernels}' operations, value for value, in
  * loops C2 vectorizes by itself, so both paths compute the same bits.
  *
- * <p>Called per element, the scalar functions keep C2 from vectorizing anything: exp reads and
- * writes float bits, which C2 (JDK 17) does not vectorize, and tanh has branches. So exp is cut in
- * two passes, its polynomial (vectorized) and the scaling by 2^n from the bits (scalar, a few
- * operations), and tanh chooses its series and its sign with factors of exactly 0, 1 or ±1. C2's
- * vector loops also need long trip counts (a short loop runs mostly in its scalar pre- and
- * post-loops), so the cells work on chunks of rows with each gate's values contiguous over the
- * chunk, not row by row.
+ * <p>Three things keep C2 (JDK 17) from vectorizing a loop, and shape this code. Per-element calls
+ * of the scalar functions: exp reads and writes float bits, which C2 does not vectorize, and tanh
+ * has branches; so exp is two passes, its polynomial (vectorized) and the scaling by 2^n from the
+ * bits (scalar, a few operations), and tanh chooses its series and its sign with factors of exactly
+ * 0, 1 or ±1. Array references at offsets C2 cannot relate to each other ({@code a[x + j]} beside
+ * {@code b[y + j]}): it then leaves the whole loop scalar, so every loop here indexes arrays of its
+ * own from 0, filled and emptied with {@link System#arraycopy}. Short loops, which run mostly in
+ * the scalar pre- and post-loops: so the cells work on chunks of rows, each gate contiguous over
+ * the chunk.
  */
 final class PlainKernels {
-  // Each thread's work buffers: the gates' exp arguments and values, gate by gate over a chunk of
-  // rows; exp's rounding sums, which carry 2^n between its two passes; tanh's arguments.
-  private static final ThreadLocal<float[]> GATES = ThreadLocal.withInitial(() -> new float[0]);
-  private static final ThreadLocal<float[]> ROUNDED = ThreadLocal.withInitial(() -> new float[0]);
-  private static final ThreadLocal<float[]> VALUES = ThreadLocal.withInitial(() -> new float[0]);
+  // Each thread's work arrays, each its own (see above), for chunks of CHUNK_FLOATS floats.
+  private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[0][]);
+  private static final int CHUNK_FLOATS = 4096;
   private static final float TWO_126 = 0x1p126f;
 
   private PlainKernels() {}
@@ -27,55 +27,52 @@ final class PlainKernels {
       int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
     int gh = 4 * hidden;
     int chunk = chunkRows(gh);
-    float[] t = buffer(GATES, chunk * gh);
-    float[] k = buffer(ROUNDED, chunk * gh);
-    float[] u = buffer(VALUES, chunk * hidden);
+    float[][] w = work(chunk * gh);
+    float[] v = w[0];
+    float[] g = w[1];
+    float[] gi = w[2];
+    float[] gf = w[3];
+    float[] gg = w[4];
+    float[] go = w[5];
+    float[] e = w[6];
+    float[] k = w[7];
+    float[] cy = w[8];
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int nh = n * hidden;
-      // Gate q of row r at t[q * nh + r * hidden]: -v for the sigmoid gates (i, f, o), 2|v| for
-      // the tanh gate (g), whose v goes to u.
+      int size = n * gh;
+      // The pre-activations v = xp + gates of the chunk's rows, then each gate's over the chunk.
+      System.arraycopy(xp, xpOff + r0 * gh, v, 0, size);
+      System.arraycopy(gates, r0 * gh, g, 0, size);
+      add(v, g, size);
       for (int r = 0; r < n; r++) {
-        int x = xpOff + (r0 + r) * gh;
-        int g = (r0 + r) * gh;
-        int at = r * hidden;
-        for (int j = 0; j < hidden; j++) {
-          t[at + j] = -(xp[x + j] + gates[g + j]);
-        }
-        for (int j = 0; j < hidden; j++) {
-          t[nh + at + j] = -(xp[x + hidden + j] + gates[g + hidden + j]);
-        }
-        for (int j = 0; j < hidden; j++) {
-          float v = xp[x + 2 * hidden + j] + gates[g + 2 * hidden + j];
-          u[at + j] = v;
-          t[2 * nh + at + j] = Math.abs(v) * 2f;
-        }
-        for (int j = 0; j < hidden; j++) {
-          t[3 * nh + at + j] = -(xp[x + 3 * hidden + j] + gates[g + 3 * hidden + j]);
-        }
+        System.arraycopy(v, r * gh, gi, r * hidden, hidden);
+        System.arraycopy(v, r * gh + hidden, gf, r * hidden, hidden);
+        System.arraycopy(v, r * gh + 2 * hidden, gg, r * hidden, hidden);
+        System.arraycopy(v, r * gh + 3 * hidden, go, r * hidden, hidden);
       }
-      expInPlace(t, k, 0, 4 * nh);
-      sigmoids(t, 0, 2 * nh);
-      tanhs(u, 0, t, 2 * nh, t, 2 * nh, nh);
-      sigmoids(t, 3 * nh, 4 * nh);
-      // c = f * c + i * g, then h = o * tanh(c): c and h are contiguous over the chunk's rows.
-      int s0 = r0 * hidden;
+      sigmoids(gi, e, k, nh);
+      sigmoids(gf, e, k, nh);
+      sigmoids(go, e, k, nh);
+      tanhs(gg, e, k, nh);
+      // c = f * c + i * g, then h = o * tanh(c); c and h are contiguous over the chunk's rows.
+      System.arraycopy(c, r0 * hidden, cy, 0, nh);
       for (int q = 0; q < nh; q++) {
-        float cy = t[nh + q] * c[s0 + q] + t[q] * t[2 * nh + q];
-        c[s0 + q] = cy;
-        u[q] = Math.abs(cy) * 2f;
+        cy[q] = gf[q] * cy[q] + gi[q] * gg[q];
       }
-      expInPlace(u, k, 0, nh);
-      tanhs(c, s0, u, 0, hOut, s0, nh);
+      System.arraycopy(cy, 0, c, r0 * hidden, nh);
+      tanhs(cy, e, k, nh);
       for (int q = 0; q < nh; q++) {
-        hOut[s0 + q] = t[3 * nh + q] * hOut[s0 + q];
+        cy[q] = go[q] * cy[q];
       }
+      System.arraycopy(cy, 0, hOut, r0 * hidden, nh);
       // The activations back into xp, where the backward pass reads them.
       for (int r = 0; r < n; r++) {
         int x = xpOff + (r0 + r) * gh;
-        for (int q = 0; q < 4; q++) {
-          System.arraycopy(t, q * nh + r * hidden, xp, x + q * hidden, hidden);
-        }
+        System.arraycopy(gi, r * hidden, xp, x, hidden);
+        System.arraycopy(gf, r * hidden, xp, x + hidden, hidden);
+        System.arraycopy(gg, r * hidden, xp, x + 2 * hidden, hidden);
+        System.arraycopy(go, r * hidden, xp, x + 3 * hidden, hidden);
       }
     }
   }
@@ -83,28 +80,27 @@ final class PlainKernels {
   /** {@link FloatMath#rnnCell} on whole rows. */
   static void rnnCell(
       boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
+    // xp's and the gates' rows are contiguous: v = xp + gates over chunks of them.
     int size = rows * hidden;
-    if (relu) {
-      for (int q = 0; q < size; q++) {
-        float v = xp[xpOff + q] + gates[q];
-        h[q] = v > 0f ? v : 0f;
-      }
-      return;
-    }
-    // xp's and the gates' rows are contiguous: v = xp + gates to u, exp's argument 2|v| to t.
     int chunk = chunkRows(hidden) * hidden;
-    float[] t = buffer(GATES, chunk);
-    float[] k = buffer(ROUNDED, chunk);
-    float[] u = buffer(VALUES, chunk);
+    float[][] w = work(chunk);
+    float[] v = w[0];
+    float[] g = w[1];
+    float[] e = w[2];
+    float[] k = w[3];
     for (int q0 = 0; q0 < size; q0 += chunk) {
       int n = Math.min(chunk, size - q0);
-      for (int q = 0; q < n; q++) {
-        float v = xp[xpOff + q0 + q] + gates[q0 + q];
-        u[q] = v;
-        t[q] = Math.abs(v) * 2f;
+      System.arraycopy(xp, xpOff + q0, v, 0, n);
+      System.arraycopy(gates, q0, g, 0, n);
+      add(v, g, n);
+      if (relu) {
+        for (int q = 0; q < n; q++) {
+          v[q] = v[q] > 0f ? v[q] : 0f;
+        }
+      } else {
+        tanhs(v, e, k, n);
       }
-      expInPlace(t, k, 0, n);
-      tanhs(u, 0, t, 0, h, q0, n);
+      System.arraycopy(v, 0, h, q0, n);
     }
   }
 
@@ -112,50 +108,49 @@ final class PlainKernels {
   static void gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int gh = 3 * hidden;
     int chunk = chunkRows(gh);
-    float[] t = buffer(GATES, chunk * gh);
-    float[] k = buffer(ROUNDED, chunk * gh);
-    float[] u = buffer(VALUES, chunk * hidden);
+    float[][] w = work(chunk * gh);
+    float[] v = w[0];
+    float[] g = w[1];
+    float[] gr = w[2];
+    float[] gz = w[3];
+    float[] gn = w[4];
+    float[] hn = w[5];
+    float[] e = w[6];
+    float[] k = w[7];
+    float[] hy = w[8];
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int nh = n * hidden;
-      // Gate q of row r at t[q * nh + r * hidden]: -v for r and z.
+      int size = n * gh;
+      // r and z from v = xp + gates; n from xp_n + r * (W_hn h + b_hn).
+      System.arraycopy(xp, xpOff + r0 * gh, v, 0, size);
+      System.arraycopy(gates, r0 * gh, g, 0, size);
       for (int r = 0; r < n; r++) {
-        int x = xpOff + (r0 + r) * gh;
-        int g = (r0 + r) * gh;
-        int at = r * hidden;
-        for (int j = 0; j < hidden; j++) {
-          t[at + j] = -(xp[x + j] + gates[g + j]);
-        }
-        for (int j = 0; j < hidden; j++) {
-          t[nh + at + j] = -(xp[x + hidden + j] + gates[g + hidden + j]);
-        }
+        System.arraycopy(v, r * gh + 2 * hidden, gn, r * hidden, hidden);
+        System.arraycopy(g, r * gh + 2 * hidden, hn, r * hidden, hidden);
       }
-      expInPlace(t, k, 0, 2 * nh);
-      sigmoids(t, 0, 2 * nh);
-      // n = tanh(xp_n + r * (W_hn h + b_hn)): v to u, 2|v| to t.
+      add(v, g, size);
       for (int r = 0; r < n; r++) {
-        int x = xpOff + (r0 + r) * gh + 2 * hidden;
-        int g = (r0 + r) * gh + 2 * hidden;
-        int at = r * hidden;
-        for (int j = 0; j < hidden; j++) {
-          float v = xp[x + j] + t[at + j] * gates[g + j];
-          u[at + j] = v;
-          t[2 * nh + at + j] = Math.abs(v) * 2f;
-        }
+        System.arraycopy(v, r * gh, gr, r * hidden, hidden);
+        System.arraycopy(v, r * gh + hidden, gz, r * hidden, hidden);
       }
-      expInPlace(t, k, 2 * nh, 3 * nh);
-      tanhs(u, 0, t, 2 * nh, t, 2 * nh, nh);
-      // h = n + z * (h - n), h contiguous over the chunk's rows.
-      int s0 = r0 * hidden;
+      sigmoids(gr, e, k, nh);
+      sigmoids(gz, e, k, nh);
       for (int q = 0; q < nh; q++) {
-        float nq = t[2 * nh + q];
-        h[s0 + q] = nq + t[nh + q] * (h[s0 + q] - nq);
+        gn[q] = gn[q] + gr[q] * hn[q];
       }
+      tanhs(gn, e, k, nh);
+      // h = n + z * (h - n), h contiguous over the chunk's rows.
+      System.arraycopy(h, r0 * hidden, hy, 0, nh);
+      for (int q = 0; q < nh; q++) {
+        hy[q] = gn[q] + gz[q] * (hy[q] - gn[q]);
+      }
+      System.arraycopy(hy, 0, h, r0 * hidden, nh);
       for (int r = 0; r < n; r++) {
         int x = xpOff + (r0 + r) * gh;
-        for (int q = 0; q < 3; q++) {
-          System.arraycopy(t, q * nh + r * hidden, xp, x + q * hidden, hidden);
-        }
+        System.arraycopy(gr, r * hidden, xp, x, hidden);
+        System.arraycopy(gz, r * hidden, xp, x + hidden, hidden);
+        System.arraycopy(gn, r * hidden, xp, x + 2 * hidden, hidden);
       }
     }
   }
@@ -174,38 +169,87 @@ final class PlainKernels {
       float[] dA,
       int dAOff) {
     int gh = 4 * hidden;
-    int chunk = chunkRows(hidden);
-    float[] t = buffer(GATES, chunk * hidden);
-    float[] k = buffer(ROUNDED, chunk * hidden);
+    int chunk = chunkRows(gh);
+    float[][] w = work(chunk * gh);
+    float[] tc = w[0];
+    float[] gi = w[1];
+    float[] gf = w[2];
+    float[] gg = w[3];
+    float[] go = w[4];
+    float[] e = w[5];
+    float[] k = w[6];
+    float[] out = w[7];
+    float[] total = w[8];
+    float[] prev = w[9];
+    float[] d = w[10];
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int nh = n * hidden;
       int s0 = r0 * hidden;
-      // tanh(c) over the chunk's rows, which are contiguous in c.
-      for (int q = 0; q < nh; q++) {
-        t[q] = Math.abs(c[cOff + s0 + q]) * 2f;
-      }
-      expInPlace(t, k, 0, nh);
-      tanhs(c, cOff + s0, t, 0, t, 0, nh);
+      System.arraycopy(c, cOff + s0, tc, 0, nh);
+      tanhs(tc, e, k, nh);
       for (int r = 0; r < n; r++) {
-        int s = s0 + r * hidden;
         int x = actOff + (r0 + r) * gh;
-        int d = dAOff + (r0 + r) * gh;
-        for (int j = 0; j < hidden; j++) {
-          float i = act[x + j];
-          float f = act[x + hidden + j];
-          float g = act[x + 2 * hidden + j];
-          float o = act[x + 3 * hidden + j];
-          float tc = t[r * hidden + j];
-          float out = dOut[s + j];
-          float total = dc[s + j] + out * o * (1f - tc * tc);
-          dA[d + j] = total * g * i * (1f - i);
-          dA[d + hidden + j] = total * cPrev[s + j] * f * (1f - f);
-          dA[d + 2 * hidden + j] = total * i * (1f - g * g);
-          dA[d + 3 * hidden + j] = out * tc * o * (1f - o);
-          dc[s + j] = total * f;
-        }
+        System.arraycopy(act, x, gi, r * hidden, hidden);
+        System.arraycopy(act, x + hidden, gf, r * hidden, hidden);
+        System.arraycopy(act, x + 2 * hidden, gg, r * hidden, hidden);
+        System.arraycopy(act, x + 3 * hidden, go, r * hidden, hidden);
       }
+      System.arraycopy(dOut, s0, out, 0, nh);
+      System.arraycopy(dc, s0, total, 0, nh);
+      System.arraycopy(cPrev, s0, prev, 0, nh);
+      for (int q = 0; q < nh; q++) {
+        total[q] = total[q] + out[q] * go[q] * (1f - tc[q] * tc[q]);
+      }
+      // The four gates' gradients, gate by gate, into dA's rows.
+      for (int q = 0; q < nh; q++) {
+        d[q] = total[q] * gg[q] * gi[q] * (1f - gi[q]);
+      }
+      scatterGate(d, dA, dAOff + r0 * gh, 0, n, hidden);
+      for (int q = 0; q < nh; q++) {
+        d[q] = total[q] * prev[q] * gf[q] * (1f - gf[q]);
+      }
+      scatterGate(d, dA, dAOff + r0 * gh, 1, n, hidden);
+      for (int q = 0; q < nh; q++) {
+        d[q] = total[q] * gi[q] * (1f - gg[q] * gg[q]);
+      }
+      scatterGate(d, dA, dAOff + r0 * gh, 2, n, hidden);
+      for (int q = 0; q < nh; q++) {
+        d[q] = out[q] * tc[q] * go[q] * (1f - go[q]);
+      }
+      scatterGate(d, dA, dAOff + r0 * gh, 3, n, hidden);
+      for (int q = 0; q < nh; q++) {
+        total[q] = total[q] * gf[q];
+      }
+      System.arraycopy(total, 0, dc, s0, nh);
+    }
+  }
+
+  /** Gate {@code gate}'s values of n rows, contiguous in {@code d}, into rows of four gates. */
+  private static void scatterGate(float[] d, float[] dst, int at, int gate, int n, int hidden) {
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(d, r * hidden, dst, at + (4 * r + gate) * hidden, hidden);
+    }
+  }
+
+  /** {@code v += g} over {@code [0, n)}. */
+  private static void add(float[] v, float[] g, int n) {
+    for (int q = 0; q < n; q++) {
+      v[q] = v[q] + g[q];
+    }
+  }
+
+  /**
+   * {@link FloatMath#sigmoid} of {@code v[0, n)} in place, {@code 1 / (1 + exp(-v))}, with {@code
+   * e} and {@code k} as work arrays.
+   */
+  private static void sigmoids(float[] v, float[] e, float[] k, int n) {
+    for (int q = 0; q < n; q++) {
+      e[q] = -v[q];
+    }
+    expInPlace(e, k, n);
+    for (int q = 0; q < n; q++) {
+      v[q] = 1f / (1f + e[q]);
     }
   }
 
@@ -214,15 +258,15 @@ final class PlainKernels {
    * 16 KiB, so that short rows still make long loops.
    */
   private static int chunkRows(int width) {
-    return Math.max(1, 4096 / width);
+    return Math.max(1, CHUNK_FLOATS / width);
   }
 
   /**
-   * {@link FloatMath#exp} of {@code a[from, to)} in place, {@code k} holding the rounding sums
-   * between its two passes.
+   * {@link FloatMath#exp} of {@code a[0, n)} in place, {@code k} holding the rounding sums between
+   * its two passes.
    */
-  static void expInPlace(float[] a, float[] k, int from, int to) {
-    for (int j = from; j < to; j++) {
+  static void expInPlace(float[] a, float[] k, int n) {
+    for (int j = 0; j < n; j++) {
       float c = Math.min(Math.max(a[j], FloatMath.EXP_MIN), FloatMath.EXP_MAX);
       float kn = Math.fma(c, FloatMath.LOG2E, FloatMath.ROUND);
       float minusN = -(kn - FloatMath.ROUND);
@@ -235,32 +279,29 @@ final class PlainKernels {
       a[j] = Math.fma(r, p, 1f);
       k[j] = kn;
     }
-    for (int j = from; j < to; j++) {
+    for (int j = 0; j < n; j++) {
       a[j] *=
           Float.intBitsToFloat(
               (Float.floatToRawIntBits(k[j]) + (127 - FloatMath.ROUND_BITS)) << 23);
     }
   }
 
-  /** {@code e = 1 / (1 + e)} in place over {@code [from, to)}: {@link FloatMath#sigmoid}. */
-  private static void sigmoids(float[] e, int from, int to) {
-    for (int j = from; j < to; j++) {
-      e[j] = 1f / (1f + e[j]);
-    }
-  }
-
   /**
-   * {@link FloatMath#tanh} of {@code n} values of {@code v} from {@code e = exp(2|v|)}, without
-   * branches: the series (on |v| clamped to 1/16, so that it stays finite) and the form through exp
-   * blended by a weight of exactly 0 or 1, the sign applied as a factor of exactly ±1, and zero
-   * added, which turns -0 into 0 as the Vector API path's blend does; so each value has that path's
-   * bits. {@code out} may be {@code v} or {@code e}.
+   * {@link FloatMath#tanh} of {@code v[0, n)} in place, with {@code e} and {@code k} as work
+   * arrays: exp(2|v|), then without branches the series (on |v| clamped to 1/16, so that it stays
+   * finite) and the form through exp blended by a weight of exactly 0 or 1, the sign applied as a
+   * factor of exactly ±1, and zero added, which turns -0 into 0 as the Vector API path's blend
+   * does; so each value has that path's bits.
    */
-  static void tanhs(float[] v, int vOff, float[] e, int eOff, float[] out, int o, int n) {
+  static void tanhs(float[] v, float[] e, float[] k, int n) {
     for (int j = 0; j < n; j++) {
-      float x = v[vOff + j];
+      e[j] = Math.abs(v[j]) * 2f;
+    }
+    expInPlace(e, k, n);
+    for (int j = 0; j < n; j++) {
+      float x = v[j];
       float ax = Math.abs(x);
-      float viaExp = 1f - 2f / (e[eOff + j] + 1f);
+      float viaExp = 1f - 2f / (e[j] + 1f);
       float small = Math.min(ax, FloatMath.TANH_SMALL);
       float x2 = small * small;
       float series =
@@ -272,17 +313,17 @@ final class PlainKernels {
       float w = Math.max(Math.min((FloatMath.TANH_SMALL - ax) * TWO_126, 1f), 0f);
       float t = w * series + (1f - w) * viaExp;
       float sign = Math.max(Math.min(x * TWO_126 * TWO_126, 1f), -1f);
-      out[o + j] = t * sign + 0f;
+      v[j] = t * sign + 0f;
     }
   }
 
-  /** This thread's buffer of {@code local}, at least n floats. */
-  private static float[] buffer(ThreadLocal<float[]> local, int n) {
-    float[] buffer = local.get();
-    if (buffer.length < n) {
-      buffer = new float[n];
-      local.set(buffer);
+  /** This thread's work arrays, each at least n floats. */
+  private static float[][] work(int n) {
+    float[][] w = WORK.get();
+    if (w.length == 0 || w[0].length < n) {
+      w = new float[11][Math.max(n, CHUNK_FLOATS)];
+      WORK.set(w);
     }
-    return buffer;
+    return w;
   }
 }
