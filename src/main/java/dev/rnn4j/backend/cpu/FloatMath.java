@@ -435,13 +435,16 @@ final class FloatMath implements CpuMath<float[]> {
 
   @Override
   public void addColumnSums(int rows, int cols, float[] src, int srcOff, float[] dst) {
+    // Each row copied to an array of its own first: the JIT leaves src[s + j] beside sum[j]
+    // scalar (see PlainKernels).
     float[] sum = scratch(scratch, cols);
+    float[] row = scratch(scratch2, cols);
     for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
       Arrays.fill(sum, 0, cols, 0f);
       for (int r = r0; r < Math.min(rows, r0 + SUM_BLOCK); r++) {
-        int s = srcOff + r * cols;
+        System.arraycopy(src, srcOff + r * cols, row, 0, cols);
         for (int j = 0; j < cols; j++) {
-          sum[j] += src[s + j];
+          sum[j] += row[j];
         }
       }
       for (int j = 0; j < cols; j++) {
@@ -597,28 +600,9 @@ final class FloatMath implements CpuMath<float[]> {
       float[] dXp,
       int dXpOff,
       float[] dGh) {
-    int gh = 3 * hidden;
-    for (int r = 0; r < rows; r++) {
-      int x = actOff + r * gh;
-      int d = dXpOff + r * gh;
-      for (int j = 0; j < hidden; j++) {
-        int k = r * hidden + j;
-        float reset = act[x + j];
-        float update = act[x + hidden + j];
-        float n = act[x + 2 * hidden + j];
-        float grad = dh[k];
-        float dn = grad * (1f - update) * (1f - n * n);
-        float dr = dn * ghn[ghnOff + k] * reset * (1f - reset);
-        float dz = grad * (hPrev[k] - n) * update * (1f - update);
-        dXp[d + j] = dr;
-        dXp[d + hidden + j] = dz;
-        dXp[d + 2 * hidden + j] = dn;
-        dGh[r * gh + j] = dr;
-        dGh[r * gh + hidden + j] = dz;
-        dGh[r * gh + 2 * hidden + j] = dn * reset;
-        dh[k] = grad * update;
-      }
-    }
+    // One implementation for both paths: its loops vectorize without the Vector API.
+    PlainKernels.gruCellBackward(
+        rows, hidden, act, actOff, ghn, ghnOff, hPrev, dh, dXp, dXpOff, dGh);
   }
 
   @Override

@@ -225,6 +225,77 @@ final class PlainKernels {
     }
   }
 
+  /**
+   * {@link FloatMath#gruCellBackward} on whole rows; both paths take it (the Vector API path has no
+   * GRU backward cell of its own).
+   */
+  static void gruCellBackward(
+      int rows,
+      int hidden,
+      float[] act,
+      int actOff,
+      float[] ghn,
+      int ghnOff,
+      float[] hPrev,
+      float[] dh,
+      float[] dXp,
+      int dXpOff,
+      float[] dGh) {
+    int gh = 3 * hidden;
+    int chunk = chunkRows(gh);
+    float[][] w = work(chunk * gh);
+    float[] gr = w[0];
+    float[] gz = w[1];
+    float[] gn = w[2];
+    float[] hn = w[3];
+    float[] prev = w[4];
+    float[] grad = w[5];
+    float[] dr = w[6];
+    float[] dz = w[7];
+    float[] dn = w[8];
+    for (int r0 = 0; r0 < rows; r0 += chunk) {
+      int n = Math.min(chunk, rows - r0);
+      int nh = n * hidden;
+      int s0 = r0 * hidden;
+      for (int r = 0; r < n; r++) {
+        int x = actOff + (r0 + r) * gh;
+        System.arraycopy(act, x, gr, r * hidden, hidden);
+        System.arraycopy(act, x + hidden, gz, r * hidden, hidden);
+        System.arraycopy(act, x + 2 * hidden, gn, r * hidden, hidden);
+      }
+      System.arraycopy(ghn, ghnOff + s0, hn, 0, nh);
+      System.arraycopy(hPrev, s0, prev, 0, nh);
+      System.arraycopy(dh, s0, grad, 0, nh);
+      for (int q = 0; q < nh; q++) {
+        dn[q] = grad[q] * (1f - gz[q]) * (1f - gn[q] * gn[q]);
+      }
+      for (int q = 0; q < nh; q++) {
+        dr[q] = dn[q] * hn[q] * gr[q] * (1f - gr[q]);
+      }
+      for (int q = 0; q < nh; q++) {
+        dz[q] = grad[q] * (prev[q] - gn[q]) * gz[q] * (1f - gz[q]);
+      }
+      for (int r = 0; r < n; r++) {
+        int d = dXpOff + (r0 + r) * gh;
+        int g = (r0 + r) * gh;
+        System.arraycopy(dr, r * hidden, dXp, d, hidden);
+        System.arraycopy(dz, r * hidden, dXp, d + hidden, hidden);
+        System.arraycopy(dn, r * hidden, dXp, d + 2 * hidden, hidden);
+        System.arraycopy(dr, r * hidden, dGh, g, hidden);
+        System.arraycopy(dz, r * hidden, dGh, g + hidden, hidden);
+      }
+      // W_hn's gradient is dn * r; dh keeps the gate-free path, dh * z.
+      for (int q = 0; q < nh; q++) {
+        dn[q] = dn[q] * gr[q];
+        grad[q] = grad[q] * gz[q];
+      }
+      for (int r = 0; r < n; r++) {
+        System.arraycopy(dn, r * hidden, dGh, (r0 + r) * gh + 2 * hidden, hidden);
+      }
+      System.arraycopy(grad, 0, dh, s0, nh);
+    }
+  }
+
   /** Gate {@code gate}'s values of n rows, contiguous in {@code d}, into rows of four gates. */
   private static void scatterGate(float[] d, float[] dst, int at, int gate, int n, int hidden) {
     for (int r = 0; r < n; r++) {
