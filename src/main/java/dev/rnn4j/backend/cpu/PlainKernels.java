@@ -1,8 +1,9 @@
 package dev.rnn4j.backend.cpu;
 
 /**
- * The plain path's RNN, LSTM and GRU cells: {@link VectorKernels}' operations, value for value, in
- * loops C2 vectorizes by itself, so both paths compute the same bits.
+ * The plain path's RNN, LSTM and GRU cells, and GRU's backward cell for both paths: {@link
+ * VectorKernels}' operations, value for value, in loops C2 vectorizes by itself, so both paths
+ * compute the same bits.
  *
  * <p>Three things keep C2 (JDK 17) from vectorizing a loop, and shape this code. Per-element calls
  * of the scalar functions: exp reads and writes float bits, which C2 does not vectorize, and tanh

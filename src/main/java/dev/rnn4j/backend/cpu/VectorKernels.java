@@ -798,9 +798,9 @@ final class VectorKernels {
     // kn's bits less ROUND's are n, with no conversion (a vector F2I conversion is not intrinsic
     // here).
     IntVector bits =
-        ((IntVector) kn.viewAsIntegralLanes())
+        kn.viewAsIntegralLanes()
             .add(127 - FloatMath.ROUND_BITS)
             .lanewise(VectorOperators.LSHL, 23);
-    return p.mul((FloatVector) bits.viewAsFloatingLanes());
+    return p.mul(bits.viewAsFloatingLanes());
   }
 }
