@@ -46,12 +46,10 @@ final class PlainKernels {
       System.arraycopy(xp, xpOff + r0 * gh, v, 0, size);
       System.arraycopy(gates, r0 * gh, g, 0, size);
       add(v, g, size);
-      for (int r = 0; r < n; r++) {
-        System.arraycopy(v, r * gh, gi, r * hidden, hidden);
-        System.arraycopy(v, r * gh + hidden, gf, r * hidden, hidden);
-        System.arraycopy(v, r * gh + 2 * hidden, gg, r * hidden, hidden);
-        System.arraycopy(v, r * gh + 3 * hidden, go, r * hidden, hidden);
-      }
+      gather(v, 0, gh, 0, n, hidden, gi);
+      gather(v, 0, gh, 1, n, hidden, gf);
+      gather(v, 0, gh, 2, n, hidden, gg);
+      gather(v, 0, gh, 3, n, hidden, go);
       sigmoids(gi, e, k, nh);
       sigmoids(gf, e, k, nh);
       sigmoids(go, e, k, nh);
@@ -68,13 +66,11 @@ final class PlainKernels {
       }
       System.arraycopy(cy, 0, hOut, r0 * hidden, nh);
       // The activations back into xp, where the backward pass reads them.
-      for (int r = 0; r < n; r++) {
-        int x = xpOff + (r0 + r) * gh;
-        System.arraycopy(gi, r * hidden, xp, x, hidden);
-        System.arraycopy(gf, r * hidden, xp, x + hidden, hidden);
-        System.arraycopy(gg, r * hidden, xp, x + 2 * hidden, hidden);
-        System.arraycopy(go, r * hidden, xp, x + 3 * hidden, hidden);
-      }
+      int x = xpOff + r0 * gh;
+      scatter(gi, xp, x, gh, 0, n, hidden);
+      scatter(gf, xp, x, gh, 1, n, hidden);
+      scatter(gg, xp, x, gh, 2, n, hidden);
+      scatter(go, xp, x, gh, 3, n, hidden);
     }
   }
 
@@ -126,15 +122,11 @@ final class PlainKernels {
       // r and z from v = xp + gates; n from xp_n + r * (W_hn h + b_hn).
       System.arraycopy(xp, xpOff + r0 * gh, v, 0, size);
       System.arraycopy(gates, r0 * gh, g, 0, size);
-      for (int r = 0; r < n; r++) {
-        System.arraycopy(v, r * gh + 2 * hidden, gn, r * hidden, hidden);
-        System.arraycopy(g, r * gh + 2 * hidden, hn, r * hidden, hidden);
-      }
+      gather(v, 0, gh, 2, n, hidden, gn);
+      gather(g, 0, gh, 2, n, hidden, hn);
       add(v, g, size);
-      for (int r = 0; r < n; r++) {
-        System.arraycopy(v, r * gh, gr, r * hidden, hidden);
-        System.arraycopy(v, r * gh + hidden, gz, r * hidden, hidden);
-      }
+      gather(v, 0, gh, 0, n, hidden, gr);
+      gather(v, 0, gh, 1, n, hidden, gz);
       sigmoids(gr, e, k, nh);
       sigmoids(gz, e, k, nh);
       for (int q = 0; q < nh; q++) {
@@ -147,12 +139,10 @@ final class PlainKernels {
         hy[q] = gn[q] + gz[q] * (hy[q] - gn[q]);
       }
       System.arraycopy(hy, 0, h, r0 * hidden, nh);
-      for (int r = 0; r < n; r++) {
-        int x = xpOff + (r0 + r) * gh;
-        System.arraycopy(gr, r * hidden, xp, x, hidden);
-        System.arraycopy(gz, r * hidden, xp, x + hidden, hidden);
-        System.arraycopy(gn, r * hidden, xp, x + 2 * hidden, hidden);
-      }
+      int x = xpOff + r0 * gh;
+      scatter(gr, xp, x, gh, 0, n, hidden);
+      scatter(gz, xp, x, gh, 1, n, hidden);
+      scatter(gn, xp, x, gh, 2, n, hidden);
     }
   }
 
@@ -189,13 +179,11 @@ final class PlainKernels {
       int s0 = r0 * hidden;
       System.arraycopy(c, cOff + s0, tc, 0, nh);
       tanhs(tc, e, k, nh);
-      for (int r = 0; r < n; r++) {
-        int x = actOff + (r0 + r) * gh;
-        System.arraycopy(act, x, gi, r * hidden, hidden);
-        System.arraycopy(act, x + hidden, gf, r * hidden, hidden);
-        System.arraycopy(act, x + 2 * hidden, gg, r * hidden, hidden);
-        System.arraycopy(act, x + 3 * hidden, go, r * hidden, hidden);
-      }
+      int x = actOff + r0 * gh;
+      gather(act, x, gh, 0, n, hidden, gi);
+      gather(act, x, gh, 1, n, hidden, gf);
+      gather(act, x, gh, 2, n, hidden, gg);
+      gather(act, x, gh, 3, n, hidden, go);
       System.arraycopy(dOut, s0, out, 0, nh);
       System.arraycopy(dc, s0, total, 0, nh);
       System.arraycopy(cPrev, s0, prev, 0, nh);
@@ -206,19 +194,19 @@ final class PlainKernels {
       for (int q = 0; q < nh; q++) {
         d[q] = total[q] * gg[q] * gi[q] * (1f - gi[q]);
       }
-      scatterGate(d, dA, dAOff + r0 * gh, 0, n, hidden);
+      scatter(d, dA, dAOff + r0 * gh, gh, 0, n, hidden);
       for (int q = 0; q < nh; q++) {
         d[q] = total[q] * prev[q] * gf[q] * (1f - gf[q]);
       }
-      scatterGate(d, dA, dAOff + r0 * gh, 1, n, hidden);
+      scatter(d, dA, dAOff + r0 * gh, gh, 1, n, hidden);
       for (int q = 0; q < nh; q++) {
         d[q] = total[q] * gi[q] * (1f - gg[q] * gg[q]);
       }
-      scatterGate(d, dA, dAOff + r0 * gh, 2, n, hidden);
+      scatter(d, dA, dAOff + r0 * gh, gh, 2, n, hidden);
       for (int q = 0; q < nh; q++) {
         d[q] = out[q] * tc[q] * go[q] * (1f - go[q]);
       }
-      scatterGate(d, dA, dAOff + r0 * gh, 3, n, hidden);
+      scatter(d, dA, dAOff + r0 * gh, gh, 3, n, hidden);
       for (int q = 0; q < nh; q++) {
         total[q] = total[q] * gf[q];
       }
@@ -258,12 +246,10 @@ final class PlainKernels {
       int n = Math.min(chunk, rows - r0);
       int nh = n * hidden;
       int s0 = r0 * hidden;
-      for (int r = 0; r < n; r++) {
-        int x = actOff + (r0 + r) * gh;
-        System.arraycopy(act, x, gr, r * hidden, hidden);
-        System.arraycopy(act, x + hidden, gz, r * hidden, hidden);
-        System.arraycopy(act, x + 2 * hidden, gn, r * hidden, hidden);
-      }
+      int x = actOff + r0 * gh;
+      gather(act, x, gh, 0, n, hidden, gr);
+      gather(act, x, gh, 1, n, hidden, gz);
+      gather(act, x, gh, 2, n, hidden, gn);
       System.arraycopy(ghn, ghnOff + s0, hn, 0, nh);
       System.arraycopy(hPrev, s0, prev, 0, nh);
       System.arraycopy(dh, s0, grad, 0, nh);
@@ -276,31 +262,38 @@ final class PlainKernels {
       for (int q = 0; q < nh; q++) {
         dz[q] = grad[q] * (prev[q] - gn[q]) * gz[q] * (1f - gz[q]);
       }
-      for (int r = 0; r < n; r++) {
-        int d = dXpOff + (r0 + r) * gh;
-        int g = (r0 + r) * gh;
-        System.arraycopy(dr, r * hidden, dXp, d, hidden);
-        System.arraycopy(dz, r * hidden, dXp, d + hidden, hidden);
-        System.arraycopy(dn, r * hidden, dXp, d + 2 * hidden, hidden);
-        System.arraycopy(dr, r * hidden, dGh, g, hidden);
-        System.arraycopy(dz, r * hidden, dGh, g + hidden, hidden);
-      }
+      int d = dXpOff + r0 * gh;
+      scatter(dr, dXp, d, gh, 0, n, hidden);
+      scatter(dz, dXp, d, gh, 1, n, hidden);
+      scatter(dn, dXp, d, gh, 2, n, hidden);
+      scatter(dr, dGh, r0 * gh, gh, 0, n, hidden);
+      scatter(dz, dGh, r0 * gh, gh, 1, n, hidden);
       // W_hn's gradient is dn * r; dh keeps the gate-free path, dh * z.
       for (int q = 0; q < nh; q++) {
         dn[q] = dn[q] * gr[q];
         grad[q] = grad[q] * gz[q];
       }
-      for (int r = 0; r < n; r++) {
-        System.arraycopy(dn, r * hidden, dGh, (r0 + r) * gh + 2 * hidden, hidden);
-      }
+      scatter(dn, dGh, r0 * gh, gh, 2, n, hidden);
       System.arraycopy(grad, 0, dh, s0, nh);
     }
   }
 
-  /** Gate {@code gate}'s values of n rows, contiguous in {@code d}, into rows of four gates. */
-  private static void scatterGate(float[] d, float[] dst, int at, int gate, int n, int hidden) {
+  /**
+   * Gate {@code gate}'s {@code hidden} values of n rows of {@code stride} floats from {@code
+   * src[at]}, into {@code dst[0, n * hidden)}.
+   */
+  private static void gather(
+      float[] src, int at, int stride, int gate, int n, int hidden, float[] dst) {
     for (int r = 0; r < n; r++) {
-      System.arraycopy(d, r * hidden, dst, at + (4 * r + gate) * hidden, hidden);
+      System.arraycopy(src, at + r * stride + gate * hidden, dst, r * hidden, hidden);
+    }
+  }
+
+  /** {@link #gather}'s inverse: {@code src[0, n * hidden)} into gate {@code gate} of the rows. */
+  private static void scatter(
+      float[] src, float[] dst, int at, int stride, int gate, int n, int hidden) {
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(src, r * hidden, dst, at + r * stride + gate * hidden, hidden);
     }
   }
 
