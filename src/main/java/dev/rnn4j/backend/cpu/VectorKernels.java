@@ -16,6 +16,12 @@ import jdk.incubator.vector.VectorSpecies;
  * C still sums its k products in order, so results do not depend on how rows or columns are split
  * and equal the plain path's bit for bit. The cells are passes over arrays with the scalar path's
  * operations lane by lane, rnn4j's own exp among them.
+ *
+ * <p>No method here takes or returns a vector: C2 stops inlining a method's callees past a node
+ * budget, and a vector that crosses a call it did not inline is boxed, an allocation per call.
+ * Whether that happens depends on which caller C2 compiles first, so a kernel that passed vectors
+ * ran at one speed in one JVM and four times slower in the next (the LSTM cell, when exp took a
+ * vector).
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -146,23 +152,24 @@ final class VectorKernels {
    */
   private static void tile6(
       int k, float[] a, int a0, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+    FloatVector zero = FloatVector.zero(SPECIES);
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
     int c3 = c2 + ldc;
     int c4 = c3 + ldc;
     int c5 = c4 + ldc;
-    FloatVector x00 = load(accumulate, c, c0);
-    FloatVector x01 = load(accumulate, c, c0 + LANES);
-    FloatVector x10 = load(accumulate, c, c1);
-    FloatVector x11 = load(accumulate, c, c1 + LANES);
-    FloatVector x20 = load(accumulate, c, c2);
-    FloatVector x21 = load(accumulate, c, c2 + LANES);
-    FloatVector x30 = load(accumulate, c, c3);
-    FloatVector x31 = load(accumulate, c, c3 + LANES);
-    FloatVector x40 = load(accumulate, c, c4);
-    FloatVector x41 = load(accumulate, c, c4 + LANES);
-    FloatVector x50 = load(accumulate, c, c5);
-    FloatVector x51 = load(accumulate, c, c5 + LANES);
+    FloatVector x00 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+    FloatVector x01 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
+    FloatVector x10 = accumulate ? FloatVector.fromArray(SPECIES, c, c1) : zero;
+    FloatVector x11 = accumulate ? FloatVector.fromArray(SPECIES, c, c1 + LANES) : zero;
+    FloatVector x20 = accumulate ? FloatVector.fromArray(SPECIES, c, c2) : zero;
+    FloatVector x21 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + LANES) : zero;
+    FloatVector x30 = accumulate ? FloatVector.fromArray(SPECIES, c, c3) : zero;
+    FloatVector x31 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + LANES) : zero;
+    FloatVector x40 = accumulate ? FloatVector.fromArray(SPECIES, c, c4) : zero;
+    FloatVector x41 = accumulate ? FloatVector.fromArray(SPECIES, c, c4 + LANES) : zero;
+    FloatVector x50 = accumulate ? FloatVector.fromArray(SPECIES, c, c5) : zero;
+    FloatVector x51 = accumulate ? FloatVector.fromArray(SPECIES, c, c5 + LANES) : zero;
     for (int p = 0; p < k; p++) {
       int at = p * PANEL;
       int ap = a0 + 6 * p;
@@ -204,17 +211,18 @@ final class VectorKernels {
   /** Four rows of C by one panel, as {@link #tile6}. */
   private static void tile4(
       int k, float[] a, int a0, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+    FloatVector zero = FloatVector.zero(SPECIES);
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
     int c3 = c2 + ldc;
-    FloatVector x00 = load(accumulate, c, c0);
-    FloatVector x01 = load(accumulate, c, c0 + LANES);
-    FloatVector x10 = load(accumulate, c, c1);
-    FloatVector x11 = load(accumulate, c, c1 + LANES);
-    FloatVector x20 = load(accumulate, c, c2);
-    FloatVector x21 = load(accumulate, c, c2 + LANES);
-    FloatVector x30 = load(accumulate, c, c3);
-    FloatVector x31 = load(accumulate, c, c3 + LANES);
+    FloatVector x00 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+    FloatVector x01 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
+    FloatVector x10 = accumulate ? FloatVector.fromArray(SPECIES, c, c1) : zero;
+    FloatVector x11 = accumulate ? FloatVector.fromArray(SPECIES, c, c1 + LANES) : zero;
+    FloatVector x20 = accumulate ? FloatVector.fromArray(SPECIES, c, c2) : zero;
+    FloatVector x21 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + LANES) : zero;
+    FloatVector x30 = accumulate ? FloatVector.fromArray(SPECIES, c, c3) : zero;
+    FloatVector x31 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + LANES) : zero;
     for (int p = 0; p < k; p++) {
       int at = p * PANEL;
       int ap = a0 + 4 * p;
@@ -250,6 +258,7 @@ final class VectorKernels {
    */
   private static void row(
       int full, int k, float[] a, int ar, float[][] b, boolean accumulate, float[] c, int cr) {
+    FloatVector zero = FloatVector.zero(SPECIES);
     int q = 0;
     for (; q + 4 <= full; q += 4) {
       float[] p0 = b[q];
@@ -257,14 +266,14 @@ final class VectorKernels {
       float[] p2 = b[q + 2];
       float[] p3 = b[q + 3];
       int c0 = cr + q * PANEL;
-      FloatVector x0 = load(accumulate, c, c0);
-      FloatVector x1 = load(accumulate, c, c0 + LANES);
-      FloatVector x2 = load(accumulate, c, c0 + 2 * LANES);
-      FloatVector x3 = load(accumulate, c, c0 + 3 * LANES);
-      FloatVector x4 = load(accumulate, c, c0 + 4 * LANES);
-      FloatVector x5 = load(accumulate, c, c0 + 5 * LANES);
-      FloatVector x6 = load(accumulate, c, c0 + 6 * LANES);
-      FloatVector x7 = load(accumulate, c, c0 + 7 * LANES);
+      FloatVector x0 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+      FloatVector x1 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
+      FloatVector x2 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES) : zero;
+      FloatVector x3 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + 3 * LANES) : zero;
+      FloatVector x4 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + 4 * LANES) : zero;
+      FloatVector x5 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + 5 * LANES) : zero;
+      FloatVector x6 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + 6 * LANES) : zero;
+      FloatVector x7 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + 7 * LANES) : zero;
       for (int p = 0; p < k; p++) {
         int at = p * PANEL;
         FloatVector s = FloatVector.broadcast(SPECIES, a[ar + p]);
@@ -289,8 +298,8 @@ final class VectorKernels {
     for (; q < full; q++) {
       float[] p0 = b[q];
       int c0 = cr + q * PANEL;
-      FloatVector x0 = load(accumulate, c, c0);
-      FloatVector x1 = load(accumulate, c, c0 + LANES);
+      FloatVector x0 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+      FloatVector x1 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
       for (int p = 0; p < k; p++) {
         FloatVector s = FloatVector.broadcast(SPECIES, a[ar + p]);
         x0 = FloatVector.fromArray(SPECIES, p0, p * PANEL).fma(s, x0);
@@ -299,10 +308,6 @@ final class VectorKernels {
       x0.intoArray(c, c0);
       x1.intoArray(c, c0 + LANES);
     }
-  }
-
-  private static FloatVector load(boolean accumulate, float[] c, int at) {
-    return accumulate ? FloatVector.fromArray(SPECIES, c, at) : FloatVector.zero(SPECIES);
   }
 
   /**
@@ -431,12 +436,18 @@ final class VectorKernels {
         x50 = b0.fma(s, x50);
         x51 = b1.fma(s, x51);
       }
-      addInto(y0, j, x00, x01);
-      addInto(y1, j, x10, x11);
-      addInto(y2, j, x20, x21);
-      addInto(y3, j, x30, x31);
-      addInto(y4, j, x40, x41);
-      addInto(y5, j, x50, x51);
+      FloatVector.fromArray(SPECIES, y0, j).add(x00).intoArray(y0, j);
+      FloatVector.fromArray(SPECIES, y0, j + LANES).add(x01).intoArray(y0, j + LANES);
+      FloatVector.fromArray(SPECIES, y1, j).add(x10).intoArray(y1, j);
+      FloatVector.fromArray(SPECIES, y1, j + LANES).add(x11).intoArray(y1, j + LANES);
+      FloatVector.fromArray(SPECIES, y2, j).add(x20).intoArray(y2, j);
+      FloatVector.fromArray(SPECIES, y2, j + LANES).add(x21).intoArray(y2, j + LANES);
+      FloatVector.fromArray(SPECIES, y3, j).add(x30).intoArray(y3, j);
+      FloatVector.fromArray(SPECIES, y3, j + LANES).add(x31).intoArray(y3, j + LANES);
+      FloatVector.fromArray(SPECIES, y4, j).add(x40).intoArray(y4, j);
+      FloatVector.fromArray(SPECIES, y4, j + LANES).add(x41).intoArray(y4, j + LANES);
+      FloatVector.fromArray(SPECIES, y5, j).add(x50).intoArray(y5, j);
+      FloatVector.fromArray(SPECIES, y5, j + LANES).add(x51).intoArray(y5, j + LANES);
     }
     for (; j + LANES <= n; j += LANES) {
       FloatVector x0 = FloatVector.zero(SPECIES);
@@ -495,11 +506,6 @@ final class VectorKernels {
     }
   }
 
-  private static void addInto(float[] y, int j, FloatVector x0, FloatVector x1) {
-    FloatVector.fromArray(SPECIES, y, j).add(x0).intoArray(y, j);
-    FloatVector.fromArray(SPECIES, y, j + LANES).add(x1).intoArray(y, j + LANES);
-  }
-
   /**
    * The vector part of {@link FloatMath#lstmCell}: columns {@code [0, end)} of every row, the same
    * operations as the scalar loop lane by lane; returns {@code end}, where the scalar loop takes
@@ -508,7 +514,7 @@ final class VectorKernels {
    * <p>The work is a row of passes over arrays, with the exponentials gathered into two passes: C2
    * stops inlining a method's callees beyond a node count, and a vector that crosses a call it did
    * not inline is boxed, which made the cell (five exp-based functions inlined per loop) ten times
-   * slower than its arithmetic. Helpers here take arrays, never vectors.
+   * slower than its arithmetic.
    */
   static int lstmCell(
       int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
@@ -716,9 +722,7 @@ final class VectorKernels {
 
   /**
    * {@link FloatMath#exp} of {@code a[from, to)} in place, whole vectors: the same operations in
-   * every lane, so the same bits. Written out in the loop rather than as a function of a vector: a
-   * caller that C2 inlines late (past its node budget) would call such a function, not inline it,
-   * and box every vector it passes (the LSTM cell ran 4x slower whenever that happened).
+   * every lane, so the same bits; written out in the loop (see the class comment).
    */
   static void expInPlace(float[] a, int from, int to) {
     FloatVector ln2Hi = FloatVector.broadcast(SPECIES, FloatMath.LN2_HI);
