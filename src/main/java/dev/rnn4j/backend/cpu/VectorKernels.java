@@ -39,9 +39,8 @@ final class VectorKernels {
   // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
   // block of CpuMath's two-level sums over rows.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
-  // Each thread's work buffers (see buffer, tileBuffers): A's rows interleaved per tile, a gradient
-  // chunk's A
-  // transposed and its B in panels, the cells' exp arguments.
+  // Each thread's work buffers (see buffer, tileBuffers): A's rows interleaved per tile, a
+  // gradient chunk's A transposed and its B in panels, the cells' exp arguments.
   private static final ThreadLocal<float[][]> PACKED_A =
       ThreadLocal.withInitial(() -> new float[0][]);
   private static final ThreadLocal<float[]> TRANSPOSED =
