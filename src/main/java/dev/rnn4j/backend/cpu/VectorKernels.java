@@ -39,14 +39,14 @@ final class VectorKernels {
   // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
   // block of CpuMath's two-level sums over rows.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
-  // Each thread's work buffers (see buffer, tileBuffers): A's rows interleaved per tile, a
+  // Each thread's work buffers (see buffer, buffers): A's rows interleaved per tile, a
   // gradient chunk's A transposed and its B in panels, the cells' exp arguments.
   private static final ThreadLocal<float[][]> PACKED_A =
       ThreadLocal.withInitial(() -> new float[0][]);
-  private static final ThreadLocal<float[]> TRANSPOSED =
-      ThreadLocal.withInitial(() -> new float[0]);
-  private static final ThreadLocal<float[]> GRAD_PANELS =
-      ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[][]> TRANSPOSED =
+      ThreadLocal.withInitial(() -> new float[0][]);
+  private static final ThreadLocal<float[][]> GRAD_PANELS =
+      ThreadLocal.withInitial(() -> new float[0][]);
   private static final ThreadLocal<float[]> CELL = ThreadLocal.withInitial(() -> new float[0]);
 
   private VectorKernels() {}
@@ -105,9 +105,11 @@ final class VectorKernels {
       }
       int tiled = r0 + 6 * sixes + 4 * fours;
       // Each tile's rows of A interleaved (p major) in an array of its own: the tile reads A as one
-      // sequential stream, not as 6 or 4 (this alone doubles its speed), and from index 0, so that
-      // C2 hoists the range checks out of the k loop (at an offset it checked every iteration).
-      float[][] packedA = tileBuffers(sixes + fours, 6 * k);
+      // sequential stream, not as 6 or 4 (this alone doubles its speed), and from index 0, which
+      // C2 compiles to fewer instructions than an offset it reloads from the stack every k step.
+      // (With a stride of 8, which C2 would hoist A's range checks for, it spills two
+      // accumulators to the stack instead: 0.7x.)
+      float[][] packedA = buffers(PACKED_A, sixes + fours, 6 * k);
       int tile = 0;
       for (int r = r0; r < tiled; r += r - r0 < 6 * sixes ? 6 : 4, tile++) {
         int height = r - r0 < 6 * sixes ? 6 : 4;
@@ -335,11 +337,14 @@ final class VectorKernels {
       float[][] c) {
     int block = Math.max(6, GRAD_BLOCK_FLOATS / Math.max(1, n) / 6 * 6);
     int full = n / PANEL;
-    float[] at = buffer(TRANSPOSED, Math.min(p, block) * CHUNK);
-    float[] panels = buffer(GRAD_PANELS, full * PANEL * CHUNK);
+    // A's six columns of each tile (or single column) transposed, and each panel of B, in arrays
+    // of their own: the tiles' loops then index both from 0, which C2 compiles to tighter code.
+    float[][] at = buffers(TRANSPOSED, Math.min(p, block), 6 * CHUNK);
+    float[][] panels = buffers(GRAD_PANELS, full, PANEL * CHUNK);
     for (int q0 = 0; q0 < p; q0 += block) {
       int q1 = Math.min(p, q0 + block);
       int six = q0 + (q1 - q0) / 6 * 6;
+      int sixes = (six - q0) / 6;
       for (int r0 = 0; r0 < m; r0 += CHUNK) {
         int rows = Math.min(CHUNK, m - r0);
         int br = bOff + r0 * ldb;
@@ -347,37 +352,37 @@ final class VectorKernels {
         // transposed, six columns interleaved: each tile then reads two sequential streams.
         for (int i = 0; i < rows; i++) {
           for (int jp = 0; jp < full; jp++) {
-            System.arraycopy(b, br + i * ldb + jp * PANEL, panels, (jp * rows + i) * PANEL, PANEL);
+            System.arraycopy(b, br + i * ldb + jp * PANEL, panels[jp], i * PANEL, PANEL);
           }
           int ar = aOff + (r0 + i) * lda;
-          for (int q = q0; q < six; q += 6) {
-            int t = (q - q0) * rows + 6 * i;
-            for (int u = 0; u < 6; u++) {
-              at[t + u] = a[ar + q + u];
-            }
+          for (int g = 0; g < sixes; g++) {
+            System.arraycopy(a, ar + q0 + 6 * g, at[g], 6 * i, 6);
           }
           for (int q = six; q < q1; q++) {
-            at[(q - q0) * rows + i] = a[ar + q];
+            at[sixes + q - six][i] = a[ar + q];
           }
         }
-        for (int q = q0; q < six; q += 6) {
-          gradTile6(at, (q - q0) * rows, rows, panels, full, b, br, ldb, c, q, n);
+        for (int g = 0; g < sixes; g++) {
+          gradTile6(at[g], rows, panels, full, b, br, ldb, c, q0 + 6 * g, n);
         }
         for (int q = six; q < q1; q++) {
-          gradRow(at, (q - q0) * rows, rows, b, br, ldb, c[q], n);
+          gradRow(at[sixes + q - six], rows, b, br, ldb, c[q], n);
         }
       }
     }
   }
 
   /** This thread's buffer of {@code local}, at least n floats. */
-  /** This thread's {@code count} tile buffers of at least {@code n} floats each. */
-  private static float[][] tileBuffers(int count, int n) {
-    float[][] buffers = PACKED_A.get();
+  /**
+   * This thread's {@code count} buffers of at least {@code n} floats each in {@code local}: arrays
+   * of their own, so that the loops over them index from 0.
+   */
+  private static float[][] buffers(ThreadLocal<float[][]> local, int count, int n) {
+    float[][] buffers = local.get();
     if (buffers.length < count || (count > 0 && buffers[0].length < n)) {
       int width = Math.max(n, buffers.length > 0 ? buffers[0].length : 0);
       buffers = new float[Math.max(count, buffers.length)][width];
-      PACKED_A.set(buffers);
+      local.set(buffers);
     }
     return buffers;
   }
@@ -397,9 +402,8 @@ final class VectorKernels {
    */
   private static void gradTile6(
       float[] at,
-      int t0,
       int rows,
-      float[] panels,
+      float[][] panels,
       int full,
       float[] b,
       int br,
@@ -427,12 +431,12 @@ final class VectorKernels {
       FloatVector x41 = x00;
       FloatVector x50 = x00;
       FloatVector x51 = x00;
-      int base = jp * rows * PANEL;
+      float[] panel = panels[jp];
       for (int i = 0; i < rows; i++) {
-        int bi = base + i * PANEL;
-        int ai = t0 + 6 * i;
-        FloatVector b0 = FloatVector.fromArray(SPECIES, panels, bi);
-        FloatVector b1 = FloatVector.fromArray(SPECIES, panels, bi + LANES);
+        int bi = i * PANEL;
+        int ai = 6 * i;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, panel, bi);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, panel, bi + LANES);
         FloatVector s = FloatVector.broadcast(SPECIES, at[ai]);
         x00 = b0.fma(s, x00);
         x01 = b1.fma(s, x01);
@@ -474,7 +478,7 @@ final class VectorKernels {
       FloatVector x5 = x0;
       for (int i = 0; i < rows; i++) {
         FloatVector v = FloatVector.fromArray(SPECIES, b, br + i * ldb + j);
-        int ai = t0 + 6 * i;
+        int ai = 6 * i;
         x0 = v.fma(FloatVector.broadcast(SPECIES, at[ai]), x0);
         x1 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 1]), x1);
         x2 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 2]), x2);
@@ -493,30 +497,29 @@ final class VectorKernels {
       for (int u = 0; u < 6; u++) {
         float sum = 0f;
         for (int i = 0; i < rows; i++) {
-          sum = Math.fma(at[t0 + 6 * i + u], b[br + i * ldb + j], sum);
+          sum = Math.fma(at[6 * i + u], b[br + i * ldb + j], sum);
         }
         c[q + u][j] += sum;
       }
     }
   }
 
-  /** One row of C over one chunk, A's column at {@code at[t0..t0 + rows)}. */
-  private static void gradRow(
-      float[] at, int t0, int rows, float[] b, int br, int ldb, float[] y, int n) {
+  /** One row of C over one chunk, A's column at {@code at[0..rows)}. */
+  private static void gradRow(float[] at, int rows, float[] b, int br, int ldb, float[] y, int n) {
     int j = 0;
     for (; j + LANES <= n; j += LANES) {
       FloatVector x = FloatVector.zero(SPECIES);
       for (int i = 0; i < rows; i++) {
         x =
             FloatVector.fromArray(SPECIES, b, br + i * ldb + j)
-                .fma(FloatVector.broadcast(SPECIES, at[t0 + i]), x);
+                .fma(FloatVector.broadcast(SPECIES, at[i]), x);
       }
       FloatVector.fromArray(SPECIES, y, j).add(x).intoArray(y, j);
     }
     for (; j < n; j++) {
       float sum = 0f;
       for (int i = 0; i < rows; i++) {
-        sum = Math.fma(at[t0 + i], b[br + i * ldb + j], sum);
+        sum = Math.fma(at[i], b[br + i * ldb + j], sum);
       }
       y[j] += sum;
     }
