@@ -177,9 +177,9 @@ final class VectorKernels {
     FloatVector x41 = accumulate ? FloatVector.fromArray(SPECIES, c, c4 + LANES) : zero;
     FloatVector x50 = accumulate ? FloatVector.fromArray(SPECIES, c, c5) : zero;
     FloatVector x51 = accumulate ? FloatVector.fromArray(SPECIES, c, c5 + LANES) : zero;
-    for (int p = 0; p < k; p++) {
-      int at = p * PANEL;
-      int ap = 6 * p;
+    // A's index as the loop's counter: C2 then hoists A's range checks (6 * p, which it turns into
+    // shifts and adds, kept them in the loop): 1.035x (KernelAb, 60 rounds).
+    for (int at = 0, ap = 0; ap < 6 * k; at += PANEL, ap += 6) {
       FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
       FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
       FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
