@@ -20,22 +20,25 @@ import java.util.Random;
  * </pre>
  *
  * <p>A build's classes are a {@code target/classes} folder or the jar; a shape {@code MxNxK} times
- * {@code gemm} (C (M x N) += A (M x K) B, B packed), and {@code gMxNxK} the weight gradient {@code
- * addTransposedProduct} (C (K x N) += A^T B over M rows, A M x K, B M x N).
+ * {@code gemm} (C (M x N) += A (M x K) B, B packed), {@code gMxNxK} the weight gradient {@code
+ * addTransposedProduct} (C (K x N) += A^T B over M rows, A M x K, B M x N), and a {@code p} before
+ * either the plain path's ({@code FloatMath} without the Vector API).
  */
 public final class KernelAb {
   private KernelAb() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length < 4) {
-      System.err.println("usage: KernelAb A_CLASSES B_CLASSES ROUNDS SHAPE... (MxNxK or gMxNxK)");
+      System.err.println("usage: KernelAb A_CLASSES B_CLASSES ROUNDS SHAPE... ([p][g]MxNxK)");
       System.exit(2);
     }
     Build[] builds = {new Build(args[0]), new Build(args[1])};
     int rounds = Integer.parseInt(args[2]);
     for (String shape : Arrays.copyOfRange(args, 3, args.length)) {
-      boolean gradient = shape.startsWith("g");
-      String[] dims = (gradient ? shape.substring(1) : shape).split("x");
+      boolean plain = shape.startsWith("p");
+      String rest = plain ? shape.substring(1) : shape;
+      boolean gradient = rest.startsWith("g");
+      String[] dims = (gradient ? rest.substring(1) : rest).split("x");
       int m = Integer.parseInt(dims[0]);
       int n = Integer.parseInt(dims[1]);
       int k = Integer.parseInt(dims[2]);
@@ -45,7 +48,7 @@ public final class KernelAb {
       float[] weights = randoms(random, k * n);
       Object[] packed = new Object[2];
       for (int v = 0; v < 2; v++) {
-        packed[v] = builds[v].pack.invoke(null, weights, k, n, false);
+        packed[v] = builds[v].pack(plain, weights, k, n);
       }
       float[] c = new float[m * n];
       float[][] grad = new float[k][n];
@@ -53,7 +56,7 @@ public final class KernelAb {
       int calls = (int) Math.max(1, 0.3e9 / flop);
       for (int v = 0; v < 2; v++) {
         for (int i = 0; i < 5 * calls + 20; i++) {
-          builds[v].call(gradient, m, n, k, a, b, packed[v], c, grad);
+          builds[v].call(plain, gradient, m, n, k, a, b, packed[v], c, grad);
         }
       }
       double[][] speed = new double[2][rounds];
@@ -63,7 +66,7 @@ public final class KernelAb {
           int v = (round + q) % 2;
           long t0 = System.nanoTime();
           for (int i = 0; i < calls; i++) {
-            builds[v].call(gradient, m, n, k, a, b, packed[v], c, grad);
+            builds[v].call(plain, gradient, m, n, k, a, b, packed[v], c, grad);
           }
           speed[v][round] = flop * calls / (System.nanoTime() - t0);
         }
@@ -101,6 +104,10 @@ public final class KernelAb {
     final Method gemm;
     final Method pack;
     final Method gradient;
+    final Object plainMath;
+    final Method plainGemm;
+    final Method plainPack;
+    final Method plainGradient;
 
     Build(String classes) throws Exception {
       ClassLoader loader =
@@ -110,12 +117,25 @@ public final class KernelAb {
       gemm = method(kernels, "gemm");
       pack = method(kernels, "pack");
       gradient = method(kernels, "addTransposedProduct");
+      Class<?> math = Class.forName(FloatMath.class.getName(), true, loader);
+      var constructor = math.getDeclaredConstructor(boolean.class);
+      constructor.setAccessible(true);
+      plainMath = constructor.newInstance(false);
+      plainGemm = method(math, "gemm");
+      plainPack = method(math, "pack");
+      plainGradient = method(math, "addTransposedProduct");
+    }
+
+    Object pack(boolean plain, float[] weights, int k, int n) throws Exception {
+      return plain
+          ? plainPack.invoke(plainMath, weights, k, n, false)
+          : pack.invoke(null, weights, k, n, false);
     }
 
     private static Method method(Class<?> type, String name) {
       Method method =
           Arrays.stream(type.getDeclaredMethods())
-              .filter(m -> m.getName().equals(name))
+              .filter(m -> m.getName().equals(name) && !m.isBridge())
               .findFirst()
               .orElseThrow(() -> new IllegalArgumentException(type + " has no " + name));
       method.setAccessible(true);
@@ -123,6 +143,7 @@ public final class KernelAb {
     }
 
     void call(
+        boolean plain,
         boolean isGradient,
         int m,
         int n,
@@ -133,10 +154,11 @@ public final class KernelAb {
         float[] c,
         float[][] grad)
         throws Exception {
+      Object target = plain ? plainMath : null;
       if (isGradient) {
-        gradient.invoke(null, m, k, n, a, 0, k, b, 0, n, grad);
+        (plain ? plainGradient : gradient).invoke(target, m, k, n, a, 0, k, b, 0, n, grad);
       } else {
-        gemm.invoke(null, m, n, k, a, 0, k, packed, true, c, 0, n);
+        (plain ? plainGemm : gemm).invoke(target, m, n, k, a, 0, k, packed, true, c, 0, n);
       }
     }
   }
