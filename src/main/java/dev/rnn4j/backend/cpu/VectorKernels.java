@@ -372,7 +372,6 @@ final class VectorKernels {
     }
   }
 
-  /** This thread's buffer of {@code local}, at least n floats. */
   /**
    * This thread's {@code count} buffers of at least {@code n} floats each in {@code local}: arrays
    * of their own, so that the loops over them index from 0.
@@ -387,6 +386,7 @@ final class VectorKernels {
     return buffers;
   }
 
+  /** This thread's buffer of {@code local}, at least n floats. */
   private static float[] buffer(ThreadLocal<float[]> local, int n) {
     float[] buffer = local.get();
     if (buffer.length < n) {
