@@ -61,8 +61,7 @@ final class FloatMath implements CpuMath<float[]> {
   private final ThreadLocal<float[]> scratch2 = ThreadLocal.withInitial(() -> new float[0]);
   // A weight gradient's block sums, transposed, for short rows of C.
   private final ThreadLocal<float[][]> columnSums = ThreadLocal.withInitial(() -> new float[0][]);
-  private final ThreadLocal<float[][]> blockRows =
-      ThreadLocal.withInitial(() -> new float[SUM_BLOCK][0]);
+  private final ThreadLocal<float[][]> blockRows = ThreadLocal.withInitial(() -> new float[0][]);
 
   @Override
   public float[] allocate(int n) {
@@ -229,7 +228,7 @@ final class FloatMath implements CpuMath<float[]> {
     // The block's rows of B, each its own array indexed from 0, and the sum: the form the JIT
     // vectorizes.
     // Two rows of C and two rows of B per pass, as in gemm; each sum still runs in row order.
-    float[][] rows = blockRows(n);
+    float[][] rows = scratchRows(blockRows, SUM_BLOCK, n);
     float[] sum0 = scratch(scratch, n);
     float[] sum1 = scratch(scratch2, n);
     for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
@@ -311,8 +310,8 @@ final class FloatMath implements CpuMath<float[]> {
       float[][] c) {
     // A's rows and the sums, each its own array indexed from 0: the form the JIT vectorizes (it
     // gives up on references at offsets it cannot relate, such as two into one array).
-    float[][] rows = blockRows(p);
-    float[][] sums = columnSums(n, p);
+    float[][] rows = scratchRows(blockRows, SUM_BLOCK, p);
+    float[][] sums = scratchRows(columnSums, n, p);
     for (int r0 = 0; r0 < m; r0 += SUM_BLOCK) {
       int count = Math.min(SUM_BLOCK, m - r0);
       for (int i = 0; i < count; i++) {
@@ -373,28 +372,22 @@ final class FloatMath implements CpuMath<float[]> {
     }
   }
 
-  /** This thread's n rows of at least p floats for {@link #addTransposedProductByColumns}. */
-  private float[][] columnSums(int n, int p) {
-    float[][] r = columnSums.get();
-    if (r.length < n || r[0].length < p) {
-      r = new float[Math.max(n, r.length)][Math.max(p, r.length == 0 ? 0 : r[0].length)];
-      columnSums.set(r);
+  /**
+   * This thread's {@code count} rows of {@code local}, each at least n floats and an array of its
+   * own, so that the loops over them index from 0 (see {@link PlainKernels}).
+   */
+  static float[][] scratchRows(ThreadLocal<float[][]> local, int count, int n) {
+    float[][] rows = local.get();
+    if (rows.length < count || (count > 0 && rows[0].length < n)) {
+      int width = Math.max(n, rows.length > 0 ? rows[0].length : 0);
+      rows = new float[Math.max(count, rows.length)][width];
+      local.set(rows);
     }
-    return r;
-  }
-
-  /** {@link #SUM_BLOCK} rows of at least n elements for this thread. */
-  private float[][] blockRows(int n) {
-    float[][] r = blockRows.get();
-    if (r[0].length < n) {
-      r = new float[SUM_BLOCK][n];
-      blockRows.set(r);
-    }
-    return r;
+    return rows;
   }
 
   /** This thread's row of {@code local}, at least n floats. */
-  private static float[] scratch(ThreadLocal<float[]> local, int n) {
+  static float[] scratch(ThreadLocal<float[]> local, int n) {
     float[] s = local.get();
     if (s.length < n) {
       s = new float[n];

@@ -384,11 +384,6 @@ final class PlainKernels {
 
   /** This thread's work arrays, each at least n floats. */
   private static float[][] work(int n) {
-    float[][] w = WORK.get();
-    if (w.length == 0 || w[0].length < n) {
-      w = new float[11][Math.max(n, CHUNK_FLOATS)];
-      WORK.set(w);
-    }
-    return w;
+    return FloatMath.scratchRows(WORK, 11, Math.max(n, CHUNK_FLOATS));
   }
 }

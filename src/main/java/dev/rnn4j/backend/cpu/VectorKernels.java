@@ -39,7 +39,7 @@ final class VectorKernels {
   // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
   // block of CpuMath's two-level sums over rows.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
-  // Each thread's work buffers (see buffer, buffers): A's rows interleaved per tile, a
+  // Each thread's work buffers (FloatMath.scratch, scratchRows): A's rows interleaved per tile, a
   // gradient chunk's A transposed and its B in panels, the cells' exp arguments.
   private static final ThreadLocal<float[][]> PACKED_A =
       ThreadLocal.withInitial(() -> new float[0][]);
@@ -109,7 +109,7 @@ final class VectorKernels {
       // C2 compiles to fewer instructions than an offset it reloads from the stack every k step.
       // (With a stride of 8, which C2 would hoist A's range checks for, it spills two
       // accumulators to the stack instead: 0.7x.)
-      float[][] packedA = buffers(PACKED_A, sixes + fours, 6 * k);
+      float[][] packedA = FloatMath.scratchRows(PACKED_A, sixes + fours, 6 * k);
       int tile = 0;
       for (int r = r0; r < tiled; r += r - r0 < 6 * sixes ? 6 : 4, tile++) {
         int height = r - r0 < 6 * sixes ? 6 : 4;
@@ -339,8 +339,8 @@ final class VectorKernels {
     int full = n / PANEL;
     // A's six columns of each tile (or single column) transposed, and each panel of B, in arrays
     // of their own: the tiles' loops then index both from 0, which C2 compiles to tighter code.
-    float[][] at = buffers(TRANSPOSED, Math.min(p, block), 6 * CHUNK);
-    float[][] panels = buffers(GRAD_PANELS, full, PANEL * CHUNK);
+    float[][] at = FloatMath.scratchRows(TRANSPOSED, Math.min(p, block), 6 * CHUNK);
+    float[][] panels = FloatMath.scratchRows(GRAD_PANELS, full, PANEL * CHUNK);
     for (int q0 = 0; q0 < p; q0 += block) {
       int q1 = Math.min(p, q0 + block);
       int six = q0 + (q1 - q0) / 6 * 6;
@@ -370,30 +370,6 @@ final class VectorKernels {
         }
       }
     }
-  }
-
-  /**
-   * This thread's {@code count} buffers of at least {@code n} floats each in {@code local}: arrays
-   * of their own, so that the loops over them index from 0.
-   */
-  private static float[][] buffers(ThreadLocal<float[][]> local, int count, int n) {
-    float[][] buffers = local.get();
-    if (buffers.length < count || (count > 0 && buffers[0].length < n)) {
-      int width = Math.max(n, buffers.length > 0 ? buffers[0].length : 0);
-      buffers = new float[Math.max(count, buffers.length)][width];
-      local.set(buffers);
-    }
-    return buffers;
-  }
-
-  /** This thread's buffer of {@code local}, at least n floats. */
-  private static float[] buffer(ThreadLocal<float[]> local, int n) {
-    float[] buffer = local.get();
-    if (buffer.length < n) {
-      buffer = new float[n];
-      local.set(buffer);
-    }
-    return buffer;
   }
 
   /**
@@ -539,7 +515,7 @@ final class VectorKernels {
       int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
     int end = hidden - hidden % LANES;
     int gh = 4 * hidden;
-    float[] t = buffer(CELL, gh);
+    float[] t = FloatMath.scratch(CELL, gh);
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
       int g = r * gh;
@@ -570,7 +546,7 @@ final class VectorKernels {
   static int rnnCell(
       boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int end = hidden - hidden % LANES;
-    float[] t = buffer(CELL, 2 * hidden);
+    float[] t = FloatMath.scratch(CELL, 2 * hidden);
     for (int r = 0; r < rows; r++) {
       int s = r * hidden;
       if (relu) {
@@ -612,7 +588,7 @@ final class VectorKernels {
   static int gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int end = hidden - hidden % LANES;
     int gh = 3 * hidden;
-    float[] t = buffer(CELL, gh);
+    float[] t = FloatMath.scratch(CELL, gh);
     for (int r = 0; r < rows; r++) {
       int x = xpOff + r * gh;
       int g = r * gh;
@@ -650,7 +626,7 @@ final class VectorKernels {
       int dAOff) {
     int end = hidden - hidden % LANES;
     int gh = 4 * hidden;
-    float[] t = buffer(CELL, gh);
+    float[] t = FloatMath.scratch(CELL, gh);
     for (int r = 0; r < rows; r++) {
       int s = r * hidden;
       doubledAbs(c, cOff + s, t, 0, end);
