@@ -11,11 +11,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Loaded only then: {@link FloatMath} checks {@link FloatMath#VECTOR_API_PRESENT} before it refers
  * to this class.
  *
- * <p>The products keep a register tile of 6 rows x 2 vectors of C over the whole k loop, reading B
- * from panels packed once per weight version and A from rows interleaved per tile; each element of
- * C still sums its k products in order, so results do not depend on how rows or columns are split
- * and equal the plain path's bit for bit. The cells are passes over arrays with the scalar path's
- * operations lane by lane, rnn4j's own exp among them.
+ * <p>The products keep a register tile of 12 or 6 rows x 2 vectors of C over the whole k loop (12
+ * where there are 32 vector registers), reading B from panels packed once per weight version and A
+ * from rows interleaved per tile; each element of C still sums its k products in order, so results
+ * do not depend on how rows or columns are split and equal the plain path's bit for bit. The cells
+ * are passes over arrays with the scalar path's operations lane by lane, rnn4j's own exp among
+ * them.
  *
  * <p>No method here takes or returns a vector: C2 stops inlining a method's callees past a node
  * budget, and a vector that crosses a call it did not inline is boxed, an allocation per call.
@@ -29,6 +30,12 @@ final class VectorKernels {
   // Floats of C per block of a weight gradient: 128 KiB, which stay in L2 while every chunk of
   // rows passes by (the whole gradient, 1 MiB for S3's W_hh, would be read and written per chunk).
   private static final int GRAD_BLOCK_FLOATS = 32 * 1024;
+
+  // 512-bit vectors come with 32 vector registers (AVX-512), room for a tile of 12 rows x 2
+  // vectors: 24 accumulators, 2 of B and a broadcast of A. Per k step it loads B once for 24
+  // multiply-adds, not for 12: 1.15-1.25x the 6-row tile's speed (levers.txt). With 16 registers
+  // (AVX2) those 27 vectors would spill.
+  private static final boolean TALL_TILES = LANES >= 16;
 
   /** The width of {@link #pack}'s panels: two vectors, the register tiles' width. */
   static final int PANEL = 2 * LANES;
@@ -73,8 +80,8 @@ final class VectorKernels {
   /**
    * As {@link CpuMath#gemm}, for float32, with B {@link #pack packed} in panels: rows of A in
    * blocks of at most 96 (which stay in L2 while every panel passes), each block in register tiles
-   * of 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each element of C still
-   * sums its k products in order, from C or zero, as the plain path does.
+   * of 12, 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each element of C
+   * still sums its k products in order, from C or zero, as the plain path does.
    */
   static void gemm(
       int m,
@@ -89,30 +96,32 @@ final class VectorKernels {
       int cOff,
       int ldc) {
     int full = n / PANEL;
-    int rowBlock = Math.max(12, Math.min(96, ROW_BLOCK_FLOATS / Math.max(1, k) / 6 * 6));
+    int unit = TALL_TILES ? 12 : 6;
+    int rowBlock = Math.max(12, Math.min(96, ROW_BLOCK_FLOATS / Math.max(1, k) / unit * unit));
     for (int r0 = 0; r0 < m; r0 += rowBlock) {
       int r1 = Math.min(m, r0 + rowBlock);
-      // Tiles of 6 rows, and of 4 where 6 would leave a poor remainder (8 = 4 + 4, not 6 + 1 + 1);
-      // each panel passes the whole block while it is in L1.
+      // Tiles of 12 rows where the registers allow, then of 6, and of 4 where 6 would leave a poor
+      // remainder (8 = 4 + 4, not 6 + 1 + 1); each panel passes the whole block while it is in L1.
+      int twelves = TALL_TILES ? (r1 - r0) / 12 : 0;
       int sixes = 0;
       int fours = 0;
-      for (int left = r1 - r0; left >= 4; left -= left >= 6 && left != 8 ? 6 : 4) {
+      for (int left = r1 - r0 - 12 * twelves; left >= 4; left -= left >= 6 && left != 8 ? 6 : 4) {
         if (left >= 6 && left != 8) {
           sixes++;
         } else {
           fours++;
         }
       }
-      int tiled = r0 + 6 * sixes + 4 * fours;
+      int tiles = twelves + sixes + fours;
+      int tiled = r0 + 12 * twelves + 6 * sixes + 4 * fours;
       // Each tile's rows of A interleaved (p major) in an array of its own: the tile reads A as one
-      // sequential stream, not as 6 or 4 (this alone doubles its speed), and from index 0, which
-      // C2 compiles to fewer instructions than an offset it reloads from the stack every k step.
-      // (With a stride of 8, which C2 would hoist A's range checks for, it spills two
-      // accumulators to the stack instead: 0.7x.)
-      float[][] packedA = FloatMath.scratchRows(PACKED_A, sixes + fours, 6 * k);
-      int tile = 0;
-      for (int r = r0; r < tiled; r += r - r0 < 6 * sixes ? 6 : 4, tile++) {
-        int height = r - r0 < 6 * sixes ? 6 : 4;
+      // sequential stream, not as 12, 6 or 4 (this alone doubles its speed), and from index 0,
+      // which C2 compiles to fewer instructions than an offset it reloads from the stack every k
+      // step. (With a stride of 8, which C2 would hoist A's range checks for, the 6-row tile
+      // spills two accumulators to the stack instead: 0.7x.)
+      float[][] packedA = FloatMath.scratchRows(PACKED_A, tiles, (twelves > 0 ? 12 : 6) * k);
+      for (int tile = 0, r = r0; tile < tiles; tile++) {
+        int height = tileHeight(tile, twelves, sixes);
         float[] dst = packedA[tile];
         int at = 0;
         for (int p = 0; p < k; p++) {
@@ -120,16 +129,21 @@ final class VectorKernels {
             dst[at++] = a[aOff + (r + i) * lda + p];
           }
         }
+        r += height;
       }
       for (int q = 0; q < full; q++) {
         float[] panel = b[q];
-        int r = r0;
-        tile = 0;
-        for (int t = 0; t < sixes; t++, r += 6, tile++) {
-          tile6(k, packedA[tile], panel, accumulate, c, cOff + r * ldc + q * PANEL, ldc);
-        }
-        for (int t = 0; t < fours; t++, r += 4, tile++) {
-          tile4(k, packedA[tile], panel, accumulate, c, cOff + r * ldc + q * PANEL, ldc);
+        for (int tile = 0, r = r0; tile < tiles; tile++) {
+          int height = tileHeight(tile, twelves, sixes);
+          int c0 = cOff + r * ldc + q * PANEL;
+          if (height == 12) {
+            tile12(k, packedA[tile], panel, accumulate, c, c0, ldc);
+          } else if (height == 6) {
+            tile6(k, packedA[tile], panel, accumulate, c, c0, ldc);
+          } else {
+            tile4(k, packedA[tile], panel, accumulate, c, c0, ldc);
+          }
+          r += height;
         }
       }
       for (int r = tiled; r < r1; r++) {
@@ -151,6 +165,120 @@ final class VectorKernels {
         }
       }
     }
+  }
+
+  /** The rows of a row block's tile: its twelves come first, then its sixes, then its fours. */
+  private static int tileHeight(int tile, int twelves, int sixes) {
+    return tile < twelves ? 12 : tile < twelves + sixes ? 6 : 4;
+  }
+
+  /**
+   * Twelve rows of C (from {@code c0}) by one panel, as {@link #tile6}: 24 accumulators, for 32
+   * vector registers.
+   */
+  private static void tile12(
+      int k, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+    // x RR V: the accumulator of row RR, vector V.
+    FloatVector zero = FloatVector.zero(SPECIES);
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    int c4 = c3 + ldc;
+    int c5 = c4 + ldc;
+    int c6 = c5 + ldc;
+    int c7 = c6 + ldc;
+    int c8 = c7 + ldc;
+    int c9 = c8 + ldc;
+    int c10 = c9 + ldc;
+    int c11 = c10 + ldc;
+    FloatVector x000 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+    FloatVector x001 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
+    FloatVector x010 = accumulate ? FloatVector.fromArray(SPECIES, c, c1) : zero;
+    FloatVector x011 = accumulate ? FloatVector.fromArray(SPECIES, c, c1 + LANES) : zero;
+    FloatVector x020 = accumulate ? FloatVector.fromArray(SPECIES, c, c2) : zero;
+    FloatVector x021 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + LANES) : zero;
+    FloatVector x030 = accumulate ? FloatVector.fromArray(SPECIES, c, c3) : zero;
+    FloatVector x031 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + LANES) : zero;
+    FloatVector x040 = accumulate ? FloatVector.fromArray(SPECIES, c, c4) : zero;
+    FloatVector x041 = accumulate ? FloatVector.fromArray(SPECIES, c, c4 + LANES) : zero;
+    FloatVector x050 = accumulate ? FloatVector.fromArray(SPECIES, c, c5) : zero;
+    FloatVector x051 = accumulate ? FloatVector.fromArray(SPECIES, c, c5 + LANES) : zero;
+    FloatVector x060 = accumulate ? FloatVector.fromArray(SPECIES, c, c6) : zero;
+    FloatVector x061 = accumulate ? FloatVector.fromArray(SPECIES, c, c6 + LANES) : zero;
+    FloatVector x070 = accumulate ? FloatVector.fromArray(SPECIES, c, c7) : zero;
+    FloatVector x071 = accumulate ? FloatVector.fromArray(SPECIES, c, c7 + LANES) : zero;
+    FloatVector x080 = accumulate ? FloatVector.fromArray(SPECIES, c, c8) : zero;
+    FloatVector x081 = accumulate ? FloatVector.fromArray(SPECIES, c, c8 + LANES) : zero;
+    FloatVector x090 = accumulate ? FloatVector.fromArray(SPECIES, c, c9) : zero;
+    FloatVector x091 = accumulate ? FloatVector.fromArray(SPECIES, c, c9 + LANES) : zero;
+    FloatVector x100 = accumulate ? FloatVector.fromArray(SPECIES, c, c10) : zero;
+    FloatVector x101 = accumulate ? FloatVector.fromArray(SPECIES, c, c10 + LANES) : zero;
+    FloatVector x110 = accumulate ? FloatVector.fromArray(SPECIES, c, c11) : zero;
+    FloatVector x111 = accumulate ? FloatVector.fromArray(SPECIES, c, c11 + LANES) : zero;
+    for (int at = 0, ap = 0; ap < 12 * k; at += PANEL, ap += 12) {
+      FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
+      FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
+      x000 = b0.fma(s, x000);
+      x001 = b1.fma(s, x001);
+      s = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      x010 = b0.fma(s, x010);
+      x011 = b1.fma(s, x011);
+      s = FloatVector.broadcast(SPECIES, a[ap + 2]);
+      x020 = b0.fma(s, x020);
+      x021 = b1.fma(s, x021);
+      s = FloatVector.broadcast(SPECIES, a[ap + 3]);
+      x030 = b0.fma(s, x030);
+      x031 = b1.fma(s, x031);
+      s = FloatVector.broadcast(SPECIES, a[ap + 4]);
+      x040 = b0.fma(s, x040);
+      x041 = b1.fma(s, x041);
+      s = FloatVector.broadcast(SPECIES, a[ap + 5]);
+      x050 = b0.fma(s, x050);
+      x051 = b1.fma(s, x051);
+      s = FloatVector.broadcast(SPECIES, a[ap + 6]);
+      x060 = b0.fma(s, x060);
+      x061 = b1.fma(s, x061);
+      s = FloatVector.broadcast(SPECIES, a[ap + 7]);
+      x070 = b0.fma(s, x070);
+      x071 = b1.fma(s, x071);
+      s = FloatVector.broadcast(SPECIES, a[ap + 8]);
+      x080 = b0.fma(s, x080);
+      x081 = b1.fma(s, x081);
+      s = FloatVector.broadcast(SPECIES, a[ap + 9]);
+      x090 = b0.fma(s, x090);
+      x091 = b1.fma(s, x091);
+      s = FloatVector.broadcast(SPECIES, a[ap + 10]);
+      x100 = b0.fma(s, x100);
+      x101 = b1.fma(s, x101);
+      s = FloatVector.broadcast(SPECIES, a[ap + 11]);
+      x110 = b0.fma(s, x110);
+      x111 = b1.fma(s, x111);
+    }
+    x000.intoArray(c, c0);
+    x001.intoArray(c, c0 + LANES);
+    x010.intoArray(c, c1);
+    x011.intoArray(c, c1 + LANES);
+    x020.intoArray(c, c2);
+    x021.intoArray(c, c2 + LANES);
+    x030.intoArray(c, c3);
+    x031.intoArray(c, c3 + LANES);
+    x040.intoArray(c, c4);
+    x041.intoArray(c, c4 + LANES);
+    x050.intoArray(c, c5);
+    x051.intoArray(c, c5 + LANES);
+    x060.intoArray(c, c6);
+    x061.intoArray(c, c6 + LANES);
+    x070.intoArray(c, c7);
+    x071.intoArray(c, c7 + LANES);
+    x080.intoArray(c, c8);
+    x081.intoArray(c, c8 + LANES);
+    x090.intoArray(c, c9);
+    x091.intoArray(c, c9 + LANES);
+    x100.intoArray(c, c10);
+    x101.intoArray(c, c10 + LANES);
+    x110.intoArray(c, c11);
+    x111.intoArray(c, c11 + LANES);
   }
 
   /**
