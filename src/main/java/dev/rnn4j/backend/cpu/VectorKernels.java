@@ -448,9 +448,9 @@ final class VectorKernels {
   /**
    * As {@link CpuMath#addTransposedProduct}, for float32. C is cut into blocks of rows that stay in
    * L2 while the sum over r runs through them in chunks of {@link #CHUNK} rows; each chunk of A's
-   * columns is transposed first, six columns interleaved, so that a register tile (6 rows of C x 2
-   * vectors) reads A as one sequential stream; a tile sums its chunk's products in r order from
-   * zero, then adds them to C, as the plain path does.
+   * columns is transposed first, 12 or 6 columns interleaved, so that a register tile (that many
+   * rows of C x 2 vectors) reads A as one sequential stream; a tile sums its chunk's products in r
+   * order from zero, then adds them to C, as the plain path does.
    */
   static void addTransposedProduct(
       int m,
@@ -463,41 +463,180 @@ final class VectorKernels {
       int bOff,
       int ldb,
       float[][] c) {
-    int block = Math.max(6, GRAD_BLOCK_FLOATS / Math.max(1, n) / 6 * 6);
+    int unit = TALL_TILES ? 12 : 6;
+    int block = Math.max(unit, GRAD_BLOCK_FLOATS / Math.max(1, n) / unit * unit);
     int full = n / PANEL;
-    // A's six columns of each tile (or single column) transposed, and each panel of B, in arrays
-    // of their own: the tiles' loops then index both from 0, which C2 compiles to tighter code.
-    float[][] at = FloatMath.scratchRows(TRANSPOSED, Math.min(p, block), 6 * CHUNK);
+    // A's 12 or 6 columns of each tile (or single column) transposed, and each panel of B, in
+    // arrays of their own: the tiles' loops then index both from 0, which C2 compiles to tighter
+    // code.
+    float[][] at = FloatMath.scratchRows(TRANSPOSED, Math.min(p, block), unit * CHUNK);
     float[][] panels = FloatMath.scratchRows(GRAD_PANELS, full, PANEL * CHUNK);
     for (int q0 = 0; q0 < p; q0 += block) {
       int q1 = Math.min(p, q0 + block);
-      int six = q0 + (q1 - q0) / 6 * 6;
-      int sixes = (six - q0) / 6;
+      int twelves = TALL_TILES ? (q1 - q0) / 12 : 0;
+      int twelve = q0 + 12 * twelves;
+      int sixes = (q1 - twelve) / 6;
+      int six = twelve + 6 * sixes;
+      int tiles = twelves + sixes;
       for (int r0 = 0; r0 < m; r0 += CHUNK) {
         int rows = Math.min(CHUNK, m - r0);
         int br = bOff + r0 * ldb;
         // The chunk of B in panels (each rows x PANEL, contiguous) and of A's columns q0..q1
-        // transposed, six columns interleaved: each tile then reads two sequential streams.
+        // transposed, each tile's columns interleaved: each tile then reads two sequential
+        // streams.
         for (int i = 0; i < rows; i++) {
           for (int jp = 0; jp < full; jp++) {
             System.arraycopy(b, br + i * ldb + jp * PANEL, panels[jp], i * PANEL, PANEL);
           }
           int ar = aOff + (r0 + i) * lda;
+          for (int g = 0; g < twelves; g++) {
+            System.arraycopy(a, ar + q0 + 12 * g, at[g], 12 * i, 12);
+          }
           for (int g = 0; g < sixes; g++) {
-            System.arraycopy(a, ar + q0 + 6 * g, at[g], 6 * i, 6);
+            System.arraycopy(a, ar + twelve + 6 * g, at[twelves + g], 6 * i, 6);
           }
           for (int q = six; q < q1; q++) {
-            at[sixes + q - six][i] = a[ar + q];
+            at[tiles + q - six][i] = a[ar + q];
           }
         }
+        for (int g = 0; g < twelves; g++) {
+          gradTile12(at[g], rows, panels, full, b, br, ldb, c, q0 + 12 * g, n);
+        }
         for (int g = 0; g < sixes; g++) {
-          gradTile6(at[g], rows, panels, full, b, br, ldb, c, q0 + 6 * g, n);
+          gradTile6(at[twelves + g], rows, panels, full, b, br, ldb, c, twelve + 6 * g, n);
         }
         for (int q = six; q < q1; q++) {
-          gradRow(at[sixes + q - six], rows, b, br, ldb, c[q], n);
+          gradRow(at[tiles + q - six], rows, b, br, ldb, c[q], n);
         }
       }
     }
+  }
+
+  /**
+   * Rows q..q+11 of C over one chunk of {@code rows} rows of B, as {@link #gradTile6}: 12 x 2
+   * vectors from B's panels (24 accumulators, for 32 vector registers), then the rest in halves of
+   * six.
+   */
+  private static void gradTile12(
+      float[] at,
+      int rows,
+      float[][] panels,
+      int full,
+      float[] b,
+      int br,
+      int ldb,
+      float[][] c,
+      int q,
+      int n) {
+    // x RR V: the sum of row RR, vector V.
+    int j = 0;
+    for (int jp = 0; jp < full; jp++, j += PANEL) {
+      FloatVector x000 = FloatVector.zero(SPECIES);
+      FloatVector x001 = x000;
+      FloatVector x010 = x000;
+      FloatVector x011 = x000;
+      FloatVector x020 = x000;
+      FloatVector x021 = x000;
+      FloatVector x030 = x000;
+      FloatVector x031 = x000;
+      FloatVector x040 = x000;
+      FloatVector x041 = x000;
+      FloatVector x050 = x000;
+      FloatVector x051 = x000;
+      FloatVector x060 = x000;
+      FloatVector x061 = x000;
+      FloatVector x070 = x000;
+      FloatVector x071 = x000;
+      FloatVector x080 = x000;
+      FloatVector x081 = x000;
+      FloatVector x090 = x000;
+      FloatVector x091 = x000;
+      FloatVector x100 = x000;
+      FloatVector x101 = x000;
+      FloatVector x110 = x000;
+      FloatVector x111 = x000;
+      float[] panel = panels[jp];
+      for (int i = 0; i < rows; i++) {
+        int bi = i * PANEL;
+        int ai = 12 * i;
+        FloatVector b0 = FloatVector.fromArray(SPECIES, panel, bi);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, panel, bi + LANES);
+        FloatVector s = FloatVector.broadcast(SPECIES, at[ai]);
+        x000 = b0.fma(s, x000);
+        x001 = b1.fma(s, x001);
+        s = FloatVector.broadcast(SPECIES, at[ai + 1]);
+        x010 = b0.fma(s, x010);
+        x011 = b1.fma(s, x011);
+        s = FloatVector.broadcast(SPECIES, at[ai + 2]);
+        x020 = b0.fma(s, x020);
+        x021 = b1.fma(s, x021);
+        s = FloatVector.broadcast(SPECIES, at[ai + 3]);
+        x030 = b0.fma(s, x030);
+        x031 = b1.fma(s, x031);
+        s = FloatVector.broadcast(SPECIES, at[ai + 4]);
+        x040 = b0.fma(s, x040);
+        x041 = b1.fma(s, x041);
+        s = FloatVector.broadcast(SPECIES, at[ai + 5]);
+        x050 = b0.fma(s, x050);
+        x051 = b1.fma(s, x051);
+        s = FloatVector.broadcast(SPECIES, at[ai + 6]);
+        x060 = b0.fma(s, x060);
+        x061 = b1.fma(s, x061);
+        s = FloatVector.broadcast(SPECIES, at[ai + 7]);
+        x070 = b0.fma(s, x070);
+        x071 = b1.fma(s, x071);
+        s = FloatVector.broadcast(SPECIES, at[ai + 8]);
+        x080 = b0.fma(s, x080);
+        x081 = b1.fma(s, x081);
+        s = FloatVector.broadcast(SPECIES, at[ai + 9]);
+        x090 = b0.fma(s, x090);
+        x091 = b1.fma(s, x091);
+        s = FloatVector.broadcast(SPECIES, at[ai + 10]);
+        x100 = b0.fma(s, x100);
+        x101 = b1.fma(s, x101);
+        s = FloatVector.broadcast(SPECIES, at[ai + 11]);
+        x110 = b0.fma(s, x110);
+        x111 = b1.fma(s, x111);
+      }
+      float[] y00 = c[q + 0];
+      FloatVector.fromArray(SPECIES, y00, j).add(x000).intoArray(y00, j);
+      FloatVector.fromArray(SPECIES, y00, j + LANES).add(x001).intoArray(y00, j + LANES);
+      float[] y01 = c[q + 1];
+      FloatVector.fromArray(SPECIES, y01, j).add(x010).intoArray(y01, j);
+      FloatVector.fromArray(SPECIES, y01, j + LANES).add(x011).intoArray(y01, j + LANES);
+      float[] y02 = c[q + 2];
+      FloatVector.fromArray(SPECIES, y02, j).add(x020).intoArray(y02, j);
+      FloatVector.fromArray(SPECIES, y02, j + LANES).add(x021).intoArray(y02, j + LANES);
+      float[] y03 = c[q + 3];
+      FloatVector.fromArray(SPECIES, y03, j).add(x030).intoArray(y03, j);
+      FloatVector.fromArray(SPECIES, y03, j + LANES).add(x031).intoArray(y03, j + LANES);
+      float[] y04 = c[q + 4];
+      FloatVector.fromArray(SPECIES, y04, j).add(x040).intoArray(y04, j);
+      FloatVector.fromArray(SPECIES, y04, j + LANES).add(x041).intoArray(y04, j + LANES);
+      float[] y05 = c[q + 5];
+      FloatVector.fromArray(SPECIES, y05, j).add(x050).intoArray(y05, j);
+      FloatVector.fromArray(SPECIES, y05, j + LANES).add(x051).intoArray(y05, j + LANES);
+      float[] y06 = c[q + 6];
+      FloatVector.fromArray(SPECIES, y06, j).add(x060).intoArray(y06, j);
+      FloatVector.fromArray(SPECIES, y06, j + LANES).add(x061).intoArray(y06, j + LANES);
+      float[] y07 = c[q + 7];
+      FloatVector.fromArray(SPECIES, y07, j).add(x070).intoArray(y07, j);
+      FloatVector.fromArray(SPECIES, y07, j + LANES).add(x071).intoArray(y07, j + LANES);
+      float[] y08 = c[q + 8];
+      FloatVector.fromArray(SPECIES, y08, j).add(x080).intoArray(y08, j);
+      FloatVector.fromArray(SPECIES, y08, j + LANES).add(x081).intoArray(y08, j + LANES);
+      float[] y09 = c[q + 9];
+      FloatVector.fromArray(SPECIES, y09, j).add(x090).intoArray(y09, j);
+      FloatVector.fromArray(SPECIES, y09, j + LANES).add(x091).intoArray(y09, j + LANES);
+      float[] y10 = c[q + 10];
+      FloatVector.fromArray(SPECIES, y10, j).add(x100).intoArray(y10, j);
+      FloatVector.fromArray(SPECIES, y10, j + LANES).add(x101).intoArray(y10, j + LANES);
+      float[] y11 = c[q + 11];
+      FloatVector.fromArray(SPECIES, y11, j).add(x110).intoArray(y11, j);
+      FloatVector.fromArray(SPECIES, y11, j + LANES).add(x111).intoArray(y11, j + LANES);
+    }
+    gradTail(at, 12, 0, rows, b, br, ldb, c, q, j, n);
+    gradTail(at, 12, 6, rows, b, br, ldb, c, q + 6, j, n);
   }
 
   /**
@@ -573,6 +712,32 @@ final class VectorKernels {
       FloatVector.fromArray(SPECIES, y5, j).add(x50).intoArray(y5, j);
       FloatVector.fromArray(SPECIES, y5, j + LANES).add(x51).intoArray(y5, j + LANES);
     }
+    gradTail(at, 6, 0, rows, b, br, ldb, c, q, j, n);
+  }
+
+  /**
+   * Rows q..q+5 of C past the panels (columns {@code j0} on): 6 x 1 vectors, then single columns;
+   * the tile's A columns u0..u0+5 of {@code stride} interleaved in {@code at}.
+   */
+  private static void gradTail(
+      float[] at,
+      int stride,
+      int u0,
+      int rows,
+      float[] b,
+      int br,
+      int ldb,
+      float[][] c,
+      int q,
+      int j0,
+      int n) {
+    float[] y0 = c[q];
+    float[] y1 = c[q + 1];
+    float[] y2 = c[q + 2];
+    float[] y3 = c[q + 3];
+    float[] y4 = c[q + 4];
+    float[] y5 = c[q + 5];
+    int j = j0;
     for (; j + LANES <= n; j += LANES) {
       FloatVector x0 = FloatVector.zero(SPECIES);
       FloatVector x1 = x0;
@@ -582,7 +747,7 @@ final class VectorKernels {
       FloatVector x5 = x0;
       for (int i = 0; i < rows; i++) {
         FloatVector v = FloatVector.fromArray(SPECIES, b, br + i * ldb + j);
-        int ai = 6 * i;
+        int ai = stride * i + u0;
         x0 = v.fma(FloatVector.broadcast(SPECIES, at[ai]), x0);
         x1 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 1]), x1);
         x2 = v.fma(FloatVector.broadcast(SPECIES, at[ai + 2]), x2);
@@ -601,7 +766,7 @@ final class VectorKernels {
       for (int u = 0; u < 6; u++) {
         float sum = 0f;
         for (int i = 0; i < rows; i++) {
-          sum = Math.fma(at[6 * i + u], b[br + i * ldb + j], sum);
+          sum = Math.fma(at[stride * i + u0 + u], b[br + i * ldb + j], sum);
         }
         c[q + u][j] += sum;
       }
