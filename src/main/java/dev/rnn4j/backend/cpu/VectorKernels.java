@@ -33,8 +33,9 @@ final class VectorKernels {
 
   // 512-bit vectors come with 32 vector registers (AVX-512), room for a tile of 12 rows x 2
   // vectors: 24 accumulators, 2 of B and a broadcast of A. Per k step it loads B once for 24
-  // multiply-adds, not for 12: 1.15-1.25x the 6-row tile's speed (levers.txt). With 16 registers
-  // (AVX2) those 27 vectors would spill.
+  // multiply-adds, not for 12: alone 1.15-1.3x the 6-row tile's speed, in the products and weight
+  // gradients 1.09-1.13x (docs/bench-2026-12-07-avx512/levers.txt). With 16 registers (AVX2)
+  // those 27 vectors would spill.
   private static final boolean TALL_TILES = LANES >= 16;
 
   /** The width of {@link #pack}'s panels: two vectors, the register tiles' width. */
@@ -80,7 +81,7 @@ final class VectorKernels {
   /**
    * As {@link CpuMath#gemm}, for float32, with B {@link #pack packed} in panels: rows of A in
    * blocks of at most 96 (which stay in L2 while every panel passes), each block in register tiles
-   * of 12, 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each element of C
+   * of 12, 8, 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each element of C
    * still sums its k products in order, from C or zero, as the plain path does.
    */
   static void gemm(
@@ -100,28 +101,34 @@ final class VectorKernels {
     int rowBlock = Math.max(12, Math.min(96, ROW_BLOCK_FLOATS / Math.max(1, k) / unit * unit));
     for (int r0 = 0; r0 < m; r0 += rowBlock) {
       int r1 = Math.min(m, r0 + rowBlock);
-      // Tiles of 12 rows where the registers allow, then of 6, and of 4 where 6 would leave a poor
-      // remainder (8 = 4 + 4, not 6 + 1 + 1); each panel passes the whole block while it is in L1.
+      // Tiles of 12 rows where the registers allow (and one of 8 for 8 or 9 rows left), then of 6,
+      // and of 4 where 6 would leave a poor remainder (8 = 4 + 4, not 6 + 1 + 1); each panel passes
+      // the whole block while it is in L1.
       int twelves = TALL_TILES ? (r1 - r0) / 12 : 0;
+      int rest = (r1 - r0) % 12;
+      int eights = TALL_TILES && (rest == 8 || rest == 9) ? 1 : 0;
       int sixes = 0;
       int fours = 0;
-      for (int left = r1 - r0 - 12 * twelves; left >= 4; left -= left >= 6 && left != 8 ? 6 : 4) {
+      for (int left = r1 - r0 - 12 * twelves - 8 * eights;
+          left >= 4;
+          left -= left >= 6 && left != 8 ? 6 : 4) {
         if (left >= 6 && left != 8) {
           sixes++;
         } else {
           fours++;
         }
       }
-      int tiles = twelves + sixes + fours;
-      int tiled = r0 + 12 * twelves + 6 * sixes + 4 * fours;
+      int tiles = twelves + eights + sixes + fours;
+      int tiled = r0 + 12 * twelves + 8 * eights + 6 * sixes + 4 * fours;
       // Each tile's rows of A interleaved (p major) in an array of its own: the tile reads A as one
-      // sequential stream, not as 12, 6 or 4 (this alone doubles its speed), and from index 0,
+      // sequential stream, not as 12, 8, 6 or 4 (this alone doubles its speed), and from index 0,
       // which C2 compiles to fewer instructions than an offset it reloads from the stack every k
       // step. (With a stride of 8, which C2 would hoist A's range checks for, the 6-row tile
       // spills two accumulators to the stack instead: 0.7x.)
-      float[][] packedA = FloatMath.scratchRows(PACKED_A, tiles, (twelves > 0 ? 12 : 6) * k);
+      int tallest = twelves > 0 ? 12 : eights > 0 ? 8 : 6;
+      float[][] packedA = FloatMath.scratchRows(PACKED_A, tiles, tallest * k);
       for (int tile = 0, r = r0; tile < tiles; tile++) {
-        int height = tileHeight(tile, twelves, sixes);
+        int height = tileHeight(tile, twelves, eights, sixes);
         float[] dst = packedA[tile];
         int at = 0;
         for (int p = 0; p < k; p++) {
@@ -134,10 +141,12 @@ final class VectorKernels {
       for (int q = 0; q < full; q++) {
         float[] panel = b[q];
         for (int tile = 0, r = r0; tile < tiles; tile++) {
-          int height = tileHeight(tile, twelves, sixes);
+          int height = tileHeight(tile, twelves, eights, sixes);
           int c0 = cOff + r * ldc + q * PANEL;
           if (height == 12) {
             tile12(k, packedA[tile], panel, accumulate, c, c0, ldc);
+          } else if (height == 8) {
+            tile8(k, packedA[tile], panel, accumulate, c, c0, ldc);
           } else if (height == 6) {
             tile6(k, packedA[tile], panel, accumulate, c, c0, ldc);
           } else {
@@ -167,9 +176,12 @@ final class VectorKernels {
     }
   }
 
-  /** The rows of a row block's tile: its twelves come first, then its sixes, then its fours. */
-  private static int tileHeight(int tile, int twelves, int sixes) {
-    return tile < twelves ? 12 : tile < twelves + sixes ? 6 : 4;
+  /** The rows of a row block's tile: its twelves come first, then its eight, sixes and fours. */
+  private static int tileHeight(int tile, int twelves, int eights, int sixes) {
+    if (tile < twelves + eights) {
+      return tile < twelves ? 12 : 8;
+    }
+    return tile < twelves + eights + sixes ? 6 : 4;
   }
 
   /**
@@ -279,6 +291,82 @@ final class VectorKernels {
     x101.intoArray(c, c10 + LANES);
     x110.intoArray(c, c11);
     x111.intoArray(c, c11 + LANES);
+  }
+
+  /**
+   * Eight rows of C by one panel, as {@link #tile6}: 16 accumulators, for 32 vector registers (a
+   * block's last 8 rows would otherwise be two 4-row tiles, each reading the panel).
+   */
+  private static void tile8(
+      int k, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    int c4 = c3 + ldc;
+    int c5 = c4 + ldc;
+    int c6 = c5 + ldc;
+    int c7 = c6 + ldc;
+    FloatVector x00 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+    FloatVector x01 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
+    FloatVector x10 = accumulate ? FloatVector.fromArray(SPECIES, c, c1) : zero;
+    FloatVector x11 = accumulate ? FloatVector.fromArray(SPECIES, c, c1 + LANES) : zero;
+    FloatVector x20 = accumulate ? FloatVector.fromArray(SPECIES, c, c2) : zero;
+    FloatVector x21 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + LANES) : zero;
+    FloatVector x30 = accumulate ? FloatVector.fromArray(SPECIES, c, c3) : zero;
+    FloatVector x31 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + LANES) : zero;
+    FloatVector x40 = accumulate ? FloatVector.fromArray(SPECIES, c, c4) : zero;
+    FloatVector x41 = accumulate ? FloatVector.fromArray(SPECIES, c, c4 + LANES) : zero;
+    FloatVector x50 = accumulate ? FloatVector.fromArray(SPECIES, c, c5) : zero;
+    FloatVector x51 = accumulate ? FloatVector.fromArray(SPECIES, c, c5 + LANES) : zero;
+    FloatVector x60 = accumulate ? FloatVector.fromArray(SPECIES, c, c6) : zero;
+    FloatVector x61 = accumulate ? FloatVector.fromArray(SPECIES, c, c6 + LANES) : zero;
+    FloatVector x70 = accumulate ? FloatVector.fromArray(SPECIES, c, c7) : zero;
+    FloatVector x71 = accumulate ? FloatVector.fromArray(SPECIES, c, c7 + LANES) : zero;
+    for (int at = 0, ap = 0; ap < 8 * k; at += PANEL, ap += 8) {
+      FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
+      FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
+      x00 = b0.fma(s, x00);
+      x01 = b1.fma(s, x01);
+      s = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      x10 = b0.fma(s, x10);
+      x11 = b1.fma(s, x11);
+      s = FloatVector.broadcast(SPECIES, a[ap + 2]);
+      x20 = b0.fma(s, x20);
+      x21 = b1.fma(s, x21);
+      s = FloatVector.broadcast(SPECIES, a[ap + 3]);
+      x30 = b0.fma(s, x30);
+      x31 = b1.fma(s, x31);
+      s = FloatVector.broadcast(SPECIES, a[ap + 4]);
+      x40 = b0.fma(s, x40);
+      x41 = b1.fma(s, x41);
+      s = FloatVector.broadcast(SPECIES, a[ap + 5]);
+      x50 = b0.fma(s, x50);
+      x51 = b1.fma(s, x51);
+      s = FloatVector.broadcast(SPECIES, a[ap + 6]);
+      x60 = b0.fma(s, x60);
+      x61 = b1.fma(s, x61);
+      s = FloatVector.broadcast(SPECIES, a[ap + 7]);
+      x70 = b0.fma(s, x70);
+      x71 = b1.fma(s, x71);
+    }
+    x00.intoArray(c, c0);
+    x01.intoArray(c, c0 + LANES);
+    x10.intoArray(c, c1);
+    x11.intoArray(c, c1 + LANES);
+    x20.intoArray(c, c2);
+    x21.intoArray(c, c2 + LANES);
+    x30.intoArray(c, c3);
+    x31.intoArray(c, c3 + LANES);
+    x40.intoArray(c, c4);
+    x41.intoArray(c, c4 + LANES);
+    x50.intoArray(c, c5);
+    x51.intoArray(c, c5 + LANES);
+    x60.intoArray(c, c6);
+    x61.intoArray(c, c6 + LANES);
+    x70.intoArray(c, c7);
+    x71.intoArray(c, c7 + LANES);
   }
 
   /**

@@ -29,8 +29,9 @@ class VectorKernelsTest {
 
   @Test
   void productsAgree() {
-    // Every register tile (6, 4 and 1 rows; 4 panels and 1 in a row), row blocks and a partial
-    // last panel; the plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its
+    // Every register tile (12, 8, 6, 4 and 1 rows where vectors are 512 bits, 6, 4 and 1
+    // otherwise; 4 panels and 1 in a row), row blocks and a partial last panel; the plain path's
+    // chunks of k (64, 64 and 3 rows of B at n = 1024) and its
     // weight gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64).
     int[][] shapes = {
       {7, 13, 45},
