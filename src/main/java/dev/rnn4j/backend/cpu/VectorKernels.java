@@ -11,12 +11,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Loaded only then: {@link FloatMath} checks {@link FloatMath#VECTOR_API_PRESENT} before it refers
  * to this class.
  *
- * <p>The products keep a register tile of 12 or 6 rows x 2 vectors of C over the whole k loop (12
- * where there are 32 vector registers), reading B from panels packed once per weight version and A
- * from rows interleaved per tile; each element of C still sums its k products in order, so results
- * do not depend on how rows or columns are split and equal the plain path's bit for bit. The cells
- * are passes over arrays with the scalar path's operations lane by lane, rnn4j's own exp among
- * them.
+ * <p>The products keep a register tile of rows x 2 vectors of C over the whole k loop (12 and 8
+ * rows where vectors are 512 bits, which on x86 come with 32 registers; 6 and 4 otherwise), reading
+ * B from panels packed once per weight version and A from rows interleaved per tile; each element
+ * of C still sums its k products in order, so results do not depend on how rows or columns are
+ * split and equal the plain path's bit for bit. The cells are passes over arrays with the scalar
+ * path's operations lane by lane, rnn4j's own exp among them.
  *
  * <p>No method here takes or returns a vector: C2 stops inlining a method's callees past a node
  * budget, and a vector that crosses a call it did not inline is boxed, an allocation per call.
@@ -123,8 +123,8 @@ final class VectorKernels {
       // Each tile's rows of A interleaved (p major) in an array of its own: the tile reads A as one
       // sequential stream, not as 12, 8, 6 or 4 (this alone doubles its speed), and from index 0,
       // which C2 compiles to fewer instructions than an offset it reloads from the stack every k
-      // step. (With a stride of 8, which C2 would hoist A's range checks for, the 6-row tile
-      // spills two accumulators to the stack instead: 0.7x.)
+      // step. (Padding the 6-row tile's stride to 8, a power of two whose range checks C2 hoists,
+      // made it spill two accumulators to the stack instead: 0.7x.)
       int tallest = twelves > 0 ? 12 : eights > 0 ? 8 : 6;
       float[][] packedA = FloatMath.scratchRows(PACKED_A, tiles, tallest * k);
       for (int tile = 0, r = r0; tile < tiles; tile++) {
@@ -295,7 +295,8 @@ final class VectorKernels {
 
   /**
    * Eight rows of C by one panel, as {@link #tile6}: 16 accumulators, for 32 vector registers (a
-   * block's last 8 rows would otherwise be two 4-row tiles, each reading the panel).
+   * block's last 8 or 9 rows would otherwise be two 4-row tiles, each reading the panel, or a 6-row
+   * tile and three single rows).
    */
   private static void tile8(
       int k, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {

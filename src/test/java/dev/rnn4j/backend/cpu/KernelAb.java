@@ -55,11 +55,13 @@ public final class KernelAb {
       double flop = 2.0 * m * n * k;
       int calls = (int) Math.max(1, 0.3e9 / flop);
       for (int v = 0; v < 2; v++) {
-        // Thousands of calls on two rows first: a large shape's few calls would leave the kernel in
-        // its on-stack-replacement compile, whose loops C2 may vectorize differently from the
-        // method's own compile, the one a library caller's thousands of calls get.
-        for (int i = 0; i < 3000; i++) {
-          builds[v].call(plain, gradient, 2, n, k, a, b, packed[v], c, grad);
+        // A thousand calls on the shape's first 12 rows (one tall tile) first: a large shape's few
+        // calls would leave the kernel in its on-stack-replacement compile, whose loops C2 may
+        // vectorize differently from the method's own compile, the one a library caller's
+        // thousands of calls get. (A tile height these calls did not reach recompiles at once.)
+        int rows = Math.min(m, 12);
+        for (int i = 0; i < 1000; i++) {
+          builds[v].call(plain, gradient, rows, n, k, a, b, packed[v], c, grad);
         }
         for (int i = 0; i < 5 * calls + 20; i++) {
           builds[v].call(plain, gradient, m, n, k, a, b, packed[v], c, grad);

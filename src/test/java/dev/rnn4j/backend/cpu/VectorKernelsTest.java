@@ -29,10 +29,12 @@ class VectorKernelsTest {
 
   @Test
   void productsAgree() {
-    // Every register tile (12, 8, 6, 4 and 1 rows where vectors are 512 bits, 6, 4 and 1
-    // otherwise; 4 panels and 1 in a row), row blocks and a partial last panel; the plain path's
-    // chunks of k (64, 64 and 3 rows of B at n = 1024) and its
-    // weight gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64).
+    // Every register tile of this machine's vector width (12, 8, 6, 4 and 1 rows where vectors
+    // are 512 bits, 21 = 12 + 8 + 1 among them; 6, 4 and 1 otherwise; 4 panels and 1 in a row),
+    // row blocks, a partial last panel and the weight gradient's tails (21 x 30 x 57: gradient
+    // tiles of 12, 12 and 6 rows, one panel, then a vector and 9 single columns at 512 bits); the
+    // plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its weight gradients by
+    // columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64).
     int[][] shapes = {
       {7, 13, 45},
       {64, 32, 128},
@@ -42,7 +44,8 @@ class VectorKernelsTest {
       {200, 17, 40},
       {1, 40, 130},
       {5, 131, 1024},
-      {70, 256, 64}
+      {70, 256, 64},
+      {21, 30, 57}
     };
     for (int[] mkn : shapes) {
       int m = mkn[0];
