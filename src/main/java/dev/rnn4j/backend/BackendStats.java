@@ -14,8 +14,9 @@ package dev.rnn4j.backend;
  * @param liveBlocks storages allocated and not yet closed
  * @param liveBytes their bytes
  * @param driverAllocations allocations the allocator asked of the driver (the heap on the CPU)
- * @param cacheHits allocations served from freed blocks instead (always 0 on the CPU)
- * @param cachedBytes freed bytes the allocator keeps for reuse (always 0 on the CPU)
+ * @param cacheHits allocations served from freed blocks instead (on the CPU: RNN scratch arrays
+ *     served from the backend's pool of them)
+ * @param cachedBytes freed bytes the allocator keeps for reuse (on the CPU: that pool's arrays)
  * @param uploads copies from host arrays into the backend's storages ({@link Backend#upload})
  * @param downloads copies from the backend's storages into host arrays ({@link Backend#download})
  * @param planBuilds RNN plans built

@@ -91,11 +91,20 @@ public final class CpuBackend implements Backend {
         liveBlocks.get(),
         liveBytes.get(),
         allocations.get(),
-        0,
-        0,
+        floatMath.pool().hits() + doubleMath.pool().hits(),
+        floatMath.pool().idleBytes() + doubleMath.pool().idleBytes(),
         uploads.get(),
         downloads.get(),
         planBuilds.get());
+  }
+
+  /**
+   * Leaves the scratch arrays this backend keeps between RNN calls to the garbage collector, as
+   * {@code torch.cuda.empty_cache()} gives cached blocks back; the next call allocates them again.
+   */
+  public void emptyCache() {
+    floatMath.pool().clear();
+    doubleMath.pool().clear();
   }
 
   @Override

@@ -16,6 +16,9 @@ import java.util.SplittableRandom;
 interface CpuMath<A> {
   A allocate(int n);
 
+  /** The backend's cache of this element type's scratch arrays, for {@link Workspace}s. */
+  ArrayPool<A> pool();
+
   /** A new array holding the storage's elements (of this element type). */
   A copyOf(HostStorage s);
 

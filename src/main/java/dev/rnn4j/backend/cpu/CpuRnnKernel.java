@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Per layer and direction, the input projection of all T steps is one product; each step then
  * does one recurrent product, the cell's elementwise update and, for LSTM with projection, one more
  * product. Backward runs the steps in the opposite order with the transposed products, and again
- * turns the input side into single products over all steps. Buffers are allocated per call, never
- * per step.
+ * turns the input side into single products over all steps. Buffers are taken per call, never per
+ * step, from the backend's {@link ArrayPool}, and given back when the call (or its tape) ends.
  *
  * <p>Variable lengths follow {@code pack_padded_sequence(enforce_sorted=False)}: the batch is
  * sorted by length, longest first, so that at step t the sequences still running are a prefix of
@@ -120,8 +120,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
   @Override
   public ForwardResult forward(ForwardArgs args) {
     Call call = new Call(args);
-    parallel.forEach(call.blocks.size(), p -> forwardBlock(call, call.blocks.get(p), null));
-    return call.result();
+    try (Workspace<A> work = call.work) {
+      parallel.forEach(call.blocks.size(), p -> forwardBlock(call, call.blocks.get(p), null));
+      return call.result();
+    }
   }
 
   @Override
@@ -157,6 +159,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
     final A hN;
     final A cN;
     final List<Block> blocks = new ArrayList<>();
+    // The blocks' buffers; with a tape, until the tape is closed.
+    final Workspace<A> work = new Workspace<>(math.pool());
 
     Call(ForwardArgs args) {
       steps = args.steps();
@@ -214,22 +218,25 @@ final class CpuRnnKernel<A> implements RnnKernel {
     int steps = call.steps;
     int nb = blk.size();
     int[] running = blk.running();
-    A x = gather(call.input, call, blk, config.inputSize());
-    A sharedXp = tape == null ? math.allocate(steps * nb * gh) : null;
-    A gates = math.allocate(nb * gh);
-    A h = math.allocate(nb * hOut);
-    A c = lstm ? math.allocate(nb * hidden) : null;
-    A cellOut = proj ? math.allocate(nb * hidden) : h;
+    Workspace<A> work = call.work;
+    A x = gather(call.input, call, blk, config.inputSize(), work);
+    // The projections are written in full (bias rows, then products) before any step reads them.
+    A sharedXp = tape == null ? work.uninitialized(steps * nb * gh) : null;
+    A gates = work.zeros(nb * gh);
+    A h = work.zeros(nb * hOut);
+    A c = lstm ? work.zeros(nb * hidden) : null;
+    A cellOut = proj ? work.zeros(nb * hidden) : h;
     A y = null;
     for (int layer = 0; layer < layers; layer++) {
       int in = config.layerInputSize(layer);
-      y = math.allocate(steps * nb * width);
+      // Zeros: the rows of finished sequences stay zero, as PyTorch pads them.
+      y = work.zeros(steps * nb * width);
       for (int d = 0; d < directions; d++) {
         int k = layer * directions + d;
         // With a tape, each direction keeps its projections, which the cell turns into activations.
-        A xp = tape == null ? sharedXp : math.allocate(steps * nb * gh);
-        A cs = tape != null && lstm ? math.allocate(steps * nb * hidden) : null;
-        A ghn = tape != null && gru ? math.allocate(steps * nb * hidden) : null;
+        A xp = tape == null ? sharedXp : work.uninitialized(steps * nb * gh);
+        A cs = tape != null && lstm ? work.zeros(steps * nb * hidden) : null;
+        A ghn = tape != null && gru ? work.zeros(steps * nb * hidden) : null;
         math.broadcastRows(call.w.biasIh(k), gh, xp, steps * nb);
         math.gemm(steps * nb, gh, in, x, 0, in, call.w.ihT.get(k), true, xp, 0, gh);
         loadState(call.h0, k, call.batch, hOut, blk, h);
@@ -237,8 +244,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
           loadState(call.c0, k, call.batch, hidden, blk, c);
         }
         if (tape != null) {
-          tape.h0.set(k, copy(h, nb * hOut));
-          tape.c0.set(k, lstm ? copy(c, nb * hidden) : null);
+          tape.h0.set(k, copy(h, nb * hOut, work));
+          tape.c0.set(k, lstm ? copy(c, nb * hidden, work) : null);
         }
         for (int s = 0; s < steps; s++) {
           int t = d == 0 ? s : steps - 1 - s;
@@ -293,7 +300,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
       A mask = null;
       if (call.dropout && layer < layers - 1) {
         mask = dropoutMask(call, blk, layer);
-        next = math.allocate(steps * nb * width);
+        next = work.zeros(steps * nb * width);
         math.multiply(steps * nb * width, y, mask, next);
       }
       if (tape != null) {
@@ -309,7 +316,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
   /** The mask of one layer's output for this block: each sequence's from its own generator. */
   private A dropoutMask(Call call, Block blk, int layer) {
     int nb = blk.size();
-    A mask = math.allocate(call.steps * nb * width);
+    A mask = call.work.zeros(call.steps * nb * width);
     for (int r = 0; r < nb; r++) {
       long stream = (long) layer * call.batch + blk.callers()[r];
       SplittableRandom random =
@@ -327,6 +334,7 @@ final class CpuRnnKernel<A> implements RnnKernel {
     private final List<BlockTape> tapes;
     private final ForwardResult result;
     private final AtomicBoolean used = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     CpuTape(Call call, List<BlockTape> tapes) {
       this.call = call;
@@ -341,8 +349,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
 
     @Override
     public void close() {
-      // Heap arrays, but closed all the same, so that a result read after close fails here as on a
-      // GPU.
+      closed.set(true);
+      // The activations go back to the pool; the results are heap arrays, but closed all the same,
+      // so that a result read after close fails here as on a GPU.
+      call.work.close();
       result.output().close();
       result.hN().close();
       if (result.cN() != null) {
@@ -352,6 +362,10 @@ final class CpuRnnKernel<A> implements RnnKernel {
 
     @Override
     public BackwardResult backward(Storage gradOutput, Storage gradHN, Storage gradCN) {
+      if (closed.get()) {
+        throw new IllegalStateException(
+            "Trying to backward through a closed tape: its activations were released");
+      }
       if (used.getAndSet(true)) {
         throw new IllegalStateException(
             "Trying to backward through the graph a second time: a tape "
@@ -359,9 +373,13 @@ final class CpuRnnKernel<A> implements RnnKernel {
       }
       Grads g = new Grads(call, gradOutput, gradHN, gradCN);
       List<ParamGrads> perBlock = new ArrayList<>(nulls(call.blocks.size()));
-      parallel.forEach(
-          call.blocks.size(),
-          p -> perBlock.set(p, backwardBlock(call, call.blocks.get(p), tapes.get(p), g)));
+      try (Workspace<A> work = new Workspace<>(math.pool())) {
+        parallel.forEach(
+            call.blocks.size(),
+            p -> perBlock.set(p, backwardBlock(call, call.blocks.get(p), tapes.get(p), g, work)));
+      }
+      // Consumed: its activations can go back to the pool now rather than when it is closed.
+      call.work.close();
       ParamGrads total = perBlock.get(0);
       for (int p = 1; p < perBlock.size(); p++) {
         total.add(perBlock.get(p));
@@ -471,33 +489,37 @@ final class CpuRnnKernel<A> implements RnnKernel {
     }
   }
 
-  private ParamGrads backwardBlock(Call call, Block blk, BlockTape tape, Grads g) {
+  private ParamGrads backwardBlock(
+      Call call, Block blk, BlockTape tape, Grads g, Workspace<A> work) {
     int steps = call.steps;
     int nb = blk.size();
     int[] running = blk.running();
     ParamGrads grads = new ParamGrads();
     A dy =
-        g.output == null ? math.allocate(steps * nb * width) : gather(g.output, call, blk, width);
-    A dh = math.allocate(nb * hOut);
-    A dc = lstm ? math.allocate(nb * hidden) : null;
-    A hPrev = math.allocate(nb * hOut);
-    A cPrev = lstm ? math.allocate(nb * hidden) : null;
-    A hCur = lstm || gru ? null : math.allocate(nb * hOut);
-    A cellOut = proj ? math.allocate(nb * hidden) : null;
-    A dCellOut = proj ? math.allocate(nb * hidden) : dh;
-    A dGhScratch = gru ? math.allocate(nb * gh) : null;
-    A dXp = math.allocate(steps * nb * gh);
+        g.output == null
+            ? work.zeros(steps * nb * width)
+            : gather(g.output, call, blk, width, work);
+    A dh = work.zeros(nb * hOut);
+    A dc = lstm ? work.zeros(nb * hidden) : null;
+    A hPrev = work.zeros(nb * hOut);
+    A cPrev = lstm ? work.zeros(nb * hidden) : null;
+    A hCur = lstm || gru ? null : work.zeros(nb * hOut);
+    A cellOut = proj ? work.zeros(nb * hidden) : null;
+    A dCellOut = proj ? work.zeros(nb * hidden) : dh;
+    A dGhScratch = gru ? work.zeros(nb * gh) : null;
+    // Zeroed per direction below, before any step writes it.
+    A dXp = work.uninitialized(steps * nb * gh);
     // Every step's previous state and (GRU) hidden-side gate gradients, for one weight-gradient
     // product over all steps after the time loop instead of one per step, which would read and
     // write the whole gradient T times. Rows that do not run at a step stay zero: the running rows
     // are the same in every layer and direction.
-    A hPrevAll = math.allocate(steps * nb * hOut);
-    A dGhAll = gru ? math.allocate(steps * nb * gh) : dXp;
+    A hPrevAll = work.zeros(steps * nb * hOut);
+    A dGhAll = gru ? work.zeros(steps * nb * gh) : dXp;
     for (int layer = layers - 1; layer >= 0; layer--) {
       int in = config.layerInputSize(layer);
       A x = tape.inputs.get(layer);
       A y = tape.outputs.get(layer);
-      A dx = math.allocate(steps * nb * in);
+      A dx = work.zeros(steps * nb * in);
       for (int d = 0; d < directions; d++) {
         int k = layer * directions + d;
         A act = tape.act.get(k);
@@ -652,9 +674,9 @@ final class CpuRnnKernel<A> implements RnnKernel {
   }
 
   /** The block's rows of a caller-layout (T, N, cols) or (N, T, cols) array, as (T, nb, cols). */
-  private A gather(A data, Call call, Block blk, int cols) {
+  private A gather(A data, Call call, Block blk, int cols, Workspace<A> work) {
     int nb = blk.size();
-    A out = math.allocate(call.steps * nb * cols);
+    A out = work.uninitialized(call.steps * nb * cols);
     for (int t = 0; t < call.steps; t++) {
       for (int r = 0; r < nb; r++) {
         System.arraycopy(
@@ -701,8 +723,8 @@ final class CpuRnnKernel<A> implements RnnKernel {
     }
   }
 
-  private A copy(A source, int n) {
-    A out = math.allocate(n);
+  private A copy(A source, int n, Workspace<A> work) {
+    A out = work.uninitialized(n);
     System.arraycopy(source, 0, out, 0, n);
     return out;
   }

@@ -12,10 +12,17 @@ final class DoubleMath implements CpuMath<double[]> {
   private final ThreadLocal<double[]> scratch = ThreadLocal.withInitial(() -> new double[0]);
   private final ThreadLocal<double[][]> blockRows =
       ThreadLocal.withInitial(() -> new double[SUM_BLOCK][0]);
+  private final ArrayPool<double[]> pool =
+      new ArrayPool<>(double[]::new, a -> a.length, a -> Arrays.fill(a, 0.0), Double.BYTES);
 
   @Override
   public double[] allocate(int n) {
     return new double[n];
+  }
+
+  @Override
+  public ArrayPool<double[]> pool() {
+    return pool;
   }
 
   @Override

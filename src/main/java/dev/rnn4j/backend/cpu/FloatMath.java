@@ -32,6 +32,8 @@ final class FloatMath implements CpuMath<float[]> {
   private static final int B_CHUNK_FLOATS = 64 * 1024;
 
   private final boolean vectorApi;
+  private final ArrayPool<float[]> pool =
+      new ArrayPool<>(float[]::new, a -> a.length, a -> Arrays.fill(a, 0f), Float.BYTES);
 
   /** Uses the Vector API when its module is present, and says once per JVM when it is not. */
   FloatMath() {
@@ -66,6 +68,11 @@ final class FloatMath implements CpuMath<float[]> {
   @Override
   public float[] allocate(int n) {
     return new float[n];
+  }
+
+  @Override
+  public ArrayPool<float[]> pool() {
+    return pool;
   }
 
   @Override

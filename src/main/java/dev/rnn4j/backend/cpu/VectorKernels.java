@@ -27,6 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
+  // The same shape as SPECIES, for exp's bit manipulation.
+  private static final VectorSpecies<Integer> INT_SPECIES =
+      VectorSpecies.of(int.class, SPECIES.vectorShape());
   // Floats of C per block of a weight gradient: 128 KiB, which stay in L2 while every chunk of
   // rows passes by (the whole gradient, 1 MiB for S3's W_hh, would be read and written per chunk).
   private static final int GRAD_BLOCK_FLOATS = 32 * 1024;
@@ -101,12 +104,18 @@ final class VectorKernels {
     int rowBlock = Math.max(12, Math.min(96, ROW_BLOCK_FLOATS / Math.max(1, k) / unit * unit));
     for (int r0 = 0; r0 < m; r0 += rowBlock) {
       int r1 = Math.min(m, r0 + rowBlock);
-      // Tiles of 12 rows where the registers allow (and one of 8 for 8 or 9 rows left), then of 6,
+      // Tiles of 12 rows where the registers allow (and 8s for 8, 9, 16 or 17 rows left), then of
+      // 6,
       // and of 4 where 6 would leave a poor remainder (8 = 4 + 4, not 6 + 1 + 1); each panel passes
       // the whole block while it is in L1.
       int twelves = TALL_TILES ? (r1 - r0) / 12 : 0;
       int rest = (r1 - r0) % 12;
       int eights = TALL_TILES && (rest == 8 || rest == 9) ? 1 : 0;
+      if (twelves > 0 && (rest == 4 || rest == 5)) {
+        // 16 = 8 + 8, not 12 + 4, whose 4-row tile loads B once per 8 multiply-adds.
+        twelves--;
+        eights = 2;
+      }
       int sixes = 0;
       int fours = 0;
       for (int left = r1 - r0 - 12 * twelves - 8 * eights;
@@ -1122,12 +1131,14 @@ final class VectorKernels {
       p = r.fma(p, one);
       p = r.fma(p, one);
       // kn's bits less ROUND's are n, with no conversion (a vector F2I conversion is not intrinsic
-      // here).
+      // here). The species to reinterpret to is a constant: viewAsIntegralLanes() looks it up,
+      // which C2 folds only while the lookup's profile has seen one element type; once the cell
+      // had met both, the reinterpretations ran as Java loops, a fifth of C3's forward pass.
       IntVector bits =
-          kn.viewAsIntegralLanes()
+          ((IntVector) kn.reinterpretShape(INT_SPECIES, 0))
               .add(127 - FloatMath.ROUND_BITS)
               .lanewise(VectorOperators.LSHL, 23);
-      p.mul(bits.viewAsFloatingLanes()).intoArray(a, j);
+      p.mul(bits.reinterpretShape(SPECIES, 0)).intoArray(a, j);
     }
   }
 

@@ -30,7 +30,8 @@ class VectorKernelsTest {
   @Test
   void productsAgree() {
     // Every register tile of this machine's vector width (12, 8, 6, 4 and 1 rows where vectors
-    // are 512 bits, 21 = 12 + 8 + 1 among them; 6, 4 and 1 otherwise; 4 panels and 1 in a row),
+    // are 512 bits, 21 = 12 + 8 + 1, 17 = 8 + 8 + 1 and 64 = 4 x 12 + 8 + 8 among them; 6, 4 and 1
+    // otherwise; 4 panels and 1 in a row),
     // row blocks, a partial last panel and the weight gradient's tails (21 x 30 x 57: gradient
     // tiles of 12, 12 and 6 rows, one panel, then a vector and 9 single columns at 512 bits); the
     // plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its weight gradients by
@@ -45,7 +46,8 @@ class VectorKernelsTest {
       {1, 40, 130},
       {5, 131, 1024},
       {70, 256, 64},
-      {21, 30, 57}
+      {21, 30, 57},
+      {17, 20, 40}
     };
     for (int[] mkn : shapes) {
       int m = mkn[0];
