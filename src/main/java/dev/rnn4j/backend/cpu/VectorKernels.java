@@ -139,10 +139,16 @@ final class VectorKernels {
       for (int tile = 0, r = r0; tile < tiles; tile++) {
         int height = tileHeight(tile, twelves, eights, sixes);
         float[] dst = packedA[tile];
-        int at = 0;
-        for (int p = 0; p < k; p++) {
+        // 16 columns (a cache line of each row) at a time: reading down the columns of rows a
+        // power of two apart (lda = 1024 in the backward products) evicted each line before its
+        // next column (6% of C3's training step in packing).
+        for (int p0 = 0; p0 < k; p0 += 16) {
+          int p1 = Math.min(k, p0 + 16);
           for (int i = 0; i < height; i++) {
-            dst[at++] = a[aOff + (r + i) * lda + p];
+            int src = aOff + (r + i) * lda;
+            for (int p = p0; p < p1; p++) {
+              dst[p * height + i] = a[src + p];
+            }
           }
         }
         r += height;
