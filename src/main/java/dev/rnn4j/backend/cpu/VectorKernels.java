@@ -44,6 +44,11 @@ final class VectorKernels {
   /** The width of {@link #pack}'s panels: two vectors, the register tiles' width. */
   static final int PANEL = 2 * LANES;
 
+  // Rows of a panel per pass of a row block's tiles: 256 rows of 32 floats (32 KiB, 512-bit
+  // vectors) stay in L1 beside a 12-row tile's 12 KiB of A; a longer k would read them from L2
+  // once per tile.
+  private static final int K_BLOCK = 8192 / PANEL;
+
   // Floats of A per row block of the products: 96 KiB, which stay in L2 while every panel of B
   // passes by.
   private static final int ROW_BLOCK_FLOATS = 24 * 1024;
@@ -130,9 +135,9 @@ final class VectorKernels {
       int tiles = twelves + eights + sixes + fours;
       int tiled = r0 + 12 * twelves + 8 * eights + 6 * sixes + 4 * fours;
       // Each tile's rows of A interleaved (p major) in an array of its own: the tile reads A as one
-      // sequential stream, not as 12, 8, 6 or 4 (this alone doubles its speed), and from index 0,
-      // which C2 compiles to fewer instructions than an offset it reloads from the stack every k
-      // step. (Padding the 6-row tile's stride to 8, a power of two whose range checks C2 hoists,
+      // sequential stream, not as 12, 8, 6 or 4 (this alone doubles its speed), with no offset
+      // of the caller's, which C2 reloaded from the stack every k step. (Padding the 6-row tile's
+      // stride to 8, a power of two whose range checks C2 hoists,
       // made it spill two accumulators to the stack instead: 0.7x.)
       int tallest = twelves > 0 ? 12 : eights > 0 ? 8 : 6;
       float[][] packedA = FloatMath.scratchRows(PACKED_A, tiles, tallest * k);
@@ -155,19 +160,26 @@ final class VectorKernels {
       }
       for (int q = 0; q < full; q++) {
         float[] panel = b[q];
-        for (int tile = 0, r = r0; tile < tiles; tile++) {
-          int height = tileHeight(tile, twelves, eights, sixes);
-          int c0 = cOff + r * ldc + q * PANEL;
-          if (height == 12) {
-            tile12(k, packedA[tile], panel, accumulate, c, c0, ldc);
-          } else if (height == 8) {
-            tile8(k, packedA[tile], panel, accumulate, c, c0, ldc);
-          } else if (height == 6) {
-            tile6(k, packedA[tile], panel, accumulate, c, c0, ldc);
-          } else {
-            tile4(k, packedA[tile], panel, accumulate, c, c0, ldc);
+        // The panel K_BLOCK rows at a time, which stay in L1 while every tile passes; a tile's
+        // sums go to C between blocks and on from there, so each still adds its k products in
+        // order (a float stored and loaded again is the same float).
+        for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
+          int k1 = Math.min(k, k0 + K_BLOCK);
+          boolean onto = accumulate || k0 > 0;
+          for (int tile = 0, r = r0; tile < tiles; tile++) {
+            int height = tileHeight(tile, twelves, eights, sixes);
+            int c0 = cOff + r * ldc + q * PANEL;
+            if (height == 12) {
+              tile12(k0, k1, packedA[tile], panel, onto, c, c0, ldc);
+            } else if (height == 8) {
+              tile8(k0, k1, packedA[tile], panel, onto, c, c0, ldc);
+            } else if (height == 6) {
+              tile6(k0, k1, packedA[tile], panel, onto, c, c0, ldc);
+            } else {
+              tile4(k0, k1, packedA[tile], panel, onto, c, c0, ldc);
+            }
+            r += height;
           }
-          r += height;
         }
       }
       for (int r = tiled; r < r1; r++) {
@@ -204,7 +216,7 @@ final class VectorKernels {
    * vector registers.
    */
   private static void tile12(
-      int k, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+      int k0, int k1, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
     // x RR V: the accumulator of row RR, vector V.
     FloatVector zero = FloatVector.zero(SPECIES);
     int c1 = c0 + ldc;
@@ -242,7 +254,7 @@ final class VectorKernels {
     FloatVector x101 = accumulate ? FloatVector.fromArray(SPECIES, c, c10 + LANES) : zero;
     FloatVector x110 = accumulate ? FloatVector.fromArray(SPECIES, c, c11) : zero;
     FloatVector x111 = accumulate ? FloatVector.fromArray(SPECIES, c, c11 + LANES) : zero;
-    for (int at = 0, ap = 0; ap < 12 * k; at += PANEL, ap += 12) {
+    for (int at = k0 * PANEL, ap = 12 * k0; ap < 12 * k1; at += PANEL, ap += 12) {
       FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
       FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
       FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
@@ -314,7 +326,7 @@ final class VectorKernels {
    * tile and three single rows).
    */
   private static void tile8(
-      int k, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+      int k0, int k1, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
     FloatVector zero = FloatVector.zero(SPECIES);
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
@@ -339,7 +351,7 @@ final class VectorKernels {
     FloatVector x61 = accumulate ? FloatVector.fromArray(SPECIES, c, c6 + LANES) : zero;
     FloatVector x70 = accumulate ? FloatVector.fromArray(SPECIES, c, c7) : zero;
     FloatVector x71 = accumulate ? FloatVector.fromArray(SPECIES, c, c7 + LANES) : zero;
-    for (int at = 0, ap = 0; ap < 8 * k; at += PANEL, ap += 8) {
+    for (int at = k0 * PANEL, ap = 8 * k0; ap < 8 * k1; at += PANEL, ap += 8) {
       FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
       FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
       FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
@@ -386,11 +398,11 @@ final class VectorKernels {
   }
 
   /**
-   * Six rows of C (from {@code c0}) by one panel: 12 accumulators, the panel read once; A's six
-   * rows interleaved in {@code a} from index 0.
+   * Six rows of C (from {@code c0}) by one panel's rows {@code [k0, k1)}: 12 accumulators, the
+   * panel read once; A's six rows interleaved in {@code a}, column p at {@code 6 * p}.
    */
   private static void tile6(
-      int k, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+      int k0, int k1, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
     FloatVector zero = FloatVector.zero(SPECIES);
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
@@ -411,7 +423,7 @@ final class VectorKernels {
     FloatVector x51 = accumulate ? FloatVector.fromArray(SPECIES, c, c5 + LANES) : zero;
     // A's index as the loop's counter: C2 then hoists A's range checks (6 * p, which it turns into
     // shifts and adds, kept them in the loop): 1.035x (KernelAb, 60 rounds).
-    for (int at = 0, ap = 0; ap < 6 * k; at += PANEL, ap += 6) {
+    for (int at = k0 * PANEL, ap = 6 * k0; ap < 6 * k1; at += PANEL, ap += 6) {
       FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
       FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
       FloatVector s = FloatVector.broadcast(SPECIES, a[ap]);
@@ -449,7 +461,7 @@ final class VectorKernels {
 
   /** Four rows of C by one panel, as {@link #tile6}. */
   private static void tile4(
-      int k, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
+      int k0, int k1, float[] a, float[] panel, boolean accumulate, float[] c, int c0, int ldc) {
     FloatVector zero = FloatVector.zero(SPECIES);
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
@@ -462,7 +474,7 @@ final class VectorKernels {
     FloatVector x21 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + LANES) : zero;
     FloatVector x30 = accumulate ? FloatVector.fromArray(SPECIES, c, c3) : zero;
     FloatVector x31 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + LANES) : zero;
-    for (int p = 0; p < k; p++) {
+    for (int p = k0; p < k1; p++) {
       int at = p * PANEL;
       int ap = 4 * p;
       FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);

@@ -31,11 +31,11 @@ class VectorKernelsTest {
   void productsAgree() {
     // Every register tile of this machine's vector width (12, 8, 6, 4 and 1 rows where vectors
     // are 512 bits, 21 = 12 + 8 + 1, 17 = 8 + 8 + 1 and 64 = 4 x 12 + 8 + 8 among them; 6, 4 and 1
-    // otherwise; 4 panels and 1 in a row),
-    // row blocks, a partial last panel and the weight gradient's tails (21 x 30 x 57: gradient
-    // tiles of 12, 12 and 6 rows, one panel, then a vector and 9 single columns at 512 bits); the
-    // plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its weight gradients by
-    // columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64).
+    // otherwise; 4 panels and 1 in a row), k in blocks of panel rows (600 = 256 + 256 + 88 at
+    // 512 bits), row blocks, a partial last panel and the weight gradient's tails (21 x 30 x 57:
+    // gradient tiles of 12, 12 and 6 rows, one panel, then a vector and 9 single columns at 512
+    // bits); the plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its weight
+    // gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64).
     int[][] shapes = {
       {7, 13, 45},
       {64, 32, 128},
@@ -47,7 +47,8 @@ class VectorKernelsTest {
       {5, 131, 1024},
       {70, 256, 64},
       {21, 30, 57},
-      {17, 20, 40}
+      {17, 20, 40},
+      {30, 600, 70}
     };
     for (int[] mkn : shapes) {
       int m = mkn[0];
