@@ -14,13 +14,17 @@ import java.util.function.ToIntFunction;
  * same shape takes them again, so that a steady loop allocates its step's buffers once.
  *
  * <p>Allocating them anew each call cost more than the arithmetic of smaller cases: arrays of
- * megabytes are humongous objects to G1, whose collections of them shrink the heap and so make the
- * next call fault its pages in again (measured in docs/performance.md: C3's forward pass 6.3 to 35
- * ms from call to call, 7.0 to 7.7 with the heap held at 2 GB).
+ * megabytes are humongous objects to G1, whose collections of them shrink the heap and so make
+ * later calls fault its pages in again (docs/bench-2026-12-07-zen5/levers.txt: before this pool,
+ * C3's forward pass took 2.48 times PyTorch's time with the JVM's default heap, 1.12 with the heap
+ * held at 2 GiB).
  *
- * <p>Arrays are kept by exact length, most recently returned first (the likeliest still in cache),
- * up to a quarter of the heap's maximum; an array beyond that, or shorter than {@link #MIN_LENGTH},
- * is left to the garbage collector.
+ * <p>Arrays are kept by size class, most recently returned first (the likeliest still in cache), up
+ * to a quarter of the heap's maximum; an array beyond that, or shorter than {@link #MIN_LENGTH}, is
+ * left to the garbage collector. A class holds the lengths from one eighth of a power of two above
+ * the class below it up to its own, so that passes whose lengths vary a little (batches of
+ * sequences cut to their own length) share arrays, at most 12.5% longer than asked; the pool's
+ * users read no array's length.
  */
 final class ArrayPool<A> {
   /**
@@ -46,15 +50,17 @@ final class ArrayPool<A> {
   }
 
   /**
-   * An array of exactly {@code n} elements, zero-filled when {@code zeroed}, else of any content.
+   * An array of at least {@code n} elements (its size class), zero-filled when {@code zeroed}, else
+   * of any content.
    */
   A take(int n, boolean zeroed) {
-    Deque<A> free = n < MIN_LENGTH ? null : idle.get(n);
+    int size = sizeClass(n);
+    Deque<A> free = n < MIN_LENGTH ? null : idle.get(size);
     A array = free == null ? null : free.pollFirst();
     if (array == null) {
-      return allocator.apply(n);
+      return allocator.apply(size);
     }
-    idleBytes.addAndGet(-(long) n * elementBytes);
+    idleBytes.addAndGet(-(long) size * elementBytes);
     hits.incrementAndGet();
     if (zeroed) {
       zero.accept(array);
@@ -73,6 +79,20 @@ final class ArrayPool<A> {
       return;
     }
     idle.computeIfAbsent(n, key -> new ConcurrentLinkedDeque<>()).addFirst(array);
+  }
+
+  /**
+   * {@code n} rounded up to a multiple of an eighth of its highest power of two: 4096, 4608, ...,
+   * 7680, 8192, 9216, ...; {@code n} itself below {@link #MIN_LENGTH} or where rounding would
+   * overflow.
+   */
+  static int sizeClass(int n) {
+    if (n < MIN_LENGTH) {
+      return n;
+    }
+    int shift = 31 - Integer.numberOfLeadingZeros(n) - 3;
+    long size = (((long) n + (1 << shift) - 1) >> shift) << shift;
+    return size > Integer.MAX_VALUE ? n : (int) size;
   }
 
   /** Leaves every idle array to the garbage collector. */

@@ -41,7 +41,7 @@ final class FloatMath implements CpuMath<float[]> {
     if (!VECTOR_API_PRESENT && !WARNED.getAndSet(true)) {
       LoggerFactory.getLogger(CpuBackend.class)
           .warn(
-              "float32 RNNs run on plain Java loops, up to 4 times slower than with the Vector"
+              "float32 RNNs run on plain Java loops, up to 5 times slower than with the Vector"
                   + " API: start the JVM with --add-modules jdk.incubator.vector (the same results,"
                   + " bit for bit)");
     }

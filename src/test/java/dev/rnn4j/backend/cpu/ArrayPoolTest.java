@@ -47,6 +47,22 @@ class ArrayPoolTest {
   }
 
   @Test
+  void sharesArraysWithinASizeClass() {
+    assertEquals(N, ArrayPool.sizeClass(N));
+    assertEquals(4608, ArrayPool.sizeClass(N + 1));
+    assertEquals(5120, ArrayPool.sizeClass(4700));
+    assertEquals(8192, ArrayPool.sizeClass(8000));
+    assertEquals(9216, ArrayPool.sizeClass(8193));
+    assertEquals(N - 1, ArrayPool.sizeClass(N - 1));
+    assertEquals(Integer.MAX_VALUE, ArrayPool.sizeClass(Integer.MAX_VALUE));
+    ArrayPool<float[]> pool = pool();
+    float[] a = pool.take(5000, true);
+    assertEquals(5120, a.length);
+    pool.give(a);
+    assertSame(a, pool.take(4700, true), "4,700 and 5,000 elements share the class of 5,120");
+  }
+
+  @Test
   void keepsNoShortArraysAndForgetsOnClear() {
     ArrayPool<float[]> pool = pool();
     float[] small = pool.take(N - 1, true);
@@ -91,6 +107,27 @@ class ArrayPoolTest {
     assertTrue(used.pool().hits() > hits);
     for (int i = 0; i < first.size(); i++) {
       assertArrayEquals(first.get(i), again.get(i), "result " + i + ", bit for bit");
+    }
+  }
+
+  @Test
+  void theBackendCountsAndEmptiesItsPool() {
+    // A thread count no other test uses: a backend of its own.
+    CpuBackend backend = CpuBackend.withThreads(3);
+    int steps = 50;
+    int batch = 4;
+    HostStorage input = normal(new SplittableRandom(1), steps * batch * 16);
+    try (RnnKernel kernel = backend.createRnnKernel(RnnConfig.gru(16, 32).build(), DType.FLOAT32)) {
+      ForwardArgs args = new ForwardArgs(input, steps, batch, null, null, null, false, 0, 0);
+      kernel.forward(args);
+      long cached = backend.stats().cachedBytes();
+      assertTrue(cached > 0, "the pass's scratch arrays wait in the pool");
+      long hits = backend.stats().cacheHits();
+      kernel.forward(args);
+      assertTrue(backend.stats().cacheHits() > hits, "the next pass takes them");
+      assertEquals(cached, backend.stats().cachedBytes());
+      backend.emptyCache();
+      assertEquals(0, backend.stats().cachedBytes());
     }
   }
 
