@@ -20,11 +20,11 @@ import java.util.function.ToIntFunction;
  * held at 2 GiB).
  *
  * <p>Arrays are kept by size class, most recently returned first (the likeliest still in cache), up
- * to a quarter of the heap's maximum; an array beyond that, or shorter than {@link #MIN_LENGTH}, is
- * left to the garbage collector. A class holds the lengths from one eighth of a power of two above
- * the class below it up to its own, so that passes whose lengths vary a little (batches of
- * sequences cut to their own length) share arrays, at most 12.5% longer than asked; the pool's
- * users read no array's length.
+ * to a quarter of the heap's maximum for all the JVM's pools together; an array beyond that, or
+ * shorter than {@link #MIN_LENGTH}, is left to the garbage collector. A class holds the lengths
+ * from one eighth of a power of two above the class below it up to its own, so that passes whose
+ * lengths vary a little (batches of sequences cut to their own length) share arrays, at most 12.5%
+ * longer than asked; the pool's users read no array's length.
  */
 final class ArrayPool<A> {
   /**
@@ -36,9 +36,11 @@ final class ArrayPool<A> {
   private final ToIntFunction<A> length;
   private final Consumer<A> zero;
   private final int elementBytes;
-  private final long capacityBytes;
   private final ConcurrentHashMap<Integer, Deque<A>> idle = new ConcurrentHashMap<>();
   private final AtomicLong idleBytes = new AtomicLong();
+  // Every pool's idle bytes in this JVM (each backend has one per element type), against one cap.
+  private static final AtomicLong ALL_IDLE_BYTES = new AtomicLong();
+  private static final long CAPACITY_BYTES = Runtime.getRuntime().maxMemory() / 4;
   private final AtomicLong hits = new AtomicLong();
 
   ArrayPool(IntFunction<A> allocator, ToIntFunction<A> length, Consumer<A> zero, int elementBytes) {
@@ -46,7 +48,6 @@ final class ArrayPool<A> {
     this.length = length;
     this.zero = zero;
     this.elementBytes = elementBytes;
-    this.capacityBytes = Runtime.getRuntime().maxMemory() / 4;
   }
 
   /**
@@ -61,6 +62,7 @@ final class ArrayPool<A> {
       return allocator.apply(size);
     }
     idleBytes.addAndGet(-(long) size * elementBytes);
+    ALL_IDLE_BYTES.addAndGet(-(long) size * elementBytes);
     hits.incrementAndGet();
     if (zeroed) {
       zero.accept(array);
@@ -72,12 +74,14 @@ final class ArrayPool<A> {
   void give(A array) {
     int n = length.applyAsInt(array);
     long bytes = (long) n * elementBytes;
-    if (n < MIN_LENGTH || idleBytes.addAndGet(bytes) > capacityBytes) {
-      if (n >= MIN_LENGTH) {
-        idleBytes.addAndGet(-bytes);
-      }
+    if (n < MIN_LENGTH) {
       return;
     }
+    if (ALL_IDLE_BYTES.addAndGet(bytes) > CAPACITY_BYTES) {
+      ALL_IDLE_BYTES.addAndGet(-bytes);
+      return;
+    }
+    idleBytes.addAndGet(bytes);
     idle.computeIfAbsent(n, key -> new ConcurrentLinkedDeque<>()).addFirst(array);
   }
 
@@ -99,7 +103,9 @@ final class ArrayPool<A> {
   void clear() {
     for (Deque<A> free : idle.values()) {
       for (A array = free.pollFirst(); array != null; array = free.pollFirst()) {
-        idleBytes.addAndGet(-(long) length.applyAsInt(array) * elementBytes);
+        long bytes = (long) length.applyAsInt(array) * elementBytes;
+        idleBytes.addAndGet(-bytes);
+        ALL_IDLE_BYTES.addAndGet(-bytes);
       }
     }
   }

@@ -10,10 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * A fixed set of worker threads for one {@link CpuBackend}: {@link #forEach} runs independent parts of a
- * call, one on the calling thread and the others on daemon workers created on first use. Which thread
- * runs a part never changes a result: parts write disjoint outputs, and sums over parts are taken in part
- * order by the caller.
+ * A fixed set of worker threads for one {@link CpuBackend}: {@link #forEach} runs independent parts
+ * of a call, one on the calling thread and the others on daemon workers created on first use. Which
+ * thread runs a part never changes a result: parts write disjoint outputs, and sums over parts are
+ * taken in part order by the caller.
  */
 final class Parallel {
   private static final AtomicInteger POOLS = new AtomicInteger();
@@ -42,26 +42,45 @@ final class Parallel {
       int part = p;
       pending.add(pool.submit(() -> body.accept(part)));
     }
-    RuntimeException failure = null;
+    // Every part has finished when this returns, failed or not: the caller's buffers go back to a
+    // pool the moment it does.
+    Throwable failure = null;
     try {
       body.accept(0);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       failure = e;
     }
+    boolean interrupted = false;
     for (Future<?> f : pending) {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        if (failure == null) {
-          failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+      while (true) {
+        try {
+          f.get();
+          break;
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure = e.getCause();
+          }
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the CPU backend's workers", e);
       }
     }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+      if (failure == null) {
+        failure =
+            new IllegalStateException("interrupted while waiting for the CPU backend's workers");
+      }
+    }
+    if (failure instanceof RuntimeException re) {
+      throw re;
+    }
+    if (failure instanceof Error err) {
+      throw err;
+    }
     if (failure != null) {
-      throw failure;
+      throw new IllegalStateException(failure);
     }
   }
 
@@ -73,11 +92,14 @@ final class Parallel {
         if (pool == null) {
           int id = POOLS.incrementAndGet();
           AtomicInteger n = new AtomicInteger();
-          pool = Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "rnn4j-cpu-" + id + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
+          pool =
+              Executors.newFixedThreadPool(
+                  threads - 1,
+                  r -> {
+                    Thread t = new Thread(r, "rnn4j-cpu-" + id + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                  });
           workers = pool;
         }
       }

@@ -164,8 +164,9 @@ final class VectorKernels {
         // sums go to C between blocks and on from there, so each still adds its k products in
         // order (a float stored and loaded again is the same float). One tile streams it whole:
         // blocks gave it nothing to reuse and cost C8's forward pass 11%.
-        int kBlock = tiles > 1 ? K_BLOCK : k;
-        for (int k0 = 0; k0 < k; k0 += kBlock) {
+        int kBlock = tiles > 1 ? K_BLOCK : Math.max(1, k);
+        // Once even for k = 0, so that C is written (zeros, or C) as for any k.
+        for (int k0 = 0; k0 < k || k0 == 0; k0 += kBlock) {
           int k1 = Math.min(k, k0 + kBlock);
           boolean onto = accumulate || k0 > 0;
           for (int tile = 0, r = r0; tile < tiles; tile++) {

@@ -35,7 +35,8 @@ class VectorKernelsTest {
     // 512 bits), row blocks, a partial last panel and the weight gradient's tails (21 x 30 x 57:
     // gradient tiles of 12, 12 and 6 rows, one panel, then a vector and 9 single columns at 512
     // bits); the plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its weight
-    // gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64).
+    // gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64); k = 0 (C becomes
+    // zeros, or stays).
     int[][] shapes = {
       {7, 13, 45},
       {64, 32, 128},
@@ -48,7 +49,8 @@ class VectorKernelsTest {
       {70, 256, 64},
       {21, 30, 57},
       {17, 20, 40},
-      {30, 600, 70}
+      {30, 600, 70},
+      {13, 0, 40}
     };
     for (int[] mkn : shapes) {
       int m = mkn[0];
