@@ -4,8 +4,9 @@ import static dev.rnn4j.internal.Checks.checkArgument;
 
 /**
  * How each configuration and phase is timed: a warm-up of at least {@link #MIN_WARMUP_CALLS} calls
- * lasting at least {@code warmupSeconds} (its first call is the reported cold start), then timed
- * repetitions, each call measured on its own with {@link System#nanoTime()}.
+ * lasting at least {@code warmupSeconds}, longer while the JIT is still compiling (see {@link
+ * BenchRunner}; its first call is the reported cold start), then timed repetitions, each call
+ * measured on its own with {@link System#nanoTime()}.
  *
  * @param warmupSeconds the least warm-up time, 0 or more (default 5: the JIT needs seconds to
  *     finish compiling the vector kernels on two cores)

@@ -21,12 +21,15 @@ import dev.rnn4j.train.Optimizer;
 import dev.rnn4j.train.OptimizerConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Times benchmark cases on one backend, following a {@link BenchProtocol}.
@@ -54,6 +57,14 @@ public final class BenchRunner {
 
   /** The loop reads its loss to the host every this many steps, counted over warm-up and timing. */
   public static final int LOSS_READ_INTERVAL = 10;
+
+  /** A warm-up ends early only after a window this long (and of 3 calls) with no compiling. */
+  static final long SETTLE_WINDOW_NANOS = 500_000_000L;
+
+  /** A warm-up waits for the JIT for at most this many times its least duration. */
+  static final int MAX_WARMUP_FACTOR = 10;
+
+  private static final LongSupplier JIT_MILLIS = BenchRunner::jitMillis;
 
   private static final String POM_PROPERTIES = "/META-INF/maven/dev.rnn4j/rnn4j/pom.properties";
 
@@ -238,19 +249,14 @@ public final class BenchRunner {
   }
 
   private BenchResult time(BenchCase c, Phase phase, Runnable call) {
-    long warmupNanos = (long) (protocol.warmupSeconds() * 1e9);
-    List<Long> warmup = new ArrayList<>();
-    long start = System.nanoTime();
-    do {
-      warmup.add(timeOne(call));
-    } while (warmup.size() < BenchProtocol.MIN_WARMUP_CALLS
-        || System.nanoTime() - start < warmupNanos);
-    long[] warm = warmup.subList(1, warmup.size()).stream().mapToLong(Long::longValue).toArray();
-    int reps = protocol.repetitionsFor(Stats.medianNanos(warm));
+    long[] warmup = warmUp(call, protocol.warmupSeconds(), System::nanoTime, JIT_MILLIS);
+    // The typical call from the warm-up's last third: its first calls ran in the interpreter.
+    long[] late = Arrays.copyOfRange(warmup, warmup.length * 2 / 3, warmup.length);
+    int reps = protocol.repetitionsFor(Stats.medianNanos(late));
     long[] nanos = new long[reps];
     BackendStats before = backend.stats();
     for (int i = 0; i < reps; i++) {
-      nanos[i] = timeOne(call);
+      nanos[i] = timed(call, System::nanoTime);
     }
     BackendStats during = backend.stats().since(before);
     Stats s = Stats.ofNanos(nanos);
@@ -262,7 +268,7 @@ public final class BenchRunner {
         s.p10Ms(),
         s.p90Ms(),
         s.minMs(),
-        warmup.get(0) / 1e6,
+        warmup[0] / 1e6,
         reps,
         flops,
         flops / (s.medianMs() * 1e6),
@@ -274,10 +280,60 @@ public final class BenchRunner {
         during);
   }
 
-  private static long timeOne(Runnable call) {
-    long t0 = System.nanoTime();
+  /**
+   * Warms {@code call} up and returns each warm-up call's nanoseconds: at least {@link
+   * BenchProtocol#MIN_WARMUP_CALLS} calls and {@code seconds}, then on while the JIT is still
+   * compiling, window by window ({@link #SETTLE_WINDOW_NANOS} and at least 3 calls each), until a
+   * window in which it compiled for at most 1% of the window's time, or {@link #MAX_WARMUP_FACTOR}
+   * times {@code seconds} in all. Without the second part, a short warm-up timed the interpreter's
+   * or C1's code while C2 was still compiling the vector kernels (S2's forward pass, one thread, 1
+   * s of warm-up: 2.7-3.5 ms against 0.94-0.98 with 5 s). No warm-up time ({@code seconds} 0) or no
+   * JIT time to read ({@code jitMillis} answering -1) means the first part only.
+   *
+   * @param nanoClock {@link System#nanoTime()}, or a test's clock
+   * @param jitMillis the JIT's total compilation time so far, in ms; -1 when unknown
+   */
+  static long[] warmUp(
+      Runnable call, double seconds, LongSupplier nanoClock, LongSupplier jitMillis) {
+    long least = (long) (seconds * 1e9);
+    long most = (long) (seconds * MAX_WARMUP_FACTOR * 1e9);
+    List<Long> times = new ArrayList<>();
+    long start = nanoClock.getAsLong();
+    long now = start;
+    do {
+      times.add(timed(call, nanoClock));
+      now = nanoClock.getAsLong();
+    } while (times.size() < BenchProtocol.MIN_WARMUP_CALLS || now - start < least);
+    long jit = jitMillis.getAsLong();
+    while (seconds > 0 && jit >= 0 && now - start < most) {
+      long windowStart = now;
+      int calls = 0;
+      do {
+        times.add(timed(call, nanoClock));
+        calls++;
+        now = nanoClock.getAsLong();
+      } while (calls < 3 || now - windowStart < SETTLE_WINDOW_NANOS);
+      long jitBefore = jit;
+      jit = jitMillis.getAsLong();
+      if ((jit - jitBefore) * 1_000_000L * 100 <= now - windowStart) {
+        break;
+      }
+    }
+    return times.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  /** The JIT's total compilation time in ms, or -1 where the JVM does not report it. */
+  private static long jitMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit.getTotalCompilationTime()
+        : -1;
+  }
+
+  private static long timed(Runnable call, LongSupplier nanoClock) {
+    long t0 = nanoClock.getAsLong();
     call.run();
-    return System.nanoTime() - t0;
+    return nanoClock.getAsLong() - t0;
   }
 
   /** A host tensor of standard normal float32 values: an input (N, T, H_in) or a target. */

@@ -63,7 +63,8 @@ import picocli.CommandLine.Spec;
           + "every 10 steps) and forward_host (forward of a host tensor, copied to the device and "
           + "back; on the CPU the same as forward). Except in forward_host, the input is on the "
           + "device before timing.",
-      "Per phase: a warm-up (time-based, at least 3 calls; its first call is reported as the cold"
+      "Per phase: a warm-up (at least 3 calls and --warmup-seconds, then on while the JIT is"
+          + " still compiling, up to 10 times as long; its first call is reported as the cold"
           + " start), then timed repetitions; the table gives median, p10, p90, min, the cold"
           + " start, the repetitions and GFLOP/s from the median, under a header naming the"
           + " machine, JDK, BLAS and threads.",
@@ -292,8 +293,8 @@ final class BenchCommand implements Runnable {
     boolean backward = phases.stream().anyMatch(p -> p != Phase.FORWARD);
     for (BenchCase c : cases) {
       MemoryEstimate.pass(c.config(), DType.FLOAT32, c.batch(), c.seq(), backward, backend.device())
-          .checkFits(backend, part -> "case " + c.id() + " does not fit: choose others with "
-              + "--only");
+          .checkFits(
+              backend, part -> "case " + c.id() + " does not fit: choose others with " + "--only");
     }
   }
 

@@ -112,4 +112,39 @@ class BenchRunnerTest {
         assertThrows(BackendUnavailableException.class, () -> BenchRunner.selectBackend("cuda", 1));
     assertTrue(e.getMessage().startsWith("device 'cuda' was requested, but "), e.getMessage());
   }
+
+  /**
+   * The warm-up on a scripted clock: calls of 10 ms, the JIT compiling 5 ms per call until the
+   * clock reaches {@code compilingUntil}.
+   */
+  private static long[] scriptedWarmUp(double seconds, long compilingUntil) {
+    long[] clock = {0};
+    long[] jit = {0};
+    Runnable call =
+        () -> {
+          clock[0] += 10_000_000L;
+          if (clock[0] <= compilingUntil) {
+            jit[0] += 5;
+          }
+        };
+    return BenchRunner.warmUp(call, seconds, () -> clock[0], () -> jit[0]);
+  }
+
+  @Test
+  void warmUpWaitsForTheJitToSettle() {
+    // 1 s, then 0.5 s windows until one without compiling: the JIT stops at 2.2 s, so the window
+    // from 2 s to 2.5 s still compiled and the one to 3 s did not.
+    assertEquals(300, scriptedWarmUp(1, 2_200_000_000L).length);
+    // Compiling done within the least time: that time only, plus one quiet window.
+    assertEquals(150, scriptedWarmUp(1, 500_000_000L).length);
+    // Never settling: at most 10 times the least time.
+    assertEquals(1000, scriptedWarmUp(1, Long.MAX_VALUE).length);
+    // No warm-up asked for: the 3 least calls, whatever the JIT does.
+    assertEquals(3, scriptedWarmUp(0, Long.MAX_VALUE).length);
+    // No JIT time to read: the least time only.
+    long[] clock = {0};
+    long[] calls = BenchRunner.warmUp(() -> clock[0] += 10_000_000L, 1, () -> clock[0], () -> -1);
+    assertEquals(100, calls.length);
+    assertTrue(java.util.Arrays.stream(calls).allMatch(n -> n == 10_000_000L));
+  }
 }
