@@ -1,5 +1,6 @@
 package dev.rnn4j.backend.cpu;
 
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -64,6 +65,10 @@ final class VectorKernels {
   private static final ThreadLocal<float[][]> GRAD_PANELS =
       ThreadLocal.withInitial(() -> new float[0][]);
   private static final ThreadLocal<float[]> CELL = ThreadLocal.withInitial(() -> new float[0]);
+  // A vector's bytes, between exp's float and int lanes.
+  private static final ThreadLocal<byte[]> BITS =
+      ThreadLocal.withInitial(() -> new byte[SPECIES.vectorByteSize()]);
+  private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
   private VectorKernels() {}
 
@@ -1132,6 +1137,7 @@ final class VectorKernels {
    * every lane, so the same bits; written out in the loop (see the class comment).
    */
   static void expInPlace(float[] a, int from, int to) {
+    byte[] bytes = BITS.get();
     FloatVector ln2Hi = FloatVector.broadcast(SPECIES, FloatMath.LN2_HI);
     FloatVector ln2Lo = FloatVector.broadcast(SPECIES, FloatMath.LN2_LO);
     FloatVector c4 = FloatVector.broadcast(SPECIES, FloatMath.C4);
@@ -1152,14 +1158,18 @@ final class VectorKernels {
       p = r.fma(p, one);
       p = r.fma(p, one);
       // kn's bits less ROUND's are n, with no conversion (a vector F2I conversion is not intrinsic
-      // here). The species to reinterpret to is a constant: viewAsIntegralLanes() looks it up,
-      // which C2 folds only while the lookup's profile has seen one element type; once the cell
-      // had met both, the reinterpretations ran as Java loops, a fifth of C3's forward pass.
+      // here). The bits go from float lanes to int lanes and back through memory, not by
+      // reinterpretShape: C2 compiles a reinterpretation as the Vector API's Java fallback
+      // whenever it cannot fold the target species' class, which depended on what the JVM had
+      // run before (after other cases' training steps, a third of C7's forward pass ran in the
+      // fallback); a store and a load of the same species fold in every compile.
+      kn.intoByteArray(bytes, 0, NATIVE);
       IntVector bits =
-          ((IntVector) kn.reinterpretShape(INT_SPECIES, 0))
+          IntVector.fromByteArray(INT_SPECIES, bytes, 0, NATIVE)
               .add(127 - FloatMath.ROUND_BITS)
               .lanewise(VectorOperators.LSHL, 23);
-      p.mul(bits.reinterpretShape(SPECIES, 0)).intoArray(a, j);
+      bits.intoByteArray(bytes, 0, NATIVE);
+      p.mul(FloatVector.fromByteArray(SPECIES, bytes, 0, NATIVE)).intoArray(a, j);
     }
   }
 
