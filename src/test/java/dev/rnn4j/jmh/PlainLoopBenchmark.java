@@ -17,15 +17,15 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * How fast a plain Java product can be when C2's auto-vectorizer is all it has: the loop forms the
  * plain path can take, {@code C[M×N] += A[M×K] · B[K×N]} with each element of C summing its k
- * products in order by fused multiply-adds (the Vector API path's arithmetic, so both paths give the
- * same bits). Each form passes over the columns with r rows of C and b rows of B per pass
- * ({@code rNbM}: r rows of C, b rows of B), every array its own and indexed from 0, the only form
+ * products in order by fused multiply-adds (the Vector API path's arithmetic, so both paths give
+ * the same bits). Each form passes over the columns with r rows of C and b rows of B per pass
+ * ({@code cRbB}: R rows of C, B rows of B), every array its own and indexed from 0, the only form
  * C2 (JDK 17) vectorizes; C's rows stay in memory between passes, since C2 keeps no vector in a
  * register across the loop's passes. The plain path ships {@link #c2b2}.
  *
- * <p>GFLOP/s = 2·M·N·K / (time in ns). Shapes: {@code 48x256x24} keeps A, B and C in L1 (the
- * forms' ceiling), {@code 48x1024x240} has B (960 KiB) in L2 as S3's step does. Compare with the
- * Vector API's register tiles in the same session ({@code dev.rnn4j.backend.cpu.KernelAb}).
+ * <p>GFLOP/s = 2·M·N·K / (time in ns). Shapes: {@code 48x256x24} keeps A, B and C in L1 (the forms'
+ * ceiling), {@code 48x1024x240} has B (960 KiB) in L2 as S3's step does. Compare with the Vector
+ * API's register tiles in the same session ({@code dev.rnn4j.backend.cpu.KernelAb}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -62,8 +62,7 @@ public class PlainLoopBenchmark {
       }
     }
     c = new float[m][n];
-    System.out.printf(
-        "%n# PlainLoopBenchmark %s: FLOP per call %d%n", shape, 2L * m * n * k);
+    System.out.printf("%n# PlainLoopBenchmark %s: FLOP per call %d%n", shape, 2L * m * n * k);
   }
 
   /** One row of C, one row of B: a load and a store of C per multiply-add. */
@@ -186,7 +185,9 @@ public class PlainLoopBenchmark {
         float[] x2 = b[p + 2];
         float[] x3 = b[p + 3];
         for (int j = 0; j < n; j++) {
-          y[j] = Math.fma(s3, x3[j], Math.fma(s2, x2[j], Math.fma(s1, x1[j], Math.fma(s0, x0[j], y[j]))));
+          y[j] =
+              Math.fma(
+                  s3, x3[j], Math.fma(s2, x2[j], Math.fma(s1, x1[j], Math.fma(s0, x0[j], y[j]))));
         }
       }
     }

@@ -9,6 +9,9 @@
  *       and packed transposed) and two plain Java triple loops.
  *   <li>{@link dev.rnn4j.jmh.CellBenchmark}: the elementwise LSTM and GRU cell updates at the S2 and S3
  *       {@code batch × hidden} sizes.
+ *   <li>{@link dev.rnn4j.jmh.PlainLoopBenchmark}: the loop forms a plain Java product can take
+ *       (rows of C by rows of B per pass, the sums in k order): the ceiling of the path without the
+ *       Vector API.
  *   <li>{@code dev.rnn4j.backend.cpu.CpuKernelBenchmark} (in the backend's package, to reach its
  *       package-private classes): the backend's own product over packed weights and its cell updates, as
  *       the kernel calls them; run it the same way with {@code CpuKernelBenchmark} as the pattern.
