@@ -58,7 +58,10 @@ public final class BenchRunner {
   /** The loop reads its loss to the host every this many steps, counted over warm-up and timing. */
   public static final int LOSS_READ_INTERVAL = 10;
 
-  /** A warm-up ends early only after a window this long (and of 3 calls) with no compiling. */
+  /**
+   * A warm-up past its least time ends after a window this long (and of 3 calls) in which the JIT
+   * compiled for at most 1% of it.
+   */
   static final long SETTLE_WINDOW_NANOS = 500_000_000L;
 
   /** A warm-up waits for the JIT for at most this many times its least duration. */
