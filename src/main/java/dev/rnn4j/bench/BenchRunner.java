@@ -67,8 +67,6 @@ public final class BenchRunner {
   /** A warm-up waits for the JIT for at most this many times its least duration. */
   static final int MAX_WARMUP_FACTOR = 10;
 
-  private static final LongSupplier JIT_MILLIS = BenchRunner::jitMillis;
-
   private static final String POM_PROPERTIES = "/META-INF/maven/dev.rnn4j/rnn4j/pom.properties";
 
   private final Backend backend;
@@ -252,7 +250,8 @@ public final class BenchRunner {
   }
 
   private BenchResult time(BenchCase c, Phase phase, Runnable call) {
-    long[] warmup = warmUp(call, protocol.warmupSeconds(), System::nanoTime, JIT_MILLIS);
+    long[] warmup =
+        warmUp(call, protocol.warmupSeconds(), System::nanoTime, BenchRunner::jitMillis);
     // The typical call from the warm-up's last third: its first calls ran in the interpreter.
     long[] late = Arrays.copyOfRange(warmup, warmup.length * 2 / 3, warmup.length);
     int reps = protocol.repetitionsFor(Stats.medianNanos(late));
@@ -302,7 +301,7 @@ public final class BenchRunner {
     long most = (long) (seconds * MAX_WARMUP_FACTOR * 1e9);
     List<Long> times = new ArrayList<>();
     long start = nanoClock.getAsLong();
-    long now = start;
+    long now;
     do {
       times.add(timed(call, nanoClock));
       now = nanoClock.getAsLong();

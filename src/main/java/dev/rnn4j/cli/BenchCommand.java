@@ -294,7 +294,7 @@ final class BenchCommand implements Runnable {
     for (BenchCase c : cases) {
       MemoryEstimate.pass(c.config(), DType.FLOAT32, c.batch(), c.seq(), backward, backend.device())
           .checkFits(
-              backend, part -> "case " + c.id() + " does not fit: choose others with " + "--only");
+              backend, part -> "case " + c.id() + " does not fit: choose others with --only");
     }
   }
 
