@@ -951,61 +951,92 @@ final class VectorKernels {
       int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] c, float[] hOut) {
     int end = hidden - hidden % LANES;
     int gh = 4 * hidden;
-    float[] t = FloatMath.scratch(CELL, gh);
-    for (int r = 0; r < rows; r++) {
-      int x = xpOff + r * gh;
-      int g = r * gh;
-      int s = r * hidden;
+    // Per row, four gates' arguments and tanh(c)'s: 5 x end floats.
+    int group = cellGroup(rows, 5 * end);
+    float[] t = FloatMath.scratch(CELL, group * 5 * end);
+    for (int r0 = 0; r0 < rows; r0 += group) {
+      int r1 = Math.min(rows, r0 + group);
+      int cells = (r1 - r0) * 4 * end;
       // exp's arguments: -v for the sigmoid gates (i, f, o), 2|v| for the tanh gate (g), whose
       // pre-activation v stays in xp for tanh's series and sign.
-      negatedSums(xp, x, gates, g, t, 0, end);
-      negatedSums(xp, x + hidden, gates, g + hidden, t, hidden, end);
-      tanhArguments(xp, x + 2 * hidden, gates, g + 2 * hidden, t, 2 * hidden, end);
-      negatedSums(xp, x + 3 * hidden, gates, g + 3 * hidden, t, 3 * hidden, end);
-      for (int k = 0; k < 4; k++) {
-        expInPlace(t, k * hidden, k * hidden + end);
+      for (int r = r0, u = 0; r < r1; r++, u += 4 * end) {
+        int x = xpOff + r * gh;
+        int g = r * gh;
+        negatedSums(xp, x, gates, g, t, u, end);
+        negatedSums(xp, x + hidden, gates, g + hidden, t, u + end, end);
+        tanhArguments(xp, x + 2 * hidden, gates, g + 2 * hidden, t, u + 2 * end, end);
+        negatedSums(xp, x + 3 * hidden, gates, g + 3 * hidden, t, u + 3 * end, end);
       }
-      sigmoids(t, 0, xp, x, end);
-      sigmoids(t, hidden, xp, x + hidden, end);
-      tanhs(xp, x + 2 * hidden, t, 2 * hidden, xp, x + 2 * hidden, end);
-      sigmoids(t, 3 * hidden, xp, x + 3 * hidden, end);
-      // c = f * c + i * g, then h = o * tanh(c).
-      cellUpdate(xp, x, hidden, c, s, t, end);
-      expInPlace(t, 0, end);
-      tanhs(c, s, t, 0, hOut, s, end);
-      multiplyInPlace(xp, x + 3 * hidden, hOut, s, end);
+      expInPlace(t, 0, cells);
+      // The activations into xp; c = f * c + i * g, and tanh(c)'s argument 2|c| after the gates'.
+      for (int r = r0, u = 0; r < r1; r++, u += 4 * end) {
+        int x = xpOff + r * gh;
+        sigmoids(t, u, xp, x, end);
+        sigmoids(t, u + end, xp, x + hidden, end);
+        tanhs(xp, x + 2 * hidden, t, u + 2 * end, xp, x + 2 * hidden, end);
+        sigmoids(t, u + 3 * end, xp, x + 3 * hidden, end);
+        cellUpdate(xp, x, hidden, c, r * hidden, t, cells + (r - r0) * end, end);
+      }
+      expInPlace(t, cells, cells + (r1 - r0) * end);
+      // h = o * tanh(c).
+      for (int r = r0; r < r1; r++) {
+        int s = r * hidden;
+        tanhs(c, s, t, cells + (r - r0) * end, hOut, s, end);
+        multiplyInPlace(xp, xpOff + r * gh + 3 * hidden, hOut, s, end);
+      }
     }
     return end;
+  }
+
+  /**
+   * Rows per group of a cell's passes: each exp pass covers a group's rows at once (a pass per row
+   * cost small hidden sizes a loop's entry and exit every few vectors), and the group's arguments,
+   * {@code perRow} floats a row, stay within 16 KiB, in L1.
+   */
+  private static int cellGroup(int rows, int perRow) {
+    return Math.max(1, Math.min(rows, 4096 / Math.max(1, perRow)));
   }
 
   /** The vector part of {@link FloatMath#rnnCell}, as {@link #lstmCell}. */
   static int rnnCell(
       boolean relu, int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int end = hidden - hidden % LANES;
-    float[] t = FloatMath.scratch(CELL, 2 * hidden);
-    for (int r = 0; r < rows; r++) {
-      int s = r * hidden;
-      if (relu) {
+    if (relu) {
+      for (int r = 0; r < rows; r++) {
+        int s = r * hidden;
         relus(xp, xpOff + s, gates, s, h, s, end);
-      } else {
-        // v = xp + gates at t[hidden..], exp's argument 2|v| at t[0..]; xp stays as it is.
-        sumsAndArguments(xp, xpOff + s, gates, s, t, hidden, end);
-        expInPlace(t, 0, end);
-        tanhs(t, hidden, t, 0, h, s, end);
+      }
+      return end;
+    }
+    // Per row, exp's argument 2|v| and v = xp + gates (xp stays as it is): 2 x end floats.
+    int group = cellGroup(rows, 2 * end);
+    float[] t = FloatMath.scratch(CELL, group * 2 * end);
+    for (int r0 = 0; r0 < rows; r0 += group) {
+      int r1 = Math.min(rows, r0 + group);
+      int sums = (r1 - r0) * end;
+      for (int r = r0; r < r1; r++) {
+        int s = r * hidden;
+        int u = (r - r0) * end;
+        sumsAndArguments(xp, xpOff + s, gates, s, t, sums + u, u, end);
+      }
+      expInPlace(t, 0, sums);
+      for (int r = r0; r < r1; r++) {
+        int u = (r - r0) * end;
+        tanhs(t, sums + u, t, u, h, r * hidden, end);
       }
     }
     return end;
   }
 
-  /** {@code t[at + j] = v = xp + gates} and {@code t[j] = 2|v|}. */
+  /** {@code t[vAt + j] = v = xp + gates} and {@code t[argAt + j] = 2|v|}. */
   private static void sumsAndArguments(
-      float[] xp, int x, float[] gates, int g, float[] t, int at, int end) {
+      float[] xp, int x, float[] gates, int g, float[] t, int vAt, int argAt, int end) {
     for (int j = 0; j < end; j += LANES) {
       FloatVector v =
           FloatVector.fromArray(SPECIES, xp, x + j)
               .add(FloatVector.fromArray(SPECIES, gates, g + j));
-      v.intoArray(t, at + j);
-      v.abs().mul(2f).intoArray(t, j);
+      v.intoArray(t, vAt + j);
+      v.abs().mul(2f).intoArray(t, argAt + j);
     }
   }
 
@@ -1024,22 +1055,32 @@ final class VectorKernels {
   static int gruCell(int rows, int hidden, float[] xp, int xpOff, float[] gates, float[] h) {
     int end = hidden - hidden % LANES;
     int gh = 3 * hidden;
-    float[] t = FloatMath.scratch(CELL, gh);
-    for (int r = 0; r < rows; r++) {
-      int x = xpOff + r * gh;
-      int g = r * gh;
-      int s = r * hidden;
-      negatedSums(xp, x, gates, g, t, 0, end);
-      negatedSums(xp, x + hidden, gates, g + hidden, t, hidden, end);
-      expInPlace(t, 0, end);
-      expInPlace(t, hidden, hidden + end);
-      sigmoids(t, 0, xp, x, end);
-      sigmoids(t, hidden, xp, x + hidden, end);
+    // Per row, the reset and update gates' arguments, then the new gate's: 3 x end floats.
+    int group = cellGroup(rows, 3 * end);
+    float[] t = FloatMath.scratch(CELL, group * 3 * end);
+    for (int r0 = 0; r0 < rows; r0 += group) {
+      int r1 = Math.min(rows, r0 + group);
+      int news = (r1 - r0) * 2 * end;
+      for (int r = r0, u = 0; r < r1; r++, u += 2 * end) {
+        int x = xpOff + r * gh;
+        int g = r * gh;
+        negatedSums(xp, x, gates, g, t, u, end);
+        negatedSums(xp, x + hidden, gates, g + hidden, t, u + end, end);
+      }
+      expInPlace(t, 0, news);
       // n = tanh(xp_n + r * (W_hn h + b_hn)), then h = n + z * (h - n).
-      resetArguments(xp, x, hidden, gates, g + 2 * hidden, t, end);
-      expInPlace(t, 0, end);
-      tanhs(xp, x + 2 * hidden, t, 0, xp, x + 2 * hidden, end);
-      gruUpdate(xp, x, hidden, h, s, end);
+      for (int r = r0, u = 0; r < r1; r++, u += 2 * end) {
+        int x = xpOff + r * gh;
+        sigmoids(t, u, xp, x, end);
+        sigmoids(t, u + end, xp, x + hidden, end);
+        resetArguments(xp, x, hidden, gates, r * gh + 2 * hidden, t, news + (r - r0) * end, end);
+      }
+      expInPlace(t, news, news + (r1 - r0) * end);
+      for (int r = r0; r < r1; r++) {
+        int x = xpOff + r * gh;
+        tanhs(xp, x + 2 * hidden, t, news + (r - r0) * end, xp, x + 2 * hidden, end);
+        gruUpdate(xp, x, hidden, h, r * hidden, end);
+      }
     }
     return end;
   }
@@ -1062,13 +1103,23 @@ final class VectorKernels {
       int dAOff) {
     int end = hidden - hidden % LANES;
     int gh = 4 * hidden;
-    float[] t = FloatMath.scratch(CELL, gh);
-    for (int r = 0; r < rows; r++) {
-      int s = r * hidden;
-      doubledAbs(c, cOff + s, t, 0, end);
-      expInPlace(t, 0, end);
-      tanhs(c, cOff + s, t, 0, t, hidden, end);
-      lstmGradients(act, actOff + r * gh, hidden, t, cPrev, dOut, dc, s, dA, dAOff + r * gh, end);
+    // Per row, tanh(c)'s argument and then tanh(c): 2 x end floats.
+    int group = cellGroup(rows, 2 * end);
+    float[] t = FloatMath.scratch(CELL, group * 2 * end);
+    for (int r0 = 0; r0 < rows; r0 += group) {
+      int r1 = Math.min(rows, r0 + group);
+      int tanhAt = (r1 - r0) * end;
+      for (int r = r0; r < r1; r++) {
+        doubledAbs(c, cOff + r * hidden, t, (r - r0) * end, end);
+      }
+      expInPlace(t, 0, tanhAt);
+      for (int r = r0; r < r1; r++) {
+        int s = r * hidden;
+        int u = tanhAt + (r - r0) * end;
+        tanhs(c, cOff + s, t, (r - r0) * end, t, u, end);
+        lstmGradients(
+            act, actOff + r * gh, hidden, t, u, cPrev, dOut, dc, s, dA, dAOff + r * gh, end);
+      }
     }
     return end;
   }
@@ -1080,12 +1131,13 @@ final class VectorKernels {
     }
   }
 
-  /** One row of {@link #lstmCellBackward}'s gradients, tanh(c) at {@code t[hidden..]}. */
+  /** One row of {@link #lstmCellBackward}'s gradients, tanh(c) at {@code t[tc..]}. */
   private static void lstmGradients(
       float[] act,
       int x,
       int hidden,
       float[] t,
+      int tc,
       float[] cPrev,
       float[] dOut,
       float[] dc,
@@ -1099,10 +1151,10 @@ final class VectorKernels {
       FloatVector f = FloatVector.fromArray(SPECIES, act, x + hidden + j);
       FloatVector g = FloatVector.fromArray(SPECIES, act, x + 2 * hidden + j);
       FloatVector o = FloatVector.fromArray(SPECIES, act, x + 3 * hidden + j);
-      FloatVector tc = FloatVector.fromArray(SPECIES, t, hidden + j);
+      FloatVector tanhC = FloatVector.fromArray(SPECIES, t, tc + j);
       FloatVector out = FloatVector.fromArray(SPECIES, dOut, s + j);
       FloatVector total =
-          FloatVector.fromArray(SPECIES, dc, s + j).add(out.mul(o).mul(one.sub(tc.mul(tc))));
+          FloatVector.fromArray(SPECIES, dc, s + j).add(out.mul(o).mul(one.sub(tanhC.mul(tanhC))));
       total.mul(g).mul(i).mul(one.sub(i)).intoArray(dA, d + j);
       total
           .mul(FloatVector.fromArray(SPECIES, cPrev, s + j))
@@ -1110,7 +1162,7 @@ final class VectorKernels {
           .mul(one.sub(f))
           .intoArray(dA, d + hidden + j);
       total.mul(i).mul(one.sub(g.mul(g))).intoArray(dA, d + 2 * hidden + j);
-      out.mul(tc).mul(o).mul(one.sub(o)).intoArray(dA, d + 3 * hidden + j);
+      out.mul(tanhC).mul(o).mul(one.sub(o)).intoArray(dA, d + 3 * hidden + j);
       total.mul(f).intoArray(dc, s + j);
     }
   }
@@ -1140,14 +1192,14 @@ final class VectorKernels {
 
   /** GRU: {@code v = xp_n + r * gates_n} into xp_n, {@code t = 2|v|}. */
   private static void resetArguments(
-      float[] xp, int x, int hidden, float[] gates, int gn, float[] t, int end) {
+      float[] xp, int x, int hidden, float[] gates, int gn, float[] t, int at, int end) {
     for (int j = 0; j < end; j += LANES) {
       FloatVector reset = FloatVector.fromArray(SPECIES, xp, x + j);
       FloatVector v =
           FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j)
               .add(reset.mul(FloatVector.fromArray(SPECIES, gates, gn + j)));
       v.intoArray(xp, x + 2 * hidden + j);
-      v.abs().mul(2f).intoArray(t, j);
+      v.abs().mul(2f).intoArray(t, at + j);
     }
   }
 
@@ -1224,14 +1276,14 @@ final class VectorKernels {
 
   /** {@code c = f * c + i * g} from the activations in xp; {@code t = 2|c|} for tanh(c). */
   private static void cellUpdate(
-      float[] xp, int x, int hidden, float[] c, int s, float[] t, int end) {
+      float[] xp, int x, int hidden, float[] c, int s, float[] t, int at, int end) {
     for (int j = 0; j < end; j += LANES) {
       FloatVector i = FloatVector.fromArray(SPECIES, xp, x + j);
       FloatVector f = FloatVector.fromArray(SPECIES, xp, x + hidden + j);
       FloatVector cand = FloatVector.fromArray(SPECIES, xp, x + 2 * hidden + j);
       FloatVector cy = f.mul(FloatVector.fromArray(SPECIES, c, s + j)).add(i.mul(cand));
       cy.intoArray(c, s + j);
-      cy.abs().mul(2f).intoArray(t, j);
+      cy.abs().mul(2f).intoArray(t, at + j);
     }
   }
 
