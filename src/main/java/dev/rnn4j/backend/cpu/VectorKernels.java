@@ -956,7 +956,7 @@ final class VectorKernels {
     float[] t = FloatMath.scratch(CELL, group * 5 * end);
     for (int r0 = 0; r0 < rows; r0 += group) {
       int r1 = Math.min(rows, r0 + group);
-      int cells = (r1 - r0) * 4 * end;
+      int tanhAt = (r1 - r0) * 4 * end;
       // exp's arguments: -v for the sigmoid gates (i, f, o), 2|v| for the tanh gate (g), whose
       // pre-activation v stays in xp for tanh's series and sign.
       for (int r = r0, u = 0; r < r1; r++, u += 4 * end) {
@@ -967,7 +967,7 @@ final class VectorKernels {
         tanhArguments(xp, x + 2 * hidden, gates, g + 2 * hidden, t, u + 2 * end, end);
         negatedSums(xp, x + 3 * hidden, gates, g + 3 * hidden, t, u + 3 * end, end);
       }
-      expInPlace(t, 0, cells);
+      expInPlace(t, 0, tanhAt);
       // The activations into xp; c = f * c + i * g, and tanh(c)'s argument 2|c| after the gates'.
       for (int r = r0, u = 0; r < r1; r++, u += 4 * end) {
         int x = xpOff + r * gh;
@@ -975,13 +975,13 @@ final class VectorKernels {
         sigmoids(t, u + end, xp, x + hidden, end);
         tanhs(xp, x + 2 * hidden, t, u + 2 * end, xp, x + 2 * hidden, end);
         sigmoids(t, u + 3 * end, xp, x + 3 * hidden, end);
-        cellUpdate(xp, x, hidden, c, r * hidden, t, cells + (r - r0) * end, end);
+        cellUpdate(xp, x, hidden, c, r * hidden, t, tanhAt + (r - r0) * end, end);
       }
-      expInPlace(t, cells, cells + (r1 - r0) * end);
+      expInPlace(t, tanhAt, tanhAt + (r1 - r0) * end);
       // h = o * tanh(c).
       for (int r = r0; r < r1; r++) {
         int s = r * hidden;
-        tanhs(c, s, t, cells + (r - r0) * end, hOut, s, end);
+        tanhs(c, s, t, tanhAt + (r - r0) * end, hOut, s, end);
         multiplyInPlace(xp, xpOff + r * gh + 3 * hidden, hOut, s, end);
       }
     }
@@ -1013,16 +1013,16 @@ final class VectorKernels {
     float[] t = FloatMath.scratch(CELL, group * 2 * end);
     for (int r0 = 0; r0 < rows; r0 += group) {
       int r1 = Math.min(rows, r0 + group);
-      int sums = (r1 - r0) * end;
+      int sumsAt = (r1 - r0) * end;
       for (int r = r0; r < r1; r++) {
         int s = r * hidden;
         int u = (r - r0) * end;
-        sumsAndArguments(xp, xpOff + s, gates, s, t, sums + u, u, end);
+        sumsAndArguments(xp, xpOff + s, gates, s, t, sumsAt + u, u, end);
       }
-      expInPlace(t, 0, sums);
+      expInPlace(t, 0, sumsAt);
       for (int r = r0; r < r1; r++) {
         int u = (r - r0) * end;
-        tanhs(t, sums + u, t, u, h, r * hidden, end);
+        tanhs(t, sumsAt + u, t, u, h, r * hidden, end);
       }
     }
     return end;
@@ -1060,25 +1060,25 @@ final class VectorKernels {
     float[] t = FloatMath.scratch(CELL, group * 3 * end);
     for (int r0 = 0; r0 < rows; r0 += group) {
       int r1 = Math.min(rows, r0 + group);
-      int news = (r1 - r0) * 2 * end;
+      int newAt = (r1 - r0) * 2 * end;
       for (int r = r0, u = 0; r < r1; r++, u += 2 * end) {
         int x = xpOff + r * gh;
         int g = r * gh;
         negatedSums(xp, x, gates, g, t, u, end);
         negatedSums(xp, x + hidden, gates, g + hidden, t, u + end, end);
       }
-      expInPlace(t, 0, news);
+      expInPlace(t, 0, newAt);
       // n = tanh(xp_n + r * (W_hn h + b_hn)), then h = n + z * (h - n).
       for (int r = r0, u = 0; r < r1; r++, u += 2 * end) {
         int x = xpOff + r * gh;
         sigmoids(t, u, xp, x, end);
         sigmoids(t, u + end, xp, x + hidden, end);
-        resetArguments(xp, x, hidden, gates, r * gh + 2 * hidden, t, news + (r - r0) * end, end);
+        resetArguments(xp, x, hidden, gates, r * gh + 2 * hidden, t, newAt + (r - r0) * end, end);
       }
-      expInPlace(t, news, news + (r1 - r0) * end);
+      expInPlace(t, newAt, newAt + (r1 - r0) * end);
       for (int r = r0; r < r1; r++) {
         int x = xpOff + r * gh;
-        tanhs(xp, x + 2 * hidden, t, news + (r - r0) * end, xp, x + 2 * hidden, end);
+        tanhs(xp, x + 2 * hidden, t, newAt + (r - r0) * end, xp, x + 2 * hidden, end);
         gruUpdate(xp, x, hidden, h, r * hidden, end);
       }
     }
