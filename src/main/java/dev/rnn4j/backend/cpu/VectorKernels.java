@@ -53,6 +53,8 @@ final class VectorKernels {
   // Floats of A per row block of the products: 96 KiB, which stay in L2 while every panel of B
   // passes by.
   private static final int ROW_BLOCK_FLOATS = 24 * 1024;
+  // Floats of a cell's row group's exp arguments: 16 KiB, which stay in L1 between its passes.
+  private static final int CELL_GROUP_FLOATS = 4 * 1024;
   // Rows of A transposed at a time for a weight gradient, summed from zero before they join C: one
   // block of CpuMath's two-level sums over rows.
   private static final int CHUNK = CpuMath.SUM_BLOCK;
@@ -115,9 +117,8 @@ final class VectorKernels {
     for (int r0 = 0; r0 < m; r0 += rowBlock) {
       int r1 = Math.min(m, r0 + rowBlock);
       // Tiles of 12 rows where the registers allow (and 8s for 8, 9, 16 or 17 rows left), then of
-      // 6,
-      // and of 4 where 6 would leave a poor remainder (8 = 4 + 4, not 6 + 1 + 1); each panel passes
-      // the whole block while it is in L1.
+      // 6, and of 4 where 6 would leave a poor remainder (8 = 4 + 4, not 6 + 1 + 1); each panel
+      // passes the whole block while it is in L1.
       int twelves = TALL_TILES ? (r1 - r0) / 12 : 0;
       int rest = (r1 - r0) % 12;
       int eights = TALL_TILES && (rest == 8 || rest == 9) ? 1 : 0;
@@ -142,8 +143,8 @@ final class VectorKernels {
       // Each tile's rows of A interleaved (p major) in an array of its own: the tile reads A as one
       // sequential stream, not as 12, 8, 6 or 4 (this alone doubles its speed), with no offset
       // of the caller's, which C2 reloaded from the stack every k step. (Padding the 6-row tile's
-      // stride to 8, a power of two whose range checks C2 hoists,
-      // made it spill two accumulators to the stack instead: 0.7x.)
+      // stride to 8, a power of two whose range checks C2 hoists, made it spill two accumulators
+      // to the stack instead: 0.7x.)
       int tallest = twelves > 0 ? 12 : eights > 0 ? 8 : 6;
       float[][] packedA = FloatMath.scratchRows(PACKED_A, tiles, tallest * k);
       for (int tile = 0, r = r0; tile < tiles; tile++) {
@@ -200,11 +201,11 @@ final class VectorKernels {
   }
 
   /**
-   * {@code dst[p * height + i] = a[src + i * lda + p]}: a tile's rows of A interleaved. Four rows
-   * (then two) per pass along k, each read as a stream: 0.37 ns per float where one row per pass in
-   * 16-column blocks took 0.72 (12 rows, k = 256 and 64, one thread), and reading down the columns
-   * of all the tile's rows, a power of two apart in the backward products (lda = 1024), evicted
-   * each line before its next column.
+   * {@code dst[p * height + i] = a[src + i * lda + p]}: a tile's rows of A interleaved, for an even
+   * height (12, 8, 6 or 4). Four rows (then two) per pass along k, each read as a stream: 0.37 ns
+   * per float where one row per pass in 16-column blocks took 0.72 (12 rows, k = 256 and 64, one
+   * thread), and reading down the columns of all the tile's rows, a power of two apart in the
+   * backward products (lda = 1024), evicted each line before its next column.
    */
   private static void interleave(float[] a, int src, int lda, int height, int k, float[] dst) {
     int i = 0;
@@ -991,10 +992,10 @@ final class VectorKernels {
   /**
    * Rows per group of a cell's passes: each exp pass covers a group's rows at once (a pass per row
    * cost small hidden sizes a loop's entry and exit every few vectors), and the group's arguments,
-   * {@code perRow} floats a row, stay within 16 KiB, in L1.
+   * {@code perRow} floats a row, stay within {@link #CELL_GROUP_FLOATS} (one row at least).
    */
   private static int cellGroup(int rows, int perRow) {
-    return Math.max(1, Math.min(rows, 4096 / Math.max(1, perRow)));
+    return Math.max(1, Math.min(rows, CELL_GROUP_FLOATS / Math.max(1, perRow)));
   }
 
   /** The vector part of {@link FloatMath#rnnCell}, as {@link #lstmCell}. */
@@ -1124,20 +1125,20 @@ final class VectorKernels {
     return end;
   }
 
-  /** {@code t = 2|v|}: tanh's exp argument. */
+  /** {@code t[at + j] = 2|v|}: tanh's exp argument. */
   private static void doubledAbs(float[] v, int vOff, float[] t, int at, int end) {
     for (int j = 0; j < end; j += LANES) {
       FloatVector.fromArray(SPECIES, v, vOff + j).abs().mul(2f).intoArray(t, at + j);
     }
   }
 
-  /** One row of {@link #lstmCellBackward}'s gradients, tanh(c) at {@code t[tc..]}. */
+  /** One row of {@link #lstmCellBackward}'s gradients, tanh(c) at {@code t[tcAt..]}. */
   private static void lstmGradients(
       float[] act,
       int x,
       int hidden,
       float[] t,
-      int tc,
+      int tcAt,
       float[] cPrev,
       float[] dOut,
       float[] dc,
@@ -1151,10 +1152,10 @@ final class VectorKernels {
       FloatVector f = FloatVector.fromArray(SPECIES, act, x + hidden + j);
       FloatVector g = FloatVector.fromArray(SPECIES, act, x + 2 * hidden + j);
       FloatVector o = FloatVector.fromArray(SPECIES, act, x + 3 * hidden + j);
-      FloatVector tanhC = FloatVector.fromArray(SPECIES, t, tc + j);
+      FloatVector tc = FloatVector.fromArray(SPECIES, t, tcAt + j);
       FloatVector out = FloatVector.fromArray(SPECIES, dOut, s + j);
       FloatVector total =
-          FloatVector.fromArray(SPECIES, dc, s + j).add(out.mul(o).mul(one.sub(tanhC.mul(tanhC))));
+          FloatVector.fromArray(SPECIES, dc, s + j).add(out.mul(o).mul(one.sub(tc.mul(tc))));
       total.mul(g).mul(i).mul(one.sub(i)).intoArray(dA, d + j);
       total
           .mul(FloatVector.fromArray(SPECIES, cPrev, s + j))
@@ -1162,7 +1163,7 @@ final class VectorKernels {
           .mul(one.sub(f))
           .intoArray(dA, d + hidden + j);
       total.mul(i).mul(one.sub(g.mul(g))).intoArray(dA, d + 2 * hidden + j);
-      out.mul(tanhC).mul(o).mul(one.sub(o)).intoArray(dA, d + 3 * hidden + j);
+      out.mul(tc).mul(o).mul(one.sub(o)).intoArray(dA, d + 3 * hidden + j);
       total.mul(f).intoArray(dc, s + j);
     }
   }
@@ -1190,7 +1191,7 @@ final class VectorKernels {
     }
   }
 
-  /** GRU: {@code v = xp_n + r * gates_n} into xp_n, {@code t = 2|v|}. */
+  /** GRU: {@code v = xp_n + r * gates_n} into xp_n, {@code t[at + j] = 2|v|}. */
   private static void resetArguments(
       float[] xp, int x, int hidden, float[] gates, int gn, float[] t, int at, int end) {
     for (int j = 0; j < end; j += LANES) {
@@ -1274,7 +1275,7 @@ final class VectorKernels {
     }
   }
 
-  /** {@code c = f * c + i * g} from the activations in xp; {@code t = 2|c|} for tanh(c). */
+  /** {@code c = f * c + i * g} from the activations in xp; {@code t[at + j] = 2|c|} for tanh(c). */
   private static void cellUpdate(
       float[] xp, int x, int hidden, float[] c, int s, float[] t, int at, int end) {
     for (int j = 0; j < end; j += LANES) {

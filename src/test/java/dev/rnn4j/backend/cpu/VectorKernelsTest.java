@@ -83,9 +83,9 @@ class VectorKernelsTest {
   void cellsAgree() {
     // Vector remainders (5, 40), whole vectors (16), and rows beyond the plain cells' chunks (40
     // rows of LSTM gates at hidden 40 are two chunks of 25; 9 rows at 130, 9 chunks of one) and
-    // beyond the vector cells' row groups (70 rows at hidden 48: LSTM groups of 17, GRU 28, the
-    // Elman cell and the LSTM backward 42).
-    int[][] shapes = {{3, 5}, {3, 16}, {3, 40}, {40, 40}, {9, 130}, {70, 48}};
+    // beyond the vector cells' row groups, with a remainder (70 rows at hidden 40, 32 columns in
+    // vectors: LSTM groups of 25, GRU 42, the Elman cell and the LSTM backward 64).
+    int[][] shapes = {{3, 5}, {3, 16}, {3, 40}, {40, 40}, {9, 130}, {70, 40}};
     for (int[] shape : shapes) {
       int rows = shape[0];
       int hidden = shape[1];
