@@ -96,8 +96,9 @@ final class VectorKernels {
   /**
    * As {@link CpuMath#gemm}, for float32, with B {@link #pack packed} in panels: rows of A in
    * blocks of at most 96 (which stay in L2 while every panel passes), each block in register tiles
-   * of 12, 8, 6, 4 or 1 rows by one panel, which stream their panel sequentially. Each element of C
-   * still sums its k products in order, from C or zero, as the plain path does.
+   * of 12, 8, 6, 4 or 1 rows by one panel, which stream their panel sequentially; a B of one or two
+   * panels takes A's rows eight at a time where they are. Each element of C still sums its k
+   * products in order, from C or zero, as the plain path does.
    */
   static void gemm(
       int m,
@@ -114,7 +115,18 @@ final class VectorKernels {
     int full = n / PANEL;
     int unit = TALL_TILES ? 12 : 6;
     int rowBlock = Math.max(12, Math.min(96, ROW_BLOCK_FLOATS / Math.max(1, k) / unit * unit));
-    for (int r0 = 0; r0 < m; r0 += rowBlock) {
+    // B of one or two panels (where the registers allow): eight rows at a time read A where it
+    // is. Interleaving A's rows had cost about as much as such products (KernelAb 1.4-1.9x at
+    // 1600x32x256, 32x64x256, 3200x64x256). Wider B stays with the packed tiles, whose row blocks
+    // read each panel once per block: eight rows at a time everywhere made whole passes 1.06-1.15x
+    // slower (S3, S5, C3), each panel streaming from L2 once per eight rows.
+    int directRows = TALL_TILES && full <= 2 ? m - m % 8 : 0;
+    for (int r = 0; r < directRows; r += 8) {
+      for (int q = 0; q < full; q++) {
+        rows8(k, a, aOff + r * lda, lda, b[q], accumulate, c, cOff + r * ldc + q * PANEL, ldc);
+      }
+    }
+    for (int r0 = directRows; r0 < m; r0 += rowBlock) {
       int r1 = Math.min(m, r0 + rowBlock);
       // Tiles of 12 rows where the registers allow (and 8s for 8, 9, 16 or 17 rows left), then of
       // 6, and of 4 where 6 would leave a poor remainder (8 = 4 + 4, not 6 + 1 + 1); each panel
@@ -198,6 +210,103 @@ final class VectorKernels {
         }
       }
     }
+  }
+
+  /**
+   * Four rows of C (from {@code c0}) by one panel, as {@link #tile4}, with A's rows read where they
+   * are (from {@code ar}, {@code lda} apart).
+   */
+  /**
+   * Eight rows of C (from {@code c0}) by one panel, as {@link #tile8}, with A's rows read where
+   * they are (from {@code ar}, {@code lda} apart): 16 accumulators, and no packing of A.
+   */
+  private static void rows8(
+      int k,
+      float[] a,
+      int ar,
+      int lda,
+      float[] panel,
+      boolean accumulate,
+      float[] c,
+      int c0,
+      int ldc) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    int a0 = ar;
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    int a6 = a5 + lda;
+    int a7 = a6 + lda;
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    int c4 = c3 + ldc;
+    int c5 = c4 + ldc;
+    int c6 = c5 + ldc;
+    int c7 = c6 + ldc;
+    FloatVector x00 = accumulate ? FloatVector.fromArray(SPECIES, c, c0) : zero;
+    FloatVector x01 = accumulate ? FloatVector.fromArray(SPECIES, c, c0 + LANES) : zero;
+    FloatVector x10 = accumulate ? FloatVector.fromArray(SPECIES, c, c1) : zero;
+    FloatVector x11 = accumulate ? FloatVector.fromArray(SPECIES, c, c1 + LANES) : zero;
+    FloatVector x20 = accumulate ? FloatVector.fromArray(SPECIES, c, c2) : zero;
+    FloatVector x21 = accumulate ? FloatVector.fromArray(SPECIES, c, c2 + LANES) : zero;
+    FloatVector x30 = accumulate ? FloatVector.fromArray(SPECIES, c, c3) : zero;
+    FloatVector x31 = accumulate ? FloatVector.fromArray(SPECIES, c, c3 + LANES) : zero;
+    FloatVector x40 = accumulate ? FloatVector.fromArray(SPECIES, c, c4) : zero;
+    FloatVector x41 = accumulate ? FloatVector.fromArray(SPECIES, c, c4 + LANES) : zero;
+    FloatVector x50 = accumulate ? FloatVector.fromArray(SPECIES, c, c5) : zero;
+    FloatVector x51 = accumulate ? FloatVector.fromArray(SPECIES, c, c5 + LANES) : zero;
+    FloatVector x60 = accumulate ? FloatVector.fromArray(SPECIES, c, c6) : zero;
+    FloatVector x61 = accumulate ? FloatVector.fromArray(SPECIES, c, c6 + LANES) : zero;
+    FloatVector x70 = accumulate ? FloatVector.fromArray(SPECIES, c, c7) : zero;
+    FloatVector x71 = accumulate ? FloatVector.fromArray(SPECIES, c, c7 + LANES) : zero;
+    for (int p = 0; p < k; p++) {
+      int at = p * PANEL;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, panel, at);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, panel, at + LANES);
+      FloatVector s0 = FloatVector.broadcast(SPECIES, a[a0 + p]);
+      x00 = b0.fma(s0, x00);
+      x01 = b1.fma(s0, x01);
+      s0 = FloatVector.broadcast(SPECIES, a[a1 + p]);
+      x10 = b0.fma(s0, x10);
+      x11 = b1.fma(s0, x11);
+      s0 = FloatVector.broadcast(SPECIES, a[a2 + p]);
+      x20 = b0.fma(s0, x20);
+      x21 = b1.fma(s0, x21);
+      s0 = FloatVector.broadcast(SPECIES, a[a3 + p]);
+      x30 = b0.fma(s0, x30);
+      x31 = b1.fma(s0, x31);
+      s0 = FloatVector.broadcast(SPECIES, a[a4 + p]);
+      x40 = b0.fma(s0, x40);
+      x41 = b1.fma(s0, x41);
+      s0 = FloatVector.broadcast(SPECIES, a[a5 + p]);
+      x50 = b0.fma(s0, x50);
+      x51 = b1.fma(s0, x51);
+      s0 = FloatVector.broadcast(SPECIES, a[a6 + p]);
+      x60 = b0.fma(s0, x60);
+      x61 = b1.fma(s0, x61);
+      s0 = FloatVector.broadcast(SPECIES, a[a7 + p]);
+      x70 = b0.fma(s0, x70);
+      x71 = b1.fma(s0, x71);
+    }
+    x00.intoArray(c, c0);
+    x01.intoArray(c, c0 + LANES);
+    x10.intoArray(c, c1);
+    x11.intoArray(c, c1 + LANES);
+    x20.intoArray(c, c2);
+    x21.intoArray(c, c2 + LANES);
+    x30.intoArray(c, c3);
+    x31.intoArray(c, c3 + LANES);
+    x40.intoArray(c, c4);
+    x41.intoArray(c, c4 + LANES);
+    x50.intoArray(c, c5);
+    x51.intoArray(c, c5 + LANES);
+    x60.intoArray(c, c6);
+    x61.intoArray(c, c6 + LANES);
+    x70.intoArray(c, c7);
+    x71.intoArray(c, c7 + LANES);
   }
 
   /**
