@@ -14,10 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The products keep a register tile of rows x 2 vectors of C over the whole k loop (12 and 8
  * rows where vectors are 512 bits, which on x86 come with 32 registers; 6 and 4 otherwise), reading
- * B from panels packed once per weight version and A from rows interleaved per tile; each element
- * of C still sums its k products in order, so results do not depend on how rows or columns are
- * split and equal the plain path's bit for bit. The cells are passes over arrays with the scalar
- * path's operations lane by lane, rnn4j's own exp among them.
+ * B from panels packed once per weight version and A from rows interleaved per tile (read in place,
+ * eight rows at a time, where B is one or two panels wide); each element of C still sums its k
+ * products in order, so results do not depend on how rows or columns are split and equal the plain
+ * path's bit for bit. The cells are passes over arrays, each exp pass over a group of rows, with
+ * the scalar path's operations lane by lane, rnn4j's own exp among them.
  *
  * <p>No method here takes or returns a vector: C2 stops inlining a method's callees past a node
  * budget, and a vector that crosses a call it did not inline is boxed, an allocation per call.
