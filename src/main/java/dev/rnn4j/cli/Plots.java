@@ -1,21 +1,21 @@
 package dev.rnn4j.cli;
 
+import dev.rnn4j.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import dev.rnn4j.io.AtomicFiles;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYTextAnnotation;
-import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.XYPlot;
@@ -34,17 +34,26 @@ final class Plots {
 
   private Plots() {}
 
-  /** One named line: y values at x = xs[i] (or i + 1 when xs is null); a non-finite y leaves a gap. */
+  /**
+   * One named line: y values at x = xs[i] (or i + 1 when xs is null); a non-finite y leaves a gap.
+   */
   record Line(String name, double[] xs, double[] ys) {}
 
   /**
-   * The Java runtime cannot draw here: AWT's native font or graphics libraries do not load (a runtime
-   * built against system libraries, such as Debian's, on a host without libharfbuzz or fontconfig).
+   * The Java runtime cannot draw here: AWT's native font or graphics libraries do not load (a
+   * runtime built against system libraries, such as Debian's, on a host without libharfbuzz or
+   * fontconfig).
    */
   static final class UnavailableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
     UnavailableException(Throwable cause) {
-      super("the Java runtime cannot draw charts here: " + cause.getClass().getSimpleName() + ": "
-          + Failures.oneLine(cause), cause);
+      super(
+          "the Java runtime cannot draw charts here: "
+              + cause.getClass().getSimpleName()
+              + ": "
+              + Failures.oneLine(cause),
+          cause);
     }
   }
 
@@ -56,8 +65,9 @@ final class Plots {
 
   /**
    * Runs {@code drawing}, turning AWT's failure to load its native libraries into {@link
-   * UnavailableException}: the first use fails with the library's {@link UnsatisfiedLinkError}, later ones
-   * with {@link NoClassDefFoundError}, both {@link LinkageError}s, or with {@link java.awt.AWTError}.
+   * UnavailableException}: the first use fails with the library's {@link UnsatisfiedLinkError},
+   * later ones with {@link NoClassDefFoundError}, both {@link LinkageError}s, or with {@link
+   * java.awt.AWTError}.
    */
   static void guard(Drawing drawing) throws IOException, UnavailableException {
     try {
@@ -67,7 +77,10 @@ final class Plots {
     }
   }
 
-  /** A line chart of the given lines, later lines drawn over earlier ones, written atomically to {@code png}. */
+  /**
+   * A line chart of the given lines, later lines drawn over earlier ones, written atomically to
+   * {@code png}.
+   */
   static void lines(Path png, String title, String xLabel, String yLabel, List<Line> lines)
       throws IOException, UnavailableException {
     guard(() -> draw(png, title, xLabel, yLabel, lines));
@@ -81,12 +94,14 @@ final class Plots {
       for (int i = 0; i < line.ys().length; i++) {
         double y = line.ys()[i];
         // A gap for NaN and infinities (a diverging loss), which JFreeChart cannot put on an axis.
-        series.add(line.xs() == null ? i + 1 : line.xs()[i], Double.isFinite(y) ? (Number) y : null);
+        series.add(
+            line.xs() == null ? i + 1 : line.xs()[i], Double.isFinite(y) ? (Number) y : null);
       }
       data.addSeries(series);
     }
-    JFreeChart chart = ChartFactory.createXYLineChart(
-        title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
+    JFreeChart chart =
+        ChartFactory.createXYLineChart(
+            title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
@@ -102,8 +117,10 @@ final class Plots {
     plot.setRenderer(renderer);
     plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
     NumberAxis x = (NumberAxis) plot.getDomainAxis();
-    // x is an epoch, a row or a year: no thousands separator ("2,013"), and whole ticks for whole values.
-    x.setNumberFormatOverride(new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+    // x is an epoch, a row or a year: no thousands separator ("2,013"), and whole ticks for whole
+    // values.
+    x.setNumberFormatOverride(
+        new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)));
     if (lines.stream().allMatch(line -> line.xs() == null || allWhole(line.xs()))) {
       x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     }

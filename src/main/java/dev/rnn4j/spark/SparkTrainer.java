@@ -296,11 +296,6 @@ public final class SparkTrainer {
   }
 
   /**
-   * {@link #bestCheckpoint} qualified, or null if unset.
-   *
-   * @param checkpoint the checkpoint's qualified URI, which it must not name
-   */
-  /**
    * A barrier stage runs its {@code partitions} tasks at once, and Spark retries a stage that
    * cannot have that many slots 40 times, 15 s apart, before it fails. In local mode the slots are
    * known on the driver (the master's threads over {@code spark.task.cpus}), so too many partitions
@@ -329,6 +324,11 @@ public final class SparkTrainer {
         partitions);
   }
 
+  /**
+   * {@link #bestCheckpoint} qualified, or null if unset.
+   *
+   * @param checkpoint the checkpoint's qualified URI, which it must not name
+   */
   private String bestTarget(String checkpoint, Configuration conf) throws IOException {
     if (bestCheckpoint == null) {
       return null;

@@ -21,7 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
-/** Small series and checkpoints for the Spark tests: seconds to train, and random weights are enough. */
+/**
+ * Small series and checkpoints for the Spark tests: seconds to train, and random weights are
+ * enough.
+ */
 final class Models {
   private Models() {}
 
@@ -48,17 +51,31 @@ final class Models {
   /** Trains {@link #config} on {@link #series} into {@code path} and reads it back. */
   static Checkpoint train(int columns, long seed, Path path) throws IOException {
     TrainingConfig config = config(columns, seed);
-    Trainer.train(config, config.data().split(series(columns, 120)), null, path, Backends.cpu(), Trainer.Listener.SILENT);
+    Trainer.train(
+        config,
+        config.data().split(series(columns, 120)),
+        null,
+        path,
+        Backends.cpu(),
+        Trainer.Listener.SILENT);
     return Checkpoint.read(path);
   }
 
   /**
-   * {@code config} trained on {@code series} in this process, float64, on the CPU, into {@code path}: the
-   * run a Spark fit is held to.
+   * {@code config} trained on {@code series} in this process, float64, on the CPU, into {@code
+   * path}: the run a Spark fit is held to.
    */
-  static Trainer.Result trainInOneProcess(TrainingConfig config, TimeSeries series, Path path) throws IOException {
-    return Trainer.train(config, config.data().split(series), null, path, Backends.cpu(), DType.FLOAT64,
-        Trainer.local(), Trainer.Listener.SILENT);
+  static Trainer.Result trainInOneProcess(TrainingConfig config, TimeSeries series, Path path)
+      throws IOException {
+    return Trainer.train(
+        config,
+        config.data().split(series),
+        null,
+        path,
+        Backends.cpu(),
+        DType.FLOAT64,
+        Trainer.local(),
+        Trainer.Listener.SILENT);
   }
 
   /** The two checkpoints hold the same parameters, of the same dtypes, within {@code tolerance}. */
@@ -68,11 +85,11 @@ final class Models {
     assertEquals(want.keySet(), got.keySet());
     for (String name : want.keySet()) {
       assertEquals(want.get(name).dtype(), got.get(name).dtype(), name);
-      assertArrayEquals(want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), tolerance, name);
+      assertArrayEquals(
+          want.get(name).toDoubleArray(), got.get(name).toDoubleArray(), tolerance, name);
     }
   }
 
-  /** What rnn4j predict computes for every window of {@code series}: (windows, horizon). */
   /**
    * What {@code rnn4j predict} computes with {@code ckpt} for every window of {@code series}:
    * (windows, horizon), flattened.
@@ -87,8 +104,10 @@ final class Models {
         rows[t][j] = series.get(Math.min(t, series.length() - 1), j);
       }
     }
-    WindowDataset all = WindowDataset.builder(TimeSeries.of(series.columns(), rows), window, horizon).build()
-        .normalized(ckpt.normalization());
+    WindowDataset all =
+        WindowDataset.builder(TimeSeries.of(series.columns(), rows), window, horizon)
+            .build()
+            .normalized(ckpt.normalization());
     try (SequenceModel model = SequenceModel.fromStateDict(ckpt.config().model(), ckpt.weights())) {
       Tensor forecast = new Forecaster(model, ckpt.config().data().anchored()).forecast(all, 64);
       return forecast.toDoubleArray();

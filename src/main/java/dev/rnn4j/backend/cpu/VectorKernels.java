@@ -214,10 +214,6 @@ final class VectorKernels {
   }
 
   /**
-   * Four rows of C (from {@code c0}) by one panel, as {@link #tile4}, with A's rows read where they
-   * are (from {@code ar}, {@code lda} apart).
-   */
-  /**
    * Eight rows of C (from {@code c0}) by one panel, as {@link #tile8}, with A's rows read where
    * they are (from {@code ar}, {@code lda} apart): 16 accumulators, and no packing of A.
    */
