@@ -8,7 +8,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The {@code --device} option of the commands that compute, checked while the command line is parsed. */
+/**
+ * The {@code --device} option of the commands that compute, checked while the command line is
+ * parsed.
+ */
 final class DeviceOption {
   @Spec(Spec.Target.MIXEE)
   private CommandSpec mixee;
@@ -19,8 +22,9 @@ final class DeviceOption {
       names = "--device",
       paramLabel = "DEVICE",
       defaultValue = "auto",
-      description = "auto, cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}). auto takes CUDA device 0 when "
-          + "it is available and otherwise the CPU, with a warning; cuda fails when it is unavailable.")
+      description =
+          "auto, cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}). auto takes CUDA device 0 when "
+              + "it is available and otherwise the CPU, with a warning; cuda fails when it is unavailable.")
   void setDevice(String value) {
     if (!value.equals("auto")) {
       try {

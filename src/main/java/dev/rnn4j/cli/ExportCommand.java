@@ -18,14 +18,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rnn4j export}: a checkpoint's model as PyTorch reads it, {@code model.json} and
- * {@code weights.safetensors} (the model's {@code state_dict}); see {@link ModelFiles}.
+ * {@code rnn4j export}: a checkpoint's model as PyTorch reads it, {@code model.json} and {@code
+ * weights.safetensors} (the model's {@code state_dict}); see {@link ModelFiles}.
  */
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    header = "Writes a checkpoint's model as a PyTorch state_dict (safetensors) and its config (JSON).",
+    header =
+        "Writes a checkpoint's model as a PyTorch state_dict (safetensors) and its config (JSON).",
     description = {
       "DIR receives model.json (the constructor arguments of the rnn and the head) and weights.safetensors "
           + "(rnn.weight_ih_l0, ..., head.weight, head.bias), which PyTorch loads with "
@@ -38,15 +39,22 @@ import picocli.CommandLine.Spec;
       "On any error: one line on stderr and exit code 1, and no partial model is left in DIR."
     })
 final class ExportCommand implements Runnable {
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
-      description = "A checkpoint of train: checkpoint.safetensors (the last epoch) or "
-          + "best.safetensors (the epoch of lowest validation loss).")
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      paramLabel = "CKPT",
+      description =
+          "A checkpoint of train: checkpoint.safetensors (the last epoch) or "
+              + "best.safetensors (the epoch of lowest validation loss).")
   private Path checkpoint;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to write.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "DIR",
+      description = "The folder to write.")
   private Path output;
 
   @Override
@@ -74,8 +82,13 @@ final class ExportCommand implements Runnable {
       removePartial(created, e);
       throw new IllegalArgumentException(Failures.describe("--output", output, e), e);
     }
-    spec.commandLine().getOut().println("wrote " + output.resolve(ModelFiles.CONFIG) + " and "
-        + output.resolve(ModelFiles.WEIGHTS));
+    spec.commandLine()
+        .getOut()
+        .println(
+            "wrote "
+                + output.resolve(ModelFiles.CONFIG)
+                + " and "
+                + output.resolve(ModelFiles.WEIGHTS));
   }
 
   /**

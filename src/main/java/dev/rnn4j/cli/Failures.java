@@ -19,10 +19,10 @@ final class Failures {
   private Failures() {}
 
   /**
-   * Picocli's handler for what a command throws. The failures that the user's input or machine causes (bad
-   * input, an unavailable device or PyTorch, a diverged training) print {@code rnn4j <command>: <reason>} on the
-   * command's stderr and exit with 1 ({@link Usage}: 2); anything else is a bug and keeps picocli's
-   * stack trace.
+   * Picocli's handler for what a command throws. The failures that the user's input or machine
+   * causes (bad input, an unavailable device or PyTorch, a diverged training) print {@code rnn4j
+   * <command>: <reason>} on the command's stderr and exit with 1 ({@link Usage}: 2); anything else
+   * is a bug and keeps picocli's stack trace.
    */
   static int handle(Exception e, CommandLine commandLine, ParseResult parsed) throws Exception {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
@@ -31,8 +31,10 @@ final class Failures {
         return outOfMemory(commandLine, oom);
       }
     }
-    if (!(e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
-        || e instanceof TrainingDivergedException || e instanceof PyTorchUnavailableException)) {
+    if (!(e instanceof IllegalArgumentException
+        || e instanceof BackendUnavailableException
+        || e instanceof TrainingDivergedException
+        || e instanceof PyTorchUnavailableException)) {
       throw e;
     }
     PrintWriter err = commandLine.getErr();
@@ -74,9 +76,14 @@ final class Failures {
   /** The one line for an {@link OutOfMemoryError}, by then unwound and its memory collectable. */
   private static int outOfMemory(CommandLine commandLine, OutOfMemoryError e) {
     PrintWriter err = commandLine.getErr();
-    err.println(String.format(Locale.ROOT, "rnn4j %s: out of memory (%s) with a heap of at most "
-            + "%.2f GiB: lower the sizes, or give the JVM more heap (-Xmx)",
-        commandLine.getCommandName(), oneLine(e), Runtime.getRuntime().maxMemory() / 1073741824.0));
+    err.println(
+        String.format(
+            Locale.ROOT,
+            "rnn4j %s: out of memory (%s) with a heap of at most "
+                + "%.2f GiB: lower the sizes, or give the JVM more heap (-Xmx)",
+            commandLine.getCommandName(),
+            oneLine(e),
+            Runtime.getRuntime().maxMemory() / 1073741824.0));
     err.flush();
     return 1;
   }
@@ -92,8 +99,8 @@ final class Failures {
   }
 
   /**
-   * Why {@code path}, given as {@code option}, could not be read or written: the JDK reports a missing file
-   * with nothing but its path as the message.
+   * Why {@code path}, given as {@code option}, could not be read or written: the JDK reports a
+   * missing file with nothing but its path as the message.
    */
   static String describe(String option, Path path, IOException e) {
     String reason;

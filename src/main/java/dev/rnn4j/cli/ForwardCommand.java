@@ -3,18 +3,18 @@ package dev.rnn4j.cli;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsWriter;
 import dev.rnn4j.nn.Rnn;
-import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.nn.RnnOutput;
+import dev.rnn4j.spec.RnnMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code rnn4j forward}: one evaluation-mode forward pass of a module whose config, weights and inputs are
- * files, as {@code out, h_n = module(input, h0)} (or {@code (h0, c0)}) in PyTorch, or over
- * {@code pack_padded_sequence(input, lengths, enforce_sorted=False)} when lengths are given.
+ * {@code rnn4j forward}: one evaluation-mode forward pass of a module whose config, weights and
+ * inputs are files, as {@code out, h_n = module(input, h0)} (or {@code (h0, c0)}) in PyTorch, or
+ * over {@code pack_padded_sequence(input, lengths, enforce_sorted=False)} when lengths are given.
  *
- * <p>Everything is read and checked, and the forward pass run, before anything is written; the output file
- * is then written atomically, so a failed run leaves it as it was.
+ * <p>Everything is read and checked, and the forward pass run, before anything is written; the
+ * output file is then written atomically, so a failed run leaves it as it was.
  */
 @Command(
     name = "forward",
@@ -40,17 +40,18 @@ import picocli.CommandLine.Mixin;
       "On any error: one line on stderr, exit code 1, and the output file is left as it was."
     })
 final class ForwardCommand implements Runnable {
-  @Mixin
-  private ModuleFiles files;
+  @Mixin private ModuleFiles files;
 
   @Override
   public void run() {
     ModuleFiles.Loaded in = files.load(false);
     try (Rnn rnn = in.module()) {
       RnnOutput result = rnn.forward(in.input(), in.state(), in.lengths());
-      SafetensorsWriter out = Safetensors.writer().dataChecksum()
-          .put("output", result.output())
-          .put("h_n", result.hN());
+      SafetensorsWriter out =
+          Safetensors.writer()
+              .dataChecksum()
+              .put("output", result.output())
+              .put("h_n", result.hN());
       if (in.config().mode() == RnnMode.LSTM) {
         out.put("c_n", result.cN());
       }

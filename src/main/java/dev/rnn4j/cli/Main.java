@@ -8,20 +8,33 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
 /**
- * The {@code rnn4j} command: the entry point of the runnable jar, and the parent of the subcommands.
+ * The {@code rnn4j} command: the entry point of the runnable jar, and the parent of the
+ * subcommands.
  *
  * <p>It has no behaviour of its own: without a subcommand picocli reports a usage error.
  */
 @Command(
     name = "rnn4j",
-    description = "PyTorch-exact RNN, LSTM and GRU on the JVM: forward and backward passes, and forecasters "
-        + "trained on time series.",
+    description =
+        "PyTorch-exact RNN, LSTM and GRU on the JVM: forward and backward passes, and forecasters "
+            + "trained on time series.",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {DemoCommand.class, DoctorCommand.class, ForwardCommand.class, BackwardCommand.class, TrainCommand.class,
-      PredictCommand.class, ExportCommand.class, BenchCommand.class, HelpCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      DoctorCommand.class,
+      ForwardCommand.class,
+      BackwardCommand.class,
+      TrainCommand.class,
+      PredictCommand.class,
+      ExportCommand.class,
+      BenchCommand.class,
+      HelpCommand.class
+    })
 public final class Main {
-  /** slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads. */
+  /**
+   * slf4j-simple's settings for a command line: one line per event on stderr, no dates or threads.
+   */
   private static final String[][] LOG_DEFAULTS = {
     {"slf4j.provider", "org.slf4j.simple.SimpleServiceProvider"},
     // slf4j-api otherwise announces, at INFO, that it honours slf4j.provider.
@@ -38,7 +51,8 @@ public final class Main {
       System.exit(VectorRelaunch.run(Main.class, args));
     }
     VectorRelaunch.watchParent();
-    // Before any class that holds a logger is loaded: slf4j binds its provider on the first getLogger.
+    // Before any class that holds a logger is loaded: slf4j binds its provider on the first
+    // getLogger.
     configureLogging();
     StandardOutput.install();
     CommandLine commandLine = commandLine();
@@ -53,9 +67,9 @@ public final class Main {
   }
 
   /**
-   * Selects slf4j-simple explicitly, since the shaded jar leaves out its service registration, and sets its
-   * format. A value already given (say with {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=debug} or
-   * another provider) is kept.
+   * Selects slf4j-simple explicitly, since the shaded jar leaves out its service registration, and
+   * sets its format. A value already given (say with {@code
+   * -Dorg.slf4j.simpleLogger.defaultLogLevel=debug} or another provider) is kept.
    */
   static void configureLogging() {
     for (String[] kv : LOG_DEFAULTS) {
@@ -77,7 +91,9 @@ public final class Main {
           pom.load(in);
         }
       }
-      return new String[] {"rnn4j " + pom.getProperty("version", "(version unknown: not run from the jar)")};
+      return new String[] {
+        "rnn4j " + pom.getProperty("version", "(version unknown: not run from the jar)")
+      };
     }
   }
 }

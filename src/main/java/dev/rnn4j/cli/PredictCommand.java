@@ -25,18 +25,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rnn4j predict}: a trained checkpoint's forecasts for every window of a series, the window that
- * ends with the series' last row included, whose forecast lies wholly beyond the end.
+ * {@code rnn4j predict}: a trained checkpoint's forecasts for every window of a series, the window
+ * that ends with the series' last row included, whose forecast lies wholly beyond the end.
  *
- * <p>The checkpoint's window, horizon, columns, normalization statistics and anchoring apply, so the numbers
- * are those {@link Forecaster} computes in training.
+ * <p>The checkpoint's window, horizon, columns, normalization statistics and anchoring apply, so
+ * the numbers are those {@link Forecaster} computes in training.
  */
 @Command(
     name = "predict",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    header = "Forecasts every window of a time series, or classifies every sequence of a CSV, with a "
-        + "checkpoint of train.",
+    header =
+        "Forecasts every window of a time series, or classifies every sequence of a CSV, with a "
+            + "checkpoint of train.",
     customSynopsis = {
       "rnn4j predict --checkpoint=CKPT [--csv=FILE] [--output=OUT.csv]",
       "                     [--device=DEVICE] [-hV]"
@@ -58,24 +59,30 @@ import picocli.CommandLine.Spec;
       "On any error: one line on stderr, exit code 1, and the output file is left as it was."
     })
 final class PredictCommand implements Runnable {
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
-  @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
-      description = "A checkpoint that train wrote: checkpoint.safetensors (the last epoch) or "
-          + "best.safetensors (the epoch of lowest validation loss).")
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      paramLabel = "CKPT",
+      description =
+          "A checkpoint that train wrote: checkpoint.safetensors (the last epoch) or "
+              + "best.safetensors (the epoch of lowest validation loss).")
   private Path checkpoint;
 
-  @Option(names = "--csv", paramLabel = "FILE",
+  @Option(
+      names = "--csv",
+      paramLabel = "FILE",
       description = "The series, with the checkpoint's columns (default: the checkpoint's own).")
   private Path csv;
 
-  @Option(names = "--output", paramLabel = "OUT.csv",
+  @Option(
+      names = "--output",
+      paramLabel = "OUT.csv",
       description = "Receives the forecasts, replaced atomically (default: standard output).")
   private Path output;
 
-  @Mixin
-  private DeviceOption device;
+  @Mixin private DeviceOption device;
 
   @Override
   public void run() {
@@ -90,17 +97,28 @@ final class PredictCommand implements Runnable {
     TrainingConfig config = ckpt.config();
     DataConfig data = config.data();
     Backend backend = device.select();
-    TimeSeries series = TrainingFiles.readSeries(data, csv == null ? null : csv.toString(),
-        csv == null ? "the checkpoint's CSV" : "--csv");
+    TimeSeries series =
+        TrainingFiles.readSeries(
+            data,
+            csv == null ? null : csv.toString(),
+            csv == null ? "the checkpoint's CSV" : "--csv");
     if (series.length() < data.window()) {
-      throw new IllegalArgumentException(String.format("%s has %d rows, too few for one window of the "
-          + "checkpoint: %d rows needed", series.source(), series.length(), data.window()));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s has %d rows, too few for one window of the " + "checkpoint: %d rows needed",
+              series.source(), series.length(), data.window()));
     }
-    WindowDataset windows = WindowDataset.builder(padded(series, data.horizon()), data.window(), data.horizon())
-        .build()
-        .normalized(ckpt.normalization());
-    MemoryEstimate.inference(config.model(), DType.FLOAT32, config.batchSize(), data.window(),
-            windows.size(), backend.device())
+    WindowDataset windows =
+        WindowDataset.builder(padded(series, data.horizon()), data.window(), data.horizon())
+            .build()
+            .normalized(ckpt.normalization());
+    MemoryEstimate.inference(
+            config.model(),
+            DType.FLOAT32,
+            config.batchSize(),
+            data.window(),
+            windows.size(),
+            backend.device())
         .checkFits(backend, PredictCommand::advice);
     Tensor forecast;
     try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
@@ -120,30 +138,43 @@ final class PredictCommand implements Runnable {
     ClassificationConfig config = ckpt.config();
     LabelledSequences sequences;
     if (csv != null) {
-      sequences = ClassificationTraining.readCsv(
-          csv, config.idColumn(), null, config.features(), "--csv");
+      sequences =
+          ClassificationTraining.readCsv(csv, config.idColumn(), null, config.features(), "--csv");
     } else if (config.csv() != null) {
-      sequences = ClassificationTraining.readCsv(Path.of(config.csv()), config.idColumn(), null,
-          config.features(), "the checkpoint's CSV");
+      sequences =
+          ClassificationTraining.readCsv(
+              Path.of(config.csv()),
+              config.idColumn(),
+              null,
+              config.features(),
+              "the checkpoint's CSV");
     } else {
       sequences = LabelledSequences.defaultDataset();
     }
     Backend backend = device.select();
     int longest = sequences.sequences().stream().mapToInt(q -> q.length).max().orElse(1);
-    MemoryEstimate.inference(config.model(), DType.FLOAT32, config.batchSize(), longest,
-            sequences.sequences().size(), backend.device())
+    MemoryEstimate.inference(
+            config.model(),
+            DType.FLOAT32,
+            config.batchSize(),
+            longest,
+            sequences.sequences().size(),
+            backend.device())
         .checkFits(backend, PredictCommand::advice);
     long[] predicted;
     try (SequenceModel model = SequenceModel.fromStateDict(config.model(), ckpt.weights())) {
       model.to(backend);
-      predicted = SequenceClassifier.predict(
-          model, sequences.sequences(), ckpt.normalization(), config.batchSize());
+      predicted =
+          SequenceClassifier.predict(
+              model, sequences.sequences(), ckpt.normalization(), config.batchSize());
     }
-    StringBuilder text = new StringBuilder(config.idColumn()).append(',')
-        .append(config.labelColumn()).append('\n');
+    StringBuilder text =
+        new StringBuilder(config.idColumn()).append(',').append(config.labelColumn()).append('\n');
     for (int i = 0; i < predicted.length; i++) {
-      text.append(csvCell(sequences.ids().get(i))).append(',')
-          .append(csvCell(ckpt.classes().get((int) predicted[i]))).append('\n');
+      text.append(csvCell(sequences.ids().get(i)))
+          .append(',')
+          .append(csvCell(ckpt.classes().get((int) predicted[i])))
+          .append('\n');
     }
     return text.toString();
   }
@@ -157,14 +188,16 @@ final class PredictCommand implements Runnable {
 
   /** A cell as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */
   private static String csvCell(String value) {
-    boolean plain = value.chars().noneMatch(ch -> ch == ',' || ch == '"' || ch == '\n' || ch == '\r');
+    boolean plain =
+        value.chars().noneMatch(ch -> ch == ',' || ch == '"' || ch == '\n' || ch == '\r');
     return plain ? value : '"' + value.replace("\"", "\"\"") + '"';
   }
 
   /**
-   * The series followed by {@code horizon} copies of its last row, so that every window of the series, the
-   * last one included, is a sample of a {@link WindowDataset}. The copies are only ever read as targets,
-   * which a forecast does not use: {@link Forecaster#forecast} reads a sample's input rows alone.
+   * The series followed by {@code horizon} copies of its last row, so that every window of the
+   * series, the last one included, is a sample of a {@link WindowDataset}. The copies are only ever
+   * read as targets, which a forecast does not use: {@link Forecaster#forecast} reads a sample's
+   * input rows alone.
    */
   private static TimeSeries padded(TimeSeries series, int horizon) {
     int t = series.length();
@@ -179,9 +212,9 @@ final class PredictCommand implements Runnable {
   }
 
   /**
-   * The CSV text. Written by hand: the cells are numbers and fixed names that never need quoting, and
-   * commons-csv stays with dev.rnn4j.train (DependencyRulesTest). Float32 digits: the model computes in
-   * float32, so further digits would be noise.
+   * The CSV text. Written by hand: the cells are numbers and fixed names that never need quoting,
+   * and commons-csv stays with dev.rnn4j.train (DependencyRulesTest). Float32 digits: the model
+   * computes in float32, so further digits would be noise.
    */
   private static String toCsv(WindowDataset windows, Tensor forecast) {
     int per = windows.targetSize();

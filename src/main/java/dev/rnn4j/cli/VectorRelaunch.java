@@ -15,23 +15,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs the command line again in a JVM that has the Vector API's module, when this one lacks it: JDK 17
- * resolves {@code jdk.incubator.vector} only on request, a jar's manifest cannot ask, and the CPU backend's
- * float32 kernels are several times faster with it. Disabled with {@code -Drnn4j.relaunch=false} (which
- * the child gets, so it never loops).
+ * Runs the command line again in a JVM that has the Vector API's module, when this one lacks it:
+ * JDK 17 resolves {@code jdk.incubator.vector} only on request, a jar's manifest cannot ask, and
+ * the CPU backend's float32 kernels are several times faster with it. Disabled with {@code
+ * -Drnn4j.relaunch=false} (which the child gets, so it never loops).
  *
- * <p>The child inherits standard input and output; its standard error passes through, except the one line
- * "WARNING: Using incubator modules" the JVM prints about the module, so that the command's own output
- * stays as documented.
+ * <p>The child inherits standard input and output; its standard error passes through, except the
+ * one line "WARNING: Using incubator modules" the JVM prints about the module, so that the
+ * command's own output stays as documented.
  *
- * <p>The two JVMs live and die together. The parent's shutdown hook (run on SIGTERM, on SIGINT,
- * and on its normal exit) sends the child SIGTERM, waits for it, and exits with the child's code;
- * the child, given the parent's pid as {@code -Drnn4j.parent.pid}, halts as soon as the parent is
- * gone, which is how a {@code kill -9} of the parent, which runs no hook, reaches it.
+ * <p>The two JVMs live and die together. The parent's shutdown hook (run on SIGTERM, on SIGINT, and
+ * on its normal exit) sends the child SIGTERM, waits for it, and exits with the child's code; the
+ * child, given the parent's pid as {@code -Drnn4j.parent.pid}, halts as soon as the parent is gone,
+ * which is how a {@code kill -9} of the parent, which runs no hook, reaches it.
  */
 final class VectorRelaunch {
   private static final String MODULE = "jdk.incubator.vector";
   private static final String INCUBATOR_WARNING = "WARNING: Using incubator modules";
+
   /** The system property by which the child knows its parent's pid. */
   static final String PARENT_PID = "rnn4j.parent.pid";
 
@@ -71,12 +72,13 @@ final class VectorRelaunch {
     command.add(main.getName());
     command.addAll(List.of(args));
     try {
-      Process child = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.INHERIT)
-          .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-          .start();
-      Thread errors = new Thread(() -> copyWithoutWarning(child.getErrorStream(), System.err),
-          "rnn4j-stderr");
+      Process child =
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.INHERIT)
+              .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      Thread errors =
+          new Thread(() -> copyWithoutWarning(child.getErrorStream(), System.err), "rnn4j-stderr");
       errors.start();
       Runtime.getRuntime()
           .addShutdownHook(new Thread(() -> stop(child, errors), "rnn4j-stop-child"));
@@ -84,8 +86,12 @@ final class VectorRelaunch {
       errors.join();
       return code;
     } catch (IOException e) {
-      System.err.println("rnn4j: could not start a JVM with " + MODULE + " (" + e.getMessage()
-          + "); run with -Drnn4j.relaunch=false to stay in this one");
+      System.err.println(
+          "rnn4j: could not start a JVM with "
+              + MODULE
+              + " ("
+              + e.getMessage()
+              + "); run with -Drnn4j.relaunch=false to stay in this one");
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -148,7 +154,9 @@ final class VectorRelaunch {
     watch.start();
   }
 
-  /** Copies {@code in} to {@code out} byte for byte, but for a first line that is the JVM's warning. */
+  /**
+   * Copies {@code in} to {@code out} byte for byte, but for a first line that is the JVM's warning.
+   */
   static void copyWithoutWarning(InputStream in, PrintStream out) {
     try {
       byte[] first = readLine(in);
@@ -156,18 +164,19 @@ final class VectorRelaunch {
         out.write(first);
       }
       out.flush();
-      in.transferTo(new OutputStream() {
-        @Override
-        public void write(int b) {
-          out.write(b);
-        }
+      in.transferTo(
+          new OutputStream() {
+            @Override
+            public void write(int b) {
+              out.write(b);
+            }
 
-        @Override
-        public void write(byte[] b, int off, int len) {
-          out.write(b, off, len);
-          out.flush();
-        }
-      });
+            @Override
+            public void write(byte[] b, int off, int len) {
+              out.write(b, off, len);
+              out.flush();
+            }
+          });
       out.flush();
     } catch (IOException e) {
       // The child is gone; its exit code tells the rest.

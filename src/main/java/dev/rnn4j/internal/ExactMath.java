@@ -2,16 +2,16 @@ package dev.rnn4j.internal;
 
 /**
  * Floating-point helpers whose results must be the same bits on every JVM and on the GPU launchers'
- * host side: the optimizers' bias corrections are computed once here, whichever backend applies them.
- * Not API.
+ * host side: the optimizers' bias corrections are computed once here, whichever backend applies
+ * them. Not API.
  */
 public final class ExactMath {
   private ExactMath() {}
 
   /**
    * {@code base ** n} for {@code n >= 1}, correctly rounded but for inputs within about 2^-100 of a
-   * rounding boundary: binary exponentiation in double-double arithmetic (a head and a tail whose sum
-   * carries about 106 bits), which, unlike {@code Math.pow}, gives the same bits on every JVM.
+   * rounding boundary: binary exponentiation in double-double arithmetic (a head and a tail whose
+   * sum carries about 106 bits), which, unlike {@code Math.pow}, gives the same bits on every JVM.
    */
   public static double powInt(double base, long n) {
     double rh = 1;

@@ -8,8 +8,9 @@ public final class PythonText {
 
   /**
    * Python's {@code repr(float)}, which {@code json.dumps} also writes: {@code 0.0}, {@code 0.5},
-   * {@code 1e-05}: shortest digits, scientific below 1e-4 and from 1e16. Java's shortest-repr digits and
-   * Python's agree for every value a dropout takes in practice; both always parse back to the same double.
+   * {@code 1e-05}: shortest digits, scientific below 1e-4 and from 1e16. Java's shortest-repr
+   * digits and Python's agree for every value a dropout takes in practice; both always parse back
+   * to the same double.
    */
   public static String floatRepr(double x) {
     if (x == 0) {
@@ -23,7 +24,10 @@ public final class PythonText {
     }
     String digits = d.unscaledValue().abs().toString();
     String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-    return (d.signum() < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+")
+    return (d.signum() < 0 ? "-" : "")
+        + mantissa
+        + "e"
+        + (exponent < 0 ? "-" : "+")
         + String.format("%02d", Math.abs(exponent));
   }
 }

@@ -1,4 +1,2 @@
-/**
- * Helpers shared by rnn4j's packages. Not API: anything here may change without notice.
- */
+/** Helpers shared by rnn4j's packages. Not API: anything here may change without notice. */
 package dev.rnn4j.internal;

@@ -5,8 +5,8 @@ import java.util.stream.Collectors;
 
 /**
  * The element types a safetensors header may name, with their widths in bits, as the reference Rust
- * crate defines them. All are recognised so that a well-formed file parses whatever it holds; only F32,
- * F64, I64 and I32 are decoded.
+ * crate defines them. All are recognised so that a well-formed file parses whatever it holds; only
+ * F32, F64, I64 and I32 are decoded.
  */
 enum SafetensorsDtype {
   BOOL(8),

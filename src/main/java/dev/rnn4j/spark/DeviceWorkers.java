@@ -19,23 +19,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * rnn4j's own threads for GPU work, a few long-lived daemon threads per device named
- * {@code rnn4j-cuda:N-worker-K}. Their number, {@value #CONCURRENCY_CONF} (default 2), caps how many batches
- * run on one GPU at once, whichever tasks and models they come from; further batches queue. The CUDA backend
- * binds nothing to threads and serializes the calls on one model, so the cap matters across models: it
- * bounds the device memory that concurrent batches take and their contention for the GPU, and it keeps the
- * threads that make GPU calls a small, fixed set rather than Spark's task threads, which come and go. CPU
- * work runs on the caller's thread.
+ * rnn4j's own threads for GPU work, a few long-lived daemon threads per device named {@code
+ * rnn4j-cuda:N-worker-K}. Their number, {@value #CONCURRENCY_CONF} (default 2), caps how many
+ * batches run on one GPU at once, whichever tasks and models they come from; further batches queue.
+ * The CUDA backend binds nothing to threads and serializes the calls on one model, so the cap
+ * matters across models: it bounds the device memory that concurrent batches take and their
+ * contention for the GPU, and it keeps the threads that make GPU calls a small, fixed set rather
+ * than Spark's task threads, which come and go. CPU work runs on the caller's thread.
  *
- * <p>A task interrupted while it waits (Spark killed it) cancels its queued batch; a batch already running
- * finishes and the worker stays. {@link #shutdown} stops the workers: {@link Rnn4jPlugin} calls it when the
- * executor stops, and a JVM shutdown hook otherwise (after closing the cached models,
- * {@link ExecutorRuntime#shutdown}).
+ * <p>A task interrupted while it waits (Spark killed it) cancels its queued batch; a batch already
+ * running finishes and the worker stays. {@link #shutdown} stops the workers: {@link Rnn4jPlugin}
+ * calls it when the executor stops, and a JVM shutdown hook otherwise (after closing the cached
+ * models, {@link ExecutorRuntime#shutdown}).
  */
 final class DeviceWorkers {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceWorkers.class);
   static final String CONCURRENCY_CONF = "spark.rnn4j.gpu.concurrentTasks";
-  private static final ConcurrentHashMap<String, ThreadPoolExecutor> POOLS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, ThreadPoolExecutor> POOLS =
+      new ConcurrentHashMap<>();
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ExecutorRuntime::shutdown, "rnn4j-shutdown"));
@@ -44,12 +45,13 @@ final class DeviceWorkers {
   private DeviceWorkers() {}
 
   /**
-   * Runs {@code work} for {@code device}: inline for {@code cpu}, on the device's workers otherwise, waiting
-   * for the result. Exceptions of {@code work} reach the caller unchanged (checked ones wrapped in an
-   * {@link IllegalStateException}).
+   * Runs {@code work} for {@code device}: inline for {@code cpu}, on the device's workers
+   * otherwise, waiting for the result. Exceptions of {@code work} reach the caller unchanged
+   * (checked ones wrapped in an {@link IllegalStateException}).
    *
-   * @throws IllegalStateException if the caller is interrupted while waiting (its batch is then cancelled,
-   *     and the interrupt flag is set again) or the workers were shut down while the batch was queued
+   * @throws IllegalStateException if the caller is interrupted while waiting (its batch is then
+   *     cancelled, and the interrupt flag is set again) or the workers were shut down while the
+   *     batch was queued
    */
   static <T> T run(String device, Callable<T> work) {
     if (device.equals("cpu")) {
@@ -61,10 +63,15 @@ final class DeviceWorkers {
     } catch (InterruptedException e) {
       future.abandon();
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for " + device + "; its batch was cancelled", e);
+      throw new IllegalStateException(
+          "interrupted while waiting for " + device + "; its batch was cancelled", e);
     } catch (CancellationException e) {
-      throw new IllegalStateException("the batch for " + device + " was cancelled: rnn4j's workers were shut "
-          + "down while it was queued", e);
+      throw new IllegalStateException(
+          "the batch for "
+              + device
+              + " was cancelled: rnn4j's workers were shut "
+              + "down while it was queued",
+          e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException r) {
@@ -91,17 +98,17 @@ final class DeviceWorkers {
   }
 
   /**
-   * Stops every device's workers after the batches they are running (which are not interrupted); queued
-   * batches are cancelled, and their callers get an {@link IllegalStateException}. Later calls of
-   * {@link #run} start new workers, as does a call that creates its device's pool while this runs. Waits up
-   * to 10 s per device for running batches; interrupted meanwhile, it still stops every pool and sets the
-   * interrupt flag again.
+   * Stops every device's workers after the batches they are running (which are not interrupted);
+   * queued batches are cancelled, and their callers get an {@link IllegalStateException}. Later
+   * calls of {@link #run} start new workers, as does a call that creates its device's pool while
+   * this runs. Waits up to 10 s per device for running batches; interrupted meanwhile, it still
+   * stops every pool and sets the interrupt flag again.
    */
   static synchronized void shutdown() {
     List<ThreadPoolExecutor> stopping = new ArrayList<>();
     for (String device : POOLS.keySet()) {
-      // remove() takes the lock that submit()'s compute() holds: a batch is either queued on this pool, and
-      // cancelled below, or it goes to a new pool; it is never rejected.
+      // remove() takes the lock that submit()'s compute() holds: a batch is either queued on this
+      // pool, and cancelled below, or it goes to a new pool; it is never rejected.
       ThreadPoolExecutor pool = POOLS.remove(device);
       if (pool != null) {
         pool.shutdown();
@@ -129,18 +136,20 @@ final class DeviceWorkers {
 
   private static <T> Batch<T> submit(String device, Callable<T> work) {
     Batch<T> batch = new Batch<>(work);
-    POOLS.compute(device, (d, pool) -> {
-      ThreadPoolExecutor p = pool != null ? pool : newPool(d);
-      p.execute(batch);
-      return p;
-    });
+    POOLS.compute(
+        device,
+        (d, pool) -> {
+          ThreadPoolExecutor p = pool != null ? pool : newPool(d);
+          p.execute(batch);
+          return p;
+        });
     return batch;
   }
 
   /**
-   * A queued batch that its caller may abandon (a killed task). Abandoned before it runs, it never runs;
-   * abandoned while or after it runs, what it produced is closed when it is {@link AutoCloseable} (a model
-   * loaded onto a GPU), since nobody else will ever see it.
+   * A queued batch that its caller may abandon (a killed task). Abandoned before it runs, it never
+   * runs; abandoned while or after it runs, what it produced is closed when it is {@link
+   * AutoCloseable} (a model loaded onto a GPU), since nobody else will ever see it.
    */
   static final class Batch<T> extends FutureTask<T> {
     private boolean abandoned;
@@ -183,12 +192,18 @@ final class DeviceWorkers {
   private static ThreadPoolExecutor newPool(String device) {
     int n = concurrency();
     AtomicInteger count = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "rnn4j-" + device + "-worker-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            n,
+            n,
+            0,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "rnn4j-" + device + "-worker-" + count.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     pool.prestartAllCoreThreads();
     return pool;
   }

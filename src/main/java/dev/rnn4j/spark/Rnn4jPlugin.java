@@ -8,11 +8,11 @@ import org.apache.spark.api.plugin.SparkPlugin;
 import org.apache.spark.resource.ResourceInformation;
 
 /**
- * An optional Spark plugin ({@code spark.plugins=dev.rnn4j.spark.Rnn4jPlugin}) for executors: at start-up it
- * records the executor's GPU addresses (a fallback for tasks that were given none), and at shutdown it
- * closes the cached models and stops rnn4j's GPU workers, before the executor's JVM exits. Without it, a
- * JVM shutdown hook does the same; a killed process runs neither, and the NVIDIA driver reclaims its
- * device memory when it ends.
+ * An optional Spark plugin ({@code spark.plugins=dev.rnn4j.spark.Rnn4jPlugin}) for executors: at
+ * start-up it records the executor's GPU addresses (a fallback for tasks that were given none), and
+ * at shutdown it closes the cached models and stops rnn4j's GPU workers, before the executor's JVM
+ * exits. Without it, a JVM shutdown hook does the same; a killed process runs neither, and the
+ * NVIDIA driver reclaims its device memory when it ends.
  */
 public final class Rnn4jPlugin implements SparkPlugin {
   @Override

@@ -164,10 +164,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     return uid;
   }
 
-  /**
-   * The param {@code modelPath}: the training checkpoint to score with, as a Hadoop
-   * path.
-   */
+  /** The param {@code modelPath}: the training checkpoint to score with, as a Hadoop path. */
   public Param<String> modelPath() {
     return modelPath;
   }
@@ -258,10 +255,7 @@ public final class RnnPredictor extends Transformer implements DefaultParamsWrit
     return this;
   }
 
-  /**
-   * The value of {@code modelPath}: the training checkpoint to score with, as a Hadoop
-   * path.
-   */
+  /** The value of {@code modelPath}: the training checkpoint to score with, as a Hadoop path. */
   public String getModelPath() {
     return $(modelPath);
   }

@@ -11,18 +11,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
- * Values loaded once per key by whichever thread asks first, while later askers wait for that load: the
- * concurrency of {@link ExecutorRuntime}'s cache, apart from what it loads.
+ * Values loaded once per key by whichever thread asks first, while later askers wait for that load:
+ * the concurrency of {@link ExecutorRuntime}'s cache, apart from what it loads.
  *
- * <p>A failed load is not kept: its waiters get its failure, and the next request loads again. A load that
- * failed because its own thread was interrupted (Spark kills speculative and cancelled tasks that way) is
- * that thread's business only: it alone gets the failure, and the waiters load again themselves. Waiters
- * wait interruptibly, so a killed waiter leaves while the load goes on.
+ * <p>A failed load is not kept: its waiters get its failure, and the next request loads again. A
+ * load that failed because its own thread was interrupted (Spark kills speculative and cancelled
+ * tasks that way) is that thread's business only: it alone gets the failure, and the waiters load
+ * again themselves. Waiters wait interruptibly, so a killed waiter leaves while the load goes on.
  */
 final class SharedLoads<K, V> {
   private final ConcurrentHashMap<K, CompletableFuture<V>> values = new ConcurrentHashMap<>();
 
-  /** What a waiter sees of a load whose thread was interrupted: a cue to load again, never thrown out. */
+  /**
+   * What a waiter sees of a load whose thread was interrupted: a cue to load again, never thrown
+   * out.
+   */
   private static final class LoaderInterrupted extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -32,12 +35,13 @@ final class SharedLoads<K, V> {
   }
 
   /**
-   * The value of {@code key}, from {@code load} on this thread if no other thread has loaded or is loading
-   * it. {@code load}'s exceptions reach its caller unchanged (checked ones wrapped in an
-   * {@link IllegalStateException}), and reach its waiters too unless the loading thread was interrupted.
+   * The value of {@code key}, from {@code load} on this thread if no other thread has loaded or is
+   * loading it. {@code load}'s exceptions reach its caller unchanged (checked ones wrapped in an
+   * {@link IllegalStateException}), and reach its waiters too unless the loading thread was
+   * interrupted.
    *
-   * @throws IllegalStateException if this thread is interrupted while it waits for another's load (the
-   *     interrupt flag is set again)
+   * @throws IllegalStateException if this thread is interrupted while it waits for another's load
+   *     (the interrupt flag is set again)
    */
   V get(K key, Callable<V> load) {
     while (true) {
@@ -50,7 +54,8 @@ final class SharedLoads<K, V> {
         return existing.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for another task's load of " + key, e);
+        throw new IllegalStateException(
+            "interrupted while waiting for another task's load of " + key, e);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof LoaderInterrupted)) {
           throw rethrow(e.getCause());
@@ -74,13 +79,14 @@ final class SharedLoads<K, V> {
   }
 
   /**
-   * Forgets every value, then closes each with {@code close}, waiting for loads still running; a failed
-   * load has nothing to close. Every value is closed even when some {@code close} fails.
+   * Forgets every value, then closes each with {@code close}, waiting for loads still running; a
+   * failed load has nothing to close. Every value is closed even when some {@code close} fails.
    *
    * @throws RuntimeException the first failure of {@code close}, the later ones suppressed in it
    */
   void clear(Consumer<V> close) {
-    // Removed key by key: a load that starts meanwhile is either taken here or stays cached, never lost.
+    // Removed key by key: a load that starts meanwhile is either taken here or stays cached, never
+    // lost.
     List<CompletableFuture<V>> all = new ArrayList<>();
     for (K key : values.keySet()) {
       CompletableFuture<V> f = values.remove(key);
@@ -90,8 +96,8 @@ final class SharedLoads<K, V> {
     }
     RuntimeException failure = null;
     for (CompletableFuture<V> f : all) {
-      // join() does not give up when this thread is interrupted: a load in progress is waited for, so that
-      // its value is closed too rather than left open.
+      // join() does not give up when this thread is interrupted: a load in progress is waited for,
+      // so that its value is closed too rather than left open.
       V value = f.handle((v, e) -> v).join();
       if (value == null) {
         continue;
@@ -116,7 +122,8 @@ final class SharedLoads<K, V> {
       return true;
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof InterruptedException || t instanceof InterruptedIOException
+      if (t instanceof InterruptedException
+          || t instanceof InterruptedIOException
           || t instanceof ClosedByInterruptException) {
         return true;
       }

@@ -10,10 +10,12 @@ import java.util.List;
 
 /**
  * Writes a tensor as PyTorch's {@code str(t)} does ({@code torch/_tensor_str.py}) under the default
- * print options: precision 4, threshold 1000, edgeitems 3, linewidth 80, sci_mode chosen per tensor.
+ * print options: precision 4, threshold 1000, edgeitems 3, linewidth 80, sci_mode chosen per
+ * tensor.
  *
- * <p>Numbers are formatted as Python's {@code '{:.4f}'} and {@code '{:.4e}'} do: from the exact binary
- * value with ties to even, which is why {@link String#format} (half-up on a shortest decimal) won't do.
+ * <p>Numbers are formatted as Python's {@code '{:.4f}'} and {@code '{:.4e}'} do: from the exact
+ * binary value with ties to even, which is why {@link String#format} (half-up on a shortest
+ * decimal) won't do.
  */
 final class TensorFormatter {
   private static final int PRECISION = 4;
@@ -21,7 +23,8 @@ final class TensorFormatter {
   private static final int EDGE_ITEMS = 3;
   private static final int LINE_WIDTH = 80;
   private static final String PREFIX = "tensor(";
-  private static final MathContext SCI_DIGITS = new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN);
+  private static final MathContext SCI_DIGITS =
+      new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN);
 
   private final Tensor t;
   private final int[] shape;
@@ -41,7 +44,9 @@ final class TensorFormatter {
     choose(values);
   }
 
-  /** {@code t} is a host tensor; {@code device} is where the printed tensor lives, null for the CPU. */
+  /**
+   * {@code t} is a host tensor; {@code device} is where the printed tensor lives, null for the CPU.
+   */
   static String format(Tensor t, Device device) {
     int[] shape = t.shape();
     List<String> suffixes = new ArrayList<>();
@@ -64,7 +69,9 @@ final class TensorFormatter {
     return addSuffixes(PREFIX + body, suffixes, PREFIX.length());
   }
 
-  /** The values the formatter is fitted to: all of them, or only the printed edges when summarizing. */
+  /**
+   * The values the formatter is fitted to: all of them, or only the printed edges when summarizing.
+   */
   private void collect(int d, int offset, List<Double> out) {
     if (d == shape.length) {
       out.add(t.getFlat(offset));
@@ -96,7 +103,9 @@ final class TensorFormatter {
     return idx;
   }
 
-  /** PyTorch's {@code _Formatter.__init__}: picks int/float/sci mode and the common element width. */
+  /**
+   * PyTorch's {@code _Formatter.__init__}: picks int/float/sci mode and the common element width.
+   */
   private void choose(List<Double> values) {
     double min = Double.POSITIVE_INFINITY;
     double max = 0;
@@ -178,10 +187,13 @@ final class TensorFormatter {
     if (!Double.isFinite(v)) {
       return nonFinite(v);
     }
-    return sign(v) + new BigDecimal(Math.abs(v)).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
+    return sign(v)
+        + new BigDecimal(Math.abs(v)).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
   }
 
-  /** Python's {@code '{:.4e}'.format(v)}: five significant digits and an exponent of at least two. */
+  /**
+   * Python's {@code '{:.4e}'.format(v)}: five significant digits and an exponent of at least two.
+   */
   static String sci(double v) {
     if (!Double.isFinite(v)) {
       return nonFinite(v);
@@ -191,7 +203,8 @@ final class TensorFormatter {
     if (v != 0) {
       BigDecimal r = new BigDecimal(Math.abs(v)).round(SCI_DIGITS);
       exp = r.precision() - r.scale() - 1;
-      mantissa = r.scaleByPowerOfTen(-exp).setScale(PRECISION, RoundingMode.UNNECESSARY).toPlainString();
+      mantissa =
+          r.scaleByPowerOfTen(-exp).setScale(PRECISION, RoundingMode.UNNECESSARY).toPlainString();
     }
     int a = Math.abs(exp);
     return sign(v) + mantissa + "e" + (exp < 0 ? "-" : "+") + (a < 10 ? "0" : "") + a;

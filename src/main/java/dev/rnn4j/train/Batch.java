@@ -9,11 +9,12 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One mini-batch of N samples of a {@link WindowDataset}, as float32 tensors ready for a batch-first
- * model ({@code batchFirst=true}).
+ * One mini-batch of N samples of a {@link WindowDataset}, as float32 tensors ready for a
+ * batch-first model ({@code batchFirst=true}).
  *
  * @param input (N, window, F): N samples of {@code window} time steps of F features
- * @param target (N, horizon * K): the next {@code horizon} steps of the K target columns, step-major
+ * @param target (N, horizon * K): the next {@code horizon} steps of the K target columns,
+ *     step-major
  * @param indices the N sample indices within the dataset, in batch order
  */
 public record Batch(Tensor input, Tensor target, int[] indices) {
@@ -22,12 +23,21 @@ public record Batch(Tensor input, Tensor target, int[] indices) {
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(target, "target");
     indices = indices.clone();
-    checkArgument(input.dtype() == DType.FLOAT32 && target.dtype() == DType.FLOAT32,
-        "batch tensors must be float32, got input %s and target %s", input.dtype(), target.dtype());
-    checkArgument(input.dim() == 3 && input.size(0) == indices.length,
-        "Expected input size (%d, window, F), got %s", indices.length, Shape.list(input.shape()));
-    checkArgument(target.dim() == 2 && target.size(0) == indices.length,
-        "Expected target size (%d, horizon * K), got %s", indices.length, Shape.list(target.shape()));
+    checkArgument(
+        input.dtype() == DType.FLOAT32 && target.dtype() == DType.FLOAT32,
+        "batch tensors must be float32, got input %s and target %s",
+        input.dtype(),
+        target.dtype());
+    checkArgument(
+        input.dim() == 3 && input.size(0) == indices.length,
+        "Expected input size (%d, window, F), got %s",
+        indices.length,
+        Shape.list(input.shape()));
+    checkArgument(
+        target.dim() == 2 && target.size(0) == indices.length,
+        "Expected target size (%d, horizon * K), got %s",
+        indices.length,
+        Shape.list(target.shape()));
   }
 
   /** N, the number of samples. */
@@ -43,7 +53,9 @@ public record Batch(Tensor input, Tensor target, int[] indices) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Batch other && input.equals(other.input) && target.equals(other.target)
+    return o instanceof Batch other
+        && input.equals(other.input)
+        && target.equals(other.target)
         && Arrays.equals(indices, other.indices);
   }
 
@@ -54,7 +66,14 @@ public record Batch(Tensor input, Tensor target, int[] indices) {
 
   @Override
   public String toString() {
-    return "Batch(size=" + indices.length + ", input=" + Shape.list(input.shape()) + ", target="
-        + Shape.list(target.shape()) + ", indices=" + Arrays.toString(indices) + ")";
+    return "Batch(size="
+        + indices.length
+        + ", input="
+        + Shape.list(input.shape())
+        + ", target="
+        + Shape.list(target.shape())
+        + ", indices="
+        + Arrays.toString(indices)
+        + ")";
   }
 }

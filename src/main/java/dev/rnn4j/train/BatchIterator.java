@@ -10,19 +10,19 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * The mini-batches of one pass over a {@link WindowDataset}: consecutive groups of {@code batchSize}
- * samples in a given order, the last group smaller when the size does not divide evenly (it is kept, as
- * PyTorch's {@code DataLoader} keeps it by default with {@code drop_last=False}).
+ * The mini-batches of one pass over a {@link WindowDataset}: consecutive groups of {@code
+ * batchSize} samples in a given order, the last group smaller when the size does not divide evenly
+ * (it is kept, as PyTorch's {@code DataLoader} keeps it by default with {@code drop_last=False}).
  *
  * <ul>
  *   <li>{@link #inOrder}: samples 0, 1, 2, ... (validation, prediction);
- *   <li>{@link #shuffled}: the order {@link #permutation}{@code (size, seed, epoch)}, which depends on
- *       the seed and the epoch only. A run resumed at epoch e therefore sees exactly the batches that the
- *       uninterrupted run saw at epoch e, and each epoch sees a different order.
+ *   <li>{@link #shuffled}: the order {@link #permutation}{@code (size, seed, epoch)}, which depends
+ *       on the seed and the epoch only. A run resumed at epoch e therefore sees exactly the batches
+ *       that the uninterrupted run saw at epoch e, and each epoch sees a different order.
  * </ul>
  *
- * <p>Each {@link Batch} is built when {@link #next()} is called, so one epoch never holds more than one
- * batch of tensors.
+ * <p>Each {@link Batch} is built when {@link #next()} is called, so one epoch never holds more than
+ * one batch of tensors.
  */
 public final class BatchIterator implements Iterator<Batch> {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
@@ -56,19 +56,23 @@ public final class BatchIterator implements Iterator<Batch> {
     checkArgument(batchSize >= 1, "batchSize must be at least 1, got %d", batchSize);
     int[] order = indices.clone();
     for (int i = 0; i < order.length; i++) {
-      checkArgument(order[i] >= 0 && order[i] < dataset.size(),
-          "indices[%d] is %d, out of range for a dataset of %d samples", i, order[i], dataset.size());
+      checkArgument(
+          order[i] >= 0 && order[i] < dataset.size(),
+          "indices[%d] is %d, out of range for a dataset of %d samples",
+          i,
+          order[i],
+          dataset.size());
     }
     return new BatchIterator(dataset, order, batchSize);
   }
 
   /**
-   * A permutation of {@code 0..size-1} that depends only on {@code (seed, epoch)}: a Fisher-Yates shuffle
-   * (from the last position down, swapping {@code i} with {@code nextInt(i + 1)}) driven by
-   * {@code new SplittableRandom(seed ^ mix64((epoch + 1) * 0x9E3779B97F4A7C15L))}, where {@code mix64} is
-   * SplittableRandom's own 64-bit finalizer (Stafford's variant 13). Hashing the epoch, rather than
-   * adding it to the seed, keeps the generators of neighbouring epochs from running along the same
-   * sequence shifted by one.
+   * A permutation of {@code 0..size-1} that depends only on {@code (seed, epoch)}: a Fisher-Yates
+   * shuffle (from the last position down, swapping {@code i} with {@code nextInt(i + 1)}) driven by
+   * {@code new SplittableRandom(seed ^ mix64((epoch + 1) * 0x9E3779B97F4A7C15L))}, where {@code
+   * mix64} is SplittableRandom's own 64-bit finalizer (Stafford's variant 13). Hashing the epoch,
+   * rather than adding it to the seed, keeps the generators of neighbouring epochs from running
+   * along the same sequence shifted by one.
    */
   public static int[] permutation(int size, long seed, int epoch) {
     checkArgument(size >= 0, "size must be non-negative, got %d", size);
@@ -113,7 +117,9 @@ public final class BatchIterator implements Iterator<Batch> {
     float[] target = new float[n * dataset.targetSize()];
     dataset.inputsInto(samples, input);
     dataset.targetsInto(samples, target);
-    return new Batch(Tensor.wrap(input, n, dataset.window(), dataset.numFeatures()),
-        Tensor.wrap(target, n, dataset.targetSize()), samples);
+    return new Batch(
+        Tensor.wrap(input, n, dataset.window(), dataset.numFeatures()),
+        Tensor.wrap(target, n, dataset.targetSize()),
+        samples);
   }
 }

@@ -34,9 +34,9 @@ import org.apache.commons.csv.CSVRecord;
  * IllegalArgumentException} naming the file and, for a cell, its 1-based line and column: {@code
  * data.csv line 7, column "label": sequence "a" has label "up" here but "down" on line 3}.
  *
- * <p>{@link #defaultDataset()} is rnn4j's shipped set: the UCI handwritten digits (1,797 8x8
- * images of the digits 0 to 9, CC BY 4.0, scikit-learn's copy) read row by row, each image a
- * sequence of 8 steps of 8 pixels; {@code dev/rnn4j/data/README.md} on the classpath says more.
+ * <p>{@link #defaultDataset()} is rnn4j's shipped set: the UCI handwritten digits (1,797 8x8 images
+ * of the digits 0 to 9, CC BY 4.0, scikit-learn's copy) read row by row, each image a sequence of 8
+ * steps of 8 pixels; {@code dev/rnn4j/data/README.md} on the classpath says more.
  *
  * @param source the file name
  * @param ids the S sequence ids, in order of first appearance

@@ -19,13 +19,13 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Per-column standardization, {@code (x - mean) / std}, with statistics fitted on training rows only, so
- * that nothing of the validation part leaks into training through them.
+ * Per-column standardization, {@code (x - mean) / std}, with statistics fitted on training rows
+ * only, so that nothing of the validation part leaks into training through them.
  *
  * <p>{@link #fit} computes each column's mean and population standard deviation (divisor n, numpy's
- * default {@code ddof=0}; scikit-learn's {@code StandardScaler} does the same). A column whose fitted
- * values are all equal gets std 1, so nothing divides by zero: its normalized values are then all 0.
- * {@link #identity()} leaves every value as it is (mean 0 and std 1 for every column).
+ * default {@code ddof=0}; scikit-learn's {@code StandardScaler} does the same). A column whose
+ * fitted values are all equal gets std 1, so nothing divides by zero: its normalized values are
+ * then all 0. {@link #identity()} leaves every value as it is (mean 0 and std 1 for every column).
  *
  * <p>The statistics travel with a model: {@link #toJson()} writes
  *
@@ -33,21 +33,24 @@ import java.util.Set;
  * {"columns": ["co2_ppm"], "mean": [361.27980511571227], "std": [34.2058370413468]}
  * }</pre>
  *
- * <p>(the arrays in column order, numbers as Python's {@code json.dumps} writes them, and every double
- * exactly as fitted). The identity is {@code {"columns": [], "mean": [], "std": []}}. Reading is strict: an unknown, missing or duplicate key, a value of the wrong type, arrays
- * of different lengths, a duplicate column, a non-finite mean or a std that is not positive is an
+ * <p>(the arrays in column order, numbers as Python's {@code json.dumps} writes them, and every
+ * double exactly as fitted). The identity is {@code {"columns": [], "mean": [], "std": []}}.
+ * Reading is strict: an unknown, missing or duplicate key, a value of the wrong type, arrays of
+ * different lengths, a duplicate column, a non-finite mean or a std that is not positive is an
  * {@link IllegalArgumentException}.
  *
  * <p>An immutable value.
  */
 public final class Normalization {
-  private static final Normalization IDENTITY = new Normalization(List.of(), new double[0], new double[0]);
+  private static final Normalization IDENTITY =
+      new Normalization(List.of(), new double[0], new double[0]);
   private static final List<String> JSON_KEYS = List.of("columns", "mean", "std");
   // Strict: duplicate keys and content after the object are errors.
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private final List<String> columns;
   private final double[] mean;
@@ -65,14 +68,20 @@ public final class Normalization {
   }
 
   /**
-   * Given statistics, one entry per column; std must be positive. No columns at all is the
-   * {@link #identity()}. The arrays are copied.
+   * Given statistics, one entry per column; std must be positive. No columns at all is the {@link
+   * #identity()}. The arrays are copied.
    */
   public static Normalization of(List<String> columns, double[] mean, double[] std) {
-    checkArgument(mean.length == columns.size(), "mean has %d values, expected %d (one per column)",
-        mean.length, columns.size());
-    checkArgument(std.length == columns.size(), "std has %d values, expected %d (one per column)",
-        std.length, columns.size());
+    checkArgument(
+        mean.length == columns.size(),
+        "mean has %d values, expected %d (one per column)",
+        mean.length,
+        columns.size());
+    checkArgument(
+        std.length == columns.size(),
+        "std has %d values, expected %d (one per column)",
+        std.length,
+        columns.size());
     if (columns.isEmpty()) {
       return IDENTITY;
     }
@@ -80,17 +89,24 @@ public final class Normalization {
     for (int j = 0; j < columns.size(); j++) {
       String c = Objects.requireNonNull(columns.get(j), "column name");
       checkArgument(seen.add(c), "column \"%s\" appears twice", c);
-      checkArgument(Double.isFinite(mean[j]), "mean of column \"%s\" must be finite, got %s", c, mean[j]);
-      checkArgument(Double.isFinite(std[j]) && std[j] > 0,
-          "std of column \"%s\" must be positive and finite, got %s", c, std[j]);
+      checkArgument(
+          Double.isFinite(mean[j]), "mean of column \"%s\" must be finite, got %s", c, mean[j]);
+      checkArgument(
+          Double.isFinite(std[j]) && std[j] > 0,
+          "std of column \"%s\" must be positive and finite, got %s",
+          c,
+          std[j]);
     }
     return new Normalization(List.copyOf(columns), mean.clone(), std.clone());
   }
 
   /** Fits every column of {@code series} on rows {@code [fromRow, toRow)}. */
   public static Normalization fit(TimeSeries series, int fromRow, int toRow) {
-    checkArgument(0 <= fromRow && fromRow < toRow && toRow <= series.length(),
-        "rows [%d, %d) must be a non-empty range within the series' %d rows", fromRow, toRow,
+    checkArgument(
+        0 <= fromRow && fromRow < toRow && toRow <= series.length(),
+        "rows [%d, %d) must be a non-empty range within the series' %d rows",
+        fromRow,
+        toRow,
         series.length());
     int f = series.numColumns();
     int n = toRow - fromRow;
@@ -110,15 +126,17 @@ public final class Normalization {
         double d = series.get(t, j) - mean[j];
         squares += d * d;
       }
-      // Tested on exact equality, not on the computed std, which rounding can leave at 1e-14 and not 0.
+      // Tested on exact equality, not on the computed std, which rounding can leave at 1e-14 and
+      // not 0.
       std[j] = constant ? 1 : Math.sqrt(squares / n);
     }
     return of(series.columns(), mean, std);
   }
 
   /**
-   * Fits every column on the rows a (training) dataset covers, {@code [firstRow(), endRow())}: for the
-   * training dataset of {@link WindowDataset#splitByTime}, the rows before the boundary and no others.
+   * Fits every column on the rows a (training) dataset covers, {@code [firstRow(), endRow())}: for
+   * the training dataset of {@link WindowDataset#splitByTime}, the rows before the boundary and no
+   * others.
    */
   public static Normalization fit(WindowDataset training) {
     return fit(training.series(), training.firstRow(), training.endRow());
@@ -156,15 +174,18 @@ public final class Normalization {
 
   /**
    * The inverse applied to targets or forecasts whose last dimension is {@code horizon * K} in
-   * {@link WindowDataset}'s target layout: element {@code e} of each row belongs to
-   * {@code targetColumns.get(e % K)}. Returns a float64 tensor of the same shape.
+   * {@link WindowDataset}'s target layout: element {@code e} of each row belongs to {@code
+   * targetColumns.get(e % K)}. Returns a float64 tensor of the same shape.
    */
   public Tensor inverseTargets(Tensor targets, List<String> targetColumns) {
     int k = targetColumns.size();
     int last = targets.dim() == 0 ? 1 : targets.size(-1);
-    checkArgument(k > 0 && last % k == 0,
+    checkArgument(
+        k > 0 && last % k == 0,
         "targets.size(-1) must be a multiple of the %d target columns. Expected horizon * %d, got %d",
-        k, k, last);
+        k,
+        k,
+        last);
     double[] scale = new double[k];
     double[] shift = new double[k];
     for (int c = 0; c < k; c++) {
@@ -199,15 +220,23 @@ public final class Normalization {
     try {
       root = JSON.readTree(Objects.requireNonNull(json, "json"));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("normalization JSON is not valid: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "normalization JSON is not valid: " + e.getOriginalMessage(), e);
     }
-    checkArgument(root != null && !root.isMissingNode(), "normalization JSON is not valid: no JSON value");
-    checkArgument(root.isObject(),
-        "normalization JSON must be an object with keys %s, got %s", String.join(", ", JSON_KEYS), root);
+    checkArgument(
+        root != null && !root.isMissingNode(), "normalization JSON is not valid: no JSON value");
+    checkArgument(
+        root.isObject(),
+        "normalization JSON must be an object with keys %s, got %s",
+        String.join(", ", JSON_KEYS),
+        root);
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
-      checkArgument(JSON_KEYS.contains(key), "normalization JSON has unknown key \"%s\"; the keys are %s",
-          key, String.join(", ", JSON_KEYS));
+      checkArgument(
+          JSON_KEYS.contains(key),
+          "normalization JSON has unknown key \"%s\"; the keys are %s",
+          key,
+          String.join(", ", JSON_KEYS));
     }
     for (String key : JSON_KEYS) {
       checkArgument(root.has(key), "normalization JSON is missing key \"%s\"", key);
@@ -256,17 +285,20 @@ public final class Normalization {
   private int index(String column) {
     int j = columns.indexOf(column);
     if (j < 0) {
-      throw new IllegalArgumentException(String.format(
-          "normalization has no statistics for column \"%s\"; it has: %s", column,
-          String.join(", ", columns)));
+      throw new IllegalArgumentException(
+          String.format(
+              "normalization has no statistics for column \"%s\"; it has: %s",
+              column, String.join(", ", columns)));
     }
     return j;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Normalization other && columns.equals(other.columns)
-        && Arrays.equals(mean, other.mean) && Arrays.equals(std, other.std);
+    return o instanceof Normalization other
+        && columns.equals(other.columns)
+        && Arrays.equals(mean, other.mean)
+        && Arrays.equals(std, other.std);
   }
 
   @Override
@@ -281,8 +313,12 @@ public final class Normalization {
     }
     StringBuilder sb = new StringBuilder("Normalization(");
     for (int j = 0; j < columns.size(); j++) {
-      sb.append(j == 0 ? "" : ", ").append(columns.get(j)).append(": mean=")
-          .append(PythonText.floatRepr(mean[j])).append(", std=").append(PythonText.floatRepr(std[j]));
+      sb.append(j == 0 ? "" : ", ")
+          .append(columns.get(j))
+          .append(": mean=")
+          .append(PythonText.floatRepr(mean[j]))
+          .append(", std=")
+          .append(PythonText.floatRepr(std[j]));
     }
     return sb.append(')').toString();
   }

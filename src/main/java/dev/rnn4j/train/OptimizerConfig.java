@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The arguments of one {@code torch.optim} optimizer with one parameter group: {@code torch.optim.SGD},
- * {@code Adam} or {@code AdamW} ({@code maximize=False}, {@code foreach=False}), as an immutable,
- * validated value.
+ * The arguments of one {@code torch.optim} optimizer with one parameter group: {@code
+ * torch.optim.SGD}, {@code Adam} or {@code AdamW} ({@code maximize=False}, {@code foreach=False}),
+ * as an immutable, validated value.
  *
  * <p>Build one with a factory, which takes PyTorch's defaults, and the withers:
  *
@@ -37,15 +37,15 @@ import java.util.Objects;
  *   <tr><td>{@code "adamw"}</td><td>as Adam, but {@code weight_decay=1e-2} (decoupled)</td></tr>
  * </table>
  *
- * <p>Fields that the type does not take ({@code momentum}, {@code dampening} and {@code nesterov} for
- * Adam and AdamW; {@code beta1}, {@code beta2}, {@code eps} and {@code amsgrad} for SGD) must be zero
- * and false, so that equal optimizers have equal configs and {@link #toJson} loses nothing.
+ * <p>Fields that the type does not take ({@code momentum}, {@code dampening} and {@code nesterov}
+ * for Adam and AdamW; {@code beta1}, {@code beta2}, {@code eps} and {@code amsgrad} for SGD) must
+ * be zero and false, so that equal optimizers have equal configs and {@link #toJson} loses nothing.
  *
  * <p>Validation raises {@link IllegalArgumentException} with torch.optim's messages, in its order:
- * {@code "Invalid learning rate: -1.0"}, {@code "Invalid momentum value: -0.5"},
- * {@code "Invalid weight_decay value: -0.1"}, {@code "Nesterov momentum requires a momentum and zero
- * dampening"}, {@code "Invalid epsilon value: -1e-08"}, {@code "Invalid beta parameter at index 0: 1.5"}.
- * Unlike PyTorch, NaN and infinities are rejected everywhere ({@code "Invalid learning rate: nan"});
+ * {@code "Invalid learning rate: -1.0"}, {@code "Invalid momentum value: -0.5"}, {@code "Invalid
+ * weight_decay value: -0.1"}, {@code "Nesterov momentum requires a momentum and zero dampening"},
+ * {@code "Invalid epsilon value: -1e-08"}, {@code "Invalid beta parameter at index 0: 1.5"}. Unlike
+ * PyTorch, NaN and infinities are rejected everywhere ({@code "Invalid learning rate: nan"});
  * PyTorch lets some through (SGD's {@code lr < 0.0} is false for NaN).
  *
  * @param type {@code "sgd"}, {@code "adam"} or {@code "adamw"}
@@ -59,8 +59,17 @@ import java.util.Objects;
  * @param eps Adam's term added to the denominator
  * @param amsgrad Adam's AMSGrad variant
  */
-public record OptimizerConfig(String type, double lr, double momentum, double dampening,
-    double weightDecay, boolean nesterov, double beta1, double beta2, double eps, boolean amsgrad) {
+public record OptimizerConfig(
+    String type,
+    double lr,
+    double momentum,
+    double dampening,
+    double weightDecay,
+    boolean nesterov,
+    double beta1,
+    double beta2,
+    double eps,
+    boolean amsgrad) {
 
   /** The {@code type} of {@code torch.optim.SGD}. */
   public static final String SGD = "sgd";
@@ -76,24 +85,30 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
   private static final List<String> ADAM_KEYS =
       List.of("type", "lr", "betas", "eps", "weight_decay", "amsgrad");
   // Strict: duplicate keys and content after the object are errors.
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   /** Validates in torch.optim's order; see the class documentation. */
   public OptimizerConfig {
     if (!SGD.equals(type) && !ADAM.equals(type) && !ADAMW.equals(type)) {
-      throw new IllegalArgumentException("type must be one of \"sgd\", \"adam\", \"adamw\", got "
-          + (type == null ? "null" : "\"" + type + "\""));
+      throw new IllegalArgumentException(
+          "type must be one of \"sgd\", \"adam\", \"adamw\", got "
+              + (type == null ? "null" : "\"" + type + "\""));
     }
     if (type.equals(SGD)) {
       check(lr >= 0.0, "Invalid learning rate: %s", lr);
       check(momentum >= 0.0, "Invalid momentum value: %s", momentum);
       check(weightDecay >= 0.0, "Invalid weight_decay value: %s", weightDecay);
-      check(Double.isFinite(dampening), "Invalid dampening value: %s", dampening); // any sign, as PyTorch
+      check(
+          Double.isFinite(dampening),
+          "Invalid dampening value: %s",
+          dampening); // any sign, as PyTorch
       if (nesterov && (momentum <= 0 || dampening != 0)) {
-        throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        throw new IllegalArgumentException(
+            "Nesterov momentum requires a momentum and zero dampening");
       }
       unused(type, beta1, "beta1");
       unused(type, beta2, "beta2");
@@ -111,8 +126,12 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
       unused(type, momentum, "momentum");
       unused(type, dampening, "dampening");
       if (nesterov) {
-        throw new IllegalArgumentException("nesterov is not an argument of torch.optim." + torchName(type)
-            + ": it must be false for type \"" + type + "\"");
+        throw new IllegalArgumentException(
+            "nesterov is not an argument of torch.optim."
+                + torchName(type)
+                + ": it must be false for type \""
+                + type
+                + "\"");
       }
     }
   }
@@ -122,7 +141,10 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
     return new OptimizerConfig(SGD, lr, 0.0, 0.0, 0.0, false, 0.0, 0.0, 0.0, false);
   }
 
-  /** {@code torch.optim.Adam(params, lr)}: betas (0.9, 0.999), eps 1e-8, no weight decay, no AMSGrad. */
+  /**
+   * {@code torch.optim.Adam(params, lr)}: betas (0.9, 0.999), eps 1e-8, no weight decay, no
+   * AMSGrad.
+   */
   public static OptimizerConfig adam(double lr) {
     return new OptimizerConfig(ADAM, lr, 0.0, 0.0, 0.0, false, 0.9, 0.999, 1e-8, false);
   }
@@ -134,59 +156,60 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
 
   /** The same config with learning rate {@code lr}. */
   public OptimizerConfig withLr(double lr) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /** SGD only. */
   public OptimizerConfig withMomentum(double momentum) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /** SGD only. */
   public OptimizerConfig withDampening(double dampening) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /** The same config with {@code weight_decay} {@code weightDecay}. */
   public OptimizerConfig withWeightDecay(double weightDecay) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /** SGD only; needs a positive momentum and zero dampening, so set those first. */
   public OptimizerConfig withNesterov(boolean nesterov) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /** Adam and AdamW only: {@code betas=(beta1, beta2)}. */
   public OptimizerConfig withBetas(double beta1, double beta2) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /** Adam and AdamW only. */
   public OptimizerConfig withEps(double eps) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /** Adam and AdamW only. */
   public OptimizerConfig withAmsgrad(boolean amsgrad) {
-    return new OptimizerConfig(type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps,
-        amsgrad);
+    return new OptimizerConfig(
+        type, lr, momentum, dampening, weightDecay, nesterov, beta1, beta2, eps, amsgrad);
   }
 
   /**
-   * A new optimizer over {@code parameters} with empty state: {@link Sgd}, {@link Adam} or {@link AdamW},
-   * as {@code torch.optim.Adam(model.parameters(), ...)}. It updates the parameters in place, on their
-   * device; its state lives there too.
+   * A new optimizer over {@code parameters} with empty state: {@link Sgd}, {@link Adam} or {@link
+   * AdamW}, as {@code torch.optim.Adam(model.parameters(), ...)}. It updates the parameters in
+   * place, on their device; its state lives there too.
    *
    * @throws IllegalArgumentException when {@code parameters} is empty or names a parameter twice
-   *     (parameters of several dtypes or devices are allowed, as in PyTorch: each is updated where it is)
+   *     (parameters of several dtypes or devices are allowed, as in PyTorch: each is updated where
+   *     it is)
    */
   public Optimizer create(List<Parameter> parameters) {
     switch (type) {
@@ -200,8 +223,8 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
   }
 
   /**
-   * This config as JSON with torch.optim's argument names, in the form Python's
-   * {@code json.dump(cfg, f, indent=2)} writes, followed by a newline; only the type's own arguments:
+   * This config as JSON with torch.optim's argument names, in the form Python's {@code
+   * json.dump(cfg, f, indent=2)} writes, followed by a newline; only the type's own arguments:
    *
    * <pre>{@code
    * {
@@ -217,8 +240,8 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
    * }
    * }</pre>
    *
-   * <p>SGD writes {@code type, lr, momentum, dampening, weight_decay, nesterov}. So Python rebuilds the
-   * optimizer with {@code getattr(torch.optim, name)(params, **args)} (betas as a tuple).
+   * <p>SGD writes {@code type, lr, momentum, dampening, weight_decay, nesterov}. So Python rebuilds
+   * the optimizer with {@code getattr(torch.optim, name)(params, **args)} (betas as a tuple).
    */
   public String toJson() {
     StringBuilder sb = new StringBuilder("{\n");
@@ -230,8 +253,11 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
       sb.append("  \"weight_decay\": ").append(PythonText.floatRepr(weightDecay)).append(",\n");
       sb.append("  \"nesterov\": ").append(nesterov).append('\n');
     } else {
-      sb.append("  \"betas\": [\n    ").append(PythonText.floatRepr(beta1)).append(",\n    ")
-          .append(PythonText.floatRepr(beta2)).append("\n  ],\n");
+      sb.append("  \"betas\": [\n    ")
+          .append(PythonText.floatRepr(beta1))
+          .append(",\n    ")
+          .append(PythonText.floatRepr(beta2))
+          .append("\n  ],\n");
       sb.append("  \"eps\": ").append(PythonText.floatRepr(eps)).append(",\n");
       sb.append("  \"weight_decay\": ").append(PythonText.floatRepr(weightDecay)).append(",\n");
       sb.append("  \"amsgrad\": ").append(amsgrad).append('\n');
@@ -240,12 +266,13 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
   }
 
   /**
-   * Parses what {@link #toJson} writes (any JSON layout). Strict: {@code type} is required, and so is
-   * {@code lr} for SGD; a missing optional key takes PyTorch's default; an unknown key (including
-   * another type's argument), a duplicate key, a value of the wrong JSON type ({@code "0.1"} for a
-   * number, {@code 1} for a boolean) or {@code betas} that are not two numbers is an
-   * {@link IllegalArgumentException}, and the values are then validated with torch.optim's messages.
-   * Malformed JSON is reported with Jackson's message and, where it has one, the line and column.
+   * Parses what {@link #toJson} writes (any JSON layout). Strict: {@code type} is required, and so
+   * is {@code lr} for SGD; a missing optional key takes PyTorch's default; an unknown key
+   * (including another type's argument), a duplicate key, a value of the wrong JSON type ({@code
+   * "0.1"} for a number, {@code 1} for a boolean) or {@code betas} that are not two numbers is an
+   * {@link IllegalArgumentException}, and the values are then validated with torch.optim's
+   * messages. Malformed JSON is reported with Jackson's message and, where it has one, the line and
+   * column.
    */
   public static OptimizerConfig fromJson(String json) {
     JsonNode root;
@@ -253,8 +280,13 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
       root = JSON.readTree(Objects.requireNonNull(json, "json"));
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw new IllegalArgumentException("optimizer config is not valid JSON: " + e.getOriginalMessage()
-          + (at == null ? "" : String.format(" (line %d, column %d)", at.getLineNr(), at.getColumnNr())), e);
+      throw new IllegalArgumentException(
+          "optimizer config is not valid JSON: "
+              + e.getOriginalMessage()
+              + (at == null
+                  ? ""
+                  : String.format(" (line %d, column %d)", at.getLineNr(), at.getColumnNr())),
+          e);
     }
     if (root == null || root.isMissingNode()) {
       throw new IllegalArgumentException("optimizer config is not valid JSON: no JSON value");
@@ -271,15 +303,17 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
     }
     String type = typeNode.textValue();
     if (!List.of(SGD, ADAM, ADAMW).contains(type)) {
-      throw new IllegalArgumentException("type must be one of \"sgd\", \"adam\", \"adamw\", got " + typeNode);
+      throw new IllegalArgumentException(
+          "type must be one of \"sgd\", \"adam\", \"adamw\", got " + typeNode);
     }
     List<String> keys = type.equals(SGD) ? SGD_KEYS : ADAM_KEYS;
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!keys.contains(key)) {
-        throw new IllegalArgumentException(String.format(
-            "optimizer config of type \"%s\" has unknown key %s; the keys are %s", type,
-            TextNode.valueOf(key), String.join(", ", keys)));
+        throw new IllegalArgumentException(
+            String.format(
+                "optimizer config of type \"%s\" has unknown key %s; the keys are %s",
+                type, TextNode.valueOf(key), String.join(", ", keys)));
       }
     }
     // Every value is read before the constructor validates them all, so a wrongly typed value is
@@ -289,9 +323,17 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
         throw new IllegalArgumentException(
             "optimizer config is missing required key \"lr\" (torch.optim.SGD has no default)");
       }
-      return new OptimizerConfig(type, number(root, "lr", 0.0), number(root, "momentum", 0.0),
-          number(root, "dampening", 0.0), number(root, "weight_decay", 0.0), bool(root, "nesterov"), 0.0,
-          0.0, 0.0, false);
+      return new OptimizerConfig(
+          type,
+          number(root, "lr", 0.0),
+          number(root, "momentum", 0.0),
+          number(root, "dampening", 0.0),
+          number(root, "weight_decay", 0.0),
+          bool(root, "nesterov"),
+          0.0,
+          0.0,
+          0.0,
+          false);
     }
     OptimizerConfig d = type.equals(ADAM) ? adam(1e-3) : adamw(1e-3);
     double lr = number(root, "lr", d.lr());
@@ -305,8 +347,17 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
       beta1 = number(betas.get(0), "betas[0]");
       beta2 = number(betas.get(1), "betas[1]");
     }
-    return new OptimizerConfig(type, lr, 0.0, 0.0, number(root, "weight_decay", d.weightDecay()), false,
-        beta1, beta2, number(root, "eps", d.eps()), bool(root, "amsgrad"));
+    return new OptimizerConfig(
+        type,
+        lr,
+        0.0,
+        0.0,
+        number(root, "weight_decay", d.weightDecay()),
+        false,
+        beta1,
+        beta2,
+        number(root, "eps", d.eps()),
+        bool(root, "amsgrad"));
   }
 
   private static double number(JsonNode root, String key, double missing) {
@@ -328,18 +379,36 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
     return value != null && value.booleanValue();
   }
 
-  /** As PyTorch prints the optimizer's defaults: {@code Adam(lr=0.001, betas=(0.9, 0.999), ...)}. */
+  /**
+   * As PyTorch prints the optimizer's defaults: {@code Adam(lr=0.001, betas=(0.9, 0.999), ...)}.
+   */
   @Override
   public String toString() {
     String head = torchName(type) + "(lr=" + PythonText.floatRepr(lr);
     if (type.equals(SGD)) {
-      return head + ", momentum=" + PythonText.floatRepr(momentum) + ", dampening="
-          + PythonText.floatRepr(dampening) + ", weight_decay=" + PythonText.floatRepr(weightDecay)
-          + ", nesterov=" + (nesterov ? "True" : "False") + ")";
+      return head
+          + ", momentum="
+          + PythonText.floatRepr(momentum)
+          + ", dampening="
+          + PythonText.floatRepr(dampening)
+          + ", weight_decay="
+          + PythonText.floatRepr(weightDecay)
+          + ", nesterov="
+          + (nesterov ? "True" : "False")
+          + ")";
     }
-    return head + ", betas=(" + PythonText.floatRepr(beta1) + ", " + PythonText.floatRepr(beta2)
-        + "), eps=" + PythonText.floatRepr(eps) + ", weight_decay=" + PythonText.floatRepr(weightDecay)
-        + ", amsgrad=" + (amsgrad ? "True" : "False") + ")";
+    return head
+        + ", betas=("
+        + PythonText.floatRepr(beta1)
+        + ", "
+        + PythonText.floatRepr(beta2)
+        + "), eps="
+        + PythonText.floatRepr(eps)
+        + ", weight_decay="
+        + PythonText.floatRepr(weightDecay)
+        + ", amsgrad="
+        + (amsgrad ? "True" : "False")
+        + ")";
   }
 
   /** The class name in {@code torch.optim}: {@code SGD}, {@code Adam}, {@code AdamW}. */
@@ -365,8 +434,8 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
     return PythonText.floatRepr(x);
   }
 
-  // `ok` is the condition torch.optim accepts. Non-finite values fail too: NaN slips through some of
-  // PyTorch's checks and infinities through all, but neither is a usable setting nor valid JSON.
+  // `ok` is the condition torch.optim accepts. Non-finite values fail too: NaN slips through some
+  // of PyTorch's checks and infinities through all, but neither is a usable setting nor valid JSON.
   private static void check(boolean ok, String format, double value) {
     if (!ok || !Double.isFinite(value)) {
       throw new IllegalArgumentException(String.format(format, repr(value)));
@@ -374,11 +443,13 @@ public record OptimizerConfig(String type, double lr, double momentum, double da
   }
 
   private static void unused(String type, double value, String name) {
-    // Compared bitwise so that -0.0 and NaN count as set: a config equal to another must mean the same.
+    // Compared bitwise so that -0.0 and NaN count as set: a config equal to another must mean the
+    // same.
     if (Double.doubleToRawLongBits(value) != 0L) {
-      throw new IllegalArgumentException(String.format(
-          "%s is not an argument of torch.optim.%s: it must be 0.0 for type \"%s\", got %s", name,
-          torchName(type), type, repr(value)));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s is not an argument of torch.optim.%s: it must be 0.0 for type \"%s\", got %s",
+              name, torchName(type), type, repr(value)));
     }
   }
 }

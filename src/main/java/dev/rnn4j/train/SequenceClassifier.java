@@ -85,8 +85,14 @@ public final class SequenceClassifier {
       Consumer<ClassificationStats> epochs)
       throws IOException {
     SequenceDataset train = data.split().train();
-    MemoryEstimate.training(config.model(), config.optimizer(), DType.FLOAT32, config.batchSize(),
-            train.maxLength(), train.size(), backend.device())
+    MemoryEstimate.training(
+            config.model(),
+            config.optimizer(),
+            DType.FLOAT32,
+            config.batchSize(),
+            train.maxLength(),
+            train.size(),
+            backend.device())
         .checkFits(backend);
     List<ClassificationStats> history = new ArrayList<>();
     int start = 0;

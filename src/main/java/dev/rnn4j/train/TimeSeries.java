@@ -26,16 +26,16 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * One or more numeric columns of a table, in row (time) order: a (T, F) matrix of float64 values with
- * named columns, where T is the number of time steps and F the number of selected columns.
+ * One or more numeric columns of a table, in row (time) order: a (T, F) matrix of float64 values
+ * with named columns, where T is the number of time steps and F the number of selected columns.
  *
- * <p>{@link #readCsv(Path, List)} reads a CSV file with a header row (RFC 4180 quoting, parsed by Apache
- * Commons CSV) and keeps the selected columns in the order they are named, rows in file order. Cells are
- * trimmed; empty lines and lines starting with {@code #} (NOAA's comment lines) are skipped. Every data
- * row must have one cell per header column, and every selected cell must be a finite decimal number
- * ({@code 315.71}, {@code -2}, {@code 1e-3}); columns that are not selected are only counted, not parsed.
- * Every problem is an {@link IllegalArgumentException} naming the file and, for a cell, its 1-based line
- * and its column:
+ * <p>{@link #readCsv(Path, List)} reads a CSV file with a header row (RFC 4180 quoting, parsed by
+ * Apache Commons CSV) and keeps the selected columns in the order they are named, rows in file
+ * order. Cells are trimmed; empty lines and lines starting with {@code #} (NOAA's comment lines)
+ * are skipped. Every data row must have one cell per header column, and every selected cell must be
+ * a finite decimal number ({@code 315.71}, {@code -2}, {@code 1e-3}); columns that are not selected
+ * are only counted, not parsed. Every problem is an {@link IllegalArgumentException} naming the
+ * file and, for a cell, its 1-based line and its column:
  *
  * <pre>{@code
  * data.csv line 4, column "co2_ppm": expected a number, got "n/a"
@@ -43,8 +43,8 @@ import org.apache.commons.csv.CSVRecord;
  * }</pre>
  *
  * <p>{@link #defaultDataset()} is the series shipped with rnn4j: the monthly mean CO2 at Mauna Loa
- * (NOAA Global Monitoring Laboratory and Scripps, public domain), described in
- * {@code dev/rnn4j/data/README.md} on the classpath.
+ * (NOAA Global Monitoring Laboratory and Scripps, public domain), described in {@code
+ * dev/rnn4j/data/README.md} on the classpath.
  *
  * <p>A time series is an immutable value.
  */
@@ -63,11 +63,13 @@ public final class TimeSeries {
   private static final Pattern NUMBER =
       Pattern.compile("[-+]?+(?:\\d++\\.?+\\d*+|\\.\\d++)(?:[eE][-+]?+\\d++)?+");
 
-  static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
-      .setCommentMarker('#')
-      .setIgnoreEmptyLines(true)
-      .setTrim(true)
-      .get();
+  static final CSVFormat FORMAT =
+      CSVFormat.RFC4180
+          .builder()
+          .setCommentMarker('#')
+          .setIgnoreEmptyLines(true)
+          .setTrim(true)
+          .get();
 
   private final String source;
   private final List<String> columns;
@@ -91,11 +93,15 @@ public final class TimeSeries {
     int f = names.size();
     double[] values = new double[rows.length * f];
     for (int t = 0; t < rows.length; t++) {
-      checkArgument(rows[t].length == f, "rows[%d] has %d values, expected %d (one per column)",
-          t, rows[t].length, f);
+      checkArgument(
+          rows[t].length == f,
+          "rows[%d] has %d values, expected %d (one per column)",
+          t,
+          rows[t].length,
+          f);
       for (int j = 0; j < f; j++) {
-        checkArgument(Double.isFinite(rows[t][j]), "rows[%d][%d] must be finite, got %s",
-            t, j, rows[t][j]);
+        checkArgument(
+            Double.isFinite(rows[t][j]), "rows[%d][%d] must be finite, got %s", t, j, rows[t][j]);
         values[t * f + j] = rows[t][j];
       }
     }
@@ -173,8 +179,10 @@ public final class TimeSeries {
   public int columnIndex(String column) {
     int i = columns.indexOf(column);
     if (i < 0) {
-      throw new IllegalArgumentException(String.format("%s has no column \"%s\"; its columns are: %s",
-          describe(), column, String.join(", ", columns)));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s has no column \"%s\"; its columns are: %s",
+              describe(), column, String.join(", ", columns)));
     }
     return i;
   }
@@ -222,12 +230,15 @@ public final class TimeSeries {
 
   static String decode(byte[] bytes, String source) {
     try {
-      String text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-      // Spreadsheet programs write a byte order mark, which would otherwise become part of the first name.
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
+      // Spreadsheet programs write a byte order mark, which would otherwise become part of the
+      // first name.
       return text.startsWith("\uFEFF") ? text.substring(1) : text;
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(source + " is not valid UTF-8 text", e);
@@ -241,24 +252,29 @@ public final class TimeSeries {
       int[] picked = null;
       List<double[]> rows = new ArrayList<>();
       for (CSVRecord record : parser) {
-        // The parser has just consumed the record's last line; quoted line breaks move its start up.
+        // The parser has just consumed the record's last line; quoted line breaks move its start
+        // up.
         long line = parser.getCurrentLineNumber() - lineBreaks(record);
         if (header == null) {
           header = record.toList();
           picked = pick(header, names, source, line);
           continue;
         }
-        checkArgument(record.size() == header.size(),
+        checkArgument(
+            record.size() == header.size(),
             "%s line %d has %d cells, expected %d (one per header column)",
-            source, line, record.size(), header.size());
+            source,
+            line,
+            record.size(),
+            header.size());
         double[] row = new double[picked.length];
         for (int j = 0; j < picked.length; j++) {
           row[j] = number(record.get(picked[j]), source, line, names.get(j));
         }
         rows.add(row);
       }
-      checkArgument(header != null, "%s is empty: expected a header row and at least one data row",
-          source);
+      checkArgument(
+          header != null, "%s is empty: expected a header row and at least one data row", source);
       checkArgument(!rows.isEmpty(), "%s has a header but no data rows", source);
       int f = names.size();
       double[] values = new double[rows.size() * f];
@@ -267,7 +283,8 @@ public final class TimeSeries {
       }
       return new TimeSeries(source, names, rows.size(), values);
     } catch (UncheckedIOException | IOException e) {
-      // Commons CSV reports broken quoting this way; the text is in memory, so there is no other I/O.
+      // Commons CSV reports broken quoting this way; the text is in memory, so there is no other
+      // I/O.
       Throwable cause = e instanceof UncheckedIOException ? e.getCause() : e;
       throw new IllegalArgumentException(source + " is not valid CSV: " + cause.getMessage(), e);
     }
@@ -278,17 +295,20 @@ public final class TimeSeries {
     for (int i = 0; i < header.size(); i++) {
       Integer previous = position.put(header.get(i), i);
       if (previous != null) {
-        throw new IllegalArgumentException(String.format(
-            "%s line %d: duplicate column \"%s\" in the header (columns %d and %d)",
-            source, line, header.get(i), previous + 1, i + 1));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s line %d: duplicate column \"%s\" in the header (columns %d and %d)",
+                source, line, header.get(i), previous + 1, i + 1));
       }
     }
     int[] picked = new int[names.size()];
     for (int j = 0; j < names.size(); j++) {
       Integer i = position.get(names.get(j));
       if (i == null) {
-        throw new IllegalArgumentException(String.format("%s has no column \"%s\"; its columns are: %s",
-            source, names.get(j), String.join(", ", header)));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s has no column \"%s\"; its columns are: %s",
+                source, names.get(j), String.join(", ", header)));
       }
       picked[j] = i;
     }
@@ -297,15 +317,22 @@ public final class TimeSeries {
 
   static double number(String cell, String source, long line, String column) {
     if (cell.isEmpty()) {
-      throw new IllegalArgumentException(String.format(
-          "%s line %d, column \"%s\": expected a number, got an empty cell", source, line, column));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s line %d, column \"%s\": expected a number, got an empty cell",
+              source, line, column));
     }
     boolean isNumber = NUMBER.matcher(cell).matches();
     double v = isNumber ? Double.parseDouble(cell) : Double.NaN;
     if (!Double.isFinite(v)) {
-      throw new IllegalArgumentException(String.format(
-          "%s line %d, column \"%s\": expected a %s, got \"%s\"", source, line, column,
-          isNumber ? "finite number" : "number", cell.length() > 40 ? cell.substring(0, 40) + "..." : cell));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s line %d, column \"%s\": expected a %s, got \"%s\"",
+              source,
+              line,
+              column,
+              isNumber ? "finite number" : "number",
+              cell.length() > 40 ? cell.substring(0, 40) + "..." : cell));
     }
     return v;
   }

@@ -9,27 +9,28 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Sliding windows over a {@link TimeSeries} for forecasting: each sample is {@code window} consecutive
- * rows of every column as input, and the {@code horizon} rows that follow, of the target column(s) only,
- * as target ("look at 24 months, predict the next 12").
+ * Sliding windows over a {@link TimeSeries} for forecasting: each sample is {@code window}
+ * consecutive rows of every column as input, and the {@code horizon} rows that follow, of the
+ * target column(s) only, as target ("look at 24 months, predict the next 12").
  *
- * <p>Sample {@code i} starts at row {@code s = start(i) = firstRow() + i * stride}, which is
- * {@code i * stride} for the dataset that {@link #builder} makes. Its input is rows
- * {@code [s, s + window)} of all F columns, and its target is rows
- * {@code [s + window, s + window + horizon)} of the K target columns. There are
- * {@code (T - window - horizon) / stride + 1} samples in a series of T rows (integer division).
+ * <p>Sample {@code i} starts at row {@code s = start(i) = firstRow() + i * stride}, which is {@code
+ * i * stride} for the dataset that {@link #builder} makes. Its input is rows {@code [s, s +
+ * window)} of all F columns, and its target is rows {@code [s + window, s + window + horizon)} of
+ * the K target columns. There are {@code (T - window - horizon) / stride + 1} samples in a series
+ * of T rows (integer division).
  *
  * <p>Layouts, as {@link BatchIterator} puts them into tensors:
  *
  * <ul>
- *   <li>input: (window, F), row-major: element {@code w * F + f} is column {@code f} at row {@code s + w};
- *   <li>target: (horizon * K): element {@code h * K + k} is target column {@code k} at row
- *       {@code s + window + h}. With one target column this is simply the next {@code horizon} values.
+ *   <li>input: (window, F), row-major: element {@code w * F + f} is column {@code f} at row {@code
+ *       s + w};
+ *   <li>target: (horizon * K): element {@code h * K + k} is target column {@code k} at row {@code s
+ *       + window + h}. With one target column this is simply the next {@code horizon} values.
  * </ul>
  *
- * <p>Values come out normalized by {@link #normalization()}, which is {@link Normalization#identity()}
- * until {@link #normalized} sets one; {@link #inverseTargets} maps targets and forecasts back to the
- * series' units.
+ * <p>Values come out normalized by {@link #normalization()}, which is {@link
+ * Normalization#identity()} until {@link #normalized} sets one; {@link #inverseTargets} maps
+ * targets and forecasts back to the series' units.
  *
  * <p>A dataset is immutable and reads its series' values when asked, so the samples share storage.
  */
@@ -47,8 +48,16 @@ public final class WindowDataset {
   private final double[] mean; // per series column, from normalization
   private final double[] std;
 
-  private WindowDataset(TimeSeries series, int window, int horizon, int stride, List<String> targetColumns,
-      int[] targetIndex, int firstRow, int endRow, Normalization normalization) {
+  private WindowDataset(
+      TimeSeries series,
+      int window,
+      int horizon,
+      int stride,
+      List<String> targetColumns,
+      int[] targetIndex,
+      int firstRow,
+      int endRow,
+      Normalization normalization) {
     this.series = series;
     this.window = window;
     this.horizon = horizon;
@@ -118,15 +127,29 @@ public final class WindowDataset {
       int[] targetIndex = new int[targetColumns.size()];
       Set<String> seen = new HashSet<>();
       for (int k = 0; k < targetIndex.length; k++) {
-        checkArgument(seen.add(targetColumns.get(k)), "target column \"%s\" is named twice",
+        checkArgument(
+            seen.add(targetColumns.get(k)),
+            "target column \"%s\" is named twice",
             targetColumns.get(k));
         targetIndex[k] = series.columnIndex(targetColumns.get(k));
       }
       int t = series.length();
-      checkArgument(t >= window + horizon,
+      checkArgument(
+          t >= window + horizon,
           "series of %d rows is too short for one window: window %d + horizon %d = %d rows needed",
-          t, window, horizon, window + horizon);
-      return new WindowDataset(series, window, horizon, stride, targetColumns, targetIndex, 0, t,
+          t,
+          window,
+          horizon,
+          window + horizon);
+      return new WindowDataset(
+          series,
+          window,
+          horizon,
+          stride,
+          targetColumns,
+          targetIndex,
+          0,
+          t,
           Normalization.identity());
     }
   }
@@ -135,52 +158,86 @@ public final class WindowDataset {
    * The dataset split by time into a training part (the first rows) and a validation part (the last
    * rows), for honest validation of a forecaster.
    *
-   * <p>Over this dataset's rows {@code [firstRow(), endRow())}, n rows, the last
-   * {@code v = round(validationFraction * n)} rows are the validation part, and
-   * {@code boundary = endRow() - v} is its first row. Then:
+   * <p>Over this dataset's rows {@code [firstRow(), endRow())}, n rows, the last {@code v =
+   * round(validationFraction * n)} rows are the validation part, and {@code boundary = endRow() -
+   * v} is its first row. Then:
    *
    * <ul>
-   *   <li>the training dataset covers rows {@code [firstRow(), boundary)}: its samples are this dataset's
-   *       own samples (same starts, same stride) whose windows lie wholly before the boundary;
-   *   <li>the validation dataset covers rows {@code [boundary - window, endRow())}: its samples start at
-   *       {@code boundary - window} and step by {@code stride}. The first one reads the last
-   *       {@code window} training rows as input context and predicts the {@code horizon} rows from the
-   *       boundary on. Validation <em>inputs</em> may therefore read training rows;
+   *   <li>the training dataset covers rows {@code [firstRow(), boundary)}: its samples are this
+   *       dataset's own samples (same starts, same stride) whose windows lie wholly before the
+   *       boundary;
+   *   <li>the validation dataset covers rows {@code [boundary - window, endRow())}: its samples
+   *       start at {@code boundary - window} and step by {@code stride}. The first one reads the
+   *       last {@code window} training rows as input context and predicts the {@code horizon} rows
+   *       from the boundary on. Validation <em>inputs</em> may therefore read training rows;
    *       validation <em>targets</em> never do: they lie in {@code [boundary, endRow())}.
    * </ul>
    *
    * <p>So every training target row is before the boundary and every validation target row is at or
-   * after it. Fit a {@link Normalization} on the training part only ({@link Split#normalized()} does).
+   * after it. Fit a {@link Normalization} on the training part only ({@link Split#normalized()}
+   * does).
    *
    * @param validationFraction the share of rows for validation, in (0, 1)
    */
   public Split splitByTime(double validationFraction) {
-    checkArgument(validationFraction > 0 && validationFraction < 1,
-        "validationFraction must be in (0, 1), got %s", validationFraction);
+    checkArgument(
+        validationFraction > 0 && validationFraction < 1,
+        "validationFraction must be in (0, 1), got %s",
+        validationFraction);
     int from = firstRow();
     int end = endRow();
     int validationRows = (int) Math.round(validationFraction * (end - from));
     int boundary = end - validationRows;
-    checkArgument(boundary - from >= window + horizon,
+    checkArgument(
+        boundary - from >= window + horizon,
         "training part of %d rows is too short for one window: window %d + horizon %d = %d rows needed "
             + "(validationFraction %s leaves rows [%d, %d) for training)",
-        boundary - from, window, horizon, window + horizon, validationFraction, from, boundary);
-    checkArgument(validationRows >= horizon,
+        boundary - from,
+        window,
+        horizon,
+        window + horizon,
+        validationFraction,
+        from,
+        boundary);
+    checkArgument(
+        validationRows >= horizon,
         "validation part of %d rows is too short for one target: horizon %d rows needed "
             + "(validationFraction %s leaves rows [%d, %d) for validation)",
-        validationRows, horizon, validationFraction, boundary, end);
-    WindowDataset train = new WindowDataset(series, window, horizon, stride, targetColumns, targetIndex,
-        from, boundary, normalization);
-    WindowDataset validation = new WindowDataset(series, window, horizon, stride, targetColumns,
-        targetIndex, boundary - window, end, normalization);
+        validationRows,
+        horizon,
+        validationFraction,
+        boundary,
+        end);
+    WindowDataset train =
+        new WindowDataset(
+            series,
+            window,
+            horizon,
+            stride,
+            targetColumns,
+            targetIndex,
+            from,
+            boundary,
+            normalization);
+    WindowDataset validation =
+        new WindowDataset(
+            series,
+            window,
+            horizon,
+            stride,
+            targetColumns,
+            targetIndex,
+            boundary - window,
+            end,
+            normalization);
     return new Split(train, validation, boundary);
   }
 
   /**
    * A training and a validation dataset split by time (see {@link WindowDataset#splitByTime}).
    *
-   * @param boundary the first row of the validation part: every training target row is before it, every
-   *     validation target row at or after it
+   * @param boundary the first row of the validation part: every training target row is before it,
+   *     every validation target row at or after it
    */
   public record Split(WindowDataset train, WindowDataset validation, int boundary) {
     /** Checks that both datasets are present. */
@@ -190,8 +247,8 @@ public final class WindowDataset {
     }
 
     /**
-     * Both datasets normalized with statistics fitted on the training dataset's rows only
-     * ({@link Normalization#fit(WindowDataset)}).
+     * Both datasets normalized with statistics fitted on the training dataset's rows only ({@link
+     * Normalization#fit(WindowDataset)}).
      */
     public Split normalized() {
       Normalization n = Normalization.fit(train);
@@ -205,19 +262,29 @@ public final class WindowDataset {
   }
 
   /**
-   * The same samples, with values normalized by {@code normalization}, which must have statistics for
-   * every column of the series (or be the identity).
+   * The same samples, with values normalized by {@code normalization}, which must have statistics
+   * for every column of the series (or be the identity).
    */
   public WindowDataset normalized(Normalization normalization) {
     Objects.requireNonNull(normalization, "normalization");
     if (!normalization.isIdentity()) {
       for (String c : series.columns()) {
-        checkArgument(normalization.columns().contains(c),
-            "normalization has no statistics for column \"%s\"; it has: %s", c,
+        checkArgument(
+            normalization.columns().contains(c),
+            "normalization has no statistics for column \"%s\"; it has: %s",
+            c,
             String.join(", ", normalization.columns()));
       }
     }
-    return new WindowDataset(series, window, horizon, stride, targetColumns, targetIndex, firstRow, endRow,
+    return new WindowDataset(
+        series,
+        window,
+        horizon,
+        stride,
+        targetColumns,
+        targetIndex,
+        firstRow,
+        endRow,
         normalization);
   }
 
@@ -273,8 +340,9 @@ public final class WindowDataset {
   }
 
   /**
-   * The first row of the part of the series this dataset covers, {@code [firstRow(), endRow())}: 0 for
-   * the dataset {@link #builder} makes. Samples read rows of this part only, starting at its first row.
+   * The first row of the part of the series this dataset covers, {@code [firstRow(), endRow())}: 0
+   * for the dataset {@link #builder} makes. Samples read rows of this part only, starting at its
+   * first row.
    */
   public int firstRow() {
     return firstRow;
@@ -282,7 +350,8 @@ public final class WindowDataset {
 
   /**
    * One past the last row of the part of the series this dataset covers: the series' length for the
-   * dataset {@link #builder} makes. With a stride above 1, the last few rows may be read by no sample.
+   * dataset {@link #builder} makes. With a stride above 1, the last few rows may be read by no
+   * sample.
    */
   public int endRow() {
     return endRow;
@@ -316,8 +385,9 @@ public final class WindowDataset {
   }
 
   /**
-   * Targets or forecasts in the series' own units: the inverse of this dataset's normalization applied to
-   * a tensor whose last dimension is {@link #targetSize()} in the target layout. Returns float64.
+   * Targets or forecasts in the series' own units: the inverse of this dataset's normalization
+   * applied to a tensor whose last dimension is {@link #targetSize()} in the target layout. Returns
+   * float64.
    */
   public Tensor inverseTargets(Tensor targets) {
     return normalization.inverseTargets(targets, targetColumns);
@@ -347,7 +417,20 @@ public final class WindowDataset {
 
   @Override
   public String toString() {
-    return "WindowDataset(samples=" + size + ", window=" + window + ", horizon=" + horizon + ", stride="
-        + stride + ", targets=" + targetColumns + ", rows=[" + firstRow() + ", " + endRow() + "))";
+    return "WindowDataset(samples="
+        + size
+        + ", window="
+        + window
+        + ", horizon="
+        + horizon
+        + ", stride="
+        + stride
+        + ", targets="
+        + targetColumns
+        + ", rows=["
+        + firstRow()
+        + ", "
+        + endRow()
+        + "))";
   }
 }

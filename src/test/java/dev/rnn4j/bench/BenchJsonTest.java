@@ -123,7 +123,7 @@ class BenchJsonTest {
   @Test
   void readsThePyTorchScriptsEntries() {
     String json =
-        """
+"""
 [
   {
     "id": "S2", "phase": "train_step", "median_ms": 4.03, "p10_ms": 3.9, "p90_ms": 4.4,

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.SafetensorsWriter;
-import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
@@ -29,8 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 @Tag("cli")
 class BackwardCommandTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @TestFactory
   Stream<DynamicTest> everyFixtureThroughTheCommand() {
@@ -43,33 +42,49 @@ class BackwardCommandTest {
     assertEquals(0, run.exitCode(), run.describe());
     SafetensorsFile expected = Safetensors.read(c.dir().resolve("expected.safetensors"));
     SafetensorsFile actual = Safetensors.read(out);
-    assertEquals(expected.names().stream().sorted().toList(), actual.names().stream().sorted().toList(),
+    assertEquals(
+        expected.names().stream().sorted().toList(),
+        actual.names().stream().sorted().toList(),
         c.id() + ": the output file holds exactly what the contract lists");
     for (String name : expected.names()) {
       Tolerance bar = Tolerance.backward(c);
-      assertClose(expected.tensor(name), actual.tensor(name), bar.atol(), bar.rtol(),
-          c.id() + " " + name);
+      assertClose(
+          expected.tensor(name), actual.tensor(name), bar.atol(), bar.rtol(), c.id() + " " + name);
     }
     assertEquals("rnn4j backward", actual.metadata().get("producer"));
   }
 
   @Test
   void badGradientFilesFailWithOneLineAndWriteNothing() throws IOException {
-    FixtureCase c = Fixtures.cases("backward").stream()
-        .filter(f -> f.id().equals("gru_l1_bi_sf_bias_h0")).findFirst().orElseThrow();
+    FixtureCase c =
+        Fixtures.cases("backward").stream()
+            .filter(f -> f.id().equals("gru_l1_bi_sf_bias_h0"))
+            .findFirst()
+            .orElseThrow();
     SafetensorsFile grad = Safetensors.read(c.dir().resolve("grad.safetensors"));
     Tensor gradOutput = grad.tensor("grad_output");
     int[] shape = gradOutput.shape();
-    assertFails(c, Safetensors.writer().put("grad_output", Tensor.zeros(DType.FLOAT32, shape[0], shape[1], 3)),
+    assertFails(
+        c,
+        Safetensors.writer().put("grad_output", Tensor.zeros(DType.FLOAT32, shape[0], shape[1], 3)),
         "Mismatch in shape: grad_output has a shape of [4, 3, 3] and output has a shape of [4, 3, 10].");
-    assertFails(c, Safetensors.writer().put("grad_output", gradOutput).put("grad_hn", gradOutput),
+    assertFails(
+        c,
+        Safetensors.writer().put("grad_output", gradOutput).put("grad_hn", gradOutput),
         "unexpected tensor(s) \"grad_hn\"; a gradient file holds \"grad_output\" and optionally \"grad_h_n\", "
             + "\"grad_c_n\"");
-    assertFails(c, Safetensors.writer().put("grad_h_n", grad.tensor("grad_h_n")),
+    assertFails(
+        c,
+        Safetensors.writer().put("grad_h_n", grad.tensor("grad_h_n")),
         "no tensor named \"grad_output\"");
-    assertFails(c, Safetensors.writer().put("grad_output", gradOutput.to(DType.FLOAT64)),
+    assertFails(
+        c,
+        Safetensors.writer().put("grad_output", gradOutput.to(DType.FLOAT64)),
         "tensor \"grad_output\" has dtype F64, but the weights are F32");
-    assertFails(c, Safetensors.writer().put("grad_output", gradOutput)
+    assertFails(
+        c,
+        Safetensors.writer()
+            .put("grad_output", gradOutput)
             .put("grad_c_n", grad.tensor("grad_h_n")),
         "grad_c_n was given, but GRU has no c_n (a cell state exists only for LSTM)");
   }
@@ -81,7 +96,8 @@ class BackwardCommandTest {
     assertTrue(run.out().contains("grad.<name>"), run.out());
   }
 
-  private void assertFails(FixtureCase c, SafetensorsWriter grad, String fragment) throws IOException {
+  private void assertFails(FixtureCase c, SafetensorsWriter grad, String fragment)
+      throws IOException {
     Path gradFile = tmp.resolve("bad-grad.safetensors");
     grad.write(gradFile);
     Path out = tmp.resolve("never.safetensors");
@@ -89,16 +105,26 @@ class BackwardCommandTest {
     assertEquals(1, run.exitCode(), run.describe());
     List<String> lines = run.errLines();
     assertEquals(1, lines.size(), run.describe());
-    assertTrue(lines.get(0).startsWith("rnn4j backward: ") && lines.get(0).contains(fragment), run.describe());
+    assertTrue(
+        lines.get(0).startsWith("rnn4j backward: ") && lines.get(0).contains(fragment),
+        run.describe());
     assertFalse(Files.exists(out), "nothing is written on failure");
   }
 
   private static CliRun run(FixtureCase c, Path grad, Path out) {
-    return CliRun.of("backward", "--device", "cpu",
-        "--config", c.dir().resolve("config.json").toString(),
-        "--weights", c.dir().resolve("weights.safetensors").toString(),
-        "--input", c.dir().resolve("input.safetensors").toString(),
-        "--grad", grad.toString(),
-        "--output", out.toString());
+    return CliRun.of(
+        "backward",
+        "--device",
+        "cpu",
+        "--config",
+        c.dir().resolve("config.json").toString(),
+        "--weights",
+        c.dir().resolve("weights.safetensors").toString(),
+        "--input",
+        c.dir().resolve("input.safetensors").toString(),
+        "--grad",
+        grad.toString(),
+        "--output",
+        out.toString());
   }
 }

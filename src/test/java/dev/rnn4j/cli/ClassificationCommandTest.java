@@ -207,10 +207,15 @@ class ClassificationCommandTest {
     assertEquals("--label-column does not apply to --task forecasting", run.errLines().get(0));
     run =
         CliRun.of(
-            "train", "--task", "classification", "--early-stopping-patience", "3", "--device", "cpu");
+            "train",
+            "--task",
+            "classification",
+            "--early-stopping-patience",
+            "3",
+            "--device",
+            "cpu");
     assertEquals(2, run.exitCode(), run.describe());
     assertEquals(
-        "--early-stopping-patience does not apply to --task classification",
-        run.errLines().get(0));
+        "--early-stopping-patience does not apply to --task classification", run.errLines().get(0));
   }
 }

@@ -31,11 +31,12 @@ class DemoCommandTest {
   @Test
   void printsTheFourSectionsWithTheModuleRepr() {
     String out = seed0.out();
-    List<String> titles = List.of(
-        "== 1. Vanilla RNN: RNN(1, 2, batch_first=True) ==",
-        "== 2. Stacked RNN: RNN(1, 2, num_layers=3, batch_first=True) ==",
-        "== 3. Bidirectional RNN: RNN(1, 2, batch_first=True, bidirectional=True) ==",
-        "== 4. Stacked bidirectional RNN: RNN(1, 2, num_layers=3, batch_first=True, bidirectional=True) ==");
+    List<String> titles =
+        List.of(
+            "== 1. Vanilla RNN: RNN(1, 2, batch_first=True) ==",
+            "== 2. Stacked RNN: RNN(1, 2, num_layers=3, batch_first=True) ==",
+            "== 3. Bidirectional RNN: RNN(1, 2, batch_first=True, bidirectional=True) ==",
+            "== 4. Stacked bidirectional RNN: RNN(1, 2, num_layers=3, batch_first=True, bidirectional=True) ==");
     int at = 0;
     for (String title : titles) {
       int found = out.indexOf("\n" + title + "\n", at);
@@ -47,11 +48,19 @@ class DemoCommandTest {
   @Test
   void printsTheArticlesShapes() {
     String out = seed0.out();
-    for (String line : List.of(
-        "input: [4, 5, 1]", "out: [4, 5, 2]", "h_n: [1, 4, 2]", "h_n: [3, 4, 2]",
-        "out: [4, 5, 4]", "h_n: [2, 4, 2]", "h_n: [6, 4, 2]",
-        "out forward, out.view(...)[:, :, 0]: [4, 5, 2]", "out backward, out.view(...)[:, :, 1]: [4, 5, 2]",
-        "h_n forward, h_n.view(...)[:, 0]: [1, 4, 2]", "h_n backward, h_n.view(...)[:, 1]: [3, 4, 2]")) {
+    for (String line :
+        List.of(
+            "input: [4, 5, 1]",
+            "out: [4, 5, 2]",
+            "h_n: [1, 4, 2]",
+            "h_n: [3, 4, 2]",
+            "out: [4, 5, 4]",
+            "h_n: [2, 4, 2]",
+            "h_n: [6, 4, 2]",
+            "out forward, out.view(...)[:, :, 0]: [4, 5, 2]",
+            "out backward, out.view(...)[:, :, 1]: [4, 5, 2]",
+            "h_n forward, h_n.view(...)[:, 0]: [1, 4, 2]",
+            "h_n backward, h_n.view(...)[:, 1]: [3, 4, 2]")) {
       assertTrue(out.contains("\n" + line + "\n"), "missing line " + line + "\n" + out);
     }
     for (String shape : List.of("[4, 5, 2, 2]", "[1, 2, 4, 2]", "[3, 2, 4, 2]")) {
@@ -68,17 +77,17 @@ class DemoCommandTest {
 
   @Test
   void everyObservationHolds() {
-    List<String> observations = seed0.out().lines()
-        .dropWhile(l -> !l.equals("== Observations =="))
-        .skip(1)
-        .toList();
+    List<String> observations =
+        seed0.out().lines().dropWhile(l -> !l.equals("== Observations ==")).skip(1).toList();
     assertEquals(6, observations.size(), seed0.describe());
     for (String o : observations) {
       assertTrue(o.endsWith(": holds"), o);
     }
     assertFalse(seed0.out().contains("FAILS"), seed0.describe());
     assertTrue(observations.get(0).startsWith("Vanilla RNN: "), observations.get(0));
-    assertTrue(observations.get(5).contains("out_backward[:, 0] == h_n_backward[-1]"), observations.get(5));
+    assertTrue(
+        observations.get(5).contains("out_backward[:, 0] == h_n_backward[-1]"),
+        observations.get(5));
   }
 
   @Test
@@ -94,7 +103,8 @@ class DemoCommandTest {
     assertEquals(0, seed1.exitCode(), seed1.describe());
     String withoutSeedLine0 = seed0.out().replace("\nseed: 0\n", "\n");
     String withoutSeedLine1 = seed1.out().replace("\nseed: 1\n", "\n");
-    assertNotEquals(withoutSeedLine0.replaceAll("Rnn.create\\(config, -?\\d+\\)", ""),
+    assertNotEquals(
+        withoutSeedLine0.replaceAll("Rnn.create\\(config, -?\\d+\\)", ""),
         withoutSeedLine1.replaceAll("Rnn.create\\(config, -?\\d+\\)", ""));
   }
 

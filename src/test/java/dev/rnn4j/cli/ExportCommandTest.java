@@ -17,17 +17,29 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 @Tag("cli")
 class ExportCommandTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void exportsTheCheckpointsModelAsAStateDict() throws IOException {
     Path run = tmp.resolve("run");
-    CliRun train = CliRun.of("train", "--epochs", "1", "--hidden-size", "8", "--num-layers", "1",
-        "--device", "cpu", "--out", run.toString());
+    CliRun train =
+        CliRun.of(
+            "train",
+            "--epochs",
+            "1",
+            "--hidden-size",
+            "8",
+            "--num-layers",
+            "1",
+            "--device",
+            "cpu",
+            "--out",
+            run.toString());
     assertEquals(0, train.exitCode(), train.describe());
     Path ckpt = run.resolve("checkpoint.safetensors");
-    CliRun export = CliRun.of("export", "--checkpoint", ckpt.toString(), "--output", tmp.resolve("model").toString());
+    CliRun export =
+        CliRun.of(
+            "export", "--checkpoint", ckpt.toString(), "--output", tmp.resolve("model").toString());
     assertEquals(0, export.exitCode(), export.describe());
     Checkpoint c = Checkpoint.read(ckpt);
     try (SequenceModel model = ModelFiles.read(tmp.resolve("model"))) {
@@ -38,8 +50,13 @@ class ExportCommandTest {
 
   @Test
   void aMissingCheckpointFailsWithOneLine() {
-    CliRun run = CliRun.of("export", "--checkpoint", tmp.resolve("none.safetensors").toString(),
-        "--output", tmp.resolve("out").toString());
+    CliRun run =
+        CliRun.of(
+            "export",
+            "--checkpoint",
+            tmp.resolve("none.safetensors").toString(),
+            "--output",
+            tmp.resolve("out").toString());
     assertEquals(1, run.exitCode());
     assertEquals(1, run.errLines().size(), run.describe());
     assertTrue(run.err().startsWith("rnn4j export: --checkpoint "), run.describe());

@@ -23,12 +23,16 @@ class FailuresTest {
 
   @Test
   void failuresTheUserCausesPrintOneLineNamingTheCommand() throws Exception {
-    for (RuntimeException e : List.of(new IllegalArgumentException("--csv x.csv: no such file\nor directory"),
-        new BackendUnavailableException("device 'cuda' was requested, but it is unavailable: no driver"),
-        new TrainingDivergedException("loss became NaN at epoch 3"))) {
+    for (RuntimeException e :
+        List.of(
+            new IllegalArgumentException("--csv x.csv: no such file\nor directory"),
+            new BackendUnavailableException(
+                "device 'cuda' was requested, but it is unavailable: no driver"),
+            new TrainingDivergedException("loss became NaN at epoch 3"))) {
       StringWriter err = new StringWriter();
       assertEquals(1, Failures.handle(e, predict(err), null));
-      assertEquals("rnn4j predict: " + Failures.oneLine(e) + System.lineSeparator(), err.toString());
+      assertEquals(
+          "rnn4j predict: " + Failures.oneLine(e) + System.lineSeparator(), err.toString());
     }
   }
 
@@ -36,7 +40,9 @@ class FailuresTest {
   void bugsAreRethrownForPicocliToPrintTheirStackTrace() {
     IllegalStateException bug = new IllegalStateException("kernel used after close");
     StringWriter err = new StringWriter();
-    assertSame(bug, assertThrows(IllegalStateException.class, () -> Failures.handle(bug, predict(err), null)));
+    assertSame(
+        bug,
+        assertThrows(IllegalStateException.class, () -> Failures.handle(bug, predict(err), null)));
     assertEquals("", err.toString());
   }
 }

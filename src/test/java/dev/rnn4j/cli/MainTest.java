@@ -41,14 +41,15 @@ class MainTest {
 
   @Test
   void usageErrorsExitWith2() {
-    for (List<String> args : List.of(
-        List.<String>of(),
-        List.of("predict"),
-        List.of("--verbose", "demo"),
-        List.of("demo", "--sed", "1"),
-        List.of("demo", "--seed", "one"),
-        List.of("demo", "--device", "tpu"),
-        List.of("forward", "--config", "c.json"))) {
+    for (List<String> args :
+        List.of(
+            List.<String>of(),
+            List.of("predict"),
+            List.of("--verbose", "demo"),
+            List.of("demo", "--sed", "1"),
+            List.of("demo", "--seed", "one"),
+            List.of("demo", "--device", "tpu"),
+            List.of("forward", "--config", "c.json"))) {
       CliRun run = CliRun.of(args.toArray(String[]::new));
       assertEquals(2, run.exitCode(), args + ": " + run.describe());
       assertFalse(run.err().isEmpty(), args + ": " + run.describe());
@@ -57,22 +58,35 @@ class MainTest {
   }
 
   /**
-   * Main's logging set-up can only be seen from a fresh JVM: slf4j binds its provider once per process. The
-   * fallback of {@code --device auto} must be one line, in slf4j-simple's short form, and the only line.
+   * Main's logging set-up can only be seen from a fresh JVM: slf4j binds its provider once per
+   * process. The fallback of {@code --device auto} must be one line, in slf4j-simple's short form,
+   * and the only line.
    */
   @Test
   void autoDeviceWarnsOnceOnOneLineInAFreshJvm() throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "demo", "--device", "auto")
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "demo",
+                "--device",
+                "auto")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "demo did not finish");
     assertEquals(0, p.exitValue(), err);
     List<String> lines = err.lines().toList();
     assertEquals(1, lines.size(), err);
-    assertTrue(lines.get(0).startsWith("WARN Backends - device auto: running on the CPU because CUDA is "
-        + "unavailable: "), err);
+    assertTrue(
+        lines
+            .get(0)
+            .startsWith(
+                "WARN Backends - device auto: running on the CPU because CUDA is "
+                    + "unavailable: "),
+        err);
   }
 }

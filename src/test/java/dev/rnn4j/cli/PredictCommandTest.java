@@ -26,11 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PredictCommandTest {
   private static final String HEADER = "row,h1,h2,h3,h4,h5,h6";
 
-  @TempDir
-  static Path shared;
+  @TempDir static Path shared;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private static Path checkpoint;
 
@@ -69,8 +67,17 @@ class PredictCommandTest {
       assertEquals(24 + i - 1, Integer.parseInt(cells[0]), lines.get(i));
       for (int h = 1; h <= 6; h++) {
         double v = Double.parseDouble(cells[h]);
-        assertTrue(Double.isFinite(v) && v > min - margin && v < max + margin,
-            "line " + i + ": " + lines.get(i) + " is outside the series' range [" + min + ", " + max + "]");
+        assertTrue(
+            Double.isFinite(v) && v > min - margin && v < max + margin,
+            "line "
+                + i
+                + ": "
+                + lines.get(i)
+                + " is outside the series' range ["
+                + min
+                + ", "
+                + max
+                + "]");
       }
     }
     assertEquals(Integer.toString(co2.length), lines.get(lines.size() - 1).split(",")[0]);
@@ -92,7 +99,10 @@ class PredictCommandTest {
       String[] cells = lines.get(row - validation.window() + 1).split(",");
       assertEquals(row, Integer.parseInt(cells[0]));
       for (int h = 0; h < 6; h++) {
-        assertEquals(expected.getFlat(i * 6 + h), Double.parseDouble(cells[h + 1]), 1e-3,
+        assertEquals(
+            expected.getFlat(i * 6 + h),
+            Double.parseDouble(cells[h + 1]),
+            1e-3,
             "row " + row + ", h" + (h + 1));
       }
     }
@@ -127,15 +137,22 @@ class PredictCommandTest {
     Files.copy(checkpoint, corrupt);
     TrainCommandTest.flipLastByte(corrupt);
 
-    assertOneLine(predict("--csv", shortCsv.toString()),
-        "rnn4j predict: " + shortCsv + " has 3 rows, too few for one window of the checkpoint: 24 rows needed");
-    assertOneLine(predict("--csv", other.toString()),
+    assertOneLine(
+        predict("--csv", shortCsv.toString()),
+        "rnn4j predict: "
+            + shortCsv
+            + " has 3 rows, too few for one window of the checkpoint: 24 rows needed");
+    assertOneLine(
+        predict("--csv", other.toString()),
         "rnn4j predict: " + other + " has no column \"co2_ppm\"; its columns are: ppm");
-    assertOneLine(CliRun.of("predict", "--checkpoint", corrupt.toString(), "--device", "cpu"),
-        "rnn4j predict: not a readable checkpoint: " + corrupt
+    assertOneLine(
+        CliRun.of("predict", "--checkpoint", corrupt.toString(), "--device", "cpu"),
+        "rnn4j predict: not a readable checkpoint: "
+            + corrupt
             + ": tensor data checksum mismatch (stored ");
     Path output = tmp.resolve("absent-dir").resolve("out.csv");
-    assertOneLine(predict("--output", output.toString()),
+    assertOneLine(
+        predict("--output", output.toString()),
         "rnn4j predict: --output " + output + ": no such directory: " + output.getParent());
   }
 
@@ -143,6 +160,8 @@ class PredictCommandTest {
     assertEquals(1, run.exitCode(), run.describe());
     assertEquals("", run.out(), run.describe());
     assertEquals(1, run.errLines().size(), run.describe());
-    assertTrue(run.err().startsWith(prefix), "expected a line starting with " + prefix + "\n" + run.describe());
+    assertTrue(
+        run.err().startsWith(prefix),
+        "expected a line starting with " + prefix + "\n" + run.describe());
   }
 }

@@ -21,10 +21,13 @@ class VectorRelaunchTest {
 
   @Test
   void dropsOnlyTheIncubatorWarningOnTheFirstLine() {
-    assertEquals("WARN Backends - x\nepoch 1\r\n",
-        copy("WARNING: Using incubator modules: jdk.incubator.vector\nWARN Backends - x\nepoch 1\r\n"));
+    assertEquals(
+        "WARN Backends - x\nepoch 1\r\n",
+        copy(
+            "WARNING: Using incubator modules: jdk.incubator.vector\nWARN Backends - x\nepoch 1\r\n"));
     assertEquals("rnn4j forward: bad\n", copy("rnn4j forward: bad\n"));
-    assertEquals("progress\rmore\rWARNING: Using incubator modules later\n",
+    assertEquals(
+        "progress\rmore\rWARNING: Using incubator modules later\n",
         copy("progress\rmore\rWARNING: Using incubator modules later\n"));
     assertEquals("", copy(""));
   }

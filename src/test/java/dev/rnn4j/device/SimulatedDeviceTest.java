@@ -224,7 +224,8 @@ class SimulatedDeviceTest {
         SequenceModelConfig.manyToMany(RnnConfig.lstm(3, 6).batchFirst(false).build(), 2);
     SplittableRandom random = new SplittableRandom(9);
     TrainingSet data =
-        TrainingSet.regression(RandomData.normal(random, 50, 7, 3), null, RandomData.normal(random, 50, 7, 2));
+        TrainingSet.regression(
+            RandomData.normal(random, 50, 7, 3), null, RandomData.normal(random, 50, 7, 2));
     double[] losses = new double[2];
     List<List<Tensor>> params = new ArrayList<>();
     for (Device device : List.of(Device.CPU, SimulatedDevice.DEVICE)) {

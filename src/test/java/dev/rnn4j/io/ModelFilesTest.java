@@ -16,14 +16,13 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Export and import against PyTorch's own files: a model folder that PyTorch wrote is read, and writing it
- * back gives the same config and, tensor for tensor, the same state_dict (names, order, dtypes, shapes,
- * bits) that {@code model.load_state_dict(strict=True)} accepted from PyTorch itself.
- * ({@code src/test/python/check_rnn4j_export.py} runs an rnn4j export through PyTorch.)
+ * Export and import against PyTorch's own files: a model folder that PyTorch wrote is read, and
+ * writing it back gives the same config and, tensor for tensor, the same state_dict (names, order,
+ * dtypes, shapes, bits) that {@code model.load_state_dict(strict=True)} accepted from PyTorch
+ * itself. ({@code src/test/python/check_rnn4j_export.py} runs an rnn4j export through PyTorch.)
  */
 class ModelFilesTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @TestFactory
   Stream<DynamicTest> pyTorchModelFoldersRoundTrip() {
@@ -35,7 +34,9 @@ class ModelFilesTest {
     try (SequenceModel model = ModelFiles.read(c.dir())) {
       ModelFiles.write(out, model);
     }
-    assertEquals(Files.readString(c.dir().resolve(ModelFiles.CONFIG)), Files.readString(out.resolve(ModelFiles.CONFIG)),
+    assertEquals(
+        Files.readString(c.dir().resolve(ModelFiles.CONFIG)),
+        Files.readString(out.resolve(ModelFiles.CONFIG)),
         c.id() + ": model.json as Python's json.dump writes it");
     SafetensorsFile theirs = Safetensors.read(c.dir().resolve(ModelFiles.WEIGHTS));
     SafetensorsFile ours = Safetensors.read(out.resolve(ModelFiles.WEIGHTS));

@@ -18,8 +18,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The files that {@code src/test/python/generate_forward_fixtures.py} wrote from Python: every config
- * and safetensors file reads, and writing back what was read reproduces each file byte for byte.
+ * The files that {@code src/test/python/generate_forward_fixtures.py} wrote from Python: every
+ * config and safetensors file reads, and writing back what was read reproduces each file byte for
+ * byte.
  */
 class PyTorchFixtureFilesTest {
 

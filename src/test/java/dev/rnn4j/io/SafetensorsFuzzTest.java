@@ -12,27 +12,29 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Corrupted files are refused with {@link IllegalArgumentException} and nothing else: no index out of
- * bounds, no negative array size, no out-of-memory from a length read from the file. A file that
+ * Corrupted files are refused with {@link IllegalArgumentException} and nothing else: no index out
+ * of bounds, no negative array size, no out-of-memory from a length read from the file. A file that
  * parses decodes without error. Deterministic (fixed seed), so a failure reproduces.
  */
 class SafetensorsFuzzTest {
   private static final int ITERATIONS = 20_000;
-  private static final byte[] JSON_BYTES = "{}[],:\"0123456789-.eE \\u".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] JSON_BYTES =
+      "{}[],:\"0123456789-.eE \\u".getBytes(StandardCharsets.US_ASCII);
 
   @Test
   void corruptedFilesFailOnlyWithIllegalArgumentException() {
-    List<byte[]> bases = List.of(
-        Safetensors.writer().toByteArray(),
-        Safetensors.writer()
-            .metadata("format", "pt")
-            .put("weight_ih_l0", Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3))
-            .put("bias", Tensor.of(new double[] {1, 2}, 2))
-            .putInt64("lengths", new long[] {3, 1}, 2)
-            .putInt32("ids", new int[] {7}, 1)
-            .put("empty", Tensor.of(new float[0], 0, 4))
-            .toByteArray(),
-        Safetensors.writer().put("s", Tensor.of(new float[] {1})).toByteArray());
+    List<byte[]> bases =
+        List.of(
+            Safetensors.writer().toByteArray(),
+            Safetensors.writer()
+                .metadata("format", "pt")
+                .put("weight_ih_l0", Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3))
+                .put("bias", Tensor.of(new double[] {1, 2}, 2))
+                .putInt64("lengths", new long[] {3, 1}, 2)
+                .putInt32("ids", new int[] {7}, 1)
+                .put("empty", Tensor.of(new float[0], 0, 4))
+                .toByteArray(),
+            Safetensors.writer().put("s", Tensor.of(new float[] {1})).toByteArray());
     Random random = new Random(20240607L);
     int parsed = 0;
     for (int i = 0; i < ITERATIONS; i++) {
@@ -66,8 +68,8 @@ class SafetensorsFuzzTest {
           }
         }
       } catch (Throwable t) {
-        throw new AssertionError("iteration " + i + " parsed but did not decode: "
-            + Arrays.toString(bytes), t);
+        throw new AssertionError(
+            "iteration " + i + " parsed but did not decode: " + Arrays.toString(bytes), t);
       }
     }
     if (parsed == 0) {
@@ -76,9 +78,16 @@ class SafetensorsFuzzTest {
   }
 
   private static byte[] mutate(byte[] bytes, Random random) {
-    int headerEnd = bytes.length >= 8
-        ? (int) Math.min(bytes.length, 8 + Math.max(0, ByteBuffer.wrap(bytes, 0, 8)
-            .order(ByteOrder.LITTLE_ENDIAN).getLong())) : bytes.length;
+    int headerEnd =
+        bytes.length >= 8
+            ? (int)
+                Math.min(
+                    bytes.length,
+                    8
+                        + Math.max(
+                            0,
+                            ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong()))
+            : bytes.length;
     switch (random.nextInt(6)) {
       case 0: // a random byte anywhere
         if (bytes.length > 0) {

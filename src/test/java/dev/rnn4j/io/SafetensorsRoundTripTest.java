@@ -17,14 +17,26 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the writer writes, the reader reads back unchanged: values, dtypes, shapes, names, metadata. */
+/**
+ * What the writer writes, the reader reads back unchanged: values, dtypes, shapes, names, metadata.
+ */
 class SafetensorsRoundTripTest {
   @TempDir Path dir;
 
   @Test
   void float32KeepsEveryBit() {
-    float[] values = {0f, -0f, 1.5f, -3.25e-7f, Float.MIN_VALUE, Float.MAX_VALUE,
-        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7fc01234)};
+    float[] values = {
+      0f,
+      -0f,
+      1.5f,
+      -3.25e-7f,
+      Float.MIN_VALUE,
+      Float.MAX_VALUE,
+      Float.POSITIVE_INFINITY,
+      Float.NEGATIVE_INFINITY,
+      Float.NaN,
+      Float.intBitsToFloat(0x7fc01234)
+    };
     Tensor t = Tensor.of(values, 2, 5);
 
     SafetensorsFile f = roundTrip(Safetensors.writer().put("w", t));
@@ -36,14 +48,23 @@ class SafetensorsRoundTripTest {
     assertArrayEquals(new int[] {2, 5}, back.shape());
     float[] got = back.toFloatArray();
     for (int i = 0; i < values.length; i++) {
-      assertEquals(Float.floatToRawIntBits(values[i]), Float.floatToRawIntBits(got[i]), "element " + i);
+      assertEquals(
+          Float.floatToRawIntBits(values[i]), Float.floatToRawIntBits(got[i]), "element " + i);
     }
   }
 
   @Test
   void float64KeepsEveryBit() {
-    double[] values = {0d, -0d, Math.PI, -1e-300, Double.MIN_VALUE, Double.MAX_VALUE, Double.NaN,
-        Double.longBitsToDouble(0x7ff8000000abcdefL)};
+    double[] values = {
+      0d,
+      -0d,
+      Math.PI,
+      -1e-300,
+      Double.MIN_VALUE,
+      Double.MAX_VALUE,
+      Double.NaN,
+      Double.longBitsToDouble(0x7ff8000000abcdefL)
+    };
     Tensor t = Tensor.of(values, 4, 1, 2);
 
     SafetensorsFile f = roundTrip(Safetensors.writer().put("w", t));
@@ -54,7 +75,10 @@ class SafetensorsRoundTripTest {
     assertArrayEquals(new int[] {4, 1, 2}, back.shape());
     double[] got = back.toDoubleArray();
     for (int i = 0; i < values.length; i++) {
-      assertEquals(Double.doubleToRawLongBits(values[i]), Double.doubleToRawLongBits(got[i]), "element " + i);
+      assertEquals(
+          Double.doubleToRawLongBits(values[i]),
+          Double.doubleToRawLongBits(got[i]),
+          "element " + i);
     }
   }
 
@@ -77,16 +101,19 @@ class SafetensorsRoundTripTest {
 
     assertEquals("I32", f.dtype("lengths"));
     assertArrayEquals(new int[] {5}, f.shape("lengths"));
-    assertArrayEquals(new long[] {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}, f.int64s("lengths"));
+    assertArrayEquals(
+        new long[] {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}, f.int64s("lengths"));
   }
 
   @Test
   void scalarAndZeroElementTensors() {
-    SafetensorsFile f = roundTrip(Safetensors.writer()
-        .put("scalar", Tensor.of(new float[] {7}))
-        .put("empty", Tensor.of(new double[0], 3, 0))
-        .putInt64("no_lengths", new long[0], 0)
-        .putInt32("empty_i32", new int[0], 0, 2, 0));
+    SafetensorsFile f =
+        roundTrip(
+            Safetensors.writer()
+                .put("scalar", Tensor.of(new float[] {7}))
+                .put("empty", Tensor.of(new double[0], 3, 0))
+                .putInt64("no_lengths", new long[0], 0)
+                .putInt32("empty_i32", new int[0], 0, 2, 0));
 
     assertArrayEquals(new int[0], f.shape("scalar"));
     assertEquals(7.0, f.tensor("scalar").getFlat(0));
@@ -100,7 +127,8 @@ class SafetensorsRoundTripTest {
   @Test
   void namesKeepInsertionOrder() {
     SafetensorsWriter w = Safetensors.writer();
-    List<String> order = List.of("weight_ih_l0", "bias_hh_l0", "a", "weight_hh_l0_reverse", "Z", "");
+    List<String> order =
+        List.of("weight_ih_l0", "bias_hh_l0", "a", "weight_hh_l0_reverse", "Z", "");
     for (String name : order) {
       w.put(name, Tensor.of(new float[] {1, 2}, 2));
     }
@@ -116,14 +144,17 @@ class SafetensorsRoundTripTest {
 
   @Test
   void metadataKeepsOrderAndStrings() {
-    SafetensorsFile f = roundTrip(Safetensors.writer()
-        .metadata("format", "pt")
-        .metadata("torch_version", "2.5.1")
-        .metadata("note", "quotes \" backslash \\ newline \n unicode \u00e9\ud83d\ude00")
-        .put("w", Tensor.of(new float[] {1}, 1)));
+    SafetensorsFile f =
+        roundTrip(
+            Safetensors.writer()
+                .metadata("format", "pt")
+                .metadata("torch_version", "2.5.1")
+                .metadata("note", "quotes \" backslash \\ newline \n unicode \u00e9\ud83d\ude00")
+                .put("w", Tensor.of(new float[] {1}, 1)));
 
     assertEquals(List.of("format", "torch_version", "note"), List.copyOf(f.metadata().keySet()));
-    assertEquals("quotes \" backslash \\ newline \n unicode \u00e9\ud83d\ude00", f.metadata().get("note"));
+    assertEquals(
+        "quotes \" backslash \\ newline \n unicode \u00e9\ud83d\ude00", f.metadata().get("note"));
     assertEquals(List.of("w"), f.names());
     assertThrows(UnsupportedOperationException.class, () -> f.metadata().put("x", "y"));
   }
@@ -148,7 +179,11 @@ class SafetensorsRoundTripTest {
     Path path = dir.resolve("model.safetensors");
     Tensor w = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
 
-    Safetensors.writer().put("w", w).putInt64("n", new long[] {9}, 1).metadata("k", "v").write(path);
+    Safetensors.writer()
+        .put("w", w)
+        .putInt64("n", new long[] {9}, 1)
+        .metadata("k", "v")
+        .write(path);
     SafetensorsFile f = Safetensors.read(path);
 
     assertEquals(w, f.tensor("w"));

@@ -16,9 +16,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The elementwise part of one LSTM or GRU step (everything after the matrix products) over a
- * {@code batch × hidden} block, written here as plain loops that follow PyTorch's cell equations
- * ({@code torch.nn.LSTM} / {@code torch.nn.GRU} docs, gate order i, f, g, o and r, z, n):
+ * The elementwise part of one LSTM or GRU step (everything after the matrix products) over a {@code
+ * batch × hidden} block, written here as plain loops that follow PyTorch's cell equations ({@code
+ * torch.nn.LSTM} / {@code torch.nn.GRU} docs, gate order i, f, g, o and r, z, n):
  *
  * <pre>
  * LSTM: gates = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh            [N × 4H], already summed
@@ -30,10 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * </pre>
  *
  * Transcendentals are computed in double and rounded to float ({@code σ(v) = 1 / (1 + exp(−v))},
- * {@link Math#tanh}), as rnn4j's float32 CPU path does. The {@code *Training} variants also store what
- * backward needs (the activated gates; for GRU also {@code gh_n}). Sizes: {@code S2} = 32 × 64,
- * {@code S3} = 64 × 256 (batch × hidden). Each invocation is one step; the inputs stay the same (outputs go
- * to separate arrays), so every invocation does identical work.
+ * {@link Math#tanh}), as rnn4j's float32 CPU path does. The {@code *Training} variants also store
+ * what backward needs (the activated gates; for GRU also {@code gh_n}). Sizes: {@code S2} = 32 ×
+ * 64, {@code S3} = 64 × 256 (batch × hidden). Each invocation is one step; the inputs stay the same
+ * (outputs go to separate arrays), so every invocation does identical work.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -48,14 +48,19 @@ public class CellBenchmark {
 
   int batch;
   int hidden;
-  /** LSTM pre-activations [batch × 4H]; GRU input part [batch × 3H] and hidden part [batch × 3H]. */
+
+  /**
+   * LSTM pre-activations [batch × 4H]; GRU input part [batch × 3H] and hidden part [batch × 3H].
+   */
   float[] lstmGates;
+
   float[] gruGi;
   float[] gruGh;
   float[] cPrev;
   float[] hPrev;
   float[] cNext;
   float[] hNext;
+
   /** Saved activations for backward: [batch × 4H] (LSTM), [batch × 4H] (GRU: r, z, n, gh_n). */
   float[] saved;
 
@@ -82,8 +87,9 @@ public class CellBenchmark {
     cNext = new float[batch * hidden];
     hNext = new float[batch * hidden];
     saved = new float[batch * 4 * hidden];
-    System.out.printf("%n# cell block %s: batch=%d hidden=%d, java %s%n", size, batch, hidden,
-        System.getProperty("java.version"));
+    System.out.printf(
+        "%n# cell block %s: batch=%d hidden=%d, java %s%n",
+        size, batch, hidden, System.getProperty("java.version"));
   }
 
   private static float[] fill(SplittableRandom random, int length, double bound) {

@@ -22,33 +22,39 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Float32 matrix products at the GEMM shapes of the benchmark set, one call per invocation.
  *
- * <p>Each shape is the row-major product the CPU backend computes, {@code C[M×N] += X[M×K] · W[N×K]ᵀ}
- * with {@code W} in PyTorch's weight layout ({@code G·H} rows):
+ * <p>Each shape is the row-major product the CPU backend computes, {@code C[M×N] += X[M×K] ·
+ * W[N×K]ᵀ} with {@code W} in PyTorch's weight layout ({@code G·H} rows):
+ *
  * <ul>
  *   <li>{@code <id>.step}: one recurrent step, M = batch, K = H_out, N = G·H;
- *   <li>{@code <id>.in<l>}: layer l's input projection over the whole sequence, M = batch·seq,
- *       K = input size (layer 0) or D·H_out (layers ≥ 1), N = G·H.
+ *   <li>{@code <id>.in<l>}: layer l's input projection over the whole sequence, M = batch·seq, K =
+ *       input size (layer 0) or D·H_out (layers ≥ 1), N = G·H.
  * </ul>
- * The default parameter list holds each distinct shape once; the ids that repeat one of them (S4.step =
- * S3.step, S4.in0 = S3.in0, S3.in1 = S3.in0, S5.in1 = S5.in0, C2.in0 = C2.step, C5.in1 = C5.in0) are
- * accepted by {@code -p shape=...} too. FLOP per call = 2·M·N·K, so GFLOP/s = 2·M·N·K / (time in ns);
- * each trial prints its shape, FLOP count and BLAS class.
  *
- * <p>Implementations (each {@code C += ...}, {@code beta = 1}, because the backend preloads the bias):
+ * The default parameter list holds each distinct shape once; the ids that repeat one of them
+ * (S4.step = S3.step, S4.in0 = S3.in0, S3.in1 = S3.in0, S5.in1 = S5.in0, C2.in0 = C2.step, C5.in1 =
+ * C5.in0) are accepted by {@code -p shape=...} too. FLOP per call = 2·M·N·K, so GFLOP/s = 2·M·N·K /
+ * (time in ns); each trial prints its shape, FLOP count and BLAS class.
+ *
+ * <p>Implementations (each {@code C += ...}, {@code beta = 1}, because the backend preloads the
+ * bias):
+ *
  * <ul>
- *   <li>{@link #blas}: {@code BLAS.getInstance().sgemm("T", "N", N, M, K, ...)} on {@code W} as PyTorch
- *       stores it, the call the CPU backend made before its current rewrite (row-major operands swapped
- *       into column-major). {@code getInstance()} tries a native BLAS through JNI first ({@code libblas.so.3};
- *       on Debian that is often the slow reference BLAS), then VectorBLAS: the class is printed, and
- *       results are only comparable for the same class.
- *   <li>{@link #javaBlas}: the same call through {@code JavaBLAS.getInstance()} (VectorBLAS when the
- *       Vector API module is present, which the fork's {@code --add-modules} arranges on JDK 17).
- *   <li>{@link #blasNN}, {@link #javaBlasNN}: {@code sgemm("N", "N", ...)} on the weights packed transposed
- *       ({@code Wᵀ}, K × N row-major), the layout of the notes' §7 table.
+ *   <li>{@link #blas}: {@code BLAS.getInstance().sgemm("T", "N", N, M, K, ...)} on {@code W} as
+ *       PyTorch stores it, the call the CPU backend made before its current rewrite (row-major
+ *       operands swapped into column-major). {@code getInstance()} tries a native BLAS through JNI
+ *       first ({@code libblas.so.3}; on Debian that is often the slow reference BLAS), then
+ *       VectorBLAS: the class is printed, and results are only comparable for the same class.
+ *   <li>{@link #javaBlas}: the same call through {@code JavaBLAS.getInstance()} (VectorBLAS when
+ *       the Vector API module is present, which the fork's {@code --add-modules} arranges on JDK
+ *       17).
+ *   <li>{@link #blasNN}, {@link #javaBlasNN}: {@code sgemm("N", "N", ...)} on the weights packed
+ *       transposed ({@code Wᵀ}, K × N row-major), the layout of the notes' §7 table.
  *   <li>{@link #naive}: the baseline, a plain Java triple loop, one scalar dot product per output.
- *   <li>{@link #naiveAxpy}: a plain triple loop in i-p-j order over {@code Wᵀ}
- *       ({@code C[i][:] += X[i][p]·Wᵀ[p][:]}), whose inner loop C2 can vectorize.
+ *   <li>{@link #naiveAxpy}: a plain triple loop in i-p-j order over {@code Wᵀ} ({@code C[i][:] +=
+ *       X[i][p]·Wᵀ[p][:]}), whose inner loop C2 can vectorize.
  * </ul>
+ *
  * Self-contained on purpose: no rnn4j classes.
  */
 @State(Scope.Thread)
@@ -56,7 +62,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+@Fork(
+    value = 3,
+    jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class GemmBenchmark {
 
   /** id → {M, K, N}; includes the alias ids. */
@@ -78,8 +86,8 @@ public class GemmBenchmark {
     config("C8", 4, 1024, 1024, 1, 1, 16, 25);
   }
 
-  private static void config(String id, int gates, int input, int hidden, int layers, int directions,
-      int batch, int seq) {
+  private static void config(
+      String id, int gates, int input, int hidden, int layers, int directions, int batch, int seq) {
     int gh = gates * hidden;
     SHAPES.put(id + ".step", new int[] {batch, hidden, gh});
     for (int l = 0; l < layers; l++) {
@@ -88,9 +96,11 @@ public class GemmBenchmark {
     }
   }
 
-  @Param({"S2.step", "S2.in0", "S3.step", "S3.in0", "S4.in1", "S5.step", "S5.in0",
-      "C1.step", "C1.in0", "C2.step", "C3.step", "C3.in0", "C4.step", "C4.in0", "C5.step", "C5.in0",
-      "C6.step", "C6.in0", "C7.step", "C7.in0", "C7.in1", "C8.step", "C8.in0"})
+  @Param({
+    "S2.step", "S2.in0", "S3.step", "S3.in0", "S4.in1", "S5.step", "S5.in0", "C1.step", "C1.in0",
+    "C2.step", "C3.step", "C3.in0", "C4.step", "C4.in0", "C5.step", "C5.in0", "C6.step", "C6.in0",
+    "C7.step", "C7.in0", "C7.in1", "C8.step", "C8.in0"
+  })
   public String shape;
 
   int m;
@@ -131,9 +141,17 @@ public class GemmBenchmark {
     }
     blas = BLAS.getInstance();
     javaBlas = JavaBLAS.getInstance();
-    System.out.printf("%n# shape %s: M=%d K=%d N=%d, %.4g GFLOP per call; BLAS.getInstance()=%s, "
-        + "JavaBLAS.getInstance()=%s, java %s%n", shape, m, k, n, 2.0 * m * n * k / 1e9,
-        blas.getClass().getName(), javaBlas.getClass().getName(), System.getProperty("java.version"));
+    System.out.printf(
+        "%n# shape %s: M=%d K=%d N=%d, %.4g GFLOP per call; BLAS.getInstance()=%s, "
+            + "JavaBLAS.getInstance()=%s, java %s%n",
+        shape,
+        m,
+        k,
+        n,
+        2.0 * m * n * k / 1e9,
+        blas.getClass().getName(),
+        javaBlas.getClass().getName(),
+        System.getProperty("java.version"));
   }
 
   /** Row-major C += X·Wᵀ as column-major Cᵀ += W·Xᵀ (W read as its transpose, Xᵀ as is). */
@@ -149,7 +167,9 @@ public class GemmBenchmark {
     return c;
   }
 
-  /** Row-major C += X·(Wᵀ) as column-major Cᵀ += (Wᵀ read as W, N × K)·Xᵀ, no transposition flags. */
+  /**
+   * Row-major C += X·(Wᵀ) as column-major Cᵀ += (Wᵀ read as W, N × K)·Xᵀ, no transposition flags.
+   */
   @Benchmark
   public float[] blasNN() {
     blas.sgemm("N", "N", n, m, k, 1f, wT, 0, n, x, 0, k, 1f, c, 0, n);

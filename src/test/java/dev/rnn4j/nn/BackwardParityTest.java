@@ -1,6 +1,5 @@
 package dev.rnn4j.nn;
 
-import dev.rnn4j.spec.RnnMode;
 import static dev.rnn4j.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -10,6 +9,7 @@ import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.io.StateDictFiles;
 import dev.rnn4j.nn.RnnTape.RnnGradients;
+import dev.rnn4j.spec.RnnMode;
 import dev.rnn4j.testing.Fixtures;
 import dev.rnn4j.testing.Fixtures.FixtureCase;
 import dev.rnn4j.testing.Tolerance;
@@ -38,18 +38,26 @@ class BackwardParityTest {
     SafetensorsFile in = Safetensors.read(c.dir().resolve("input.safetensors"));
     SafetensorsFile grad = Safetensors.read(c.dir().resolve("grad.safetensors"));
     SafetensorsFile expected = Safetensors.read(c.dir().resolve("expected.safetensors"));
-    try (Rnn rnn = Rnn.fromStateDict(config, StateDictFiles.read(c.dir().resolve("weights.safetensors")))) {
+    try (Rnn rnn =
+        Rnn.fromStateDict(config, StateDictFiles.read(c.dir().resolve("weights.safetensors")))) {
       rnn.eval();
       RnnState state = null;
       if (in.contains("h0")) {
-        state = in.contains("c0") ? RnnState.of(in.tensor("h0"), in.tensor("c0")) : RnnState.of(in.tensor("h0"));
+        state =
+            in.contains("c0")
+                ? RnnState.of(in.tensor("h0"), in.tensor("c0"))
+                : RnnState.of(in.tensor("h0"));
       }
-      int[] lengths = in.contains("lengths")
-          ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray() : null;
+      int[] lengths =
+          in.contains("lengths")
+              ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray()
+              : null;
       RnnTape tape = rnn.forwardForBackward(in.tensor("input"), state, lengths);
-      RnnGradients g = tape.backward(grad.tensor("grad_output"),
-          grad.contains("grad_h_n") ? grad.tensor("grad_h_n") : null,
-          grad.contains("grad_c_n") ? grad.tensor("grad_c_n") : null);
+      RnnGradients g =
+          tape.backward(
+              grad.tensor("grad_output"),
+              grad.contains("grad_h_n") ? grad.tensor("grad_h_n") : null,
+              grad.contains("grad_c_n") ? grad.tensor("grad_c_n") : null);
       Tolerance bar = Tolerance.backward(c);
       double atol = bar.atol();
       double rtol = bar.rtol();
@@ -69,11 +77,17 @@ class BackwardParityTest {
         assertClose(expected.tensor("grad_c0"), g.c0().orElseThrow(), atol, rtol, id + " grad_c0");
       }
       StateDict grads = rnn.grad();
-      List<String> expectedNames = expected.names().stream()
-          .filter(n -> n.startsWith("grad.")).map(n -> n.substring(5)).sorted().toList();
-      assertEquals(expectedNames, grads.names().stream().sorted().toList(), id + " parameter gradients");
+      List<String> expectedNames =
+          expected.names().stream()
+              .filter(n -> n.startsWith("grad."))
+              .map(n -> n.substring(5))
+              .sorted()
+              .toList();
+      assertEquals(
+          expectedNames, grads.names().stream().sorted().toList(), id + " parameter gradients");
       for (String name : grads.names()) {
-        assertClose(expected.tensor("grad." + name), grads.get(name), atol, rtol, id + " grad." + name);
+        assertClose(
+            expected.tensor("grad." + name), grads.get(name), atol, rtol, id + " grad." + name);
       }
     }
   }

@@ -1,6 +1,5 @@
 package dev.rnn4j.nn;
 
-import dev.rnn4j.spec.ParamKey;
 import static dev.rnn4j.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,11 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.backend.DType;
+import dev.rnn4j.spec.ParamKey;
 import dev.rnn4j.tensor.Tensor;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Properties of the module that hold whatever the numbers: layouts, lengths, directions, modes, dtypes. */
+/**
+ * Properties of the module that hold whatever the numbers: layouts, lengths, directions, modes,
+ * dtypes.
+ */
 class RnnTest {
 
   static Tensor randn(long seed, int... shape) {
@@ -47,12 +50,15 @@ class RnnTest {
 
   @Test
   void unbatchedInputIsABatchOfOne() {
-    Rnn rnn = Rnn.create(RnnConfig.lstm(3, 5).numLayers(2).bidirectional(true).projSize(2).build(), 1).eval();
+    Rnn rnn =
+        Rnn.create(RnnConfig.lstm(3, 5).numLayers(2).bidirectional(true).projSize(2).build(), 1)
+            .eval();
     Tensor x = randn(1, 6, 3);
     Tensor h0 = randn(2, 4, 2);
     Tensor c0 = randn(3, 4, 5);
     RnnOutput unbatched = rnn.forward(x, RnnState.of(h0, c0));
-    RnnOutput batched = rnn.forward(x.view(6, 1, 3), RnnState.of(h0.view(4, 1, 2), c0.view(4, 1, 5)));
+    RnnOutput batched =
+        rnn.forward(x.view(6, 1, 3), RnnState.of(h0.view(4, 1, 2), c0.view(4, 1, 5)));
     assertEquals(batched.output().view(6, 4), unbatched.output());
     assertEquals(batched.hN().view(4, 2), unbatched.hN());
     assertEquals(batched.cN().view(4, 5), unbatched.cN());
@@ -84,7 +90,8 @@ class RnnTest {
 
   @Test
   void lengthsGiveEachSequenceItsOwnRun() {
-    RnnConfig config = RnnConfig.lstm(3, 5).numLayers(2).bidirectional(true).projSize(3).batchFirst(true).build();
+    RnnConfig config =
+        RnnConfig.lstm(3, 5).numLayers(2).bidirectional(true).projSize(3).batchFirst(true).build();
     Rnn rnn = Rnn.create(config, 4).eval();
     int[] lengths = {2, 5, 1, 4};
     Tensor x = randn(4, 4, 5, 3);
@@ -99,15 +106,23 @@ class RnnTest {
           seq[t * 3 + i] = (float) x.get(n, t, i);
         }
       }
-      RnnOutput alone = rnn.forward(Tensor.wrap(seq, 1, len, 3),
-          RnnState.of(h0.select(1, n).view(4, 1, 3), c0.select(1, n).view(4, 1, 5)));
+      RnnOutput alone =
+          rnn.forward(
+              Tensor.wrap(seq, 1, len, 3),
+              RnnState.of(h0.select(1, n).view(4, 1, 3), c0.select(1, n).view(4, 1, 5)));
       Tensor rows = packed.output().select(0, n);
       for (int t = 0; t < 5; t++) {
         Tensor row = rows.select(0, t);
         if (t < len) {
-          assertClose(alone.output().select(0, 0).select(0, t), row, 1e-6, 0, "sequence " + n + " step " + t);
+          assertClose(
+              alone.output().select(0, 0).select(0, t),
+              row,
+              1e-6,
+              0,
+              "sequence " + n + " step " + t);
         } else {
-          assertEquals(Tensor.zeros(DType.FLOAT32, 6), row, "padding of sequence " + n + " at step " + t);
+          assertEquals(
+              Tensor.zeros(DType.FLOAT32, 6), row, "padding of sequence " + n + " at step " + t);
         }
       }
       assertClose(alone.hN().view(4, 3), packed.hN().select(1, n), 1e-6, 0, "h_n of sequence " + n);
@@ -117,7 +132,9 @@ class RnnTest {
 
   @Test
   void directionsSplitAsTheArticleShows() {
-    Rnn rnn = Rnn.create(RnnConfig.rnn(1, 2).batchFirst(true).numLayers(3).bidirectional(true).build(), 3).eval();
+    Rnn rnn =
+        Rnn.create(RnnConfig.rnn(1, 2).batchFirst(true).numLayers(3).bidirectional(true).build(), 3)
+            .eval();
     RnnOutput out = rnn.forward(randn(9, 4, 5, 1));
     assertArrayEquals(new int[] {4, 5, 2}, out.outputDirection(0).shape());
     assertArrayEquals(new int[] {3, 4, 2}, out.hiddenDirection(1).shape());
@@ -131,8 +148,10 @@ class RnnTest {
     assertEquals(out.hiddenDirection(0).select(0, 2), out.outputDirection(0).select(1, 4));
     assertEquals(out.hiddenDirection(1).select(0, 2), out.outputDirection(1).select(1, 0));
     assertThrows(IllegalStateException.class, out::cN);
-    RnnConfigTest.assertMessage("direction must be in [0, 1] for RNN(1, 2, num_layers=3, batch_first=True, "
-        + "bidirectional=True), got 2", () -> out.outputDirection(2));
+    RnnConfigTest.assertMessage(
+        "direction must be in [0, 1] for RNN(1, 2, num_layers=3, batch_first=True, "
+            + "bidirectional=True), got 2",
+        () -> out.outputDirection(2));
   }
 
   @Test
@@ -142,7 +161,9 @@ class RnnTest {
     assertArrayEquals(new int[] {2, 2, 4}, out.cellDirection(1).shape());
     for (int layer = 0; layer < 2; layer++) {
       for (int d = 0; d < 2; d++) {
-        assertEquals(out.cN().select(0, layer * 2 + d), out.cellDirection(d).select(0, layer),
+        assertEquals(
+            out.cN().select(0, layer * 2 + d),
+            out.cellDirection(d).select(0, layer),
             "c_n.view(L, D, N, H)[" + layer + ", " + d + "]");
       }
     }
@@ -156,7 +177,8 @@ class RnnTest {
     assertTrue(a.allClose(Tensor.of(new float[] {1f, 2.00001f, 100.001f}, 3), 1e-5, 1e-5));
     assertFalse(a.allClose(Tensor.of(new float[] {1f, 2.001f, 100f}, 3), 1e-5, 1e-5));
     assertFalse(a.allClose(a.view(1, 3), 1e-5, 1e-5), "shapes must agree");
-    assertFalse(Tensor.of(new float[] {Float.NaN}, 1).allClose(Tensor.of(new float[] {Float.NaN}, 1), 1, 1),
+    assertFalse(
+        Tensor.of(new float[] {Float.NaN}, 1).allClose(Tensor.of(new float[] {Float.NaN}, 1), 1, 1),
         "NaN is close to nothing, as with equal_nan=False");
   }
 
@@ -167,7 +189,8 @@ class RnnTest {
     Rnn rnn = Rnn.create(config, 11);
     Rnn noDropout = Rnn.fromStateDict(config.toBuilder().dropout(0).build(), rnn.stateDict());
     Tensor eval = rnn.eval().forward(x).output();
-    assertEquals(noDropout.train().forward(x).output(), eval, "without dropout, training changes nothing");
+    assertEquals(
+        noDropout.train().forward(x).output(), eval, "without dropout, training changes nothing");
     rnn.train().manualSeed(42);
     Tensor first = rnn.forward(x).output();
     Tensor second = rnn.forward(x).output();

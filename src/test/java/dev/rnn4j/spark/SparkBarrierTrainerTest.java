@@ -215,8 +215,7 @@ class SparkBarrierTrainerTest {
     String uri = "file:" + dir.resolve("co2.safetensors");
     List<String> scratchBefore = scratch();
     Trainer.Result viaUri = trainer.train(config, series, null, uri);
-    Models.assertWeights(
-        Checkpoint.read(path), Checkpoint.read(dir.resolve("co2.safetensors")), 0);
+    Models.assertWeights(Checkpoint.read(path), Checkpoint.read(dir.resolve("co2.safetensors")), 0);
     assertEquals(viaPath.history(), viaUri.history());
     assertEquals(2, SparkTrainer.readCheckpoint(uri, spark).epoch());
     assertEquals(

@@ -24,14 +24,14 @@ class SparkExampleTest {
   private static final Path EXAMPLE =
       Path.of("src/test/java/dev/rnn4j/spark/example/SparkForecastExample.java");
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void theDocumentShowsTheExampleAsItIs() throws Exception {
     String doc = Files.readString(Path.of("docs/spark.md"));
     String code = Files.readString(EXAMPLE);
-    assertTrue(doc.contains("```java\n" + code + "```\n"),
+    assertTrue(
+        doc.contains("```java\n" + code + "```\n"),
         "docs/spark.md must quote " + EXAMPLE + " whole, in a java block");
   }
 
@@ -53,11 +53,11 @@ class SparkExampleTest {
     List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
     for (int epoch = 1; epoch <= 3; epoch++) {
       String prefix = "epoch " + epoch + "  train loss ";
-      assertEquals(1, lines.stream().filter(l -> l.startsWith(prefix)).count(),
-          prefix + ": " + lines);
+      assertEquals(
+          1, lines.stream().filter(l -> l.startsWith(prefix)).count(), prefix + ": " + lines);
     }
-    assertTrue(lines.stream().anyMatch(l -> l.startsWith("|row|forecast")),
-        "show()'s header: " + lines);
+    assertTrue(
+        lines.stream().anyMatch(l -> l.startsWith("|row|forecast")), "show()'s header: " + lines);
     assertTrue(lines.contains("only showing top 3 rows"), "show()'s footer: " + lines);
     assertEquals(3, Checkpoint.read(checkpoint).epoch());
     assertEquals(821 - 24 + 1, scored.size());

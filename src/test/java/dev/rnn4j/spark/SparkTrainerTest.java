@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.backend.DType;
+import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.train.Checkpoint;
 import dev.rnn4j.train.EpochStats;
@@ -22,12 +22,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Data-parallel training on local[2,2] equals single-process training, and Spark's retries change nothing. */
+/**
+ * Data-parallel training on local[2,2] equals single-process training, and Spark's retries change
+ * nothing.
+ */
 @Tag("integration")
 @Tag("spark")
 class SparkTrainerTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private static SparkSession spark;
 
@@ -42,7 +44,12 @@ class SparkTrainerTest {
     return new TrainingConfig(
         dev.rnn4j.nn.SequenceModelConfig.manyToOne(
             RnnConfig.lstm(2, 6).numLayers(2).batchFirst(true).build(), base.data().horizon()),
-        base.data(), OptimizerConfig.adam(0.01), 2, 24, 5, 0.5);
+        base.data(),
+        OptimizerConfig.adam(0.01),
+        2,
+        24,
+        5,
+        0.5);
   }
 
   @Test
@@ -53,17 +60,22 @@ class SparkTrainerTest {
     Trainer.Result expected = Models.trainInOneProcess(config, series, single);
     Path spread = tmp.resolve("spark.safetensors");
     int[] epochs = new int[1];
-    Trainer.Result actual = SparkTrainer.on(spark).partitions(3).dtype(DType.FLOAT64).device("cpu")
-        .listener(new Trainer.Listener() {
-          @Override
-          public void onStep(int epoch, int step, int steps, double runningLoss) {}
+    Trainer.Result actual =
+        SparkTrainer.on(spark)
+            .partitions(3)
+            .dtype(DType.FLOAT64)
+            .device("cpu")
+            .listener(
+                new Trainer.Listener() {
+                  @Override
+                  public void onStep(int epoch, int step, int steps, double runningLoss) {}
 
-          @Override
-          public void onEpoch(EpochStats stats) {
-            epochs[0]++;
-          }
-        })
-        .train(config, series, null, spread);
+                  @Override
+                  public void onEpoch(EpochStats stats) {
+                    epochs[0]++;
+                  }
+                })
+            .train(config, series, null, spread);
     assertEquals(2, epochs[0], "one checkpoint and one listener call per epoch");
     Checkpoint a = Checkpoint.read(single);
     Checkpoint b = Checkpoint.read(spread);
@@ -78,7 +90,8 @@ class SparkTrainerTest {
       assertEquals(x.trainLoss(), y.trainLoss(), 5e-16);
       assertEquals(x.validationLoss(), y.validationLoss(), 5e-16);
     }
-    assertTrue(expected.history().get(1).trainLoss() < expected.history().get(0).trainLoss(), "it learns");
+    assertTrue(
+        expected.history().get(1).trainLoss() < expected.history().get(0).trainLoss(), "it learns");
   }
 
   @Test
@@ -103,7 +116,8 @@ class SparkTrainerTest {
     Path retried = tmp.resolve("retried.safetensors");
     TaskFaults.reset();
     try {
-      TaskFaults.failFirstAttemptOnce(1); // the first step's second share fails once, then Spark retries it
+      TaskFaults.failFirstAttemptOnce(
+          1); // the first step's second share fails once, then Spark retries it
       trainer.train(config, series, null, retried);
     } finally {
       assertEquals(1, TaskFaults.reset(), "one task attempt failed on purpose");

@@ -9,10 +9,11 @@ import org.apache.spark.api.plugin.PluginContext;
 import org.apache.spark.api.plugin.SparkPlugin;
 
 /**
- * A test-only Spark plugin that fails a chosen task attempt, the way a lost executor or a bad disk would,
- * so that tests can check what Spark's retry gives. {@link LocalSpark} installs it; it does nothing until
- * {@link #failFirstAttemptOnce} arms it. It acts in {@code ExecutorPlugin.onTaskStart}, on the task's
- * thread before the task's own code, so production code needs no hook for it.
+ * A test-only Spark plugin that fails a chosen task attempt, the way a lost executor or a bad disk
+ * would, so that tests can check what Spark's retry gives. {@link LocalSpark} installs it; it does
+ * nothing until {@link #failFirstAttemptOnce} arms it. It acts in {@code
+ * ExecutorPlugin.onTaskStart}, on the task's thread before the task's own code, so production code
+ * needs no hook for it.
  */
 public final class TaskFaults implements SparkPlugin {
   private static final AtomicInteger ARMED_PARTITION = new AtomicInteger(-1);
@@ -46,8 +47,12 @@ public final class TaskFaults implements SparkPlugin {
         int partition = task.partitionId();
         if (task.attemptNumber() == 0 && ARMED_PARTITION.compareAndSet(partition, -1)) {
           INJECTED.incrementAndGet();
-          throw new IllegalStateException("TaskFaults: attempt 0 of partition " + partition
-              + " of stage " + task.stageId() + " fails on purpose");
+          throw new IllegalStateException(
+              "TaskFaults: attempt 0 of partition "
+                  + partition
+                  + " of stage "
+                  + task.stageId()
+                  + " fails on purpose");
         }
       }
     };

@@ -1,9 +1,9 @@
 package dev.rnn4j.spec;
 
-import dev.rnn4j.nn.RnnConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.rnn4j.nn.RnnConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -13,13 +13,29 @@ class ParamKeyTest {
   void namesAndOrderAreThoseOfPyTorchsStateDict() {
     RnnConfig c = RnnConfig.lstm(10, 20).numLayers(2).bidirectional(true).projSize(5).build();
     List<String> names = ParamKey.all(c).stream().map(ParamKey::name).toList();
-    assertEquals(List.of(
-        "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0",
-        "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
-        "weight_hr_l0_reverse",
-        "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1", "weight_hr_l1",
-        "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse",
-        "weight_hr_l1_reverse"), names);
+    assertEquals(
+        List.of(
+            "weight_ih_l0",
+            "weight_hh_l0",
+            "bias_ih_l0",
+            "bias_hh_l0",
+            "weight_hr_l0",
+            "weight_ih_l0_reverse",
+            "weight_hh_l0_reverse",
+            "bias_ih_l0_reverse",
+            "bias_hh_l0_reverse",
+            "weight_hr_l0_reverse",
+            "weight_ih_l1",
+            "weight_hh_l1",
+            "bias_ih_l1",
+            "bias_hh_l1",
+            "weight_hr_l1",
+            "weight_ih_l1_reverse",
+            "weight_hh_l1_reverse",
+            "bias_ih_l1_reverse",
+            "bias_hh_l1_reverse",
+            "weight_hr_l1_reverse"),
+        names);
   }
 
   @Test

@@ -33,8 +33,11 @@ class TensorFormatterTest {
     List<DynamicTest> tests = new ArrayList<>();
     for (JsonNode c : cases) {
       String name = c.get("name").asText();
-      tests.add(DynamicTest.dynamicTest(name, () -> assertEquals(
-          c.get("expected").asText(), tensor(c).toString(), "case " + name)));
+      tests.add(
+          DynamicTest.dynamicTest(
+              name,
+              () ->
+                  assertEquals(c.get("expected").asText(), tensor(c).toString(), "case " + name)));
     }
     return tests.stream();
   }
@@ -52,16 +55,21 @@ class TensorFormatterTest {
   /** The fixture of the newest PyTorch version recorded, so old ones can stay alongside. */
   private static Path newestFixture() throws IOException, URISyntaxException {
     URL root = TensorFormatterTest.class.getResource(ROOT);
-    assertNotNull(root, "no " + ROOT + " on the test classpath; run generate_tensor_str_fixtures.py");
+    assertNotNull(
+        root, "no " + ROOT + " on the test classpath; run generate_tensor_str_fixtures.py");
     Path dir;
     try (Stream<Path> dirs = Files.list(Path.of(root.toURI()))) {
-      dir = dirs.filter(p -> p.getFileName().toString().startsWith("torch-"))
-          .filter(p -> Files.isRegularFile(p.resolve("cases.json")))
-          .max(Comparator.comparing(p -> version(p.getFileName().toString().substring(6)),
-              TensorFormatterTest::compareVersions))
-          .orElse(null);
+      dir =
+          dirs.filter(p -> p.getFileName().toString().startsWith("torch-"))
+              .filter(p -> Files.isRegularFile(p.resolve("cases.json")))
+              .max(
+                  Comparator.comparing(
+                      p -> version(p.getFileName().toString().substring(6)),
+                      TensorFormatterTest::compareVersions))
+              .orElse(null);
     }
-    assertNotNull(dir, "no torch-*/cases.json under " + ROOT + "; run generate_tensor_str_fixtures.py");
+    assertNotNull(
+        dir, "no torch-*/cases.json under " + ROOT + "; run generate_tensor_str_fixtures.py");
     return dir.resolve("cases.json");
   }
 

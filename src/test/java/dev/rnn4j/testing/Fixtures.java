@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * Finds the PyTorch-generated fixtures ({@code src/test/python/generate_*_fixtures.py}) on the test
- * classpath: for a kind ({@code forward}, {@code backward}, {@code model}), the newest
- * {@code fixtures/<kind>/torch-<version>} folder and its manifest.
+ * classpath: for a kind ({@code forward}, {@code backward}, {@code model}), the newest {@code
+ * fixtures/<kind>/torch-<version>} folder and its manifest.
  */
 public final class Fixtures {
   private Fixtures() {}
@@ -42,8 +42,13 @@ public final class Fixtures {
   public static Path root(String kind) {
     URL url = Fixtures.class.getResource("/fixtures/" + kind);
     if (url == null) {
-      throw new IllegalStateException("no fixtures/" + kind + " on the test classpath: run "
-          + "src/test/python/generate_" + kind + "_fixtures.py");
+      throw new IllegalStateException(
+          "no fixtures/"
+              + kind
+              + " on the test classpath: run "
+              + "src/test/python/generate_"
+              + kind
+              + "_fixtures.py");
     }
     try (Stream<Path> dirs = Files.list(Paths.get(url.toURI()))) {
       return dirs.filter(p -> p.getFileName().toString().startsWith("torch-"))
@@ -79,7 +84,9 @@ public final class Fixtures {
 
   /** The forward case with the given id. */
   public static FixtureCase forwardCase(String id) {
-    return forwardCases().stream().filter(c -> c.id().equals(id)).findFirst()
+    return forwardCases().stream()
+        .filter(c -> c.id().equals(id))
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no forward fixture named " + id));
   }
 }

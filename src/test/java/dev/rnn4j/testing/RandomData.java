@@ -22,10 +22,12 @@ public final class RandomData {
   }
 
   /**
-   * {@code samples} sequences of {@code steps} x {@code features} standard normal values with lengths in
-   * [1, steps] and standard normal targets of {@code outputs} values each: a many-to-one regression set.
+   * {@code samples} sequences of {@code steps} x {@code features} standard normal values with
+   * lengths in [1, steps] and standard normal targets of {@code outputs} values each: a many-to-one
+   * regression set.
    */
-  public static TrainingSet regression(long seed, int samples, int steps, int features, int outputs) {
+  public static TrainingSet regression(
+      long seed, int samples, int steps, int features, int outputs) {
     SplittableRandom random = new SplittableRandom(seed);
     Tensor inputs = normal(random, samples, steps, features);
     Tensor targets = normal(random, samples, outputs);

@@ -12,13 +12,20 @@ public final class TensorAssert {
   private TensorAssert() {}
 
   /**
-   * Asserts equal dtype and shape and {@code |actual - expected| <= atol + rtol * |expected|} everywhere;
-   * a failure names the first offending index, both values, and the largest error.
+   * Asserts equal dtype and shape and {@code |actual - expected| <= atol + rtol * |expected|}
+   * everywhere; a failure names the first offending index, both values, and the largest error.
    */
-  public static void assertClose(Tensor expected, Tensor actual, double atol, double rtol, String label) {
+  public static void assertClose(
+      Tensor expected, Tensor actual, double atol, double rtol, String label) {
     assertEquals(expected.dtype(), actual.dtype(), label + ": dtype");
-    assertArrayEquals(expected.shape(), actual.shape(),
-        label + ": shape " + Shape.list(actual.shape()) + ", expected " + Shape.list(expected.shape()));
+    assertArrayEquals(
+        expected.shape(),
+        actual.shape(),
+        label
+            + ": shape "
+            + Shape.list(actual.shape())
+            + ", expected "
+            + Shape.list(expected.shape()));
     int firstBad = -1;
     double maxErr = 0;
     for (int i = 0; i < expected.numel(); i++) {
@@ -31,9 +38,17 @@ public final class TensorAssert {
       }
     }
     if (firstBad >= 0) {
-      fail(String.format("%s: element %s (flat %d) is %s, expected %s (atol %g, rtol %g); max abs error %g",
-          label, Shape.list(unflatten(firstBad, expected.shape())), firstBad, actual.getFlat(firstBad),
-          expected.getFlat(firstBad), atol, rtol, maxErr));
+      fail(
+          String.format(
+              "%s: element %s (flat %d) is %s, expected %s (atol %g, rtol %g); max abs error %g",
+              label,
+              Shape.list(unflatten(firstBad, expected.shape())),
+              firstBad,
+              actual.getFlat(firstBad),
+              expected.getFlat(firstBad),
+              atol,
+              rtol,
+              maxErr));
     }
   }
 

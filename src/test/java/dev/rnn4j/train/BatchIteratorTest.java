@@ -42,8 +42,8 @@ class BatchIteratorTest {
     assertArrayEquals(new int[] {3, 2, 2}, last.input().shape()); // (N, window, F), batch first
     assertArrayEquals(new int[] {3, 1}, last.target().shape()); // (N, horizon)
     // Sample i: rows i, i + 1 as input, row i + 2 as target.
-    assertArrayEquals(new float[] {8, -8, 9, -9, 9, -9, 10, -10, 10, -10, 11, -11},
-        last.input().toFloatArray());
+    assertArrayEquals(
+        new float[] {8, -8, 9, -9, 9, -9, 10, -10, 10, -10, 11, -11}, last.input().toFloatArray());
     assertArrayEquals(new float[] {10, 11, 12}, last.target().toFloatArray());
     assertFalse(it.hasNext());
     assertThrows(NoSuchElementException.class, it::next);
@@ -55,8 +55,8 @@ class BatchIteratorTest {
     for (Batch b : (Iterable<Batch>) () -> BatchIterator.shuffled(d, 3, 1, 0)) {
       for (int n = 0; n < b.size(); n++) {
         int i = b.indices()[n];
-        assertArrayEquals(toFloats(d.input(i)),
-            Arrays.copyOfRange(b.input().toFloatArray(), n * 4, n * 4 + 4));
+        assertArrayEquals(
+            toFloats(d.input(i)), Arrays.copyOfRange(b.input().toFloatArray(), n * 4, n * 4 + 4));
         assertArrayEquals(toFloats(d.target(i)), new float[] {b.target().toFloatArray()[n]});
       }
     }
@@ -75,21 +75,26 @@ class BatchIteratorTest {
     assertEquals(run.get(4), drain(BatchIterator.shuffled(d, 4, 1234, 4)));
     // Each epoch covers every sample once, in an order of its own.
     for (int epoch = 0; epoch < 5; epoch++) {
-      int[] seen = run.get(epoch).stream().flatMapToInt(b -> Arrays.stream(b.indices())).sorted().toArray();
+      int[] seen =
+          run.get(epoch).stream().flatMapToInt(b -> Arrays.stream(b.indices())).sorted().toArray();
       assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, seen);
       assertEquals(List.of(4, 4, 3), run.get(epoch).stream().map(Batch::size).toList());
     }
     assertNotEquals(run.get(0), run.get(1));
-    assertNotEquals(drain(BatchIterator.shuffled(d, 4, 1234, 0)),
-        drain(BatchIterator.shuffled(d, 4, 1235, 0)));
+    assertNotEquals(
+        drain(BatchIterator.shuffled(d, 4, 1234, 0)), drain(BatchIterator.shuffled(d, 4, 1235, 0)));
   }
 
   @Test
   void permutationIsPinned() {
-    // A resumed run must shuffle as the run that wrote the checkpoint did, in any later rnn4j version.
-    assertArrayEquals(new int[] {3, 2, 4, 9, 1, 0, 7, 8, 6, 5}, BatchIterator.permutation(10, 42, 0));
-    assertArrayEquals(new int[] {6, 0, 1, 9, 2, 8, 4, 7, 3, 5}, BatchIterator.permutation(10, 42, 1));
-    assertArrayEquals(new int[] {4, 6, 1, 8, 5, 9, 3, 2, 7, 0}, BatchIterator.permutation(10, 7, 0));
+    // A resumed run must shuffle as the run that wrote the checkpoint did, in any later rnn4j
+    // version.
+    assertArrayEquals(
+        new int[] {3, 2, 4, 9, 1, 0, 7, 8, 6, 5}, BatchIterator.permutation(10, 42, 0));
+    assertArrayEquals(
+        new int[] {6, 0, 1, 9, 2, 8, 4, 7, 3, 5}, BatchIterator.permutation(10, 42, 1));
+    assertArrayEquals(
+        new int[] {4, 6, 1, 8, 5, 9, 3, 2, 7, 0}, BatchIterator.permutation(10, 7, 0));
     assertArrayEquals(new int[0], BatchIterator.permutation(0, 42, 0));
   }
 
@@ -103,13 +108,19 @@ class BatchIteratorTest {
   @Test
   void invalidArgumentsAreRejected() {
     WindowDataset d = dataset();
-    assertEquals("batchSize must be at least 1, got 0",
-        assertThrows(IllegalArgumentException.class, () -> BatchIterator.inOrder(d, 0)).getMessage());
-    assertEquals("indices[1] is 11, out of range for a dataset of 11 samples",
-        assertThrows(IllegalArgumentException.class, () -> BatchIterator.of(d, new int[] {0, 11}, 2))
+    assertEquals(
+        "batchSize must be at least 1, got 0",
+        assertThrows(IllegalArgumentException.class, () -> BatchIterator.inOrder(d, 0))
             .getMessage());
-    assertEquals("epoch must be non-negative, got -1",
-        assertThrows(IllegalArgumentException.class, () -> BatchIterator.shuffled(d, 2, 0, -1)).getMessage());
+    assertEquals(
+        "indices[1] is 11, out of range for a dataset of 11 samples",
+        assertThrows(
+                IllegalArgumentException.class, () -> BatchIterator.of(d, new int[] {0, 11}, 2))
+            .getMessage());
+    assertEquals(
+        "epoch must be non-negative, got -1",
+        assertThrows(IllegalArgumentException.class, () -> BatchIterator.shuffled(d, 2, 0, -1))
+            .getMessage());
   }
 
   @Test
@@ -120,8 +131,10 @@ class BatchIteratorTest {
     assertArrayEquals(new int[] {0, 1}, b.indices());
     assertEquals(b, BatchIterator.inOrder(dataset(), 2).next());
     assertEquals("Batch(size=2, input=[2, 2, 2], target=[2, 1], indices=[0, 1])", b.toString());
-    assertEquals("Expected input size (3, window, F), got [2, 2, 2]",
-        assertThrows(IllegalArgumentException.class, () -> new Batch(b.input(), b.target(), new int[3]))
+    assertEquals(
+        "Expected input size (3, window, F), got [2, 2, 2]",
+        assertThrows(
+                IllegalArgumentException.class, () -> new Batch(b.input(), b.target(), new int[3]))
             .getMessage());
   }
 

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * id} and {@code label}, every other one a feature) or refused with the documented {@link
  * IllegalArgumentException}; what is read has the shapes its class documents.
  *
- * <p>Seeds: {@code CsvFuzzerInputs/read/}, heads of the shipped series and of a labelled sequence file and small
- * tables with quoting and comments.
+ * <p>Seeds: {@code CsvFuzzerInputs/read/}, heads of the shipped series and of a labelled sequence
+ * file and small tables with quoting and comments.
  */
 class CsvFuzzer {
   @TempDir static Path dir;

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.Test;
 
-/** A checkpoint's history round-trips, and one written before MAE and MAPE were kept still reads. */
+/**
+ * A checkpoint's history round-trips, and one written before MAE and MAPE were kept still reads.
+ */
 class EpochStatsTest {
   // Checkpoint's own reader settings.
   private static final ObjectMapper JSON =

@@ -84,7 +84,8 @@ class GradClippingTest {
         untouched++;
       }
     }
-    assertTrue(clippedCases >= 2 && untouched >= 2, clippedCases + " clipped, " + untouched + " not");
+    assertTrue(
+        clippedCases >= 2 && untouched >= 2, clippedCases + " clipped, " + untouched + " not");
     assertTrue(cases.stream().anyMatch(c -> c.entry().get("zero_grads").size() > 0), "a zero grad");
   }
 
@@ -106,7 +107,8 @@ class GradClippingTest {
     Tensor none = GradClipping.clipGradNorm(List.of(), 1.0);
     assertEquals(0.0, norm(none));
     // Parameters without a gradient (grad None) are skipped, and stay without one.
-    List<Parameter> params = Params.of(StateDict.of(Map.of("w", Tensor.of(new float[] {3f, 4f}, 2))));
+    List<Parameter> params =
+        Params.of(StateDict.of(Map.of("w", Tensor.of(new float[] {3f, 4f}, 2))));
     assertEquals(0.0, norm(GradClipping.clipGradNorm(params, 1.0)));
     assertNull(params.get(0).grad());
   }
@@ -139,20 +141,29 @@ class GradClippingTest {
   @Test
   void maxNormMustBeFiniteAndNonNegative() {
     List<Parameter> g = withGrads(StateDict.of(Map.of("w", Tensor.of(new float[] {1f}, 1))));
-    assertEquals("max_norm must be a finite number >= 0, got -1.0", assertThrows(
-        IllegalArgumentException.class, () -> GradClipping.clipGradNorm(g, -1.0)).getMessage());
-    assertEquals("max_norm must be a finite number >= 0, got nan", assertThrows(
-        IllegalArgumentException.class, () -> GradClipping.clipGradNorm(g, Double.NaN)).getMessage());
-    assertEquals("max_norm must be a finite number >= 0, got inf", assertThrows(
-        IllegalArgumentException.class,
-        () -> GradClipping.clipGradNorm(g, Double.POSITIVE_INFINITY)).getMessage());
-    assertEquals(Tensor.of(new float[] {1f}, 1), Params.copy(g.get(0).grad()), "a refusal scales nothing");
+    assertEquals(
+        "max_norm must be a finite number >= 0, got -1.0",
+        assertThrows(IllegalArgumentException.class, () -> GradClipping.clipGradNorm(g, -1.0))
+            .getMessage());
+    assertEquals(
+        "max_norm must be a finite number >= 0, got nan",
+        assertThrows(IllegalArgumentException.class, () -> GradClipping.clipGradNorm(g, Double.NaN))
+            .getMessage());
+    assertEquals(
+        "max_norm must be a finite number >= 0, got inf",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> GradClipping.clipGradNorm(g, Double.POSITIVE_INFINITY))
+            .getMessage());
+    assertEquals(
+        Tensor.of(new float[] {1f}, 1), Params.copy(g.get(0).grad()), "a refusal scales nothing");
   }
 
   @Test
   void nonFiniteGradsPropagateAsInPyTorch() {
     List<Parameter> g =
-        withGrads(StateDict.of(Map.of("w", Tensor.of(new float[] {1f, Float.POSITIVE_INFINITY}, 2))));
+        withGrads(
+            StateDict.of(Map.of("w", Tensor.of(new float[] {1f, Float.POSITIVE_INFINITY}, 2))));
     Tensor totalNorm = GradClipping.clipGradNorm(g, 1.0);
     assertEquals(Double.POSITIVE_INFINITY, norm(totalNorm));
     // coef = 1 * (1 / inf) = 0: PyTorch gives [0, nan] (inf * 0).

@@ -1,26 +1,20 @@
 package dev.rnn4j.train;
 
-import dev.rnn4j.testing.Fixtures;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsFile;
 import dev.rnn4j.nn.StateDict;
 import dev.rnn4j.tensor.Tensor;
+import dev.rnn4j.testing.Fixtures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The PyTorch-generated fixtures of {@code src/test/python/generate_optim_fixtures.py} on the test
@@ -49,7 +43,8 @@ final class OptimFixtures {
 
     SafetensorsFile file(String name) {
       try {
-        return Safetensors.read(name == null ? root.resolve(id + ".safetensors") : dir().resolve(name));
+        return Safetensors.read(
+            name == null ? root.resolve(id + ".safetensors") : dir().resolve(name));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -82,8 +77,8 @@ final class OptimFixtures {
   }
 
   /**
-   * Whether the fixtures come from the PyTorch release whose CPU arithmetic this library mirrors bit for
-   * bit (1.13); other releases are held to the tolerances only.
+   * Whether the fixtures come from the PyTorch release whose CPU arithmetic this library mirrors
+   * bit for bit (1.13); other releases are held to the tolerances only.
    */
   static boolean exactVersion() {
     return manifest().get("torch_version").asText().startsWith("1.13");
@@ -117,26 +112,36 @@ final class OptimFixtures {
   }
 
   /**
-   * The largest distance between corresponding elements in units in the last place of the dtype (0 when
-   * bit-identical); shapes and dtypes must agree.
+   * The largest distance between corresponding elements in units in the last place of the dtype (0
+   * when bit-identical); shapes and dtypes must agree.
    */
   static long maxUlps(Tensor expected, Tensor actual) {
-    if (expected.dtype() != actual.dtype() || !java.util.Arrays.equals(expected.shape(), actual.shape())) {
-      throw new AssertionError("cannot compare " + expected.dtype() + java.util.Arrays.toString(
-          expected.shape()) + " with " + actual.dtype() + java.util.Arrays.toString(actual.shape()));
+    if (expected.dtype() != actual.dtype()
+        || !java.util.Arrays.equals(expected.shape(), actual.shape())) {
+      throw new AssertionError(
+          "cannot compare "
+              + expected.dtype()
+              + java.util.Arrays.toString(expected.shape())
+              + " with "
+              + actual.dtype()
+              + java.util.Arrays.toString(actual.shape()));
     }
     long worst = 0;
     boolean f32 = expected.dtype() == dev.rnn4j.backend.DType.FLOAT32;
     for (int i = 0; i < expected.numel(); i++) {
-      worst = Math.max(worst, f32
-          ? ulps((float) expected.getFlat(i), (float) actual.getFlat(i))
-          : ulps(expected.getFlat(i), actual.getFlat(i)));
+      worst =
+          Math.max(
+              worst,
+              f32
+                  ? ulps((float) expected.getFlat(i), (float) actual.getFlat(i))
+                  : ulps(expected.getFlat(i), actual.getFlat(i)));
     }
     return worst;
   }
 
   static long ulps(float a, float b) {
-    return Math.abs((long) ordered(Float.floatToRawIntBits(a)) - ordered(Float.floatToRawIntBits(b)));
+    return Math.abs(
+        (long) ordered(Float.floatToRawIntBits(a)) - ordered(Float.floatToRawIntBits(b)));
   }
 
   static long ulps(double a, double b) {

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * SGD, Adam and AdamW against torch.optim on every optimizer fixture: five steps with a parameter
  * missing its grad at two of them, the parameters after every step within the manifest's tolerances
- * (float32 atol 1e-7, rtol 1e-6; float64 1e-12), the final state, and bit-for-bit agreement with the
- * PyTorch release whose arithmetic the optimizers mirror. The optimizers update standalone parameters
- * made from the fixture's initial values in place; each step's grads are installed on the parameters that
- * have one at that step, and the others (grad None) must be skipped.
+ * (float32 atol 1e-7, rtol 1e-6; float64 1e-12), the final state, and bit-for-bit agreement with
+ * the PyTorch release whose arithmetic the optimizers mirror. The optimizers update standalone
+ * parameters made from the fixture's initial values in place; each step's grads are installed on
+ * the parameters that have one at that step, and the others (grad None) must be skipped.
  */
 class OptimizerParityTest {
   private static final int STEPS = 5;
@@ -54,33 +54,57 @@ class OptimizerParityTest {
 
   @TestFactory
   Stream<DynamicTest> resumingFromStateContinuesBitForBit() {
-    return OptimFixtures.cases("optimizer").stream().flatMap(c -> Stream.of(1, 2, 4).map(
-        split -> dynamicTest(c.id() + " split after " + split, () -> checkResume(c, split))));
+    return OptimFixtures.cases("optimizer").stream()
+        .flatMap(
+            c ->
+                Stream.of(1, 2, 4)
+                    .map(
+                        split ->
+                            dynamicTest(
+                                c.id() + " split after " + split, () -> checkResume(c, split))));
   }
 
   @TestFactory
   Stream<DynamicTest> configFilesAreWhatToJsonWrites() {
-    return OptimFixtures.cases("optimizer").stream().map(c -> dynamicTest(c.id(), () -> {
-      OptimizerConfig config = OptimizerConfig.fromJson(c.configJson());
-      assertEquals(c.configJson(), config.toJson());
-      assertEquals(config, OptimizerConfig.fromJson(config.toJson()));
-    }));
+    return OptimFixtures.cases("optimizer").stream()
+        .map(
+            c ->
+                dynamicTest(
+                    c.id(),
+                    () -> {
+                      OptimizerConfig config = OptimizerConfig.fromJson(c.configJson());
+                      assertEquals(c.configJson(), config.toJson());
+                      assertEquals(config, OptimizerConfig.fromJson(config.toJson()));
+                    }));
   }
 
   @Test
   void theGridCoversWhatTheContractPromises() {
     List<Case> cases = OptimFixtures.cases("optimizer");
     Set<String> ids = cases.stream().map(Case::id).collect(Collectors.toSet());
-    for (String id : List.of("sgd_plain_f32", "sgd_momentum_wd_f32", "sgd_nesterov_f32", "sgd_dampening_f32",
-        "adam_default_f32", "adam_wd_amsgrad_f32", "adamw_default_f32", "adamw_amsgrad_f32",
-        "sgd_momentum_wd_f64", "adam_wd_amsgrad_f64", "adamw_amsgrad_f64")) {
+    for (String id :
+        List.of(
+            "sgd_plain_f32",
+            "sgd_momentum_wd_f32",
+            "sgd_nesterov_f32",
+            "sgd_dampening_f32",
+            "adam_default_f32",
+            "adam_wd_amsgrad_f32",
+            "adamw_default_f32",
+            "adamw_amsgrad_f32",
+            "sgd_momentum_wd_f64",
+            "adam_wd_amsgrad_f64",
+            "adamw_amsgrad_f64")) {
       assertTrue(ids.contains(id), id);
     }
     for (Case c : cases) {
       Inputs in = Inputs.of(c);
       assertEquals(3, in.initial().size(), c.id());
-      assertTrue(in.initial().asMap().values().stream().anyMatch(t -> t.dim() == 1), c.id() + " has a bias");
-      assertTrue(in.grads().stream().anyMatch(g -> g.size() < in.initial().size()),
+      assertTrue(
+          in.initial().asMap().values().stream().anyMatch(t -> t.dim() == 1),
+          c.id() + " has a bias");
+      assertTrue(
+          in.grads().stream().anyMatch(g -> g.size() < in.initial().size()),
           c.id() + " has a step where a parameter has no grad");
     }
   }
@@ -89,7 +113,10 @@ class OptimizerParityTest {
     check(c, Device.CPU);
   }
 
-  /** {@link #check(Case)} with the parameters, their gradients and the optimizer's state on {@code device}. */
+  /**
+   * {@link #check(Case)} with the parameters, their gradients and the optimizer's state on {@code
+   * device}.
+   */
   static void check(Case c, Device device) {
     OptimizerConfig config = OptimizerConfig.fromJson(c.configJson());
     Inputs in = Inputs.of(c);
@@ -108,15 +135,22 @@ class OptimizerParityTest {
         String label = c.id() + " step " + k + " " + name;
         assertClose(expected.get(name), params.get(name), c.atol(), c.rtol(), label);
         if (exact) {
-          assertEquals(0, OptimFixtures.maxUlps(expected.get(name), params.get(name)),
-              label + ": ulps from PyTorch " + OptimFixtures.manifest().get("torch_version").asText());
+          assertEquals(
+              0,
+              OptimFixtures.maxUlps(expected.get(name), params.get(name)),
+              label
+                  + ": ulps from PyTorch "
+                  + OptimFixtures.manifest().get("torch_version").asText());
         }
         if (!in.grads().get(k).contains(name)) {
           assertEquals(before.get(name), params.get(name), label + ": no grad, left as it was");
         }
       }
       // The gradients are the step's input: step() reads them and leaves them as they were.
-      assertEquals(in.grads().get(k), Params.grads(parameters), c.id() + " step " + k + ": grads after step()");
+      assertEquals(
+          in.grads().get(k),
+          Params.grads(parameters),
+          c.id() + " step " + k + ": grads after step()");
     }
     StateDict expectedState = OptimFixtures.all(c.file("state.safetensors"));
     StateDict state = opt.state();
@@ -161,7 +195,10 @@ class OptimizerParityTest {
       Params.setGrads(params, in.grads().get(k));
       second.step();
     }
-    assertEquals(Params.values(straight), Params.values(params), c.id() + ": resumed parameters bit for bit");
+    assertEquals(
+        Params.values(straight),
+        Params.values(params),
+        c.id() + ": resumed parameters bit for bit");
     assertEquals(whole.state(), second.state(), c.id() + ": resumed state bit for bit");
   }
 }

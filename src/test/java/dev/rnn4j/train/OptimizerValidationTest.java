@@ -23,10 +23,18 @@ import org.junit.jupiter.api.function.Executable;
  * refusal changes nothing.
  */
 class OptimizerValidationTest {
-  private static final StateDict PARAMS = dict("weight", Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3),
-      "bias", Tensor.of(new float[] {0.5f, -0.5f}, 2));
-  private static final StateDict GRADS = dict("weight", Tensor.of(new float[] {1, 1, 1, 1, 1, 1}, 2, 3),
-      "bias", Tensor.of(new float[] {1, -1}, 2));
+  private static final StateDict PARAMS =
+      dict(
+          "weight",
+          Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3),
+          "bias",
+          Tensor.of(new float[] {0.5f, -0.5f}, 2));
+  private static final StateDict GRADS =
+      dict(
+          "weight",
+          Tensor.of(new float[] {1, 1, 1, 1, 1, 1}, 2, 3),
+          "bias",
+          Tensor.of(new float[] {1, -1}, 2));
 
   private static StateDict dict(Object... nameTensor) {
     Map<String, Tensor> m = new LinkedHashMap<>();
@@ -53,10 +61,14 @@ class OptimizerValidationTest {
     Optimizer opt = OptimizerConfig.adam(0.1).create(params);
     Parameter weight = params.get(0);
     Parameter bias = params.get(1);
-    assertEquals("grad of \"weight\" has shape [3, 2] and dtype float32, expected [2, 3] and float32 (the "
-        + "parameter's)", message(() -> weight.accumulateGrad(Tensor.zeros(DType.FLOAT32, 3, 2))));
-    assertEquals("grad of \"bias\" has shape [2] and dtype float64, expected [2] and float32 (the "
-        + "parameter's)", message(() -> bias.accumulateGrad(Tensor.zeros(DType.FLOAT64, 2))));
+    assertEquals(
+        "grad of \"weight\" has shape [3, 2] and dtype float32, expected [2, 3] and float32 (the "
+            + "parameter's)",
+        message(() -> weight.accumulateGrad(Tensor.zeros(DType.FLOAT32, 3, 2))));
+    assertEquals(
+        "grad of \"bias\" has shape [2] and dtype float64, expected [2] and float32 (the "
+            + "parameter's)",
+        message(() -> bias.accumulateGrad(Tensor.zeros(DType.FLOAT64, 2))));
     assertFalse(weight.hasGrad(), "a refused grad is not accumulated");
     assertFalse(bias.hasGrad(), "a refused grad is not accumulated");
     opt.step();
@@ -66,9 +78,11 @@ class OptimizerValidationTest {
 
   @Test
   void optimizersNeedParameters() {
-    assertEquals("optimizer got an empty parameter list",
+    assertEquals(
+        "optimizer got an empty parameter list",
         message(() -> OptimizerConfig.sgd(0.1).create(List.of())));
-    assertEquals("optimizer got an empty parameter list",
+    assertEquals(
+        "optimizer got an empty parameter list",
         message(() -> OptimizerConfig.adamw(0.1).create(List.of())));
     assertThrows(NullPointerException.class, () -> OptimizerConfig.adam(0.1).create(null));
   }
@@ -76,12 +90,18 @@ class OptimizerValidationTest {
   @Test
   void aParameterMayBeGivenOnlyOnce() {
     List<Parameter> params = Params.of(PARAMS);
-    assertEquals("some parameters appear in more than one parameter group: \"weight\" is given twice",
-        message(() -> OptimizerConfig.adam(0.1).create(List.of(params.get(0), params.get(1), params.get(0)))));
+    assertEquals(
+        "some parameters appear in more than one parameter group: \"weight\" is given twice",
+        message(
+            () ->
+                OptimizerConfig.adam(0.1)
+                    .create(List.of(params.get(0), params.get(1), params.get(0)))));
     // Two parameters under one name are refused too: state is kept by name.
     Parameter other = Parameter.of("bias", Tensor.of(new float[] {1f}, 1));
-    assertEquals("some parameters appear in more than one parameter group: \"bias\" is given twice",
-        message(() -> OptimizerConfig.sgd(0.1).create(List.of(params.get(0), params.get(1), other))));
+    assertEquals(
+        "some parameters appear in more than one parameter group: \"bias\" is given twice",
+        message(
+            () -> OptimizerConfig.sgd(0.1).create(List.of(params.get(0), params.get(1), other))));
   }
 
   @Test
@@ -91,15 +111,22 @@ class OptimizerValidationTest {
     StateDict state = opt.state();
     Map<String, Tensor> reshaped = new LinkedHashMap<>(state.asMap());
     reshaped.put("momentum_buffer.weight", Tensor.zeros(DType.FLOAT32, 3, 2));
-    assertEquals("optimizer state entry \"momentum_buffer.weight\" has shape [3, 2] and dtype float32, but the "
-        + "parameter has shape [2, 3] and dtype float32", message(() -> opt.loadState(StateDict.of(reshaped))));
+    assertEquals(
+        "optimizer state entry \"momentum_buffer.weight\" has shape [3, 2] and dtype float32, but the "
+            + "parameter has shape [2, 3] and dtype float32",
+        message(() -> opt.loadState(StateDict.of(reshaped))));
     Map<String, Tensor> retyped = new LinkedHashMap<>(state.asMap());
     retyped.put("momentum_buffer.bias", Tensor.zeros(DType.FLOAT64, 2));
-    assertEquals("optimizer state entry \"momentum_buffer.bias\" has shape [2] and dtype float64, but the "
-        + "parameter has shape [2] and dtype float32", message(() -> opt.loadState(StateDict.of(retyped))));
-    Optimizer weightOnly = OptimizerConfig.sgd(0.1).withMomentum(0.9).create(Params.of(dict("weight",
-        PARAMS.get("weight"))));
-    assertEquals("optimizer state has parameter \"bias\", which is not among the parameters [weight]",
+    assertEquals(
+        "optimizer state entry \"momentum_buffer.bias\" has shape [2] and dtype float64, but the "
+            + "parameter has shape [2] and dtype float32",
+        message(() -> opt.loadState(StateDict.of(retyped))));
+    Optimizer weightOnly =
+        OptimizerConfig.sgd(0.1)
+            .withMomentum(0.9)
+            .create(Params.of(dict("weight", PARAMS.get("weight"))));
+    assertEquals(
+        "optimizer state has parameter \"bias\", which is not among the parameters [weight]",
         message(() -> weightOnly.loadState(state)));
     assertEquals(state, opt.state(), "a refused load changes no state");
     assertEquals(StateDict.of(Map.of()), weightOnly.state(), "a refused load changes no state");
@@ -110,18 +137,22 @@ class OptimizerValidationTest {
     Optimizer adam = OptimizerConfig.adam(0.1).create(withGrads());
     adam.step();
     StateDict good = adam.state();
-    Optimizer renamed = OptimizerConfig.adam(0.1).create(Params.of(dict("w", PARAMS.get("weight"),
-        "bias", PARAMS.get("bias"))));
-    assertEquals("optimizer state has parameter \"weight\", which is not among the parameters [w, bias]",
+    Optimizer renamed =
+        OptimizerConfig.adam(0.1)
+            .create(Params.of(dict("w", PARAMS.get("weight"), "bias", PARAMS.get("bias"))));
+    assertEquals(
+        "optimizer state has parameter \"weight\", which is not among the parameters [w, bias]",
         message(() -> renamed.loadState(good)));
     assertEquals(StateDict.of(Map.of()), renamed.state(), "a refused load changes nothing");
     // A state for some of the parameters only is fine: the others have had no grad yet.
     Map<String, Tensor> biasOnly = new LinkedHashMap<>();
-    good.asMap().forEach((k, v) -> {
-      if (k.endsWith(".bias")) {
-        biasOnly.put(k, v);
-      }
-    });
+    good.asMap()
+        .forEach(
+            (k, v) -> {
+              if (k.endsWith(".bias")) {
+                biasOnly.put(k, v);
+              }
+            });
     renamed.loadState(StateDict.of(biasOnly));
     assertEquals(StateDict.of(biasOnly), renamed.state());
   }
@@ -141,8 +172,10 @@ class OptimizerValidationTest {
       assertTrue(params.get(0).hasGrad(), "and keep their gradients");
       StateDict before = Params.values(params);
       IllegalStateException e = assertThrows(IllegalStateException.class, opt::step);
-      assertEquals("optimizer state of \"weight_ih_l0\" is on cpu in float32, but the parameter is now on cpu "
-          + "in float64: create the optimizer after moving the model", e.getMessage());
+      assertEquals(
+          "optimizer state of \"weight_ih_l0\" is on cpu in float32, but the parameter is now on cpu "
+              + "in float64: create the optimizer after moving the model",
+          e.getMessage());
       assertEquals(before, Params.values(params), "a refused step updates nothing");
       assertEquals(state, opt.state(), "a refused step changes no state");
       // A new optimizer over the moved parameters steps them in float64.
@@ -170,8 +203,15 @@ class OptimizerValidationTest {
     Params.setGrads(params, GRADS);
     opt.step();
     // State follows parameter order once both have had grads.
-    assertEquals(List.of("step.weight", "exp_avg.weight", "exp_avg_sq.weight", "step.bias", "exp_avg.bias",
-        "exp_avg_sq.bias"), opt.state().names());
+    assertEquals(
+        List.of(
+            "step.weight",
+            "exp_avg.weight",
+            "exp_avg_sq.weight",
+            "step.bias",
+            "exp_avg.bias",
+            "exp_avg_sq.bias"),
+        opt.state().names());
     assertEquals(1.0, opt.state().get("step.weight").getFlat(0));
     assertEquals(2.0, opt.state().get("step.bias").getFlat(0));
     assertEquals(0, opt.state().get("step.bias").dim());
@@ -211,27 +251,40 @@ class OptimizerValidationTest {
     adam.step();
     StateDict good = adam.state();
     Optimizer fresh = OptimizerConfig.adam(0.1).create(Params.of(PARAMS));
-    assertEquals("optimizer state entry \"momentum_buffer.weight\" has kind \"momentum_buffer\", which "
-        + "Adam(lr=0.1, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False) does not keep; it keeps "
-        + "step, exp_avg, exp_avg_sq",
+    assertEquals(
+        "optimizer state entry \"momentum_buffer.weight\" has kind \"momentum_buffer\", which "
+            + "Adam(lr=0.1, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False) does not keep; it keeps "
+            + "step, exp_avg, exp_avg_sq",
         message(() -> fresh.loadState(dict("momentum_buffer.weight", PARAMS.get("weight")))));
-    assertEquals("optimizer state entry \"weight\" is not named <kind>.<parameter>",
+    assertEquals(
+        "optimizer state entry \"weight\" is not named <kind>.<parameter>",
         message(() -> fresh.loadState(dict("weight", PARAMS.get("weight")))));
-    assertEquals("optimizer state for parameter \"weight\" has no \"max_exp_avg_sq.weight\"; Adam(lr=0.1, "
-        + "betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=True) keeps step, exp_avg, exp_avg_sq, "
-        + "max_exp_avg_sq",
-        message(() -> OptimizerConfig.adam(0.1).withAmsgrad(true).create(Params.of(PARAMS)).loadState(good)));
+    assertEquals(
+        "optimizer state for parameter \"weight\" has no \"max_exp_avg_sq.weight\"; Adam(lr=0.1, "
+            + "betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=True) keeps step, exp_avg, exp_avg_sq, "
+            + "max_exp_avg_sq",
+        message(
+            () ->
+                OptimizerConfig.adam(0.1)
+                    .withAmsgrad(true)
+                    .create(Params.of(PARAMS))
+                    .loadState(good)));
     Map<String, Tensor> m = new LinkedHashMap<>(good.asMap());
     m.put("step.bias", Tensor.of(new float[] {1f}));
-    assertEquals("optimizer state entry \"step.bias\" must be a float64 scalar (shape []), got float32 of "
-        + "shape []", message(() -> fresh.loadState(StateDict.of(m))));
+    assertEquals(
+        "optimizer state entry \"step.bias\" must be a float64 scalar (shape []), got float32 of "
+            + "shape []",
+        message(() -> fresh.loadState(StateDict.of(m))));
     m.put("step.bias", Tensor.of(new double[] {1.5}));
-    assertEquals("optimizer state entry \"step.bias\" must be a whole number >= 1, got 1.5",
+    assertEquals(
+        "optimizer state entry \"step.bias\" must be a whole number >= 1, got 1.5",
         message(() -> fresh.loadState(StateDict.of(m))));
     m.put("step.bias", Tensor.of(new double[] {1}));
     m.put("exp_avg_sq.bias", Tensor.zeros(DType.FLOAT32, 3));
-    assertEquals("optimizer state entry \"exp_avg_sq.bias\" has shape [3] and dtype float32, but the parameter "
-        + "has shape [2] and dtype float32", message(() -> fresh.loadState(StateDict.of(m))));
+    assertEquals(
+        "optimizer state entry \"exp_avg_sq.bias\" has shape [3] and dtype float32, but the parameter "
+            + "has shape [2] and dtype float32",
+        message(() -> fresh.loadState(StateDict.of(m))));
     assertEquals(StateDict.of(Map.of()), fresh.state(), "a refused load changes nothing");
     fresh.loadState(good);
     assertEquals(good, fresh.state());
@@ -257,7 +310,8 @@ class OptimizerValidationTest {
 
   @Test
   void optimizersNeedTheirOwnType() {
-    assertEquals("Adam needs a config of type \"adam\", got \"adamw\"",
+    assertEquals(
+        "Adam needs a config of type \"adam\", got \"adamw\"",
         message(() -> new Adam(OptimizerConfig.adamw(0.1), Params.of(PARAMS))));
   }
 

@@ -12,13 +12,15 @@ import java.util.Map;
 
 /**
  * Test helpers between the optimizers' bound parameters and the fixtures' state dicts: standalone
- * parameters from a state dict, gradients installed from one (as a backward pass would leave them), and
- * host copies of the values and gradients to compare.
+ * parameters from a state dict, gradients installed from one (as a backward pass would leave them),
+ * and host copies of the values and gradients to compare.
  */
 final class Params {
   private Params() {}
 
-  /** One standalone parameter ({@link Parameter#of}) per entry, in order, each a copy of its tensor. */
+  /**
+   * One standalone parameter ({@link Parameter#of}) per entry, in order, each a copy of its tensor.
+   */
   static List<Parameter> of(StateDict values) {
     return of(values, Device.CPU);
   }
@@ -31,16 +33,17 @@ final class Params {
   }
 
   /**
-   * Leaves exactly {@code grads} as the parameters' gradients: every parameter's gradient is forgotten,
-   * then those named in {@code grads} get theirs ({@code p.grad = None} for the others, which a step
-   * skips). Fails if {@code grads} names something that is not a parameter.
+   * Leaves exactly {@code grads} as the parameters' gradients: every parameter's gradient is
+   * forgotten, then those named in {@code grads} get theirs ({@code p.grad = None} for the others,
+   * which a step skips). Fails if {@code grads} names something that is not a parameter.
    */
   static void setGrads(List<Parameter> params, StateDict grads) {
     List<String> names = new ArrayList<>();
     params.forEach(p -> names.add(p.name()));
     for (String name : grads.names()) {
       if (!names.contains(name)) {
-        throw new AssertionError("grad \"" + name + "\" is not a parameter; the parameters are " + names);
+        throw new AssertionError(
+            "grad \"" + name + "\" is not a parameter; the parameters are " + names);
       }
     }
     for (Parameter p : params) {
@@ -51,7 +54,10 @@ final class Params {
     }
   }
 
-  /** Host copies of the parameters' current values, by name, in order (they do not follow later steps). */
+  /**
+   * Host copies of the parameters' current values, by name, in order (they do not follow later
+   * steps).
+   */
   static StateDict values(List<Parameter> params) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     params.forEach(p -> out.put(p.name(), copy(p.data())));

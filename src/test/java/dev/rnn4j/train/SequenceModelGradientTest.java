@@ -38,26 +38,38 @@ class SequenceModelGradientTest {
     SequenceModelConfig config = SequenceModelJson.read(c.dir().resolve("model.json"));
     SafetensorsFile in = Safetensors.read(c.dir().resolve("input.safetensors"));
     SafetensorsFile expected = Safetensors.read(c.dir().resolve("expected.safetensors"));
-    int[] lengths = in.contains("lengths")
-        ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray() : null;
+    int[] lengths =
+        in.contains("lengths")
+            ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray()
+            : null;
     try (SequenceModel model =
-        SequenceModel.fromStateDict(config, StateDictFiles.read(c.dir().resolve("weights.safetensors")))) {
+        SequenceModel.fromStateDict(
+            config, StateDictFiles.read(c.dir().resolve("weights.safetensors")))) {
       model.eval();
       SequenceTape tape = model.forwardForBackward(in.tensor("input"), lengths);
-      LossResult loss = c.entry().get("task").asText().equals("classification")
-          ? CrossEntropyLoss.compute(tape.prediction(), in.int64s("target"))
-          : MseLoss.compute(tape.prediction(), in.tensor("target"));
+      LossResult loss =
+          c.entry().get("task").asText().equals("classification")
+              ? CrossEntropyLoss.compute(tape.prediction(), in.int64s("target"))
+              : MseLoss.compute(tape.prediction(), in.tensor("target"));
       Tolerance bar = Tolerance.model(c);
       double expectedLoss = expected.tensor("loss").getFlat(0);
-      assertEquals(expectedLoss, loss.value(), bar.atol() + bar.rtol() * Math.abs(expectedLoss),
+      assertEquals(
+          expectedLoss,
+          loss.value(),
+          bar.atol() + bar.rtol() * Math.abs(expectedLoss),
           c.id() + " loss");
       Tensor gradInput = tape.backward(loss.gradient());
-      assertClose(expected.tensor("grad_input"), gradInput, bar.atol(), bar.rtol(),
-          c.id() + " grad_input");
+      assertClose(
+          expected.tensor("grad_input"), gradInput, bar.atol(), bar.rtol(), c.id() + " grad_input");
       StateDict grads = model.grad();
-      assertEquals(model.stateDict().names(), grads.names(), c.id() + " every parameter has a gradient");
+      assertEquals(
+          model.stateDict().names(), grads.names(), c.id() + " every parameter has a gradient");
       for (String name : grads.names()) {
-        assertClose(expected.tensor("grad." + name), grads.get(name), bar.atol(), bar.rtol(),
+        assertClose(
+            expected.tensor("grad." + name),
+            grads.get(name),
+            bar.atol(),
+            bar.rtol(),
             c.id() + " " + name);
       }
     }

@@ -31,12 +31,15 @@ class TimeSeriesTest {
 
   @Test
   void readsSelectedColumnsInTheOrderNamedAndRowsInFileOrder() throws IOException {
-    Path file = write("data.csv", "# a comment, as NOAA writes them\n"
-        + "year,month,co2\n"
-        + "1958,3,315.71\n"
-        + "\n"
-        + "1958, 4 ,\"317.45\"\r\n"
-        + "1958,5,3.1751e2\n");
+    Path file =
+        write(
+            "data.csv",
+            "# a comment, as NOAA writes them\n"
+                + "year,month,co2\n"
+                + "1958,3,315.71\n"
+                + "\n"
+                + "1958, 4 ,\"317.45\"\r\n"
+                + "1958,5,3.1751e2\n");
     TimeSeries s = TimeSeries.readCsv(file, "co2", "month");
     assertEquals(List.of("co2", "month"), s.columns());
     assertEquals(3, s.length());
@@ -56,7 +59,8 @@ class TimeSeriesTest {
   @Test
   void missingColumnIsNamedWithTheColumnsPresent() throws IOException {
     Path file = write("data.csv", "year,month,co2_ppm\n1958,3,315.71\n");
-    assertFails(file + " has no column \"co2\"; its columns are: year, month, co2_ppm", file, "co2");
+    assertFails(
+        file + " has no column \"co2\"; its columns are: year, month, co2_ppm", file, "co2");
   }
 
   @Test
@@ -68,17 +72,20 @@ class TimeSeriesTest {
   @Test
   void emptyCellIsReported() throws IOException {
     Path file = write("data.csv", "year,co2\n1958,315.71\n1959,\n");
-    assertFails(file + " line 3, column \"co2\": expected a number, got an empty cell", file, "co2");
+    assertFails(
+        file + " line 3, column \"co2\": expected a number, got an empty cell", file, "co2");
   }
 
   @Test
   void javaOnlyNumberSpellingsAreRejected() throws IOException {
     for (String cell : List.of("NaN", "Infinity", "0x1p3", "1d", "1,5")) {
       Path file = write("data.csv", "co2\n\"" + cell + "\"\n");
-      assertFails(file + " line 2, column \"co2\": expected a number, got \"" + cell + "\"", file, "co2");
+      assertFails(
+          file + " line 2, column \"co2\": expected a number, got \"" + cell + "\"", file, "co2");
     }
     Path file = write("big.csv", "co2\n1e999\n");
-    assertFails(file + " line 2, column \"co2\": expected a finite number, got \"1e999\"", file, "co2");
+    assertFails(
+        file + " line 2, column \"co2\": expected a finite number, got \"1e999\"", file, "co2");
   }
 
   @Test
@@ -102,7 +109,8 @@ class TimeSeriesTest {
   @Test
   void duplicateHeaderNamesAreReported() throws IOException {
     Path file = write("data.csv", "co2,year,co2\n1,2,3\n");
-    assertFails(file + " line 1: duplicate column \"co2\" in the header (columns 1 and 3)", file, "year");
+    assertFails(
+        file + " line 1: duplicate column \"co2\" in the header (columns 1 and 3)", file, "year");
   }
 
   @Test
@@ -110,7 +118,8 @@ class TimeSeriesTest {
     Path file = write("data.csv", "year,co2\n1958,315.71\n1959,316,x\n");
     assertFails(file + " line 3 has 3 cells, expected 2 (one per header column)", file, "co2");
     Path shortRow = write("short.csv", "year,co2\n1958\n");
-    assertFails(shortRow + " line 2 has 1 cells, expected 2 (one per header column)", shortRow, "co2");
+    assertFails(
+        shortRow + " line 2 has 1 cells, expected 2 (one per header column)", shortRow, "co2");
   }
 
   @Test
@@ -148,12 +157,18 @@ class TimeSeriesTest {
     assertEquals(20, s.get(1, 1));
     assertEquals("arrays", s.source());
     assertArrayEquals(new double[] {1, 2, 3}, TimeSeries.of("x", 1, 2, 3).column("x"));
-    assertEquals("rows[1] has 1 values, expected 2 (one per column)",
-        assertThrows(IllegalArgumentException.class,
-            () -> TimeSeries.of(List.of("a", "b"), new double[][] {{1, 2}, {3}})).getMessage());
-    assertEquals("rows[0][0] must be finite, got NaN",
-        assertThrows(IllegalArgumentException.class, () -> TimeSeries.of("x", Double.NaN)).getMessage());
-    assertEquals("the series has no column \"y\"; its columns are: x",
+    assertEquals(
+        "rows[1] has 1 values, expected 2 (one per column)",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TimeSeries.of(List.of("a", "b"), new double[][] {{1, 2}, {3}}))
+            .getMessage());
+    assertEquals(
+        "rows[0][0] must be finite, got NaN",
+        assertThrows(IllegalArgumentException.class, () -> TimeSeries.of("x", Double.NaN))
+            .getMessage());
+    assertEquals(
+        "the series has no column \"y\"; its columns are: x",
         assertThrows(IllegalArgumentException.class, () -> TimeSeries.of("x", 1).columnIndex("y"))
             .getMessage());
   }
@@ -176,17 +191,20 @@ class TimeSeriesTest {
     for (int t = 0; t < all.length(); t++) {
       assertEquals(1958 + (2 + t) / 12, year[t], "row " + t);
       assertEquals(1 + (2 + t) % 12, month[t], "row " + t);
-      // NOAA dates the middle of twelve equal months; Scripps (to April 1974) the 15th of the month.
+      // NOAA dates the middle of twelve equal months; Scripps (to April 1974) the 15th of the
+      // month.
       assertEquals(year[t] + (month[t] - 0.5) / 12, decimalDate[t], 0.01, "row " + t);
       assertTrue(co2[t] > 310 && co2[t] < 440, "row " + t + ": " + co2[t]);
       if (t > 0) {
-        assertTrue(Math.abs(co2[t] - co2[t - 1]) < 4, "row " + t + ": a jump of " + (co2[t] - co2[t - 1]));
+        assertTrue(
+            Math.abs(co2[t] - co2[t - 1]) < 4, "row " + t + ": a jump of " + (co2[t] - co2[t - 1]));
       }
     }
     int may2019 = (2019 - 1958) * 12 + 2;
     assertEquals(5, month[may2019]);
     assertEquals(414.86, co2[may2019]);
-    // The trend: each decade's mean is higher than the last (about 316 ppm in 1959, above 410 after 2018).
+    // The trend: each decade's mean is higher than the last (about 316 ppm in 1959, above 410 after
+    // 2018).
     assertTrue(mean(co2, 10, 22) < 317 && mean(co2, 10, 22) > 315);
     assertTrue(mean(co2, may2019 - 4, may2019 + 8) > 410);
   }

@@ -15,10 +15,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Training runs end to end on the shipped data: determinism, resumption, divergence, checkpoints. */
+/**
+ * Training runs end to end on the shipped data: determinism, resumption, divergence, checkpoints.
+ */
 class TrainerTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   /** A small, fast run: GRU with dropout (so resumption must also reproduce the masks). */
   private static TrainingConfig small(int epochs) {
@@ -27,19 +28,28 @@ class TrainerTest {
     return TrainingConfig.forData(data, rnn).withSchedule(epochs, 64, 7, 1.0);
   }
 
-  private Trainer.Result train(TrainingConfig config, Checkpoint resume, Path checkpoint) throws IOException {
+  private Trainer.Result train(TrainingConfig config, Checkpoint resume, Path checkpoint)
+      throws IOException {
     return Trainer.train(config, resume, checkpoint, Backends.cpu(), Trainer.Listener.SILENT);
   }
 
   /**
-   * In float64: the CPU's float32 cells take the Vector API's tanh and exp, whose bits still change as
-   * the JIT warms up within one JVM (the CPU issue's determinism work), which made this comparison of two
-   * runs in one JVM fail at times; float64 arithmetic is fixed, and the resume logic is the same.
+   * In float64: the CPU's float32 cells take the Vector API's tanh and exp, whose bits still change
+   * as the JIT warms up within one JVM (the CPU issue's determinism work), which made this
+   * comparison of two runs in one JVM fail at times; float64 arithmetic is fixed, and the resume
+   * logic is the same.
    */
   private Trainer.Result trainFloat64(TrainingConfig config, Checkpoint resume, Path checkpoint)
       throws IOException {
-    return Trainer.train(config, config.data().split(config.data().readSeries()), resume, checkpoint,
-        Backends.cpu(), DType.FLOAT64, Trainer.local(), Trainer.Listener.SILENT);
+    return Trainer.train(
+        config,
+        config.data().split(config.data().readSeries()),
+        resume,
+        checkpoint,
+        Backends.cpu(),
+        DType.FLOAT64,
+        Trainer.local(),
+        Trainer.Listener.SILENT);
   }
 
   @Test
@@ -57,12 +67,14 @@ class TrainerTest {
     assertEquals(a.optimizerState(), b.optimizerState());
     assertEquals(a.history(), b.history());
     assertEquals(3, b.epoch());
-    assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(part), "the same file, byte for byte");
+    assertArrayEquals(
+        Files.readAllBytes(whole), Files.readAllBytes(part), "the same file, byte for byte");
   }
 
   @Test
   void theDefaultForecasterBeatsTheNaiveForecastWithinAFewEpochs() throws IOException {
-    Trainer.Result r = train(TrainingConfig.defaults().withEpochs(8), null, tmp.resolve("c.safetensors"));
+    Trainer.Result r =
+        train(TrainingConfig.defaults().withEpochs(8), null, tmp.resolve("c.safetensors"));
     EpochStats last = r.history().get(r.history().size() - 1);
     assertTrue(last.validationRmse() < last.naiveRmse(), last.toString());
   }
@@ -73,12 +85,18 @@ class TrainerTest {
     TrainingConfig sgd = small(1).withOptimizer(OptimizerConfig.sgd(0.01));
     train(sgd, null, checkpoint);
     byte[] before = Files.readAllBytes(checkpoint);
-    TrainingConfig exploding = sgd.withOptimizer(OptimizerConfig.sgd(1e30)).withEpochs(3)
-        .withSchedule(3, 64, 7, 0);
-    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> train(exploding, Checkpoint.read(checkpoint), checkpoint));
-    assertTrue(e.getMessage().matches("the training loss became (NaN|Infinity) at epoch 2, step \\d+ of \\d+; "
-        + "stopped, and the last checkpoint was left as it was"), e.getMessage());
+    TrainingConfig exploding =
+        sgd.withOptimizer(OptimizerConfig.sgd(1e30)).withEpochs(3).withSchedule(3, 64, 7, 0);
+    TrainingDivergedException e =
+        assertThrows(
+            TrainingDivergedException.class,
+            () -> train(exploding, Checkpoint.read(checkpoint), checkpoint));
+    assertTrue(
+        e.getMessage()
+            .matches(
+                "the training loss became (NaN|Infinity) at epoch 2, step \\d+ of \\d+; "
+                    + "stopped, and the last checkpoint was left as it was"),
+        e.getMessage());
     assertArrayEquals(before, Files.readAllBytes(checkpoint));
   }
 
@@ -86,15 +104,27 @@ class TrainerTest {
   void aCheckpointFromAnotherRunIsRefused() throws IOException {
     Path checkpoint = tmp.resolve("c.safetensors");
     train(small(1), null, checkpoint);
-    TrainingConfig other = TrainingConfig.forData(DataConfig.defaults(),
-        RnnConfig.gru(1, 9).numLayers(2).dropout(0.2).batchFirst(true).build()).withSchedule(3, 64, 7, 1.0);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> train(other, Checkpoint.read(checkpoint), checkpoint));
-    assertTrue(e.getMessage().startsWith("the checkpoint does not match this run: its model is "
-        + "SequenceModel(rnn=GRU(1, 8, num_layers=2, batch_first=True, dropout=0.2)"), e.getMessage());
-    IllegalArgumentException done = assertThrows(IllegalArgumentException.class,
-        () -> train(small(1), Checkpoint.read(checkpoint), checkpoint));
-    assertEquals("the checkpoint has already completed 1 epochs; ask for more than that to continue",
+    TrainingConfig other =
+        TrainingConfig.forData(
+                DataConfig.defaults(),
+                RnnConfig.gru(1, 9).numLayers(2).dropout(0.2).batchFirst(true).build())
+            .withSchedule(3, 64, 7, 1.0);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> train(other, Checkpoint.read(checkpoint), checkpoint));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "the checkpoint does not match this run: its model is "
+                    + "SequenceModel(rnn=GRU(1, 8, num_layers=2, batch_first=True, dropout=0.2)"),
+        e.getMessage());
+    IllegalArgumentException done =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> train(small(1), Checkpoint.read(checkpoint), checkpoint));
+    assertEquals(
+        "the checkpoint has already completed 1 epochs; ask for more than that to continue",
         done.getMessage());
   }
 
@@ -108,40 +138,51 @@ class TrainerTest {
     byte[] changed = bytes.clone();
     changed[changed.length - 3] ^= 0x40;
     Files.write(flipped, changed);
-    IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class,
-        () -> Checkpoint.read(flipped));
-    assertTrue(corrupt.getMessage().matches("not a readable checkpoint: "
-        + java.util.regex.Pattern.quote(flipped.toString()) + ": tensor data checksum mismatch \\(stored [0-9a-f]{12}\\.\\.\\., "
-        + "computed [0-9a-f]{12}\\.\\.\\.\\): the file is corrupt"), corrupt.getMessage());
+    IllegalArgumentException corrupt =
+        assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(flipped));
+    assertTrue(
+        corrupt
+            .getMessage()
+            .matches(
+                "not a readable checkpoint: "
+                    + java.util.regex.Pattern.quote(flipped.toString())
+                    + ": tensor data checksum mismatch \\(stored [0-9a-f]{12}\\.\\.\\., "
+                    + "computed [0-9a-f]{12}\\.\\.\\.\\): the file is corrupt"),
+        corrupt.getMessage());
 
     // The metadata has a checksum of its own: an edited epoch, with the tensor bytes intact.
     dev.rnn4j.io.SafetensorsFile file = dev.rnn4j.io.Safetensors.read(checkpoint);
     dev.rnn4j.io.SafetensorsWriter edited = dev.rnn4j.io.Safetensors.writer().dataChecksum();
     file.names().forEach(name -> edited.put(name, file.tensor(name)));
-    file.metadata().forEach((key, value) -> {
-      if (!key.equals(dev.rnn4j.io.Safetensors.DATA_CHECKSUM_KEY)) {
-        edited.metadata(key, key.equals("epoch") ? "7" : value);
-      }
-    });
+    file.metadata()
+        .forEach(
+            (key, value) -> {
+              if (!key.equals(dev.rnn4j.io.Safetensors.DATA_CHECKSUM_KEY)) {
+                edited.metadata(key, key.equals("epoch") ? "7" : value);
+              }
+            });
     Path metadata = tmp.resolve("metadata.safetensors");
     edited.write(metadata);
-    IllegalArgumentException meta = assertThrows(IllegalArgumentException.class,
-        () -> Checkpoint.read(metadata));
-    assertTrue(meta.getMessage().startsWith(metadata + ": checkpoint is corrupt: its checksum is "),
+    IllegalArgumentException meta =
+        assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(metadata));
+    assertTrue(
+        meta.getMessage().startsWith(metadata + ": checkpoint is corrupt: its checksum is "),
         meta.getMessage());
 
     Path truncated = tmp.resolve("truncated.safetensors");
     Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    IllegalArgumentException cut = assertThrows(IllegalArgumentException.class,
-        () -> Checkpoint.read(truncated));
+    IllegalArgumentException cut =
+        assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(truncated));
     assertTrue(cut.getMessage().startsWith("not a readable checkpoint: "), cut.getMessage());
 
     Path foreign = tmp.resolve("foreign.safetensors");
-    dev.rnn4j.io.Safetensors.writer().put("weight", dev.rnn4j.tensor.Tensor.of(new float[] {1}, 1))
+    dev.rnn4j.io.Safetensors.writer()
+        .put("weight", dev.rnn4j.tensor.Tensor.of(new float[] {1}, 1))
         .write(foreign);
-    IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
-        () -> Checkpoint.read(foreign));
-    assertEquals(foreign + ": not an rnn4j checkpoint: expected format \"rnn4j-checkpoint-1\", got none",
+    IllegalArgumentException other =
+        assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(foreign));
+    assertEquals(
+        foreign + ": not an rnn4j checkpoint: expected format \"rnn4j-checkpoint-1\", got none",
         other.getMessage());
   }
 
@@ -153,7 +194,9 @@ class TrainerTest {
     assertEquals(small(1), c.config());
     assertEquals("rnn.weight_ih_l0", c.weights().names().get(0));
     assertTrue(c.weights().names().containsAll(List.of("head.weight", "head.bias")));
-    assertTrue(c.optimizerState().names().contains("exp_avg.head.bias"), c.optimizerState().names().toString());
+    assertTrue(
+        c.optimizerState().names().contains("exp_avg.head.bias"),
+        c.optimizerState().names().toString());
     assertEquals(1, c.history().size());
     try (var files = Files.list(tmp)) {
       assertEquals(List.of(checkpoint), files.toList(), "no temporary file is left behind");

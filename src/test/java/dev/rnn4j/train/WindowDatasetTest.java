@@ -48,7 +48,8 @@ class WindowDatasetTest {
     assertEquals(4, d2.start(2));
     assertArrayEquals(new double[] {7, 8}, d2.target(2));
     WindowDataset d3 = WindowDataset.builder(ramp(10), 3, 2).stride(3).build();
-    assertEquals(2, d3.size()); // starts 0, 3; rows 8 and 9 would need a start at 6 with rows up to 11
+    assertEquals(
+        2, d3.size()); // starts 0, 3; rows 8 and 9 would need a start at 6 with rows up to 11
     assertArrayEquals(new double[] {6, 7}, d3.target(1));
     assertEquals(10, d3.endRow()); // covered, though no sample reads rows 8 and 9
   }
@@ -68,16 +69,22 @@ class WindowDatasetTest {
   @Test
   void invalidSettingsAreRejectedWithValues() {
     TimeSeries s = TimeSeries.of("x", new double[30]);
-    assertEquals("series of 30 rows is too short for one window: window 24 + horizon 12 = 36 rows needed",
+    assertEquals(
+        "series of 30 rows is too short for one window: window 24 + horizon 12 = 36 rows needed",
         message(() -> WindowDataset.builder(s, 24, 12).build()));
-    assertEquals("window must be at least 1, got 0", message(() -> WindowDataset.builder(s, 0, 1).build()));
-    assertEquals("horizon must be at least 1, got -1",
+    assertEquals(
+        "window must be at least 1, got 0", message(() -> WindowDataset.builder(s, 0, 1).build()));
+    assertEquals(
+        "horizon must be at least 1, got -1",
         message(() -> WindowDataset.builder(s, 1, -1).build()));
-    assertEquals("stride must be at least 1, got 0",
+    assertEquals(
+        "stride must be at least 1, got 0",
         message(() -> WindowDataset.builder(s, 1, 1).stride(0).build()));
-    assertEquals("the series has no column \"y\"; its columns are: x",
+    assertEquals(
+        "the series has no column \"y\"; its columns are: x",
         message(() -> WindowDataset.builder(s, 1, 1).targetColumns("y").build()));
-    assertEquals("target column \"x\" is named twice",
+    assertEquals(
+        "target column \"x\" is named twice",
         message(() -> WindowDataset.builder(s, 1, 1).targetColumns("x", "x").build()));
   }
 
@@ -106,13 +113,24 @@ class WindowDatasetTest {
             for (double fraction : new double[] {0.1, 0.25, 0.5}) {
               WindowDataset.Split split;
               try {
-                split = WindowDataset.builder(ramp(rows), window, horizon).stride(stride).build()
-                    .splitByTime(fraction);
+                split =
+                    WindowDataset.builder(ramp(rows), window, horizon)
+                        .stride(stride)
+                        .build()
+                        .splitByTime(fraction);
               } catch (IllegalArgumentException tooShort) {
                 continue;
               }
-              String at = rows + " rows, window " + window + ", horizon " + horizon + ", stride " + stride
-                  + ", fraction " + fraction;
+              String at =
+                  rows
+                      + " rows, window "
+                      + window
+                      + ", horizon "
+                      + horizon
+                      + ", stride "
+                      + stride
+                      + ", fraction "
+                      + fraction;
               int boundary = split.boundary();
               WindowDataset train = split.train();
               for (int i = 0; i < train.size(); i++) {
@@ -133,7 +151,8 @@ class WindowDatasetTest {
                 lastTarget = (int) target[target.length - 1];
               }
               assertEquals(boundary, validation.target(0)[0], at);
-              assertTrue(lastTarget > rows - 1 - stride, at); // no validation rows wasted beyond a stride
+              assertTrue(
+                  lastTarget > rows - 1 - stride, at); // no validation rows wasted beyond a stride
             }
           }
         }
@@ -146,23 +165,31 @@ class WindowDatasetTest {
     WindowDataset d = WindowDataset.builder(ramp(10), 3, 2).build();
     assertEquals("validationFraction must be in (0, 1), got 0.0", message(() -> d.splitByTime(0)));
     assertEquals("validationFraction must be in (0, 1), got 1.0", message(() -> d.splitByTime(1)));
-    assertEquals("validationFraction must be in (0, 1), got NaN", message(() -> d.splitByTime(Double.NaN)));
-    assertEquals("training part of 4 rows is too short for one window: window 3 + horizon 2 = 5 rows needed "
-        + "(validationFraction 0.6 leaves rows [0, 4) for training)", message(() -> d.splitByTime(0.6)));
-    assertEquals("validation part of 1 rows is too short for one target: horizon 2 rows needed "
-        + "(validationFraction 0.1 leaves rows [9, 10) for validation)", message(() -> d.splitByTime(0.1)));
+    assertEquals(
+        "validationFraction must be in (0, 1), got NaN", message(() -> d.splitByTime(Double.NaN)));
+    assertEquals(
+        "training part of 4 rows is too short for one window: window 3 + horizon 2 = 5 rows needed "
+            + "(validationFraction 0.6 leaves rows [0, 4) for training)",
+        message(() -> d.splitByTime(0.6)));
+    assertEquals(
+        "validation part of 1 rows is too short for one target: horizon 2 rows needed "
+            + "(validationFraction 0.1 leaves rows [9, 10) for validation)",
+        message(() -> d.splitByTime(0.1)));
   }
 
   @Test
   void normalizedSplitIsFittedOnTrainingRowsOnly() {
-    WindowDataset.Split split = WindowDataset.builder(ramp(20), 3, 2).build().splitByTime(0.25).normalized();
+    WindowDataset.Split split =
+        WindowDataset.builder(ramp(20), 3, 2).build().splitByTime(0.25).normalized();
     Normalization n = split.normalization();
     assertEquals(7, n.mean("a")); // rows 0..14
     double std = Math.sqrt((15.0 * 15 - 1) / 12); // population std of 0..14
     assertEquals(std, n.std("a"), 1e-12);
     assertEquals(n, split.validation().normalization());
-    assertArrayEquals(new double[] {(15 - 7) / std, (16 - 7) / std}, split.validation().target(0), 1e-12);
-    assertArrayEquals(new double[] {-7 / std, (100 - 107) / std}, slice(split.train().input(0), 0, 2), 1e-12);
+    assertArrayEquals(
+        new double[] {(15 - 7) / std, (16 - 7) / std}, split.validation().target(0), 1e-12);
+    assertArrayEquals(
+        new double[] {-7 / std, (100 - 107) / std}, slice(split.train().input(0), 0, 2), 1e-12);
     // Back to rows: the inverse of the normalized targets.
     Tensor back = split.validation().inverseTargets(Tensor.of(split.validation().target(0), 1, 2));
     assertArrayEquals(new double[] {15, 16}, back.toDoubleArray(), 1e-12);
@@ -172,8 +199,11 @@ class WindowDatasetTest {
     for (int t = 0; t < 20; t++) {
       other[t] = new double[] {t < 15 ? t : 1e6, t < 15 ? 100 + t : -1e6};
     }
-    WindowDataset.Split otherSplit = WindowDataset.builder(TimeSeries.of(List.of("a", "b"), other), 3, 2)
-        .build().splitByTime(0.25).normalized();
+    WindowDataset.Split otherSplit =
+        WindowDataset.builder(TimeSeries.of(List.of("a", "b"), other), 3, 2)
+            .build()
+            .splitByTime(0.25)
+            .normalized();
     assertEquals(n, otherSplit.normalization());
   }
 
@@ -181,13 +211,15 @@ class WindowDatasetTest {
   void normalizationMustCoverEveryColumn() {
     WindowDataset d = WindowDataset.builder(ramp(10), 3, 2).build();
     Normalization onlyA = Normalization.of(List.of("a"), new double[] {0}, new double[] {1});
-    assertEquals("normalization has no statistics for column \"b\"; it has: a",
+    assertEquals(
+        "normalization has no statistics for column \"b\"; it has: a",
         message(() -> d.normalized(onlyA)));
   }
 
   @Test
   void describesItself() {
-    assertEquals("WindowDataset(samples=6, window=3, horizon=2, stride=1, targets=[a], rows=[0, 10))",
+    assertEquals(
+        "WindowDataset(samples=6, window=3, horizon=2, stride=1, targets=[a], rows=[0, 10))",
         WindowDataset.builder(ramp(10), 3, 2).build().toString());
   }
 

@@ -20,7 +20,8 @@ public final class CpuBackendProvider implements BackendProvider {
   @Override
   public Backend create(Device device) {
     if (device.type() != Device.Type.CPU) {
-      throw new IllegalArgumentException("the CPU provider creates cpu backends only, got " + device);
+      throw new IllegalArgumentException(
+          "the CPU provider creates cpu backends only, got " + device);
     }
     return CpuBackend.shared();
   }

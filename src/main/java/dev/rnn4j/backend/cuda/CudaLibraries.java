@@ -18,13 +18,15 @@ import jcuda.jcublas.JCublas2;
 import jcuda.jcudnn.JCudnn;
 
 /**
- * Finds and loads what the CUDA backend needs, once per JVM, and says what it found: the NVIDIA driver
- * ({@code libcuda.so.1}), cuDNN 9 ({@code libcudnn.so.9}) and cuBLAS ({@code libcublas.so.12}, or CUDA 13's
- * {@code libcublas.so.13} behind the forwarding library of {@link CublasForwarder}).
+ * Finds and loads what the CUDA backend needs, once per JVM, and says what it found: the NVIDIA
+ * driver ({@code libcuda.so.1}), cuDNN 9 ({@code libcudnn.so.9}) and cuBLAS ({@code
+ * libcublas.so.12}, or CUDA 13's {@code libcublas.so.13} behind the forwarding library of {@link
+ * CublasForwarder}).
  *
- * <p>Nothing native is loaded before the driver's library has been seen on disk, so a machine without a
- * driver (CI) answers "unavailable" without loading any native code. Libraries found outside the dynamic
- * loader's path are loaded by absolute path first; JCuda's JNI libraries then find them by their sonames.
+ * <p>Nothing native is loaded before the driver's library has been seen on disk, so a machine
+ * without a driver (CI) answers "unavailable" without loading any native code. Libraries found
+ * outside the dynamic loader's path are loaded by absolute path first; JCuda's JNI libraries then
+ * find them by their sonames.
  */
 final class CudaLibraries {
   /** The outcome of probing: whether CUDA can be used, and one line per thing looked at. */
@@ -50,7 +52,8 @@ final class CudaLibraries {
       } catch (Throwable t) {
         missing = "loading CUDA failed: " + t;
       }
-      report = new Report(missing == null, missing == null ? versions() : missing, List.copyOf(lines));
+      report =
+          new Report(missing == null, missing == null ? versions() : missing, List.copyOf(lines));
     }
     return report;
   }
@@ -69,7 +72,9 @@ final class CudaLibraries {
     }
   }
 
-  /** Driver, cuDNN and cuBLAS versions, e.g. {@code driver CUDA 13.0, cuDNN 9.10.2, cuBLAS 13.0.0}. */
+  /**
+   * Driver, cuDNN and cuBLAS versions, e.g. {@code driver CUDA 13.0, cuDNN 9.10.2, cuBLAS 13.0.0}.
+   */
   static String versions() {
     int[] driver = new int[1];
     JCudaDriver.cuDriverGetVersion(driver);
@@ -80,8 +85,16 @@ final class CudaLibraries {
     JCublas2.cublasGetProperty(0, major);
     JCublas2.cublasGetProperty(1, minor);
     JCublas2.cublasGetProperty(2, patch);
-    return String.format("driver CUDA %d.%d, cuDNN %d.%d.%d, cuBLAS %d.%d.%d", driver[0] / 1000,
-        driver[0] % 1000 / 10, cudnn / 10000, cudnn % 10000 / 100, cudnn % 100, major[0], minor[0], patch[0]);
+    return String.format(
+        "driver CUDA %d.%d, cuDNN %d.%d.%d, cuBLAS %d.%d.%d",
+        driver[0] / 1000,
+        driver[0] % 1000 / 10,
+        cudnn / 10000,
+        cudnn % 10000 / 100,
+        cudnn % 100,
+        major[0],
+        minor[0],
+        patch[0]);
   }
 
   /** Loads everything; returns null when CUDA is usable, else the reason. Appends what it found. */
@@ -89,7 +102,10 @@ final class CudaLibraries {
     String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
     String arch = System.getProperty("os.arch", "");
     if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-      return "rnn4j's CUDA backend runs on Linux x86-64 only (JCuda's natives), this is " + os + " " + arch;
+      return "rnn4j's CUDA backend runs on Linux x86-64 only (JCuda's natives), this is "
+          + os
+          + " "
+          + arch;
     }
     Optional<Path> driver = find("libcuda.so.1");
     if (driver.isEmpty()) {
@@ -97,7 +113,8 @@ final class CudaLibraries {
           + "directories or the usual system directories";
     }
     lines.add("driver library: " + driver.get());
-    // Loaded by path, so that JCuda's JNI library finds it even where the loader's cache does not list it.
+    // Loaded by path, so that JCuda's JNI library finds it even where the loader's cache does not
+    // list it.
     System.load(driver.get().toString());
     int status = JCudaDriver.cuInit(0);
     if (status != 0) {
@@ -105,7 +122,8 @@ final class CudaLibraries {
     }
     int[] version = new int[1];
     JCudaDriver.cuDriverGetVersion(version);
-    lines.add(String.format("driver supports CUDA %d.%d", version[0] / 1000, version[0] % 1000 / 10));
+    lines.add(
+        String.format("driver supports CUDA %d.%d", version[0] / 1000, version[0] % 1000 / 10));
     int[] count = new int[1];
     status = JCudaDriver.cuDeviceGetCount(count);
     if (status != 0) {
@@ -157,21 +175,34 @@ final class CudaLibraries {
     try {
       forwarder = CublasForwarder.build(cublas13.get(), CublasForwarder.defaultOutDir());
     } catch (IOException | IllegalArgumentException e) {
-      return "only CUDA 13's cuBLAS was found (" + cublas13.get() + "), and the forwarding libcublas.so.12 "
-          + "that JCublas2 needs could not be built: " + e.getMessage();
+      return "only CUDA 13's cuBLAS was found ("
+          + cublas13.get()
+          + "), and the forwarding libcublas.so.12 "
+          + "that JCublas2 needs could not be built: "
+          + e.getMessage();
     }
     Path lt = cublas13.get().resolveSibling("libcublasLt.so.13");
     if (Files.exists(lt)) {
       System.load(lt.toString());
     }
     forwarder.load();
-    lines.add("cuBLAS library: " + forwarder.target() + " through the forwarding library " + forwarder.library()
-        + (forwarder.unresolved().isEmpty() ? ""
-            : " (" + forwarder.unresolved().size() + " JCublas2 functions missing in cuBLAS 13, never called)"));
+    lines.add(
+        "cuBLAS library: "
+            + forwarder.target()
+            + " through the forwarding library "
+            + forwarder.library()
+            + (forwarder.unresolved().isEmpty()
+                ? ""
+                : " ("
+                    + forwarder.unresolved().size()
+                    + " JCublas2 functions missing in cuBLAS 13, never called)"));
     return null;
   }
 
-  /** Loads cuBLAS after its sibling cuBLASLt, which it needs and which may be outside the loader's path. */
+  /**
+   * Loads cuBLAS after its sibling cuBLASLt, which it needs and which may be outside the loader's
+   * path.
+   */
   private static void loadWithLt(Path cublas) {
     String lt = cublas.getFileName().toString().replace("libcublas", "libcublasLt");
     Path sibling = cublas.resolveSibling(lt);
@@ -193,8 +224,9 @@ final class CudaLibraries {
   }
 
   /**
-   * Where the driver's library lives: LD_LIBRARY_PATH, the directories of /etc/ld.so.conf.d, then the usual
-   * system directories. Read from files only, so that a machine without a driver answers quickly.
+   * Where the driver's library lives: LD_LIBRARY_PATH, the directories of /etc/ld.so.conf.d, then
+   * the usual system directories. Read from files only, so that a machine without a driver answers
+   * quickly.
    */
   private static List<String> searchPath() {
     Set<String> dirs = new LinkedHashSet<>();
@@ -208,25 +240,38 @@ final class CudaLibraries {
     }
     Path conf = Paths.get("/etc/ld.so.conf.d");
     if (Files.isDirectory(conf)) {
-      try (Stream<Path> files = Stream.concat(Stream.of(Paths.get("/etc/ld.so.conf")), Files.list(conf))) {
-        files.filter(f -> f.toString().endsWith(".conf") && Files.isRegularFile(f)).sorted().forEach(f -> {
-          try {
-            for (String line : Files.readAllLines(f)) {
-              String d = line.strip();
-              if (d.startsWith("/")) {
-                dirs.add(d);
-              }
-            }
-          } catch (IOException e) {
-            // An unreadable loader configuration only narrows the search.
-          }
-        });
+      try (Stream<Path> files =
+          Stream.concat(Stream.of(Paths.get("/etc/ld.so.conf")), Files.list(conf))) {
+        files
+            .filter(f -> f.toString().endsWith(".conf") && Files.isRegularFile(f))
+            .sorted()
+            .forEach(
+                f -> {
+                  try {
+                    for (String line : Files.readAllLines(f)) {
+                      String d = line.strip();
+                      if (d.startsWith("/")) {
+                        dirs.add(d);
+                      }
+                    }
+                  } catch (IOException e) {
+                    // An unreadable loader configuration only narrows the search.
+                  }
+                });
       } catch (IOException e) {
         // As above.
       }
     }
-    dirs.addAll(List.of("/usr/local/nvidia/lib64", "/usr/local/nvidia/lib", "/usr/lib/x86_64-linux-gnu",
-        "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/local/cuda/lib64", "/usr/lib/wsl/lib"));
+    dirs.addAll(
+        List.of(
+            "/usr/local/nvidia/lib64",
+            "/usr/local/nvidia/lib",
+            "/usr/lib/x86_64-linux-gnu",
+            "/lib/x86_64-linux-gnu",
+            "/usr/lib64",
+            "/lib64",
+            "/usr/local/cuda/lib64",
+            "/usr/lib/wsl/lib"));
     return new ArrayList<>(dirs);
   }
 }

@@ -13,20 +13,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Finds a CUDA library file by name where CUDA installs put it. A search never fails: a location that cannot
- * be read, or a tool that is missing or hangs, is passed over.
+ * Finds a CUDA library file by name where CUDA installs put it. A search never fails: a location
+ * that cannot be read, or a tool that is missing or hangs, is passed over.
  */
 final class LibrarySearch {
   private static final long TOOL_TIMEOUT_SECONDS = 20;
-  /** nvidia/cublas/lib (CUDA 12 wheels) and nvidia/cu13/lib (CUDA 13 wheels) are two levels down. */
+
+  /**
+   * nvidia/cublas/lib (CUDA 12 wheels) and nvidia/cu13/lib (CUDA 13 wheels) are two levels down.
+   */
   private static final int PYTHON_PACKAGE_DEPTH = 3;
 
   private LibrarySearch() {}
 
   /**
-   * The first {@code fileName} found in, in order: the folders of {@code LD_LIBRARY_PATH}; the loader cache
-   * ({@code ldconfig -p}); the {@code nvidia} namespace package of {@code python3} (pip's CUDA wheels, which
-   * PyTorch installs); {@code /usr/local/cuda*}, newest name first.
+   * The first {@code fileName} found in, in order: the folders of {@code LD_LIBRARY_PATH}; the
+   * loader cache ({@code ldconfig -p}); the {@code nvidia} namespace package of {@code python3}
+   * (pip's CUDA wheels, which PyTorch installs); {@code /usr/local/cuda*}, newest name first.
    */
   static Optional<Path> find(String fileName) {
     for (Path dir : ldLibraryPath()) {
@@ -39,8 +42,8 @@ final class LibrarySearch {
     if (cached.isPresent()) {
       return cached;
     }
-    for (String root : lines(List.of("python3", "-c",
-        "import nvidia; print('\\n'.join(nvidia.__path__))"))) {
+    for (String root :
+        lines(List.of("python3", "-c", "import nvidia; print('\\n'.join(nvidia.__path__))"))) {
       Optional<Path> hit = below(Path.of(root), fileName, PYTHON_PACKAGE_DEPTH);
       if (hit.isPresent()) {
         return hit;
@@ -70,7 +73,10 @@ final class LibrarySearch {
     return dirs;
   }
 
-  /** {@code ldconfig -p} lines read "\tlibcublas.so.13 (libc6,x86-64) => /usr/lib/.../libcublas.so.13". */
+  /**
+   * {@code ldconfig -p} lines read "\tlibcublas.so.13 (libc6,x86-64) =>
+   * /usr/lib/.../libcublas.so.13".
+   */
   private static Optional<Path> loaderCache(String fileName) {
     for (String ldconfig : List.of("/sbin/ldconfig", "/usr/sbin/ldconfig", "ldconfig")) {
       List<String> out = lines(List.of(ldconfig, "-p"));
@@ -79,7 +85,9 @@ final class LibrarySearch {
       }
       for (String line : out) {
         String[] parts = line.strip().split(" => ", 2);
-        if (parts.length == 2 && parts[0].startsWith(fileName + " ") && parts[0].contains("x86-64")) {
+        if (parts.length == 2
+            && parts[0].startsWith(fileName + " ")
+            && parts[0].contains("x86-64")) {
           Optional<Path> hit = file(Path.of(parts[1].strip()));
           if (hit.isPresent()) {
             return hit;
@@ -94,7 +102,8 @@ final class LibrarySearch {
   private static List<Path> cudaHomes() {
     try (Stream<Path> dirs = Files.list(Path.of("/usr/local"))) {
       return dirs.filter(d -> d.getFileName().toString().startsWith("cuda"))
-          .sorted(Comparator.comparing((Path d) -> d.getFileName().toString()).reversed()).toList();
+          .sorted(Comparator.comparing((Path d) -> d.getFileName().toString()).reversed())
+          .toList();
     } catch (IOException e) {
       return List.of();
     }
@@ -104,8 +113,8 @@ final class LibrarySearch {
     if (!Files.isDirectory(root)) {
       return Optional.empty();
     }
-    try (Stream<Path> files = Files.find(root, depth,
-        (p, attrs) -> p.getFileName().toString().equals(fileName))) {
+    try (Stream<Path> files =
+        Files.find(root, depth, (p, attrs) -> p.getFileName().toString().equals(fileName))) {
       return files.sorted().findFirst().flatMap(LibrarySearch::file);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();

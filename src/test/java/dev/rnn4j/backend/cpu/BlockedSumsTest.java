@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The sums over rows behind weight and bias gradients ({@link CpuMath#addTransposedProduct}, {@link
- * CpuMath#addColumnSums}) are two-level: blocks of {@link CpuMath#SUM_BLOCK} rows, each summed from zero,
- * then added in order. Checked bit for bit on the plain-Java paths against that definition written out, and
- * for what it is for: a long float32 sum stays close to the exact one where a running sum drifts.
+ * CpuMath#addColumnSums}) are two-level: blocks of {@link CpuMath#SUM_BLOCK} rows, each summed from
+ * zero, then added in order. Checked bit for bit on the plain-Java paths against that definition
+ * written out, and for what it is for: a long float32 sum stays close to the exact one where a
+ * running sum drifts.
  */
 class BlockedSumsTest {
   private final FloatMath plain = new FloatMath(false);
@@ -67,8 +68,9 @@ class BlockedSumsTest {
 
   @Test
   void aLongFloat32SumStaysNearTheExactOne() {
-    // A bias gradient over N·L = 6400 rows of values near 0.1: the sum grows to 640, where one float32 step
-    // is 6e-5, and a running sum rounds by up to half of that at each of its additions.
+    // A bias gradient over N·L = 6400 rows of values near 0.1: the sum grows to 640, where one
+    // float32 step is 6e-5, and a running sum rounds by up to half of that at each of its
+    // additions.
     int rows = 6400;
     float[] src = new float[rows];
     double exact = 0;
@@ -84,16 +86,20 @@ class BlockedSumsTest {
     plain.addColumnSums(rows, 1, src, 0, blocked);
     double runningError = Math.abs(running - exact);
     double blockedError = Math.abs(blocked[0] - exact);
-    assertTrue(blockedError < runningError / 4, String.format("blocked sum off by %.3g, running sum by %.3g",
-        blockedError, runningError));
+    assertTrue(
+        blockedError < runningError / 4,
+        String.format("blocked sum off by %.3g, running sum by %.3g", blockedError, runningError));
 
-    // The same through the weight-gradient kernels (a 1 x 1 gradient of all-ones against src), both paths.
+    // The same through the weight-gradient kernels (a 1 x 1 gradient of all-ones against src), both
+    // paths.
     float[] ones = new float[rows];
     Arrays.fill(ones, 1f);
     for (FloatMath math : new FloatMath[] {plain, vector}) {
       float[][] g = math.allocateRows(1, 1);
       math.addTransposedProduct(rows, 1, 1, ones, 0, 1, src, 0, 1, g);
-      assertTrue(Math.abs(g[0][0] - exact) < runningError / 4, math.path() + ": off by " + Math.abs(g[0][0] - exact));
+      assertTrue(
+          Math.abs(g[0][0] - exact) < runningError / 4,
+          math.path() + ": off by " + Math.abs(g[0][0] - exact));
     }
   }
 

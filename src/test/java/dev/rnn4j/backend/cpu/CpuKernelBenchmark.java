@@ -15,13 +15,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The CPU backend's own inner kernels, as the kernel calls them (same package, so the package-private
- * {@link FloatMath} is reachable): the float32 product over packed weights at the benchmark set's shapes
- * (M x K x N, with N = G * H), the weight gradient of the same product (the N x K sum over M rows of
- * outer products, {@link FloatMath#addTransposedProduct}), and the LSTM and GRU cell updates at M x H.
- * Compare with
- * {@code dev.rnn4j.jmh.GemmBenchmark} (netlib's BLAS, plain loops) at the same shapes; the run commands are
- * in {@code dev.rnn4j.jmh}'s package documentation.
+ * The CPU backend's own inner kernels, as the kernel calls them (same package, so the
+ * package-private {@link FloatMath} is reachable): the float32 product over packed weights at the
+ * benchmark set's shapes (M x K x N, with N = G * H), the weight gradient of the same product (the
+ * N x K sum over M rows of outer products, {@link FloatMath#addTransposedProduct}), and the LSTM
+ * and GRU cell updates at M x H. Compare with {@code dev.rnn4j.jmh.GemmBenchmark} (netlib's BLAS,
+ * plain loops) at the same shapes; the run commands are in {@code dev.rnn4j.jmh}'s package
+ * documentation.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -31,17 +31,33 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(3)
 public class CpuKernelBenchmark {
   /**
-   * M x K x N, every distinct product of the sets S and C: per step (M = batch, K = H_out, N = G * H) and per
-   * layer's input projection (M = batch * seq, K = the layer's input size).
+   * M x K x N, every distinct product of the sets S and C: per step (M = batch, K = H_out, N = G *
+   * H) and per layer's input projection (M = batch * seq, K = the layer's input size).
    */
   @Param({
-    "32x64x256", "1600x32x256", // S2
-    "64x256x1024", "6400x256x1024", "6400x512x1024", // S3, S4
-    "64x256x768", "6400x256x768", // S5
-    "1x128x512", "100x128x512", "1x256x1024", // C1, C2
-    "32x256x1024", "1600x256x1024", "64x512x2048", "6400x512x2048", // C3, C4
-    "32x256x768", "3200x256x768", "64x512x512", "6400x512x512", // C5, C6
-    "16x128x512", "3200x64x512", "3200x256x512", "16x1024x4096", "400x1024x4096" // C7, C8
+    "32x64x256",
+    "1600x32x256", // S2
+    "64x256x1024",
+    "6400x256x1024",
+    "6400x512x1024", // S3, S4
+    "64x256x768",
+    "6400x256x768", // S5
+    "1x128x512",
+    "100x128x512",
+    "1x256x1024", // C1, C2
+    "32x256x1024",
+    "1600x256x1024",
+    "64x512x2048",
+    "6400x512x2048", // C3, C4
+    "32x256x768",
+    "3200x256x768",
+    "64x512x512",
+    "6400x512x512", // C5, C6
+    "16x128x512",
+    "3200x64x512",
+    "3200x256x512",
+    "16x1024x4096",
+    "400x1024x4096" // C7, C8
   })
   public String shape;
 
@@ -69,7 +85,8 @@ public class CpuKernelBenchmark {
     packed = math.pack(randoms(random, n * k), n, k, true);
     c = new float[m * n];
     grad = new float[n][k];
-    // The cells read N = 4H (LSTM) of pre-activations per row; GRU uses the first 3H of the same buffers.
+    // The cells read N = 4H (LSTM) of pre-activations per row; GRU uses the first 3H of the same
+    // buffers.
     xp = randoms(random, m * n);
     gates = randoms(random, m * n);
     state = randoms(random, m * (n / 4));
@@ -90,7 +107,10 @@ public class CpuKernelBenchmark {
     return c;
   }
 
-  /** The gradient of B: the M rows of the product's output gradient (here xp) against the M rows of A. */
+  /**
+   * The gradient of B: the M rows of the product's output gradient (here xp) against the M rows of
+   * A.
+   */
   @Benchmark
   public float[][] weightGradient() {
     math.addTransposedProduct(m, n, k, xp, 0, n, a, 0, k, grad);

@@ -39,7 +39,10 @@ class PlainPathParityTest {
   @TestFactory
   Stream<DynamicTest> thePlainPathMatchesAutograd() {
     return Fixtures.cases("backward").stream()
-        .filter(c -> c.entry().get("batched").asBoolean() && c.entry().get("dtype").asText().equals("float32"))
+        .filter(
+            c ->
+                c.entry().get("batched").asBoolean()
+                    && c.entry().get("dtype").asText().equals("float32"))
         .map(c -> dynamicTest(c.id(), () -> check(c)));
   }
 
@@ -65,51 +68,92 @@ class PlainPathParityTest {
     SafetensorsFile grad = Safetensors.read(c.dir().resolve("grad.safetensors"));
     SafetensorsFile expected = Safetensors.read(c.dir().resolve("expected.safetensors"));
     List<ParamKey> keys = ParamKey.all(config);
-    int[] lengths = in.contains("lengths")
-        ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray() : null;
+    int[] lengths =
+        in.contains("lengths")
+            ? Arrays.stream(in.int64s("lengths")).mapToInt(Math::toIntExact).toArray()
+            : null;
     Tensor input = in.tensor("input");
     int steps = config.batchFirst() ? input.size(1) : input.size(0);
     int batch = config.batchFirst() ? input.size(0) : input.size(1);
     int layersTimesD = config.numLayers() * config.numDirections();
     int width = config.numDirections() * config.outputSize();
-    int[] outputShape = config.batchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
+    int[] outputShape =
+        config.batchFirst() ? new int[] {batch, steps, width} : new int[] {steps, batch, width};
     // The plain path, whatever the JVM has: FloatMath without the Vector API, two threads.
     CpuBackend backend = CpuBackend.withThreads(2);
-    try (RnnKernel kernel = new CpuRnnKernel<>(config, DType.FLOAT32, new FloatMath(false), new Parallel(2),
-        backend)) {
+    try (RnnKernel kernel =
+        new CpuRnnKernel<>(config, DType.FLOAT32, new FloatMath(false), new Parallel(2), backend)) {
       List<Storage> params = kernel.parameters();
       assertEquals(keys.size(), params.size());
       for (int i = 0; i < keys.size(); i++) {
         backend.upload(host(weights.tensor(keys.get(i).name())), params.get(i));
       }
-      try (RnnKernel.Tape tape = kernel.forwardForBackward(new ForwardArgs(host(input), steps, batch,
-          host(optional(in, "h0")), host(optional(in, "c0")), lengths, false, 0, 0))) {
-        BackwardResult g = tape.backward(host(grad.tensor("grad_output")),
-            host(optional(grad, "grad_h_n")), host(optional(grad, "grad_c_n")));
+      try (RnnKernel.Tape tape =
+          kernel.forwardForBackward(
+              new ForwardArgs(
+                  host(input),
+                  steps,
+                  batch,
+                  host(optional(in, "h0")),
+                  host(optional(in, "c0")),
+                  lengths,
+                  false,
+                  0,
+                  0))) {
+        BackwardResult g =
+            tape.backward(
+                host(grad.tensor("grad_output")),
+                host(optional(grad, "grad_h_n")),
+                host(optional(grad, "grad_c_n")));
         ForwardResult r = tape.result();
         Tolerance bar = Tolerance.backward(c);
         double atol = bar.atol();
         double rtol = bar.rtol();
-        assertClose(expected.tensor("output"), view(r.output(), outputShape), atol, rtol, c.id() + " output");
-        assertClose(expected.tensor("h_n"), view(r.hN(), layersTimesD, batch, config.outputSize()), atol, rtol,
+        assertClose(
+            expected.tensor("output"),
+            view(r.output(), outputShape),
+            atol,
+            rtol,
+            c.id() + " output");
+        assertClose(
+            expected.tensor("h_n"),
+            view(r.hN(), layersTimesD, batch, config.outputSize()),
+            atol,
+            rtol,
             c.id() + " h_n");
         if (config.mode() == RnnMode.LSTM) {
-          assertClose(expected.tensor("c_n"), view(r.cN(), layersTimesD, batch, config.hiddenSize()), atol,
-              rtol, c.id() + " c_n");
+          assertClose(
+              expected.tensor("c_n"),
+              view(r.cN(), layersTimesD, batch, config.hiddenSize()),
+              atol,
+              rtol,
+              c.id() + " c_n");
         } else {
           assertNull(r.cN(), c.id() + " c_n");
         }
-        assertClose(expected.tensor("grad_input"), view(g.gradInput(), input.shape()), atol, rtol,
+        assertClose(
+            expected.tensor("grad_input"),
+            view(g.gradInput(), input.shape()),
+            atol,
+            rtol,
             c.id() + " grad_input");
         if (expected.contains("grad_h0")) {
-          assertClose(expected.tensor("grad_h0"), view(g.gradH0(), layersTimesD, batch, config.outputSize()),
-              atol, rtol, c.id() + " grad_h0");
+          assertClose(
+              expected.tensor("grad_h0"),
+              view(g.gradH0(), layersTimesD, batch, config.outputSize()),
+              atol,
+              rtol,
+              c.id() + " grad_h0");
         }
         List<Storage> grads = kernel.gradients();
         for (int i = 0; i < keys.size(); i++) {
           String name = keys.get(i).name();
-          assertClose(expected.tensor("grad." + name), view(grads.get(i), keys.get(i).shape(config)), atol,
-              rtol, c.id() + " " + name);
+          assertClose(
+              expected.tensor("grad." + name),
+              view(grads.get(i), keys.get(i).shape(config)),
+              atol,
+              rtol,
+              c.id() + " " + name);
         }
       }
     }

@@ -27,25 +27,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The cuBLAS forwarder: its generated sources, its build against a fake {@code libcublas.so.13} (built here
- * with gcc), and, where one exists, against the real one. The checks that run a loaded forwarder run in
- * child processes, so that this JVM never holds a library named {@code libcublas.so.12}. Tagged
- * {@code native} so that {@code native-test/run.sh} runs them on the GPU machine too.
+ * The cuBLAS forwarder: its generated sources, its build against a fake {@code libcublas.so.13}
+ * (built here with gcc), and, where one exists, against the real one. The checks that run a loaded
+ * forwarder run in child processes, so that this JVM never holds a library named {@code
+ * libcublas.so.12}. Tagged {@code native} so that {@code native-test/run.sh} runs them on the GPU
+ * machine too.
  */
 @Tag("native")
 class CublasForwarderTest {
-  /** What the fake cuBLAS exports: a few functions of the import list, with recognizable results. */
-  private static final String FAKE_CUBLAS = """
+  /**
+   * What the fake cuBLAS exports: a few functions of the import list, with recognizable results.
+   */
+  private static final String FAKE_CUBLAS =
+      """
       int cublasGetVersion_v2(void *handle, int *version) { *version = 130000; return 0; }
       int cublasGetProperty(int type, int *value) { *value = 13; return 0; }
       int cublasCreate_v2(void **handle) { *handle = (void *) 0; return 0; }
       int cublasDestroy_v2(void *handle) { return 0; }
       """;
+
   private static final List<String> FAKE_FUNCTIONS =
       List.of("cublasCreate_v2", "cublasDestroy_v2", "cublasGetProperty", "cublasGetVersion_v2");
 
-  /** A library in the JNI library's position: it needs libcublas.so.12 and has no RUNPATH to find it. */
-  private static final String CONSUMER = """
+  /**
+   * A library in the JNI library's position: it needs libcublas.so.12 and has no RUNPATH to find
+   * it.
+   */
+  private static final String CONSUMER =
+      """
       #include <stdio.h>
       int cublasGetProperty(int type, int *value);
       __attribute__((constructor)) static void report(void) {
@@ -56,8 +65,7 @@ class CublasForwarderTest {
       }
       """;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void importsResourceListsWhatTheJniLibraryImports() throws Exception {
@@ -70,7 +78,9 @@ class CublasForwarderTest {
         imported.add(f[7].substring(0, f[7].indexOf('@')));
       }
     }
-    assertEquals(imported.stream().sorted().distinct().toList(), CublasForwarder.imports(),
+    assertEquals(
+        imported.stream().sorted().distinct().toList(),
+        CublasForwarder.imports(),
         "cublas12-imports.txt is stale: run native-test/cublas-imports.sh");
   }
 
@@ -82,10 +92,12 @@ class CublasForwarderTest {
     String script = CublasForwarder.versionScript(all.keySet());
     assertEquals(assembly, CublasForwarder.assembly(new TreeMap<>(all)));
     assertEquals(script, CublasForwarder.versionScript(all.keySet()));
-    assertTrue(CublasForwarder.imports().size() > 400, "imports: " + CublasForwarder.imports().size());
+    assertTrue(
+        CublasForwarder.imports().size() > 400, "imports: " + CublasForwarder.imports().size());
     for (String f : CublasForwarder.imports()) {
       assertTrue(assembly.contains("\n" + f + ":\n\tjmp rnn4j_cublas13_" + f + "@PLT\n"), f);
-      assertTrue(assembly.contains("\t.symver rnn4j_cublas13_" + f + ", " + f + "@libcublas.so.13\n"), f);
+      assertTrue(
+          assembly.contains("\t.symver rnn4j_cublas13_" + f + ", " + f + "@libcublas.so.13\n"), f);
       assertTrue(script.contains("\n    " + f + ";\n"), f);
     }
     assertTrue(script.startsWith("libcublas.so.12 {\n  global:\n"), script.substring(0, 40));
@@ -94,7 +106,8 @@ class CublasForwarderTest {
 
   @Test
   void versionScriptIsExactForTwoFunctions() {
-    assertEquals("libcublas.so.12 {\n  global:\n    cublasA;\n    cublasB;\n  local:\n    *;\n};\n",
+    assertEquals(
+        "libcublas.so.12 {\n  global:\n    cublasA;\n    cublasB;\n  local:\n    *;\n};\n",
         CublasForwarder.versionScript(List.of("cublasA", "cublasB")));
   }
 
@@ -118,8 +131,9 @@ class CublasForwarderTest {
     List<String> expectedUnresolved = new ArrayList<>(CublasForwarder.imports());
     expectedUnresolved.removeAll(FAKE_FUNCTIONS);
     assertEquals(expectedUnresolved, forwarder.unresolved());
-    assertEquals(FAKE_FUNCTIONS, List.copyOf(
-        CublasForwarder.exportedFunctions(forwarder.library()).keySet()));
+    assertEquals(
+        FAKE_FUNCTIONS,
+        List.copyOf(CublasForwarder.exportedFunctions(forwarder.library()).keySet()));
     assertEquals(Map.of("libcublas.so.12", 4), versionCounts(forwarder.library()));
 
     String dynamic = run(tmp, "readelf", "-d", forwarder.library().toString());
@@ -141,7 +155,9 @@ class CublasForwarderTest {
 
     // A program linked against the forwarder reaches the fake's functions.
     Path program = tmp.resolve("getversion");
-    Files.writeString(tmp.resolve("getversion.c"), """
+    Files.writeString(
+        tmp.resolve("getversion.c"),
+        """
         #include <stdio.h>
         int cublasGetVersion_v2(void *handle, int *version);
         int main(void) {
@@ -152,14 +168,22 @@ class CublasForwarderTest {
         }
         """);
     Path dir = forwarder.library().getParent();
-    run(tmp, "gcc", "-o", program.toString(), "getversion.c", "-L" + dir, "-l:libcublas.so.12",
+    run(
+        tmp,
+        "gcc",
+        "-o",
+        program.toString(),
+        "getversion.c",
+        "-L" + dir,
+        "-l:libcublas.so.12",
         "-Wl,-rpath," + dir);
     assertEquals("status 0 version 130000", run(tmp, program.toString()).strip());
 
-    // In a JVM, load() makes a later library that needs libcublas.so.12 (without any path to it) load, and
-    // so does JCublas2's JNI library, whose imports carry the version libcublas.so.12.
+    // In a JVM, load() makes a later library that needs libcublas.so.12 (without any path to it)
+    // load, and so does JCublas2's JNI library, whose imports carry the version libcublas.so.12.
     Path consumer = consumer(forwarder);
-    assertEquals("cublasGetProperty status 0 major 13",
+    assertEquals(
+        "cublasGetProperty status 0 major 13",
         runJvm(fake, out, consumer, jniLibrary()).strip().lines().reduce((a, b) -> b).orElse(""));
   }
 
@@ -171,8 +195,12 @@ class CublasForwarderTest {
     Path out = tmp.resolve("out");
     CublasForwarder forwarder = CublasForwarder.build(cublas13.get(), out);
     System.out.println(forwarder);
-    assertTrue(forwarder.unresolved().size() < CublasForwarder.imports().size() / 2,
-        forwarder.unresolved().size() + " of " + CublasForwarder.imports().size() + " imports unresolved");
+    assertTrue(
+        forwarder.unresolved().size() < CublasForwarder.imports().size() / 2,
+        forwarder.unresolved().size()
+            + " of "
+            + CublasForwarder.imports().size()
+            + " imports unresolved");
     assertFalse(forwarder.unresolved().contains("cublasGetProperty"));
     String output = runJvm(cublas13.get(), out, consumer(forwarder), jniLibrary());
     assertTrue(output.contains("cublasGetProperty status 0 major 13"), output);
@@ -195,7 +223,15 @@ class CublasForwarderTest {
     Path dir = Files.createDirectories(tmp.resolve("fake"));
     Files.writeString(dir.resolve("fake.c"), FAKE_CUBLAS);
     Files.writeString(dir.resolve("fake.map"), "libcublas.so.13 {\n  global:\n    *;\n};\n");
-    run(dir, "gcc", "-shared", "-fPIC", "-o", "libcublas.so.13", "fake.c", "-Wl,-soname,libcublas.so.13",
+    run(
+        dir,
+        "gcc",
+        "-shared",
+        "-fPIC",
+        "-o",
+        "libcublas.so.13",
+        "fake.c",
+        "-Wl,-soname,libcublas.so.13",
         "-Wl,--version-script=fake.map");
     return dir.resolve("libcublas.so.13");
   }
@@ -203,8 +239,16 @@ class CublasForwarderTest {
   private Path consumer(CublasForwarder forwarder) throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("consumer"));
     Files.writeString(dir.resolve("consumer.c"), CONSUMER);
-    run(dir, "gcc", "-shared", "-fPIC", "-o", "libconsumer.so", "consumer.c",
-        "-L" + forwarder.library().getParent(), "-l:libcublas.so.12");
+    run(
+        dir,
+        "gcc",
+        "-shared",
+        "-fPIC",
+        "-o",
+        "libconsumer.so",
+        "consumer.c",
+        "-L" + forwarder.library().getParent(),
+        "-l:libcublas.so.12");
     String dynamic = run(dir, "readelf", "-d", "libconsumer.so");
     assertFalse(dynamic.contains("RUNPATH") || dynamic.contains("RPATH"), dynamic);
     return dir.resolve("libconsumer.so");
@@ -212,13 +256,20 @@ class CublasForwarderTest {
 
   /** Runs {@link LoadCheck} in a fresh JVM and returns its output. */
   private String runJvm(Path cublas13, Path out, Path... libraries) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // JCublas2's JNI_OnLoad looks up JCuda's classes.
-        "-cp", String.join(File.pathSeparator, codeSource(LoadCheck.class), codeSource(CublasForwarder.class),
-            codeSource(NativePointerObject.class)),
-        LoadCheck.class.getName(),
-        cublas13.toString(), out.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // JCublas2's JNI_OnLoad looks up JCuda's classes.
+                "-cp",
+                String.join(
+                    File.pathSeparator,
+                    codeSource(LoadCheck.class),
+                    codeSource(CublasForwarder.class),
+                    codeSource(NativePointerObject.class)),
+                LoadCheck.class.getName(),
+                cublas13.toString(),
+                out.toString()));
     for (Path library : libraries) {
       command.add(library.toString());
     }
@@ -236,7 +287,9 @@ class CublasForwarderTest {
   /** How many of a library's defined functions each symbol version holds. */
   private static Map<String, Integer> versionCounts(Path library) throws IOException {
     Map<String, Integer> counts = new TreeMap<>();
-    CublasForwarder.exportedFunctions(library).values().forEach(v -> counts.merge(v, 1, Integer::sum));
+    CublasForwarder.exportedFunctions(library)
+        .values()
+        .forEach(v -> counts.merge(v, 1, Integer::sum));
     return counts;
   }
 
@@ -254,12 +307,13 @@ class CublasForwarderTest {
   }
 
   /**
-   * Runs a command in {@code dir} and returns its output; fails the test with the output when it exits
-   * non-zero. LD_LIBRARY_PATH is removed, so that the cuBLAS folders run.sh puts there cannot stand in for
-   * the libraries under test.
+   * Runs a command in {@code dir} and returns its output; fails the test with the output when it
+   * exits non-zero. LD_LIBRARY_PATH is removed, so that the cuBLAS folders run.sh puts there cannot
+   * stand in for the libraries under test.
    */
   private static String run(Path dir, String... command) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().remove("LD_LIBRARY_PATH");
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -268,7 +322,9 @@ class CublasForwarderTest {
     return out;
   }
 
-  /** The child JVM: builds (reusing the cache) and loads the forwarder, then the given libraries. */
+  /**
+   * The child JVM: builds (reusing the cache) and loads the forwarder, then the given libraries.
+   */
   static final class LoadCheck {
     public static void main(String[] args) throws IOException {
       CublasForwarder.build(Path.of(args[0]), Path.of(args[1])).load();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.rnn4j.backend.Backends;
+import dev.rnn4j.backend.DType;
 import dev.rnn4j.io.ModelConfigJson;
 import dev.rnn4j.io.Safetensors;
 import dev.rnn4j.io.SafetensorsWriter;
@@ -12,7 +13,6 @@ import dev.rnn4j.io.StateDictFiles;
 import dev.rnn4j.nn.Rnn;
 import dev.rnn4j.nn.RnnConfig;
 import dev.rnn4j.nn.StateDict;
-import dev.rnn4j.backend.DType;
 import dev.rnn4j.tensor.Tensor;
 import dev.rnn4j.testing.FixturePass;
 import dev.rnn4j.testing.FixturePass.Results;
@@ -37,24 +37,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The CUDA backend against the CPU backend on every forward and backward fixture, in strict FP32 (within
- * 1e-5 absolute) and float64 (within 1e-10 absolute): outputs, final states, and for the backward fixtures
- * the gradients of the input, the initial states and every parameter. Every fixture also
- * runs in float64 (float32 ones converted), so every configuration is checked at both precisions.
+ * The CUDA backend against the CPU backend on every forward and backward fixture, in strict FP32
+ * (within 1e-5 absolute) and float64 (within 1e-10 absolute): outputs, final states, and for the
+ * backward fixtures the gradients of the input, the initial states and every parameter. Every
+ * fixture also runs in float64 (float32 ones converted), so every configuration is checked at both
+ * precisions.
  *
  * <p>The table ({@code -Drnn4j.gpu.report=FILE}, which {@code native-test/run.sh} writes for
- * docs/gpu-results.md) gives for each case the largest absolute difference of the outputs and states and of
- * the gradients, with the value where the gradients' largest difference occurs, and each backend's own
- * float32 error: its largest distance from the CPU's float64 run of the same float32 values, which says
- * which side a float32 difference comes from. With {@code -Drnn4j.gpu.dump=DIR} the CUDA backend's float32
- * results of each backward case go to {@code DIR/<case>.safetensors} ({@code value.0..}, {@code grad.0..} in
- * the order {@link #backward} lists them), so that a float32 difference can be studied where there is no GPU.
+ * docs/gpu-results.md) gives for each case the largest absolute difference of the outputs and
+ * states and of the gradients, with the value where the gradients' largest difference occurs, and
+ * each backend's own float32 error: its largest distance from the CPU's float64 run of the same
+ * float32 values, which says which side a float32 difference comes from. With {@code
+ * -Drnn4j.gpu.dump=DIR} the CUDA backend's float32 results of each backward case go to {@code
+ * DIR/<case>.safetensors} ({@code value.0..}, {@code grad.0..} in the order {@link #backward} lists
+ * them), so that a float32 difference can be studied where there is no GPU.
  */
 @GpuTest
 class CudaParityGpuTest {
   private static final double FP32_ATOL = 1e-5;
   private static final double FP64_ATOL = 1e-10;
-  private static final Map<String, String> ROWS = Collections.synchronizedMap(new LinkedHashMap<>());
+  private static final Map<String, String> ROWS =
+      Collections.synchronizedMap(new LinkedHashMap<>());
   private static final double[] WORST = new double[5];
 
   private static CudaBackend gpu;
@@ -72,13 +75,16 @@ class CudaParityGpuTest {
     }
     List<String> lines = new ArrayList<>();
     synchronized (ROWS) {
-      lines.add(String.format("%d cases. Largest |cpu - cuda|: float32 outputs and states %.3g, float32 gradients "
-          + "%.3g (bar 1e-5); float64, everything, %.3g (bar 1e-10). Largest own float32 error (distance from "
-          + "the CPU's float64 run of the same values): CPU %.3g, CUDA %.3g.", ROWS.size(), WORST[0], WORST[1],
-          WORST[2], WORST[3], WORST[4]));
+      lines.add(
+          String.format(
+              "%d cases. Largest |cpu - cuda|: float32 outputs and states %.3g, float32 gradients "
+                  + "%.3g (bar 1e-5); float64, everything, %.3g (bar 1e-10). Largest own float32 error (distance from "
+                  + "the CPU's float64 run of the same values): CPU %.3g, CUDA %.3g.",
+              ROWS.size(), WORST[0], WORST[1], WORST[2], WORST[3], WORST[4]));
       lines.add("");
-      lines.add("| fixture | kind | f32 outputs, states | f32 gradients (at a value of) | CPU f32 own error "
-          + "| CUDA f32 own error | f64 max |");
+      lines.add(
+          "| fixture | kind | f32 outputs, states | f32 gradients (at a value of) | CPU f32 own error "
+              + "| CUDA f32 own error | f64 max |");
       lines.add("|---|---|---|---|---|---|---|");
       lines.addAll(ROWS.values());
     }
@@ -123,16 +129,18 @@ class CudaParityGpuTest {
   }
 
   /**
-   * Runs a case on both backends in float64 and, for a float32 fixture, in float32, and holds the results
-   * to the bars. The float32 bar leaves room for each side's own rounding: the float32 gradients of the
-   * largest fixtures lie up to about 7e-6 (either side) from the float64 results of the same
-   * values (docs/gpu-results.md), so the bar needs the CPU's blocked sums over rows ({@code
-   * CpuMath.SUM_BLOCK}), without which the CPU alone was 1.1e-5 off.
+   * Runs a case on both backends in float64 and, for a float32 fixture, in float32, and holds the
+   * results to the bars. The float32 bar leaves room for each side's own rounding: the float32
+   * gradients of the largest fixtures lie up to about 7e-6 (either side) from the float64 results
+   * of the same values (docs/gpu-results.md), so the bar needs the CPU's blocked sums over rows
+   * ({@code CpuMath.SUM_BLOCK}), without which the CPU alone was 1.1e-5 off.
    */
   private static void compare(FixtureCase c, String kind, FixturePass pass) throws IOException {
     Results cpu64 = pass.run(DType.FLOAT64, Backends.cpu());
     Results gpu64 = pass.run(DType.FLOAT64, gpu);
-    Diff all64 = Diff.of(cpu64.values(), gpu64.values(), null).and(Diff.of(cpu64.grads(), gpu64.grads(), null));
+    Diff all64 =
+        Diff.of(cpu64.values(), gpu64.values(), null)
+            .and(Diff.of(cpu64.grads(), gpu64.grads(), null));
     Diff values32 = null;
     Diff grads32 = null;
     if (pass.float32()) {
@@ -140,7 +148,8 @@ class CudaParityGpuTest {
       Results gpu32 = pass.run(DType.FLOAT32, gpu);
       dump(c, kind, gpu32);
       values32 = Diff.of(cpu32.values(), gpu32.values(), cpu64.values());
-      grads32 = cpu32.grads().isEmpty() ? null : Diff.of(cpu32.grads(), gpu32.grads(), cpu64.grads());
+      grads32 =
+          cpu32.grads().isEmpty() ? null : Diff.of(cpu32.grads(), gpu32.grads(), cpu64.grads());
     }
     record(c, kind, values32, grads32, all64);
   }
@@ -162,8 +171,9 @@ class CudaParityGpuTest {
   }
 
   /**
-   * The largest |cpu - cuda| over some tensors and the CPU's value there, and each side's own float32
-   * error, the largest |cpu - cpu64| and |cuda - cpu64| (when the float64 results are given).
+   * The largest |cpu - cuda| over some tensors and the CPU's value there, and each side's own
+   * float32 error, the largest |cpu - cpu64| and |cuda - cpu64| (when the float64 results are
+   * given).
    */
   private record Diff(double abs, double at, double cpuOwn, double cudaOwn) {
     static final Diff NONE = new Diff(0, 0, 0, 0);
@@ -192,7 +202,10 @@ class CudaParityGpuTest {
     }
 
     Diff and(Diff o) {
-      return new Diff(Math.max(abs, o.abs), o.abs > abs ? o.at : at, Math.max(cpuOwn, o.cpuOwn),
+      return new Diff(
+          Math.max(abs, o.abs),
+          o.abs > abs ? o.at : at,
+          Math.max(cpuOwn, o.cpuOwn),
           Math.max(cudaOwn, o.cudaOwn));
     }
   }
@@ -208,21 +221,33 @@ class CudaParityGpuTest {
         WORST[3] = Math.max(WORST[3], f32.cpuOwn());
         WORST[4] = Math.max(WORST[4], f32.cudaOwn());
       }
-      ROWS.put(kind + ":" + c.id(), String.format("| %s | %s | %s | %s | %s | %s | %.3g |", c.id(), kind,
-          values32 == null ? "-" : String.format("%.3g", values32.abs()),
-          grads32 == null ? "-" : String.format("%.3g (%.3g)", grads32.abs(), grads32.at()),
-          f32 == null ? "-" : String.format("%.3g", f32.cpuOwn()),
-          f32 == null ? "-" : String.format("%.3g", f32.cudaOwn()),
-          all64.abs()));
+      ROWS.put(
+          kind + ":" + c.id(),
+          String.format(
+              "| %s | %s | %s | %s | %s | %s | %.3g |",
+              c.id(),
+              kind,
+              values32 == null ? "-" : String.format("%.3g", values32.abs()),
+              grads32 == null ? "-" : String.format("%.3g (%.3g)", grads32.abs(), grads32.at()),
+              f32 == null ? "-" : String.format("%.3g", f32.cpuOwn()),
+              f32 == null ? "-" : String.format("%.3g", f32.cudaOwn()),
+              all64.abs()));
     }
     for (Diff d : new Diff[] {values32, grads32}) {
       if (d != null) {
-        assertTrue(d.abs() <= FP32_ATOL, String.format("%s float32: |cpu - cuda| = %.3g at %.4g > 1e-5 (own "
-            + "float32 errors: CPU %.3g, CUDA %.3g)", c.id(), d.abs(), d.at(), d.cpuOwn(), d.cudaOwn()));
+        assertTrue(
+            d.abs() <= FP32_ATOL,
+            String.format(
+                "%s float32: |cpu - cuda| = %.3g at %.4g > 1e-5 (own "
+                    + "float32 errors: CPU %.3g, CUDA %.3g)",
+                c.id(), d.abs(), d.at(), d.cpuOwn(), d.cudaOwn()));
       }
     }
-    assertTrue(all64.abs() <= FP64_ATOL, String.format("%s float64: |cpu - cuda| = %.3g at %.4g > 1e-10",
-        c.id(), all64.abs(), all64.at()));
-    assertEquals(0, CudaBackend.liveAllocations(), "device buffers still allocated after " + c.id());
+    assertTrue(
+        all64.abs() <= FP64_ATOL,
+        String.format(
+            "%s float64: |cpu - cuda| = %.3g at %.4g > 1e-10", c.id(), all64.abs(), all64.at()));
+    assertEquals(
+        0, CudaBackend.liveAllocations(), "device buffers still allocated after " + c.id());
   }
 }

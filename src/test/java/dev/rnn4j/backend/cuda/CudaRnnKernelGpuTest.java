@@ -138,7 +138,9 @@ class CudaRnnKernelGpuTest {
         outputOf(kernel, input, 2, 0);
         double[] jumped = outputOf(kernel, input, 1, 1);
         outputOf(kernel, input, 2, 0);
-        assertArrayEquals(jumped, outputOf(kernel, input, 1, 1),
+        assertArrayEquals(
+            jumped,
+            outputOf(kernel, input, 1, 1),
             "a pass that does not follow its predecessor seeds from its own mixed seed, each time");
       }
     }

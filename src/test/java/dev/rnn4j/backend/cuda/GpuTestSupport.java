@@ -12,13 +12,15 @@ import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 /**
- * Raw JCuda for GPU tests: the primary context of device {@code -Drnn4j.gpu.device} (default 0) made
- * current, one stream, and device buffers that are all freed by {@link #close()}. Host data is
- * {@code double[]} whatever the dtype (float32 values are exactly representable), so a test is written
- * once for both dtypes.
+ * Raw JCuda for GPU tests: the primary context of device {@code -Drnn4j.gpu.device} (default 0)
+ * made current, one stream, and device buffers that are all freed by {@link #close()}. Host data is
+ * {@code double[]} whatever the dtype (float32 values are exactly representable), so a test is
+ * written once for both dtypes.
  */
 final class GpuTestSupport implements AutoCloseable {
-  /** The byte that fills "poisoned" outputs: 0x7B7B7B7B is a finite float32, 0x7B7B...7B a float64. */
+  /**
+   * The byte that fills "poisoned" outputs: 0x7B7B7B7B is a finite float32, 0x7B7B...7B a float64.
+   */
   private static final byte POISON = 0x7B;
 
   final CUstream stream = new CUstream();
@@ -31,14 +33,15 @@ final class GpuTestSupport implements AutoCloseable {
     try {
       NativeCalls.checkDriver("cuInit", JCudaDriver.cuInit(0));
       int ordinal = Integer.getInteger("rnn4j.gpu.device", 0);
-      NativeCalls.checkDriver("cuDeviceGet(" + ordinal + ")", JCudaDriver.cuDeviceGet(device, ordinal));
+      NativeCalls.checkDriver(
+          "cuDeviceGet(" + ordinal + ")", JCudaDriver.cuDeviceGet(device, ordinal));
       CUcontext context = new CUcontext();
-      NativeCalls.checkDriver("cuDevicePrimaryCtxRetain",
-          JCudaDriver.cuDevicePrimaryCtxRetain(context, device));
+      NativeCalls.checkDriver(
+          "cuDevicePrimaryCtxRetain", JCudaDriver.cuDevicePrimaryCtxRetain(context, device));
       retained = true;
       NativeCalls.checkDriver("cuCtxSetCurrent", JCudaDriver.cuCtxSetCurrent(context));
-      NativeCalls.checkDriver("cuStreamCreate",
-          JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT));
+      NativeCalls.checkDriver(
+          "cuStreamCreate", JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT));
       streamCreated = true;
     } catch (RuntimeException e) {
       close();
@@ -50,20 +53,22 @@ final class GpuTestSupport implements AutoCloseable {
   CUdeviceptr upload(DType dtype, double[] values) {
     CUdeviceptr p = alloc((long) values.length * dtype.byteSize());
     Pointer host = dtype == DType.FLOAT32 ? Pointer.to(toFloats(values)) : Pointer.to(values);
-    NativeCalls.checkDriver("cuMemcpyHtoD",
-        JCudaDriver.cuMemcpyHtoD(p, host, (long) values.length * dtype.byteSize()));
+    NativeCalls.checkDriver(
+        "cuMemcpyHtoD", JCudaDriver.cuMemcpyHtoD(p, host, (long) values.length * dtype.byteSize()));
     return p;
   }
 
   /** A device copy of int32 {@code values}. */
   CUdeviceptr upload(int[] values) {
     CUdeviceptr p = alloc(4L * values.length);
-    NativeCalls.checkDriver("cuMemcpyHtoD",
-        JCudaDriver.cuMemcpyHtoD(p, Pointer.to(values), 4L * values.length));
+    NativeCalls.checkDriver(
+        "cuMemcpyHtoD", JCudaDriver.cuMemcpyHtoD(p, Pointer.to(values), 4L * values.length));
     return p;
   }
 
-  /** {@code n} elements of {@code dtype} filled with the poison pattern, so unwritten outputs show. */
+  /**
+   * {@code n} elements of {@code dtype} filled with the poison pattern, so unwritten outputs show.
+   */
   CUdeviceptr poisoned(DType dtype, long n) {
     long bytes = n * dtype.byteSize();
     CUdeviceptr p = alloc(bytes);
@@ -88,7 +93,8 @@ final class GpuTestSupport implements AutoCloseable {
 
   private CUdeviceptr alloc(long bytes) {
     CUdeviceptr p = new CUdeviceptr();
-    NativeCalls.checkDriver("cuMemAlloc(" + bytes + ")", JCudaDriver.cuMemAlloc(p, Math.max(bytes, 1)));
+    NativeCalls.checkDriver(
+        "cuMemAlloc(" + bytes + ")", JCudaDriver.cuMemAlloc(p, Math.max(bytes, 1)));
     allocations.add(p);
     return p;
   }

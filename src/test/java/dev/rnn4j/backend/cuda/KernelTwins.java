@@ -15,17 +15,18 @@ import java.util.Arrays;
  * one method per kernel and dtype, doing the same arithmetic in the same order, so a GPU result can
  * be compared with its twin element by element. The element-wise kernels' twins (scaling, the
  * optimizers' updates) are the CPU backend's operations themselves, which define what the kernels
- * compute. Data movement and the optimizers' updates agree bit for bit; so do the reductions, because the twins replay the kernels' block structure (per-thread
- * grid-stride sums in float64, then the 256-thread tree, then the one-block pass over the partials)
- * for the grid {@link LaunchGeometry#gridSize} gives, which is the grid {@link CudaKernels}
- * launches.
+ * compute. Data movement and the optimizers' updates agree bit for bit; so do the reductions,
+ * because the twins replay the kernels' block structure (per-thread grid-stride sums in float64,
+ * then the 256-thread tree, then the one-block pass over the partials) for the grid {@link
+ * LaunchGeometry#gridSize} gives, which is the grid {@link CudaKernels} launches.
  *
  * <p>Layouts are row-major, with PyTorch's symbols: T steps, N batch, C features per row, H_out the
  * hidden size per direction, R = T·N rows. Lengths are per batch element, as the kernels' int32
  * arrays. Pure Java: nothing here touches JCuda.
  */
 final class KernelTwins {
-  // The element-wise kernels' definitions are the CPU backend's own operations: their twins call them.
+  // The element-wise kernels' definitions are the CPU backend's own operations: their twins call
+  // them.
   private static final Backend CPU = Backends.cpu();
 
   /** PyTorch's default {@code ignore_index}, as the cross-entropy kernel knows it. */
@@ -293,7 +294,10 @@ final class KernelTwins {
     return new double[] {norm, coef >= 1 ? 1.0 : coef};
   }
 
-  /** {@code x *= coef}: the CPU backend's {@code scaleInPlace}, which the {@code scale} kernel mirrors. */
+  /**
+   * {@code x *= coef}: the CPU backend's {@code scaleInPlace}, which the {@code scale} kernel
+   * mirrors.
+   */
   static void scale(float[] x, double coef) {
     CPU.scaleInPlace(HostStorage.of(x), coef);
   }
@@ -311,16 +315,29 @@ final class KernelTwins {
     CPU.sgdStep(HostStorage.of(p), HostStorage.of(g), buf == null ? null : HostStorage.of(buf), s);
   }
 
-  /** One Adam or AdamW update: the CPU backend's {@code adamStep}, the definition the kernel mirrors. */
+  /**
+   * One Adam or AdamW update: the CPU backend's {@code adamStep}, the definition the kernel
+   * mirrors.
+   */
   static void adamStep(float[] p, float[] g, float[] m, float[] v, float[] vmax, AdamScalars s) {
-    CPU.adamStep(HostStorage.of(p), HostStorage.of(g), HostStorage.of(m), HostStorage.of(v),
-        vmax == null ? null : HostStorage.of(vmax), s);
+    CPU.adamStep(
+        HostStorage.of(p),
+        HostStorage.of(g),
+        HostStorage.of(m),
+        HostStorage.of(v),
+        vmax == null ? null : HostStorage.of(vmax),
+        s);
   }
 
   static void adamStep(
       double[] p, double[] g, double[] m, double[] v, double[] vmax, AdamScalars s) {
-    CPU.adamStep(HostStorage.of(p), HostStorage.of(g), HostStorage.of(m), HostStorage.of(v),
-        vmax == null ? null : HostStorage.of(vmax), s);
+    CPU.adamStep(
+        HostStorage.of(p),
+        HostStorage.of(g),
+        HostStorage.of(m),
+        HostStorage.of(v),
+        vmax == null ? null : HostStorage.of(vmax),
+        s);
   }
 
   // ---- the reductions' fixed order ----

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The kernels' twins against the CPU backend's operations (the definitions every backend
- * implements), through the {@link Backend} SPI, on seeded random data: the data movement bit for bit
- * (the same operations in the same order), the losses' gradients to the last bit of the dtype, and
- * the reductions, which sum in another order, to rounding. (The optimizers' twins are the CPU
- * operations themselves.) No GPU needed: the
- * GPU is held to the twins by {@link CudaKernelsGpuTest}.
+ * implements), through the {@link Backend} SPI, on seeded random data: the data movement bit for
+ * bit (the same operations in the same order), the losses' gradients to the last bit of the dtype,
+ * and the reductions, which sum in another order, to rounding. (The optimizers' twins are the CPU
+ * operations themselves.) No GPU needed: the GPU is held to the twins by {@link
+ * CudaKernelsGpuTest}.
  */
 class KernelTwinsTest {
   private static final int N = 3001; // more than one block, not a multiple of 256

@@ -33,21 +33,26 @@ public final class SparkForecastExample {
 
   /** Trains into {@code checkpoint} (a path on the driver) and returns the scored windows. */
   public static Dataset<Row> run(SparkSession spark, Path checkpoint) throws Exception {
-    // 1. Train: LSTM(1, 16) on the shipped series, 3 epochs of Adam, each step's gradient from 2 tasks.
+    // 1. Train: LSTM(1, 16) on the shipped series, 3 epochs of Adam; 2 tasks per step's gradient.
     DataConfig data = DataConfig.defaults();
-    TrainingConfig config = TrainingConfig.forData(data, RnnConfig.lstm(1, 16).batchFirst(true).build())
-        .withEpochs(3);
+    TrainingConfig config =
+        TrainingConfig.forData(data, RnnConfig.lstm(1, 16).batchFirst(true).build()).withEpochs(3);
     TimeSeries series = TimeSeries.defaultDataset();
-    SparkTrainer.on(spark).partitions(2).listener(new Trainer.Listener() {
-      @Override
-      public void onStep(int epoch, int step, int steps, double runningLoss) {}
+    SparkTrainer.on(spark)
+        .partitions(2)
+        .listener(
+            new Trainer.Listener() {
+              @Override
+              public void onStep(int epoch, int step, int steps, double runningLoss) {}
 
-      @Override
-      public void onEpoch(EpochStats s) {
-        System.out.printf("epoch %d  train loss %.6f  val RMSE %.3f (naive %.3f)%n", s.epoch(), s.trainLoss(),
-            s.validationRmse(), s.naiveRmse());
-      }
-    }).train(config, series, null, checkpoint);
+              @Override
+              public void onEpoch(EpochStats s) {
+                System.out.printf(
+                    "epoch %d  train loss %.6f  val RMSE %.3f (naive %.3f)%n",
+                    s.epoch(), s.trainLoss(), s.validationRmse(), s.naiveRmse());
+              }
+            })
+        .train(config, series, null, checkpoint);
 
     // 2. Score: one row per window of 24 months (the model's window), as array<double>.
     List<Row> rows = new ArrayList<>();
@@ -58,18 +63,20 @@ public final class SparkForecastExample {
       }
       rows.add(RowFactory.create(start + data.window(), window));
     }
-    StructType schema = new StructType()
-        .add("row", DataTypes.IntegerType)
-        .add("window", DataTypes.createArrayType(DataTypes.DoubleType));
+    StructType schema =
+        new StructType()
+            .add("row", DataTypes.IntegerType)
+            .add("window", DataTypes.createArrayType(DataTypes.DoubleType));
     Dataset<Row> windows = spark.createDataFrame(rows, schema).repartition(4);
-    Dataset<Row> scored = new RnnPredictor()
-        .setModelPath(checkpoint.toAbsolutePath().toString())
-        .setInputCol("window")
-        .setOutputCol("forecast")
-        .setBatchSize(256)
-        .transform(windows)
-        .select("row", "forecast")
-        .orderBy("row");
+    Dataset<Row> scored =
+        new RnnPredictor()
+            .setModelPath(checkpoint.toAbsolutePath().toString())
+            .setInputCol("window")
+            .setOutputCol("forecast")
+            .setBatchSize(256)
+            .transform(windows)
+            .select("row", "forecast")
+            .orderBy("row");
     scored.show(3, false);
     return scored;
   }
