@@ -30,9 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * </pre>
  *
  * Transcendentals are computed in double and rounded to float ({@code σ(v) = 1 / (1 + exp(−v))},
- * {@link Math#tanh}), as rnn4j's float32 CPU path does. The {@code *Training} variants also store
- * what backward needs (the activated gates; for GRU also {@code gh_n}). Sizes: {@code S2} = 32 ×
- * 64, {@code S3} = 64 × 256 (batch × hidden). Each invocation is one step; the inputs stay the same
+ * {@link Math#tanh}): the straightforward Java a cell starts from. rnn4j's own cells use float
+ * polynomials of their own, the same in every lane and JIT tier (their benchmark is {@code
+ * dev.rnn4j.backend.cpu.CpuKernelBenchmark}). The {@code *Training} variants also store what
+ * backward needs (the activated gates; for GRU also {@code gh_n}). Sizes: {@code S2} = 32 × 64,
+ * {@code S3} = 64 × 256 (batch × hidden). Each invocation is one step; the inputs stay the same
  * (outputs go to separate arrays), so every invocation does identical work.
  */
 @State(Scope.Thread)
