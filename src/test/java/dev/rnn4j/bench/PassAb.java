@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>A build is a jar or a {@code target/classes} folder; a case is a benchmark id (S3, C8, ...),
  * its forward pass, or with {@code :train} its training step (forward with a tape, backward of a
  * gradient of ones).
+ *
+ * <p>Run both orders: with two threads, the build loaded second ran S2's forward pass 1.17-1.25x
+ * slower with no change of its own (2026-12-08, docs/bench-2026-12-08-zen5/levers.txt), and
+ * KernelAb's first-loaded build can be slower in the same way.
  */
 public final class PassAb {
   private static final long ROUND_NANOS = 400_000_000L;
