@@ -25,9 +25,9 @@ import java.util.Random;
  * either the plain path's ({@code FloatMath} without the Vector API).
  *
  * <p>Run both orders (A, B and B, A): in some JVMs the build loaded first is slower with identical
- * classes, 1.3-1.8x at {@code 16x1024x4096} on 2026-12-08 (with or without garbage collections, with
- * fresh scratch arrays), and a run that starts with such a shape carries it to the shapes after it
- * (docs/bench-2026-12-08-zen5/levers.txt).
+ * classes, 1.3-1.8x at {@code 16x1024x4096} on 2026-12-08 (with or without garbage collections,
+ * with fresh scratch arrays), and a run that starts with such a shape carries it to the shapes
+ * after it (docs/bench-2026-12-08-zen5/levers.txt).
  */
 public final class KernelAb {
   private KernelAb() {}
