@@ -35,8 +35,10 @@ class VectorKernelsTest {
     // 512 bits), row blocks, a partial last panel and the weight gradient's tails (21 x 30 x 57:
     // gradient tiles of 12, 12 and 6 rows, one panel, then a vector and 9 single columns at 512
     // bits); the plain path's chunks of k (64, 64 and 3 rows of B at n = 1024) and its weight
-    // gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64); k = 0 (C becomes
-    // zeros, or stays).
+    // gradients by columns (n short and below p: 3 x 70 x 33, 70 x 256 x 64); a B of one or two
+    // panels, whose rows of A go eight at a time in place at 512 bits, with rows and columns left
+    // over (200 x 17 x 40, 17 x 20 x 40, 21 x 30 x 57, 70 x 256 x 64, 30 x 600 x 70); k = 0 (C
+    // becomes zeros, or stays).
     int[][] shapes = {
       {7, 13, 45},
       {64, 32, 128},
